@@ -1,0 +1,115 @@
+"""The model spec: JSON round trips, templates, and validation in words a user understands."""
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from workbench.engine.errors import SpecError
+from workbench.engine.spec import (
+    SPEC_VERSION, AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec, with_vocabulary,
+)
+from workbench.engine.templates import Task, from_template, language_model_task
+
+LM = language_model_task(40)
+STACK = RecurrentSpec("gru", 32, 2, dropout=0.1)
+TRANSLATION = Task(
+    "translation",
+    InputSpec(vocab_size=30, embedding_dim=16),
+    HeadSpec("next_token", 12),
+    target_inputs=InputSpec(vocab_size=12, embedding_dim=8),
+)
+CLASSIFICATION = Task("classification", InputSpec(vocab_size=30), HeadSpec("classification", 2))
+
+
+def messages(spec):
+    return [problem.message for problem in spec.problems()]
+
+
+@pytest.mark.parametrize("template,task", [
+    ("stacked", LM), ("bidirectional", CLASSIFICATION), ("encoder-decoder", TRANSLATION),
+    ("attention", TRANSLATION), ("attention", CLASSIFICATION),
+])
+def test_every_template_round_trips_through_json(template, task):
+    spec = from_template(template, task, STACK)
+    assert spec.template == template
+    text = spec.to_json()
+    assert json.loads(text)["version"] == SPEC_VERSION
+    assert ModelSpec.from_json(text) == spec
+
+
+def test_templates_shape_the_network():
+    assert from_template("bidirectional", CLASSIFICATION, STACK).encoder.bidirectional
+    seq2seq = from_template("attention", TRANSLATION, STACK)
+    assert seq2seq.decoder is not None and not seq2seq.decoder.bidirectional
+    assert seq2seq.attention == AttentionSpec("additive")
+    pooled = from_template("attention", CLASSIFICATION, STACK)
+    assert pooled.decoder is None and pooled.head.pooling == "attention"
+
+
+def test_bidirectional_language_model_is_refused_with_the_reason():
+    with pytest.raises(SpecError, match="a bidirectional encoder cannot generate text left to right"):
+        from_template("bidirectional", LM, STACK)
+
+
+def test_translation_templates_refuse_language_model_data():
+    with pytest.raises(SpecError, match="encoder–decoder template translates"):
+        from_template("encoder-decoder", LM, STACK)
+    with pytest.raises(SpecError, match="attention template needs a sequence"):
+        from_template("attention", LM, STACK)
+
+
+@pytest.mark.parametrize("edit,expected", [
+    (lambda s: replace(s, encoder=replace(s.encoder, cell="lstmx")), "unknown cell 'lstmx'"),
+    (lambda s: replace(s, encoder=replace(s.encoder, hidden_size=0)), "hidden size must be between"),
+    (lambda s: replace(s, encoder=replace(s.encoder, num_layers=1, dropout=0.3)), "needs at least two layers"),
+    (lambda s: replace(s, encoder=replace(s.encoder, dropout=1.0)), "dropout is a probability"),
+    (lambda s: replace(s, inputs=replace(s.inputs, vocab_size=0)), "vocabulary is empty"),
+    (lambda s: replace(s, head=HeadSpec("next_token", 39)), "predict over the input vocabulary"),
+    (lambda s: replace(s, head=HeadSpec("mystery", 3)), "unknown head 'mystery'"),
+    (lambda s: replace(s, attention=AttentionSpec()), "attention needs a decoder"),
+    (lambda s: replace(s, reverse_source=True), "reversing the source needs an encoder–decoder"),
+    (lambda s: replace(s, head=HeadSpec("classification", 1)), "at least two classes"),
+    (lambda s: replace(s, head=HeadSpec("classification", 3, pooling="median")), "unknown pooling 'median'"),
+    (lambda s: replace(s, head=HeadSpec("regression", 1), encoder=replace(s.encoder, bidirectional=True)),
+     "a forecaster cannot read the future"),
+])
+def test_validation_names_the_problem(edit, expected):
+    spec = from_template("stacked", LM, STACK)
+    assert messages(spec) == []
+    found = messages(edit(spec))
+    assert any(expected in message for message in found), found
+
+
+def test_decoder_rules():
+    spec = from_template("encoder-decoder", TRANSLATION, STACK)
+    assert messages(spec) == []
+    assert "cannot be bidirectional" in " ".join(messages(replace(spec, decoder=replace(spec.decoder, bidirectional=True))))
+    assert "remove the decoder" in " ".join(messages(replace(spec, head=HeadSpec("tagging", 5))))
+    assert "unknown attention" in " ".join(messages(replace(spec, attention=AttentionSpec("psychic"))))
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("{", "not valid JSON"),
+    ("[]", "not a JSON object"),
+    ('{"inputs": {}}', "no version"),
+    ('{"version": 99}', "version 99"),
+    ('{"version": 1, "colour": "red"}', "unknown field 'colour'"),
+    ('{"version": 1, "encoder": {"cell": "gru", "size": 3}}', "'encoder' has an unknown field 'size'"),
+])
+def test_bad_json_gives_a_clear_error(text, expected):
+    with pytest.raises(SpecError, match=expected):
+        ModelSpec.from_json(text)
+
+
+def test_with_vocabulary_sizes_inputs_and_next_token_head():
+    spec = with_vocabulary(from_template("stacked", LM, STACK), 77)
+    assert spec.inputs.vocab_size == 77 and spec.head.num_outputs == 77
+    assert spec.check() is spec
+
+
+def test_describe_reads_like_the_diagram():
+    spec = from_template("attention", TRANSLATION, RecurrentSpec("lstm", 64, 2))
+    assert spec.describe() == (
+        "attention: 2 × bidirectional LSTM 64 → 2 × LSTM 64 with additive attention, next-token over 12"
+    )

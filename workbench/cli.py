@@ -1,0 +1,242 @@
+"""The ``workbench`` command: create, train, sample and inspect projects without a window.
+
+User errors (a missing file, a model that cannot work, bad settings) print one line on stderr
+and exit with status 2; Ctrl-C during training saves the project and exits with status 130.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from .engine.callbacks import SaveEvery
+from .engine.config import TrainConfig
+from .engine.data import DEFAULT_DEMO, DEMOS, load_demo, load_lines_file, load_text_file
+from .engine.device import DEVICES
+from .engine.errors import WorkbenchError
+from .engine.project import Project
+from .engine.sampling import SamplingOptions
+from .engine.spec import CELLS, RecurrentSpec
+from .engine.templates import TEMPLATES, from_template, language_model_task
+from .progress import ProgressBar
+
+EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="workbench", description="Sequence Workbench: recurrent sequence models.")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("demos", help="list the built-in demos")
+
+    new = commands.add_parser("new", help="create a project")
+    new.add_argument("project", type=Path, help="the project file to create (.h5)")
+    source = new.add_mutually_exclusive_group(required=True)
+    source.add_argument("--demo", choices=sorted(DEMOS), help="a built-in demo data set")
+    source.add_argument("--text", type=Path, metavar="FILE", help="a UTF-8 text file (language model)")
+    source.add_argument("--lines", type=Path, metavar="FILE", help="a file of one item a line (names)")
+    new.add_argument("--level", choices=("char", "word"), default="char", help="tokens of --text (default char)")
+    _add_model_options(new)
+    new.add_argument("--force", action="store_true", help="overwrite an existing file")
+
+    train = commands.add_parser("train", help="train a project, saving as it goes")
+    train.add_argument("project", type=Path)
+    _add_training_options(train)
+
+    sample = commands.add_parser("sample", help="write text with a project's model")
+    sample.add_argument("project", type=Path)
+    sample.add_argument("--prime", default="", help="text the model reads before writing")
+    sample.add_argument("--temperature", type=float, default=0.8, help="0 is greedy (default 0.8)")
+    sample.add_argument("--top-k", type=int, default=0, help="keep the k likeliest tokens (default all)")
+    sample.add_argument("--length", type=int, default=300, help="tokens to write (default 300)")
+    sample.add_argument("--count", type=int, default=1, help="how many samples (default 1)")
+    sample.add_argument("--seed", type=int, default=None, help="repeatable samples")
+
+    info = commands.add_parser("info", help="summarise a project")
+    info.add_argument("project", type=Path)
+    info.add_argument("--json", action="store_true", help="machine-readable output")
+
+    demo = commands.add_parser("demo", help="create (or continue) a demo project, train it and sample")
+    demo.add_argument("name", nargs="?", default=DEFAULT_DEMO, choices=sorted(DEMOS))
+    demo.add_argument("--project", type=Path, default=None, help="where to keep it (default NAME.h5)")
+    _add_training_options(demo)
+    return parser
+
+
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--template", choices=sorted(TEMPLATES), default="stacked")
+    parser.add_argument("--cell", choices=CELLS, default="lstm")
+    parser.add_argument("--hidden", type=int, default=None, help="units per layer (default: the demo's, else 256)")
+    parser.add_argument("--layers", type=int, default=None, help="stacked layers (default: the demo's, else 2)")
+    parser.add_argument("--embedding", type=int, default=64, help="embedding width (default 64)")
+    parser.add_argument("--dropout", type=float, default=0.0, help="dropout between layers (default 0)")
+    parser.add_argument("--batch-size", type=int, default=None)
+    parser.add_argument("--seq-len", type=int, default=None, help="steps of backpropagation through time")
+    parser.add_argument("--lr", type=float, default=None, help="learning rate (default 0.002)")
+    parser.add_argument("--seed", type=int, default=1234)
+
+
+def _add_training_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--steps", type=int, default=None, help="steps to train (default: the demo's, else 1000)")
+    parser.add_argument("--device", choices=DEVICES, default=None, help="default: the project's (auto)")
+    parser.add_argument("--save-every", type=int, default=500, help="steps between saves (default 500)")
+
+
+# -- commands --------------------------------------------------------------------------
+
+
+def cmd_demos(args) -> int:
+    for name, demo in sorted(DEMOS.items()):
+        marker = " (default)" if name == DEFAULT_DEMO else ""
+        print(f"{name:14} {demo.title}{marker}\n{'':14} {demo.description}")
+    return 0
+
+
+def cmd_new(args) -> int:
+    if args.project.exists() and not args.force:
+        raise WorkbenchError(f"{args.project} already exists; add --force to replace it")
+    project = create_project(args)
+    project.save(args.project)
+    stats = project.corpus.stats()
+    print(f"Created {args.project}: {project.spec.describe()}, "
+          f"{sum(p.numel() for p in project.model.parameters()):,} parameters, "
+          f"vocabulary of {stats['vocab_size']:,}, {stats['train_tokens']:,} training tokens")
+    return 0
+
+
+def create_project(args) -> Project:
+    suggested = DEMOS[args.demo] if args.demo else None
+    if args.demo:
+        corpus = load_demo(args.demo)
+    elif args.text:
+        corpus = load_text_file(args.text, level=args.level)
+    else:
+        corpus = load_lines_file(args.lines)
+    stack = RecurrentSpec(
+        cell=args.cell,
+        hidden_size=args.hidden or (suggested.hidden_size if suggested else 256),
+        num_layers=args.layers or (suggested.num_layers if suggested else 2),
+        dropout=args.dropout,
+    )
+    task = language_model_task(len(corpus.vocab), args.embedding)
+    spec = from_template(args.template, task, stack)
+    config = TrainConfig(
+        batch_size=args.batch_size or (suggested.batch_size if suggested else 32),
+        seq_len=args.seq_len or (suggested.seq_len if suggested else 100),
+        learning_rate=args.lr or 2e-3,
+        seed=args.seed,
+    )
+    return Project.create(spec, corpus, config)
+
+
+def cmd_train(args) -> int:
+    project = Project.open(args.project)
+    return train_project(project, args.project, args.steps or _default_steps(project), args)
+
+
+def train_project(project: Project, path: Path, steps: int, args) -> int:
+    if args.device:
+        project.use_device(args.device)
+    trainer = project.trainer(ProgressBar(), [SaveEvery(args.save_every, lambda: project.save(path))])
+    previous = signal.signal(signal.SIGINT, lambda *_: trainer.control.stop())
+    try:
+        outcome = trainer.run(steps)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if outcome.reason == "failed":
+        print(f"Saved {path} with the last good weights.", file=sys.stderr)
+        return 1
+    if outcome.reason == "stopped":
+        print(f"Interrupted at step {outcome.step:,}; saved {path}.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(f"Saved {path} at step {outcome.step:,}.", file=sys.stderr)
+    return 0
+
+
+def _default_steps(project: Project) -> int:
+    source = project.corpus.description.get("source", "")
+    demo = DEMOS.get(source.removeprefix("demo:")) if source.startswith("demo:") else None
+    return demo.steps if demo else 1000
+
+
+def cmd_sample(args) -> int:
+    project = Project.open(args.project)
+    trainer = project.trainer()
+    for index in range(args.count):
+        seed = None if args.seed is None else args.seed + index
+        options = SamplingOptions(args.length, args.temperature, args.top_k, args.prime, seed)
+        print(trainer.sample(options).text)
+    return 0
+
+
+def cmd_info(args) -> int:
+    summary = Project.open(args.project).summary()
+    if args.json:
+        print(json.dumps(summary, indent=2))
+        return 0
+    data = summary["data"]
+    print(f"{summary['file']}")
+    print(f"  model      {summary['model']} ({summary['parameters']:,} parameters)")
+    print(f"  data       {data.get('title', data.get('source'))}: vocabulary {data['vocab_size']:,}, "
+          f"{data['train_tokens']:,} training / {data['val_tokens']:,} validation tokens")
+    print(f"  trained    {summary['step']:,} steps in {len(summary['runs'])} run(s)")
+    if summary["recent_train_loss"] is not None:
+        print(f"  train loss {summary['recent_train_loss']:.3f} (mean of the last 50 steps)")
+    if summary["last_validation"]:
+        print(f"  val loss   {summary['last_validation']['loss']:.3f} at step {summary['last_validation']['step']:,}")
+    for text in summary["samples"]:
+        print("  sample     " + text.strip().replace("\n", "\n             ")[:400])
+    return 0
+
+
+def cmd_demo(args) -> int:
+    path = args.project or Path(f"{args.name}.h5")
+    demo = DEMOS[args.name]
+    if path.exists():
+        project = Project.open(path)
+        print(f"Continuing {path} from step {project.step:,}.")
+    else:
+        project = create_project(argparse.Namespace(
+            demo=args.name, text=None, lines=None, level="char", template="stacked", cell="lstm",
+            hidden=None, layers=None, embedding=64, dropout=0.0, batch_size=None, seq_len=None,
+            lr=None, seed=1234,
+        ))
+        project.save(path)
+        print(f"Created {path}: {demo.title}.")
+    status = train_project(project, path, args.steps or demo.steps, args)
+    if status in (0, EXIT_INTERRUPTED):
+        trainer = project.trainer()
+        print("\nSamples at temperature 0.8:")
+        for seed in range(5 if project.corpus.kind == "lines" else 2):
+            print("  " + trainer.sample(SamplingOptions(300, 0.8, seed=seed)).text.strip())
+        print(f"\nMore: .venv/bin/workbench sample {path} --temperature 0.5   "
+              f"Resume: .venv/bin/workbench train {path} --steps 2000")
+    return status
+
+
+COMMANDS = {
+    "demos": cmd_demos, "new": cmd_new, "train": cmd_train, "sample": cmd_sample,
+    "info": cmd_info, "demo": cmd_demo,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return COMMANDS[args.command](args)
+    except WorkbenchError as error:
+        print(f"workbench: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
+
+
+if __name__ == "__main__":
+    sys.exit(main())

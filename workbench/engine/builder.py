@@ -1,0 +1,201 @@
+"""Turn a ``ModelSpec`` into an ``nn.Module`` made of the fused torch recurrent modules.
+
+Training always runs through ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` (cuDNN on a GPU): on a CPU the
+fused LSTM is 2x faster than an ``LSTMCell`` loop and 3.7x faster than a hand-written cell. What
+the user sees inside comes from ``probes``, which re-run the same weights step by step.
+
+All modules are batch-first: tensors are ``(batch, time, width)``.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from .attention import Attention, make_attention
+from .heads import HEADS, Head
+from .spec import InputSpec, ModelSpec, RecurrentSpec
+
+FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # h, or (h, c) for an LSTM
+
+
+def make_input_layer(inputs: InputSpec) -> nn.Module:
+    if inputs.kind == "tokens":
+        return nn.Embedding(inputs.vocab_size, inputs.embedding_dim)
+    if inputs.projection_dim:
+        return nn.Linear(inputs.feature_dim, inputs.projection_dim)
+    return nn.Identity()
+
+
+def make_stack(stack: RecurrentSpec, input_width: int) -> nn.RNNBase:
+    options = dict(
+        input_size=input_width,
+        hidden_size=stack.hidden_size,
+        num_layers=stack.num_layers,
+        bidirectional=stack.bidirectional,
+        dropout=stack.dropout,
+        batch_first=True,
+    )
+    if stack.cell == "rnn":
+        options["nonlinearity"] = "tanh"
+    return FUSED[stack.cell](**options)
+
+
+def run_stack(
+    stack: nn.RNNBase, x: torch.Tensor, state: State | None, lengths: torch.Tensor | None
+) -> tuple[torch.Tensor, State]:
+    """Run a fused stack; with ``lengths``, padded steps neither feed nor leave the recurrence.
+
+    Unidirectional stacks skip packing: padding sits after the real steps, so it cannot reach
+    them, and the loss ignores padded positions.
+    """
+    if lengths is None or not stack.bidirectional:
+        return stack(x, state)
+    packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+    output, state = stack(packed, state)
+    output, _ = pad_packed_sequence(output, batch_first=True, total_length=x.shape[1])
+    return output, state
+
+
+class SequenceModel(nn.Module):
+    """inputs → recurrent stack → head: language models, taggers, classifiers, forecasters."""
+
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__()
+        self.spec = spec
+        self.inputs = make_input_layer(spec.inputs)
+        self.encoder = make_stack(spec.encoder, spec.inputs.width)
+        self.head: Head = HEADS[spec.head.kind].build(spec, spec.encoder.output_width)
+
+    def forward(
+        self, x: torch.Tensor, state: State | None = None, mask: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, State]:
+        """``x`` (B, T) ids or (B, T, F) features; ``mask`` (B, T) true on real steps."""
+        lengths = None if mask is None else mask.sum(1)
+        features, state = run_stack(self.encoder, self.inputs(x), state, lengths)  # (B, T, W)
+        return self.head(features, mask), state
+
+    def recurrent_stacks(self) -> dict[str, nn.RNNBase]:
+        return {"encoder": self.encoder}
+
+
+class Bridge(nn.Module):
+    """The decoder's initial state from the encoder's final state (both directions, top layer).
+
+    h0 = tanh(W_h [h_fwd; h_bwd]), and for an LSTM decoder c0 = W_c [h_fwd; h_bwd], one slice
+    per decoder layer, so encoder and decoder may differ in cell, width and depth.
+    """
+
+    def __init__(self, encoder: RecurrentSpec, decoder: RecurrentSpec) -> None:
+        super().__init__()
+        self.directions = 2 if encoder.bidirectional else 1
+        self.layers = decoder.num_layers
+        self.hidden_size = decoder.hidden_size
+        width = encoder.hidden_size * self.directions
+        self.to_hidden = nn.Linear(width, decoder.num_layers * decoder.hidden_size)
+        self.to_cell = nn.Linear(width, decoder.num_layers * decoder.hidden_size) if decoder.cell == "lstm" else None
+
+    def forward(self, encoder_state: State) -> State:
+        h_n = encoder_state[0] if isinstance(encoder_state, tuple) else encoder_state  # (L*D, B, H)
+        top = torch.cat(list(h_n[-self.directions:]), dim=-1)  # (B, D*H)
+        h0 = torch.tanh(self.to_hidden(top)).view(-1, self.layers, self.hidden_size).transpose(0, 1)
+        if self.to_cell is None:
+            return h0.contiguous()  # (layers, B, H)
+        c0 = self.to_cell(top).view(-1, self.layers, self.hidden_size).transpose(0, 1)
+        return h0.contiguous(), c0.contiguous()
+
+
+def reverse_padded(x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+    """Reverse each row's real steps in time, leaving its padding at the end."""
+    steps = torch.arange(x.shape[1], device=x.device)
+    if lengths is None:
+        return x.flip(1)
+    lengths = lengths.to(x.device)
+    index = (lengths[:, None] - 1 - steps[None, :]).where(steps[None, :] < lengths[:, None], steps[None, :])
+    if x.dim() == 3:
+        index = index[..., None].expand_as(x)
+    return x.gather(1, index)
+
+
+class Seq2SeqModel(nn.Module):
+    """Encoder–decoder (Sutskever et al., 2014), optionally with attention (Luong et al., 2015).
+
+    Attention is applied on top of the fused decoder (Luong's global attention, eq. 5:
+    h̃_t = tanh(W_c [c_t; h_t])), so teacher-forced training stays on the fused kernel.
+    """
+
+    def __init__(self, spec: ModelSpec) -> None:
+        super().__init__()
+        assert spec.decoder is not None and spec.target_inputs is not None
+        self.spec = spec
+        self.inputs = make_input_layer(spec.inputs)
+        self.encoder = make_stack(spec.encoder, spec.inputs.width)
+        self.target_inputs = make_input_layer(spec.target_inputs)
+        self.decoder = make_stack(spec.decoder, spec.target_inputs.width)
+        self.bridge = Bridge(spec.encoder, spec.decoder)
+        self.attention: Attention | None = None
+        self.combine: nn.Linear | None = None
+        if spec.attention is not None:
+            self.attention = make_attention(spec.attention, spec.decoder.hidden_size, spec.encoder.output_width)
+            self.combine = nn.Linear(spec.decoder.hidden_size + spec.encoder.output_width, spec.decoder.hidden_size)
+        self.head: Head = HEADS[spec.head.kind].build(spec, spec.decoder.hidden_size)
+
+    def encode(
+        self, source: torch.Tensor, source_mask: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, State]:
+        """-> memory (B, S, W_enc) and the decoder's initial state."""
+        lengths = None if source_mask is None else source_mask.sum(1)
+        if self.spec.reverse_source:
+            source = reverse_padded(source, lengths)
+        memory, final = run_stack(self.encoder, self.inputs(source), None, lengths)
+        return memory, self.bridge(final)
+
+    def decode(
+        self,
+        target: torch.Tensor,
+        state: State,
+        memory: torch.Tensor,
+        source_mask: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, State, torch.Tensor | None]:
+        """Teacher-forced (or one-step) decoding -> logits (B, T, V), state, weights (B, T, S)."""
+        output, state = self.decoder(self.target_inputs(target), state)  # (B, T, H_dec)
+        weights = None
+        if self.attention is not None:
+            context, weights = self.attention(output, memory, source_mask)  # (B, T, W_enc)
+            output = torch.tanh(self.combine(torch.cat([context, output], dim=-1)))
+        return self.head(output), state, weights
+
+    def forward(
+        self, source: torch.Tensor, target: torch.Tensor, source_mask: torch.Tensor | None = None
+    ) -> torch.Tensor:
+        memory, state = self.encode(source, source_mask)
+        logits, _, _ = self.decode(target, state, memory, source_mask)
+        return logits
+
+    def recurrent_stacks(self) -> dict[str, nn.RNNBase]:
+        return {"encoder": self.encoder, "decoder": self.decoder}
+
+
+def build_model(spec: ModelSpec) -> SequenceModel | Seq2SeqModel:
+    """The module for a valid spec; raises SpecError with the first problem otherwise."""
+    spec.check()
+    return Seq2SeqModel(spec) if spec.is_seq2seq else SequenceModel(spec)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+def parameter_group(name: str) -> str:
+    """The layer a parameter belongs to, for per-layer gradient norms.
+
+    ``encoder.weight_hh_l1_reverse`` -> ``encoder.l1``; ``head.proj.weight`` -> ``head``.
+    """
+    module, _, leaf = name.partition(".")
+    if module in {"encoder", "decoder"}:
+        layer = leaf.split("_l")[-1].split("_")[0]
+        return f"{module}.l{layer}"
+    return module

@@ -1,0 +1,31 @@
+"""Training data: vocabularies, the two kinds of corpus, batching and the built-in demos.
+
+Numpy only, so the data can be inspected and tested without torch or Qt.
+"""
+
+from .batching import IGNORE_INDEX, Batch, Batcher
+from .corpus import CORPUS_KINDS, Corpus, corpus_from_arrays
+from .demos import DEFAULT_DEMO, DEMOS, Demo, load_demo
+from .lines import LineCorpus, load_lines_file
+from .text import TextStream, load_text_file
+from .vocab import BOUNDARY, UNKNOWN, Vocabulary
+
+__all__ = [
+    "BOUNDARY",
+    "CORPUS_KINDS",
+    "DEFAULT_DEMO",
+    "DEMOS",
+    "IGNORE_INDEX",
+    "UNKNOWN",
+    "Batch",
+    "Batcher",
+    "Corpus",
+    "Demo",
+    "LineCorpus",
+    "TextStream",
+    "Vocabulary",
+    "corpus_from_arrays",
+    "load_demo",
+    "load_lines_file",
+    "load_text_file",
+]

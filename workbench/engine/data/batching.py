@@ -1,0 +1,168 @@
+"""Batches of token ids, and batchers whose whole position is two integers.
+
+Every random choice of an epoch (the stream's start offset, the order of line items) comes from
+``np.random.default_rng([seed, epoch])``, so a batcher is restored exactly from its epoch and
+cursor and no generator state is ever saved.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError
+
+IGNORE_INDEX = -100  # target value on padded steps
+
+
+@dataclass(frozen=True, eq=False)
+class Batch:
+    """One training step's worth of data."""
+
+    inputs: np.ndarray  # (B, T) int64 ids
+    targets: np.ndarray  # (B, T) int64 ids, IGNORE_INDEX on padded steps
+    continues: bool  # row b continues row b of the previous batch: carry the hidden state
+    tokens: int  # number of real (non-ignored) targets
+
+
+def check_batch_shape(batch_size: int, seq_len: int) -> None:
+    if batch_size < 1 or seq_len < 1:
+        raise DataError(
+            f"batch size and sequence length must be at least 1, not {batch_size} and {seq_len}."
+        )
+
+
+class Batcher:
+    """Walks one split batch by batch, epoch after epoch, without end."""
+
+    def __init__(self, batches_per_epoch: int) -> None:
+        self._batches_per_epoch = batches_per_epoch
+        self._epoch = 0  # epochs completed
+        self._cursor = 0  # batches taken from the current epoch
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch
+
+    @property
+    def batches_per_epoch(self) -> int:
+        return self._batches_per_epoch
+
+    def next_batch(self) -> Batch:
+        batch = self._batch(self._epoch, self._cursor)
+        self._cursor += 1
+        if self._cursor == self._batches_per_epoch:
+            self._epoch, self._cursor = self._epoch + 1, 0
+        return batch
+
+    def epoch_batches(self) -> Iterator[Batch]:
+        """One pass in a fixed order (for validation); leaves the position alone."""
+        for index in range(self._batches_per_epoch):
+            yield self._fixed_batch(index)
+
+    def state(self) -> dict[str, int]:
+        return {"epoch": self._epoch, "cursor": self._cursor}
+
+    def restore(self, state: dict[str, Any]) -> None:
+        epoch, cursor = state.get("epoch"), state.get("cursor")
+        if not (isinstance(epoch, int) and isinstance(cursor, int)):
+            raise DataError(f"the saved data position is damaged: {state!r}.")
+        if epoch < 0 or not 0 <= cursor < self._batches_per_epoch:
+            raise DataError(
+                f"the saved data position (epoch {epoch}, batch {cursor}) does not fit "
+                f"{self._batches_per_epoch} batches per epoch."
+            )
+        self._epoch, self._cursor = epoch, cursor
+
+    def _batch(self, epoch: int, index: int) -> Batch:
+        raise NotImplementedError
+
+    def _fixed_batch(self, index: int) -> Batch:
+        raise NotImplementedError
+
+
+def stream_batches_per_epoch(num_tokens: int, batch_size: int, seq_len: int) -> int:
+    """Batches that fit after dropping the largest start offset, ``seq_len - 1`` tokens."""
+    return max(0, (num_tokens - seq_len) // (batch_size * seq_len))
+
+
+class StreamBatcher(Batcher):
+    """Truncated backpropagation through time over one long stream (char-rnn style).
+
+    Each epoch drops a random offset in ``[0, T)`` from the start and cuts the rest into ``B``
+    contiguous rows; batch k holds columns ``[kT, kT + T)``, so row b of one batch continues row
+    b of the one before and the hidden state is carried across batches.
+    """
+
+    def __init__(self, ids: np.ndarray, batch_size: int, seq_len: int, seed: int) -> None:
+        check_batch_shape(batch_size, seq_len)
+        super().__init__(stream_batches_per_epoch(len(ids), batch_size, seq_len))
+        self._ids = ids
+        self._batch_size, self._seq_len, self._seed = batch_size, seq_len, seed
+        self._rows_epoch: int | None = None  # the epoch whose rows ``_rows`` holds
+        self._rows: tuple[np.ndarray, ...] = ()
+
+    def _batch(self, epoch: int, index: int) -> Batch:
+        if self._rows_epoch != epoch:
+            offset = int(np.random.default_rng([self._seed, epoch]).integers(self._seq_len))
+            self._rows, self._rows_epoch = self._cut_rows(offset), epoch
+        return self._columns(self._rows, index)
+
+    def _fixed_batch(self, index: int) -> Batch:
+        return self._columns(self._cut_rows(0), index)
+
+    def _cut_rows(self, offset: int) -> tuple[np.ndarray, np.ndarray]:
+        """Input and target rows, ``(B, batches_per_epoch * T)`` views of the stream."""
+        row_len = self.batches_per_epoch * self._seq_len
+        span = self._ids[offset : offset + self._batch_size * row_len + 1]
+        shape = (self._batch_size, row_len)
+        return span[:-1].reshape(shape), span[1:].reshape(shape)
+
+    def _columns(self, rows: tuple[np.ndarray, ...], index: int) -> Batch:
+        window = slice(index * self._seq_len, (index + 1) * self._seq_len)
+        inputs, targets = (part[:, window].astype(np.int64) for part in rows)
+        return Batch(inputs, targets, continues=index > 0, tokens=targets.size)
+
+
+class LineBatcher(Batcher):
+    """Independent items, each framed as ``<s> item <s>`` and padded to the longest in its batch.
+
+    Inputs are ``[<s>] + item`` padded with ``<s>``, targets ``item + [<s>]`` padded with
+    IGNORE_INDEX; both are cut to ``seq_len``. An epoch is a fresh permutation of the items in
+    full batches (all items in one batch when there are fewer than ``B``).
+    """
+
+    def __init__(
+        self, items: Sequence[np.ndarray], boundary: int, batch_size: int, seq_len: int, seed: int
+    ) -> None:
+        check_batch_shape(batch_size, seq_len)
+        super().__init__(max(1, len(items) // batch_size))
+        self._items, self._boundary = items, boundary
+        self._batch_size, self._seq_len, self._seed = batch_size, seq_len, seed
+        self._order_epoch: int | None = None  # the epoch whose permutation ``_order`` holds
+        self._order = np.arange(len(items))
+
+    def _batch(self, epoch: int, index: int) -> Batch:
+        if self._order_epoch != epoch:
+            rng = np.random.default_rng([self._seed, epoch])
+            self._order, self._order_epoch = rng.permutation(len(self._items)), epoch
+        return self._frame(self._order, index)
+
+    def _fixed_batch(self, index: int) -> Batch:
+        return self._frame(np.arange(len(self._items)), index)
+
+    def _frame(self, order: np.ndarray, index: int) -> Batch:
+        chosen = order[index * self._batch_size : (index + 1) * self._batch_size]
+        items = [self._items[i] for i in chosen]
+        width = min(self._seq_len, max(len(item) for item in items) + 1)
+        inputs = np.full((len(items), width), self._boundary, np.int64)
+        targets = np.full((len(items), width), IGNORE_INDEX, np.int64)
+        for row, item in enumerate(items):
+            framed = np.concatenate(([self._boundary], item, [self._boundary]))
+            steps = min(len(framed) - 1, width)
+            inputs[row, :steps] = framed[:steps]
+            targets[row, :steps] = framed[1 : steps + 1]
+        return Batch(inputs, targets, continues=False, tokens=int((targets != IGNORE_INDEX).sum()))

@@ -1,0 +1,72 @@
+"""Reading a user's text file, with one clear sentence for every way it can be unusable."""
+
+from __future__ import annotations
+
+import codecs
+from pathlib import Path
+
+import numpy as np
+
+from ..errors import DataError
+
+SNIFF_BYTES = 8192  # how much of a file is inspected for signs of binary data
+MAX_CONTROL_SHARE = 0.3  # more control characters than this and it is not text
+TEXT_CONTROLS = frozenset("\n\r\t\f\v")
+
+
+def read_text_file(path: Path) -> str:
+    """The UTF-8 text of ``path`` with any BOM removed and line ends made ``\\n``."""
+    data = _read_bytes(path)
+    head = data[:SNIFF_BYTES]
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        raise DataError(f"{path}: the file is UTF-16 text; save it as UTF-8 and try again.")
+    if b"\0" in head:
+        raise DataError(f"{path}: the file looks binary (it contains NUL bytes), not text.")
+    text = _decode_utf8(path, data)
+    if not text.strip():
+        raise DataError(f"{path}: the file is empty or holds only whitespace.")
+    sample = text[:SNIFF_BYTES]
+    controls = sum(1 for char in sample if _is_control(char))
+    if controls > MAX_CONTROL_SHARE * len(sample):
+        raise DataError(f"{path}: the file looks binary (mostly control characters), not text.")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def check_val_fraction(val_fraction: float) -> None:
+    if not 0 < val_fraction < 1:
+        raise DataError(f"the validation fraction must be between 0 and 1, not {val_fraction}.")
+
+
+def _read_bytes(path: Path) -> bytes:
+    if not path.exists():
+        raise DataError(f"{path}: no such file.")
+    if path.is_dir():
+        raise DataError(f"{path}: this is a folder, not a text file.")
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise DataError(f"{path}: the file cannot be read ({error.strerror}).") from None
+
+
+def _decode_utf8(path: Path, data: bytes) -> str:
+    start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
+    try:
+        return data[start:].decode("utf-8")
+    except UnicodeDecodeError as error:
+        offset = start + error.start
+        raise DataError(
+            f"{path}: the file is not UTF-8 text (byte {offset} is 0x{data[offset]:02x}); "
+            "save it as UTF-8 and try again."
+        ) from None
+
+
+def _is_control(char: str) -> bool:
+    code = ord(char)
+    return (code < 0x20 or 0x7F <= code < 0xA0) and char not in TEXT_CONTROLS
+
+
+def stored_array(arrays: dict[str, np.ndarray], name: str, source: str) -> np.ndarray:
+    """One of a corpus's saved arrays, or a DataError saying that it is missing."""
+    if name not in arrays:
+        raise DataError(f"{source}: the saved training data is incomplete (no {name!r} array).")
+    return np.asarray(arrays[name])

@@ -1,0 +1,134 @@
+"""Stream corpora: one long text (a book, a code base) as one token stream."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import DataError
+from .batching import StreamBatcher, check_batch_shape, stream_batches_per_epoch
+from .checks import check_val_fraction, read_text_file, stored_array
+from .vocab import Vocabulary
+
+SPLIT_NAMES = {"train": "training", "val": "validation"}
+PROBE_MARKS = tuple("\"'()[]{}")  # a probe line with these shows the model tracking nesting
+
+
+class TextStream:
+    """A token stream whose last part is held out for validation; trained with truncated BPTT."""
+
+    kind = "stream"
+
+    def __init__(
+        self, description: dict[str, Any], vocab: Vocabulary, train: np.ndarray, val: np.ndarray
+    ) -> None:
+        self.description = description  # kind, source, title, level, val_fraction, characters
+        self.vocab = vocab
+        self._splits = {"train": train, "val": val}
+
+    @classmethod
+    def from_arrays(
+        cls, description: dict[str, Any], vocabulary: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> TextStream:
+        source = description.get("source", "the project")
+        train, val = (stored_array(arrays, name, source) for name in ("train", "val"))
+        return cls(description, Vocabulary.from_json(vocabulary), train, val)
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        return dict(self._splits)
+
+    @property
+    def source(self) -> str:
+        return self.description["source"]
+
+    def batcher(self, split: str, batch_size: int, seq_len: int, seed: int) -> StreamBatcher:
+        self._check_split_fits(split, batch_size, seq_len)
+        return StreamBatcher(self._splits[split], batch_size, seq_len, seed)
+
+    def check_fits(self, batch_size: int, seq_len: int) -> None:
+        for split in SPLIT_NAMES:
+            self._check_split_fits(split, batch_size, seq_len)
+
+    def _check_split_fits(self, split: str, batch_size: int, seq_len: int) -> None:
+        check_batch_shape(batch_size, seq_len)
+        have = len(self._splits[split])
+        if stream_batches_per_epoch(have, batch_size, seq_len) < 1:
+            need = batch_size * seq_len + seq_len  # one batch, plus room for the random offset
+            raise DataError(
+                f"{self.source}: too short for one batch: {have} tokens of {SPLIT_NAMES[split]} "
+                f"text, one batch of {batch_size} × {seq_len} needs {need}."
+            )
+
+    def probe_tokens(self, length: int) -> np.ndarray:
+        """``length`` validation tokens from the first whole line with a quote or bracket."""
+        val = self._splits["val"]
+        start = min(self._first_marked_line(), max(0, len(val) - length))
+        return val[start : start + length].astype(np.int64)
+
+    def _first_marked_line(self) -> int:
+        """Start of the first whole validation line holding a PROBE_MARKS token, else 0."""
+        val = self._splits["val"]
+        newline = self.vocab.id_of("\n")
+        marks = [i for i in map(self.vocab.id_of, PROBE_MARKS) if i is not None]
+        if newline is None or not marks:
+            return 0
+        line_ends = np.flatnonzero(val == newline)
+        # The line of each mark, as the index of the newline before it; -1 is the partial line
+        # the validation split starts in.
+        line_of_mark = np.searchsorted(line_ends, np.flatnonzero(np.isin(val, marks))) - 1
+        whole_lines = line_of_mark[line_of_mark >= 0]
+        return int(line_ends[whole_lines[0]] + 1) if len(whole_lines) else 0
+
+    def stats(self) -> dict[str, Any]:
+        return {
+            "level": self.vocab.level,
+            "characters": self.description["characters"],
+            "train_tokens": len(self._splits["train"]),
+            "val_tokens": len(self._splits["val"]),
+            "vocab_size": len(self.vocab),
+        }
+
+    def preview(self, max_chars: int = 400) -> str:
+        return self.vocab.decode(self._splits["train"][:max_chars])[:max_chars]
+
+
+def stream_from_text(
+    text: str,
+    source: str,
+    title: str,
+    level: str = "char",
+    val_fraction: float = 0.1,
+    max_words: int = 10_000,
+) -> TextStream:
+    """A stream corpus of ``text``; its vocabulary covers both splits, so nothing is unknown."""
+    check_val_fraction(val_fraction)
+    if level == "char":
+        vocab = Vocabulary.of_characters(text)
+    elif level == "word":
+        vocab = Vocabulary.of_words(text, max_words)
+    else:
+        raise DataError(f"unknown text level {level!r}: use 'char' or 'word'.")
+    ids = vocab.encode(text).astype(vocab.storage_dtype)
+    split_at = len(ids) - round(len(ids) * val_fraction)
+    description = {
+        "kind": TextStream.kind,
+        "source": source,
+        "title": title,
+        "level": level,
+        "val_fraction": val_fraction,
+        "characters": len(text),
+    }
+    if level == "word":
+        description["max_words"] = max_words
+    return TextStream(description, vocab, ids[:split_at], ids[split_at:])
+
+
+def load_text_file(
+    path: str | Path, level: str = "char", val_fraction: float = 0.1, max_words: int = 10_000
+) -> TextStream:
+    """A stream corpus of a UTF-8 text file; its last ``val_fraction`` is for validation."""
+    path = Path(path).expanduser().absolute()
+    text = read_text_file(path)
+    return stream_from_text(text, str(path), path.name, level, val_fraction, max_words)

@@ -1,0 +1,93 @@
+"""What the trainer tells the world, as frozen dataclasses holding CPU numpy copies.
+
+A sink is any callable taking an event. The trainer calls it on the training thread; a user
+interface puts events on a queue and draws them on its own thread. Arrays are copies
+(``tensor.detach().cpu().numpy().copy()``), so a later training step cannot change what a view
+is drawing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Union
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class RunStarted:
+    run: str  # "run-003"
+    step: int  # the step training starts from (0, or where a resumed run left off)
+    target_step: int  # the step it will stop at
+    device: str  # "cpu" or "cuda"
+    device_name: str  # "CPU (2 threads)", "NVIDIA H100 80GB HBM3"
+    parameters: int
+    model: str  # ModelSpec.describe()
+
+
+@dataclass(frozen=True)
+class StepMetrics:
+    """Mean over the steps since the previous StepMetrics (throttled at the source)."""
+
+    step: int
+    loss: float
+    learning_rate: float
+    tokens_per_s: float
+    grad_norm: float  # global norm before clipping, at ``step``
+    layer_names: tuple[str, ...]  # "inputs", "encoder.l0", ..., "head"
+    layer_grad_norms: np.ndarray  # (len(layer_names),) at ``step``
+
+
+@dataclass(frozen=True)
+class ValidationResult:
+    step: int
+    loss: float  # mean cross-entropy in nats per token
+    bits_per_token: float
+
+
+@dataclass(frozen=True)
+class LayerSnapshot:
+    name: str  # "encoder.l0", "encoder.l0.reverse"
+    cell: str
+    gate_names: tuple[str, ...]  # LSTM: input, forget, cell, output; GRU: reset, update, new
+    gates: np.ndarray  # (gates, T, H)
+    cell_state: np.ndarray | None  # (T, H), LSTM only
+    hidden: np.ndarray  # (T, H)
+    grad_through_time: np.ndarray  # (T,) ‖∂L_T/∂h_t‖
+
+
+@dataclass(frozen=True)
+class ProbeSnapshot:
+    step: int
+    token_ids: np.ndarray  # (T,) the probe inputs
+    tokens: tuple[str, ...]  # each input token as text, for colouring the probe text
+    layers: tuple[LayerSnapshot, ...]
+
+
+@dataclass(frozen=True)
+class SampleGenerated:
+    step: int
+    text: str
+    temperature: float
+    prime: str
+
+
+@dataclass(frozen=True)
+class RunFinished:
+    step: int
+    reason: str  # "completed" or "stopped"
+    elapsed_s: float
+
+
+@dataclass(frozen=True)
+class RunFailed:
+    step: int
+    reason: str  # for the user: "the loss became NaN at step 812; weights are those of step 811"
+
+
+Event = Union[RunStarted, StepMetrics, ValidationResult, ProbeSnapshot, SampleGenerated, RunFinished, RunFailed]
+Sink = Callable[[Event], None]
+
+
+def discard(event: Event) -> None:
+    """The sink of a trainer nobody watches."""

@@ -1,0 +1,191 @@
+"""A project: a model spec, its data, training settings, weights and everything training made.
+
+``Project`` is the live form (torch modules, a trainer); ``project_file`` is the stored form
+(HDF5 datasets plus JSON). This module converts between them, so that a project saved at step N
+and opened again trains on exactly as it would have without the pause.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+
+from .. import __version__
+from .builder import build_model
+from .callbacks import Callback
+from .checkpoint import TrainerCheckpoint
+from .config import TrainConfig
+from .data import corpus_from_arrays
+from .errors import ProjectError, WorkbenchError
+from .events import ProbeSnapshot, SampleGenerated, Sink, discard
+from .history import RunHistory
+from .probe_record import probe_from_record, probe_to_record
+from .project_file import ProjectFile, Run, read_project_file, write_project_file
+from .spec import ModelSpec, with_vocabulary
+from .trainer import Trainer
+
+
+class Project:
+    def __init__(
+        self,
+        spec: ModelSpec,
+        corpus,
+        config: TrainConfig,
+        model: torch.nn.Module,
+        runs: list[RunHistory],
+        checkpoint: TrainerCheckpoint | None = None,
+        samples: list[SampleGenerated] | None = None,
+        probe: ProbeSnapshot | None = None,
+        path: Path | None = None,
+    ) -> None:
+        self.spec = spec
+        self.corpus = corpus
+        self.config = config
+        self.model = model
+        self.runs = runs  # the last one is the run training continues
+        self.path = path
+        self._checkpoint = checkpoint  # trainer state read from the file, applied on first use
+        self._samples = samples or []
+        self._probe = probe
+        self._trainer: Trainer | None = None
+
+    @classmethod
+    def create(cls, spec: ModelSpec, corpus, config: TrainConfig) -> "Project":
+        """A new, untrained project: the spec is sized to the corpus's vocabulary."""
+        config = config.check()
+        spec = with_vocabulary(spec, len(corpus.vocab)).check()
+        corpus.check_fits(config.batch_size, config.seq_len)
+        torch.manual_seed(config.seed)
+        model = build_model(spec)
+        run = RunHistory("run-001", meta=_run_meta(spec))
+        return cls(spec, corpus, config, model, [run])
+
+    # -- training -----------------------------------------------------------------------
+
+    @property
+    def step(self) -> int:
+        if self._trainer is not None:
+            return self._trainer.step
+        return self._checkpoint.step if self._checkpoint else 0
+
+    @property
+    def history(self) -> RunHistory:
+        return self.runs[-1]
+
+    @property
+    def samples(self) -> list[SampleGenerated]:
+        return self._trainer.samples if self._trainer else self._samples
+
+    @property
+    def latest_probe(self) -> ProbeSnapshot | None:
+        return self._trainer.latest_probe if self._trainer else self._probe
+
+    def trainer(self, sink: Sink = discard, callbacks: list[Callback] | None = None) -> Trainer:
+        """The project's trainer (made once, on the device of ``config.device``)."""
+        if self._trainer is None:
+            trainer = Trainer(self.model, self.corpus, self.config, sink, callbacks, self.history)
+            if self._checkpoint is not None:
+                self._checkpoint.restore(trainer)
+            trainer.samples = list(self._samples)
+            trainer.latest_probe = self._probe
+            self._trainer = trainer
+        else:
+            self._trainer.sink = sink
+            self._trainer.callbacks = list(callbacks or [])
+        return self._trainer
+
+    def use_device(self, device: str) -> None:
+        """Train on ``device`` from now on (before the trainer is made)."""
+        if self._trainer is not None and self._trainer.config.device != device:
+            raise WorkbenchError("the device cannot change while the project is training")
+        self.config = replace(self.config, device=device)
+
+    # -- saving and opening -------------------------------------------------------------
+
+    def save(self, path: str | Path | None = None) -> Path:
+        """Write the project atomically to ``path`` (or where it was opened from)."""
+        target = Path(path) if path is not None else self.path
+        if target is None:
+            raise WorkbenchError("the project has no file yet: choose where to save it")
+        checkpoint = TrainerCheckpoint.capture(self._trainer) if self._trainer else self._checkpoint
+        weights = {name: value.detach().float().cpu().numpy().copy() for name, value in self.model.state_dict().items()}
+        probe_meta, probe_arrays = probe_to_record(self.latest_probe)
+        write_project_file(target, ProjectFile(
+            spec=self.spec.to_dict(),
+            data_description=self.corpus.description,
+            vocabulary=self.corpus.vocab.to_json(),
+            data_arrays=self.corpus.arrays(),
+            train_config=self.config.to_dict(),
+            weights=weights,
+            optimizer=checkpoint.optimizer if checkpoint else None,
+            trainer_state=checkpoint.state if checkpoint else {"step": 0},
+            trainer_arrays=checkpoint.arrays if checkpoint else {"torch_rng": torch.get_rng_state().numpy()},
+            runs=[Run(run.name, run.meta, run.series()) for run in self.runs],
+            samples=[_sample_to_json(sample) for sample in self.samples],
+            probe_meta=probe_meta,
+            probe_arrays=probe_arrays,
+            created_with=f"Sequence Workbench {__version__}",
+        ))
+        self.path = target
+        return target
+
+    @classmethod
+    def open(cls, path: str | Path) -> "Project":
+        """Read a project; every problem with the file becomes one ProjectError naming it."""
+        path = Path(path)
+        stored = read_project_file(path)
+        try:
+            spec = ModelSpec.from_dict(stored.spec).check()
+            corpus = corpus_from_arrays(stored.data_description, stored.vocabulary, stored.data_arrays)
+            config = TrainConfig.from_dict(stored.train_config).check()
+            model = build_model(spec)
+            model.load_state_dict({name: torch.from_numpy(value) for name, value in stored.weights.items()})
+            runs = [RunHistory.from_series(run.name, run.meta, run.series) for run in stored.runs]
+            checkpoint = TrainerCheckpoint(stored.trainer_state, stored.trainer_arrays, stored.optimizer)
+            samples = [_sample_from_json(item) for item in stored.samples]
+            probe = probe_from_record(stored.probe_meta, stored.probe_arrays)
+        except WorkbenchError as error:
+            raise ProjectError(f"{path}: {error}") from None
+        except (KeyError, ValueError, TypeError, RuntimeError) as error:
+            raise ProjectError(f"{path} is damaged or inconsistent: {error}") from None
+        if not runs:
+            runs = [RunHistory("run-001", meta=_run_meta(spec))]
+        return cls(spec, corpus, config, model, runs, checkpoint, samples, probe, path)
+
+    def summary(self) -> dict:
+        """What ``workbench info`` shows: JSON-able."""
+        history = self.history
+        return {
+            "file": str(self.path) if self.path else None,
+            "model": self.spec.describe(),
+            "spec": self.spec.to_dict(),
+            "parameters": sum(p.numel() for p in self.model.parameters()),
+            "data": {**self.corpus.description, **self.corpus.stats()},
+            "training": self.config.to_dict(),
+            "step": self.step,
+            "runs": [{"name": run.name, "steps": len(run.steps), **run.meta} for run in self.runs],
+            "recent_train_loss": history.recent_loss(),
+            "last_validation": (
+                {"step": history.val_steps[-1], "loss": history.val_losses[-1]} if history.val_steps else None
+            ),
+            "samples": [sample.text for sample in self.samples[-3:]],
+        }
+
+
+def _run_meta(spec: ModelSpec) -> dict:
+    return {
+        "model": spec.describe(),
+        "cell": spec.encoder.cell,
+        "started": datetime.datetime.now().isoformat(timespec="seconds"),
+    }
+
+
+def _sample_to_json(sample: SampleGenerated) -> dict:
+    return {"step": sample.step, "text": sample.text, "temperature": sample.temperature, "prime": sample.prime}
+
+
+def _sample_from_json(item: dict) -> SampleGenerated:
+    return SampleGenerated(int(item["step"]), str(item["text"]), float(item["temperature"]), str(item["prime"]))

@@ -1,0 +1,291 @@
+"""The model specification: a model as plain, versioned data.
+
+A spec is what the canvas edits, what the project file stores and what the builder turns into
+an ``nn.Module``. It is made of frozen dataclasses, so an edit is ``dataclasses.replace`` and an
+undo is keeping the previous value. ``validate`` lists every problem in words a user can act on;
+``ModelSpec.check`` raises the first one.
+
+Layout: token or feature ``inputs`` feed the ``encoder`` stack. Without a ``decoder`` the head
+reads the encoder (language model, tagger, classifier, forecaster). With a ``decoder`` the model
+is an encoder-decoder: the decoder reads ``target_inputs`` and starts from the encoder's final
+state, optionally looking back at the encoder through ``attention``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field, fields, replace
+from typing import Any
+
+from .errors import SpecError
+
+SPEC_VERSION = 1
+
+CELLS = ("rnn", "lstm", "gru")
+CELL_NAMES = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
+INPUT_KINDS = ("tokens", "features")
+ATTENTION_KINDS = ("additive", "multiplicative")
+POOLINGS = ("last", "mean", "max", "attention")
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """What one time step of the input is and how it becomes a vector."""
+
+    kind: str = "tokens"  # "tokens": ids through an embedding; "features": real vectors
+    vocab_size: int = 0  # tokens: number of distinct ids
+    embedding_dim: int = 64  # tokens: width of each embedding vector
+    feature_dim: int = 0  # features: width of each input vector
+    projection_dim: int = 0  # features: width of a linear projection; 0 feeds them as they are
+
+    @property
+    def width(self) -> int:
+        """Width of the vector the recurrent stack receives at each step."""
+        if self.kind == "tokens":
+            return self.embedding_dim
+        return self.projection_dim or self.feature_dim
+
+
+@dataclass(frozen=True)
+class RecurrentSpec:
+    """A stack of recurrent layers of one cell type (one fused torch module)."""
+
+    cell: str = "lstm"  # "rnn" (tanh), "lstm" or "gru"
+    hidden_size: int = 128  # units per layer and direction
+    num_layers: int = 1  # stacked layers, each reading the one below
+    bidirectional: bool = False  # a second stack reads the sequence right to left
+    dropout: float = 0.0  # dropout on the outputs of every layer but the last
+
+    @property
+    def output_width(self) -> int:
+        return self.hidden_size * (2 if self.bidirectional else 1)
+
+
+@dataclass(frozen=True)
+class AttentionSpec:
+    """How the decoder scores encoder steps (Bahdanau: additive, Luong: multiplicative)."""
+
+    kind: str = "additive"
+    size: int = 0  # additive: width of the scoring layer; 0 means the decoder's hidden size
+
+
+@dataclass(frozen=True)
+class HeadSpec:
+    """What the model predicts. ``kind`` names an entry of ``heads.HEADS``."""
+
+    kind: str = "next_token"  # next_token, tagging, classification, regression, ...
+    num_outputs: int = 0  # vocabulary, classes, or values per step
+    pooling: str = "last"  # classification: how the steps become one vector
+
+
+@dataclass(frozen=True)
+class SpecProblem:
+    """One reason a spec cannot be built; ``where`` names the part (for the canvas)."""
+
+    where: str  # "inputs", "encoder", "decoder", "attention", "head" or "model"
+    message: str
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    inputs: InputSpec = field(default_factory=InputSpec)
+    encoder: RecurrentSpec = field(default_factory=RecurrentSpec)
+    head: HeadSpec = field(default_factory=HeadSpec)
+    decoder: RecurrentSpec | None = None
+    target_inputs: InputSpec | None = None  # the decoder's own token embedding
+    attention: AttentionSpec | None = None
+    reverse_source: bool = False  # feed the source reversed (Sutskever et al., 2014)
+    version: int = SPEC_VERSION
+
+    @property
+    def template(self) -> str:
+        """The palette template this spec is an instance of."""
+        if self.decoder is not None:
+            return "attention" if self.attention is not None else "encoder-decoder"
+        if self.head.kind == "classification" and self.head.pooling == "attention":
+            return "attention"
+        return "bidirectional" if self.encoder.bidirectional else "stacked"
+
+    @property
+    def is_seq2seq(self) -> bool:
+        return self.decoder is not None
+
+    def problems(self) -> list[SpecProblem]:
+        return validate(self)
+
+    def check(self) -> ModelSpec:
+        """Return self, or raise SpecError with the first problem."""
+        found = validate(self)
+        if found:
+            raise SpecError(found[0].message)
+        return self
+
+    def describe(self) -> str:
+        """One line for people: 'stacked: 2 × LSTM 128, next-token over 65'."""
+        stack = _describe_stack(self.encoder)
+        if self.decoder is not None:
+            stack = f"{stack} → {_describe_stack(self.decoder)}"
+            if self.attention is not None:
+                stack += f" with {self.attention.kind} attention"
+        head = self.head.kind.replace("_", "-")
+        if self.head.kind == "classification":
+            head += f" ({self.head.pooling} pooling)"
+        return f"{self.template}: {stack}, {head} over {self.head.num_outputs}"
+
+    # -- JSON ---------------------------------------------------------------------------
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelSpec:
+        if not isinstance(data, dict):
+            raise SpecError("the model specification is not a JSON object")
+        version = data.get("version")
+        if not isinstance(version, int):
+            raise SpecError("the model specification has no version number")
+        if version > SPEC_VERSION:
+            raise SpecError(
+                f"the model specification is version {version}; this Sequence Workbench "
+                f"reads up to version {SPEC_VERSION} — please update the workbench"
+            )
+        parts = {
+            "inputs": InputSpec,
+            "encoder": RecurrentSpec,
+            "head": HeadSpec,
+            "decoder": RecurrentSpec,
+            "target_inputs": InputSpec,
+            "attention": AttentionSpec,
+        }
+        values: dict[str, Any] = {}
+        for key, value in data.items():
+            if key in parts:
+                values[key] = None if value is None else _part_from_dict(parts[key], key, value)
+            elif key in {"reverse_source", "version"}:
+                values[key] = value
+            else:
+                raise SpecError(f"the model specification has an unknown field '{key}'")
+        return cls(**values)
+
+    @classmethod
+    def from_json(cls, text: str) -> ModelSpec:
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            raise SpecError(f"the model specification is not valid JSON ({error.msg})") from None
+        return cls.from_dict(data)
+
+
+def _part_from_dict(kind: type, name: str, data: Any) -> Any:
+    if not isinstance(data, dict):
+        raise SpecError(f"the model specification's '{name}' is not a JSON object")
+    known = {f.name: f.type for f in fields(kind)}
+    unknown = set(data) - set(known)
+    if unknown:
+        raise SpecError(f"the model specification's '{name}' has an unknown field '{sorted(unknown)[0]}'")
+    return kind(**data)
+
+
+def _describe_stack(stack: RecurrentSpec) -> str:
+    direction = "bidirectional " if stack.bidirectional else ""
+    layers = f"{stack.num_layers} × " if stack.num_layers > 1 else ""
+    return f"{layers}{direction}{CELL_NAMES.get(stack.cell, stack.cell)} {stack.hidden_size}"
+
+
+# -- validation ---------------------------------------------------------------------------
+
+
+def validate(spec: ModelSpec) -> list[SpecProblem]:
+    """Every reason ``spec`` cannot be built or cannot do its job, in words for the user."""
+    problems: list[SpecProblem] = []
+    if spec.version != SPEC_VERSION:
+        problems.append(SpecProblem("model", f"unsupported specification version {spec.version}"))
+    problems += _check_inputs("inputs", spec.inputs)
+    problems += _check_stack("encoder", spec.encoder)
+    if spec.decoder is not None:
+        problems += _check_decoder(spec)
+    else:
+        if spec.attention is not None:
+            problems.append(SpecProblem(
+                "attention",
+                "attention needs a decoder to attend from; to weigh the steps of one sequence "
+                "use attention pooling in a classification head",
+            ))
+        if spec.reverse_source:
+            problems.append(SpecProblem("model", "reversing the source needs an encoder–decoder model"))
+    from .heads import HEADS  # the head registry imports this module
+
+    head = HEADS.get(spec.head.kind)
+    if head is None:
+        known = ", ".join(sorted(HEADS))
+        problems.append(SpecProblem("head", f"unknown head '{spec.head.kind}' (known: {known})"))
+    else:
+        problems += [SpecProblem("head", message) for message in head.problems(spec)]
+    return problems
+
+
+def _check_inputs(where: str, inputs: InputSpec) -> list[SpecProblem]:
+    if inputs.kind not in INPUT_KINDS:
+        return [SpecProblem(where, f"unknown input kind '{inputs.kind}' (tokens or features)")]
+    found = []
+    if inputs.kind == "tokens":
+        if inputs.vocab_size < 1:
+            found.append(SpecProblem(where, "the vocabulary is empty: choose the training data first"))
+        if inputs.embedding_dim < 1:
+            found.append(SpecProblem(where, "the embedding needs at least one dimension"))
+    else:
+        if inputs.feature_dim < 1:
+            found.append(SpecProblem(where, "feature inputs need at least one feature per step"))
+        if inputs.projection_dim < 0:
+            found.append(SpecProblem(where, "the projection width cannot be negative"))
+    return found
+
+
+def _check_stack(where: str, stack: RecurrentSpec) -> list[SpecProblem]:
+    found = []
+    if stack.cell not in CELLS:
+        found.append(SpecProblem(where, f"unknown cell '{stack.cell}' (rnn, lstm or gru)"))
+    if not 1 <= stack.hidden_size <= 8192:
+        found.append(SpecProblem(where, "the hidden size must be between 1 and 8192 units"))
+    if not 1 <= stack.num_layers <= 16:
+        found.append(SpecProblem(where, "a stack has between 1 and 16 layers"))
+    if not 0.0 <= stack.dropout < 1.0:
+        found.append(SpecProblem(where, "dropout is a probability: at least 0 and below 1"))
+    elif stack.dropout > 0 and stack.num_layers == 1:
+        found.append(SpecProblem(where, "dropout between layers needs at least two layers"))
+    return found
+
+
+def _check_decoder(spec: ModelSpec) -> list[SpecProblem]:
+    assert spec.decoder is not None
+    found = _check_stack("decoder", spec.decoder)
+    if spec.decoder.bidirectional:
+        found.append(SpecProblem("decoder", "a decoder writes left to right; it cannot be bidirectional"))
+    if spec.target_inputs is None or spec.target_inputs.kind != "tokens":
+        found.append(SpecProblem("decoder", "a decoder needs a token embedding for the target side"))
+    else:
+        found += _check_inputs("decoder", spec.target_inputs)
+    if spec.attention is not None:
+        if spec.attention.kind not in ATTENTION_KINDS:
+            found.append(SpecProblem(
+                "attention", f"unknown attention '{spec.attention.kind}' (additive or multiplicative)"
+            ))
+        if spec.attention.size < 0:
+            found.append(SpecProblem("attention", "the attention size cannot be negative"))
+    return found
+
+
+def with_vocabulary(spec: ModelSpec, vocab_size: int, target_vocab_size: int | None = None) -> ModelSpec:
+    """The same spec sized for a data set's vocabulary (inputs, and the head if it predicts tokens)."""
+    inputs = replace(spec.inputs, vocab_size=vocab_size) if spec.inputs.kind == "tokens" else spec.inputs
+    target_inputs = spec.target_inputs
+    if target_inputs is not None:
+        target_inputs = replace(target_inputs, vocab_size=target_vocab_size or vocab_size)
+    head = spec.head
+    if head.kind == "next_token":
+        predicted = target_inputs.vocab_size if target_inputs is not None else vocab_size
+        head = replace(head, num_outputs=predicted)
+    return replace(spec, inputs=inputs, target_inputs=target_inputs, head=head)

@@ -1,0 +1,88 @@
+"""The four architecture templates of the palette, each a function returning a ``ModelSpec``.
+
+A template fixes the shape of the network; a ``Task`` (what the data asks for: its inputs, what
+to predict and, for translation, the target side) fills in the sizes. ``from_template`` picks a
+template by name and refuses, in words, a template that cannot do the task.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .errors import SpecError
+from .spec import AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
+
+
+@dataclass(frozen=True)
+class Task:
+    """What a data set asks of a model."""
+
+    title: str  # "language model", "tagging", ...
+    inputs: InputSpec
+    head: HeadSpec
+    target_inputs: InputSpec | None = None  # sequence-to-sequence data only
+
+
+def language_model_task(vocab_size: int, embedding_dim: int = 64) -> Task:
+    return Task(
+        "language model",
+        InputSpec(kind="tokens", vocab_size=vocab_size, embedding_dim=embedding_dim),
+        HeadSpec(kind="next_token", num_outputs=vocab_size),
+    )
+
+
+def stacked(task: Task, stack: RecurrentSpec) -> ModelSpec:
+    """One recurrent stack read left to right; layers feed the layer above."""
+    return ModelSpec(inputs=task.inputs, encoder=replace(stack, bidirectional=False), head=task.head)
+
+
+def bidirectional(task: Task, stack: RecurrentSpec) -> ModelSpec:
+    """Every layer reads the sequence both ways; each step sees its whole context."""
+    return ModelSpec(inputs=task.inputs, encoder=replace(stack, bidirectional=True), head=task.head)
+
+
+def encoder_decoder(task: Task, stack: RecurrentSpec, reverse_source: bool = True) -> ModelSpec:
+    """Separate encoder and decoder stacks; the decoder starts from the encoder's final state."""
+    if task.target_inputs is None:
+        raise SpecError(
+            f"the encoder–decoder template translates one sequence into another, but this is "
+            f"{task.title} data: use the stacked template"
+        )
+    return ModelSpec(
+        inputs=task.inputs,
+        encoder=stack,
+        decoder=replace(stack, bidirectional=False),
+        target_inputs=task.target_inputs,
+        head=task.head,
+        reverse_source=reverse_source,
+    )
+
+
+def attention(task: Task, stack: RecurrentSpec, kind: str = "additive") -> ModelSpec:
+    """Encoder–decoder whose decoder attends over all encoder steps; for classification data,
+    a stack whose steps are weighed by attention pooling."""
+    if task.head.kind == "classification":
+        return replace(stacked(task, stack), head=replace(task.head, pooling="attention"))
+    if task.target_inputs is None:
+        raise SpecError(
+            f"the attention template needs a sequence to attend over while writing another, but "
+            f"this is {task.title} data: use the stacked template"
+        )
+    spec = encoder_decoder(task, replace(stack, bidirectional=True), reverse_source=False)
+    return replace(spec, attention=AttentionSpec(kind=kind))
+
+
+TEMPLATES = {
+    "stacked": stacked,
+    "bidirectional": bidirectional,
+    "encoder-decoder": encoder_decoder,
+    "attention": attention,
+}
+
+
+def from_template(name: str, task: Task, stack: RecurrentSpec) -> ModelSpec:
+    """The spec of template ``name`` for ``task``, checked; SpecError says why it cannot be."""
+    make = TEMPLATES.get(name)
+    if make is None:
+        raise SpecError(f"unknown template '{name}' (known: {', '.join(TEMPLATES)})")
+    return make(task, stack).check()

@@ -1,0 +1,282 @@
+"""The headless training loop for language models (token streams and line corpora).
+
+The loop knows the model only through ``model(x, state) -> (logits, state)`` and its head's
+loss. It trains on the fused modules, carries the hidden state across contiguous batches
+(truncated backpropagation through time), and tells the world what happens through a sink of
+typed events, throttled here at the source. Probes, validation and samples run on this same
+thread between steps.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from contextlib import nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from .builder import count_parameters, parameter_group
+from .callbacks import Callback
+from .config import TrainConfig
+from .control import TrainerControl
+from .device import describe_device, resolve_device
+from .events import (
+    LayerSnapshot, ProbeSnapshot, RunFailed, RunFinished, RunStarted, SampleGenerated, Sink,
+    StepMetrics, ValidationResult, discard,
+)
+from .history import RunHistory
+from .optim import learning_rate_at, make_optimizer
+from .probes import GATE_NAMES, gradient_through_time
+from .sampling import SamplingOptions, sample_text
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    reason: str  # "completed", "stopped" or "failed"
+    step: int
+    message: str = ""
+
+
+class NonFiniteLoss(Exception):
+    pass
+
+
+def detach_state(state):
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(s.detach() for s in state)
+    return state.detach()
+
+
+def numpy_copy(tensor: torch.Tensor) -> np.ndarray:
+    return tensor.detach().float().cpu().numpy().copy()
+
+
+class Trainer:
+    """Owns the model on its device, the optimizer, the data position and the run history."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        corpus,
+        config: TrainConfig,
+        sink: Sink = discard,
+        callbacks: list[Callback] | None = None,
+        history: RunHistory | None = None,
+    ) -> None:
+        self.config = config.check()
+        self.device = resolve_device(config.device)
+        self.model = model.to(self.device)
+        self.corpus = corpus
+        self.sink = sink
+        self.callbacks = list(callbacks or [])
+        self.control = TrainerControl()
+        self.optimizer = make_optimizer(self.model.parameters(), config)
+        self.amp = config.amp and self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        corpus.check_fits(config.batch_size, config.seq_len)
+        self.train_batches = corpus.batcher("train", config.batch_size, config.seq_len, config.seed)
+        self.step = 0
+        self.hidden = None  # state carried to the next contiguous batch
+        self.history = history or RunHistory("run-001")
+        self.latest_probe: ProbeSnapshot | None = None
+        self.samples: list[SampleGenerated] = []
+        self._layer_of = {name: parameter_group(name) for name, _ in self.model.named_parameters()}
+        self._layer_names = tuple(dict.fromkeys(self._layer_of.values()))
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def run(self, steps: int) -> RunOutcome:
+        """Train ``steps`` more steps, or until stopped; never raises for a diverging loss."""
+        target = self.step + steps
+        self.control.clear_stop()
+        started = time.perf_counter()
+        self._emit(RunStarted(
+            run=self.history.name, step=self.step, target_step=target, device=self.device.type,
+            device_name=describe_device(self.device), parameters=count_parameters(self.model),
+            model=self.model.spec.describe(),
+        ))
+        meter = _Meter(self.config.metrics_interval_s)
+        reason, message = "completed", ""
+        while self.step < target:
+            self.control.wait_while_paused()
+            self.control.serve_requests()
+            if self.control.stop_requested:
+                reason = "stopped"
+                break
+            try:
+                self._train_one_step(meter)
+            except NonFiniteLoss as error:
+                reason, message = "failed", str(error)
+                self._emit(RunFailed(self.step, message))
+                break
+            self._after_step()
+        outcome = RunOutcome(reason, self.step, message)
+        elapsed = time.perf_counter() - started
+        if outcome.reason != "failed":
+            self._emit(RunFinished(self.step, outcome.reason, elapsed))
+        for callback in self.callbacks:
+            callback.on_run_end(self, outcome)
+        return outcome
+
+    def _train_one_step(self, meter: "_Meter") -> None:
+        batch = self.train_batches.next_batch()
+        inputs = torch.from_numpy(batch.inputs).to(self.device, non_blocking=True)
+        targets = torch.from_numpy(batch.targets).to(self.device, non_blocking=True)
+        state = self.hidden if batch.continues else None
+        lr = learning_rate_at(self.step, self.config)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        self.model.train()
+        autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
+        with autocast:
+            logits, state = self.model(inputs, state)
+            loss = self.model.head.loss(logits, targets)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.unscale_(self.optimizer)
+        report = meter.due()
+        layer_norms = self._layer_grad_norms() if report else None
+        clip = self.config.grad_clip if self.config.grad_clip > 0 else math.inf
+        grad_norm = float(nn.utils.clip_grad_norm_(self.model.parameters(), clip))
+        loss_value = float(loss)
+        if not math.isfinite(loss_value) or (not self.amp and not math.isfinite(grad_norm)):
+            what = "loss" if not math.isfinite(loss_value) else "gradient norm"
+            raise NonFiniteLoss(
+                f"the {what} became {loss_value if what == 'loss' else grad_norm} at step {self.step + 1}; "
+                f"training stopped and the weights are those after step {self.step} — "
+                f"try a lower learning rate or gradient clipping"
+            )
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.hidden = detach_state(state)
+        self.step += 1
+        self.history.record_step(self.step, loss_value, lr)
+        meter.add(loss_value, batch.tokens)
+        if report:
+            event = StepMetrics(
+                step=self.step, loss=meter.mean_loss(), learning_rate=lr, tokens_per_s=meter.rate(),
+                grad_norm=grad_norm, layer_names=self._layer_names, layer_grad_norms=layer_norms,
+            )
+            meter.reset()
+            self.history.record_metrics(event)
+            self._emit(event)
+
+    def _after_step(self) -> None:
+        config = self.config
+        if config.val_every and self.step % config.val_every == 0:
+            self.validate()
+        if config.probe_every and self.step % config.probe_every == 0:
+            self.probe()
+        if config.sample_every and self.step % config.sample_every == 0:
+            self.sample(SamplingOptions(length=config.sample_length, temperature=config.sample_temperature))
+        for callback in self.callbacks:
+            callback.on_step_end(self)
+
+    def _layer_grad_norms(self) -> np.ndarray:
+        """Gradient norm of each layer (before clipping), in ``self._layer_names`` order."""
+        squares = dict.fromkeys(self._layer_names, 0.0)
+        for name, parameter in self.model.named_parameters():
+            if parameter.grad is not None:
+                squares[self._layer_of[name]] += float(parameter.grad.float().pow(2).sum())
+        return np.sqrt(np.array(list(squares.values()), dtype=np.float32))
+
+    def _emit(self, event) -> None:
+        self.sink(event)
+
+    # -- looking inside, between steps --------------------------------------------------
+
+    @torch.no_grad()
+    def validate(self) -> ValidationResult:
+        """Mean loss per token over (at most ``val_batches``) validation batches."""
+        self.model.eval()
+        total, tokens, state = 0.0, 0, None
+        batches = self.corpus.batcher("val", self.config.batch_size, self.config.seq_len, self.config.seed)
+        for index, batch in enumerate(batches.epoch_batches()):
+            if self.config.val_batches and index >= self.config.val_batches:
+                break
+            inputs = torch.from_numpy(batch.inputs).to(self.device)
+            targets = torch.from_numpy(batch.targets).to(self.device)
+            logits, state = self.model(inputs, state if batch.continues else None)
+            total += float(self.model.head.loss(logits, targets)) * batch.tokens
+            tokens += batch.tokens
+        self.model.train()
+        loss = total / max(tokens, 1)
+        result = ValidationResult(self.step, loss, loss / math.log(2))
+        self.history.record_validation(result)
+        self._emit(result)
+        return result
+
+    def probe(self) -> ProbeSnapshot:
+        """Gates, states and gradient through time on the corpus's fixed probe text."""
+        ids = self.corpus.probe_tokens(self.config.probe_length + 1)
+        tokens = torch.from_numpy(np.asarray(ids, dtype=np.int64))[None].to(self.device)
+        self.model.eval()
+        traces, norms = gradient_through_time(self.model, tokens)
+        self.model.train()
+        vocab = self.corpus.vocab
+        layers = tuple(
+            LayerSnapshot(
+                name=trace.name,
+                cell=trace.cell,
+                gate_names=GATE_NAMES[trace.cell],
+                gates=np.stack([numpy_copy(trace.gates[g][0]) for g in GATE_NAMES[trace.cell]])
+                if trace.gates else np.zeros((0, tokens.shape[1] - 1, trace.hidden.shape[-1]), np.float32),
+                cell_state=None if trace.cell_state is None else numpy_copy(trace.cell_state[0]),
+                hidden=numpy_copy(trace.hidden[0]),
+                grad_through_time=norms[index].numpy().copy(),
+            )
+            for index, trace in enumerate(traces)
+        )
+        input_ids = np.asarray(ids[:-1], dtype=np.int64)
+        snapshot = ProbeSnapshot(
+            step=self.step,
+            token_ids=input_ids,
+            tokens=tuple(vocab.tokens[i] for i in input_ids),
+            layers=layers,
+        )
+        self.latest_probe = snapshot
+        self._emit(snapshot)
+        return snapshot
+
+    def sample(self, options: SamplingOptions) -> SampleGenerated:
+        """Write a sample; its random stream is seeded from the step, not the training RNG."""
+        generator = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.step)
+        if options.seed is not None:
+            generator.manual_seed(options.seed)
+        text = sample_text(self.model, self.corpus.vocab, options, generator)
+        event = SampleGenerated(self.step, text, options.temperature, options.prime)
+        self.samples = (self.samples + [event])[-20:]
+        self._emit(event)
+        return event
+
+
+class _Meter:
+    """Loss and throughput since the last report; says when a report is due (time-throttled)."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self.reset()
+        self.last_report = self.window_start - interval_s  # the first step reports
+
+    def due(self) -> bool:
+        return time.perf_counter() - self.last_report >= self.interval_s
+
+    def add(self, loss: float, tokens: int) -> None:
+        self.loss_sum += loss
+        self.count += 1
+        self.tokens += tokens
+
+    def mean_loss(self) -> float:
+        return self.loss_sum / max(self.count, 1)
+
+    def rate(self) -> float:
+        return self.tokens / max(time.perf_counter() - self.window_start, 1e-9)
+
+    def reset(self) -> None:
+        self.loss_sum, self.count, self.tokens = 0.0, 0, 0
+        self.window_start = self.last_report = time.perf_counter()
