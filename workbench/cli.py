@@ -26,6 +26,7 @@ from .progress import ProgressBar
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+SAMPLE_SEPARATOR = "─" * 40  # between multi-line samples; names need none
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -119,19 +120,26 @@ def create_project(args) -> Project:
         corpus = load_lines_file(args.lines)
     stack = RecurrentSpec(
         cell=args.cell,
-        hidden_size=args.hidden or (suggested.hidden_size if suggested else 256),
-        num_layers=args.layers or (suggested.num_layers if suggested else 2),
+        hidden_size=_chosen(args.hidden, suggested and suggested.hidden_size, 256),
+        num_layers=_chosen(args.layers, suggested and suggested.num_layers, 2),
         dropout=args.dropout,
     )
     task = language_model_task(len(corpus.vocab), args.embedding)
     spec = from_template(args.template, task, stack)
     config = TrainConfig(
-        batch_size=args.batch_size or (suggested.batch_size if suggested else 32),
-        seq_len=args.seq_len or (suggested.seq_len if suggested else 100),
-        learning_rate=args.lr or 2e-3,
+        batch_size=_chosen(args.batch_size, suggested and suggested.batch_size, 32),
+        seq_len=_chosen(args.seq_len, suggested and suggested.seq_len, 100),
+        learning_rate=_chosen(args.lr, None, 2e-3),
         seed=args.seed,
     )
     return Project.create(spec, corpus, config)
+
+
+def _chosen(given, suggested, default):
+    """The user's value if given (0 included), else the demo's suggestion, else the default."""
+    if given is not None:
+        return given
+    return suggested if suggested else default
 
 
 def cmd_train(args) -> int:
@@ -167,9 +175,12 @@ def _default_steps(project: Project) -> int:
 def cmd_sample(args) -> int:
     project = Project.open(args.project)
     trainer = project.trainer()
+    separator = "" if project.corpus.kind == "lines" else SAMPLE_SEPARATOR
     for index in range(args.count):
         seed = None if args.seed is None else args.seed + index
         options = SamplingOptions(args.length, args.temperature, args.top_k, args.prime, seed)
+        if index and separator:
+            print(separator)
         print(trainer.sample(options).text)
     return 0
 

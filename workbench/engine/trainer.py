@@ -143,7 +143,7 @@ class Trainer:
         layer_norms = self._layer_grad_norms() if report else None
         clip = self.config.grad_clip if self.config.grad_clip > 0 else math.inf
         grad_norm = float(nn.utils.clip_grad_norm_(self.model.parameters(), clip))
-        loss_value = float(loss)
+        loss_value = loss.detach().item()
         if not math.isfinite(loss_value) or (not self.amp and not math.isfinite(grad_norm)):
             what = "loss" if not math.isfinite(loss_value) else "gradient norm"
             raise NonFiniteLoss(

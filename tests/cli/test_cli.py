@@ -1,0 +1,106 @@
+"""The ``workbench`` command: the whole path a newcomer takes, and one-line errors."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from workbench.cli import SAMPLE_SEPARATOR, main
+from workbench.engine.project import Project
+
+PROSE = "It was the best of times, it was the worst of times; it was the age of wisdom.\n" * 40
+
+
+@pytest.fixture
+def prose(tmp_path):
+    path = tmp_path / "prose.txt"
+    path.write_text(PROSE, encoding="utf-8")
+    return path
+
+
+def run(capsys, *argv):
+    status = main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def test_new_train_sample_info(tmp_path, prose, capsys):
+    project = tmp_path / "p.h5"
+    status, out, _ = run(capsys, "new", project, "--text", prose, "--hidden", 32, "--layers", 1,
+                         "--batch-size", 4, "--seq-len", 16, "--cell", "gru")
+    assert status == 0 and "Created" in out and "GRU 32" in out
+    status, _, err = run(capsys, "train", project, "--steps", 30, "--device", "cpu", "--save-every", 10)
+    assert status == 0 and "Saved" in err and "step 30" in err
+    assert Project.open(project).step == 30
+    status, out, _ = run(capsys, "sample", project, "--prime", "It was", "--length", 40, "--seed", 3, "--count", 2)
+    first, second = out.split(f"\n{SAMPLE_SEPARATOR}\n")
+    assert status == 0 and first.startswith("It was") and second.startswith("It was")
+    status, again, _ = run(capsys, "sample", project, "--prime", "It was", "--length", 40, "--seed", 3, "--count", 2)
+    assert again == out  # seeded samples repeat
+    status, out, _ = run(capsys, "info", project, "--json")
+    summary = json.loads(out)
+    assert status == 0 and summary["step"] == 30 and summary["data"]["vocab_size"] == len(set(PROSE))
+    status, out, _ = run(capsys, "info", project)
+    assert "trained    30 steps" in out
+
+
+def test_training_continues_where_it_stopped(tmp_path, prose, capsys):
+    project = tmp_path / "p.h5"
+    run(capsys, "new", project, "--text", prose, "--hidden", 16, "--layers", 1, "--batch-size", 4, "--seq-len", 16)
+    run(capsys, "train", project, "--steps", 5)
+    run(capsys, "train", project, "--steps", 7)
+    assert Project.open(project).history.steps == list(range(1, 13))
+
+
+@pytest.mark.parametrize("argv,expected", [
+    (["new", "{tmp}/p.h5", "--text", "{tmp}/missing.txt"], "missing.txt"),
+    (["new", "{tmp}/p.h5", "--text", "{prose}", "--template", "bidirectional"],
+     "a bidirectional encoder cannot generate text left to right"),
+    (["new", "{tmp}/p.h5", "--text", "{prose}", "--template", "encoder-decoder"], "use the stacked template"),
+    (["new", "{tmp}/p.h5", "--text", "{prose}", "--hidden", "0"], "hidden size must be between"),
+    (["new", "{tmp}/p.h5", "--text", "{prose}", "--batch-size", "64", "--seq-len", "200"], "too short for one batch"),
+    (["new", "{prose}", "--demo", "names"], "already exists; add --force"),
+    (["train", "{prose}"], "prose.txt"),
+    (["info", "{tmp}/nowhere.h5"], "nowhere.h5"),
+])
+def test_user_errors_exit_2_with_one_line(tmp_path, prose, capsys, argv, expected):
+    argv = [a.format(tmp=tmp_path, prose=prose) for a in argv]
+    status, out, err = run(capsys, *argv)
+    assert status == 2
+    assert expected in err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert not (tmp_path / "p.h5").exists()  # nothing half-made
+
+
+def test_a_gpu_that_is_not_there_is_a_user_error(tmp_path, prose, capsys):
+    project = tmp_path / "p.h5"
+    run(capsys, "new", project, "--text", prose, "--hidden", 16, "--layers", 1, "--batch-size", 4, "--seq-len", 16)
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has a GPU")
+    status, _, err = run(capsys, "train", project, "--device", "cuda")
+    assert status == 2 and "no CUDA GPU" in err
+
+
+def test_ctrl_c_saves_and_exits_cleanly(tmp_path, prose):
+    project = tmp_path / "p.h5"
+    workbench = [sys.executable, "-m", "workbench"]
+    project, prose = str(project), str(prose)
+    subprocess.run([*workbench, "new", project, "--text", prose, "--hidden", "16", "--layers", "1",
+                    "--batch-size", "4", "--seq-len", "16"], check=True, capture_output=True)
+    child = subprocess.Popen([*workbench, "train", project, "--steps", "1000000", "--save-every", "0"],
+                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    assert "Training" in child.stderr.readline()  # the run has started
+    time.sleep(1.0)
+    child.send_signal(signal.SIGINT)
+    _, err = child.communicate(timeout=60)
+    assert child.returncode == 130
+    assert "Interrupted at step" in err and "Traceback" not in err
+    assert Project.open(project).step > 0
+    assert not [p for p in Path(tmp_path).iterdir() if ".tmp-" in p.name]

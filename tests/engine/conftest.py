@@ -1,0 +1,54 @@
+"""Tiny corpora and projects that every engine test can train in well under a second."""
+
+from dataclasses import replace
+
+import pytest
+
+from workbench.engine.config import TrainConfig
+from workbench.engine.data import load_lines_file, load_text_file
+from workbench.engine.project import Project
+from workbench.engine.spec import RecurrentSpec
+from workbench.engine.templates import from_template, language_model_task
+
+TINY_CONFIG = TrainConfig(
+    batch_size=4, seq_len=16, val_every=0, probe_every=0, sample_every=0,
+    metrics_interval_s=0.0, device="cpu", probe_length=24, sample_length=40, val_batches=4,
+)
+
+PROSE = (
+    'She said "hello" to the fox, and the quick brown fox jumped over the lazy dog. '
+    "Then (after a while) the dog said nothing at all, because dogs do not talk.\n"
+)
+
+
+@pytest.fixture
+def text_corpus(tmp_path):
+    path = tmp_path / "prose.txt"
+    path.write_text(PROSE * 30, encoding="utf-8")
+    return load_text_file(path)
+
+
+@pytest.fixture
+def lines_corpus(tmp_path):
+    path = tmp_path / "names.txt"
+    path.write_text("\n".join(["Anna", "Bob", "Clara", "Dmitri", "Eve", "Frida", "Gus", "Hana"] * 4), encoding="utf-8")
+    return load_lines_file(path)
+
+
+def make_project(corpus, cell="lstm", hidden=24, layers=1, dropout=0.0, **config) -> Project:
+    task = language_model_task(len(corpus.vocab), 12)
+    spec = from_template("stacked", task, RecurrentSpec(cell, hidden, layers, dropout=dropout))
+    return Project.create(spec, corpus, replace(TINY_CONFIG, **config))
+
+
+class Recorder:
+    """A sink that keeps every event, for asserting what a run told the world."""
+
+    def __init__(self) -> None:
+        self.events = []
+
+    def __call__(self, event) -> None:
+        self.events.append(event)
+
+    def of(self, kind):
+        return [event for event in self.events if isinstance(event, kind)]

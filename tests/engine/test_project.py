@@ -1,0 +1,54 @@
+"""A live project survives saving and opening whole; bad files give one clear error."""
+
+import h5py
+import numpy as np
+import pytest
+import torch
+
+from conftest import make_project
+from workbench.engine.errors import ProjectError
+from workbench.engine.project import Project
+
+
+def test_everything_comes_back(tmp_path, text_corpus):
+    project = make_project(text_corpus, layers=2, val_every=5, probe_every=5, sample_every=5)
+    project.trainer().run(10)
+    path = project.save(tmp_path / "p.h5")
+    again = Project.open(path)
+    assert again.spec == project.spec and again.config == project.config and again.step == 10
+    for name, value in project.model.state_dict().items():
+        torch.testing.assert_close(again.model.state_dict()[name], value, rtol=0, atol=0)
+    assert again.history.losses == pytest.approx(project.history.losses)
+    assert again.history.val_steps == [5, 10]
+    assert again.history.layer_grad_norms.keys() == project.history.layer_grad_norms.keys()
+    assert [s.text for s in again.samples] == [s.text for s in project.samples]
+    probe, kept = again.latest_probe, project.latest_probe
+    assert probe.step == 10 and probe.tokens == kept.tokens
+    np.testing.assert_array_equal(probe.layers[1].gates, kept.layers[1].gates)
+    assert again.corpus.vocab == project.corpus.vocab
+    assert again.summary()["step"] == 10
+
+
+def test_an_untrained_project_opens_and_trains(tmp_path, lines_corpus):
+    path = make_project(lines_corpus).save(tmp_path / "fresh.h5")
+    project = Project.open(path)
+    assert project.step == 0
+    assert project.trainer().run(3).step == 3
+
+
+def test_a_spec_from_a_newer_workbench_is_named(tmp_path, text_corpus):
+    path = make_project(text_corpus).save(tmp_path / "p.h5")
+    with h5py.File(path, "a") as f:
+        name = next(iter(f["model"]))
+        text = f["model"][name][0].decode().replace('"version": 1', '"version": 7')
+        del f["model"][name]
+        f["model"].create_dataset(name, data=np.array([text.encode()]), fletcher32=True, chunks=True)
+    with pytest.raises(ProjectError, match=r"p\.h5.*version 7.*update the workbench"):
+        Project.open(path)
+
+
+def test_a_text_file_is_not_a_project(tmp_path):
+    path = tmp_path / "notes.h5"
+    path.write_text("hello")
+    with pytest.raises(ProjectError, match="notes.h5"):
+        Project.open(path)
