@@ -1,5 +1,7 @@
 """The builder: every template and cell becomes fused torch modules of the right shapes."""
 
+from dataclasses import replace
+
 import pytest
 import torch
 from torch import nn
@@ -8,7 +10,8 @@ from workbench.engine.builder import (
     Seq2SeqModel, SequenceModel, build_model, count_parameters, parameter_group, reverse_padded,
 )
 from workbench.engine.errors import SpecError
-from workbench.engine.spec import HeadSpec, InputSpec, ModelSpec, RecurrentSpec
+from workbench.engine.parameter_count import spec_parameters
+from workbench.engine.spec import AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
 from workbench.engine.templates import Task, from_template, language_model_task
 
 TRANSLATION = Task(
@@ -80,7 +83,7 @@ def test_reverse_padded_reverses_real_steps_only():
 @pytest.mark.parametrize("cells", [("lstm", "lstm"), ("gru", "lstm")])
 def test_seq2seq_step_by_step_decoding_equals_teacher_forcing(template, cells):
     spec = from_template(template, TRANSLATION, RecurrentSpec(cells[0], 16, 2))
-    spec = spec.__class__(**{**spec.__dict__, "decoder": RecurrentSpec(cells[1], 24, 1)})
+    spec = replace(spec, decoder=RecurrentSpec(cells[1], 24, 1))
     model = build_model(spec).eval()
     assert isinstance(model, Seq2SeqModel)
     source = torch.randint(0, 30, (2, 7))
@@ -101,7 +104,7 @@ def test_seq2seq_step_by_step_decoding_equals_teacher_forcing(template, cells):
 
 def test_multiplicative_attention_builds():
     spec = from_template("attention", TRANSLATION, RecurrentSpec("gru", 16))
-    spec = spec.__class__(**{**spec.__dict__, "attention": spec.attention.__class__("multiplicative")})
+    spec = replace(spec, attention=AttentionSpec("multiplicative"))
     logits = build_model(spec)(torch.randint(0, 30, (2, 5)), torch.randint(0, 12, (2, 3)))
     assert logits.shape == (2, 3, 12)
 
@@ -120,3 +123,30 @@ def test_parameter_groups_name_layers():
     assert isinstance(model, SequenceModel)
     groups = {parameter_group(name) for name, _ in model.named_parameters()}
     assert groups == {"inputs", "encoder.l0", "encoder.l1", "encoder.l2", "head"}
+
+
+SPECS_OF_EVERY_KIND = [
+    from_template("stacked", language_model_task(40, 16), RecurrentSpec("lstm", 32, 2)),
+    from_template("stacked", language_model_task(40, 16), RecurrentSpec("rnn", 8, 3)),
+    from_template("bidirectional", Task("tagging", InputSpec(vocab_size=20), HeadSpec("tagging", 9)),
+                  RecurrentSpec("gru", 12, 2)),
+    from_template("attention", Task("classification", InputSpec(vocab_size=20), HeadSpec("classification", 3)),
+                  RecurrentSpec("lstm", 10)),
+    from_template("stacked", Task("forecast", InputSpec("features", feature_dim=3, projection_dim=4),
+                                  HeadSpec("regression", 2)), RecurrentSpec("gru", 8)),
+    from_template("stacked", Task("forecast", InputSpec("features", feature_dim=3), HeadSpec("regression", 1)),
+                  RecurrentSpec("rnn", 5)),
+    from_template("encoder-decoder", TRANSLATION, RecurrentSpec("gru", 16, 2)),
+    from_template("attention", TRANSLATION, RecurrentSpec("lstm", 16, 2)),
+]
+
+
+@pytest.mark.parametrize("spec", SPECS_OF_EVERY_KIND, ids=lambda spec: spec.describe())
+def test_parameter_count_from_the_spec_alone_equals_the_built_module(spec):
+    assert spec_parameters(spec) == count_parameters(build_model(spec))
+
+
+def test_parameter_count_of_multiplicative_attention_and_mixed_cells():
+    spec = from_template("attention", TRANSLATION, RecurrentSpec("gru", 16))
+    spec = replace(spec, attention=AttentionSpec("multiplicative"), decoder=RecurrentSpec("lstm", 20, 2))
+    assert spec_parameters(spec) == count_parameters(build_model(spec))

@@ -18,6 +18,7 @@ from .builder import build_model
 from .callbacks import Callback
 from .checkpoint import TrainerCheckpoint
 from .config import TrainConfig
+from .control import TrainerControl
 from .data import corpus_from_arrays
 from .errors import ProjectError, WorkbenchError
 from .events import ProbeSnapshot, SampleGenerated, Sink, discard
@@ -83,10 +84,12 @@ class Project:
     def latest_probe(self) -> ProbeSnapshot | None:
         return self._trainer.latest_probe if self._trainer else self._probe
 
-    def trainer(self, sink: Sink = discard, callbacks: list[Callback] | None = None) -> Trainer:
+    def trainer(
+        self, sink: Sink = discard, callbacks: list[Callback] | None = None, control: TrainerControl | None = None
+    ) -> Trainer:
         """The project's trainer (made once, on the device of ``config.device``)."""
         if self._trainer is None:
-            trainer = Trainer(self.model, self.corpus, self.config, sink, callbacks, self.history)
+            trainer = Trainer(self.model, self.corpus, self.config, sink, callbacks, self.history, control)
             if self._checkpoint is not None:
                 self._checkpoint.restore(trainer)
             trainer.samples = list(self._samples)
@@ -95,6 +98,8 @@ class Project:
         else:
             self._trainer.sink = sink
             self._trainer.callbacks = list(callbacks or [])
+            if control is not None:
+                self._trainer.control = control
         return self._trainer
 
     def use_device(self, device: str) -> None:

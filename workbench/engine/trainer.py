@@ -67,6 +67,7 @@ class Trainer:
         sink: Sink = discard,
         callbacks: list[Callback] | None = None,
         history: RunHistory | None = None,
+        control: TrainerControl | None = None,
     ) -> None:
         self.config = config.check()
         self.device = resolve_device(config.device)
@@ -74,7 +75,7 @@ class Trainer:
         self.corpus = corpus
         self.sink = sink
         self.callbacks = list(callbacks or [])
-        self.control = TrainerControl()
+        self.control = control or TrainerControl()
         self.optimizer = make_optimizer(self.model.parameters(), config)
         self.amp = config.amp and self.device.type == "cuda"
         self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
