@@ -10,18 +10,17 @@ import argparse
 import json
 import signal
 import sys
-from dataclasses import replace
 from pathlib import Path
 
 from .engine.callbacks import SaveEvery
-from .engine.config import TrainConfig
 from .engine.data import DEFAULT_DEMO, DEMOS, load_demo, load_lines_file, load_text_file
 from .engine.device import DEVICES
 from .engine.errors import WorkbenchError
 from .engine.project import Project
 from .engine.sampling import SamplingOptions
-from .engine.spec import CELLS, RecurrentSpec
-from .engine.templates import TEMPLATES, from_template, language_model_task
+from .engine.spec import CELLS
+from .engine.starters import demo_project, new_project, suggested_steps
+from .engine.templates import TEMPLATES
 from .progress import ProgressBar
 
 EXIT_USER_ERROR = 2
@@ -111,40 +110,22 @@ def cmd_new(args) -> int:
 
 
 def create_project(args) -> Project:
-    suggested = DEMOS[args.demo] if args.demo else None
     if args.demo:
         corpus = load_demo(args.demo)
     elif args.text:
         corpus = load_text_file(args.text, level=args.level)
     else:
         corpus = load_lines_file(args.lines)
-    stack = RecurrentSpec(
-        cell=args.cell,
-        hidden_size=_chosen(args.hidden, suggested and suggested.hidden_size, 256),
-        num_layers=_chosen(args.layers, suggested and suggested.num_layers, 2),
-        dropout=args.dropout,
+    return new_project(
+        corpus, demo=args.demo, template=args.template, cell=args.cell, hidden=args.hidden,
+        layers=args.layers, embedding=args.embedding, dropout=args.dropout,
+        batch_size=args.batch_size, seq_len=args.seq_len, learning_rate=args.lr, seed=args.seed,
     )
-    task = language_model_task(len(corpus.vocab), args.embedding)
-    spec = from_template(args.template, task, stack)
-    config = TrainConfig(
-        batch_size=_chosen(args.batch_size, suggested and suggested.batch_size, 32),
-        seq_len=_chosen(args.seq_len, suggested and suggested.seq_len, 100),
-        learning_rate=_chosen(args.lr, None, 2e-3),
-        seed=args.seed,
-    )
-    return Project.create(spec, corpus, config)
-
-
-def _chosen(given, suggested, default):
-    """The user's value if given (0 included), else the demo's suggestion, else the default."""
-    if given is not None:
-        return given
-    return suggested if suggested else default
 
 
 def cmd_train(args) -> int:
     project = Project.open(args.project)
-    return train_project(project, args.project, args.steps or _default_steps(project), args)
+    return train_project(project, args.project, args.steps or suggested_steps(project), args)
 
 
 def train_project(project: Project, path: Path, steps: int, args) -> int:
@@ -164,12 +145,6 @@ def train_project(project: Project, path: Path, steps: int, args) -> int:
         return EXIT_INTERRUPTED
     print(f"Saved {path} at step {outcome.step:,}.", file=sys.stderr)
     return 0
-
-
-def _default_steps(project: Project) -> int:
-    source = project.corpus.description.get("source", "")
-    demo = DEMOS.get(source.removeprefix("demo:")) if source.startswith("demo:") else None
-    return demo.steps if demo else 1000
 
 
 def cmd_sample(args) -> int:
@@ -212,11 +187,7 @@ def cmd_demo(args) -> int:
         project = Project.open(path)
         print(f"Continuing {path} from step {project.step:,}.")
     else:
-        project = create_project(argparse.Namespace(
-            demo=args.name, text=None, lines=None, level="char", template="stacked", cell="lstm",
-            hidden=None, layers=None, embedding=64, dropout=0.0, batch_size=None, seq_len=None,
-            lr=None, seed=1234,
-        ))
+        project = demo_project(args.name)
         project.save(path)
         print(f"Created {path}: {demo.title}.")
     status = train_project(project, path, args.steps or demo.steps, args)

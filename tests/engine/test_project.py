@@ -1,12 +1,14 @@
 """A live project survives saving and opening whole; bad files give one clear error."""
 
+from dataclasses import replace
+
 import h5py
 import numpy as np
 import pytest
 import torch
 
 from conftest import make_project
-from workbench.engine.errors import ProjectError
+from workbench.engine.errors import ProjectError, WorkbenchError
 from workbench.engine.project import Project
 
 
@@ -52,3 +54,28 @@ def test_a_text_file_is_not_a_project(tmp_path):
     path.write_text("hello")
     with pytest.raises(ProjectError, match="notes.h5"):
         Project.open(path)
+
+
+def test_rebuild_starts_a_new_run_and_keeps_the_old_one(text_corpus):
+    project = make_project(text_corpus)
+    project.trainer().run(5)
+    gru = replace(project.spec, encoder=replace(project.spec.encoder, cell="gru"))
+    project.rebuild(gru)
+    assert [run.name for run in project.runs] == ["run-001", "run-002"]
+    assert project.step == 0 and isinstance(project.model.encoder, torch.nn.GRU)
+    project.rebuild()  # new weights for a run that never trained: replaces it
+    assert [run.name for run in project.runs] == ["run-001", "run-002"]
+    project.trainer().run(3)
+    assert project.history.steps == [1, 2, 3] and project.runs[0].steps == [1, 2, 3, 4, 5]
+    snapshot = project.snapshot()
+    snapshot.runs[0].steps.append(99)  # a copy: the window cannot disturb the engine
+    assert project.runs[0].steps == [1, 2, 3, 4, 5]
+    assert snapshot.data_stats["vocab_size"] == len(text_corpus.vocab)
+
+
+def test_rebuild_refuses_a_spec_for_other_data(text_corpus):
+    project = make_project(text_corpus)
+    spec = project.spec
+    other = replace(spec, inputs=replace(spec.inputs, vocab_size=3), head=replace(spec.head, num_outputs=3))
+    with pytest.raises(WorkbenchError, match="vocabulary does not match"):
+        project.rebuild(other)

@@ -7,8 +7,9 @@ and opened again trains on exactly as it would have without the pause.
 
 from __future__ import annotations
 
+import copy
 import datetime
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import torch
@@ -27,6 +28,20 @@ from .probe_record import probe_from_record, probe_to_record
 from .project_file import ProjectFile, Run, read_project_file, write_project_file
 from .spec import ModelSpec, with_vocabulary
 from .trainer import Trainer
+
+
+@dataclass(frozen=True)
+class ProjectSnapshot:
+    path: Path | None
+    spec: ModelSpec
+    config: TrainConfig
+    step: int
+    data_description: dict
+    data_stats: dict
+    data_preview: str
+    runs: list[RunHistory]
+    samples: list[SampleGenerated]
+    latest_probe: ProbeSnapshot | None
 
 
 class Project:
@@ -107,6 +122,40 @@ class Project:
         if self._trainer is not None and self._trainer.config.device != device:
             raise WorkbenchError("the device cannot change while the project is training")
         self.config = replace(self.config, device=device)
+
+    def rebuild(self, spec: ModelSpec | None = None) -> None:
+        """A fresh model — from a new spec, or the same spec with new weights — as a new run.
+
+        Earlier runs stay in the project so their curves can be compared with the new one; a
+        run that never trained is replaced rather than kept.
+        """
+        if self._trainer is not None and self._trainer.control.paused:
+            raise WorkbenchError("stop the paused run before changing the model")
+        spec = (spec or self.spec).check()
+        if spec.inputs.kind == "tokens" and spec.inputs.vocab_size != len(self.corpus.vocab):
+            raise WorkbenchError("the model's vocabulary does not match the project's data")
+        torch.manual_seed(self.config.seed + len(self.runs))
+        self.spec, self.model = spec, build_model(spec)
+        if not self.history.steps:
+            self.runs.pop()
+        self.runs.append(RunHistory(f"run-{len(self.runs) + 1:03d}", meta=_run_meta(spec)))
+        self._trainer = self._checkpoint = self._probe = None
+        self._samples = []
+
+    def snapshot(self) -> "ProjectSnapshot":
+        """Copies of what a window shows, safe to hand to another thread."""
+        return ProjectSnapshot(
+            path=self.path,
+            spec=self.spec,
+            config=self.config,
+            step=self.step,
+            data_description=dict(self.corpus.description),
+            data_stats=dict(self.corpus.stats()),
+            data_preview=self.corpus.preview(),
+            runs=copy.deepcopy(self.runs),
+            samples=list(self.samples),
+            latest_probe=self.latest_probe,
+        )
 
     # -- saving and opening -------------------------------------------------------------
 

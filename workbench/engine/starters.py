@@ -1,0 +1,63 @@
+"""New projects with sensible defaults: a demo's suggested settings, else general ones.
+
+The command line and the window both start projects here, so a demo opened either way trains
+the same model with the same settings.
+"""
+
+from __future__ import annotations
+
+from .config import TrainConfig
+from .data import DEMOS, load_demo
+from .project import Project
+from .spec import RecurrentSpec
+from .templates import from_template, language_model_task
+
+
+def _chosen(given, suggested, default):
+    """The user's value if given (0 included), else the demo's suggestion, else the default."""
+    if given is not None:
+        return given
+    return suggested if suggested is not None else default
+
+
+def new_project(
+    corpus,
+    demo: str | None = None,
+    template: str = "stacked",
+    cell: str = "lstm",
+    hidden: int | None = None,
+    layers: int | None = None,
+    embedding: int = 64,
+    dropout: float = 0.0,
+    batch_size: int | None = None,
+    seq_len: int | None = None,
+    learning_rate: float | None = None,
+    seed: int = 1234,
+) -> Project:
+    """A language-model project on ``corpus``; ``demo`` names the demo whose settings to suggest."""
+    suggested = DEMOS[demo] if demo else None
+    stack = RecurrentSpec(
+        cell=cell,
+        hidden_size=_chosen(hidden, suggested and suggested.hidden_size, 256),
+        num_layers=_chosen(layers, suggested and suggested.num_layers, 2),
+        dropout=dropout,
+    )
+    spec = from_template(template, language_model_task(len(corpus.vocab), embedding), stack)
+    config = TrainConfig(
+        batch_size=_chosen(batch_size, suggested and suggested.batch_size, 32),
+        seq_len=_chosen(seq_len, suggested and suggested.seq_len, 100),
+        learning_rate=_chosen(learning_rate, None, 2e-3),
+        seed=seed,
+    )
+    return Project.create(spec, corpus, config)
+
+
+def demo_project(name: str, **options) -> Project:
+    return new_project(load_demo(name), demo=name, **options)
+
+
+def suggested_steps(project: Project) -> int:
+    """How long to train by default: the demo's suggestion, else 1,000 steps."""
+    source = project.corpus.description.get("source", "")
+    demo = DEMOS.get(source.removeprefix("demo:")) if source.startswith("demo:") else None
+    return demo.steps if demo else 1000
