@@ -29,7 +29,10 @@ SAMPLE_SEPARATOR = "─" * 40  # between multi-line samples; names need none
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="workbench", description="Sequence Workbench: recurrent sequence models.")
+    parser = argparse.ArgumentParser(
+        prog="workbench",
+        description="Sequence Workbench: recurrent sequence models. With no command, opens the window.",
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     commands.add_parser("demos", help="list the built-in demos")
@@ -60,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="summarise a project")
     info.add_argument("project", type=Path)
     info.add_argument("--json", action="store_true", help="machine-readable output")
+
+    window = commands.add_parser("open", help="open a project in the window")
+    window.add_argument("project", type=Path)
 
     demo = commands.add_parser("demo", help="create (or continue) a demo project, train it and sample")
     demo.add_argument("name", nargs="?", default=DEFAULT_DEMO, choices=sorted(DEMOS))
@@ -210,9 +216,10 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    if args.command is None:
-        parser.print_help()
-        return 0
+    if args.command in (None, "open"):
+        from .ui.app import run  # the window, and Qt with it, only when asked for
+
+        return run(project=str(args.project) if args.command == "open" else None)
     try:
         return COMMANDS[args.command](args)
     except WorkbenchError as error:

@@ -115,3 +115,16 @@ def test_tanh_rnn_gradient_vanishes_faster_than_lstm():
         ratios[cell] = (norms[0, 0] / norms[0, -1]).item()
     assert ratios["rnn"] < 1e-6
     assert ratios["rnn"] < ratios["lstm"]
+
+
+def test_vanishing_gradients_are_measured_below_float32_underflow():
+    tokens = torch.randint(0, 20, (1, 121), generator=torch.Generator().manual_seed(3))
+    model = _language_model("rnn", seed=5)
+    with torch.no_grad():
+        model.encoder.weight_hh_l0.mul_(0.3)
+        model.encoder.weight_hh_l1.mul_(0.3)
+    _, norms = gradient_through_time(model, tokens)
+    measured = norms[0][norms[0] > 0]
+    # Norms of 1e-24 have squares of 1e-48, below float32's range: a float32 norm reads 0.
+    assert norms.dtype == torch.float64 and measured.min() < 1e-24
+    assert torch.all(measured[1:] > measured[:-1])  # decays steadily towards the past

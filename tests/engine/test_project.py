@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import make_project
+from tiny import make_project
 from workbench.engine.errors import ProjectError, WorkbenchError
 from workbench.engine.project import Project
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from conftest import make_project
+from tiny import make_project
 from workbench.engine.errors import WorkbenchError
 from workbench.engine.sampling import SamplingOptions, next_token_distribution, sample_text
 

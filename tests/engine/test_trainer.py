@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import Recorder, make_project
+from tiny import Recorder, make_project
 from workbench.engine.callbacks import Callback
 from workbench.engine.config import TrainConfig
 from workbench.engine.errors import WorkbenchError

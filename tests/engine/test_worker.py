@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from conftest import Recorder, make_project
+from tiny import Recorder, make_project
 from workbench.engine.events import RunFailed, RunFinished, StepMetrics
 from workbench.engine.worker import EngineWorker
 

@@ -156,5 +156,6 @@ def gradient_through_time(model: nn.Module, tokens: torch.Tensor) -> tuple[list[
         steps = [h for trace in traces for h in trace.hidden_steps]
         # autograd.grad, not backward(): the model's own .grad buffers stay untouched.
         grads = torch.autograd.grad(loss, steps, allow_unused=True)
-    norms = [0.0 if g is None else g.norm().item() for g in grads]
-    return traces, torch.tensor(norms).view(len(traces), -1)
+    # float64: squares of gradients below ~1e-19 underflow in float32 and the norm reads 0.
+    norms = [0.0 if g is None else g.double().norm().item() for g in grads]
+    return traces, torch.tensor(norms, dtype=torch.float64).view(len(traces), -1)

@@ -58,6 +58,10 @@ def demo_project(name: str, **options) -> Project:
 
 def suggested_steps(project: Project) -> int:
     """How long to train by default: the demo's suggestion, else 1,000 steps."""
-    source = project.corpus.description.get("source", "")
+    return suggested_steps_for(project.corpus.description)
+
+
+def suggested_steps_for(data_description: dict) -> int:
+    source = data_description.get("source", "")
     demo = DEMOS.get(source.removeprefix("demo:")) if source.startswith("demo:") else None
     return demo.steps if demo else 1000

@@ -29,6 +29,7 @@ class SpecEditCommand(QUndoCommand):
         if not isinstance(other, SpecEditCommand) or other.id() != self.id() or self.id() == -1:
             return False
         self.new = other.new
+        self.setText(other.text())  # "Hidden size 160", not the first step's 129
         return True
 
     def redo(self) -> None:

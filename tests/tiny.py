@@ -1,8 +1,6 @@
-"""Tiny corpora and projects that every engine test can train in well under a second."""
+"""Tiny corpora and projects that every test can train in well under a second."""
 
 from dataclasses import replace
-
-import pytest
 
 from workbench.engine.config import TrainConfig
 from workbench.engine.data import load_lines_file, load_text_file
@@ -19,20 +17,6 @@ PROSE = (
     'She said "hello" to the fox, and the quick brown fox jumped over the lazy dog. '
     "Then (after a while) the dog said nothing at all, because dogs do not talk.\n"
 )
-
-
-@pytest.fixture
-def text_corpus(tmp_path):
-    path = tmp_path / "prose.txt"
-    path.write_text(PROSE * 30, encoding="utf-8")
-    return load_text_file(path)
-
-
-@pytest.fixture
-def lines_corpus(tmp_path):
-    path = tmp_path / "names.txt"
-    path.write_text("\n".join(["Anna", "Bob", "Clara", "Dmitri", "Eve", "Frida", "Gus", "Hana"] * 4), encoding="utf-8")
-    return load_lines_file(path)
 
 
 def make_project(corpus, cell="lstm", hidden=24, layers=1, dropout=0.0, **config) -> Project:
@@ -52,3 +36,15 @@ class Recorder:
 
     def of(self, kind):
         return [event for event in self.events if isinstance(event, kind)]
+
+
+def write_text_corpus(folder):
+    path = folder / "prose.txt"
+    path.write_text(PROSE * 30, encoding="utf-8")
+    return load_text_file(path)
+
+
+def write_lines_corpus(folder):
+    path = folder / "names.txt"
+    path.write_text("\n".join(["Anna", "Bob", "Clara", "Dmitri", "Eve", "Frida", "Gus", "Hana"] * 4), encoding="utf-8")
+    return load_lines_file(path)

@@ -1,0 +1,293 @@
+import math
+
+import numpy as np
+import pytest
+
+from workbench.engine.events import RunStarted, StepMetrics, ValidationResult
+from workbench.engine.history import RunHistory
+from workbench.ui.dashboard import Dashboard
+from workbench.ui.dashboard.series import GrowingSeries, SmoothedSeries, ema
+
+# The offscreen platform warns when a top-level widget is shown; nothing is wrong.
+pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
+
+LAYERS = ("inputs", "encoder.l0", "head")
+
+
+def metrics(steps, loss=lambda step: 4.0 * math.exp(-step / 300) + 1.5) -> list[StepMetrics]:
+    return [
+        StepMetrics(
+            step=step,
+            loss=loss(step),
+            learning_rate=1e-3 * (1 + step / 1000),
+            tokens_per_s=20_000.0 + step,
+            grad_norm=0.5 + 1 / (1 + step),
+            layer_names=LAYERS,
+            layer_grad_norms=np.array([0.1, 0.2, 0.3]) * (1 + step / 100),
+        )
+        for step in steps
+    ]
+
+
+def history(name: str, cell: str, steps: int = 400, floor: float = 1.5) -> RunHistory:
+    run = RunHistory(name, meta={"model": f"stacked: 2 × {cell} 64, next-token over 30", "cell": cell.lower()})
+    for step in range(1, steps + 1):
+        run.record_step(step, floor + 3 * math.exp(-step / 80), 1e-3)
+    for event in metrics(range(10, steps + 1, 10)):
+        run.record_metrics(event)
+    for step in range(100, steps + 1, 100):
+        run.val_steps.append(step)
+        run.val_losses.append(floor + 0.1 + 3 * math.exp(-step / 80))
+    return run
+
+
+def started(name: str, step: int = 0) -> RunStarted:
+    return RunStarted(name, step, 1000, "cpu", "CPU", 12_345, "stacked: 2 × GRU 64, next-token over 30")
+
+
+@pytest.fixture
+def dashboard(qtbot):
+    widget = Dashboard()
+    qtbot.addWidget(widget)
+    widget.resize(1000, 700)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
+def wait_drawn(qtbot, item, count: int):
+    """Wait for the throttled redraw to put ``count`` points on ``item``; return its data."""
+    qtbot.waitUntil(lambda: item.getData()[0] is not None and len(item.getData()[0]) == count, timeout=3000)
+    return item.getData()
+
+
+def legend_texts(dashboard: Dashboard) -> list[str]:
+    return [label.text for _, label in dashboard.loss_legend.items]
+
+
+# -- the live run -----------------------------------------------------------------------
+
+
+def test_metrics_draw_raw_and_smoothed_train_loss(qtbot, dashboard):
+    events = metrics(range(10, 510, 10))
+    dashboard.start_run(started("run-001"))
+    dashboard.add_metrics(events[:20])
+    dashboard.add_metrics(events[20:])
+    curves = dashboard.run_curves("run-001")
+    x, raw = wait_drawn(qtbot, curves.loss_raw, len(events))
+    np.testing.assert_array_equal(x, [event.step for event in events])
+    np.testing.assert_allclose(raw, [event.loss for event in events])
+    smoothed = wait_drawn(qtbot, curves.loss, len(events))[1]
+    assert smoothed[0] == pytest.approx(raw[0])
+    assert np.all(smoothed[1:] > raw[1:])  # a decaying loss: the average lags behind, above it
+
+    dashboard.toolbar.smoothing_slider.setValue(0)
+    qtbot.waitUntil(lambda: np.allclose(curves.loss.getData()[1], raw), timeout=3000)
+    assert not curves.loss_raw.isVisible()  # nothing to show behind an unsmoothed curve
+
+
+def test_bits_per_token_divides_the_loss_by_ln2(qtbot, dashboard):
+    events = metrics(range(10, 110, 10))
+    dashboard.add_metrics(events)
+    dashboard.add_validation(ValidationResult(100, 2.0, 2.0 / math.log(2)))
+    curves = dashboard.current_run
+    nats = wait_drawn(qtbot, curves.loss_raw, len(events))[1].copy()
+
+    dashboard.toolbar.units_combo.setCurrentIndex(dashboard.toolbar.units_combo.findData(True))
+    qtbot.waitUntil(lambda: np.allclose(curves.loss_raw.getData()[1], nats / math.log(2)), timeout=3000)
+    assert curves.validation.getData()[1] == pytest.approx([2.0 / math.log(2)])
+    axis = dashboard.plots.loss.getAxis("left")
+    assert axis.labelUnits == "bits/token"
+
+
+def test_log_scale_toggles_the_loss_plot_log_mode(qtbot, dashboard):
+    events = metrics(range(10, 110, 10))
+    dashboard.add_metrics(events)
+    curves = dashboard.current_run
+    wait_drawn(qtbot, curves.loss_raw, len(events))
+    loss_plot = dashboard.plots.loss
+    assert not loss_plot.ctrl.logYCheck.isChecked()
+
+    dashboard.toolbar.log_scale_check.setChecked(True)
+    assert loss_plot.ctrl.logYCheck.isChecked()
+    assert loss_plot.getAxis("left").logMode
+    qtbot.waitUntil(
+        lambda: np.allclose(curves.loss_raw.getData()[1], np.log10([e.loss for e in events])), timeout=3000
+    )
+    dashboard.toolbar.log_scale_check.setChecked(False)
+    assert not loss_plot.ctrl.logYCheck.isChecked()
+
+
+def test_one_gradient_norm_curve_per_layer(qtbot, dashboard):
+    events = metrics(range(10, 210, 10))
+    dashboard.start_run(started("run-001"))
+    dashboard.add_metrics(events)
+    qtbot.waitUntil(lambda: list(dashboard.layer_curves.curves) == list(LAYERS), timeout=3000)
+    layer_curves = dashboard.layer_curves.curves
+    for index, name in enumerate(LAYERS):
+        layer_curves[name].setLogMode(False, False)  # compare in linear units
+        x, y = wait_drawn(qtbot, layer_curves[name], len(events))
+        np.testing.assert_array_equal(x, [e.step for e in events])
+        np.testing.assert_allclose(y, [e.layer_grad_norms[index] for e in events])
+    legend_labels = [label.text for _, label in dashboard.layer_curves.legend.items]
+    assert legend_labels == list(LAYERS)
+
+
+def test_global_norm_learning_rate_and_throughput(qtbot, dashboard):
+    events = metrics(range(10, 110, 10))
+    dashboard.add_metrics(events)
+    curves = dashboard.current_run
+    np.testing.assert_allclose(wait_drawn(qtbot, curves.learning_rate, 10)[1], [e.learning_rate for e in events])
+    np.testing.assert_allclose(wait_drawn(qtbot, curves.tokens_per_s, 10)[1], [e.tokens_per_s for e in events])
+    curves.grad_norm.setLogMode(False, False)
+    np.testing.assert_allclose(wait_drawn(qtbot, curves.grad_norm, 10)[1], [e.grad_norm for e in events])
+
+
+def test_validation_points_appear(qtbot, dashboard):
+    dashboard.start_run(started("run-001"))
+    dashboard.add_metrics(metrics(range(10, 210, 10)))
+    dashboard.add_validation(ValidationResult(100, 2.5, 2.5 / math.log(2)))
+    dashboard.add_validation(ValidationResult(200, 2.1, 2.1 / math.log(2)))
+    x, y = wait_drawn(qtbot, dashboard.run_curves("run-001").validation, 2)
+    assert list(x) == [100, 200]
+    assert list(y) == pytest.approx([2.5, 2.1])
+
+
+def test_step_losses_replace_the_per_event_means(qtbot, dashboard):
+    dashboard.start_run(started("run-001"))
+    dashboard.add_metrics(metrics([10]))
+    dashboard.add_step_losses(np.arange(1, 21), np.linspace(4, 3, 20))
+    dashboard.add_metrics(metrics([20]))
+    x, y = wait_drawn(qtbot, dashboard.current_run.loss_raw, 20)
+    np.testing.assert_array_equal(x, np.arange(1, 21))
+    np.testing.assert_allclose(y, np.linspace(4, 3, 20))
+
+
+# -- several runs -----------------------------------------------------------------------
+
+
+def test_saved_runs_overlay_then_a_live_run_is_added(qtbot, dashboard):
+    dashboard.load_runs([history("run-001", "RNN"), history("run-002", "LSTM", floor=1.2)])
+    assert dashboard.run_names == ["run-001", "run-002"]
+    texts = legend_texts(dashboard)
+    assert len(texts) == 2
+    assert "run-001" in texts[0] and "RNN" in texts[0]
+    assert "run-002" in texts[1] and "LSTM" in texts[1]
+    first = dashboard.run_curves("run-001")
+    x, y = wait_drawn(qtbot, first.loss_raw, 400)
+    assert y[0] == pytest.approx(1.5 + 3 * math.exp(-1 / 80))
+    assert first.loss.opts["pen"].widthF() < dashboard.run_curves("run-002").loss.opts["pen"].widthF()
+
+    dashboard.start_run(started("run-003"))
+    dashboard.add_metrics(metrics(range(10, 60, 10)))
+    assert dashboard.run_names == ["run-001", "run-002", "run-003"]
+    texts = legend_texts(dashboard)
+    assert len(texts) == 3 and "run-003" in texts[2] and "GRU" in texts[2]
+    live = dashboard.run_curves("run-003")
+    wait_drawn(qtbot, live.loss, 5)
+    widths = [dashboard.run_curves(name).loss.opts["pen"].widthF() for name in dashboard.run_names]
+    assert widths[2] > widths[1] == widths[0]  # the live run is drawn boldest
+    colours = {dashboard.run_curves(name).colour.name() for name in dashboard.run_names}
+    assert len(colours) == 3
+
+
+def test_starting_the_current_run_again_continues_it(qtbot, dashboard):
+    dashboard.load_runs([history("run-001", "RNN"), history("run-002", "LSTM")])
+    dashboard.start_run(started("run-002", step=300))
+    assert dashboard.run_names == ["run-001", "run-002"]
+    dashboard.add_metrics(metrics(range(310, 410, 10)))
+    curves = dashboard.run_curves("run-002")
+    x, _ = wait_drawn(qtbot, curves.loss_raw, 300 + 10)
+    assert x[299] == 300 and x[300] == 310  # the saved steps after 300 gave way to the new ones
+
+
+def test_runs_can_be_hidden_from_the_runs_menu(qtbot, dashboard):
+    dashboard.load_runs([history("run-001", "RNN"), history("run-002", "LSTM")])
+    action = dashboard.toolbar.runs_menu.actions()[0]
+    assert action.isChecked()
+    action.setChecked(False)
+    first = dashboard.run_curves("run-001")
+    assert not first.loss.isVisible() and not first.validation.isVisible() and not first.grad_norm.isVisible()
+    assert dashboard.run_curves("run-002").loss.isVisible()
+    dashboard.set_run_shown("run-001", True)
+    assert first.loss.isVisible() and action.isChecked()
+
+
+def test_a_legend_click_hides_the_whole_run(qtbot, dashboard):
+    dashboard.load_runs([history("run-001", "RNN"), history("run-002", "LSTM")])
+    first = dashboard.run_curves("run-001")
+    first.loss.setVisible(False)  # what pyqtgraph's legend sample does on a click
+    dashboard.loss_legend.sigSampleClicked.emit(first.loss)
+    assert not first.learning_rate.isVisible()
+    assert not dashboard.toolbar.runs_menu.actions()[0].isChecked()
+
+
+def test_per_layer_plot_follows_the_chosen_run(qtbot, dashboard):
+    older = history("run-001", "RNN")
+    older.layer_grad_norms = {"only": [1.0] * len(older.metric_steps)}
+    dashboard.load_runs([older, history("run-002", "LSTM")])
+    assert list(dashboard.layer_curves.curves) == list(LAYERS)
+    combo = dashboard.toolbar.layer_run_combo
+    combo.setCurrentIndex(0)
+    combo.activated.emit(0)
+    assert list(dashboard.layer_curves.curves) == ["only"]
+    wait_drawn(qtbot, dashboard.layer_curves.curves["only"], len(older.metric_steps))
+
+
+def test_clear_removes_every_run(qtbot, dashboard):
+    dashboard.load_runs([history("run-001", "RNN")])
+    dashboard.clear()
+    assert dashboard.run_names == [] and legend_texts(dashboard) == []
+    assert dashboard.layer_curves.curves == {}
+    assert not [item for item in dashboard.plots.loss.listDataItems()]
+
+
+def test_a_hundred_thousand_points_arrive_in_batches(qtbot, dashboard):
+    dashboard.start_run(started("run-001"))
+    batch = 2_000
+    for start in range(1, 100_001, batch):
+        dashboard.add_metrics(metrics(range(start, start + batch), loss=lambda step: 2.0))
+        qtbot.wait(1)
+    curves = dashboard.current_run
+    qtbot.waitUntil(lambda: len(curves.loss.getOriginalDataset()[0]) == 100_000, timeout=5000)
+    assert len(curves.run.loss) == 100_000
+    assert len(dashboard.layer_curves.curves["head"].getOriginalDataset()[0]) == 100_000
+    assert len(curves.loss.getData()[0]) < 100_000  # drawn downsampled to the plot's width
+
+
+# -- the Qt-free series -----------------------------------------------------------------
+
+
+def reference_ema(steps, values, alpha):
+    out, smoothed, previous = [], values[0], steps[0]
+    for step, value in zip(steps, values):
+        keep = alpha ** (step - previous)
+        smoothed = keep * smoothed + (1 - keep) * value
+        out.append(smoothed)
+        previous = step
+    return np.array(out)
+
+
+@pytest.mark.parametrize("alpha", [0.05, 0.5, 0.9, 0.99])
+def test_ema_matches_a_loop_and_decays_per_step(alpha):
+    rng = np.random.default_rng(0)
+    steps = np.cumsum(rng.integers(1, 30, 3000)).astype(float)
+    steps[1000:] += 50_000  # a gap far wider than one vectorised block
+    values = rng.normal(3, 1, 3000)
+    np.testing.assert_allclose(ema(steps, values, alpha), reference_ema(steps, values, alpha), rtol=1e-9, atol=1e-9)
+
+
+def test_smoothed_series_extends_and_skips_non_finite_values():
+    source = GrowingSeries(capacity=4)
+    smoothed = SmoothedSeries(source)
+    values = np.array([3.0, 2.0, np.nan, 1.0, 1.5, 0.5])
+    source.extend(np.arange(1, 4), values[:3])
+    smoothed.values(0.5)
+    source.extend(np.arange(4, 7), values[3:])
+    result = smoothed.values(0.5)
+    finite = np.isfinite(values)
+    steps = np.arange(1, 7)[finite]
+    np.testing.assert_allclose(result[finite], reference_ema(steps, values[finite], 0.5))
+    assert np.isnan(result[2])
+    source.truncate_after(4)
+    assert len(smoothed.values(0.5)) == 4

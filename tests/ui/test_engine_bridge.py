@@ -1,0 +1,59 @@
+"""The bridge: torch work on the worker thread, answers and events delivered on the GUI thread."""
+
+import threading
+
+import pytest
+from PySide6.QtCore import QThread
+
+from tiny import make_project
+from workbench.engine.events import StepMetrics
+from workbench.ui.engine_bridge import EngineBridge
+
+
+@pytest.fixture
+def bridge(qtbot):
+    bridge = EngineBridge()
+    yield bridge
+    bridge.shutdown()  # a QThread destroyed while running aborts the process
+
+
+def test_answers_come_back_on_the_gui_thread(qtbot, bridge):
+    answers = []
+    bridge.call(threading.get_ident, on_done=lambda worker_id: answers.append((worker_id, threading.get_ident())))
+    qtbot.waitUntil(lambda: bool(answers), timeout=5000)
+    worker_id, callback_thread = answers[0]
+    assert worker_id != threading.get_ident() and callback_thread == threading.get_ident()
+    errors = []
+    bridge.call(lambda: 1 / 0, on_error=errors.append)
+    qtbot.waitUntil(lambda: bool(errors), timeout=5000)
+    assert isinstance(errors[0], ZeroDivisionError)
+    assert bridge.shutdown()
+
+
+def test_a_run_streams_merged_metrics_and_ends(qtbot, bridge, text_corpus):
+    bridge.call(lambda: setattr(bridge.worker, "project", make_project(text_corpus)))
+    batches, states = [], []
+    bridge.metrics_arrived.connect(batches.append)
+    bridge.training_changed.connect(states.append)
+    with qtbot.waitSignal(bridge.run_finished, timeout=20_000) as finished:
+        bridge.train(40)
+    assert finished.args[0].step == 40 and finished.args[0].reason == "completed"
+    steps = [event.step for batch in batches for event in batch]
+    assert steps == list(range(1, 41))  # interval 0 in the tiny config: all arrive, in order
+    assert all(isinstance(e, StepMetrics) for batch in batches for e in batch)
+    assert len(batches) < 40  # several events per drain were merged into one signal
+    assert states == [True, False]
+    assert bridge.shutdown()
+
+
+def test_stop_and_shutdown_during_training(qtbot, bridge, text_corpus):
+    bridge.call(lambda: setattr(bridge.worker, "project", make_project(text_corpus)))
+    with qtbot.waitSignal(bridge.run_started, timeout=10_000):
+        bridge.train(1_000_000)
+    with qtbot.waitSignal(bridge.run_finished, timeout=10_000) as finished:
+        bridge.stop()
+    assert finished.args[0].reason == "stopped"
+    bridge.train(1_000_000)
+    assert bridge.shutdown(timeout_ms=10_000)
+    assert not bridge._thread.isRunning()
+    assert QThread.currentThread() is bridge.thread()

@@ -1,0 +1,127 @@
+"""What dropping a palette entry on a part of the diagram does to the spec.
+
+Plain functions from (spec, entry, part) to the edited spec and the undo text, with no Qt in
+them: the view decodes the drag, finds the part under the cursor, asks ``apply_drop`` and hands
+the result to ``SpecDocument.edit``. A drop that cannot work raises ``DropRefused`` with words
+for the user and leaves the spec alone.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from ...engine.errors import SpecError
+from ...engine.heads import HEADS
+from ...engine.spec import CELL_NAMES, CELLS, HeadSpec, ModelSpec
+from ...engine.templates import TEMPLATES, Task, from_template
+from .mime import PaletteEntry
+
+DROPOUT = 0.2  # the rate a dropped Dropout block sets; the inspector changes it
+PROJECTION = 64  # the width a dropped Embedding gives feature inputs
+STACKS = ("encoder", "decoder")
+_TASK_TITLES = {
+    "next_token": "language model",
+    "tagging": "tagging",
+    "classification": "classification",
+    "regression": "forecasting",
+}
+
+
+class DropRefused(Exception):
+    """The drop cannot be applied; ``str(error)`` says why, for the user."""
+
+
+@dataclass(frozen=True)
+class SpecChange:
+    spec: ModelSpec
+    text: str  # the undo text: "Swap encoder cell to GRU"
+
+
+def apply_drop(spec: ModelSpec, entry: PaletteEntry, part: str | None) -> SpecChange | None:
+    """The edit that dropping ``entry`` on ``part`` makes, or None when nothing would change."""
+    handlers = {
+        "template": _drop_template,
+        "cell": _drop_cell,
+        "dropout": _drop_dropout,
+        "head": _drop_head,
+        "embedding": _drop_embedding,
+    }
+    change = handlers[entry.kind](spec, entry.name, part)
+    if change is None or change.spec == spec:
+        return None
+    return change
+
+
+def current_task(spec: ModelSpec) -> Task:
+    """The task the current spec's data sets: its inputs, head and target side."""
+    head = spec.head
+    if head.kind == "classification" and head.pooling == "attention":
+        head = replace(head, pooling="last")  # attention pooling belongs to the attention template
+    title = "translation" if spec.target_inputs is not None else _TASK_TITLES.get(head.kind, "this")
+    return Task(title, spec.inputs, head, spec.target_inputs)
+
+
+def _drop_template(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
+    if name not in TEMPLATES:
+        raise DropRefused(f"unknown template '{name}'")
+    try:
+        new = from_template(name, current_task(spec), spec.encoder)
+    except SpecError as error:
+        raise DropRefused(str(error)) from None
+    return SpecChange(new, f"Apply {name} template")
+
+
+def _target_stack(spec: ModelSpec, part: str | None) -> str:
+    """The stack a block dropped on ``part`` goes to: that stack, or else the encoder."""
+    if part == "decoder" and spec.decoder is not None:
+        return "decoder"
+    return "encoder"
+
+
+def _drop_cell(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
+    if name not in CELLS:
+        raise DropRefused(f"unknown cell '{name}' (rnn, lstm or gru)")
+    where = _target_stack(spec, part)
+    stack = getattr(spec, where)
+    new = replace(spec, **{where: replace(stack, cell=name)})
+    return SpecChange(new, f"Swap {where} cell to {CELL_NAMES[name]}")
+
+
+def _drop_dropout(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
+    where = _target_stack(spec, part)
+    stack = getattr(spec, where)
+    if stack.num_layers < 2:
+        raise DropRefused(
+            f"dropout goes between layers, and the {where} has one layer: add a layer first"
+        )
+    new = replace(spec, **{where: replace(stack, dropout=DROPOUT)})
+    return SpecChange(new, f"Add dropout {DROPOUT:g} to {where}")
+
+
+def _drop_head(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
+    if name not in HEADS:
+        raise DropRefused(f"unknown head '{name}'")
+    head = HeadSpec(kind=name, num_outputs=spec.head.num_outputs, pooling=spec.head.pooling)
+    if name == "next_token":
+        vocabulary = spec.target_inputs if spec.target_inputs is not None else spec.inputs
+        head = replace(head, num_outputs=vocabulary.vocab_size)
+    if head.pooling == "attention" and name == "classification" and spec.head.kind != name:
+        head = replace(head, pooling="last")
+    new = replace(spec, head=head)
+    refusals = [problem.message for problem in new.problems() if problem.where == "head"]
+    if refusals:
+        raise DropRefused(refusals[0])
+    return SpecChange(new, f"Swap head to {HEADS[name].title}")
+
+
+def _drop_embedding(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
+    inputs = spec.inputs
+    if inputs.kind == "tokens":
+        raise DropRefused(
+            "the inputs are token ids and already go through an embedding: "
+            "change its width in the inspector"
+        )
+    if inputs.projection_dim:
+        raise DropRefused("the features already go through a projection: change its width in the inspector")
+    new = replace(spec, inputs=replace(inputs, projection_dim=PROJECTION))
+    return SpecChange(new, f"Add input projection {PROJECTION}")

@@ -1,0 +1,225 @@
+"""The folded diagram: each layer one box, data flowing bottom to top.
+
+The input block, the recurrent stack (one box per layer, two per layer when bidirectional),
+then the head. An encoder–decoder puts the decoder column to the right of the encoder with the
+bridge (final state) between them and attention beside the head. The layout fills the scene's
+part map (part name -> item) and layer lists, which clicks, drops and problems use.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF
+
+from ...engine.heads import HEADS
+from ...engine.spec import CELL_NAMES, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
+from . import items as draw
+from .items import ArrowItem, BadgeItem, BlockItem, FrameItem
+
+LAYER_W, LAYER_H = 224.0, 52.0  # one unidirectional layer
+DIR_W, DIR_GAP = 146.0, 14.0  # one direction of a bidirectional layer
+LAYER_GAP = 42.0  # between stacked layers (room for a dropout badge)
+PAD, FRAME_TITLE = 16.0, 32.0  # stack frame padding and title row
+IO_W, IO_H = 224.0, 56.0  # input and head blocks
+ATT_W, ATT_H = 132.0, 56.0
+LINK = 48.0  # arrow length between blocks
+COLUMN_GAP, ATTENTION_GAP = 150.0, 226.0  # between encoder and decoder columns
+
+
+class FoldedLayout:
+    def __init__(self, scene) -> None:
+        self.scene = scene  # an ArchitectureScene: its part map, layer lists and add_caption
+
+    def draw(self, spec: ModelSpec) -> None:
+        self.spec = spec
+        if spec.decoder is None:
+            self._draw_single(spec)
+        else:
+            self._draw_encoder_decoder(spec)
+
+    def _draw_single(self, spec: ModelSpec) -> None:
+        inputs = self._input_block("inputs", spec.inputs, "Embedding", 0.0, 0.0)
+        frame = self._draw_stack("encoder", spec.encoder, 0.0, inputs.y() - LINK)
+        self._link_into_stack(inputs, "encoder")
+        head = self._head_block(spec.head, 0.0, frame.y() - LINK)
+        self._link_out_of_stack("encoder", head)
+
+    def _draw_encoder_decoder(self, spec: ModelSpec) -> None:
+        assert spec.decoder is not None
+        source = self._input_block("inputs", spec.inputs, "Source embedding", 0.0, 0.0)
+        encoder = self._draw_stack("encoder", spec.encoder, 0.0, source.y() - LINK)
+        self._link_into_stack(source, "encoder")
+        if spec.reverse_source:
+            middle = QPointF(0.0, source.y() - LINK / 2)
+            self.scene.addItem(BadgeItem("⇄ source read in reverse", draw.ATTENTION_TINT.border).center_on(middle))
+        gap = ATTENTION_GAP if spec.attention is not None else COLUMN_GAP
+        decoder_width = self._stack_width(spec.decoder)
+        x = encoder.rect().width() / 2 + gap + decoder_width / 2
+        target_inputs = spec.target_inputs or InputSpec()
+        target = self._input_block("target_inputs", target_inputs, "Target embedding", x, 0.0)
+        decoder = self._draw_stack("decoder", spec.decoder, x, target.y() - LINK)
+        self._link_into_stack(target, "decoder")
+        head = self._head_block(spec.head, x, decoder.y() - LINK)
+        self._link_out_of_stack("decoder", head)
+        self._draw_bridge(encoder, decoder)
+        if spec.attention is not None:
+            self._draw_attention(spec, encoder, head)
+
+    def _draw_bridge(self, encoder: FrameItem, decoder: FrameItem) -> None:
+        top_layer = self.scene.layer_items["encoder"][-1]
+        y = top_layer.sceneBoundingRect().center().y()
+        low = decoder.y() + FRAME_TITLE + 12
+        high = decoder.y() + decoder.rect().height() - 12
+        y = min(max(y, low), high)
+        start = QPointF(encoder.x() + encoder.rect().width(), y)
+        end = QPointF(decoder.x(), y)
+        self.scene.addItem(ArrowItem([start, end], width=2.0))
+        self.scene.add_caption("final state", QPointF((start.x() + end.x()) / 2, y - 12))
+
+    def _draw_attention(self, spec: ModelSpec, encoder: FrameItem, head: BlockItem) -> None:
+        kind = spec.attention.kind
+        scoring = {"additive": "Bahdanau scoring", "multiplicative": "Luong scoring"}.get(kind, kind)
+        right = head.x()
+        left = encoder.x() + encoder.rect().width()
+        block = BlockItem(ATT_W, ATT_H, "Attention", scoring, draw.ATTENTION_TINT, "attention")
+        head_y = head.y() + IO_H / 2
+        center_y = min(head_y, encoder.y() - ATT_H)  # above a taller encoder, beside the head otherwise
+        block.setPos((left + right) / 2 - ATT_W / 2, center_y - ATT_H / 2)
+        self.scene.addItem(block)
+        self.scene.part_items["attention"] = block
+        top = self.scene.layer_rows["encoder"][-1][-1].sceneBoundingRect()  # the top layer's last box
+        encoder_x = top.center().x()
+        memory = [QPointF(encoder_x, top.top() + 5), QPointF(encoder_x, center_y), QPointF(block.x(), center_y)]
+        self.scene.addItem(ArrowItem(memory, draw.ATTENTION_TINT.border))
+        self.scene.add_caption("all encoder steps", QPointF((encoder_x + block.x()) / 2, center_y - 12))
+        turn_x = (block.x() + ATT_W + right) / 2
+        context = [QPointF(block.x() + ATT_W, center_y), QPointF(turn_x, center_y), QPointF(turn_x, head_y),
+                   QPointF(right, head_y)]
+        self.scene.addItem(ArrowItem(context, draw.ATTENTION_TINT.border))
+        self.scene.add_caption("context", QPointF(turn_x, min(center_y, head_y) - 12))
+
+    # -- blocks -----------------------------------------------------------------------------
+
+    def _input_block(self, part: str, inputs: InputSpec, title: str, x: float, bottom: float) -> BlockItem:
+        if inputs.kind == "tokens":
+            subtitle = f"{inputs.vocab_size} tokens × {inputs.embedding_dim}"
+            caption = "token ids"
+        elif inputs.projection_dim:
+            title, subtitle = "Projection", f"{inputs.feature_dim} features → {inputs.projection_dim}"
+            caption = "feature vectors"
+        else:
+            title, subtitle = "Features", f"{inputs.feature_dim} per step"
+            caption = "feature vectors"
+        block = BlockItem(IO_W, IO_H, title, subtitle, draw.INPUT_TINT, part)
+        block.setPos(x - IO_W / 2, bottom - IO_H)
+        self.scene.addItem(block)
+        self.scene.part_items[part] = block
+        self.scene.add_caption(f"↑ {caption}", QPointF(x, bottom + 14))
+        return block
+
+    def _head_block(self, head: HeadSpec, x: float, bottom: float) -> BlockItem:
+        kind = HEADS.get(head.kind)
+        title = kind.title.capitalize() if kind else head.kind
+        n = head.num_outputs
+        subtitle = {
+            "next_token": f"scores over {n} tokens",
+            "tagging": f"{n} tags per step",
+            "classification": f"{n} classes · {head.pooling} pooling",
+            "regression": f"{n} value{'s' if n != 1 else ''} per step",
+        }.get(head.kind, f"{n} outputs")
+        block = BlockItem(IO_W, IO_H, title, subtitle, draw.HEAD_TINT, "head")
+        block.setPos(x - IO_W / 2, bottom - IO_H)
+        self.scene.addItem(block)
+        self.scene.part_items["head"] = block
+        return block
+
+    @staticmethod
+    def _stack_width(stack: RecurrentSpec) -> float:
+        inner = 2 * DIR_W + DIR_GAP if stack.bidirectional else LAYER_W
+        return inner + 2 * PAD
+
+    def _draw_stack(self, part: str, stack: RecurrentSpec, x: float, bottom: float) -> FrameItem:
+        """A frame with one row per layer, the first layer at the bottom."""
+        layers = max(1, min(stack.num_layers, 16))
+        width = self._stack_width(stack)
+        height = FRAME_TITLE + layers * LAYER_H + (layers - 1) * LAYER_GAP + PAD
+        title = part.upper() + (" · BIDIRECTIONAL" if stack.bidirectional else "")
+        frame = FrameItem(width, height, title, part)
+        frame.setPos(x - width / 2, bottom - height)
+        self.scene.addItem(frame)
+        self.scene.part_items[part] = frame
+        tint = draw.CELL_TINTS.get(stack.cell, draw.UNKNOWN_CELL)
+        label = f"{CELL_NAMES.get(stack.cell, stack.cell)} {stack.hidden_size}".replace("RNN (tanh)", "RNN")
+        rows: list[list[BlockItem]] = []
+        for index in range(layers):
+            y = height - PAD - LAYER_H - index * (LAYER_H + LAYER_GAP)
+            if stack.bidirectional:
+                row = [
+                    self._layer_box(frame, label, f"layer {index + 1} · forward →", tint, PAD, y, DIR_W),
+                    self._layer_box(frame, label, f"← backward · layer {index + 1}", tint,
+                                    PAD + DIR_W + DIR_GAP, y, DIR_W),
+                ]
+            else:
+                row = [self._layer_box(frame, label, f"layer {index + 1}", tint, PAD, y, LAYER_W)]
+            if rows:
+                self._link_layers(frame, rows[-1], row, stack)
+            rows.append(row)
+        self.scene.layer_rows[part] = rows
+        self.scene.layer_items[part] = [box for row in rows for box in row]
+        return frame
+
+    def _layer_box(self, frame: FrameItem, title: str, subtitle: str, tint: draw.Tint,
+                   x: float, y: float, width: float) -> BlockItem:
+        box = BlockItem(width, LAYER_H, title, subtitle, tint, parent=frame)
+        box.setPos(x, y)
+        return box
+
+    def _link_layers(self, frame: FrameItem, below: list[BlockItem], above: list[BlockItem],
+                     stack: RecurrentSpec) -> None:
+        """Arrows from one layer to the next; a badge says what passes between them."""
+        tops = [QPointF(box.x() + box.rect().width() / 2, box.y()) for box in below]
+        bottoms = [QPointF(box.x() + box.rect().width() / 2, box.y() + LAYER_H) for box in above]
+        middle_y = (tops[0].y() + bottoms[0].y()) / 2
+        notes = []
+        if stack.bidirectional:
+            notes.append(f"concat {stack.output_width}")
+        if stack.dropout > 0:
+            notes.append(f"dropout {stack.dropout:g}")
+        if len(below) == 1:
+            arrow = ArrowItem([tops[0], bottoms[0]])
+            arrow.setParentItem(frame)
+            if notes:
+                BadgeItem(" · ".join(notes), parent=frame).center_on(QPointF(tops[0].x(), middle_y))
+            return
+        hub = QPointF(frame.rect().width() / 2, middle_y)
+        for top, bottom in zip(tops, bottoms):
+            for points in ([top, QPointF(top.x(), middle_y), hub], [hub, QPointF(bottom.x(), middle_y), bottom]):
+                line = ArrowItem(points) if points[-1] is bottom else draw.polyline(points)
+                line.setParentItem(frame)
+        BadgeItem(" · ".join(notes), parent=frame).center_on(hub)
+
+    def _link_into_stack(self, source: BlockItem, part: str) -> None:
+        start = QPointF(source.x() + IO_W / 2, source.y())
+        for box in self._row(part, first=True):
+            target = box.sceneBoundingRect().center()
+            end = QPointF(target.x(), target.y() + LAYER_H / 2)
+            middle = start.y() - LINK / 2
+            self.scene.addItem(ArrowItem([start, QPointF(start.x(), middle), QPointF(end.x(), middle), end]))
+
+    def _link_out_of_stack(self, part: str, head: BlockItem) -> None:
+        row = self._row(part, first=False)
+        for box in row:
+            center = box.sceneBoundingRect().center()
+            start = QPointF(center.x(), center.y() - LAYER_H / 2)
+            self.scene.addItem(ArrowItem([start, QPointF(start.x(), head.y() + IO_H)]))
+        spec_head = self.spec.head
+        if spec_head.kind == "classification":
+            frame = self.scene.part_items[part]
+            x = frame.x() + frame.rect().width() / 2
+            pooling = {"last": "last step", "mean": "mean over steps", "max": "max over steps",
+                       "attention": "attention over steps"}.get(spec_head.pooling, spec_head.pooling)
+            badge = BadgeItem(f"pool: {pooling}", draw.HEAD_TINT.border)
+            self.scene.addItem(badge.center_on(QPointF(x, (frame.y() + head.y() + IO_H) / 2)))
+
+    def _row(self, part: str, first: bool) -> list[BlockItem]:
+        rows = self.scene.layer_rows[part]
+        return rows[0] if first else rows[-1]

@@ -1,0 +1,141 @@
+"""The architecture canvas: shows the scene, takes palette drops and block clicks.
+
+Gestures never touch items: a drop becomes ``apply_drop`` (spec in, spec out) and then
+``SpecDocument.edit``, an undoable command; the scene redraws itself from ``spec_changed``.
+A refused drop changes nothing and says why on the canvas (``drop_refused``).
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtGui import (
+    QDragEnterEvent,
+    QDragLeaveEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QMouseEvent,
+    QPainter,
+    QResizeEvent,
+    QShowEvent,
+    QTransform,
+)
+from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
+
+from .diagram import ArchitectureScene
+from .drops import STACKS, DropRefused, apply_drop
+from .mime import PaletteEntry, decode
+
+MAX_SCALE = 1.35  # a small diagram in a large view stops growing here
+
+
+class ArchitectureView(QGraphicsView):
+    part_selected = Signal(str)  # "inputs", "encoder", "decoder", "attention", "head", ...; "model" off blocks
+    drop_refused = Signal(str)  # why a drop changed nothing, for the user
+    drop_applied = Signal(str)  # the undo text of the edit a drop made
+
+    def __init__(self, document, scene: ArchitectureScene | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.document = document
+        self.setScene(scene if scene is not None else ArchitectureScene(document, self))
+        self.setRenderHints(QPainter.RenderHint.Antialiasing | QPainter.RenderHint.TextAntialiasing)
+        self.setAcceptDrops(True)
+        self.setDragMode(QGraphicsView.DragMode.NoDrag)
+        self.setFrameShape(QFrame.Shape.NoFrame)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setMinimumSize(320, 260)
+        self.scene().layout_changed.connect(self._on_layout_changed)
+
+    def scene(self) -> ArchitectureScene:  # narrowed for readers and type checkers
+        return super().scene()
+
+    # -- fitting ------------------------------------------------------------------------------
+
+    def fit(self) -> None:
+        """Show the whole diagram, with margins, no larger than MAX_SCALE."""
+        rect = self.scene().sceneRect()
+        if rect.isEmpty() or self.viewport().width() < 2:
+            return
+        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
+        if self.transform().m11() > MAX_SCALE:
+            self.setTransform(QTransform.fromScale(MAX_SCALE, MAX_SCALE))
+            self.centerOn(rect.center())
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.fit()
+
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.fit()
+
+    def _on_layout_changed(self) -> None:
+        self.fit()
+
+    # -- drops --------------------------------------------------------------------------------
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        self._accept_if_palette(event)
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        entry = self._accept_if_palette(event)
+        self.scene().set_drop_target(self._highlight_for(entry, event.position()) if entry else None)
+
+    def dragLeaveEvent(self, event: QDragLeaveEvent) -> None:
+        self.scene().set_drop_target(None)
+        event.accept()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        self.scene().set_drop_target(None)
+        entry = decode(event.mimeData())
+        if entry is None:
+            event.ignore()
+            return
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        self.apply_entry(entry, self._part_at(event.position()))
+
+    def apply_entry(self, entry: PaletteEntry, part: str | None) -> bool:
+        """Apply a palette entry as if dropped on ``part``; False (and a banner) when refused."""
+        try:
+            change = apply_drop(self.document.spec, entry, part)
+        except DropRefused as refusal:
+            message = str(refusal)
+            self.scene().show_banner(message)
+            self.drop_refused.emit(message)
+            return False
+        if change is not None:
+            self.document.edit(change.spec, change.text)
+            self.drop_applied.emit(change.text)
+        return True
+
+    def _accept_if_palette(self, event: QDragMoveEvent) -> PaletteEntry | None:
+        entry = decode(event.mimeData())
+        if entry is None:
+            event.ignore()
+            return None
+        event.setDropAction(Qt.DropAction.CopyAction)
+        event.accept()
+        return entry
+
+    def _part_at(self, position: QPointF) -> str | None:
+        return self.scene().part_at(self.mapToScene(position.toPoint()))
+
+    def _highlight_for(self, entry: PaletteEntry, position: QPointF) -> str | None:
+        """The block a drop here would change, outlined while the drag hovers."""
+        if entry.kind in ("cell", "dropout"):
+            part = self._part_at(position)
+            has_decoder = self.document.spec.decoder is not None
+            return part if part in STACKS and (part == "encoder" or has_decoder) else "encoder"
+        return {"head": "head", "embedding": "inputs"}.get(entry.kind)
+
+    # -- selection ----------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.select_part(self._part_at(event.position()) or "model")
+        super().mousePressEvent(event)
+
+    def select_part(self, part: str) -> None:
+        self.scene().set_selected_part(None if part == "model" else part)
+        self.part_selected.emit(part)

@@ -1,0 +1,260 @@
+"""Training curves of the project's runs, overlaid so that cells and settings can be compared.
+
+A plain view: the main window calls its methods on the GUI thread with the engine's events and
+saved ``RunHistory`` objects. Points go into growing numpy buffers at once; the plots are
+redrawn from a single-shot timer, so however often data arrive ``setData`` runs at most ~10 times
+a second, and only for runs that changed.
+"""
+
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from ...engine.events import RunStarted, StepMetrics, ValidationResult
+from ...engine.history import RunHistory
+from . import style
+from .curves import DashboardPlots, DisplayOptions, LayerCurves, RunCurves
+from .run_data import RunData
+from .toolbar import DashboardToolbar
+
+REDRAW_INTERVAL_MS = 100
+_UNNAMED_RUN = "current run"  # metrics that arrive before any run was announced
+
+
+def _log_axis() -> dict:
+    return {"left": style.SparseLogAxis("left")}
+
+
+class Dashboard(QWidget):
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.toolbar = DashboardToolbar()
+        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics.setBackground(style.BACKGROUND)
+        self.graphics.setMinimumSize(400, 300)
+        self.plots = self._make_plots()
+        self.loss_legend = style.make_legend(self.plots.loss)
+        self.layer_curves = LayerCurves(self.plots.layers, style.make_legend(self.plots.layers))
+        self._empty_hint = pg.TextItem(
+            "No runs yet: train the model to see its curves here.", color=style.AXIS_COLOUR, anchor=(0.5, 0.5)
+        )
+        self.plots.loss.addItem(self._empty_hint, ignoreBounds=True)
+        self._empty_hint.setPos(0.5, 0.5)  # the middle of an empty plot's default range
+        self._runs: list[RunCurves] = []  # drawing order; the last is the current run
+        self._layer_run: str | None = None  # None: the per-layer plot follows the current run
+        self._options = self.toolbar.options
+        self._dirty: set[RunCurves] = set()  # runs whose curves are out of date
+        self._redraw_timer = QTimer(self)
+        self._redraw_timer.setSingleShot(True)
+        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
+        self._redraw_timer.timeout.connect(self._redraw)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.toolbar)
+        layout.addWidget(self.graphics, 1)
+        self.toolbar.options_changed.connect(self._on_options_changed)
+        self.toolbar.run_toggled.connect(self.set_run_shown)
+        self.toolbar.layer_run_chosen.connect(self._on_layer_run_chosen)
+        self.loss_legend.sigSampleClicked.connect(self._on_legend_sample_clicked)
+        self._on_options_changed(self._options)
+        self._runs_changed()
+
+    def _make_plots(self) -> DashboardPlots:
+        grid = self.graphics
+        grid.ci.setContentsMargins(6, 6, 10, 6)
+        top, bottom = grid.addLayout(row=0, col=0), grid.addLayout(row=1, col=0)  # own columns each
+        plots = DashboardPlots(
+            loss=top.addPlot(row=0, col=0, axisItems=_log_axis()),
+            layers=top.addPlot(row=0, col=1, axisItems=_log_axis()),
+            grad_norm=bottom.addPlot(row=0, col=0, axisItems=_log_axis()),
+            learning_rate=bottom.addPlot(row=0, col=1),
+            tokens_per_s=bottom.addPlot(row=0, col=2),
+        )
+        style.style_plot(plots.loss, "Loss  —  line: train (smoothed), dots: validation", "loss")
+        plots.loss.getAxis("left").enableAutoSIPrefix(False)
+        style.style_plot(plots.layers, "Gradient norm per layer", "gradient norm")
+        style.style_plot(plots.grad_norm, "Gradient norm, global", "gradient norm")
+        style.style_plot(plots.learning_rate, "Learning rate", "learning rate")
+        plots.learning_rate.getAxis("left").enableAutoSIPrefix(False)
+        style.style_plot(plots.tokens_per_s, "Throughput", "throughput", "tokens/s")
+        for plot in (plots.layers, plots.grad_norm):
+            plot.setLogMode(y=True)  # gradient norms span orders of magnitude
+        # A smoothed curve that is constant but for rounding would otherwise autorange to a
+        # 1e-14 span, fill the plot with noise and take seconds to stroke.
+        for plot, span in ((plots.loss, 1e-6), (plots.layers, 1e-6), (plots.grad_norm, 1e-6),
+                           (plots.learning_rate, 1e-12), (plots.tokens_per_s, 1e-3)):
+            plot.getViewBox().setLimits(minYRange=span)
+        grid.ci.layout.setRowStretchFactor(0, 3)
+        grid.ci.layout.setRowStretchFactor(1, 2)
+        for row, stretches in ((top, (2, 1)), (bottom, (1, 1, 1))):
+            row.setContentsMargins(0, 0, 0, 0)
+            row.setSpacing(8)
+            for column, stretch in enumerate(stretches):
+                row.layout.setColumnStretchFactor(column, stretch)
+        return plots
+
+    # -- the main window's calls --------------------------------------------------------
+
+    def load_runs(self, runs: list[RunHistory]) -> None:
+        """Show these saved runs and nothing else; the last is the current run."""
+        self._remove_runs()
+        for history in runs:
+            self._add_run(RunData.from_history(history))
+        self._layer_run = None
+        self._runs_changed()
+
+    def start_run(self, event: RunStarted) -> None:
+        """A run starts: the current one resumes (same name) or a new one is drawn after it."""
+        current = self.current_run
+        if current is not None and current.run.name in (event.run, _UNNAMED_RUN):
+            current.run.name = event.run
+            current.run.meta.setdefault("model", event.model)
+            current.run.truncate_after(event.step)
+            self._mark_dirty(current)
+        else:
+            self._add_run(RunData(event.run, {"model": event.model}))
+        self._runs_changed()
+
+    def add_metrics(self, events: list[StepMetrics]) -> None:
+        """A merged batch of metrics, oldest first (perhaps many)."""
+        if events:
+            curves = self._live_run()
+            curves.run.add_metrics(events)
+            self._mark_dirty(curves)
+
+    def add_step_losses(self, steps: np.ndarray, losses: np.ndarray) -> None:
+        """Every step's loss; once used, the live loss curve is drawn from these alone."""
+        if len(steps):
+            curves = self._live_run()
+            curves.run.add_step_losses(steps, losses)
+            self._mark_dirty(curves)
+
+    def add_validation(self, event: ValidationResult) -> None:
+        curves = self._live_run()
+        curves.run.add_validation(event)
+        self._mark_dirty(curves)
+
+    def clear(self) -> None:
+        self._remove_runs()
+        self._layer_run = None
+        self._runs_changed()
+        for plot in vars(self.plots).values():  # back to the empty range the hint is placed in
+            plot.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
+            plot.enableAutoRange()
+
+    # -- runs ---------------------------------------------------------------------------
+
+    @property
+    def current_run(self) -> RunCurves | None:
+        return self._runs[-1] if self._runs else None
+
+    @property
+    def run_names(self) -> list[str]:
+        return [curves.run.name for curves in self._runs]
+
+    def run_curves(self, name: str) -> RunCurves:
+        """The items drawing run ``name`` (KeyError if it is not shown)."""
+        for curves in self._runs:
+            if curves.run.name == name:
+                return curves
+        raise KeyError(name)
+
+    def set_run_shown(self, name: str, shown: bool) -> None:
+        curves = self.run_curves(name)
+        curves.set_visible(shown)
+        self.toolbar.show_run_shown(name, shown)
+        self.loss_legend.update()
+
+    def _add_run(self, run: RunData) -> RunCurves:
+        curves = RunCurves(run, style.run_colour(len(self._runs)), self.plots)
+        self._runs.append(curves)
+        return curves
+
+    def _live_run(self) -> RunCurves:
+        if not self._runs:
+            self._add_run(RunData(_UNNAMED_RUN))
+            self._runs_changed()
+        return self._runs[-1]
+
+    def _remove_runs(self) -> None:
+        for curves in self._runs:
+            curves.remove()
+        self._runs = []
+        self._dirty.clear()
+
+    def _runs_changed(self) -> None:
+        """Emphasis, legend, menus and the per-layer plot after runs came or went."""
+        self.loss_legend.clear()
+        self.loss_legend.setVisible(bool(self._runs))
+        self._empty_hint.setVisible(not self._runs)
+        for curves in self._runs:
+            current = curves is self.current_run
+            curves.set_current(current)
+            label = html.escape(curves.run.label)
+            self.loss_legend.addItem(curves.loss, f"<b>{label}</b>" if current else label)
+        if self._layer_run not in self.run_names:
+            self._layer_run = None
+        layer_run = self._shown_layer_run()
+        self.toolbar.set_runs(
+            [(c.run.name, c.run.label, c.colour, c.visible) for c in self._runs],
+            layer_run.run.name if layer_run else None,
+        )
+        self._show_layer_run()
+        for curves in self._runs:
+            self._mark_dirty(curves)
+
+    def _shown_layer_run(self) -> RunCurves | None:
+        if self._layer_run is not None:
+            return self.run_curves(self._layer_run)
+        return self.current_run
+
+    def _show_layer_run(self) -> None:
+        curves = self._shown_layer_run()
+        self.layer_curves.show(curves.run if curves else None)
+        self.layer_curves.legend.setVisible(bool(self.layer_curves.curves))
+        suffix = f"  —  {html.escape(curves.run.name)}" if curves else ""
+        self.plots.layers.setTitle(f"Gradient norm per layer{suffix}", color=style.TEXT_COLOUR, size="10pt")
+
+    # -- drawing ------------------------------------------------------------------------
+
+    def _mark_dirty(self, curves: RunCurves) -> None:
+        self._dirty.add(curves)
+        if not self._redraw_timer.isActive():
+            self._redraw_timer.start()
+
+    def _redraw(self) -> None:
+        layer_run = self._shown_layer_run()
+        for curves in self._runs:
+            if curves in self._dirty:
+                curves.redraw(self._options)
+        if layer_run is not None and layer_run in self._dirty:
+            self.layer_curves.redraw()
+        self._dirty.clear()
+
+    def _on_options_changed(self, options: DisplayOptions) -> None:
+        self._options = options
+        self.plots.loss.setLogMode(y=options.log_loss)
+        self.plots.loss.setLabel("left", "loss", units=options.loss_units, color=style.AXIS_COLOUR)
+        for curves in self._runs:
+            self._mark_dirty(curves)
+
+    def _on_layer_run_chosen(self, name: str) -> None:
+        current = self.current_run
+        self._layer_run = None if current is not None and current.run.name == name else name
+        self._show_layer_run()
+        layer_run = self._shown_layer_run()
+        if layer_run is not None:
+            self._mark_dirty(layer_run)
+
+    def _on_legend_sample_clicked(self, item) -> None:
+        """pyqtgraph toggled the clicked run's loss curve; the run's other curves follow."""
+        for curves in self._runs:
+            if curves.loss is item:
+                self.set_run_shown(curves.run.name, item.isVisible())

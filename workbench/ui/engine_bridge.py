@@ -1,0 +1,151 @@
+"""The window's line to the engine: a worker thread for all torch work, events drained here.
+
+The worker's sink only puts events on a queue (it runs on the worker thread and touches no
+widget). A GUI-thread timer drains the queue about 30 times a second, merges the step metrics
+of one drain into a list, and re-emits everything as Qt signals on the GUI thread. Requests go
+the other way as plain functions run by the worker between steps; their answers come back
+through the same queue, so callbacks also run on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import queue
+from concurrent.futures import Future
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from PySide6.QtCore import QObject, QThread, QTimer, Signal
+
+from ..engine.events import (
+    ProbeSnapshot, RunFailed, RunFinished, RunStarted, SampleGenerated, StepMetrics, ValidationResult,
+)
+from ..engine.worker import EngineWorker
+
+DRAIN_INTERVAL_MS = 33
+
+
+@dataclass(frozen=True)
+class _Reply:
+    future: Future
+    on_done: Callable[[Any], None] | None
+    on_error: Callable[[BaseException], None] | None
+
+
+class _WorkerThread(QThread):
+    def __init__(self, worker: EngineWorker, parent: QObject) -> None:
+        super().__init__(parent)
+        self.worker = worker
+
+    def run(self) -> None:
+        self.worker.run_forever()
+
+
+class EngineBridge(QObject):
+    run_started = Signal(object)  # RunStarted
+    metrics_arrived = Signal(list)  # [StepMetrics, ...] since the last drain
+    validation_arrived = Signal(object)  # ValidationResult
+    probe_arrived = Signal(object)  # ProbeSnapshot
+    sample_arrived = Signal(object)  # SampleGenerated
+    run_finished = Signal(object)  # RunFinished
+    run_failed = Signal(object)  # RunFailed
+    training_changed = Signal(bool)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._inbox: queue.SimpleQueue = queue.SimpleQueue()
+        self.worker = EngineWorker(self._inbox.put)
+        self.training = False
+        self._thread = _WorkerThread(self.worker, self)
+        self._timer = QTimer(self)
+        self._timer.setInterval(DRAIN_INTERVAL_MS)
+        self._timer.timeout.connect(self.drain)
+        self._thread.start()
+        self._timer.start()
+
+    # -- requests (any of these may be called at any time from the GUI thread) ----------
+
+    def call(
+        self,
+        work: Callable[[], Any],
+        on_done: Callable[[Any], None] | None = None,
+        on_error: Callable[[BaseException], None] | None = None,
+    ) -> Future:
+        """Run ``work()`` on the worker; ``on_done(result)`` or ``on_error(error)`` on this thread."""
+        future = self.worker.submit(work)
+        future.add_done_callback(lambda done: self._inbox.put(_Reply(done, on_done, on_error)))
+        return future
+
+    def train(self, steps: int) -> None:
+        self.worker.control.resume()
+        self.worker.train(steps)
+
+    def pause(self) -> None:
+        self.worker.control.pause()
+
+    def resume(self) -> None:
+        self.worker.control.resume()
+
+    def stop(self) -> None:
+        self.worker.control.stop()
+
+    @property
+    def paused(self) -> bool:
+        return self.worker.control.paused
+
+    def shutdown(self, timeout_ms: int = 30_000) -> bool:
+        """Stop training between steps and end the worker thread; True if it ended in time."""
+        self.worker.quit()
+        finished = self._thread.wait(timeout_ms)
+        self.drain()
+        self._timer.stop()
+        return finished
+
+    # -- the GUI side ----------------------------------------------------------------------
+
+    def drain(self) -> None:
+        """Deliver everything the worker has sent since the last drain, in order."""
+        metrics: list[StepMetrics] = []
+        while True:
+            try:
+                item = self._inbox.get_nowait()
+            except queue.Empty:
+                break
+            if isinstance(item, StepMetrics):
+                metrics.append(item)
+                continue
+            if metrics:  # keep metrics in order relative to the other events
+                self.metrics_arrived.emit(metrics)
+                metrics = []
+            self._deliver(item)
+        if metrics:
+            self.metrics_arrived.emit(metrics)
+
+    def _deliver(self, item) -> None:
+        if isinstance(item, _Reply):
+            error = item.future.exception()
+            if error is None and item.on_done is not None:
+                item.on_done(item.future.result())
+            elif error is not None and item.on_error is not None:
+                item.on_error(error)
+            elif error is not None:
+                raise error
+        elif isinstance(item, RunStarted):
+            self._set_training(True)
+            self.run_started.emit(item)
+        elif isinstance(item, ValidationResult):
+            self.validation_arrived.emit(item)
+        elif isinstance(item, ProbeSnapshot):
+            self.probe_arrived.emit(item)
+        elif isinstance(item, SampleGenerated):
+            self.sample_arrived.emit(item)
+        elif isinstance(item, RunFinished):
+            self._set_training(False)
+            self.run_finished.emit(item)
+        elif isinstance(item, RunFailed):
+            self._set_training(False)
+            self.run_failed.emit(item)
+
+    def _set_training(self, training: bool) -> None:
+        if training != self.training:
+            self.training = training
+            self.training_changed.emit(training)

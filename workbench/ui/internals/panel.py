@@ -1,0 +1,196 @@
+"""Inside the network: gates, states, saturation and gradients of the probe snapshots of a run.
+
+Snapshots arrive from the training thread's queue (``add_snapshot``) or from a saved project
+(``load_snapshots``). They are stored at once; the views are redrawn by a timer, at most
+``1000 / REDRAW_INTERVAL_MS`` times a second, and only when something changed.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
+
+from workbench.engine.events import LayerSnapshot, ProbeSnapshot
+
+from .activation_text import ActivationTextView
+from .controls import SnapshotControls
+from .gradient import GradientView
+from .history import SnapshotHistory
+from .layer_views import GateHeatmapsView, StatesView
+from .saturation import SaturationView
+
+REDRAW_INTERVAL_MS = 100
+PLACEHOLDER = (
+    "<p><b>No probe snapshots yet.</b></p>"
+    "<p>While it trains, the model is run now and then on a fixed piece of text, and every gate, "
+    "cell state, hidden state and gradient is recorded. They will appear here.</p>"
+)
+
+
+class InternalsPanel(QWidget):
+    unit_selected = Signal(int)
+    redrawn = Signal()  # the views now show ``current_snapshot``
+
+    def __init__(self, parent=None) -> None:
+        super().__init__(parent)
+        self.history = SnapshotHistory()
+        self.controls = SnapshotControls()
+        self.gates_view = GateHeatmapsView()
+        self.states_view = StatesView()
+        self.saturation_view = SaturationView()
+        self.gradient_view = GradientView()
+        self.activation_view = ActivationTextView()
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.gates_view, "Gates")
+        self.tabs.addTab(self.states_view, "States")
+        self.tabs.addTab(self.saturation_view, "Gate saturation")
+        self.tabs.addTab(self.gradient_view, "Gradient through time")
+        self.pages = QStackedWidget()
+        self.pages.addWidget(self._placeholder())
+        self.pages.addWidget(self._content())
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.pages)
+        self._unit = 0
+        self._layer_name: str | None = None
+        self._dirty = False
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REDRAW_INTERVAL_MS)
+        self._timer.timeout.connect(self._on_redraw_due)
+        self._connect()
+
+    # -- public API ------------------------------------------------------------------------
+
+    @property
+    def current_snapshot(self) -> ProbeSnapshot | None:
+        return self.history.current
+
+    @property
+    def current_layer(self) -> LayerSnapshot | None:
+        snapshot = self.history.current
+        if snapshot is None or not snapshot.layers:
+            return None
+        return next((layer for layer in snapshot.layers if layer.name == self._layer_name), snapshot.layers[0])
+
+    @property
+    def unit(self) -> int:
+        return self._unit
+
+    def add_snapshot(self, snapshot: ProbeSnapshot) -> None:
+        """Keep a snapshot from the running training; shown at once if following the newest."""
+        self.history.add(snapshot)
+        self._history_changed()
+
+    def load_snapshots(self, snapshots: list[ProbeSnapshot]) -> None:
+        """Replace every snapshot (a project was opened); show the newest."""
+        self.history.replace_all(list(snapshots))
+        self._history_changed()
+
+    def clear(self) -> None:
+        self.history.clear()
+        self._history_changed()
+
+    def select_unit(self, unit: int) -> None:
+        """Pick the unit the text is coloured by and the heatmaps outline (clamped to the layer)."""
+        layer = self.current_layer
+        if layer is not None:
+            unit = min(unit, layer.hidden.shape[1] - 1)
+        unit = max(int(unit), 0)
+        if unit != self._unit:
+            self._unit = unit
+            self.unit_selected.emit(unit)
+
+    def select_layer(self, name: str) -> None:
+        self._layer_name = name
+        self._mark_dirty()
+
+    # -- building --------------------------------------------------------------------------
+
+    def _placeholder(self) -> QLabel:
+        label = QLabel(PLACEHOLDER)
+        label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        label.setWordWrap(True)
+        label.setMargin(24)
+        return label
+
+    def _content(self) -> QWidget:
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.tabs)
+        splitter.addWidget(self.activation_view)
+        splitter.setStretchFactor(0, 1)
+        splitter.setStretchFactor(1, 0)
+        splitter.setSizes([560, 200])
+        splitter.setChildrenCollapsible(False)
+        content = QWidget()
+        layout = QVBoxLayout(content)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.controls)
+        layout.addWidget(splitter, 1)
+        return content
+
+    def _connect(self) -> None:
+        self.controls.layer_chosen.connect(self.select_layer)
+        self.controls.snapshot_chosen.connect(self._on_snapshot_chosen)
+        self.controls.follow_toggled.connect(self._on_follow_toggled)
+        self.gates_view.row_clicked.connect(self.select_unit)
+        self.states_view.row_clicked.connect(self.select_unit)
+        self.saturation_view.unit_clicked.connect(self.select_unit)
+        self.activation_view.unit_chosen.connect(self.select_unit)
+        self.unit_selected.connect(self._on_unit_selected)
+
+    # -- handlers --------------------------------------------------------------------------
+
+    def _on_snapshot_chosen(self, index: int) -> None:
+        self.history.select(index)
+        self._history_changed()
+
+    def _on_follow_toggled(self, follow: bool) -> None:
+        if follow:
+            self.history.follow_latest()
+        else:
+            self.history.following = False
+        self._history_changed()
+
+    def _on_unit_selected(self, unit: int) -> None:
+        for view in (self.gates_view, self.states_view, self.saturation_view):
+            view.mark_unit(unit)
+        if self.activation_view.layer is not None:
+            self.activation_view.set_unit(unit)
+
+    def _history_changed(self) -> None:
+        self.controls.show_history(self.history)  # cheap: the scrubber answers at once
+        self._mark_dirty()
+
+    def _mark_dirty(self) -> None:
+        self._dirty = True
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _on_redraw_due(self) -> None:
+        if self._dirty:
+            self._dirty = False
+            self._redraw()
+
+    def _redraw(self) -> None:
+        snapshot, layer = self.history.current, self.current_layer
+        self.controls.show_history(self.history)
+        if snapshot is None or layer is None:
+            self.pages.setCurrentIndex(0)
+            self.redrawn.emit()
+            return
+        self._layer_name = layer.name
+        self.controls.set_layers([each.name for each in snapshot.layers], layer.name)
+        clamped = min(self._unit, layer.hidden.shape[1] - 1)
+        self.gates_view.show_layer(layer, snapshot.tokens)
+        self.states_view.show_layer(layer, snapshot.tokens)
+        self.saturation_view.show_snapshot(snapshot, layer.name)
+        self.gradient_view.show_snapshot(snapshot, layer.name)
+        self.activation_view.show_layer(layer, snapshot.tokens, clamped)
+        for view in (self.gates_view, self.states_view, self.saturation_view):
+            view.mark_unit(clamped)
+        self.pages.setCurrentIndex(1)
+        if clamped != self._unit:  # a smaller layer than the last one
+            self.select_unit(clamped)
+        self.redrawn.emit()

@@ -1,0 +1,295 @@
+"""The main window: lays out the views, owns the actions, and routes engine events to views.
+
+Every torch call goes to the engine worker through ``EngineBridge.call``; answers and events
+come back on this thread. File handling (open, save, autosave) lives in ``ProjectFiles``.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSpinBox, QTabWidget
+
+from ..engine.data import DEFAULT_DEMO, DEMOS
+from ..engine.events import RunFailed, RunFinished, RunStarted, StepMetrics
+from ..engine.project import ProjectSnapshot
+from ..engine.spec import ModelSpec
+from . import tasks
+from .canvas import ArchitectureEditor
+from .dashboard import Dashboard
+from .data_panel import DataPanel
+from .document import SpecDocument
+from .engine_bridge import EngineBridge
+from .internals import InternalsPanel
+from .project_files import ProjectFiles
+from .samples import SamplesPanel
+from .status import TrainingStatus
+
+APP_NAME = "Sequence Workbench"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, settings: QSettings | None = None, autosave_folder: Path | None = None) -> None:
+        super().__init__()
+        self.settings = settings or QSettings("SequenceWorkbench", APP_NAME)
+        self.bridge = EngineBridge(self)
+        self.document = SpecDocument(ModelSpec(), self)
+        self.trained_spec: ModelSpec | None = None
+        self.files = ProjectFiles(self, autosave_folder)
+        self._build_views()
+        self._build_actions()
+        self._build_menus_and_toolbar()
+        self._connect_engine()
+        self._restore_layout()
+        self._update_actions()
+
+    # -- layout ----------------------------------------------------------------------------
+
+    def _build_views(self) -> None:
+        self.editor = ArchitectureEditor(self.document)
+        self.dashboard = Dashboard()
+        self.internals = InternalsPanel()
+        self.tabs = QTabWidget()
+        self.tabs.setDocumentMode(True)
+        self.tabs.addTab(self.editor, "Model")
+        self.tabs.addTab(self.dashboard, "Training")
+        self.tabs.addTab(self.internals, "Inside")
+        self.setCentralWidget(self.tabs)
+        self.data_panel = DataPanel()
+        self.samples = SamplesPanel()
+        self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.samples_dock = self._dock("Samples", self.samples, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.status = TrainingStatus(self.statusBar())
+        self.document.spec_changed.connect(lambda _: self._update_actions())
+        self.document.undo_stack.cleanChanged.connect(lambda _: self._update_title())
+        self.data_panel.demo_requested.connect(self.files.new_from_demo)
+        self.data_panel.file_requested.connect(self.files.new_from_file)
+        self.samples.sample_requested.connect(self.request_sample)
+
+    def _dock(self, title: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(f"{title.lower()}-dock")
+        dock.setWidget(widget)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _build_actions(self) -> None:
+        def action(text, slot, shortcut=None, tip=None) -> QAction:
+            made = QAction(text, self)
+            if shortcut:
+                made.setShortcut(QKeySequence(shortcut))
+            made.setStatusTip(tip or text)
+            made.triggered.connect(slot)
+            return made
+
+        self.open_action = action("&Open…", self.files.open, QKeySequence.StandardKey.Open)
+        self.save_action = action("&Save", self.files.save, QKeySequence.StandardKey.Save)
+        self.save_as_action = action("Save &As…", self.files.save_as, QKeySequence.StandardKey.SaveAs)
+        self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
+        self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
+        self.redo_action = self.document.undo_stack.createRedoAction(self, "&Redo")
+        self.redo_action.setShortcut(QKeySequence.StandardKey.Redo)
+        self.train_action = action("&Train", self.train, "F5", "Train the model (F5)")
+        self.pause_action = action("&Pause", self.toggle_pause, "F6", "Pause or resume training (F6)")
+        self.pause_action.setCheckable(True)
+        self.stop_action = action("S&top", self.bridge.stop, "Shift+F5", "Stop training (Shift+F5)")
+        self.reset_action = action("&Reset weights", self.reset_weights, None, "Start a new run from fresh weights")
+        self.steps = QSpinBox()
+        self.steps.setRange(1, 10_000_000)
+        self.steps.setSingleStep(500)
+        self.steps.setValue(DEMOS[DEFAULT_DEMO].steps)
+        self.steps.setSuffix(" steps")
+        self.steps.setToolTip("How many steps Train runs")
+
+    def _build_menus_and_toolbar(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        demos = file_menu.addMenu("&New from demo")
+        for name, demo in DEMOS.items():
+            demos.addAction(demo.title, partial(self.files.new_from_demo, name))
+        file_menu.addAction(self.open_action)
+        self.recent_menu = file_menu.addMenu("Open &Recent")
+        self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
+        file_menu.addSeparator()
+        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = menus.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        run_menu = menus.addMenu("&Run")
+        run_menu.addActions([self.train_action, self.pause_action, self.stop_action])
+        run_menu.addSeparator()
+        run_menu.addAction(self.reset_action)
+        view_menu = menus.addMenu("&View")
+        view_menu.addActions([self.data_dock.toggleViewAction(), self.samples_dock.toggleViewAction()])
+        help_menu = menus.addMenu("&Help")
+        help_menu.addAction("&About Sequence Workbench", self._about)
+        toolbar = self.addToolBar("Run")
+        toolbar.setObjectName("run-toolbar")
+        toolbar.addActions([self.train_action, self.pause_action, self.stop_action])
+        toolbar.addWidget(self.steps)
+        toolbar.addSeparator()
+        toolbar.addAction(self.reset_action)
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo_action, self.redo_action])
+        self.problem_label = QLabel()
+        self.problem_label.setStyleSheet("color: #b3261e; padding-left: 12px;")
+        toolbar.addWidget(self.problem_label)
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        for path in self.files.recent():
+            self.recent_menu.addAction(str(path), partial(self.files.open, path))
+        self.recent_menu.setEnabled(bool(self.files.recent()))
+
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1400, 860)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
+
+    # -- engine events -> views ---------------------------------------------------------------
+
+    def _connect_engine(self) -> None:
+        bridge = self.bridge
+        bridge.run_started.connect(self._on_run_started)
+        bridge.metrics_arrived.connect(self._on_metrics_arrived)
+        bridge.validation_arrived.connect(self.dashboard.add_validation)
+        bridge.probe_arrived.connect(self.internals.add_snapshot)
+        bridge.sample_arrived.connect(self.samples.add_sample)
+        bridge.run_finished.connect(self._on_run_finished)
+        bridge.run_failed.connect(self._on_run_failed)
+        bridge.training_changed.connect(lambda _: self._update_actions())
+
+    def _on_run_started(self, event: RunStarted) -> None:
+        self.files.mark_changed()
+        self.dashboard.start_run(event)
+        self.status.run_started(event)
+
+    def _on_metrics_arrived(self, events: list[StepMetrics]) -> None:
+        self.dashboard.add_metrics(events)
+        self.status.metrics(events[-1])
+
+    def _on_run_finished(self, event: RunFinished) -> None:
+        self.pause_action.setChecked(False)
+        verb = "Finished" if event.reason == "completed" else "Stopped"
+        self.status.run_ended(f"{verb} at step {event.step:,} after {event.elapsed_s:.0f} s")
+
+    def _on_run_failed(self, event: RunFailed) -> None:
+        self.pause_action.setChecked(False)
+        self.status.run_ended("Training failed")
+        QMessageBox.warning(self, "Training failed", event.reason)
+
+    # -- a project arrives --------------------------------------------------------------------
+
+    def show_project(self, snapshot: ProjectSnapshot) -> None:
+        """Show a project that was just opened, created or rebuilt."""
+        self.trained_spec = snapshot.spec
+        if snapshot.spec != self.document.spec:
+            self.document.reset(snapshot.spec)
+        self.dashboard.load_runs(snapshot.runs)
+        self.internals.clear()
+        if snapshot.latest_probe is not None:
+            self.internals.load_snapshots([snapshot.latest_probe])
+        self.samples.load_samples(snapshot.samples)
+        self.data_panel.show_project(snapshot)
+        self.status.show_step(snapshot.step)
+        self._update_title()
+        self._update_actions()
+
+    def set_suggested_steps(self, steps: int) -> None:
+        self.steps.setValue(steps)
+
+    # -- running --------------------------------------------------------------------------------
+
+    def train(self) -> None:
+        if self.bridge.training or not self.files.has_project:
+            return
+        problems = self.document.problems
+        if problems:
+            QMessageBox.information(self, "The model cannot be built", problems[0].message)
+            return
+        steps = self.steps.value()
+
+        def start(rebuilt: ProjectSnapshot | None) -> None:
+            if rebuilt is not None:
+                self.show_project(rebuilt)
+            self.bridge.train(steps)
+
+        self.bridge.call(partial(tasks.use_spec, self.bridge.worker, self.document.spec), start, self.show_error)
+
+    def toggle_pause(self, paused: bool) -> None:
+        if paused:
+            self.bridge.pause()
+            self.statusBar().showMessage("Paused — press F6 to go on")
+        else:
+            self.bridge.resume()
+            self.statusBar().clearMessage()
+
+    def reset_weights(self) -> None:
+        if self.bridge.training:
+            return
+        self.bridge.call(partial(tasks.reset_weights, self.bridge.worker), self._after_reset, self.show_error)
+
+    def _after_reset(self, snapshot: ProjectSnapshot) -> None:
+        self.files.mark_changed()
+        self.show_project(snapshot)
+
+    def request_sample(self, options) -> None:
+        if not self.files.has_project:
+            self.samples.show_error("Open or create a project first.")
+            return
+        self.bridge.call(
+            partial(tasks.sample, self.bridge.worker, options),
+            lambda text: self.samples.show_result(text, options),
+            lambda error: self.samples.show_error(str(error)),
+        )
+
+    # -- state shown in the chrome --------------------------------------------------------
+
+    def _update_actions(self) -> None:
+        training = self.bridge.training
+        ready = self.files.has_project and not training
+        problems = self.document.problems
+        self.train_action.setEnabled(ready and not problems)
+        self.pause_action.setEnabled(training)
+        self.stop_action.setEnabled(training)
+        self.reset_action.setEnabled(ready)
+        self.save_action.setEnabled(self.files.has_project)
+        self.save_as_action.setEnabled(self.files.has_project)
+        self.problem_label.setText(problems[0].message if problems and self.files.has_project else "")
+
+    def _update_title(self) -> None:
+        self.setWindowModified(self.files.changed or not self.document.undo_stack.isClean())
+        self.setWindowTitle(f"{self.files.display_name}[*] — {APP_NAME}")
+
+    def show_error(self, error: BaseException) -> None:
+        QMessageBox.critical(self, APP_NAME, str(error))
+
+    def _about(self) -> None:
+        QMessageBox.about(
+            self, f"About {APP_NAME}",
+            "<b>Sequence Workbench</b><p>Build, train and look inside recurrent sequence models: "
+            "RNN, LSTM and GRU, stacked, bidirectional, encoder–decoder and attention.</p>"
+            "<p>Train F5 · Pause F6 · Stop Shift+F5 · Undo Ctrl+Z · Save Ctrl+S</p>",
+        )
+
+    # -- closing ---------------------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self.files.confirm_discard("closing"):
+            event.ignore()
+            return
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
+        self.files.close()
+        self.bridge.shutdown()
+        event.accept()

@@ -1,0 +1,48 @@
+"""The status bar: device, step, loss, throughput, and a progress bar for the run."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
+
+from ..engine.events import RunStarted, StepMetrics
+
+
+class TrainingStatus:
+    def __init__(self, bar: QStatusBar) -> None:
+        self.bar = bar
+        self.device = QLabel("CPU")
+        self.step = QLabel("step 0")
+        self.loss = QLabel("loss —")
+        self.speed = QLabel("")
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.progress.hide()
+        for widget in (self.device, self.step, self.loss, self.speed):
+            widget.setContentsMargins(6, 0, 6, 0)
+            bar.addPermanentWidget(widget)
+        bar.addPermanentWidget(self.progress)
+        self._start = self._target = 0
+
+    def show_step(self, step: int) -> None:
+        self.step.setText(f"step {step:,}")
+
+    def run_started(self, event: RunStarted) -> None:
+        self.device.setText(event.device_name)
+        self._start, self._target = event.step, event.target_step
+        self.progress.setRange(0, max(event.target_step - event.step, 1))
+        self.progress.setValue(0)
+        self.progress.setFormat(f"%v of {event.target_step - event.step:,} steps")
+        self.progress.show()
+        self.show_step(event.step)
+
+    def metrics(self, event: StepMetrics) -> None:
+        self.show_step(event.step)
+        self.loss.setText(f"loss {event.loss:.3f}")
+        self.speed.setText(f"{event.tokens_per_s / 1000:.1f}k tokens/s")
+        self.progress.setValue(event.step - self._start)
+
+    def run_ended(self, message: str) -> None:
+        self.progress.hide()
+        self.speed.setText("")
+        self.bar.showMessage(message, 10_000)
