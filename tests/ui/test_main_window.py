@@ -1,0 +1,199 @@
+"""The whole window, offscreen: build a model by drag and drop, train live, stop, save, reopen.
+
+Dialogs are answered by monkeypatching QMessageBox's static functions; file dialogs are never
+opened (the tests call the save/open paths with a file name).
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QMessageBox
+
+from test_canvas import center_of, drop
+from tiny import PROSE, make_project
+from workbench.engine.data import load_text_file
+from workbench.ui import tasks
+from workbench.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def make_window(qtbot, tmp_path):
+    windows = []
+
+    def make() -> MainWindow:
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+        window = MainWindow(settings, autosave_folder=tmp_path / "autosave")
+        window.resize(1400, 860)
+        window.show()
+        windows.append(window)
+        return window
+
+    yield make
+    for window in windows:
+        window.files.changed = False
+        window.document.undo_stack.setClean()
+        window.close()
+        assert not window.bridge._thread.isRunning()
+
+
+@pytest.fixture
+def corpus(tmp_path):
+    path = tmp_path / "prose.txt"
+    path.write_text(PROSE * 60, encoding="utf-8")
+    return load_text_file(path)
+
+
+def load_tiny(window, qtbot, corpus, **config):
+    """Give the window a tiny project through its own loading path."""
+    settings = dict(probe_every=5, val_every=10, sample_every=0, metrics_interval_s=0.05, hidden=16)
+    settings.update(config)
+    project = partial(make_project, corpus, **settings)
+    window.files._load(lambda: tasks._install(window.bridge.worker, project()), None, 1_000_000)
+    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+
+
+def test_the_window_shows_a_project_ready_to_train(make_window, qtbot, corpus):
+    window = make_window()
+    assert not window.train_action.isEnabled()  # nothing to train yet
+    load_tiny(window, qtbot, corpus)
+    assert window.windowTitle() == "Untitled[*] — Sequence Workbench"
+    assert window.train_action.isEnabled() and not window.stop_action.isEnabled()
+    assert f"{len(corpus.vocab)}" in window.data_panel.stats.text()
+    assert window.data_panel.preview.toPlainText().startswith("She said")
+    assert "LSTM 16" in window.editor.scene.texts()
+
+
+def test_build_by_drag_and_drop_with_undo(make_window, qtbot, corpus):
+    window = make_window()
+    load_tiny(window, qtbot, corpus)
+    editor, stack = window.editor, window.document.undo_stack
+    assert drop(editor, "cell", "gru", center_of(editor, "encoder"))
+    assert window.document.spec.encoder.cell == "gru"
+    assert "GRU 16" in editor.scene.texts()
+    assert drop(editor, "template", "bidirectional")  # refused for a language model
+    assert not window.document.spec.encoder.bidirectional
+    assert "cannot generate text left to right" in " ".join(editor.scene.texts())
+    editor.inspector.fields["encoder.hidden_size"].setValue(24)
+    assert window.document.spec.encoder.hidden_size == 24
+    assert window.isWindowModified()
+    window.undo_action.trigger()
+    assert window.document.spec.encoder.hidden_size == 16
+    window.undo_action.trigger()
+    assert window.document.spec.encoder.cell == "lstm" and "LSTM 16" in editor.scene.texts()
+    window.redo_action.trigger()
+    assert window.document.spec.encoder.cell == "gru"
+
+
+def test_train_live_stop_save_reopen(make_window, qtbot, corpus, tmp_path):
+    window = make_window()
+    load_tiny(window, qtbot, corpus)
+    with qtbot.waitSignal(window.bridge.run_started, timeout=10_000):
+        window.train_action.trigger()
+    assert window.stop_action.isEnabled() and not window.train_action.isEnabled()
+
+    def has_live_data() -> bool:
+        run = window.dashboard.current_run
+        xs = run.loss.getData()[0] if run is not None else None
+        return xs is not None and len(xs) >= 3 and window.internals.current_snapshot is not None
+
+    qtbot.waitUntil(has_live_data, timeout=30_000)
+    snapshot = window.internals.current_snapshot
+    qtbot.waitUntil(lambda: window.internals.gates_view.heatmaps["forget"].image.image is not None, timeout=10_000)
+    shown = window.internals.gates_view.heatmaps["forget"].image.image
+    assert shown.shape == (16, snapshot.layers[0].gates.shape[1])  # units × time, from the run
+    with qtbot.waitSignal(window.bridge.run_finished, timeout=10_000) as finished:
+        window.stop_action.trigger()
+    assert finished.args[0].reason == "stopped" and window.train_action.isEnabled()
+    step = finished.args[0].step
+    assert window.isWindowModified()
+
+    path = tmp_path / "saved.h5"
+    assert window.files._save_to(path)
+    assert window.windowTitle() == "saved.h5[*] — Sequence Workbench" and not window.isWindowModified()
+
+    reopened = make_window()
+    reopened.files.open(path)
+    qtbot.waitUntil(lambda: reopened.files.has_project, timeout=10_000)
+    assert reopened.status.step.text() == f"step {step:,}"
+    assert reopened.document.spec == window.document.spec
+    saved_run, live_run = reopened.dashboard.current_run.run, window.dashboard.current_run.run
+    assert saved_run.name == live_run.name
+    latest = window.bridge.call(lambda: window.bridge.worker.project.latest_probe).result(5)
+    assert reopened.internals.current_snapshot.step == latest.step >= snapshot.step
+    np.testing.assert_array_equal(reopened.internals.current_snapshot.layers[0].gates, latest.layers[0].gates)
+
+
+def test_editing_the_model_then_training_adds_a_run_to_compare(make_window, qtbot, corpus):
+    window = make_window()
+    load_tiny(window, qtbot, corpus)
+    window.steps.setValue(5)
+    with qtbot.waitSignal(window.bridge.run_finished, timeout=20_000):
+        window.train()
+    assert drop(window.editor, "cell", "rnn", center_of(window.editor, "encoder"))
+    window.steps.setValue(5)
+    with qtbot.waitSignal(window.bridge.run_finished, timeout=20_000):
+        window.train()
+    assert window.dashboard.run_names == ["run-001", "run-002"]
+    assert "LSTM 16" in window.dashboard.run_curves("run-001").run.label
+    assert "RNN (tanh) 16" in window.dashboard.current_run.run.label
+
+
+def test_a_file_that_is_not_a_project_leaves_the_open_one_alone(make_window, qtbot, corpus, tmp_path, monkeypatch):
+    window = make_window()
+    load_tiny(window, qtbot, corpus)
+    spec_before = window.document.spec
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text, *rest: shown.append(text))
+    bogus = tmp_path / "notes.h5"
+    bogus.write_text("not a project")
+    window.files.open(bogus)
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert "notes.h5" in shown[0]
+    assert window.document.spec == spec_before and window.files.path is None
+    assert window.windowTitle() == "Untitled[*] — Sequence Workbench"
+
+
+def test_closing_with_unsaved_work_asks_first(make_window, qtbot, corpus, monkeypatch):
+    window = make_window()
+    load_tiny(window, qtbot, corpus)
+    window.editor.inspector.fields["encoder.hidden_size"].setValue(20)
+    answers = [QMessageBox.StandardButton.Cancel]
+    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: answers.pop(0))
+    assert not window.close()
+    assert window.isVisible() and window.bridge._thread.isRunning()
+    answers.append(QMessageBox.StandardButton.Discard)
+    assert window.close()
+    assert not window.bridge._thread.isRunning()
+
+
+def test_closing_during_training_stops_the_run(make_window, qtbot, corpus, monkeypatch):
+    window = make_window()
+    load_tiny(window, qtbot, corpus)
+    with qtbot.waitSignal(window.bridge.run_started, timeout=10_000):
+        window.train()
+    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Discard)
+    assert window.close()
+    assert not window.bridge.worker.training and not window.bridge._thread.isRunning()
+
+
+def test_autosave_is_offered_back_after_a_crash(make_window, qtbot, corpus, tmp_path, monkeypatch):
+    window = make_window()
+    load_tiny(window, qtbot, corpus)
+    window.steps.setValue(7)
+    with qtbot.waitSignal(window.bridge.run_finished, timeout=20_000):
+        window.train()
+    window.files.autosave_now()
+    autosave = window.files.autosave.path_for(None)
+    qtbot.waitUntil(autosave.exists, timeout=10_000)
+    # A crash: the window never closes normally, so its autosave stays behind.
+    survivor = make_window()
+    monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Yes)
+    assert survivor.files.offer_recovery()
+    qtbot.waitUntil(lambda: survivor.files.has_project, timeout=10_000)
+    assert survivor.status.step.text() == "step 7"
+    assert survivor.windowTitle().startswith("Recovered project")
+    assert survivor.files.path is None  # Save asks where it belongs
