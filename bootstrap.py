@@ -1,7 +1,10 @@
 """Set up Sequence Workbench in ./.venv and run it, or run its tests.
 
-    python3.11 bootstrap.py run     # set up, then train the default demo and print samples
+    python3.11 bootstrap.py run     # set up, then open the window on the default demo
     python3.11 bootstrap.py test    # set up, then run the whole test suite
+
+Without a display (a server, a container), ``run`` trains the default demo in the terminal
+and prints samples instead.
 
 Only the Python 3.11 standard library is needed to start. The virtual environment is
 (re)installed when pyproject.toml changes, so both commands are cheap the second time.
@@ -56,6 +59,12 @@ def quiet_thread_environment() -> dict[str, str]:
     return env
 
 
+def has_display() -> bool:
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+
+
 def main(argv: list[str]) -> int:
     command = argv[0] if argv else "run"
     if command not in {"run", "test"}:
@@ -63,7 +72,11 @@ def main(argv: list[str]) -> int:
         return 2
     ensure_environment()
     if command == "run":
-        return subprocess.call([str(VENV / "bin" / "workbench"), "demo", *argv[1:]], cwd=ROOT)
+        workbench = str(VENV / "bin" / "workbench")
+        if has_display():
+            return subprocess.call([workbench, *argv[1:]], cwd=ROOT)
+        print("No display found: training the default demo in the terminal instead.", flush=True)
+        return subprocess.call([workbench, "demo", *argv[1:]], cwd=ROOT)
     pytest = [str(PYTHON), "-m", "pytest", "-q", *argv[1:]]
     return subprocess.call(pytest, cwd=ROOT, env=quiet_thread_environment())
 

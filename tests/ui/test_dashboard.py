@@ -291,3 +291,16 @@ def test_smoothed_series_extends_and_skips_non_finite_values():
     assert np.isnan(result[2])
     source.truncate_after(4)
     assert len(smoothed.values(0.5)) == 4
+
+
+def test_a_constant_learning_rate_is_shown_at_its_value(qtbot):
+    dashboard = Dashboard()
+    qtbot.addWidget(dashboard)
+    dashboard.start_run(RunStarted("run-001", 0, 10, "cpu", "CPU", 100, "stacked: LSTM 8"))
+    dashboard.add_metrics([
+        StepMetrics(step, 2.0, 0.002, 1000.0, 1.0, ("encoder.l0",), np.array([1.0], np.float32))
+        for step in range(1, 6)
+    ])
+    view = dashboard.plots.learning_rate.getViewBox()
+    qtbot.waitUntil(lambda: view.viewRange()[1][1] == pytest.approx(0.0022), timeout=3000)
+    assert view.viewRange()[1][0] == 0

@@ -197,3 +197,12 @@ def test_autosave_is_offered_back_after_a_crash(make_window, qtbot, corpus, tmp_
     assert survivor.status.step.text() == "step 7"
     assert survivor.windowTitle().startswith("Recovered project")
     assert survivor.files.path is None  # Save asks where it belongs
+
+
+def test_the_data_panel_names_the_open_demo(make_window, qtbot):
+    window = make_window()
+    window.files.new_from_demo("english-prose")
+    qtbot.waitUntil(lambda: window.files.has_project, timeout=20_000)
+    assert window.data_panel.demo_choice.currentData() == "english-prose"
+    assert "English prose" in window.data_panel.title.text()
+    assert window.steps.value() == 5000  # the demo's suggested length

@@ -80,6 +80,8 @@ class DataPanel(QWidget):
         description, stats = snapshot.data_description, snapshot.data_stats
         source = description.get("source", "")
         where = "built-in demo" if source.startswith("demo:") else source
+        if source.startswith("demo:"):  # the chooser names the demo that is open
+            self.demo_choice.setCurrentIndex(max(self.demo_choice.findData(source.removeprefix("demo:")), 0))
         self.title.setText(f"<b>{description.get('title', 'Data')}</b> — {where}")
         rows = [("vocabulary", stats.get("vocab_size")), ("level", stats.get("level"))]
         if "items" in stats:

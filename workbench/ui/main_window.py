@@ -155,6 +155,8 @@ class MainWindow(QMainWindow):
         state = self.settings.value("window/state")
         if state is not None:
             self.restoreState(state)
+        else:  # first start: the side panels take what they need, the views the rest
+            self.resizeDocks([self.data_dock, self.samples_dock], [290, 340], Qt.Orientation.Horizontal)
 
     # -- engine events -> views ---------------------------------------------------------------
 
@@ -180,6 +182,7 @@ class MainWindow(QMainWindow):
 
     def _on_run_finished(self, event: RunFinished) -> None:
         self.pause_action.setChecked(False)
+        self.status.show_step(event.step)  # metrics are throttled: the last may be a step behind
         verb = "Finished" if event.reason == "completed" else "Stopped"
         self.status.run_ended(f"{verb} at step {event.step:,} after {event.elapsed_s:.0f} s")
 

@@ -86,6 +86,7 @@ class Dashboard(QWidget):
         style.style_plot(plots.tokens_per_s, "Throughput", "throughput", "tokens/s")
         for plot in (plots.layers, plots.grad_norm):
             plot.setLogMode(y=True)  # gradient norms span orders of magnitude
+            plot.getAxis("left").enableAutoSIPrefix(False)  # "7·10² (×0.001)" reads as nonsense
         # A smoothed curve that is constant but for rounding would otherwise autorange to a
         # 1e-14 span, fill the plot with noise and take seconds to stroke.
         for plot, span in ((plots.loss, 1e-6), (plots.layers, 1e-6), (plots.grad_norm, 1e-6),
@@ -237,6 +238,16 @@ class Dashboard(QWidget):
         if layer_run is not None and layer_run in self._dirty:
             self.layer_curves.redraw()
         self._dirty.clear()
+        self._fit_learning_rate()
+
+    def _fit_learning_rate(self) -> None:
+        """Show learning rates from 0: pyqtgraph pads a constant rate by ±0.5, hiding it."""
+        peaks = [
+            float(np.nanmax(y)) for curves in self._runs if curves.visible
+            for y in [curves.learning_rate.getData()[1]] if y is not None and len(y)
+        ]
+        if peaks and max(peaks) > 0:
+            self.plots.learning_rate.setYRange(0, 1.1 * max(peaks), padding=0)
 
     def _on_options_changed(self, options: DisplayOptions) -> None:
         self._options = options

@@ -1,0 +1,123 @@
+"""Render the README's screenshots of the window, offscreen, from real training runs.
+
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/make_screenshots.py
+
+Trains small models (about a minute on 2 CPU cores) and saves window.png-style images here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtCore import QSettings  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from workbench.engine.data import load_demo  # noqa: E402
+from workbench.engine.starters import new_project  # noqa: E402
+from workbench.ui import tasks  # noqa: E402
+from workbench.ui.app import configure_pyqtgraph  # noqa: E402
+from workbench.ui.main_window import MainWindow  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+SIZE = (1600, 1000)
+
+
+def pump(app: QApplication, until, timeout: float = 600.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not until():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        app.processEvents()
+        time.sleep(0.01)
+    app.processEvents()
+
+
+def train(app: QApplication, window: MainWindow, steps: int) -> None:
+    finished = []
+    window.bridge.run_finished.connect(finished.append)
+    window.steps.setValue(steps)
+    window.train()
+    pump(app, lambda: bool(finished))
+    time.sleep(0.3)
+    pump(app, lambda: True)
+
+
+def load(app: QApplication, window: MainWindow, make_project) -> None:
+    window.files._load(lambda: tasks._install(window.bridge.worker, make_project()), None)
+    pump(app, lambda: window.files.has_project)
+
+
+def prose_project():
+    project = new_project(load_demo("english-prose"), hidden=128, layers=1, learning_rate=4e-3)
+    project.config = replace(project.config, probe_every=50, probe_length=120, sample_every=100, val_every=50)
+    return project
+
+
+def names_project(cell: str):
+    project = new_project(load_demo("names"), demo="names", cell=cell)
+    project.config = replace(project.config, sample_every=300, val_every=100)
+    return project
+
+
+def open_window(folder: Path) -> MainWindow:
+    window = MainWindow(QSettings(str(folder / "s.ini"), QSettings.Format.IniFormat), folder / "autosave")
+    window.resize(*SIZE)
+    window.show()
+    return window
+
+
+def close_window(window: MainWindow) -> None:
+    window.files.changed = False
+    window.document.undo_stack.setClean()
+    window.close()
+
+
+def shoot(app: QApplication, window: MainWindow, tab, name: str) -> None:
+    window.tabs.setCurrentWidget(tab)
+    time.sleep(0.2)
+    pump(app, lambda: True)
+    window.grab().save(str(HERE / name))
+
+
+def rnn_then_lstm(app: QApplication, window: MainWindow) -> None:
+    load(app, window, partial(names_project, "rnn"))
+    train(app, window, 1500)
+    spec = window.document.spec
+    window.document.edit(replace(spec, encoder=replace(spec.encoder, cell="lstm")), "Swap encoder cell to LSTM")
+    train(app, window, 1500)
+    shoot(app, window, window.dashboard, "training.png")
+    shoot(app, window, window.editor, "model.png")
+
+
+def inside_prose(app: QApplication, window: MainWindow) -> None:
+    load(app, window, prose_project)
+    train(app, window, 300)
+    shoot(app, window, window.internals, "inside.png")
+
+
+SCENES = {"training": rnn_then_lstm, "inside": inside_prose}
+
+
+def main(scenes: list[str]) -> int:
+    app = QApplication(sys.argv[:1])
+    configure_pyqtgraph()
+    folder = Path(tempfile.mkdtemp())
+    for name in scenes or list(SCENES):
+        window = open_window(folder)
+        try:
+            SCENES[name](app, window)
+        finally:
+            close_window(window)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
