@@ -1,0 +1,83 @@
+"""Timing on a shared machine: what the machine is, and whether anyone else used it meanwhile.
+
+Two torch threads on two cores run several times slower while any other process wants a core,
+so a benchmark here must know when a neighbour ran. Linux counts every CPU's busy time in
+/proc/stat; what the machine spent beyond this process's own CPU time is someone else's.
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import time
+
+import torch
+
+MAX_OTHER_CORES = 0.05  # other processes using more CPU than this (in cores) disturb a timing
+QUIET_CHECK_S = 0.5  # how long the CPUs must be left alone before timing starts
+
+
+def timed(work, *args) -> float:
+    start = time.perf_counter()
+    work(*args)
+    return time.perf_counter() - start
+
+
+def cpu_clock() -> tuple[float, float, float]:
+    """(CPU seconds the machine spent busy or stolen, this process's CPU seconds, wall seconds)."""
+    busy = 0.0
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            user, nice, system, _, _, irq, softirq, steal = map(int, stat.readline().split()[1:9])
+        busy = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        pass  # no /proc/stat: disturbances go unseen (reported as 0)
+    return busy, time.process_time(), time.perf_counter()
+
+
+def watched(work) -> tuple[float, float, object]:
+    """Run ``work()``; return its seconds, the cores other processes took meanwhile, its result."""
+    before = cpu_clock()
+    result = work()
+    after = cpu_clock()
+    busy, ours, wall = (b - a for a, b in zip(before, after))
+    return wall, max(0.0, busy - ours) / wall if busy else 0.0, result
+
+
+def wait_for_quiet(max_wait_s: float) -> float:
+    """Wait until other processes leave the CPUs alone for QUIET_CHECK_S; return seconds waited."""
+    waited = 0.0
+    while waited < max_wait_s:
+        seconds, others, _ = watched(lambda: time.sleep(QUIET_CHECK_S))
+        waited += seconds
+        if others <= MAX_OTHER_CORES:
+            break
+    return waited
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as cpuinfo:
+            for line in cpuinfo:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def load_average() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
+
+
+def describe_machine() -> str:
+    """nproc, CPU model, torch and Python versions, OMP_NUM_THREADS and torch's thread count."""
+    return (
+        f"nproc {len(os.sched_getaffinity(0))} ({os.cpu_count()} CPUs), {cpu_model()}; "
+        f"torch {torch.__version__}, Python {platform.python_version()}; "
+        f"OMP_NUM_THREADS {os.environ.get('OMP_NUM_THREADS') or 'unset'}, "
+        f"torch threads {torch.get_num_threads()}"
+    )
