@@ -70,7 +70,7 @@ def test_the_window_shows_a_project_ready_to_train(make_window, qtbot, corpus):
 def test_build_by_drag_and_drop_with_undo(make_window, qtbot, corpus):
     window = make_window()
     load_tiny(window, qtbot, corpus)
-    editor, stack = window.editor, window.document.undo_stack
+    editor = window.editor
     assert drop(editor, "cell", "gru", center_of(editor, "encoder"))
     assert window.document.spec.encoder.cell == "gru"
     assert "GRU 16" in editor.scene.texts()
@@ -79,6 +79,7 @@ def test_build_by_drag_and_drop_with_undo(make_window, qtbot, corpus):
     assert "cannot generate text left to right" in " ".join(editor.scene.texts())
     editor.inspector.fields["encoder.hidden_size"].setValue(24)
     assert window.document.spec.encoder.hidden_size == 24
+    assert window.document.undo_stack.count() == 2  # the refused drop left no command
     assert window.isWindowModified()
     window.undo_action.trigger()
     assert window.document.spec.encoder.hidden_size == 16

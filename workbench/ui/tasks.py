@@ -71,7 +71,3 @@ def reset_weights(worker: EngineWorker) -> ProjectSnapshot:
 def sample(worker: EngineWorker, options: SamplingOptions) -> str:
     project = worker.project
     return sample_text(project.model, project.corpus.vocab, options)
-
-
-def snapshot(worker: EngineWorker) -> ProjectSnapshot:
-    return worker.project.snapshot()
