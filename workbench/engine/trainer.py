@@ -102,6 +102,8 @@ class Trainer:
             model=self.model.spec.describe(),
         ))
         meter = _Meter(self.config.metrics_interval_s)
+        # Once per run, not per step: probes, validation and sampling restore the mode they change.
+        self.model.train()
         reason, message = "completed", ""
         while self.step < target:
             self.control.wait_while_paused()
@@ -132,7 +134,6 @@ class Trainer:
         lr = learning_rate_at(self.step, self.config)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
-        self.model.train()
         autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
         with autocast:
             logits, state = self.model(inputs, state)
