@@ -14,6 +14,7 @@ from workbench.engine.errors import WorkbenchError
 from workbench.engine.events import (
     ProbeSnapshot, RunFailed, RunFinished, RunStarted, SampleGenerated, StepMetrics, ValidationResult,
 )
+from workbench.engine.builder import parameter_group
 from workbench.engine.optim import learning_rate_at
 from workbench.engine.project import Project
 
@@ -57,6 +58,30 @@ def test_events_tell_the_story_of_a_run(text_corpus):
     assert layer.grad_through_time.shape == (24,)
     assert "".join(probes[0].tokens) == project.corpus.vocab.decode(probes[0].token_ids)
     assert outcome.step == 30
+
+
+def test_layer_gradient_norms_are_the_norms_of_each_layers_gradients(text_corpus):
+    recorder = Recorder()
+    trainer = make_project(text_corpus, layers=2, grad_clip=0.0).trainer(recorder)
+    trainer.run(1)  # gradients stay in place after the step; without clipping they are the reported ones
+    squares = {}
+    for name, parameter in trainer.model.named_parameters():
+        group = parameter_group(name)
+        squares[group] = squares.get(group, 0.0) + float(parameter.grad.double().pow(2).sum())
+    reported = recorder.of(StepMetrics)[0]
+    expected = [np.sqrt(squares[name]) for name in reported.layer_names]
+    np.testing.assert_allclose(reported.layer_grad_norms, expected, rtol=1e-5)
+    assert len(set(np.round(expected, 6))) == len(expected)  # distinct layers, so order matters
+
+
+def test_probes_keep_within_their_share_of_training_time(text_corpus):
+    exact = Recorder()
+    make_project(text_corpus, probe_every=5).trainer(exact).run(40)
+    assert [p.step for p in exact.of(ProbeSnapshot)] == [5, 10, 15, 20, 25, 30, 35, 40]
+    # A budget of a millionth: after the first probe, the next would wait hours of training.
+    frugal = Recorder()
+    make_project(text_corpus, probe_every=5, probe_budget=1e-6).trainer(frugal).run(40)
+    assert [p.step for p in frugal.of(ProbeSnapshot)] == [5]
 
 
 def test_step_metrics_are_throttled_at_the_source_but_history_keeps_every_step(text_corpus):

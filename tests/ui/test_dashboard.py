@@ -304,3 +304,20 @@ def test_a_constant_learning_rate_is_shown_at_its_value(qtbot):
     view = dashboard.plots.learning_rate.getViewBox()
     qtbot.waitUntil(lambda: view.viewRange()[1][1] == pytest.approx(0.0022), timeout=3000)
     assert view.viewRange()[1][0] == 0
+
+
+def test_zooming_into_steps_shows_the_same_steps_in_every_plot(qtbot, dashboard):
+    dashboard.add_metrics(metrics(range(1, 1001)))
+    wait_drawn(qtbot, dashboard.current_run.loss, 1000)
+    plots = dashboard.plots
+    plots.loss.setXRange(200, 400, padding=0)  # what a mouse zoom does, then it says so:
+    plots.loss.getViewBox().sigRangeChangedManually.emit([True, True])
+    for name, plot in vars(plots).items():
+        low, high = plot.getViewBox().viewRange()[0]
+        assert (name, round(low), round(high)) == (name, 200, 400)
+    plots.grad_norm.autoBtnClicked()  # the "A" button of any plot shows every step again
+
+    def every_step_shown():
+        return all(low <= 1 and high >= 1000 for low, high in (p.getViewBox().viewRange()[0] for p in vars(plots).values()))
+
+    qtbot.waitUntil(every_step_shown)

@@ -28,6 +28,7 @@ class TrainConfig:
     val_every: int = 250  # steps between validations; 0 never
     val_batches: int = 20  # validation batches at most; 0 the whole split
     probe_every: int = 200  # steps between probe snapshots; 0 never
+    probe_budget: float = 0.01  # most fraction of training time spent probing; 0 no limit
     probe_length: int = 100  # tokens of the probe text
     sample_every: int = 500  # steps between samples; 0 never
     sample_length: int = 200  # tokens per sample
@@ -49,6 +50,8 @@ class TrainConfig:
             problems.append("the learning rate must be positive")
         if self.grad_clip < 0:
             problems.append("the gradient clipping norm cannot be negative (0 turns it off)")
+        if not 0 <= self.probe_budget < 1:
+            problems.append("the probe budget is a fraction of training time, from 0 (no limit) up to 1")
         if self.sample_temperature < 0:
             problems.append("the sampling temperature cannot be negative")
         if min(self.val_every, self.probe_every, self.sample_every, self.warmup_steps) < 0:

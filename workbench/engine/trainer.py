@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
 import numpy as np
@@ -86,8 +86,8 @@ class Trainer:
         self.history = history or RunHistory("run-001")
         self.latest_probe: ProbeSnapshot | None = None
         self.samples: list[SampleGenerated] = []
-        self._layer_of = {name: parameter_group(name) for name, _ in self.model.named_parameters()}
-        self._layer_names = tuple(dict.fromkeys(self._layer_of.values()))
+        self._layer_names, self._layer_index = _layers_of(self.model)
+        self._probe_clock = _ProbeClock()
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -172,7 +172,7 @@ class Trainer:
         config = self.config
         if config.val_every and self.step % config.val_every == 0:
             self.validate()
-        if config.probe_every and self.step % config.probe_every == 0:
+        if config.probe_every and self._probe_clock.due(self.step, config.probe_every, config.probe_budget):
             self.probe()
         if config.sample_every and self.step % config.sample_every == 0:
             self.sample(SamplingOptions(length=config.sample_length, temperature=config.sample_temperature))
@@ -180,12 +180,17 @@ class Trainer:
             callback.on_step_end(self)
 
     def _layer_grad_norms(self) -> np.ndarray:
-        """Gradient norm of each layer (before clipping), in ``self._layer_names`` order."""
-        squares = dict.fromkeys(self._layer_names, 0.0)
-        for name, parameter in self.model.named_parameters():
-            if parameter.grad is not None:
-                squares[self._layer_of[name]] += float(parameter.grad.float().pow(2).sum())
-        return np.sqrt(np.array(list(squares.values()), dtype=np.float32))
+        """Gradient norm of each layer (before clipping), in ``self._layer_names`` order.
+
+        One fused norm over all gradients and one copy to the host, not a sync per parameter.
+        """
+        parameters = list(self.model.parameters())
+        present = [i for i, p in enumerate(parameters) if p.grad is not None]
+        squares = torch.zeros(len(self._layer_names), dtype=torch.float32)
+        if present:
+            norms = torch.stack(torch._foreach_norm([parameters[i].grad for i in present])).float().cpu()
+            squares.index_add_(0, self._layer_index[present], norms.square())
+        return squares.sqrt().numpy()
 
     def _emit(self, event) -> None:
         self.sink(event)
@@ -215,6 +220,10 @@ class Trainer:
 
     def probe(self) -> ProbeSnapshot:
         """Gates, states and gradient through time on the corpus's fixed probe text."""
+        with self._probe_clock.timing(self.step):
+            return self._probe()
+
+    def _probe(self) -> ProbeSnapshot:
         ids = self.corpus.probe_tokens(self.config.probe_length + 1)
         tokens = torch.from_numpy(np.asarray(ids, dtype=np.int64))[None].to(self.device)
         self.model.eval()
@@ -255,6 +264,45 @@ class Trainer:
         self.samples = (self.samples + [event])[-20:]
         self._emit(event)
         return event
+
+
+def _layers_of(model: nn.Module) -> tuple[tuple[str, ...], torch.Tensor]:
+    """The model's layer names, and the index of each parameter's layer in that tuple."""
+    groups = [parameter_group(name) for name, _ in model.named_parameters()]
+    names = tuple(dict.fromkeys(groups))
+    return names, torch.tensor([names.index(group) for group in groups], dtype=torch.long)
+
+
+class _ProbeClock:
+    """Says when a probe is due: every ``probe_every`` steps, and only within a time budget.
+
+    A probe of a small model costs several training steps (a Python loop over the probe text
+    and a backward pass through it), so a fixed step interval would spend a large share of
+    training on probes. After each probe the next waits until training has run
+    ``cost / budget`` seconds, which keeps probing under ``budget`` of the time on any model.
+    """
+
+    def __init__(self) -> None:
+        self.last_step: int | None = None
+        self.last_end = 0.0
+        self.last_cost = 0.0
+
+    def due(self, step: int, every: int, budget: float) -> bool:
+        if self.last_step is None:
+            return step % every == 0
+        if step - self.last_step < every:
+            return False
+        return budget == 0 or time.perf_counter() - self.last_end >= self.last_cost / budget
+
+    @contextmanager
+    def timing(self, step: int):
+        self.last_step = step
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.last_end = time.perf_counter()
+            self.last_cost = self.last_end - started
 
 
 class _Meter:

@@ -9,6 +9,7 @@ a second, and only for runs that changed.
 from __future__ import annotations
 
 import html
+from functools import partial
 
 import numpy as np
 import pyqtgraph as pg
@@ -92,6 +93,8 @@ class Dashboard(QWidget):
         for plot, span in ((plots.loss, 1e-6), (plots.layers, 1e-6), (plots.grad_norm, 1e-6),
                            (plots.learning_rate, 1e-12), (plots.tokens_per_s, 1e-3)):
             plot.getViewBox().setLimits(minYRange=span)
+        for plot in vars(plots).values():
+            plot.sigRangeChangedManually.connect(partial(self._share_steps, plot))
         grid.ci.layout.setRowStretchFactor(0, 3)
         grid.ci.layout.setRowStretchFactor(1, 2)
         for row, stretches in ((top, (2, 1)), (bottom, (1, 1, 1))):
@@ -248,6 +251,22 @@ class Dashboard(QWidget):
         ]
         if peaks and max(peaks) > 0:
             self.plots.learning_rate.setYRange(0, 1.1 * max(peaks), padding=0)
+
+    def _share_steps(self, source: pg.PlotItem, _mask=None) -> None:
+        """A zoom or pan by the user shows the same steps in every plot; "auto" frees them all.
+
+        Not ``setXLink``: it aligns linked views by their position on screen, which shifts the
+        steps of plots that sit side by side.
+        """
+        follow_data = source.getViewBox().autoRangeEnabled()[0]
+        steps = source.getViewBox().viewRange()[0]
+        for plot in vars(self.plots).values():
+            if plot is source:
+                continue
+            if follow_data:
+                plot.enableAutoRange(x=True)
+            else:
+                plot.setXRange(*steps, padding=0)
 
     def _on_options_changed(self, options: DisplayOptions) -> None:
         self._options = options

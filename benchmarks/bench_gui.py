@@ -1,0 +1,256 @@
+"""The window while it trains: how long the GUI thread keeps input waiting, and what training
+loses to a window with every view live.
+
+One process, as a user runs it: the main window on a demo, 1600 × 1000 (offscreen unless a
+display is set), the Training or the Inside tab in front and the Samples dock open. The engine
+trains one long run on its worker thread with the default probe and sample intervals;
+validation is off (it is work the user asks for, measured in bench_trainer.py).
+
+A callback on the worker alternates turns: after every ``turn`` engine steps it runs the bare
+loop (``bench_trainer.BareLoop``, same architecture and weights) for as many steps, on the same
+thread, while the window stays open with nothing new to show. Both loops start from the first
+batch with the same seed, so each pair of turns trains on the same batches (checked), and the
+ratio of their times is the ratio of their throughputs. The first rounds (allocation, the first
+redraws) are left out, and so is any round in which other processes used more than
+MAX_OTHER_CORES.
+
+Meanwhile a 10 ms precise timer on the GUI thread records how late each tick fires: the time a
+click or a key press waits for the GUI thread (the event-loop delay).
+
+    python benchmarks/bench_gui.py [--demo names python-code] [--tab training inside] [--seconds 40]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "")
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QObject, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from bench_trainer import BareLoop  # noqa: E402
+from machine import MAX_OTHER_CORES, cpu_clock, describe_machine, load_average, timed, wait_for_quiet  # noqa: E402
+from workbench.engine.callbacks import Callback  # noqa: E402
+from workbench.ui.app import configure_pyqtgraph  # noqa: E402
+from workbench.ui.main_window import MainWindow  # noqa: E402
+
+WARMUP_ROUNDS = 3  # rounds left out at the start
+TURN_S = 1.0  # about how long each loop's turn is
+TICK_MS = 10  # the GUI-thread timer whose lateness is the event-loop delay
+
+
+@dataclass
+class Turns(Callback):
+    """Runs on the worker, inside the engine's run: after each engine turn, a bare-loop turn."""
+
+    bare: BareLoop
+    steps: int  # per turn
+    rounds: int
+    phase: str = "engine"  # read by the GUI thread's tick; a str swap is atomic
+    engine_s: list[float] = field(default_factory=list)
+    bare_s: list[float] = field(default_factory=list)
+    others: list[float] = field(default_factory=list)  # cores other processes used in the round
+    same_batches: bool = True
+    _count: int = 0
+    _started: float = 0.0
+    _clock: tuple = ()
+
+    def start(self) -> None:
+        self._started, self._clock = time.perf_counter(), cpu_clock()
+
+    def on_step_end(self, trainer) -> None:
+        self._count += 1
+        if self._count < self.steps:
+            return
+        self.engine_s.append(time.perf_counter() - self._started)
+        self.phase = "bare"
+        self.bare_s.append(timed(self.bare.run, self.steps))
+        self.same_batches &= self.bare.batches.state() == trainer.train_batches.state()
+        busy, ours, wall = (b - a for a, b in zip(self._clock, cpu_clock()))
+        self.others.append(max(0.0, busy - ours) / wall)
+        self._count, self.phase = 0, "engine"
+        if len(self.engine_s) == self.rounds:
+            trainer.control.stop()
+        self.start()
+
+
+class TickLateness(QObject):
+    """How late a precise 10 ms timer fires on the GUI thread, by the worker's phase."""
+
+    def __init__(self, turns: Turns) -> None:
+        super().__init__()
+        self.turns = turns
+        self.late_ms: dict[str, list[float]] = {"engine": [], "bare": []}
+        self.clock = QElapsedTimer()
+        self.timer = QTimer(self)
+        self.timer.setTimerType(Qt.TimerType.PreciseTimer)
+        self.timer.setInterval(TICK_MS)
+        self.timer.timeout.connect(self._tick)
+        self.last_ns = 0
+
+    def start(self) -> None:
+        self.clock.start()
+        self.last_ns = self.clock.nsecsElapsed()
+        self.timer.start()
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed()
+        self.late_ms[self.turns.phase].append(max(0.0, (now - self.last_ns) / 1e6 - TICK_MS))
+        self.last_ns = now
+
+
+@dataclass(frozen=True)
+class Result:
+    demo: str
+    tab: str
+    turn_steps: int
+    ratios: list[float]  # engine/bare throughput per kept round
+    total_ratio: float  # over all kept rounds together
+    left_out: int  # disturbed rounds
+    late_engine_ms: list[float]
+    late_bare_ms: list[float]
+    gui_cores: float  # CPU the GUI thread used during the measurement, in cores
+    probes: int
+    samples: int
+    engine_steps: int
+    same_batches: bool
+    minutes: float
+
+
+def wait_until(app: QApplication, condition, timeout_s: float) -> None:
+    deadline = time.monotonic() + timeout_s
+    while not condition():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the window did not get there in time")
+        app.processEvents()
+        time.sleep(0.005)
+
+
+def on_worker(window: MainWindow, app: QApplication, work):
+    """Run ``work()`` on the engine worker (all torch work belongs there) and wait for it."""
+    future = window.bridge.call(work)
+    wait_until(app, future.done, 600)
+    return future.result()
+
+
+def prepare(worker, rounds: int) -> Turns:
+    """On the worker: the trainer of the demo project, validation off, and its bare twin."""
+    project = worker.project
+    project.config = replace(project.config, val_every=0, device="cpu")
+    trainer = project.trainer()
+    probe_bare = BareLoop(trainer)  # a twin on its own batches: times a step without moving anything
+    probe_bare.run(3)
+    steps = max(1, round(TURN_S / (timed(probe_bare.run, 20) / 20)))
+    return Turns(BareLoop(trainer), steps, rounds + WARMUP_ROUNDS)
+
+
+def measure(app: QApplication, demo: str, tab: str, seconds: float, folder: Path) -> Result:
+    started = time.perf_counter()
+    settings = QSettings(str(folder / f"{demo}-{tab}.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, autosave_folder=folder / "autosave")
+    window.resize(1600, 1000)
+    window.show()
+    window.tabs.setCurrentWidget({"training": window.dashboard, "inside": window.internals}[tab])
+    window.files.new_from_demo(demo)
+    wait_until(app, lambda: window.files.has_project, 120)
+    print(f"  {demo}, {tab} tab: {on_worker(window, app, describe_machine)}", flush=True)
+    turns = on_worker(window, app, lambda: prepare(window.bridge.worker, max(4, round(seconds / TURN_S))))
+    window.bridge.worker.callbacks = [turns]
+    window.steps.setValue(10_000_000)
+    lateness = TickLateness(turns)
+    shown = {"probes": 0, "samples": 0}
+    window.bridge.probe_arrived.connect(lambda _: shown.__setitem__("probes", shown["probes"] + 1))
+    window.bridge.sample_arrived.connect(lambda _: shown.__setitem__("samples", shown["samples"] + 1))
+    wait_for_quiet(60)
+    gui_cpu = time.thread_time()
+    turns.start()
+    lateness.start()
+    window.train()
+    wait_until(app, lambda: window.bridge.training, 60)
+    wait_until(app, lambda: not window.bridge.training, 3600)
+    gui_cpu, wall = time.thread_time() - gui_cpu, time.perf_counter() - started
+    lateness.timer.stop()
+    result = summarise(demo, tab, turns, lateness, gui_cpu / wall, shown, wall / 60)
+    window.files.changed = False
+    window.document.undo_stack.setClean()
+    window.close()
+    return result
+
+
+def summarise(demo, tab, turns: Turns, lateness: TickLateness, gui_cores, shown, minutes) -> Result:
+    kept = [
+        (engine, bare) for engine, bare, others in
+        list(zip(turns.engine_s, turns.bare_s, turns.others))[WARMUP_ROUNDS:] if others <= MAX_OTHER_CORES
+    ]
+    return Result(
+        demo=demo, tab=tab, turn_steps=turns.steps,
+        ratios=[bare / engine for engine, bare in kept],
+        total_ratio=sum(b for _, b in kept) / max(sum(e for e, _ in kept), 1e-9),
+        left_out=len(turns.engine_s) - WARMUP_ROUNDS - len(kept),
+        late_engine_ms=lateness.late_ms["engine"], late_bare_ms=lateness.late_ms["bare"],
+        gui_cores=gui_cores,
+        probes=shown["probes"], samples=shown["samples"],
+        engine_steps=turns.steps * len(turns.engine_s), same_batches=turns.same_batches,
+        minutes=minutes,
+    )
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def report(results: list[Result]) -> str:
+    lines = [
+        "| demo | tab in front | engine / bare (all kept rounds) | per round: median (middle half) "
+        "| rounds kept (left out) | GUI delay p50 / p99 / max, training | p99 while idle | GUI thread CPU |",
+        "|---|---|---:|---:|---:|---:|---:|---:|",
+    ]
+    for r in results:
+        q1, median, q3 = (percentile(r.ratios, q) for q in (25, 50, 75))
+        lines.append(
+            f"| {r.demo} | {r.tab} | {r.total_ratio:.3f} | {median:.3f} ({q1:.3f}–{q3:.3f}) "
+            f"| {len(r.ratios)} ({r.left_out}) "
+            f"| {percentile(r.late_engine_ms, 50):.1f} / {percentile(r.late_engine_ms, 99):.1f} / "
+            f"{max(r.late_engine_ms, default=float('nan')):.0f} ms "
+            f"| {percentile(r.late_bare_ms, 99):.1f} ms | {r.gui_cores:.2f} cores |"
+        )
+    lines.append("")
+    for r in results:
+        lines.append(
+            f"- {r.demo}, {r.tab}: turns of {r.turn_steps} steps, {r.engine_steps} engine steps, "
+            f"{r.probes} probe snapshots and {r.samples} samples shown, same batches in both loops: "
+            f"{r.same_batches}; {r.minutes:.1f} minutes."
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--demo", nargs="+", default=["names", "python-code"])
+    parser.add_argument("--tab", nargs="+", default=["training", "inside"], choices=["training", "inside"])
+    parser.add_argument("--seconds", type=float, default=40.0, help="engine seconds per demo and tab")
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_pyqtgraph()
+    print(f"Platform {app.platformName()}; load before {load_average()}")
+    results = []
+    with tempfile.TemporaryDirectory() as folder:
+        for demo in args.demo:
+            for tab in args.tab:
+                results.append(measure(app, demo, tab, args.seconds, Path(folder)))
+                print(report(results[-1:]).splitlines()[-1], flush=True)
+    print(f"Load after {load_average()}")
+    print(report(results))
+
+
+if __name__ == "__main__":
+    main()
