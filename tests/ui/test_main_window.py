@@ -207,3 +207,25 @@ def test_the_data_panel_names_the_open_demo(make_window, qtbot):
     assert window.data_panel.demo_choice.currentData() == "english-prose"
     assert "English prose" in window.data_panel.title.text()
     assert window.steps.value() == 5000  # the demo's suggested length
+
+
+def test_recent_files_and_the_window_layout_come_back_next_time(make_window, qtbot, corpus, tmp_path):
+    window = make_window()
+    load_tiny(window, qtbot, corpus)
+    first, second = tmp_path / "first.h5", tmp_path / "second.h5"
+    assert window.files._save_to(first) and window.files._save_to(second)
+    window.samples_dock.hide()
+    window.files.changed = False
+    window.close()
+
+    again = make_window()  # the same settings file: the next start of the application
+    assert again.samples_dock.isHidden() and not again.data_dock.isHidden()
+    again.recent_menu.aboutToShow.emit()
+    assert [a.text() for a in again.recent_menu.actions()] == [str(second.resolve()), str(first.resolve())]
+    first.unlink()  # a file that went away is not offered
+    again.recent_menu.aboutToShow.emit()
+    entries = again.recent_menu.actions()
+    assert [a.text() for a in entries] == [str(second.resolve())]
+    entries[0].trigger()
+    qtbot.waitUntil(lambda: again.files.has_project, timeout=10_000)
+    assert again.windowTitle() == "second.h5[*] — Sequence Workbench"
