@@ -1,0 +1,1 @@
+"""Handwriting views: the drawing pad and what the model writes."""
