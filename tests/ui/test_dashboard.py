@@ -318,6 +318,7 @@ def test_zooming_into_steps_shows_the_same_steps_in_every_plot(qtbot, dashboard)
     plots.grad_norm.autoBtnClicked()  # the "A" button of any plot shows every step again
 
     def every_step_shown():
-        return all(low <= 1 and high >= 1000 for low, high in (p.getViewBox().viewRange()[0] for p in vars(plots).values()))
+        ranges = [plot.getViewBox().viewRange()[0] for plot in vars(plots).values()]
+        return all(low <= 1 and high >= 1000 for low, high in ranges)
 
     qtbot.waitUntil(every_step_shown)

@@ -14,6 +14,8 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .attention import Attention, make_attention
+from .data.batching import Batch
+from .handwriting.model import handwriting_model
 from .heads import HEADS, Head
 from .spec import InputSpec, ModelSpec, RecurrentSpec
 
@@ -77,6 +79,13 @@ class SequenceModel(nn.Module):
         lengths = None if mask is None else mask.sum(1)
         features, state = run_stack(self.encoder, self.inputs(x), state, lengths)  # (B, T, W)
         return self.head(features, mask), state
+
+    def batch_loss(self, batch: Batch, state: State | None, device: torch.device) -> tuple[torch.Tensor, State]:
+        """The trainer's call: the head's loss on one batch of token ids, and the final state."""
+        inputs = torch.from_numpy(batch.inputs).to(device, non_blocking=True)
+        targets = torch.from_numpy(batch.targets).to(device, non_blocking=True)
+        logits, state = self(inputs, state)
+        return self.head.loss(logits, targets), state
 
     def recurrent_stacks(self) -> dict[str, nn.RNNBase]:
         return {"encoder": self.encoder}
@@ -179,9 +188,11 @@ class Seq2SeqModel(nn.Module):
         return {"encoder": self.encoder, "decoder": self.decoder}
 
 
-def build_model(spec: ModelSpec) -> SequenceModel | Seq2SeqModel:
+def build_model(spec: ModelSpec) -> nn.Module:
     """The module for a valid spec; raises SpecError with the first problem otherwise."""
     spec.check()
+    if spec.head.kind == "mixture_density":
+        return handwriting_model(spec)
     return Seq2SeqModel(spec) if spec.is_seq2seq else SequenceModel(spec)
 
 
@@ -192,10 +203,16 @@ def count_parameters(model: nn.Module) -> int:
 def parameter_group(name: str) -> str:
     """The layer a parameter belongs to, for per-layer gradient norms.
 
-    ``encoder.weight_hh_l1_reverse`` -> ``encoder.l1``; ``head.proj.weight`` -> ``head``.
+    ``encoder.weight_hh_l1_reverse`` -> ``encoder.l1``; ``head.proj.weight`` -> ``head``. The
+    handwriting networks' layers (``first`` or ``cell``, then ``upper.0``, ...) become ``lstm.l0``,
+    ``lstm.l1``, ...
     """
     module, _, leaf = name.partition(".")
     if module in {"encoder", "decoder"}:
         layer = leaf.split("_l")[-1].split("_")[0]
         return f"{module}.l{layer}"
+    if module in {"first", "cell"}:
+        return "lstm.l0"
+    if module == "upper":
+        return f"lstm.l{int(leaf.split('.')[0]) + 1}"
     return module

@@ -107,7 +107,7 @@ class HeadType:
 
     title: str
     problems: Callable[[ModelSpec], list[str]]
-    build: Callable[[ModelSpec, int], Head]  # (spec, feature width) -> head
+    build: Callable[[ModelSpec, int], Head] | None  # (spec, feature width) -> head; None: the model makes it
 
 
 def _next_token_problems(spec: ModelSpec) -> list[str]:
@@ -152,6 +152,25 @@ def _regression_problems(spec: ModelSpec) -> list[str]:
     return found
 
 
+def _mixture_density_problems(spec: ModelSpec) -> list[str]:
+    """Graves' handwriting networks: LSTM layers with skip connections, pen offsets in."""
+    found = []
+    if spec.decoder is not None:
+        found.append("a handwriting model writes one sequence: remove the decoder")
+    inputs = spec.inputs
+    if inputs.kind != "features" or inputs.feature_dim != 3 or inputs.projection_dim:
+        found.append("a handwriting model reads pen moves: three features a step (dx, dy, end of stroke)")
+    if spec.encoder.cell != "lstm":
+        found.append("the handwriting networks are made of LSTM layers (Graves 2013)")
+    if spec.encoder.bidirectional:
+        found.append("a handwriting model writes forwards: it cannot be bidirectional")
+    if spec.encoder.dropout:
+        found.append("the handwriting networks have no dropout between layers")
+    if spec.head.num_outputs < 1:
+        found.append("the mixture needs at least one Gaussian component")
+    return found
+
+
 HEADS: dict[str, HeadType] = {}
 
 
@@ -172,6 +191,7 @@ register_head("classification", HeadType(
         width, spec.head.num_outputs, spec.head.pooling, spec.encoder.bidirectional
     ),
 ))
+register_head("mixture_density", HeadType("pen position mixture", _mixture_density_problems, None))
 register_head("regression", HeadType(
     "values per step", _regression_problems,
     lambda spec, width: RegressionHead(width, spec.head.num_outputs),

@@ -42,8 +42,24 @@ def head_parameters(spec: ModelSpec, width: int) -> int:
     return total
 
 
+def handwriting_parameters(spec: ModelSpec) -> int:
+    """Graves' networks: layer n reads [x, h^{n-1}] (and the window w), the head every layer."""
+    hidden, layers, points = spec.encoder.hidden_size, spec.encoder.num_layers, spec.inputs.feature_dim
+    letters = spec.window.alphabet_size if spec.window is not None else 0
+
+    def lstm(width: int) -> int:
+        return 4 * hidden * (width + hidden) + 8 * hidden
+
+    total = lstm(points + letters) + (layers - 1) * lstm(points + hidden + letters)
+    if spec.window is not None:
+        total += linear(hidden, 3 * spec.window.components)
+    return total + linear(hidden * layers, 1 + 6 * spec.head.num_outputs)
+
+
 def spec_parameters(spec: ModelSpec) -> int:
     """Parameters of ``build_model(spec)`` for a valid spec."""
+    if spec.head.kind == "mixture_density":
+        return handwriting_parameters(spec)
     total = input_parameters(spec.inputs) + stack_parameters(spec.encoder, spec.inputs.width)
     if spec.decoder is None:
         return total + head_parameters(spec, spec.encoder.output_width)

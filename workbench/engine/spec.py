@@ -79,6 +79,14 @@ class HeadSpec:
 
 
 @dataclass(frozen=True)
+class WindowSpec:
+    """The soft attention window of a handwriting synthesis network (Graves 2013, section 5)."""
+
+    components: int = 10  # K Gaussians over character positions
+    alphabet_size: int = 0  # characters the window reads (set from the data)
+
+
+@dataclass(frozen=True)
 class SpecProblem:
     """One reason a spec cannot be built; ``where`` names the part (for the canvas)."""
 
@@ -95,11 +103,14 @@ class ModelSpec:
     target_inputs: InputSpec | None = None  # the decoder's own token embedding
     attention: AttentionSpec | None = None
     reverse_source: bool = False  # feed the source reversed (Sutskever et al., 2014)
+    window: WindowSpec | None = None  # handwriting synthesis: the window over the text
     version: int = SPEC_VERSION
 
     @property
     def template(self) -> str:
         """The palette template this spec is an instance of."""
+        if self.head.kind == "mixture_density":
+            return "handwriting synthesis" if self.window is not None else "handwriting"
         if self.decoder is not None:
             return "attention" if self.attention is not None else "encoder-decoder"
         if self.head.kind == "classification" and self.head.pooling == "attention":
@@ -128,6 +139,9 @@ class ModelSpec:
             if self.attention is not None:
                 stack += f" with {self.attention.kind} attention"
         head = self.head.kind.replace("_", "-")
+        if self.head.kind == "mixture_density":
+            window = f", window of {self.window.components}" if self.window is not None else ""
+            return f"{self.template}: {stack}{window}, {self.head.num_outputs} mixture components"
         if self.head.kind == "classification":
             head += f" ({self.head.pooling} pooling)"
         return f"{self.template}: {stack}, {head} over {self.head.num_outputs}"
@@ -159,6 +173,7 @@ class ModelSpec:
             "decoder": RecurrentSpec,
             "target_inputs": InputSpec,
             "attention": AttentionSpec,
+            "window": WindowSpec,
         }
         values: dict[str, Any] = {}
         for key, value in data.items():
@@ -216,6 +231,13 @@ def validate(spec: ModelSpec) -> list[SpecProblem]:
             ))
         if spec.reverse_source:
             problems.append(SpecProblem("model", "reversing the source needs an encoder–decoder model"))
+    if spec.window is not None:
+        if spec.head.kind != "mixture_density":
+            problems.append(SpecProblem("window", "a window over text belongs to a handwriting model"))
+        if spec.window.components < 1:
+            problems.append(SpecProblem("window", "the window needs at least one Gaussian"))
+        if spec.window.alphabet_size < 1:
+            problems.append(SpecProblem("window", "the window has no characters: choose handwriting data with text"))
     from .heads import HEADS  # the head registry imports this module
 
     head = HEADS.get(spec.head.kind)
@@ -285,7 +307,10 @@ def with_vocabulary(spec: ModelSpec, vocab_size: int, target_vocab_size: int | N
     if target_inputs is not None:
         target_inputs = replace(target_inputs, vocab_size=target_vocab_size or vocab_size)
     head = spec.head
+    window = spec.window
+    if window is not None:
+        window = replace(window, alphabet_size=vocab_size)
     if head.kind == "next_token":
         predicted = target_inputs.vocab_size if target_inputs is not None else vocab_size
         head = replace(head, num_outputs=predicted)
-    return replace(spec, inputs=inputs, target_inputs=target_inputs, head=head)
+    return replace(spec, inputs=inputs, target_inputs=target_inputs, head=head, window=window)

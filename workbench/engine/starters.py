@@ -10,7 +10,7 @@ from .config import TrainConfig
 from .data import DEMOS, load_demo
 from .project import Project
 from .spec import RecurrentSpec
-from .templates import from_template, language_model_task
+from .templates import from_template, handwriting_task, language_model_task
 
 
 def _chosen(given, suggested, default):
@@ -34,7 +34,8 @@ def new_project(
     learning_rate: float | None = None,
     seed: int = 1234,
 ) -> Project:
-    """A language-model project on ``corpus``; ``demo`` names the demo whose settings to suggest."""
+    """A project on ``corpus`` (a language model, or a handwriting network for pen data);
+    ``demo`` names the demo whose settings to suggest."""
     suggested = DEMOS[demo] if demo else None
     stack = RecurrentSpec(
         cell=cell,
@@ -42,7 +43,12 @@ def new_project(
         num_layers=_chosen(layers, suggested and suggested.num_layers, 2),
         dropout=dropout,
     )
-    spec = from_template(template, language_model_task(len(corpus.vocab), embedding), stack)
+    if corpus.kind == "strokes":  # handwriting: Graves' networks; with texts, the synthesis one
+        task = handwriting_task(len(corpus.vocab))
+        template = template if template.startswith("handwriting") else "handwriting synthesis"
+    else:
+        task = language_model_task(len(corpus.vocab), embedding)
+    spec = from_template(template, task, stack)
     config = TrainConfig(
         batch_size=_chosen(batch_size, suggested and suggested.batch_size, 32),
         seq_len=_chosen(seq_len, suggested and suggested.seq_len, 100),

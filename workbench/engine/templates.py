@@ -1,4 +1,4 @@
-"""The four architecture templates of the palette, each a function returning a ``ModelSpec``.
+"""The architecture templates of the palette, each a function returning a ``ModelSpec``.
 
 A template fixes the shape of the network; a ``Task`` (what the data asks for: its inputs, what
 to predict and, for translation, the target side) fills in the sizes. ``from_template`` picks a
@@ -10,7 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .errors import SpecError
-from .spec import AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
+from .spec import AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec, WindowSpec
+
+MIXTURE_COMPONENTS = 20  # M, as in Graves (2013) section 4.2
+WINDOW_COMPONENTS = 10  # K, as in section 5.2
 
 
 @dataclass(frozen=True)
@@ -21,6 +24,7 @@ class Task:
     inputs: InputSpec
     head: HeadSpec
     target_inputs: InputSpec | None = None  # sequence-to-sequence data only
+    alphabet_size: int = 0  # handwriting data with text: the characters a synthesis window reads
 
 
 def language_model_task(vocab_size: int, embedding_dim: int = 64) -> Task:
@@ -28,6 +32,16 @@ def language_model_task(vocab_size: int, embedding_dim: int = 64) -> Task:
         "language model",
         InputSpec(kind="tokens", vocab_size=vocab_size, embedding_dim=embedding_dim),
         HeadSpec(kind="next_token", num_outputs=vocab_size),
+    )
+
+
+def handwriting_task(alphabet_size: int, components: int = MIXTURE_COMPONENTS) -> Task:
+    """Pen moves (dx, dy, end of stroke) in, a mixture density over the next move out."""
+    return Task(
+        "handwriting",
+        InputSpec(kind="features", feature_dim=3),
+        HeadSpec(kind="mixture_density", num_outputs=components),
+        alphabet_size=alphabet_size,
     )
 
 
@@ -72,11 +86,32 @@ def attention(task: Task, stack: RecurrentSpec, kind: str = "additive") -> Model
     return replace(spec, attention=AttentionSpec(kind=kind))
 
 
+def _needs_pen_data(template: str, task: Task) -> None:
+    if task.head.kind != "mixture_density":
+        raise SpecError(f"the {template} template writes with a pen, but this is {task.title} data")
+
+
+def handwriting(task: Task, stack: RecurrentSpec) -> ModelSpec:
+    """Graves' prediction network: LSTM layers with skip connections, a mixture density head."""
+    _needs_pen_data("handwriting", task)
+    lstm = replace(stack, cell="lstm", bidirectional=False, dropout=0.0)
+    return ModelSpec(inputs=task.inputs, encoder=lstm, head=task.head)
+
+
+def handwriting_synthesis(task: Task, stack: RecurrentSpec, components: int = WINDOW_COMPONENTS) -> ModelSpec:
+    """The prediction network plus a soft window over the text to write (Graves section 5)."""
+    _needs_pen_data("handwriting synthesis", task)
+    window = WindowSpec(components=components, alphabet_size=task.alphabet_size)
+    return replace(handwriting(task, stack), window=window)
+
+
 TEMPLATES = {
     "stacked": stacked,
     "bidirectional": bidirectional,
     "encoder-decoder": encoder_decoder,
     "attention": attention,
+    "handwriting": handwriting,
+    "handwriting synthesis": handwriting_synthesis,
 }
 
 

@@ -88,6 +88,8 @@ class Trainer:
         self.samples: list[SampleGenerated] = []
         self._layer_names, self._layer_index = _layers_of(self.model)
         self._probe_clock = _ProbeClock()
+        # Probes and samples read and write tokens; a handwriting model writes from its own panel.
+        self._writes_text = self.model.spec.head.kind != "mixture_density"
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -128,16 +130,13 @@ class Trainer:
 
     def _train_one_step(self, meter: "_Meter") -> None:
         batch = self.train_batches.next_batch()
-        inputs = torch.from_numpy(batch.inputs).to(self.device, non_blocking=True)
-        targets = torch.from_numpy(batch.targets).to(self.device, non_blocking=True)
         state = self.hidden if batch.continues else None
         lr = learning_rate_at(self.step, self.config)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
         with autocast:
-            logits, state = self.model(inputs, state)
-            loss = self.model.head.loss(logits, targets)
+            loss, state = self.model.batch_loss(batch, state, self.device)
         self.optimizer.zero_grad(set_to_none=True)
         self.scaler.scale(loss).backward()
         self.scaler.unscale_(self.optimizer)
@@ -172,9 +171,10 @@ class Trainer:
         config = self.config
         if config.val_every and self.step % config.val_every == 0:
             self.validate()
-        if config.probe_every and self._probe_clock.due(self.step, config.probe_every, config.probe_budget):
+        if (self._writes_text and config.probe_every
+                and self._probe_clock.due(self.step, config.probe_every, config.probe_budget)):
             self.probe()
-        if config.sample_every and self.step % config.sample_every == 0:
+        if self._writes_text and config.sample_every and self.step % config.sample_every == 0:
             self.sample(SamplingOptions(length=config.sample_length, temperature=config.sample_temperature))
         for callback in self.callbacks:
             callback.on_step_end(self)
@@ -199,20 +199,18 @@ class Trainer:
 
     @torch.no_grad()
     def validate(self) -> ValidationResult:
-        """Mean loss per token over (at most ``val_batches``) validation batches."""
+        """Mean loss (per token, or per line for handwriting) over at most ``val_batches`` batches."""
         self.model.eval()
-        total, tokens, state = 0.0, 0, None
+        total, weight, state = 0.0, 0, None
         batches = self.corpus.batcher("val", self.config.batch_size, self.config.seq_len, self.config.seed)
         for index, batch in enumerate(batches.epoch_batches()):
             if self.config.val_batches and index >= self.config.val_batches:
                 break
-            inputs = torch.from_numpy(batch.inputs).to(self.device)
-            targets = torch.from_numpy(batch.targets).to(self.device)
-            logits, state = self.model(inputs, state if batch.continues else None)
-            total += float(self.model.head.loss(logits, targets)) * batch.tokens
-            tokens += batch.tokens
+            loss, state = self.model.batch_loss(batch, state if batch.continues else None, self.device)
+            total += float(loss) * batch.loss_weight
+            weight += batch.loss_weight
         self.model.train()
-        loss = total / max(tokens, 1)
+        loss = total / max(weight, 1)
         result = ValidationResult(self.step, loss, loss / math.log(2))
         self.history.record_validation(result)
         self._emit(result)

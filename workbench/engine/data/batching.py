@@ -27,6 +27,11 @@ class Batch:
     continues: bool  # row b continues row b of the previous batch: carry the hidden state
     tokens: int  # number of real (non-ignored) targets
 
+    @property
+    def loss_weight(self) -> int:
+        """What the loss is averaged over: real targets (the loss is per token)."""
+        return self.tokens
+
 
 def check_batch_shape(batch_size: int, seq_len: int) -> None:
     if batch_size < 1 or seq_len < 1:

@@ -1,4 +1,5 @@
-"""The two kinds of corpus, and rebuilding either from what a project file stores."""
+"""The kinds of corpus (text streams, line items, handwriting lines), and rebuilding any of
+them from what a project file stores."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ from typing import Any
 import numpy as np
 
 from ..errors import DataError
+from ..handwriting.corpus import StrokeCorpus
 from .lines import LineCorpus
 from .text import TextStream
 
-Corpus = TextStream | LineCorpus
-CORPUS_KINDS: dict[str, type[TextStream] | type[LineCorpus]] = {
+Corpus = TextStream | LineCorpus | StrokeCorpus
+CORPUS_KINDS: dict[str, type[TextStream] | type[LineCorpus] | type[StrokeCorpus]] = {
     TextStream.kind: TextStream,
     LineCorpus.kind: LineCorpus,
+    StrokeCorpus.kind: StrokeCorpus,
 }
 
 

@@ -21,6 +21,7 @@ from .text import TextStream, stream_from_text
 NAMES_FILES = ("dist.male.first", "dist.female.first")
 SKIPPED_STDLIB_FOLDERS = frozenset({"test", "tests", "idlelib", "lib2to3", "site-packages"})
 PYTHON_CODE_CHARS = 2_000_000  # stop adding source files once this much text is collected
+HANDWRITING_LINES = 3000  # about 10 lines per writer
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,15 @@ def _load_english_prose() -> TextStream:
     return stream_from_text(text, "demo:english-prose", DEMOS["english-prose"].title)
 
 
+def _load_handwriting() -> Corpus:
+    """Lines in the synthetic hands of many writers (Hershey script faces, styled at random)."""
+    from ..handwriting.corpus import StrokeCorpus
+    from ..handwriting.synthetic import synthesize_corpus
+
+    lines = synthesize_corpus(HANDWRITING_LINES, seed=0)
+    return StrokeCorpus.from_samples(lines, "demo:handwriting", DEMOS["handwriting"].title)
+
+
 DEMOS: dict[str, Demo] = {
     demo.name: demo
     for demo in (
@@ -130,6 +140,18 @@ DEMOS: dict[str, Demo] = {
             batch_size=32,
             seq_len=100,
             steps=5000,
+        ),
+        Demo(
+            name="handwriting",
+            title="Handwriting",
+            description="Lines of cursive in the hands of 300 made-up writers, each with a slant, size "
+            "and spacing of their own. A synthesis network learns to write typed text.",
+            load=_load_handwriting,
+            hidden_size=256,
+            num_layers=3,
+            batch_size=32,
+            seq_len=800,
+            steps=20000,
         ),
     )
 }

@@ -43,6 +43,9 @@ class StrokeAlphabet:
     def size(self) -> int:
         return FIRST_CHARACTER + len(self.characters)
 
+    def __len__(self) -> int:
+        return self.size
+
     def encode(self, text: str) -> np.ndarray:
         """Ids (int64) of ``text``'s characters; unseen ones become UNKNOWN."""
         return np.fromiter((self._ids.get(char, UNKNOWN) for char in text), np.int64, len(text))
@@ -68,6 +71,12 @@ class StrokeBatch:
     text: np.ndarray  # (B, U) int64 character ids, PADDING after the text
     text_mask: np.ndarray  # (B, U) bool, True on real characters
     tokens: int  # number of real target points
+    continues = False  # every batch starts new lines: no state is carried between batches
+
+    @property
+    def loss_weight(self) -> int:
+        """What the loss is averaged over: lines (the loss is in nats per line)."""
+        return len(self.points)
 
 
 class StrokeBatcher(Batcher):

@@ -1,0 +1,151 @@
+"""Handwriting lines as a project's training data: split, normalised, stored and batched.
+
+Lines are kept in their own units (what the loader or the pad gave) and normalised with
+statistics of the training split (Graves 2013, section 4.1: offsets to mean 0, std 1), which
+the project stores with the lines, so a model always meets the data as it was trained on it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from ..data.batching import check_batch_shape
+from ..errors import DataError
+from .stroke_batches import StrokeAlphabet, StrokeBatcher
+from .strokes import StrokeSample, StrokeStats
+
+SPLITS = {"train": "training", "val": "validation"}
+
+
+class StrokeCorpus:
+    kind = "strokes"
+
+    def __init__(
+        self,
+        description: dict[str, Any],
+        alphabet: StrokeAlphabet,
+        normalisation: StrokeStats,
+        train: list[StrokeSample],
+        val: list[StrokeSample],
+    ) -> None:
+        self.description = description  # kind, source, title, val_fraction, seed, normalisation
+        self.vocab = alphabet  # what the window of a synthesis network reads
+        self.normalisation = normalisation
+        self._splits = {"train": train, "val": val}
+        self._normalised = {
+            split: [replace(line, points=normalisation.normalise(line.points)) for line in lines]
+            for split, lines in self._splits.items()
+        }
+
+    @classmethod
+    def from_samples(
+        cls, samples: Sequence[StrokeSample], source: str, title: str, val_fraction: float = 0.1, seed: int = 0
+    ) -> StrokeCorpus:
+        """Split ``samples`` at random by ``seed``; fit the normalisation on the training lines."""
+        samples = [line for line in samples if len(line.points)]
+        if len(samples) < 2:
+            raise DataError(f"{source}: at least two handwriting lines are needed, one to validate on.")
+        order = np.random.default_rng(seed).permutation(len(samples))
+        val_count = min(len(samples) - 1, max(1, round(val_fraction * len(samples))))
+        val = [samples[i] for i in sorted(order[:val_count])]
+        train = [samples[i] for i in sorted(order[val_count:])]
+        normalisation = StrokeStats.fit(train)
+        description = {
+            "kind": cls.kind, "source": source, "title": title, "val_fraction": val_fraction, "seed": seed,
+            "normalisation": normalisation.to_json(),
+        }
+        return cls(description, StrokeAlphabet.from_texts([line.text for line in samples]), normalisation, train, val)
+
+    @classmethod
+    def from_arrays(
+        cls, description: dict[str, Any], vocabulary: dict[str, Any], arrays: dict[str, np.ndarray]
+    ) -> StrokeCorpus:
+        source = description.get("source", "the project")
+        try:
+            normalisation = StrokeStats.from_json(description["normalisation"])
+        except KeyError:
+            raise DataError(f"{source}: the handwriting data has no normalisation statistics.") from None
+        splits = {split: _unpack(arrays, split, source) for split in SPLITS}
+        return cls(description, StrokeAlphabet.from_json(vocabulary), normalisation, splits["train"], splits["val"])
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Each split's points end to end, where each line starts, and texts and writers as UTF-8."""
+        arrays = {}
+        for split, lines in self._splits.items():
+            arrays[f"{split}_points"] = np.concatenate([line.points for line in lines]).astype(np.float32)
+            arrays[f"{split}_offsets"] = np.cumsum([0] + [len(line.points) for line in lines]).astype(np.int64)
+            arrays[f"{split}_texts"] = _utf8("\n".join(line.text for line in lines))
+            arrays[f"{split}_writers"] = _utf8("\n".join(line.writer for line in lines))
+        return arrays
+
+    @property
+    def source(self) -> str:
+        return self.description["source"]
+
+    def lines(self, split: str) -> list[StrokeSample]:
+        """The lines of ``split`` in their own units."""
+        return list(self._splits[split])
+
+    def batcher(self, split: str, batch_size: int, seq_len: int, seed: int) -> StrokeBatcher:
+        """Batches of normalised lines; ``seq_len`` is the most points a line keeps."""
+        self.check_fits(batch_size, seq_len)
+        return StrokeBatcher(self._normalised[split], self.vocab, batch_size, seq_len, seed)
+
+    def check_fits(self, batch_size: int, seq_len: int) -> None:
+        """Any batch shape fits: fewer lines than a batch make one smaller batch."""
+        check_batch_shape(batch_size, seq_len)
+        for split, lines in self._splits.items():
+            if not lines:
+                raise DataError(f"{self.source}: there are no {SPLITS[split]} lines.")
+
+    def stats(self) -> dict[str, Any]:
+        train, val = self._splits["train"], self._splits["val"]
+        everything = train + val
+        return {
+            "lines": len(everything),
+            "train_lines": len(train),
+            "val_lines": len(val),
+            "writers": len({line.writer for line in everything}),
+            "train_points": sum(len(line.points) for line in train),
+            "val_points": sum(len(line.points) for line in val),
+            "characters": len(self.vocab.characters),
+            "longest_line": max(len(line.points) for line in everything),
+        }
+
+    def preview(self, max_chars: int = 400) -> str:
+        """The texts of the first training lines."""
+        texts, length = [], 0
+        for line in self._splits["train"]:
+            if length >= max_chars:
+                break
+            texts.append(line.text or "(no text)")
+            length += len(texts[-1]) + 1
+        return "\n".join(texts)[:max_chars]
+
+
+def _utf8(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-8"), dtype=np.uint8).copy()
+
+
+def _unpack(arrays: dict[str, np.ndarray], split: str, source: str) -> list[StrokeSample]:
+    try:
+        points, offsets = arrays[f"{split}_points"], arrays[f"{split}_offsets"]
+        texts = bytes(arrays[f"{split}_texts"]).decode("utf-8").split("\n")
+        writers = bytes(arrays[f"{split}_writers"]).decode("utf-8").split("\n")
+    except (KeyError, UnicodeDecodeError) as error:
+        raise DataError(f"{source}: the stored handwriting lines are damaged ({error}).") from None
+    count = len(offsets) - 1
+    if (
+        offsets.ndim != 1 or points.ndim != 2 or points.shape[1:] != (3,) or count < 1
+        or len(texts) != count or len(writers) != count
+        or offsets[0] != 0 or offsets[-1] != len(points) or np.any(np.diff(offsets) < 0)
+    ):
+        raise DataError(f"{source}: the stored {SPLITS[split]} handwriting lines do not fit together.")
+    return [
+        StrokeSample(points[start:end].astype(np.float32), texts[i], writers[i])
+        for i, (start, end) in enumerate(zip(offsets[:-1], offsets[1:]))
+    ]
