@@ -108,11 +108,19 @@ def cmd_new(args) -> int:
         raise WorkbenchError(f"{args.project} already exists; add --force to replace it")
     project = create_project(args)
     project.save(args.project)
-    stats = project.corpus.stats()
     print(f"Created {args.project}: {project.spec.describe()}, "
           f"{sum(p.numel() for p in project.model.parameters()):,} parameters, "
-          f"vocabulary of {stats['vocab_size']:,}, {stats['train_tokens']:,} training tokens")
+          f"{data_in_words(project.corpus.stats())}")
     return 0
+
+
+def data_in_words(stats: dict) -> str:
+    """The size of the training data in one phrase, for token data or handwriting lines."""
+    if "train_lines" in stats:
+        return (f"{stats['train_lines']:,} training / {stats['val_lines']:,} validation handwriting lines "
+                f"by {stats['writers']:,} writers")
+    return (f"vocabulary of {stats['vocab_size']:,}, {stats['train_tokens']:,} training / "
+            f"{stats['val_tokens']:,} validation tokens")
 
 
 def create_project(args) -> Project:
@@ -155,6 +163,11 @@ def train_project(project: Project, path: Path, steps: int, args) -> int:
 
 def cmd_sample(args) -> int:
     project = Project.open(args.project)
+    if project.spec.head.kind == "mixture_density":
+        raise WorkbenchError(
+            f"{args.project} holds a handwriting model, which writes pen strokes, not text; "
+            f"'workbench sample' writes text only"
+        )
     trainer = project.trainer()
     separator = "" if project.corpus.kind == "lines" else SAMPLE_SEPARATOR
     for index in range(args.count):
@@ -174,8 +187,7 @@ def cmd_info(args) -> int:
     data = summary["data"]
     print(f"{summary['file']}")
     print(f"  model      {summary['model']} ({summary['parameters']:,} parameters)")
-    print(f"  data       {data.get('title', data.get('source'))}: vocabulary {data['vocab_size']:,}, "
-          f"{data['train_tokens']:,} training / {data['val_tokens']:,} validation tokens")
+    print(f"  data       {data.get('title', data.get('source'))}: {data_in_words(data)}")
     print(f"  trained    {summary['step']:,} steps in {len(summary['runs'])} run(s)")
     if summary["recent_train_loss"] is not None:
         print(f"  train loss {summary['recent_train_loss']:.3f} (mean of the last 50 steps)")

@@ -104,3 +104,18 @@ def test_ctrl_c_saves_and_exits_cleanly(tmp_path, prose):
     assert "Interrupted at step" in err and "Traceback" not in err
     assert Project.open(project).step > 0
     assert not [p for p in Path(tmp_path).iterdir() if ".tmp-" in p.name]
+
+
+def test_a_handwriting_project_is_described_in_lines_and_is_not_sampled_as_text(tmp_path, capsys):
+    from workbench.engine.handwriting.corpus import StrokeCorpus
+    from workbench.engine.handwriting.synthetic import synthesize_corpus
+    from workbench.engine.starters import new_project
+
+    corpus = StrokeCorpus.from_samples(synthesize_corpus(10, seed=2, writers=5), "test:pen", "Pen lines")
+    path = tmp_path / "hand.h5"
+    new_project(corpus, hidden=8, layers=1, batch_size=2, seq_len=30).save(path)
+    status, out, _ = run(capsys, "info", path)
+    assert status == 0 and "handwriting synthesis: LSTM 8" in out
+    assert "Pen lines: 9 training / 1 validation handwriting lines by 5 writers" in out
+    status, _, err = run(capsys, "sample", path)
+    assert status == 2 and "holds a handwriting model, which writes pen strokes, not text" in err
