@@ -229,3 +229,27 @@ def test_recent_files_and_the_window_layout_come_back_next_time(make_window, qtb
     entries[0].trigger()
     qtbot.waitUntil(lambda: again.files.has_project, timeout=10_000)
     assert again.windowTitle() == "second.h5[*] — Sequence Workbench"
+
+
+def test_a_handwriting_project_writes_typed_text_in_its_tab(make_window, qtbot):
+    from workbench.engine.handwriting.corpus import StrokeCorpus
+    from workbench.engine.handwriting.synthetic import synthesize_corpus
+    from workbench.engine.starters import new_project
+
+    window = make_window()
+    assert not window.handwriting.write_button.isEnabled()  # no handwriting model yet
+    corpus = StrokeCorpus.from_samples(synthesize_corpus(12, seed=4, writers=4), "test:pen", "Pen lines")
+    project = partial(new_project, corpus, hidden=8, layers=1, batch_size=2, seq_len=40)
+    window.files._load(lambda: tasks._install(window.bridge.worker, project()), None, 100)
+    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    panel = window.handwriting
+    assert panel.model_kind == "synthesis" and panel.write_button.isEnabled()
+    window.tabs.setCurrentWidget(panel)
+    panel.prime_check.setChecked(False)
+    panel.text_edit.setText("hello")
+    panel.write_button.click()
+    qtbot.waitUntil(lambda: len(panel.written_strokes()) > 0, timeout=20_000)
+    panel.skip_animation()
+    written = np.concatenate(panel.written_strokes())
+    assert written.shape[1] == 2 and np.isfinite(written).all()
+    assert panel.heatmaps.phi.image.image.shape[0] >= len("hello")  # φ rows: the characters

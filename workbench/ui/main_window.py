@@ -23,12 +23,14 @@ from .dashboard import Dashboard
 from .data_panel import DataPanel
 from .document import SpecDocument
 from .engine_bridge import EngineBridge
+from .handwriting.panel import HandwritingPanel
 from .internals import InternalsPanel
 from .project_files import ProjectFiles
 from .samples import SamplesPanel
 from .status import TrainingStatus
 
 APP_NAME = "Sequence Workbench"
+HANDWRITING_KINDS = {"handwriting": "prediction", "handwriting synthesis": "synthesis"}  # template -> panel
 
 
 class MainWindow(QMainWindow):
@@ -57,6 +59,11 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.editor, "Model")
         self.tabs.addTab(self.dashboard, "Training")
         self.tabs.addTab(self.internals, "Inside")
+        self.handwriting = HandwritingPanel()
+        # Not served by the engine yet: the density under the pen, and adding ink to the data.
+        self.handwriting.predict_check.setVisible(False)
+        self.handwriting.add_button.setVisible(False)
+        self.tabs.addTab(self.handwriting, "Handwriting")
         self.setCentralWidget(self.tabs)
         self.data_panel = DataPanel()
         self.samples = SamplesPanel()
@@ -68,6 +75,7 @@ class MainWindow(QMainWindow):
         self.data_panel.demo_requested.connect(self.files.new_from_demo)
         self.data_panel.file_requested.connect(self.files.new_from_file)
         self.samples.sample_requested.connect(self.request_sample)
+        self.handwriting.write_requested.connect(self.request_handwriting)
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -203,6 +211,7 @@ class MainWindow(QMainWindow):
         if snapshot.latest_probe is not None:
             self.internals.load_snapshots([snapshot.latest_probe])
         self.samples.load_samples(snapshot.samples)
+        self.handwriting.set_model_kind(HANDWRITING_KINDS.get(snapshot.spec.template))
         self.data_panel.show_project(snapshot)
         self.status.show_step(snapshot.step)
         self._update_title()
@@ -254,6 +263,13 @@ class MainWindow(QMainWindow):
             partial(tasks.sample, self.bridge.worker, options),
             lambda text: self.samples.show_result(text, options),
             lambda error: self.samples.show_error(str(error)),
+        )
+
+    def request_handwriting(self, request) -> None:
+        self.bridge.call(
+            partial(tasks.write_handwriting, self.bridge.worker, request),
+            self.handwriting.show_written,
+            lambda error: self.handwriting.show_error(str(error)),
         )
 
     # -- state shown in the chrome --------------------------------------------------------

@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..engine.data import load_lines_file, load_text_file
+from ..engine.handwriting.events import HandwritingWritten
+from ..engine.handwriting.writing import Primer, write
 from ..engine.project import Project, ProjectSnapshot
 from ..engine.sampling import SamplingOptions, sample_text
 from ..engine.spec import ModelSpec
@@ -71,3 +73,10 @@ def reset_weights(worker: EngineWorker) -> ProjectSnapshot:
 def sample(worker: EngineWorker, options: SamplingOptions) -> str:
     project = worker.project
     return sample_text(project.model, project.corpus.vocab, options)
+
+
+def write_handwriting(worker: EngineWorker, request) -> HandwritingWritten:
+    """The handwriting panel's Write: ``request`` is its ``WriteRequest``."""
+    project = worker.project
+    primer = Primer(tuple(request.primer), request.primer_text) if request.primer else None
+    return write(project.model, project.corpus, request.text, request.bias, primer)
