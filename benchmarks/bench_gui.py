@@ -246,7 +246,8 @@ def main(argv: list[str] | None = None) -> None:
         for demo in args.demo:
             for tab in args.tab:
                 results.append(measure(app, demo, tab, args.seconds, Path(folder)))
-                print(report(results[-1:]).splitlines()[-1], flush=True)
+                row, _, note = report(results[-1:]).splitlines()[2:5]
+                print(row, note, sep="\n", flush=True)
     print(f"Load after {load_average()}")
     print(report(results))
 

@@ -322,3 +322,16 @@ def test_zooming_into_steps_shows_the_same_steps_in_every_plot(qtbot, dashboard)
         return all(low <= 1 and high >= 1000 for low, high in ranges)
 
     qtbot.waitUntil(every_step_shown)
+
+
+def test_redraws_space_out_when_painting_is_slow(qtbot, dashboard):
+    dashboard.add_metrics(metrics(range(1, 2001)))
+    wait_drawn(qtbot, dashboard.current_run.loss, 2000)
+    dashboard.graphics.viewport().repaint()  # a real paint is timed
+    assert dashboard.graphics.last_paint_s > 0
+    dashboard.graphics.last_paint_s = 0.001  # quick paints: the usual ten redraws a second
+    assert dashboard.redraw_interval_ms() == 100
+    dashboard.graphics.last_paint_s = 0.08  # 80 ms a paint: one redraw in 0.8 s keeps painting at 10%
+    assert dashboard.redraw_interval_ms() == 800
+    dashboard.add_metrics(metrics(range(2001, 2011)))
+    assert dashboard._redraw_timer.interval() == 800

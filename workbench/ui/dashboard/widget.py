@@ -3,12 +3,14 @@
 A plain view: the main window calls its methods on the GUI thread with the engine's events and
 saved ``RunHistory`` objects. Points go into growing numpy buffers at once; the plots are
 redrawn from a single-shot timer, so however often data arrive ``setData`` runs at most ~10 times
-a second, and only for runs that changed.
+a second, and only for runs that changed; when painting the plots gets slow (long noisy runs on a
+slow machine) the redraws space out so that painting takes at most PAINT_SHARE of the GUI thread.
 """
 
 from __future__ import annotations
 
 import html
+import time
 from functools import partial
 
 import numpy as np
@@ -23,7 +25,8 @@ from .curves import DashboardPlots, DisplayOptions, LayerCurves, RunCurves
 from .run_data import RunData
 from .toolbar import DashboardToolbar
 
-REDRAW_INTERVAL_MS = 100
+REDRAW_INTERVAL_MS = 100  # the shortest interval between redraws
+PAINT_SHARE = 0.1  # at most this share of the GUI thread's time goes to painting the plots
 _UNNAMED_RUN = "current run"  # metrics that arrive before any run was announced
 
 
@@ -31,11 +34,22 @@ def _log_axis() -> dict:
     return {"left": style.SparseLogAxis("left")}
 
 
+class _TimedGraphics(pg.GraphicsLayoutWidget):
+    """Remembers how long its last paint took, so that redraws can be paced by their cost."""
+
+    last_paint_s = 0.0
+
+    def paintEvent(self, event) -> None:
+        started = time.perf_counter()
+        super().paintEvent(event)
+        self.last_paint_s = time.perf_counter() - started
+
+
 class Dashboard(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.toolbar = DashboardToolbar()
-        self.graphics = pg.GraphicsLayoutWidget()
+        self.graphics = _TimedGraphics()
         self.graphics.setBackground(style.BACKGROUND)
         self.graphics.setMinimumSize(400, 300)
         self.plots = self._make_plots()
@@ -52,7 +66,6 @@ class Dashboard(QWidget):
         self._dirty: set[RunCurves] = set()  # runs whose curves are out of date
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.setInterval(REDRAW_INTERVAL_MS)
         self._redraw_timer.timeout.connect(self._redraw)
 
         layout = QVBoxLayout(self)
@@ -231,7 +244,11 @@ class Dashboard(QWidget):
     def _mark_dirty(self, curves: RunCurves) -> None:
         self._dirty.add(curves)
         if not self._redraw_timer.isActive():
-            self._redraw_timer.start()
+            self._redraw_timer.start(self.redraw_interval_ms())
+
+    def redraw_interval_ms(self) -> int:
+        """The pause before the next redraw: longer when the last paint was slow."""
+        return max(REDRAW_INTERVAL_MS, round(1000 * self.graphics.last_paint_s / PAINT_SHARE))
 
     def _redraw(self) -> None:
         layer_run = self._shown_layer_run()
