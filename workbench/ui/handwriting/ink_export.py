@@ -19,7 +19,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
 
-from .pad import INK_COLOR, INK_WIDTH, as_stroke, ink_pen, stroke_path
+from .ink import INK_COLOR, INK_WIDTH, as_stroke, ink_pen, stroke_path
 
 DEFAULT_MARGIN = 20.0  # ink pixels around the ink's bounds
 DEFAULT_PNG_WIDTH = 1200
