@@ -30,7 +30,8 @@ import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-os.environ.setdefault("QT_QPA_PLATFORM", "offscreen" if not os.environ.get("DISPLAY") else "")
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, QObject, QSettings, Qt, QTimer  # noqa: E402

@@ -163,9 +163,9 @@ def train_project(project: Project, path: Path, steps: int, args) -> int:
 
 def cmd_sample(args) -> int:
     project = Project.open(args.project)
-    if project.spec.head.kind == "mixture_density":
+    if not project.spec.generates_text:
         raise WorkbenchError(
-            f"{args.project} holds a handwriting model, which writes pen strokes, not text; "
+            f"{args.project} holds a {project.spec.template} model, which does not write text; "
             f"'workbench sample' writes text only"
         )
     trainer = project.trainer()

@@ -118,4 +118,4 @@ def test_a_handwriting_project_is_described_in_lines_and_is_not_sampled_as_text(
     assert status == 0 and "handwriting synthesis: LSTM 8" in out
     assert "Pen lines: 9 training / 1 validation handwriting lines by 5 writers" in out
     status, _, err = run(capsys, "sample", path)
-    assert status == 2 and "holds a handwriting model, which writes pen strokes, not text" in err
+    assert status == 2 and "holds a handwriting synthesis model, which does not write text" in err

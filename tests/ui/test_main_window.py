@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 from test_canvas import center_of, drop
 from tiny import PROSE, make_project
 from workbench.engine.data import load_text_file
+from workbench.engine.sampling import SamplingOptions
 from workbench.ui import tasks
 from workbench.ui.main_window import MainWindow
 
@@ -103,7 +104,12 @@ def test_train_live_stop_save_reopen(make_window, qtbot, corpus, tmp_path):
 
     qtbot.waitUntil(has_live_data, timeout=30_000)
     snapshot = window.internals.current_snapshot
-    qtbot.waitUntil(lambda: window.internals.gates_view.heatmaps["forget"].image.image is not None, timeout=10_000)
+
+    def forget_gate_drawn() -> bool:  # the heatmaps are made at the first redraw after a snapshot
+        heatmap = window.internals.gates_view.heatmaps.get("forget")
+        return heatmap is not None and heatmap.image.image is not None
+
+    qtbot.waitUntil(forget_gate_drawn, timeout=10_000)
     shown = window.internals.gates_view.heatmaps["forget"].image.image
     assert shown.shape == (16, snapshot.layers[0].gates.shape[1])  # units × time, from the run
     with qtbot.waitSignal(window.bridge.run_finished, timeout=10_000) as finished:
@@ -253,3 +259,5 @@ def test_a_handwriting_project_writes_typed_text_in_its_tab(make_window, qtbot):
     written = np.concatenate(panel.written_strokes())
     assert written.shape[1] == 2 and np.isfinite(written).all()
     assert panel.heatmaps.phi.image.image.shape[0] >= len("hello")  # φ rows: the characters
+    window.request_sample(SamplingOptions(length=20))  # the text sampler says why it cannot
+    assert "does not write text" in window.samples.result_view.toPlainText()

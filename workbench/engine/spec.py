@@ -121,6 +121,11 @@ class ModelSpec:
     def is_seq2seq(self) -> bool:
         return self.decoder is not None
 
+    @property
+    def generates_text(self) -> bool:
+        """Reads tokens and predicts the next one: what probes and text samples need."""
+        return self.head.kind == "next_token" and self.decoder is None
+
     def problems(self) -> list[SpecProblem]:
         return validate(self)
 

@@ -88,8 +88,6 @@ class Trainer:
         self.samples: list[SampleGenerated] = []
         self._layer_names, self._layer_index = _layers_of(self.model)
         self._probe_clock = _ProbeClock()
-        # Probes and samples read and write tokens; a handwriting model writes from its own panel.
-        self._writes_text = self.model.spec.head.kind != "mixture_density"
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -171,10 +169,12 @@ class Trainer:
         config = self.config
         if config.val_every and self.step % config.val_every == 0:
             self.validate()
-        if (self._writes_text and config.probe_every
-                and self._probe_clock.due(self.step, config.probe_every, config.probe_budget)):
+        generates_text = self.model.spec.generates_text  # probes and samples read and write tokens
+        if generates_text and config.probe_every and self._probe_clock.due(
+            self.step, config.probe_every, config.probe_budget
+        ):
             self.probe()
-        if self._writes_text and config.sample_every and self.step % config.sample_every == 0:
+        if generates_text and config.sample_every and self.step % config.sample_every == 0:
             self.sample(SamplingOptions(length=config.sample_length, temperature=config.sample_temperature))
         for callback in self.callbacks:
             callback.on_step_end(self)

@@ -259,6 +259,9 @@ class MainWindow(QMainWindow):
         if not self.files.has_project:
             self.samples.show_error("Open or create a project first.")
             return
+        if not self.document.spec.generates_text:
+            self.samples.show_error("This model does not write text; a handwriting model writes in its own tab.")
+            return
         self.bridge.call(
             partial(tasks.sample, self.bridge.worker, options),
             lambda text: self.samples.show_result(text, options),

@@ -8,7 +8,8 @@ the project stores with the lines, so a model always meets the data as it was tr
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -16,9 +17,17 @@ import numpy as np
 from ..data.batching import check_batch_shape
 from ..errors import DataError
 from .stroke_batches import StrokeAlphabet, StrokeBatcher
-from .strokes import StrokeSample, StrokeStats
+from .strokes import StrokeSample, StrokeStats, line_height, pen_step
 
 SPLITS = {"train": "training", "val": "validation"}
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Training lines' typical size and point spacing, in their own units (medians)."""
+
+    line_height: float
+    pen_step: float
 
 
 class StrokeCorpus:
@@ -85,6 +94,15 @@ class StrokeCorpus:
     @property
     def source(self) -> str:
         return self.description["source"]
+
+    @cached_property
+    def geometry(self) -> Geometry:
+        """Measured once: a primer is scaled to these before the model reads it."""
+        lines = self._splits["train"]
+        return Geometry(
+            float(np.median([line_height(line.points) for line in lines])),
+            float(np.median([pen_step(line.points) for line in lines])),
+        )
 
     def lines(self, split: str) -> list[StrokeSample]:
         """The lines of ``split`` in their own units."""

@@ -16,13 +16,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from .mixture import MixtureDensityHead, MixtureParams, apply_bias, mixture_nll, sample_point
+from .stroke_batches import START_POINT  # what every training line is read after
 from .window import SoftWindow, passed_end, with_end_slot
 
 LSTMState = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (1, B, H) as nn.LSTM takes them
 
-# The point fed before anything else when writing: a zero (mean) offset with the pen lifted, the
-# state of a pen about to start a stroke. The primer, if any, follows it.
-START_POINT = (0.0, 0.0, 1.0)
 
 
 def _run_stack(

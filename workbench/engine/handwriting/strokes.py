@@ -156,3 +156,19 @@ def _down_stroke_leans(strokes: list[np.ndarray]) -> tuple[np.ndarray, np.ndarra
     leans = np.degrees(np.arctan2(-chord[:, 0], chord[:, 1]))
     kept = (chord[:, 1] > 0) & (straight >= SLANT_MIN_STRAIGHTNESS) & (np.abs(leans) < SLANT_MAX_LEAN)
     return leans[kept], np.hypot(*chord[kept].T)
+
+
+def line_height(points: np.ndarray) -> float:
+    """Height of the ink of a line of offsets (N, 3)."""
+    y = np.cumsum(np.asarray(points, np.float64)[:, 1])
+    return float(y.max() - y.min()) if len(y) else 0.0
+
+
+def pen_step(points: np.ndarray) -> float:
+    """Mean length of the moves made with the pen down (the point spacing of a line)."""
+    points = np.asarray(points, np.float64)
+    down = np.ones(len(points), bool)
+    down[0] = False
+    down[1:] = points[:-1, 2] < 0.5  # a move after a pen lift is a jump, not a drawn segment
+    lengths = np.hypot(points[down, 0], points[down, 1])
+    return float(lengths.mean()) if len(lengths) else 0.0

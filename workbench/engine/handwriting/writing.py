@@ -15,11 +15,11 @@ import numpy as np
 import torch
 
 from ..errors import WorkbenchError
-from .corpus import StrokeCorpus
+from .corpus import Geometry, StrokeCorpus
 from .events import HandwritingWritten
 from .model import HandwritingPrediction, HandwritingSynthesis
 from .networks import generate
-from .strokes import strokes_to_offsets
+from .strokes import line_height, strokes_to_offsets
 
 DEFAULT_LINE_HEIGHT = 90.0  # ink units (pad pixels) that a median training line's height becomes
 MAX_POINTS_PER_CHARACTER = 40  # the length cap: far more than any hand needs for a letter
@@ -32,38 +32,6 @@ class Primer:
 
     strokes: tuple[np.ndarray, ...]  # absolute (n, 2) paths in ink units, in drawing order
     text: str = ""
-
-
-def line_height(points: np.ndarray) -> float:
-    """Height of the ink of a line of offsets (N, 3)."""
-    y = np.cumsum(np.asarray(points, np.float64)[:, 1])
-    return float(y.max() - y.min()) if len(y) else 0.0
-
-
-def pen_step(points: np.ndarray) -> float:
-    """Mean length of the moves made with the pen down (the point spacing of a line)."""
-    points = np.asarray(points, np.float64)
-    down = np.ones(len(points), bool)
-    down[0] = False
-    down[1:] = points[:-1, 2] < 0.5  # a move after a pen lift is a jump, not a drawn segment
-    lengths = np.hypot(points[down, 0], points[down, 1])
-    return float(lengths.mean()) if len(lengths) else 0.0
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """The training lines' typical size and point spacing, in their own units."""
-
-    line_height: float
-    pen_step: float
-
-    @classmethod
-    def of(cls, corpus: StrokeCorpus) -> Geometry:
-        lines = corpus.lines("train")
-        return cls(
-            float(np.median([line_height(line.points) for line in lines])),
-            float(np.median([pen_step(line.points) for line in lines])),
-        )
 
 
 def resample(stroke: np.ndarray, spacing: float) -> np.ndarray:
@@ -99,7 +67,6 @@ def write(
     bias: float = 0.0,
     primer: Primer | None = None,
     seed: int | None = None,
-    geometry: Geometry | None = None,
 ) -> HandwritingWritten:
     """Write ``text`` (synthesis) or write on (prediction), primed with ``primer`` if given.
 
@@ -110,16 +77,18 @@ def write(
         raise WorkbenchError("type the text to write")
     if synthesis and primer is not None and not primer.text.strip():
         raise WorkbenchError("type what your ink says, so the model can read along while it looks at it")
-    geometry = geometry or Geometry.of(corpus)
+    geometry = corpus.geometry
     device = next(model.parameters()).device
     primer_points, scale = None, DEFAULT_LINE_HEIGHT / geometry.line_height
     if primer is not None:
         primer_points, scale = primer_offsets(primer, geometry)
         primer_points = torch.from_numpy(corpus.normalisation.normalise(primer_points)).to(device)
     generator = torch.Generator(device="cpu")
-    generator.manual_seed(seed if seed is not None else int(torch.seed() % 2**63))
-    ids = None
-    primer_ids = None
+    if seed is None:
+        generator.seed()  # fresh, without touching the global generator training draws from
+    else:
+        generator.manual_seed(seed)
+    ids = primer_ids = None
     if synthesis:
         ids = torch.from_numpy(corpus.vocab.encode(text))
         if primer is not None:

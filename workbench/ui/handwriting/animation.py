@@ -13,6 +13,7 @@ import numpy as np
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
 from ...engine.handwriting.events import HandwritingWritten
+from ...engine.handwriting.strokes import offsets_to_strokes
 from .pad import DrawingPad
 
 DEFAULT_START = (40.0, 0.62)  # unprimed writing starts here: x in ink pixels, y as a fraction of the height
@@ -32,9 +33,8 @@ def written_strokes(points: np.ndarray, start: tuple[float, float]) -> list[np.n
         raise ValueError(f"written points must be (N, 3) rows of (dx, dy, end_of_stroke), not shape {rows.shape}")
     if not np.isfinite(rows).all():
         raise ValueError("the written points hold NaN or infinite offsets")
-    positions = (np.asarray(start, dtype=np.float64) + np.cumsum(rows[:, :2], axis=0)).astype(np.float32)  # (N, 2)
-    ends = np.flatnonzero(rows[:, 2] > 0.5) + 1  # the index after each stroke's last point
-    return [stroke for stroke in np.split(positions, ends) if len(stroke)]
+    origin = np.asarray(start, dtype=np.float64)
+    return [(stroke + origin).astype(np.float32) for stroke in offsets_to_strokes(rows)]
 
 
 def written_summary(event: HandwritingWritten) -> str:
