@@ -38,7 +38,9 @@ from PySide6.QtCore import QElapsedTimer, QObject, QSettings, Qt, QTimer  # noqa
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bench_trainer import BareLoop  # noqa: E402
-from machine import MAX_OTHER_CORES, cpu_clock, describe_machine, load_average, timed, wait_for_quiet  # noqa: E402
+from machine import (  # noqa: E402
+    MAX_OTHER_CORES, cpu_clock, describe_machine, load_average, steal_seconds, timed, wait_for_quiet,
+)
 from workbench.engine.callbacks import Callback  # noqa: E402
 from workbench.ui.app import configure_pyqtgraph  # noqa: E402
 from workbench.ui.main_window import MainWindow  # noqa: E402
@@ -59,13 +61,15 @@ class Turns(Callback):
     engine_s: list[float] = field(default_factory=list)
     bare_s: list[float] = field(default_factory=list)
     others: list[float] = field(default_factory=list)  # cores other processes used in the round
+    stolen: list[float] = field(default_factory=list)  # cores the hypervisor gave other guests
     same_batches: bool = True
     _count: int = 0
     _started: float = 0.0
     _clock: tuple = ()
+    _steal: float = 0.0
 
     def start(self) -> None:
-        self._started, self._clock = time.perf_counter(), cpu_clock()
+        self._started, self._clock, self._steal = time.perf_counter(), cpu_clock(), steal_seconds()
 
     def on_step_end(self, trainer) -> None:
         self._count += 1
@@ -77,6 +81,7 @@ class Turns(Callback):
         self.same_batches &= self.bare.batches.state() == trainer.train_batches.state()
         busy, ours, wall = (b - a for a, b in zip(self._clock, cpu_clock()))
         self.others.append(max(0.0, busy - ours) / wall)
+        self.stolen.append((steal_seconds() - self._steal) / wall)
         self._count, self.phase = 0, "engine"
         if len(self.engine_s) == self.rounds:
             trainer.control.stop()
@@ -119,6 +124,8 @@ class Result:
     late_engine_ms: list[float]
     late_bare_ms: list[float]
     gui_cores: float  # CPU the GUI thread used during the measurement, in cores
+    stolen_cores: float  # mean over the kept rounds: CPU the hypervisor gave other guests
+    paint_ms: list[float]  # every paint of the dashboard's plots during the run
     probes: int
     samples: int
     engine_steps: int
@@ -170,6 +177,7 @@ def measure(app: QApplication, demo: str, tab: str, seconds: float, folder: Path
     shown = {"probes": 0, "samples": 0}
     window.bridge.probe_arrived.connect(lambda _: shown.__setitem__("probes", shown["probes"] + 1))
     window.bridge.sample_arrived.connect(lambda _: shown.__setitem__("samples", shown["samples"] + 1))
+    paints = time_paints(window.dashboard.graphics)
     wait_for_quiet(60)
     gui_cpu = time.thread_time()
     turns.start()
@@ -179,25 +187,41 @@ def measure(app: QApplication, demo: str, tab: str, seconds: float, folder: Path
     wait_until(app, lambda: not window.bridge.training, 3600)
     gui_cpu, wall = time.thread_time() - gui_cpu, time.perf_counter() - started
     lateness.timer.stop()
-    result = summarise(demo, tab, turns, lateness, gui_cpu / wall, shown, wall / 60)
+    result = summarise(demo, tab, turns, lateness, gui_cpu / wall, shown, wall / 60, paints)
     window.files.changed = False
     window.document.undo_stack.setClean()
     window.close()
     return result
 
 
-def summarise(demo, tab, turns: Turns, lateness: TickLateness, gui_cores, shown, minutes) -> Result:
+def time_paints(graphics) -> list[float]:
+    """Record how long each paint of the dashboard's plots takes (they time themselves)."""
+    paints: list[float] = []
+    paint = graphics.paintEvent
+
+    def timed_paint(event) -> None:
+        paint(event)
+        paints.append(1000 * graphics.last_paint_s)
+
+    graphics.paintEvent = timed_paint
+    return paints
+
+
+def summarise(demo, tab, turns: Turns, lateness: TickLateness, gui_cores, shown, minutes, paints) -> Result:
     kept = [
-        (engine, bare) for engine, bare, others in
-        list(zip(turns.engine_s, turns.bare_s, turns.others))[WARMUP_ROUNDS:] if others <= MAX_OTHER_CORES
+        (engine, bare, stolen) for engine, bare, others, stolen in
+        list(zip(turns.engine_s, turns.bare_s, turns.others, turns.stolen))[WARMUP_ROUNDS:]
+        if others <= MAX_OTHER_CORES
     ]
     return Result(
         demo=demo, tab=tab, turn_steps=turns.steps,
-        ratios=[bare / engine for engine, bare in kept],
-        total_ratio=sum(b for _, b in kept) / max(sum(e for e, _ in kept), 1e-9),
+        ratios=[bare / engine for engine, bare, _ in kept],
+        total_ratio=sum(b for _, b, _ in kept) / max(sum(e for e, _, _ in kept), 1e-9),
         left_out=len(turns.engine_s) - WARMUP_ROUNDS - len(kept),
         late_engine_ms=lateness.late_ms["engine"], late_bare_ms=lateness.late_ms["bare"],
         gui_cores=gui_cores,
+        stolen_cores=float(np.mean([s for _, _, s in kept])) if kept else float("nan"),
+        paint_ms=paints,
         probes=shown["probes"], samples=shown["samples"],
         engine_steps=turns.steps * len(turns.engine_s), same_batches=turns.same_batches,
         minutes=minutes,
@@ -228,7 +252,9 @@ def report(results: list[Result]) -> str:
         lines.append(
             f"- {r.demo}, {r.tab}: turns of {r.turn_steps} steps, {r.engine_steps} engine steps, "
             f"{r.probes} probe snapshots and {r.samples} samples shown, same batches in both loops: "
-            f"{r.same_batches}; {r.minutes:.1f} minutes."
+            f"{r.same_batches}; {len(r.paint_ms)} dashboard paints, median {percentile(r.paint_ms, 50):.1f} ms, "
+            f"p99 {percentile(r.paint_ms, 99):.1f} ms; hypervisor steal {r.stolen_cores:.2f} cores; "
+            f"{r.minutes:.1f} minutes."
         )
     return "\n".join(lines)
 

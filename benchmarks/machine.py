@@ -24,15 +24,31 @@ def timed(work, *args) -> float:
 
 
 def cpu_clock() -> tuple[float, float, float]:
-    """(CPU seconds the machine spent busy or stolen, this process's CPU seconds, wall seconds)."""
+    """(CPU seconds this machine's processes spent busy, this process's CPU seconds, wall seconds).
+
+    Time the hypervisor gave to other guests (steal) is not counted as busy: it is not another
+    process here, and it slows the turns of both loops alike (see ``steal_seconds``).
+    """
     busy = 0.0
     try:
-        with open("/proc/stat", encoding="ascii") as stat:
-            user, nice, system, _, _, irq, softirq, steal = map(int, stat.readline().split()[1:9])
-        busy = (user + nice + system + irq + softirq + steal) / os.sysconf("SC_CLK_TCK")
+        user, nice, system, irq, softirq = (_proc_stat()[i] for i in (0, 1, 2, 5, 6))
+        busy = (user + nice + system + irq + softirq) / os.sysconf("SC_CLK_TCK")
     except (OSError, ValueError):
         pass  # no /proc/stat: disturbances go unseen (reported as 0)
     return busy, time.process_time(), time.perf_counter()
+
+
+def steal_seconds() -> float:
+    """CPU seconds the hypervisor has given to other guests while ours wanted to run (0 if unknown)."""
+    try:
+        return _proc_stat()[7] / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError):
+        return 0.0
+
+
+def _proc_stat() -> list[int]:
+    with open("/proc/stat", encoding="ascii") as stat:
+        return list(map(int, stat.readline().split()[1:9]))
 
 
 def watched(work) -> tuple[float, float, object]:

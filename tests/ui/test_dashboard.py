@@ -56,9 +56,10 @@ def dashboard(qtbot):
 
 
 def wait_drawn(qtbot, item, count: int):
-    """Wait for the throttled redraw to put ``count`` points on ``item``; return its data."""
-    qtbot.waitUntil(lambda: item.getData()[0] is not None and len(item.getData()[0]) == count, timeout=3000)
-    return item.getData()
+    """Wait for the throttled redraw to give ``item`` ``count`` points; return them (the drawn
+    picture may hold fewer: curves are reduced to the plot's width)."""
+    qtbot.waitUntil(lambda: item.xData is not None and len(item.xData) == count, timeout=3000)
+    return item.xData, item.yData
 
 
 def legend_texts(dashboard: Dashboard) -> list[str]:
@@ -251,7 +252,8 @@ def test_a_hundred_thousand_points_arrive_in_batches(qtbot, dashboard):
     curves = dashboard.current_run
     qtbot.waitUntil(lambda: len(curves.loss.getOriginalDataset()[0]) == 100_000, timeout=5000)
     assert len(curves.run.loss) == 100_000
-    assert len(dashboard.layer_curves.curves["head"].getOriginalDataset()[0]) == 100_000
+    layers = dashboard.layer_curves.curves  # the next plot, drawn at the next shot
+    qtbot.waitUntil(lambda: "head" in layers and len(layers["head"].getOriginalDataset()[0]) == 100_000, timeout=5000)
     assert len(curves.loss.getData()[0]) < 100_000  # drawn downsampled to the plot's width
 
 
@@ -327,11 +329,39 @@ def test_zooming_into_steps_shows_the_same_steps_in_every_plot(qtbot, dashboard)
 def test_redraws_space_out_when_painting_is_slow(qtbot, dashboard):
     dashboard.add_metrics(metrics(range(1, 2001)))
     wait_drawn(qtbot, dashboard.current_run.loss, 2000)
+    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())  # every plot drawn
     dashboard.graphics.viewport().repaint()  # a real paint is timed
     assert dashboard.graphics.last_paint_s > 0
-    dashboard.graphics.last_paint_s = 0.001  # quick paints: the usual ten redraws a second
-    assert dashboard.redraw_interval_ms() == 100
+    dashboard.graphics.last_paint_s = 0.001  # quick paints: one plot every 20 ms, each ten times a second
+    assert dashboard.redraw_interval_ms() == 20
     dashboard.graphics.last_paint_s = 0.08  # 80 ms a paint: one redraw in 0.8 s keeps painting at 10%
     assert dashboard.redraw_interval_ms() == 800
     dashboard.add_metrics(metrics(range(2001, 2011)))
     assert dashboard._redraw_timer.interval() == 800
+
+
+def test_one_plot_is_brought_up_to_date_per_shot(qtbot, dashboard):
+    """Five plots redrawn together are one long paint that input waits behind; one at a time, five short ones."""
+    dashboard.add_metrics(metrics(range(1, 51)))
+    run = dashboard.current_run
+    dashboard._redraw_timer.stop()
+    dashboard._redraw()
+    assert len(run.loss.xData) == 50
+    assert run.grad_norm.xData is None and run.tokens_per_s.xData is None  # not yet
+    assert dashboard._redraw_timer.isActive()  # the rest follow
+    wait_drawn(qtbot, run.tokens_per_s, 50)
+    assert len(run.grad_norm.xData) == len(run.learning_rate.xData) == 50
+    assert not dashboard._redraw_timer.isActive()
+    dashboard.add_step_losses(np.arange(51, 61), np.full(10, 2.0))  # a new loss touches the loss plot only
+    assert [plot for plot, stale in dashboard._stale.items() if stale] == ["loss"]
+
+
+def test_a_stream_of_losses_does_not_starve_the_other_plots(qtbot, dashboard):
+    dashboard.add_metrics(metrics(range(1, 51)))
+    run = dashboard.current_run
+    dashboard._redraw_timer.stop()
+    for shot in range(5):
+        dashboard.add_step_losses(np.array([100.0 + shot]), np.array([2.0]))  # the loss is stale at every shot
+        dashboard._redraw()
+    assert all(item.xData is not None for item in (run.loss, run.grad_norm, run.learning_rate, run.tokens_per_s))
+    assert "head" in dashboard.layer_curves.curves

@@ -37,21 +37,32 @@ class DashboardPlots:
     tokens_per_s: pg.PlotItem
 
 
-def _curve(thick: bool = True, smooth: bool = True, **options) -> pg.PlotDataItem:
+def _curve(noisy: bool, **options) -> pg.PlotDataItem:
     """A line for growing data, cheap to repaint with 100k points behind it.
 
-    Qt strokes a wide antialiased polyline as one self-overlapping outline, which gets slow
-    with the zig-zag that peak downsampling makes (~0.1 s a curve at 20k points), so lines wider
-    than a pixel are drawn as separate segments; their colours are opaque so joints do not
-    show. Peak downsampling keeps each pixel column's extremes, so two samples a pixel draw the
-    same picture as pyqtgraph's default of five. Noisy per-step series (``smooth=False``) are
-    drawn without antialiasing: on them it cannot be seen, and it triples the painting time.
+    Noisy per-step series are drawn one pixel wide without antialiasing: Qt strokes a wider or
+    antialiased line through its path stroker, ten times slower on a zig-zag of 1000 segments
+    (30 ms against 2.4 ms, ``benchmarks/dashboard_paint.py``), and on noise neither can be seen.
+    Smooth curves keep a wide antialiased pen, drawn as separate segments: Qt strokes a wide
+    polyline as one self-overlapping outline, slower still. See ``place`` for the reduction.
     """
-    item = pg.PlotDataItem(antialias=smooth, connect="finite", **options)
-    item.opts["autoDownsampleFactor"] = 2.0
-    if thick:
+    item = pg.PlotDataItem(antialias=not noisy, connect="finite", **options)
+    item.opts["autoDownsampleFactor"] = 1.0  # one bin per pixel column
+    if not noisy:
         item.curve.setSegmentedLineMode("on")
     return item
+
+
+def place(plot: pg.PlotItem, item: pg.PlotDataItem, noisy: bool) -> None:
+    """Add ``item`` to ``plot`` drawing only what the pixels can show.
+
+    Noisy series keep each pixel column's extremes (peak downsampling: the same picture as
+    every point); a smooth curve needs one point a column. Set after ``addItem``, which copies
+    the plot's own mode onto the item.
+    """
+    plot.addItem(item)
+    item.setClipToView(True)
+    item.setDownsampling(auto=True, method="peak" if noisy else "subsample")
 
 
 class RunCurves:
@@ -60,12 +71,12 @@ class RunCurves:
     def __init__(self, run: RunData, colour: QColor, plots: DashboardPlots) -> None:
         self.run = run
         self.colour = colour
-        self.loss_raw = _curve(thick=False, smooth=False)
-        self.loss = _curve()  # smoothed; the legend entry of the run
+        self.loss_raw = _curve(noisy=True)
+        self.loss = _curve(noisy=False)  # smoothed; the legend entry of the run
         self.validation = pg.PlotDataItem(antialias=True, symbol="o")
-        self.grad_norm = _curve(smooth=False)
-        self.learning_rate = _curve()
-        self.tokens_per_s = _curve(smooth=False)
+        self.grad_norm = _curve(noisy=True)
+        self.learning_rate = _curve(noisy=False)
+        self.tokens_per_s = _curve(noisy=True)
         self._smoothed_loss = SmoothedSeries(run.loss)
         self._placed = [
             (plots.loss, self.loss_raw), (plots.loss, self.loss), (plots.loss, self.validation),
@@ -73,8 +84,10 @@ class RunCurves:
             (plots.tokens_per_s, self.tokens_per_s),
         ]
         for plot, item in self._placed:
-            plot.addItem(item)
-        self.validation.setClipToView(False)  # a handful of points; keep them all
+            if item is self.validation:  # a handful of points; keep them all
+                plot.addItem(item)
+            else:
+                place(plot, item, noisy=item in (self.loss_raw, self.grad_norm, self.tokens_per_s))
         self.visible = True
         self._raw_wanted = True  # the raw loss is hidden while it equals the smoothed one
         self.set_current(True)
@@ -89,8 +102,9 @@ class RunCurves:
         self.validation.setSymbolBrush(colour)
         self.validation.setSymbolPen(pg.mkPen("w", width=1.2))
         self.validation.setSymbolSize(8 if current else 6)
-        for item in (self.grad_norm, self.learning_rate, self.tokens_per_s):
-            item.setPen(style.line_pen(colour, width * 0.7))
+        self.learning_rate.setPen(style.line_pen(colour, width * 0.7))
+        for item in (self.grad_norm, self.tokens_per_s):  # noisy: one pixel wide (see _curve)
+            item.setPen(style.line_pen(colour, 1.0))
         z = 10 if current else 0
         for _, item in self._placed:
             item.setZValue(z)
@@ -102,20 +116,19 @@ class RunCurves:
             item.setVisible(visible)
         self.loss_raw.setVisible(visible and self._raw_wanted)
 
-    def redraw(self, options: DisplayOptions) -> None:
-        run, scale = self.run, options.loss_scale
-        steps = run.loss.x
-        self.loss_raw.setData(steps, run.loss.y * scale)
-        self.loss.setData(steps, self._smoothed_loss.values(options.smoothing) * scale)
+    def redraw(self, plot: str, options: DisplayOptions) -> None:
+        """Give this run's items in ``plot`` (a DashboardPlots field, not "layers") their data."""
+        run = self.run
+        if plot != "loss":
+            series = getattr(run, plot)
+            getattr(self, plot).setData(series.x, series.y)
+            return
+        scale = options.loss_scale
+        self.loss_raw.setData(run.loss.x, run.loss.y * scale)
+        self.loss.setData(run.loss.x, self._smoothed_loss.values(options.smoothing) * scale)
         self._raw_wanted = options.smoothing > 0
         self.loss_raw.setVisible(self.visible and self._raw_wanted)
         self.validation.setData(run.validation.x, run.validation.y * scale)
-        for item, series in (
-            (self.grad_norm, run.grad_norm),
-            (self.learning_rate, run.learning_rate),
-            (self.tokens_per_s, run.tokens_per_s),
-        ):
-            item.setData(series.x, series.y)
 
     def remove(self) -> None:
         for plot, item in self._placed:
@@ -154,8 +167,8 @@ class LayerCurves:
         self.legend.setColumnCount(2 if len(names) > 5 else 1)
         self.curves = {}
         for name, colour in zip(names, style.layer_colours(len(names))):
-            curve = _curve(smooth=False, pen=style.line_pen(colour, 1.6))
-            self.plot.addItem(curve)
+            curve = _curve(noisy=True, pen=style.line_pen(colour, 1.0))
+            place(self.plot, curve, noisy=True)
             self.legend.addItem(curve, name)
             self.curves[name] = curve
 

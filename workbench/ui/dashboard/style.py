@@ -7,7 +7,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
-BACKGROUND = "w"
+from ..plot_grid import GridAxis, show_grid
+
+BACKGROUND = "#ffffff"
 AXIS_COLOUR = "#5f6368"
 TEXT_COLOUR = "#202124"
 GRID_ALPHA = 0.12
@@ -24,7 +26,7 @@ PAST_FADE = 0.2  # earlier runs are mixed this much with white (opaque: see curv
 RAW_ALPHA = 38  # the unsmoothed loss, faint behind the smoothed one
 
 
-class SparseLogAxis(pg.AxisItem):
+class SparseLogAxis(GridAxis):
     """A log-mode axis that labels only ticks far enough apart, preferring 1, then 2 and 5 × 10^k.
 
     pyqtgraph labels every minor tick of a decade, and they crowd together at its top.
@@ -86,7 +88,7 @@ def line_pen(colour: QColor, width: float, dashed: bool = False):
 
 
 def style_plot(plot: pg.PlotItem, title: str, y_label: str, y_units: str | None = None) -> None:
-    """Title, axis labels, grid and the data reduction every dashboard plot uses."""
+    """Title, axis labels and grid of every dashboard plot (curves.place reduces the data)."""
     plot.setTitle(title, color=TEXT_COLOUR, size="10pt")
     for side in ("left", "bottom"):
         axis = plot.getAxis(side)
@@ -94,9 +96,7 @@ def style_plot(plot: pg.PlotItem, title: str, y_label: str, y_units: str | None 
         axis.setTextPen(pg.mkPen(TEXT_COLOUR))
     plot.setLabel("bottom", "step", color=AXIS_COLOUR)
     plot.setLabel("left", y_label, units=y_units, color=AXIS_COLOUR)
-    plot.showGrid(x=True, y=True, alpha=GRID_ALPHA)
-    plot.setClipToView(True)
-    plot.setDownsampling(auto=True, mode="peak")
+    show_grid(plot, GRID_ALPHA)
     plot.setMenuEnabled(False, enableViewBoxMenu=True)  # keep "View all", drop options we own
     plot.getViewBox().setDefaultPadding(0.02)
 

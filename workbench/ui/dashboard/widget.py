@@ -2,9 +2,11 @@
 
 A plain view: the main window calls its methods on the GUI thread with the engine's events and
 saved ``RunHistory`` objects. Points go into growing numpy buffers at once; the plots are
-redrawn from a single-shot timer, so however often data arrive ``setData`` runs at most ~10 times
-a second, and only for runs that changed; when painting the plots gets slow (long noisy runs on a
-slow machine) the redraws space out so that painting takes at most PAINT_SHARE of the GUI thread.
+redrawn from a single-shot timer, so however often data arrive each plot is redrawn at most ~10
+times a second, and only for runs that changed. One plot is brought up to date per timer shot,
+so the GUI thread paints one plot at a time: a click waits for one plot's paint, never for all
+five. When painting gets slow (long noisy runs on a slow machine) the shots space out so that
+painting takes at most PAINT_SHARE of the GUI thread.
 """
 
 from __future__ import annotations
@@ -20,18 +22,21 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...engine.events import RunStarted, StepMetrics, ValidationResult
 from ...engine.history import RunHistory
+from ..plot_grid import grid_axes
 from . import style
 from .curves import DashboardPlots, DisplayOptions, LayerCurves, RunCurves
 from .run_data import RunData
 from .toolbar import DashboardToolbar
 
-REDRAW_INTERVAL_MS = 100  # the shortest interval between redraws
+REDRAW_INTERVAL_MS = 100  # the shortest interval between two redraws of a plot
+PLOTS = ("loss", "layers", "grad_norm", "learning_rate", "tokens_per_s")  # DashboardPlots' fields
 PAINT_SHARE = 0.1  # at most this share of the GUI thread's time goes to painting the plots
 _UNNAMED_RUN = "current run"  # metrics that arrive before any run was announced
 
 
-def _log_axis() -> dict:
-    return {"left": style.SparseLogAxis("left")}
+def _axes(log: bool = False) -> dict:
+    left = {"left": style.SparseLogAxis("left", style.BACKGROUND)} if log else {}
+    return grid_axes(style.BACKGROUND, **left)
 
 
 class _TimedGraphics(pg.GraphicsLayoutWidget):
@@ -63,7 +68,8 @@ class Dashboard(QWidget):
         self._runs: list[RunCurves] = []  # drawing order; the last is the current run
         self._layer_run: str | None = None  # None: the per-layer plot follows the current run
         self._options = self.toolbar.options
-        self._dirty: set[RunCurves] = set()  # runs whose curves are out of date
+        self._stale: dict[str, set[RunCurves]] = {plot: set() for plot in PLOTS}  # runs out of date, by plot
+        self._next_plot = 0  # index into PLOTS: where the next redraw looks first
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.timeout.connect(self._redraw)
@@ -85,11 +91,11 @@ class Dashboard(QWidget):
         grid.ci.setContentsMargins(6, 6, 10, 6)
         top, bottom = grid.addLayout(row=0, col=0), grid.addLayout(row=1, col=0)  # own columns each
         plots = DashboardPlots(
-            loss=top.addPlot(row=0, col=0, axisItems=_log_axis()),
-            layers=top.addPlot(row=0, col=1, axisItems=_log_axis()),
-            grad_norm=bottom.addPlot(row=0, col=0, axisItems=_log_axis()),
-            learning_rate=bottom.addPlot(row=0, col=1),
-            tokens_per_s=bottom.addPlot(row=0, col=2),
+            loss=top.addPlot(row=0, col=0, axisItems=_axes(log=True)),
+            layers=top.addPlot(row=0, col=1, axisItems=_axes(log=True)),
+            grad_norm=bottom.addPlot(row=0, col=0, axisItems=_axes(log=True)),
+            learning_rate=bottom.addPlot(row=0, col=1, axisItems=_axes()),
+            tokens_per_s=bottom.addPlot(row=0, col=2, axisItems=_axes()),
         )
         style.style_plot(plots.loss, "Loss  —  line: train (smoothed), dots: validation", "loss")
         plots.loss.getAxis("left").enableAutoSIPrefix(False)
@@ -151,12 +157,12 @@ class Dashboard(QWidget):
         if len(steps):
             curves = self._live_run()
             curves.run.add_step_losses(steps, losses)
-            self._mark_dirty(curves)
+            self._mark_dirty(curves, ("loss",))
 
     def add_validation(self, event: ValidationResult) -> None:
         curves = self._live_run()
         curves.run.add_validation(event)
-        self._mark_dirty(curves)
+        self._mark_dirty(curves, ("loss",))
 
     def clear(self) -> None:
         self._remove_runs()
@@ -204,7 +210,8 @@ class Dashboard(QWidget):
         for curves in self._runs:
             curves.remove()
         self._runs = []
-        self._dirty.clear()
+        for stale in self._stale.values():
+            stale.clear()
 
     def _runs_changed(self) -> None:
         """Emphasis, legend, menus and the per-layer plot after runs came or went."""
@@ -241,24 +248,35 @@ class Dashboard(QWidget):
 
     # -- drawing ------------------------------------------------------------------------
 
-    def _mark_dirty(self, curves: RunCurves) -> None:
-        self._dirty.add(curves)
+    def _mark_dirty(self, curves: RunCurves, plots: tuple[str, ...] = PLOTS) -> None:
+        for plot in plots:
+            self._stale[plot].add(curves)
         if not self._redraw_timer.isActive():
             self._redraw_timer.start(self.redraw_interval_ms())
 
     def redraw_interval_ms(self) -> int:
-        """The pause before the next redraw: longer when the last paint was slow."""
-        return max(REDRAW_INTERVAL_MS, round(1000 * self.graphics.last_paint_s / PAINT_SHARE))
+        """The pause before the next plot's redraw: longer when the last paint was slow."""
+        return max(REDRAW_INTERVAL_MS // len(PLOTS), round(1000 * self.graphics.last_paint_s / PAINT_SHARE))
 
     def _redraw(self) -> None:
-        layer_run = self._shown_layer_run()
-        for curves in self._runs:
-            if curves in self._dirty:
-                curves.redraw(self._options)
-        if layer_run is not None and layer_run in self._dirty:
-            self.layer_curves.redraw()
-        self._dirty.clear()
-        self._fit_learning_rate()
+        """Bring the next stale plot up to date, in turn (a stream of losses must not starve the rest)."""
+        turn = [*PLOTS[self._next_plot:], *PLOTS[:self._next_plot]]
+        plot = next((plot for plot in turn if self._stale[plot]), None)
+        if plot is None:
+            return
+        self._next_plot = (PLOTS.index(plot) + 1) % len(PLOTS)
+        stale, self._stale[plot] = self._stale[plot], set()
+        if plot == "layers":
+            if self._shown_layer_run() in stale:
+                self.layer_curves.redraw()
+        else:
+            for curves in self._runs:
+                if curves in stale:
+                    curves.redraw(plot, self._options)
+            if plot == "learning_rate":
+                self._fit_learning_rate()
+        if any(self._stale.values()):
+            self._redraw_timer.start(self.redraw_interval_ms())
 
     def _fit_learning_rate(self) -> None:
         """Show learning rates from 0: pyqtgraph pads a constant rate by ±0.5, hiding it."""
@@ -290,7 +308,7 @@ class Dashboard(QWidget):
         self.plots.loss.setLogMode(y=options.log_loss)
         self.plots.loss.setLabel("left", "loss", units=options.loss_units, color=style.AXIS_COLOUR)
         for curves in self._runs:
-            self._mark_dirty(curves)
+            self._mark_dirty(curves, ("loss",))
 
     def _on_layer_run_chosen(self, name: str) -> None:
         current = self.current_run
@@ -298,7 +316,7 @@ class Dashboard(QWidget):
         self._show_layer_run()
         layer_run = self._shown_layer_run()
         if layer_run is not None:
-            self._mark_dirty(layer_run)
+            self._mark_dirty(layer_run, ("layers",))
 
     def _on_legend_sample_clicked(self, item) -> None:
         """pyqtgraph toggled the clicked run's loss curve; the run's other curves follow."""

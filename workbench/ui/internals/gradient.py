@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from workbench.engine.events import ProbeSnapshot
 
+from ..plot_grid import grid_axes, show_grid
 from . import theme
 from .analysis import positive_log_values
 from .heatmap import TokenAxis
@@ -42,13 +43,13 @@ class GradientView(QWidget):
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
         self.axis = TokenAxis()
-        self.plot_widget = pg.PlotWidget(axisItems={"bottom": self.axis})
+        self.plot_widget = pg.PlotWidget(axisItems=grid_axes(theme.background(self), bottom=self.axis))
         self.plot_widget.setBackground(theme.background(self))
         self.plot = self.plot_widget.getPlotItem()
         theme.style_plot(self.plot, self)
         self.plot.setLogMode(x=False, y=True)
         self.plot.setLabel("left", "‖∂L<sub>T</sub> / ∂h<sub>t</sub>‖")
-        self.plot.showGrid(x=False, y=True, alpha=0.2)
+        show_grid(self.plot, 0.2, x=False)
         self.legend = self.plot.addLegend(offset=(10, 10), labelTextColor=theme.foreground(self).name())
         self.legend.setBrush(pg.mkBrush(theme.background(self)))
         self.curves: dict[str, pg.PlotDataItem] = {}

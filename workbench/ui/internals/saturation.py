@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from workbench.engine.events import LayerSnapshot, ProbeSnapshot
 
+from ..plot_grid import grid_axes, show_grid
 from . import theme
 from .analysis import SIGMOID_GATES, gate_saturation, gate_title
 from .heatmap import PageCache
@@ -53,7 +54,7 @@ class SaturationPlots(pg.GraphicsLayoutWidget):
 
     def _add_plot(self, gate: str, column: int, legend: bool) -> pg.PlotItem:
         text = theme.foreground(self).name()
-        plot = self.ci.addPlot(row=0, col=column)
+        plot = self.ci.addPlot(row=0, col=column, axisItems=grid_axes(theme.background(self)))
         theme.style_plot(plot, self)
         plot.setTitle(gate_title(gate), color=text, size="9pt")
         plot.setLabel("bottom", "fraction of steps open (&gt; 0.9)")
@@ -62,7 +63,7 @@ class SaturationPlots(pg.GraphicsLayoutWidget):
         plot.setYRange(0, 1, padding=0.04)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
-        plot.showGrid(x=True, y=True, alpha=0.15)
+        show_grid(plot, 0.15)
         plot.plot([0, 1], [1, 0], pen=pg.mkPen(text, width=1, style=Qt.PenStyle.DashLine))
         plot.setPreferredWidth(300)
         if legend:

@@ -1,0 +1,146 @@
+"""What one paint of the dashboard costs the GUI thread, and what Qt charges for each kind of line.
+
+The event-loop delay that bench_gui.py measures during training is, on the Training tab, mostly
+the dashboard's paints: each is one uninterruptible block on the GUI thread. This benchmark times
+them without training beside them:
+
+1. The dashboard (1550 × 800, about its size in the 1600 × 1000 window) holding one run of
+   ``--steps`` per-step losses and a metrics event every fifth step, four layers: the median of
+   full repaints after new data, and of repaints after new data in one plot only.
+2. Qt's raster engine drawing a 1000-segment zig-zag (what peak downsampling makes of noise) and
+   40 grid lines, with the pens the dashboard could use: width, antialiasing, translucency.
+
+    python benchmarks/dashboard_paint.py [--steps 5000 50000] [--repeats 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+import numpy as np  # noqa: E402
+from PySide6.QtCore import QLineF  # noqa: E402
+from PySide6.QtGui import QColor, QImage, QPainter, QPen  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from machine import describe_machine  # noqa: E402
+from workbench.engine.events import StepMetrics  # noqa: E402
+from workbench.ui.app import configure_pyqtgraph  # noqa: E402
+from workbench.ui.dashboard.widget import Dashboard  # noqa: E402
+
+LAYERS = ("inputs", "encoder.l0", "encoder.l1", "head")
+
+
+def filled_dashboard(app: QApplication, steps: int) -> Dashboard:
+    rng = np.random.default_rng(0)
+    step = np.arange(1, steps + 1)
+    loss = 3 * np.exp(-step / (steps / 3)) + 1.2 + 0.2 * rng.standard_normal(steps)
+    events = [
+        StepMetrics(int(s), float(value), 2e-3, 5e4 + 1e3 * rng.standard_normal(), 1 + rng.random(),
+                    LAYERS, rng.random(len(LAYERS)) + 0.1)
+        for s, value in zip(step[::5], loss[::5])
+    ]
+    dashboard = Dashboard()
+    dashboard.resize(1550, 800)
+    dashboard.show()
+    dashboard.add_metrics(events)
+    dashboard.add_step_losses(step, loss)
+    settle(app)
+    return dashboard
+
+
+def settle(app: QApplication) -> None:
+    for _ in range(5):
+        app.processEvents()
+        time.sleep(0.01)
+
+
+def paint_ms(app: QApplication, dashboard: Dashboard, change, repeats: int) -> float:
+    """Median time of the paint that follows ``change()``, as the event loop runs it."""
+    times = []
+    for _ in range(repeats):
+        dashboard.graphics.last_paint_s = 0.0
+        change()
+        settle(app)
+        times.append(dashboard.graphics.last_paint_s)
+    return 1000 * statistics.median(times)
+
+
+def dashboard_rows(app: QApplication, steps: int, repeats: int) -> list[str]:
+    dashboard = filled_dashboard(app, steps)
+    run = dashboard.current_run
+
+    def everything():  # all five plots before one paint, as the dashboard drew until it staggered them
+        dashboard._mark_dirty(run)
+        dashboard._redraw_timer.stop()
+        for _ in range(5):
+            dashboard._redraw()
+        dashboard._redraw_timer.stop()
+
+    def loss_only():
+        run.redraw("loss", dashboard._options)
+
+    changes = {
+        "every plot": everything,
+        "loss plot": loss_only,
+        "per-layer plot": dashboard.layer_curves.redraw,
+        "throughput plot": lambda: run.redraw("tokens_per_s", dashboard._options),
+    }
+    rows = [f"| {steps:,} | {name} | {paint_ms(app, dashboard, change, repeats):.1f} ms |"
+            for name, change in changes.items()]
+    dashboard.close()
+    return rows
+
+
+def line_rows(repeats: int) -> list[str]:
+    image = QImage(1600, 1000, QImage.Format.Format_ARGB32_Premultiplied)
+    rng = np.random.default_rng(0)
+    x, y = np.linspace(0, 600, 1000), 150 + 60 * rng.standard_normal(1000)
+    zigzag = [QLineF(x[i], y[i], x[i + 1], y[i + 1]) for i in range(len(x) - 1)]
+    grid = [QLineF(10 + 12.3 * i, 0, 10 + 12.3 * i, 400) for i in range(40)]
+    cases = [
+        ("zig-zag, 1000 segments", zigzag, width, antialias, 255)
+        for width in (1.0, 1.6, 2.6) for antialias in (False, True)
+    ] + [("grid, 40 lines", grid, 1.0, False, alpha) for alpha in (255, 30)]
+    rows = []
+    for name, lines, width, antialias, alpha in cases:
+        pen = QPen(QColor(31, 119, 180, alpha))
+        pen.setWidthF(width)
+        pen.setCosmetic(True)
+        times = []
+        for _ in range(repeats):
+            image.fill(0xFFFFFFFF)
+            painter = QPainter(image)
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, antialias)
+            painter.setPen(pen)
+            started = time.perf_counter()
+            painter.drawLines(lines)
+            times.append(time.perf_counter() - started)
+            painter.end()
+        rows.append(f"| {name} | {width:g} px | {'yes' if antialias else 'no'} | {alpha} "
+                    f"| {1000 * statistics.median(times):.2f} ms |")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, nargs="+", default=[5000, 50000])
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication([])
+    configure_pyqtgraph()
+    print(f"Platform {app.platformName()}; {describe_machine()}\n")
+    print("| steps in the run | new data in | paint (median) |\n|---:|---|---:|")
+    for steps in args.steps:
+        print("\n".join(dashboard_rows(app, steps, args.repeats)), flush=True)
+    print("\n| lines | pen width | antialiased | alpha | drawLines (median) |\n|---|---:|---|---:|---:|")
+    print("\n".join(line_rows(args.repeats)))
+
+
+if __name__ == "__main__":
+    main()
