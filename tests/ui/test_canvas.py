@@ -160,6 +160,28 @@ def test_encoder_decoder_on_language_model_is_refused(make_editor, lm_spec):
     assert any("translates one sequence into another" in text for text in editor.scene.texts())
 
 
+def test_handwriting_templates_swap_between_prediction_and_synthesis(make_editor):
+    from workbench.engine.templates import handwriting_task
+
+    alphabet = 40
+    prediction = from_template("handwriting", handwriting_task(alphabet), RecurrentSpec("lstm", 64, 2))
+    editor, document = make_editor(prediction)
+    document.alphabet_size = alphabet  # the project's text, which the main window passes on
+    assert drop(editor, "template", "handwriting synthesis")
+    assert document.spec.window is not None and document.spec.window.alphabet_size == alphabet
+    assert document.spec.encoder == prediction.encoder and not document.problems
+    assert any("window" in text.lower() for text in editor.scene.texts())  # the window is drawn
+    document.undo_stack.undo()
+    assert document.spec == prediction
+
+
+def test_handwriting_template_on_text_data_is_refused(make_editor, lm_spec):
+    editor, document = make_editor(lm_spec)
+    drop(editor, "template", "handwriting")
+    assert document.spec == lm_spec
+    assert any("writes with a pen, but this is language model data" in text for text in editor.scene.texts())
+
+
 # -- blocks ----------------------------------------------------------------------------------
 
 

@@ -10,7 +10,7 @@ from functools import partial
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QSettings
+from PySide6.QtCore import QPointF, QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from test_canvas import center_of, drop
@@ -261,3 +261,42 @@ def test_a_handwriting_project_writes_typed_text_in_its_tab(make_window, qtbot):
     assert panel.heatmaps.phi.image.image.shape[0] >= len("hello")  # φ rows: the characters
     window.request_sample(SamplingOptions(length=20))  # the text sampler says why it cannot
     assert "does not write text" in window.samples.result_view.toPlainText()
+
+
+def test_the_pad_shows_the_next_point_and_adds_the_users_line_to_the_data(make_window, qtbot):
+    from workbench.engine.handwriting.corpus import StrokeCorpus
+    from workbench.engine.handwriting.synthetic import synthesize_corpus
+    from workbench.engine.starters import new_project
+
+    window = make_window()
+    corpus = StrokeCorpus.from_samples(synthesize_corpus(12, seed=4, writers=4), "test:pen", "Pen lines")
+    project = partial(new_project, corpus, hidden=8, layers=1, batch_size=2, seq_len=40)
+    window.files._load(lambda: tasks._install(window.bridge.worker, project()), None, 100)
+    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    panel = window.handwriting
+    window.tabs.setCurrentWidget(panel)
+    assert panel.predict_check.isVisibleTo(window) and panel.add_button.isVisibleTo(window)
+    wave = np.column_stack([np.linspace(100, 300, 60), 200 + 25 * np.sin(np.linspace(0, 8, 60))])
+    panel.pad.set_strokes((wave.astype(np.float32),))
+    plain = panel.pad.grab().toImage()
+    panel.predict_check.setChecked(True)  # the worker answers with the density after the ink
+    qtbot.waitUntil(lambda: panel.pad.grab().toImage() != plain, timeout=10_000)
+    qtbot.waitUntil(lambda: not panel._density_in_flight, timeout=10_000)
+    shown = panel.pad.grab().toImage()
+    changed = np.array([
+        (x, y) for y in range(0, shown.height(), 2) for x in range(0, shown.width(), 2)
+        if shown.pixel(x, y) != plain.pixel(x, y)
+    ])
+    pen = panel.pad.ink_to_widget(QPointF(*wave[-1]))
+    ratio = shown.devicePixelRatio()
+    middle = changed.mean(axis=0) / ratio  # the heatmap and the lift ring sit at the pen's end
+    assert abs(middle[0] - pen.x()) < 60 and abs(middle[1] - pen.y()) < 60, (middle, pen)
+    trained_lines = window.data_panel.stats.text()
+    assert "your lines" in trained_lines
+    panel.primer_text_edit.setText("my own line")
+    panel.add_button.click()
+    qtbot.waitUntil(lambda: "of yours" in panel.status_label.text(), timeout=10_000)
+    assert "1 line of yours" in panel.status_label.text()
+    assert window.bridge.worker.project.corpus.lines("train")[-1].text == "my own line"
+    assert window.data_panel.stats.text() != trained_lines  # one more training line, one of yours
+    assert window.isWindowModified()

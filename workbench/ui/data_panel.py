@@ -83,13 +83,7 @@ class DataPanel(QWidget):
         if source.startswith("demo:"):  # the chooser names the demo that is open
             self.demo_choice.setCurrentIndex(max(self.demo_choice.findData(source.removeprefix("demo:")), 0))
         self.title.setText(f"<b>{description.get('title', 'Data')}</b> — {where}")
-        rows = [("vocabulary", stats.get("vocab_size")), ("level", stats.get("level"))]
-        if "items" in stats:
-            rows += [("items", stats["items"]), ("training items", stats.get("train_items")),
-                     ("validation items", stats.get("val_items")), ("longest item", stats.get("longest_item"))]
-        else:
-            rows += [("characters", stats.get("characters"))]
-        rows += [("training tokens", stats.get("train_tokens")), ("validation tokens", stats.get("val_tokens"))]
+        rows = _stroke_rows(stats) if "train_lines" in stats else _token_rows(stats)
         cells = "".join(
             f"<tr><td>{name}</td><td align='right'>&nbsp;&nbsp;{_count(value)}</td></tr>"
             for name, value in rows if value is not None
@@ -103,3 +97,23 @@ class DataPanel(QWidget):
         if path:
             level = self.level_choice.currentData() if kind == "text" else "char"
             self.file_requested.emit(Path(path), kind, level)
+
+
+def _token_rows(stats: dict) -> list[tuple[str, object]]:
+    rows = [("vocabulary", stats.get("vocab_size")), ("level", stats.get("level"))]
+    if "items" in stats:
+        rows += [("items", stats["items"]), ("training items", stats.get("train_items")),
+                 ("validation items", stats.get("val_items")), ("longest item", stats.get("longest_item"))]
+    else:
+        rows += [("characters", stats.get("characters"))]
+    return rows + [("training tokens", stats.get("train_tokens")), ("validation tokens", stats.get("val_tokens"))]
+
+
+def _stroke_rows(stats: dict) -> list[tuple[str, object]]:
+    """Handwriting: lines, writers (and how many lines are the user's own), pen points."""
+    return [
+        ("training lines", stats.get("train_lines")), ("validation lines", stats.get("val_lines")),
+        ("writers", stats.get("writers")), ("your lines", stats.get("your_lines")),
+        ("characters", stats.get("characters")), ("training points", stats.get("train_points")),
+        ("longest line", stats.get("longest_line")),
+    ]

@@ -22,6 +22,7 @@ class SpecDocument(QObject):
         super().__init__(parent)
         self._spec = spec
         self.undo_stack = QUndoStack(self)
+        self.alphabet_size = 0  # the project text's characters, read by a handwriting synthesis window
 
     @property
     def spec(self) -> ModelSpec:

@@ -60,9 +60,6 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.dashboard, "Training")
         self.tabs.addTab(self.internals, "Inside")
         self.handwriting = HandwritingPanel()
-        # Not served by the engine yet: the density under the pen, and adding ink to the data.
-        self.handwriting.predict_check.setVisible(False)
-        self.handwriting.add_button.setVisible(False)
         self.tabs.addTab(self.handwriting, "Handwriting")
         self.setCentralWidget(self.tabs)
         self.data_panel = DataPanel()
@@ -76,6 +73,8 @@ class MainWindow(QMainWindow):
         self.data_panel.file_requested.connect(self.files.new_from_file)
         self.samples.sample_requested.connect(self.request_sample)
         self.handwriting.write_requested.connect(self.request_handwriting)
+        self.handwriting.density_requested.connect(self.request_density)
+        self.handwriting.add_to_data_requested.connect(self.add_handwriting_line)
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -204,6 +203,7 @@ class MainWindow(QMainWindow):
     def show_project(self, snapshot: ProjectSnapshot) -> None:
         """Show a project that was just opened, created or rebuilt."""
         self.trained_spec = snapshot.spec
+        self.document.alphabet_size = int(snapshot.data_stats.get("vocab_size", 0))
         if snapshot.spec != self.document.spec:
             self.document.reset(snapshot.spec)
         self.dashboard.load_runs(snapshot.runs)
@@ -272,6 +272,27 @@ class MainWindow(QMainWindow):
         self.bridge.call(
             partial(tasks.write_handwriting, self.bridge.worker, request),
             self.handwriting.show_written,
+            lambda error: self.handwriting.show_error(str(error)),
+        )
+
+    def request_density(self, strokes) -> None:
+        self.bridge.call(
+            partial(tasks.next_point_density, self.bridge.worker, strokes, self.handwriting.primer_text_edit.text()),
+            self.handwriting.show_density,
+            lambda error: self.handwriting.density_failed(str(error)),
+        )
+
+    def add_handwriting_line(self, line) -> None:
+        strokes, text = line
+
+        def added(snapshot: ProjectSnapshot) -> None:
+            self.files.mark_changed()
+            self.data_panel.show_project(snapshot)
+            self.handwriting.show_added(text, snapshot.data_stats.get("your_lines", 0))
+
+        self.bridge.call(
+            partial(tasks.add_handwriting_line, self.bridge.worker, strokes, text),
+            added,
             lambda error: self.handwriting.show_error(str(error)),
         )
 

@@ -9,8 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..engine.data import load_lines_file, load_text_file
-from ..engine.handwriting.events import HandwritingWritten
-from ..engine.handwriting.writing import Primer, write
+from ..engine.handwriting import writing
+from ..engine.handwriting.events import HandwritingWritten, NextPointDensity
 from ..engine.project import Project, ProjectSnapshot
 from ..engine.sampling import SamplingOptions, sample_text
 from ..engine.spec import ModelSpec
@@ -78,5 +78,18 @@ def sample(worker: EngineWorker, options: SamplingOptions) -> str:
 def write_handwriting(worker: EngineWorker, request) -> HandwritingWritten:
     """The handwriting panel's Write: ``request`` is its ``WriteRequest``."""
     project = worker.project
-    primer = Primer(tuple(request.primer), request.primer_text) if request.primer else None
-    return write(project.model, project.corpus, request.text, request.bias, primer)
+    primer = writing.Primer(tuple(request.primer), request.primer_text) if request.primer else None
+    return writing.write(project.model, project.corpus, request.text, request.bias, primer)
+
+
+def next_point_density(worker: EngineWorker, strokes, text: str) -> NextPointDensity:
+    """The handwriting panel's density under the pen: ``strokes`` is the ink so far."""
+    project = worker.project
+    return writing.next_point_density(project.model, project.corpus, tuple(strokes), text)
+
+
+def add_handwriting_line(worker: EngineWorker, strokes, text: str) -> ProjectSnapshot:
+    """The pad's line joins the project's training lines (used from the next run on)."""
+    corpus = worker.project.corpus
+    corpus.add_line(writing.user_line(corpus, tuple(strokes), text))
+    return worker.project.snapshot()

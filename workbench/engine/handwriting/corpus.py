@@ -20,6 +20,7 @@ from .stroke_batches import StrokeAlphabet, StrokeBatcher
 from .strokes import StrokeSample, StrokeStats, line_height, pen_step
 
 SPLITS = {"train": "training", "val": "validation"}
+USER_WRITER = "you"  # the writer of lines drawn on the pad
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,17 @@ class StrokeCorpus:
             float(np.median([pen_step(line.points) for line in lines])),
         )
 
+    def add_line(self, line: StrokeSample) -> None:
+        """A new training line (the user's own, from the pad), in the training lines' units.
+
+        The normalisation and geometry stay as fitted: the lines already trained on keep their
+        meaning, and one line would hardly move them.
+        """
+        if len(line.points) < 2:
+            raise DataError(f"{self.source}: a handwriting line needs at least two points.")
+        self._splits["train"].append(line)
+        self._normalised["train"].append(replace(line, points=self.normalisation.normalise(line.points)))
+
     def lines(self, split: str) -> list[StrokeSample]:
         """The lines of ``split`` in their own units."""
         return list(self._splits[split])
@@ -128,9 +140,11 @@ class StrokeCorpus:
             "train_lines": len(train),
             "val_lines": len(val),
             "writers": len({line.writer for line in everything}),
+            "your_lines": sum(line.writer == USER_WRITER for line in everything),
             "train_points": sum(len(line.points) for line in train),
             "val_points": sum(len(line.points) for line in val),
             "characters": len(self.vocab.characters),
+            "vocab_size": len(self.vocab),  # with the padding and unknown ids: what a window reads
             "longest_line": max(len(line.points) for line in everything),
         }
 

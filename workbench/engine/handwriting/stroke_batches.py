@@ -105,7 +105,7 @@ class StrokeBatcher(Batcher):
         if empty is not None:
             raise DataError(f"handwriting line {empty + 1} ({samples[empty].writer or 'no writer'}) has no points.")
         super().__init__(max(1, len(samples) // batch_size))
-        self._samples, self._alphabet = samples, alphabet
+        self._samples, self._alphabet = tuple(samples), alphabet  # lines added later wait for a new batcher
         self._batch_size, self._max_points, self._seed = batch_size, max_points, seed
         self._lengths = np.array([min(len(sample.points), max_points) for sample in samples])
         self._order_epoch: int | None = None  # the epoch whose batches ``_order`` holds

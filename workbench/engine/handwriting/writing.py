@@ -15,15 +15,19 @@ import numpy as np
 import torch
 
 from ..errors import WorkbenchError
-from .corpus import Geometry, StrokeCorpus
-from .events import HandwritingWritten
+from .corpus import USER_WRITER, Geometry, StrokeCorpus
+from .events import HandwritingWritten, NextPointDensity
+from .mixture import MixtureParams, mixture_density_grid
 from .model import HandwritingPrediction, HandwritingSynthesis
 from .networks import generate
-from .strokes import line_height, strokes_to_offsets
+from .stroke_batches import START_POINT
+from .strokes import StrokeSample, line_height, strokes_to_offsets
 
 DEFAULT_LINE_HEIGHT = 90.0  # ink units (pad pixels) that a median training line's height becomes
 MAX_POINTS_PER_CHARACTER = 40  # the length cap: far more than any hand needs for a letter
 MAX_POINTS = 1500  # the length cap of a prediction network, which has no text to finish
+DENSITY_GRID = 48  # cells a side of the next-point density image
+DENSITY_MIN_COMPONENT = 0.01  # mixture components lighter than this do not widen the density's frame
 
 
 @dataclass(frozen=True)
@@ -116,3 +120,78 @@ def _text_window(phi: np.ndarray | None, primer_ids: torch.Tensor | None, letter
         return None
     skip = 0 if primer_ids is None else len(primer_ids)
     return np.ascontiguousarray(phi[:, skip : skip + letters], dtype=np.float32)
+
+
+def user_line(corpus: StrokeCorpus, strokes: tuple[np.ndarray, ...], text: str) -> StrokeSample:
+    """A line drawn on the pad as a training line: at the training lines' size and pen step."""
+    if not text.strip():
+        raise WorkbenchError("type what your ink says: a line joins the training data with its text")
+    points, _ = primer_offsets(Primer(tuple(strokes), text), corpus.geometry)
+    return StrokeSample(points.astype(np.float32), text.strip(), USER_WRITER)
+
+
+def next_point_density(
+    model: HandwritingPrediction | HandwritingSynthesis,
+    corpus: StrokeCorpus,
+    strokes: tuple[np.ndarray, ...],
+    text: str = "",
+) -> NextPointDensity:
+    """Where the model expects the pen next, after reading ``strokes`` (ink units, the pen's stroke last).
+
+    The density is p(Δx, Δy) of eq. 23 for the next offset, moved to the last point and
+    converted to ink units: per square ink unit, so that it sums to about 1 over the frame, which
+    spans the heavier components' means ± 3σ. A synthesis network reads ``text`` (what the ink
+    says, if typed) through its window. Ink too small to measure is read at the default size.
+    """
+    geometry = corpus.geometry
+    offsets = strokes_to_offsets(strokes)
+    if not len(offsets):
+        raise WorkbenchError("there is no ink to predict from")
+    try:
+        points, scale = primer_offsets(Primer(tuple(strokes), text), geometry)
+    except WorkbenchError:  # a dot or a straight dash: no height to measure the size by
+        scale = DEFAULT_LINE_HEIGHT / geometry.line_height
+        points = offsets.copy()
+        points[:, :2] /= scale
+        points[0, :2] = 0.0
+    params = _last_distribution(model, corpus, points, text)  # fields (M, ...) in normalised units
+    std = np.asarray(corpus.normalisation.std) * scale  # ink units per normalised unit, (2,)
+    mean = np.asarray(corpus.normalisation.mean) * scale  # ink units, (2,)
+    mu = params.mu.numpy() * std + mean  # (M, 2) ink offsets
+    sigma = np.exp(params.log_sigma.numpy()) * std  # (M, 2)
+    heavy = params.log_pi.exp().numpy() >= DENSITY_MIN_COMPONENT
+    low = (mu - 3 * sigma)[heavy].min(axis=0)
+    high = (mu + 3 * sigma)[heavy].max(axis=0)
+    xs = np.linspace(low[0], high[0], DENSITY_GRID)  # cell centres, ink offsets
+    ys = np.linspace(low[1], high[1], DENSITY_GRID)
+    density = mixture_density_grid(params, (xs - mean[0]) / std[0], (ys - mean[1]) / std[1])
+    density /= std[0] * std[1]  # per square normalised unit -> per square ink unit
+    cell = (high - low) / (DENSITY_GRID - 1)
+    end = np.asarray(strokes[-1], np.float64).reshape(-1, 2)[-1]
+    x0, y0 = end + low - cell / 2  # the image's corner: its cells are centred on xs, ys
+    return NextPointDensity(
+        image=density.astype(np.float32),
+        rect=(float(x0), float(y0), float(cell[0] * DENSITY_GRID), float(cell[1] * DENSITY_GRID)),
+        end_of_stroke=float(torch.sigmoid(params.eos_logit)),
+    )
+
+
+def _last_distribution(
+    model: HandwritingPrediction | HandwritingSynthesis, corpus: StrokeCorpus, points: np.ndarray, text: str
+) -> MixtureParams:
+    """The model's distribution of the point after ``points`` (training units), fields (M, ...) on the CPU."""
+    device = next(model.parameters()).device
+    inputs = np.concatenate([np.asarray([START_POINT], np.float32), corpus.normalisation.normalise(points)])
+    batch = torch.from_numpy(inputs.astype(np.float32)).to(device)[None]  # (1, 1 + P, 3)
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            if isinstance(model, HandwritingSynthesis):
+                ids = torch.from_numpy(corpus.vocab.encode(text.strip() or " ")).to(device)[None]  # (1, U)
+                params = model(batch, ids, torch.ones_like(ids, dtype=torch.bool))[0]
+            else:
+                params = model(batch)[0]
+    finally:
+        model.train(was_training)
+    return params.map(lambda x: x[0, -1].detach().cpu().double())

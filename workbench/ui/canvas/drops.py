@@ -24,6 +24,7 @@ _TASK_TITLES = {
     "tagging": "tagging",
     "classification": "classification",
     "regression": "forecasting",
+    "mixture_density": "handwriting",
 }
 
 
@@ -37,35 +38,42 @@ class SpecChange:
     text: str  # the undo text: "Swap encoder cell to GRU"
 
 
-def apply_drop(spec: ModelSpec, entry: PaletteEntry, part: str | None) -> SpecChange | None:
-    """The edit that dropping ``entry`` on ``part`` makes, or None when nothing would change."""
+def apply_drop(spec: ModelSpec, entry: PaletteEntry, part: str | None, alphabet_size: int = 0) -> SpecChange | None:
+    """The edit that dropping ``entry`` on ``part`` makes, or None when nothing would change.
+
+    ``alphabet_size``: the characters of the project's text, which a handwriting synthesis
+    window reads (a prediction network's spec does not hold them).
+    """
     handlers = {
-        "template": _drop_template,
         "cell": _drop_cell,
         "dropout": _drop_dropout,
         "head": _drop_head,
         "embedding": _drop_embedding,
     }
-    change = handlers[entry.kind](spec, entry.name, part)
+    if entry.kind == "template":
+        change = _drop_template(spec, entry.name, alphabet_size)
+    else:
+        change = handlers[entry.kind](spec, entry.name, part)
     if change is None or change.spec == spec:
         return None
     return change
 
 
-def current_task(spec: ModelSpec) -> Task:
-    """The task the current spec's data sets: its inputs, head and target side."""
+def current_task(spec: ModelSpec, alphabet_size: int = 0) -> Task:
+    """The task the current spec's data sets: its inputs, head and target side (and text alphabet)."""
     head = spec.head
     if head.kind == "classification" and head.pooling == "attention":
         head = replace(head, pooling="last")  # attention pooling belongs to the attention template
     title = "translation" if spec.target_inputs is not None else _TASK_TITLES.get(head.kind, "this")
-    return Task(title, spec.inputs, head, spec.target_inputs)
+    alphabet = spec.window.alphabet_size if spec.window is not None else alphabet_size
+    return Task(title, spec.inputs, head, spec.target_inputs, alphabet)
 
 
-def _drop_template(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
+def _drop_template(spec: ModelSpec, name: str, alphabet_size: int) -> SpecChange:
     if name not in TEMPLATES:
         raise DropRefused(f"unknown template '{name}'")
     try:
-        new = from_template(name, current_task(spec), spec.encoder)
+        new = from_template(name, current_task(spec, alphabet_size), spec.encoder)
     except SpecError as error:
         raise DropRefused(str(error)) from None
     return SpecChange(new, f"Apply {name} template")

@@ -32,6 +32,12 @@ SECTIONS: list[tuple[str, list[tuple[PaletteEntry, str, str]]]] = [
         (PaletteEntry("template", "attention"), "Attention",
          "An encoder–decoder whose decoder looks back at every encoder step (Bahdanau et al., 2015);\n"
          "for classification data, attention pooling over the steps."),
+        (PaletteEntry("template", "handwriting"), "Handwriting",
+         "Graves' prediction network: LSTM layers with skip connections and a mixture of Gaussians\n"
+         "for the next pen offset (Graves, 2013, section 4). Needs pen data."),
+        (PaletteEntry("template", "handwriting synthesis"), "Handwriting synthesis",
+         "The prediction network plus a soft window over the text to write, so that it writes what\n"
+         "you type (Graves, 2013, section 5). Needs pen data with its text."),
     ]),
     ("Blocks", [
         (PaletteEntry("cell", "rnn"), "RNN (tanh)",
@@ -159,6 +165,9 @@ def _paint_template(painter: QPainter, name: str) -> None:
         for row in range(3):
             _box(painter, QRectF(4, 3 + row * 8, 18, 5.5), lstm, 2)
         return
+    if name.startswith("handwriting"):
+        _paint_pen_line(painter, window=name == "handwriting synthesis")
+        return
     if name == "bidirectional":
         for row in range(2):
             _box(painter, QRectF(4, 2.5 + row * 7.5, 18, 5.5), lstm, 2)
@@ -177,6 +186,22 @@ def _paint_template(painter: QPainter, name: str) -> None:
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(QColor(pink))
         painter.drawEllipse(QPointF(13, 3.5), 2, 2)
+
+
+def _paint_pen_line(painter: QPainter, window: bool) -> None:
+    """A loop of cursive over the LSTM stack; the synthesis template also reads letters."""
+    for row in range(2):
+        _box(painter, QRectF(4, 14 + row * 6.5, 18, 4.5), draw.CELL_TINTS["lstm"], 1.5)
+    ink = QPen(QColor("#1f2937"), 1.3)
+    painter.setPen(ink)
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    path = [(3, 10), (6, 4), (8, 10), (11, 5), (13, 10), (16, 4), (18, 10), (21, 6)]
+    for (x1, y1), (x2, y2) in zip(path, path[1:]):
+        painter.drawLine(QPointF(x1, y1), QPointF(x2, y2))
+    if window:
+        pink = "#c2467f"
+        painter.setPen(QPen(QColor(pink), 1.2))
+        painter.drawRect(QRectF(15, 1.5, 8.5, 10))
 
 
 def _paint_cell(painter: QPainter, name: str) -> None:

@@ -98,7 +98,7 @@ class ArchitectureView(QGraphicsView):
     def apply_entry(self, entry: PaletteEntry, part: str | None) -> bool:
         """Apply a palette entry as if dropped on ``part``; False (and a banner) when refused."""
         try:
-            change = apply_drop(self.document.spec, entry, part)
+            change = apply_drop(self.document.spec, entry, part, self.document.alphabet_size)
         except DropRefused as refusal:
             message = str(refusal)
             self.scene().show_banner(message)

@@ -276,8 +276,13 @@ class HandwritingPanel(QWidget):
         if self.pad.is_empty() or not text:
             self._set_status("Draw a line and type what it says to add it to your handwriting", error=True)
             return
+        self._set_status("Adding your line…", busy=True)
         self.add_to_data_requested.emit((_copied(self.pad.strokes()), text))
-        self._set_status(f"Added “{text}” to your handwriting")
+
+    def show_added(self, text: str, your_lines: int) -> None:
+        """The line joined the project's training data; ``your_lines`` of the user's are there now."""
+        lines = "1 line" if your_lines == 1 else f"{your_lines} lines"
+        self._set_status(f"Added “{text}” to your handwriting ({lines} of yours): train to learn from it")
 
     def _on_primer_text_changed(self) -> None:
         self.primer_text_edit.setStyleSheet("")

@@ -1,0 +1,105 @@
+"""What the pad asks of a handwriting model: the density of the next point, and new training lines."""
+
+from dataclasses import replace
+
+import numpy as np
+import pytest
+import torch
+from tiny import TINY_CONFIG
+
+from workbench.engine.errors import WorkbenchError
+from workbench.engine.handwriting.corpus import StrokeCorpus
+from workbench.engine.handwriting.stroke_batches import START_POINT
+from workbench.engine.handwriting.strokes import line_height, pen_step
+from workbench.engine.handwriting.synthetic import synthesize_corpus
+from workbench.engine.handwriting.writing import (
+    USER_WRITER,
+    Primer,
+    next_point_density,
+    primer_offsets,
+    user_line,
+)
+from workbench.engine.project import Project
+from workbench.engine.spec import RecurrentSpec
+from workbench.engine.templates import from_template, handwriting_task
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    return StrokeCorpus.from_samples(synthesize_corpus(16, seed=5, writers=4), "test:lines", "Test", val_fraction=0.25)
+
+
+def model(corpus, template):
+    spec = from_template(template, handwriting_task(len(corpus.vocab), components=3), RecurrentSpec("lstm", 12, 2))
+    torch.manual_seed(0)
+    return Project.create(spec, corpus, replace(TINY_CONFIG, batch_size=4, seq_len=60, val_every=0)).model
+
+
+WAVE = np.column_stack([np.linspace(0, 200, 90), 150 + 30 * np.sin(np.linspace(0, 9, 90))]).astype(np.float32)
+INK = (WAVE, WAVE[:15] + np.float32([230, 0]))  # a long stroke and one being drawn
+
+
+@pytest.mark.parametrize("template", ["handwriting", "handwriting synthesis"])
+def test_the_density_is_per_square_ink_unit_around_the_last_point(corpus, template):
+    density = next_point_density(model(corpus, template), corpus, INK, text="hi there")
+    x0, y0, width, height = density.rect
+    assert density.image.shape == (48, 48)
+    cell_area = (width / 48) * (height / 48)
+    mass = float(density.image.sum()) * cell_area
+    assert 0.9 < mass < 1.05  # the frame spans the heavy components' ±3σ
+    last = INK[-1][-1]
+    assert x0 < last[0] + width and y0 < last[1] + height  # the frame is near the pen...
+    assert x0 + width > last[0] - width and y0 + height > last[1] - height
+    assert 0.0 < density.end_of_stroke < 1.0
+
+
+def test_the_density_is_the_models_own_distribution(corpus):
+    network = model(corpus, "handwriting").eval()
+    density = next_point_density(network, corpus, INK)
+    points, scale = primer_offsets(Primer(INK), corpus.geometry)
+    inputs = np.concatenate([[START_POINT], corpus.normalisation.normalise(points)]).astype(np.float32)
+    with torch.no_grad():
+        params = network(torch.from_numpy(inputs)[None])[0]
+    assert density.end_of_stroke == pytest.approx(float(torch.sigmoid(params.eos_logit[0, -1])), rel=1e-5)
+    # the densest cell lies where the heaviest component's mean puts the pen, in ink units
+    heaviest = int(params.log_pi[0, -1].argmax())
+    mean_offset = (params.mu[0, -1, heaviest].numpy() * corpus.normalisation.std + corpus.normalisation.mean) * scale
+    x0, y0, width, height = density.rect
+    row, column = np.unravel_index(int(density.image.argmax()), density.image.shape)
+    peak = np.array([x0 + (column + 0.5) * width / 48, y0 + (row + 0.5) * height / 48])
+    spread = np.exp(params.log_sigma[0, -1, heaviest].numpy()) * corpus.normalisation.std * scale
+    assert np.all(np.abs(peak - (INK[-1][-1] + mean_offset)) <= spread + np.array([width, height]) / 48)
+
+
+def test_ink_twice_as_big_gets_a_frame_twice_as_big(corpus):
+    network = model(corpus, "handwriting")
+    one = next_point_density(network, corpus, INK)
+    two = next_point_density(network, corpus, tuple(stroke * 2 for stroke in INK))
+    np.testing.assert_allclose(np.array(two.rect)[2:], 2 * np.array(one.rect)[2:], rtol=1e-3)
+    np.testing.assert_allclose(two.image, one.image / 4, rtol=1e-3, atol=1e-9)  # per square unit
+    assert two.end_of_stroke == pytest.approx(one.end_of_stroke, abs=1e-5)
+
+
+def test_a_first_dot_is_read_at_the_default_size(corpus):
+    density = next_point_density(model(corpus, "handwriting"), corpus, (np.float32([[40, 40]]),))
+    assert density.image.shape == (48, 48) and np.isfinite(density.image).all()
+    with pytest.raises(WorkbenchError, match="no ink"):
+        next_point_density(model(corpus, "handwriting"), corpus, ())
+
+
+def test_a_line_from_the_pad_joins_the_training_data_at_the_training_size(corpus):
+    corpus = StrokeCorpus.from_arrays(corpus.description, corpus.vocab.to_json(), corpus.arrays())  # a copy
+    before = len(corpus.lines("train"))
+    big = tuple(stroke * 3 for stroke in INK)
+    line = user_line(corpus, big, "  hi there ")
+    assert line.text == "hi there" and line.writer == USER_WRITER
+    assert line_height(line.points) == pytest.approx(corpus.geometry.line_height, rel=1e-3)
+    assert pen_step(line.points) == pytest.approx(corpus.geometry.pen_step, rel=0.15)
+    corpus.add_line(line)
+    assert len(corpus.lines("train")) == before + 1 and corpus.lines("train")[-1] is line
+    batch = corpus.batcher("train", batch_size=64, seq_len=2000, seed=0).next_batch()  # all lines in one
+    assert len(batch.points) == before + 1  # it is trained on
+    again = StrokeCorpus.from_arrays(corpus.description, corpus.vocab.to_json(), corpus.arrays())
+    assert again.lines("train")[-1].text == "hi there" and again.lines("train")[-1].writer == USER_WRITER
+    with pytest.raises(WorkbenchError, match="what your ink says"):
+        user_line(corpus, big, " ")
