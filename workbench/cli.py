@@ -1,4 +1,4 @@
-"""The ``workbench`` command: create, train, sample and inspect projects without a window.
+"""The ``workbench`` command: create, train, sample, write and inspect projects without a window.
 
 User errors (a missing file, a model that cannot work, bad settings) print one line on stderr
 and exit with status 2; Ctrl-C during training saves the project and exits with status 130.
@@ -16,6 +16,9 @@ from .engine.callbacks import SaveEvery
 from .engine.data import DEFAULT_DEMO, DEMOS, load_demo, load_lines_file, load_text_file
 from .engine.device import DEVICES
 from .engine.errors import WorkbenchError
+from .engine.handwriting.strokes import offsets_to_strokes
+from .engine.handwriting.svg import ink_to_svg
+from .engine.handwriting.writing import Primer, write
 from .engine.project import Project
 from .engine.sampling import SamplingOptions
 from .engine.spec import CELLS
@@ -59,6 +62,16 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--length", type=int, default=300, help="tokens to write (default 300)")
     sample.add_argument("--count", type=int, default=1, help="how many samples (default 1)")
     sample.add_argument("--seed", type=int, default=None, help="repeatable samples")
+
+    pen = commands.add_parser("write", help="write typed text in handwriting, as SVG (a handwriting project)")
+    pen.add_argument("project", type=Path)
+    pen.add_argument("text", nargs="?", default="", help="what to write (a prediction model writes on without text)")
+    pen.add_argument("--out", type=Path, required=True, metavar="FILE.svg", help="the SVG file to write")
+    pen.add_argument("--bias", type=float, default=1.0,
+                     help="sampling bias: 0 writes as varied as the data, higher is neater (default 1)")
+    pen.add_argument("--prime-line", type=int, default=None, metavar="N",
+                     help="write in the hand of training line N (its strokes and text prime the model)")
+    pen.add_argument("--seed", type=int, default=None, help="repeatable writing")
 
     info = commands.add_parser("info", help="summarise a project")
     info.add_argument("project", type=Path)
@@ -179,6 +192,34 @@ def cmd_sample(args) -> int:
     return 0
 
 
+def cmd_write(args) -> int:
+    project = Project.open(args.project)
+    if project.spec.loss_per != "line":
+        raise WorkbenchError(
+            f"{args.project} holds a {project.spec.template} model, which does not write with a pen; "
+            f"'workbench write' needs a handwriting project"
+        )
+    primer = None
+    if args.prime_line is not None:
+        lines = project.corpus.lines("train")
+        if not 0 <= args.prime_line < len(lines):
+            raise WorkbenchError(
+                f"{args.project} has no training line {args.prime_line}: its lines are 0 to {len(lines) - 1}"
+            )
+        line = lines[args.prime_line]
+        primer = Primer(tuple(offsets_to_strokes(line.points)), line.text)
+    written = write(project.model, project.corpus, args.text, args.bias, primer, args.seed)
+    if not len(written.points):
+        raise WorkbenchError("the model wrote nothing: train it further, or lower the bias")
+    try:
+        ink_to_svg(offsets_to_strokes(written.points), args.out)
+    except OSError as error:
+        raise WorkbenchError(f"cannot write {args.out}: {error.strerror or error}") from None
+    ending = "the window passed the last letter" if written.stopped else "stopped at the length cap"
+    print(f"Wrote {args.out}: {len(written.points):,} pen points ({ending}).")
+    return 0
+
+
 def cmd_info(args) -> int:
     summary = Project.open(args.project).summary()
     if args.json:
@@ -209,7 +250,10 @@ def cmd_demo(args) -> int:
         project.save(path)
         print(f"Created {path}: {demo.title}.")
     status = train_project(project, path, args.steps or demo.steps, args)
-    if status in (0, EXIT_INTERRUPTED):
+    if status in (0, EXIT_INTERRUPTED) and not project.spec.generates_text:
+        print(f'\nWrite with it: .venv/bin/workbench write {path} "hello world" --out hello.svg   '
+              f"Resume: .venv/bin/workbench train {path} --steps 2000")
+    elif status in (0, EXIT_INTERRUPTED):
         trainer = project.trainer()
         print("\nSamples at temperature 0.8:")
         for seed in range(5 if project.corpus.kind == "lines" else 2):
@@ -221,7 +265,7 @@ def cmd_demo(args) -> int:
 
 COMMANDS = {
     "demos": cmd_demos, "new": cmd_new, "train": cmd_train, "sample": cmd_sample,
-    "info": cmd_info, "demo": cmd_demo,
+    "write": cmd_write, "info": cmd_info, "demo": cmd_demo,
 }
 
 

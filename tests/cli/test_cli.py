@@ -119,3 +119,35 @@ def test_a_handwriting_project_is_described_in_lines_and_is_not_sampled_as_text(
     assert "Pen lines: 9 training / 1 validation handwriting lines by 5 writers" in out
     status, _, err = run(capsys, "sample", path)
     assert status == 2 and "holds a handwriting synthesis model, which does not write text" in err
+
+
+def test_write_puts_a_handwritten_line_in_an_svg(tmp_path, capsys, prose):
+    import re
+
+    from workbench.engine.handwriting.corpus import StrokeCorpus
+    from workbench.engine.handwriting.synthetic import synthesize_corpus
+    from workbench.engine.starters import new_project
+
+    corpus = StrokeCorpus.from_samples(synthesize_corpus(10, seed=2, writers=5), "test:pen", "Pen lines")
+    path = tmp_path / "hand.h5"
+    new_project(corpus, hidden=8, layers=1, batch_size=2, seq_len=30).save(path)
+    svg = tmp_path / "hello.svg"
+    status, out, _ = run(capsys, "write", path, "hello", "--out", svg, "--seed", 3, "--prime-line", 0)
+    assert status == 0 and f"Wrote {svg}" in out
+    text = svg.read_text()
+    paths = re.findall(r'<path d="M ([^"]+)"/>', text)
+    parts = [d.split(" L ") for d in paths]
+    points = sum(1 if len(p) == 2 and p[0] == p[1] else len(p) for p in parts)  # a dot is drawn as a 0-length line
+    assert paths and f"{points:,} pen points" in out  # every written point is in the file
+    again = tmp_path / "again.svg"
+    run(capsys, "write", path, "hello", "--out", again, "--seed", 3, "--prime-line", 0)
+    assert again.read_text() == text  # the seed repeats it
+    status, _, err = run(capsys, "write", path, "hello", "--out", svg, "--prime-line", 99)
+    assert status == 2 and "has no training line 99: its lines are 0 to 8" in err
+    status, _, err = run(capsys, "write", path, "hello", "--out", tmp_path / "missing" / "x.svg")
+    assert status == 2 and "cannot write" in err and "Traceback" not in err
+    text_project = tmp_path / "text.h5"
+    assert run(capsys, "new", text_project, "--text", prose, "--hidden", 8, "--layers", 1,
+               "--batch-size", 4, "--seq-len", 16)[0] == 0
+    status, _, err = run(capsys, "write", text_project, "hello", "--out", svg)
+    assert status == 2 and "does not write with a pen" in err

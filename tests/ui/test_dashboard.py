@@ -101,6 +101,17 @@ def test_bits_per_token_divides_the_loss_by_ln2(qtbot, dashboard):
     assert axis.labelUnits == "bits/token"
 
 
+def test_a_handwriting_project_measures_its_loss_per_line(dashboard):
+    dashboard.set_loss_per("line")  # Graves reports nats per line
+    combo = dashboard.toolbar.units_combo
+    assert [combo.itemText(i) for i in range(combo.count())] == ["nats / line", "bits / line"]
+    assert dashboard.plots.loss.getAxis("left").labelUnits == "nats/line"
+    combo.setCurrentIndex(combo.findData(True))
+    assert dashboard.plots.loss.getAxis("left").labelUnits == "bits/line"
+    dashboard.set_loss_per("token")
+    assert dashboard.plots.loss.getAxis("left").labelUnits == "bits/token"
+
+
 def test_log_scale_toggles_the_loss_plot_log_mode(qtbot, dashboard):
     events = metrics(range(10, 110, 10))
     dashboard.add_metrics(events)

@@ -126,6 +126,12 @@ class ModelSpec:
         """Reads tokens and predicts the next one: what probes and text samples need."""
         return self.head.kind == "next_token" and self.decoder is None
 
+    @property
+    def loss_per(self) -> str:
+        """What the training loss is a mean over: "line" for pen data (nats per line, as Graves
+        reports it), else "token"."""
+        return "line" if self.head.kind == "mixture_density" else "token"
+
     def problems(self) -> list[SpecProblem]:
         return validate(self)
 

@@ -206,6 +206,7 @@ class MainWindow(QMainWindow):
         self.document.alphabet_size = int(snapshot.data_stats.get("vocab_size", 0))
         if snapshot.spec != self.document.spec:
             self.document.reset(snapshot.spec)
+        self.dashboard.set_loss_per(snapshot.spec.loss_per)
         self.dashboard.load_runs(snapshot.runs)
         self.internals.clear()
         if snapshot.latest_probe is not None:

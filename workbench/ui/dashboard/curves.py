@@ -17,7 +17,8 @@ from .series import SmoothedSeries
 class DisplayOptions:
     smoothing: float = 0.9  # moving-average factor per step, 0 draws the raw loss only
     log_loss: bool = False
-    bits: bool = False  # loss in bits per token (nats / ln 2) instead of nats
+    bits: bool = False  # loss in bits (nats / ln 2) instead of nats
+    per: str = "token"  # what the loss is a mean over: "token", or "line" for handwriting
 
     @property
     def loss_scale(self) -> float:
@@ -25,7 +26,7 @@ class DisplayOptions:
 
     @property
     def loss_units(self) -> str:
-        return "bits/token" if self.bits else "nats/token"
+        return f"{'bits' if self.bits else 'nats'}/{self.per}"
 
 
 @dataclass

@@ -35,8 +35,10 @@ class DashboardToolbar(QWidget):
         self.log_scale_check = QCheckBox("Log scale")
         self.log_scale_check.setToolTip("Logarithmic loss axis")
         self.units_combo = QComboBox()
-        self.units_combo.addItem("nats / token", False)
-        self.units_combo.addItem("bits / token", True)
+        self.units_combo.addItem("", False)
+        self.units_combo.addItem("", True)
+        self._per = ""
+        self.set_loss_per(defaults.per)
         self.units_combo.setToolTip("Loss units: bits = nats / ln 2")
         self.layer_run_combo = QComboBox()
         self.layer_run_combo.setToolTip("The run whose per-layer gradient norms are drawn")
@@ -78,7 +80,17 @@ class DashboardToolbar(QWidget):
             smoothing=self.smoothing_slider.value() / _SMOOTHING_STEPS,
             log_loss=self.log_scale_check.isChecked(),
             bits=bool(self.units_combo.currentData()),
+            per=self._per,
         )
+
+    def set_loss_per(self, per: str) -> None:
+        """Name the units after what the loss is a mean over ("token", "line")."""
+        if per == self._per:
+            return
+        self._per = per
+        self.units_combo.setItemText(0, f"nats / {per}")
+        self.units_combo.setItemText(1, f"bits / {per}")
+        self._emit_options()
 
     def set_runs(self, runs: list[tuple[str, str, QColor, bool]], layer_run: str | None) -> None:
         """(name, label, colour, shown) per run, in drawing order."""

@@ -172,6 +172,10 @@ class Dashboard(QWidget):
             plot.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
             plot.enableAutoRange()
 
+    def set_loss_per(self, per: str) -> None:
+        """The project's loss is a mean per "token" or per "line" (handwriting)."""
+        self.toolbar.set_loss_per(per)
+
     # -- runs ---------------------------------------------------------------------------
 
     @property

@@ -10,8 +10,9 @@ import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage, QPainterPath, QPen
 
-INK_WIDTH = 3.8  # ink pixels, so the ink thickens as the pad grows, like a zoomed page
-INK_COLOR = QColor("#1c2541")
+from ...engine.handwriting.svg import INK_COLOUR, INK_WIDTH
+
+INK_COLOR = QColor(INK_COLOUR)  # INK_WIDTH is in ink pixels: the ink thickens as the pad grows, like a zoomed page
 _DENSITY_STOPS = ((0.0, (70, 110, 230)), (0.55, (130, 60, 200)), (1.0, (245, 165, 45)))  # blue → violet → amber
 _DENSITY_ALPHA = 0.8  # opacity at the peak
 _DOT_NUDGE = 0.01  # a one-point stroke becomes a line this long, so the round cap draws a dot
@@ -38,17 +39,6 @@ def _extend_path(path: QPainterPath, xy: list[list[float]]) -> None:
 
 def ink_pen(color: QColor, width: float = INK_WIDTH) -> QPen:
     return QPen(color, width, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
-
-
-def as_stroke(points, what: str = "stroke") -> np.ndarray:
-    """A read-only float32 (n, 2) copy of ``points``, n ≥ 1, finite; ValueError otherwise."""
-    array = np.array(points, dtype=np.float32)
-    if array.ndim != 2 or array.shape[1] != 2 or len(array) == 0:
-        raise ValueError(f"a {what} must be an (n, 2) array of pen positions with n ≥ 1, not shape {array.shape}")
-    if not np.isfinite(array).all():
-        raise ValueError(f"a {what} holds NaN or infinite positions")
-    array.flags.writeable = False
-    return array
 
 
 def density_image(density: np.ndarray) -> QImage:
