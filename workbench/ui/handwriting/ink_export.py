@@ -15,12 +15,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
 
 from ...engine.handwriting.svg import (
-    DEFAULT_MARGIN,
-    checked_strokes,
-    ink_bounds,
-    ink_to_svg,
-    view_box,
-    write_atomically,
+    DEFAULT_MARGIN, checked_strokes, ink_bounds, ink_to_svg, view_box, write_atomically,
 )
 from .ink import INK_COLOR, INK_WIDTH, ink_pen, stroke_path
 

@@ -27,32 +27,13 @@ from contextlib import contextmanager
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QAction,
-    QColor,
-    QFont,
-    QIcon,
-    QImage,
-    QKeyEvent,
-    QKeySequence,
-    QPainter,
-    QPainterPath,
-    QPen,
-    QPixmap,
+    QAction, QColor, QFont, QIcon, QImage, QKeyEvent, QKeySequence, QPainter, QPainterPath, QPen, QPixmap,
     QTransform,
 )
 from PySide6.QtWidgets import QWidget
 
 from ...engine.handwriting.svg import as_stroke
-from .ink import (
-    INK_COLOR,
-    INK_WIDTH,
-    Ink,
-    InkHistory,
-    PathCache,
-    density_image,
-    ink_pen,
-    stroke_path,
-)
+from .ink import INK_COLOR, INK_WIDTH, Ink, InkHistory, PathCache, density_image, ink_pen, stroke_path
 
 CANVAS_SIZE = (1200.0, 300.0)  # ink pixels: one line of handwriting, 4:1
 MARGIN = 10  # widget pixels between the paper and the widget's edge
