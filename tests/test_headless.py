@@ -17,3 +17,20 @@ def test_engine_and_cli_import_no_qt():
     count, qt = result.stdout.strip().split(" ", 1)
     assert qt == "[]"
     assert int(count) >= 40  # every engine module was imported, the handwriting ones included
+
+
+def test_every_engine_module_imports_first():
+    """No import cycle: each module loads in a process that has imported nothing of ours yet."""
+    code = (
+        "import importlib, pkgutil, sys, torch, numpy, h5py, workbench.engine\n"
+        "names = [m.name for m in pkgutil.walk_packages(workbench.engine.__path__, 'workbench.engine.')]\n"
+        "failed = []\n"
+        "for name in names:\n"
+        "    for loaded in [m for m in sys.modules if m.startswith('workbench')]: del sys.modules[loaded]\n"
+        "    try: importlib.import_module(name)\n"
+        "    except ImportError as error: failed.append(f'{name}: {error}')\n"
+        "print(len(names)); print(*failed, sep='\\n')"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    count, *failed = result.stdout.strip().split("\n")
+    assert int(count) >= 40 and failed == []

@@ -4,7 +4,7 @@ Numpy only, so the data can be inspected and tested without torch or Qt.
 """
 
 from .batching import IGNORE_INDEX, Batch, Batcher
-from .corpus import CORPUS_KINDS, Corpus, corpus_from_arrays
+from .corpus import Corpus, corpus_from_arrays, corpus_kinds
 from .demos import DEFAULT_DEMO, DEMOS, Demo, load_demo
 from .lines import LineCorpus, load_lines_file
 from .text import TextStream, load_text_file
@@ -12,7 +12,6 @@ from .vocab import BOUNDARY, UNKNOWN, Vocabulary
 
 __all__ = [
     "BOUNDARY",
-    "CORPUS_KINDS",
     "DEFAULT_DEMO",
     "DEMOS",
     "IGNORE_INDEX",
@@ -25,6 +24,7 @@ __all__ = [
     "TextStream",
     "Vocabulary",
     "corpus_from_arrays",
+    "corpus_kinds",
     "load_demo",
     "load_lines_file",
     "load_text_file",

@@ -3,30 +3,36 @@ them from what a project file stores."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
 import numpy as np
 
 from ..errors import DataError
-from ..handwriting.corpus import StrokeCorpus
 from .lines import LineCorpus
 from .text import TextStream
 
-Corpus = TextStream | LineCorpus | StrokeCorpus
-CORPUS_KINDS: dict[str, type[TextStream] | type[LineCorpus] | type[StrokeCorpus]] = {
-    TextStream.kind: TextStream,
-    LineCorpus.kind: LineCorpus,
-    StrokeCorpus.kind: StrokeCorpus,
-}
+if TYPE_CHECKING:
+    from ..handwriting.corpus import StrokeCorpus
+
+Corpus = Union[TextStream, LineCorpus, "StrokeCorpus"]
+
+
+def corpus_kinds() -> dict[str, type]:
+    """Each kind of corpus by the name its project file stores.
+
+    Handwriting data is built on this package (its batching), so it is imported when asked for:
+    a module-level import made the two packages import each other.
+    """
+    from ..handwriting.corpus import StrokeCorpus
+
+    return {TextStream.kind: TextStream, LineCorpus.kind: LineCorpus, StrokeCorpus.kind: StrokeCorpus}
 
 
 def corpus_from_arrays(
     description: dict[str, Any], vocabulary: dict[str, Any], arrays: dict[str, np.ndarray]
 ) -> Corpus:
     """The corpus whose ``description``, ``vocab.to_json()`` and ``arrays()`` these are."""
-    kind = description.get("kind")
-    if kind not in CORPUS_KINDS:
-        raise DataError(
-            f"unknown kind of training data {kind!r}; known kinds are {', '.join(CORPUS_KINDS)}."
-        )
-    return CORPUS_KINDS[kind].from_arrays(description, vocabulary, arrays)
+    kind, kinds = description.get("kind"), corpus_kinds()
+    if kind not in kinds:
+        raise DataError(f"unknown kind of training data {kind!r}; known kinds are {', '.join(kinds)}.")
+    return kinds[kind].from_arrays(description, vocabulary, arrays)
