@@ -52,7 +52,7 @@ def new_project(
     config = TrainConfig(
         batch_size=_chosen(batch_size, suggested and suggested.batch_size, 32),
         seq_len=_chosen(seq_len, suggested and suggested.seq_len, 100),
-        learning_rate=_chosen(learning_rate, None, 2e-3),
+        learning_rate=_chosen(learning_rate, suggested and suggested.learning_rate, 2e-3),
         seed=seed,
     )
     return Project.create(spec, corpus, config)
