@@ -1,8 +1,10 @@
 """Render the README's screenshots of the window, offscreen, from real training runs.
 
-    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/make_screenshots.py
+    QT_QPA_PLATFORM=offscreen .venv/bin/python docs/screenshots/make_screenshots.py [SCENE ...]
 
 Trains small models (about a minute on 2 CPU cores) and saves window.png-style images here.
+The "handwriting" scene needs a trained handwriting synthesis project (`workbench demo
+handwriting` makes one): HANDWRITING_PROJECT=handwriting.h5 ... make_screenshots.py handwriting
 """
 
 from __future__ import annotations
@@ -20,7 +22,10 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+import numpy as np  # noqa: E402
+
 from workbench.engine.data import load_demo  # noqa: E402
+from workbench.engine.handwriting.strokes import offsets_to_strokes  # noqa: E402
 from workbench.engine.starters import new_project  # noqa: E402
 from workbench.ui import tasks  # noqa: E402
 from workbench.ui.app import configure_pyqtgraph  # noqa: E402
@@ -105,14 +110,37 @@ def inside_prose(app: QApplication, window: MainWindow) -> None:
     shoot(app, window, window.internals, "inside.png")
 
 
-SCENES = {"training": rnn_then_lstm, "inside": inside_prose}
+def handwriting(app: QApplication, window: MainWindow) -> None:
+    """A training writer's line on the pad as the primer, the typed text written in that hand."""
+    path = Path(os.environ["HANDWRITING_PROJECT"])
+    window.files._load(lambda: tasks.open_project(window.bridge.worker, path), path)
+    pump(app, lambda: window.files.has_project)
+    panel = window.handwriting
+    line = next(line for line in window.bridge.worker.project.corpus.lines("train") if len(line.text.split()) == 2)
+    strokes = offsets_to_strokes(line.points)
+    points = np.concatenate(strokes)
+    scale = 90 / np.ptp(points[:, 1])
+    panel.pad.set_strokes([((stroke - points.min(axis=0)) * scale + [30, 40]).astype(np.float32) for stroke in strokes])
+    panel.primer_text_edit.setText(line.text)
+    panel.text_edit.setText("sequence workbench")
+    panel.bias_slider.setValue(panel.bias_slider.maximum() // 2)
+    window.samples_dock.hide()  # text samples have nothing to say about a pen model
+    window.tabs.setCurrentWidget(panel)
+    panel.write_button.click()
+    pump(app, lambda: len(panel.written_strokes()) > 0 and not panel.is_animating())
+    panel.predict_check.setChecked(True)
+    pump(app, lambda: not panel._density_in_flight)
+    shoot(app, window, panel, "handwriting.png")
+
+
+SCENES = {"training": rnn_then_lstm, "inside": inside_prose, "handwriting": handwriting}
 
 
 def main(scenes: list[str]) -> int:
     app = QApplication(sys.argv[:1])
     configure_pyqtgraph()
     folder = Path(tempfile.mkdtemp())
-    for name in scenes or list(SCENES):
+    for name in scenes or [scene for scene in SCENES if scene != "handwriting"]:
         window = open_window(folder)
         try:
             SCENES[name](app, window)

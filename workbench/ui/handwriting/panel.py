@@ -134,21 +134,27 @@ class HandwritingPanel(QWidget):
             widget.setSizePolicy(policy)
 
     def _lay_out(self) -> None:
+        """Top to bottom as the work goes: draw, say what the ink says, type the text, write."""
         pad_bar = QHBoxLayout()
         pad_bar.addWidget(self.pad_toolbar)
-        pad_bar.addSpacing(6)
-        pad_bar.addWidget(QLabel("Text of my ink"))
-        pad_bar.addWidget(self.primer_text_edit, 1)
         pad_bar.addSpacing(10)
-        for widget in (self.predict_check, self.add_button, self.export_svg_button, self.export_png_button):
-            pad_bar.addWidget(widget)
+        pad_bar.addWidget(self.predict_check)
+        pad_bar.addStretch(1)
+        pad_bar.addWidget(self.export_svg_button)
+        pad_bar.addWidget(self.export_png_button)
+        ink_row = QHBoxLayout()
+        ink_row.addWidget(QLabel("My ink says"))
+        ink_row.addWidget(self.primer_text_edit, 1)
+        ink_row.addSpacing(10)
+        ink_row.addWidget(self.prime_check)
+        ink_row.addWidget(self.add_button)
         write_row = QHBoxLayout()
         write_row.addWidget(QLabel("Text to write"))
         write_row.addWidget(self.text_edit, 1)
         write_row.addSpacing(10)
         bias_caption = QLabel("Bias")
         bias_caption.setToolTip(BIAS_TIP)
-        for widget in (bias_caption, self.bias_slider, self.bias_label, self.prime_check, self.write_button):
+        for widget in (bias_caption, self.bias_slider, self.bias_label, self.write_button):
             write_row.addWidget(widget)
         status_row = QHBoxLayout()
         status_row.addWidget(self.status_label, 1)
@@ -161,6 +167,7 @@ class HandwritingPanel(QWidget):
         layout.setSpacing(4)
         layout.addLayout(pad_bar)
         layout.addWidget(self.pad, 3)  # at most as tall as its paper (resizeEvent); the heatmaps take the rest
+        layout.addLayout(ink_row)
         layout.addLayout(write_row)
         layout.addLayout(status_row)
         layout.addWidget(self.heatmaps, 2)
