@@ -16,9 +16,9 @@ from .engine.callbacks import SaveEvery
 from .engine.data import DEFAULT_DEMO, DEMOS, load_demo, load_lines_file, load_text_file
 from .engine.device import DEVICES
 from .engine.errors import WorkbenchError
-from .engine.handwriting.strokes import offsets_to_strokes
+from .engine.handwriting.strokes import line_height, offsets_to_strokes
 from .engine.handwriting.svg import ink_to_svg
-from .engine.handwriting.writing import Primer, write
+from .engine.handwriting.writing import DEFAULT_LINE_HEIGHT, Primer, write
 from .engine.project import Project
 from .engine.sampling import SamplingOptions
 from .engine.spec import CELLS
@@ -206,8 +206,9 @@ def cmd_write(args) -> int:
             raise WorkbenchError(
                 f"{args.project} has no training line {args.prime_line}: its lines are 0 to {len(lines) - 1}"
             )
-        line = lines[args.prime_line]
-        primer = Primer(tuple(offsets_to_strokes(line.points)), line.text)
+        line = lines[args.prime_line]  # in the data's own units: brought to the pad's size, as if drawn there
+        size = DEFAULT_LINE_HEIGHT / max(line_height(line.points), 1e-9)
+        primer = Primer(tuple(stroke * size for stroke in offsets_to_strokes(line.points)), line.text)
     written = write(project.model, project.corpus, args.text, args.bias, primer, args.seed)
     if not len(written.points):
         raise WorkbenchError("the model wrote nothing: train it further, or lower the bias")
@@ -250,7 +251,7 @@ def cmd_demo(args) -> int:
         project.save(path)
         print(f"Created {path}: {demo.title}.")
     status = train_project(project, path, args.steps or demo.steps, args)
-    if status in (0, EXIT_INTERRUPTED) and not project.spec.generates_text:
+    if status in (0, EXIT_INTERRUPTED) and project.spec.loss_per == "line":
         print(f'\nWrite with it: .venv/bin/workbench write {path} "hello world" --out hello.svg   '
               f"Resume: .venv/bin/workbench train {path} --steps 2000")
     elif status in (0, EXIT_INTERRUPTED):

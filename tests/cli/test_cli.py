@@ -142,6 +142,9 @@ def test_write_puts_a_handwritten_line_in_an_svg(tmp_path, capsys, prose):
     again = tmp_path / "again.svg"
     run(capsys, "write", path, "hello", "--out", again, "--seed", 3, "--prime-line", 0)
     assert again.read_text() == text  # the seed repeats it
+    for bias in ("nan", "inf", "-1"):
+        status, _, err = run(capsys, "write", path, "hello", "--out", svg, "--bias", bias)
+        assert status == 2 and "the bias must be a number from 0 up" in err
     status, _, err = run(capsys, "write", path, "hello", "--out", svg, "--prime-line", 99)
     assert status == 2 and "has no training line 99: its lines are 0 to 8" in err
     status, _, err = run(capsys, "write", path, "hello", "--out", tmp_path / "missing" / "x.svg")

@@ -23,8 +23,11 @@ def test_an_explicit_thread_count_is_the_users(monkeypatch):
     monkeypatch.setenv("OMP_NUM_THREADS", "1")
     monkeypatch.setattr(device.os, "sched_getaffinity", lambda _: set(range(8)))
     before = torch.get_num_threads()
-    device.configure_cpu_threads()
-    assert torch.get_num_threads() == before
+    try:
+        device.configure_cpu_threads()
+        assert torch.get_num_threads() == before
+    finally:
+        torch.set_num_threads(before)
 
 
 def test_unknown_or_missing_devices_are_refused_in_words():

@@ -1,4 +1,5 @@
 import math
+import time
 
 import numpy as np
 import pytest
@@ -376,3 +377,20 @@ def test_a_stream_of_losses_does_not_starve_the_other_plots(qtbot, dashboard):
         dashboard._redraw()
     assert all(item.xData is not None for item in (run.loss, run.grad_norm, run.learning_rate, run.tokens_per_s))
     assert "head" in dashboard.layer_curves.curves
+
+
+def test_a_stream_of_losses_redraws_the_loss_plot_at_most_ten_times_a_second(qtbot, dashboard):
+    dashboard.add_metrics(metrics(range(1, 51)))
+    run = dashboard.current_run
+    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())
+    dashboard.redraw_interval_ms = lambda: 20  # as if painting were free: only the per-plot limit holds
+    drawn = []
+    run.loss.sigPlotChanged.connect(lambda *_: drawn.append(time.monotonic()))
+    started = time.monotonic()
+    step = 100
+    while time.monotonic() - started < 0.6:  # a loss every 5 ms, as a fast model streams them
+        dashboard.add_step_losses(np.array([float(step)]), np.array([2.0]))
+        step += 1
+        qtbot.wait(5)
+    assert 3 <= len(drawn) <= 7
+    assert min(np.diff(drawn)) >= 0.095

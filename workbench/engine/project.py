@@ -123,6 +123,19 @@ class Project:
             raise WorkbenchError("the device cannot change while the project is training")
         self.config = replace(self.config, device=device)
 
+    def add_training_line(self, line) -> None:
+        """A handwriting line (the user's own, from the pad) joins the training data.
+
+        A trainer already made reads it from its next epoch on: its batcher is remade with the
+        line and moved to the start of that epoch (this epoch's order assumed the old lines).
+        """
+        self.corpus.add_line(line)
+        if self._trainer is not None:
+            config = self.config
+            batches = self.corpus.batcher("train", config.batch_size, config.seq_len, config.seed)
+            batches.restore({"epoch": self._trainer.train_batches.state()["epoch"] + 1, "cursor": 0})
+            self._trainer.train_batches = batches
+
     def rebuild(self, spec: ModelSpec | None = None) -> None:
         """A fresh model — from a new spec, or the same spec with new weights — as a new run.
 

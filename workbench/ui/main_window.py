@@ -278,7 +278,10 @@ class MainWindow(QMainWindow):
 
     def request_density(self, strokes) -> None:
         self.bridge.call(
-            partial(tasks.next_point_density, self.bridge.worker, strokes, self.handwriting.primer_text_edit.text()),
+            partial(
+                tasks.next_point_density, self.bridge.worker, strokes, self.handwriting.primer_text_edit.text(),
+                self.handwriting.pad.is_drawing(),
+            ),
             self.handwriting.show_density,
             lambda error: self.handwriting.density_failed(str(error)),
         )

@@ -82,14 +82,14 @@ def write_handwriting(worker: EngineWorker, request) -> HandwritingWritten:
     return writing.write(project.model, project.corpus, request.text, request.bias, primer)
 
 
-def next_point_density(worker: EngineWorker, strokes, text: str) -> NextPointDensity:
+def next_point_density(worker: EngineWorker, strokes, text: str, pen_down: bool) -> NextPointDensity:
     """The handwriting panel's density under the pen: ``strokes`` is the ink so far."""
     project = worker.project
-    return writing.next_point_density(project.model, project.corpus, tuple(strokes), text)
+    return writing.next_point_density(project.model, project.corpus, tuple(strokes), text, pen_down)
 
 
 def add_handwriting_line(worker: EngineWorker, strokes, text: str) -> ProjectSnapshot:
-    """The pad's line joins the project's training lines (used from the next run on)."""
-    corpus = worker.project.corpus
-    corpus.add_line(writing.user_line(corpus, tuple(strokes), text))
-    return worker.project.snapshot()
+    """The pad's line joins the project's training lines (the trainer reads it from its next epoch)."""
+    project = worker.project
+    project.add_training_line(writing.user_line(project.corpus, tuple(strokes), text))
+    return project.snapshot()

@@ -47,9 +47,6 @@ def test_the_density_is_per_square_ink_unit_around_the_last_point(corpus, templa
     cell_area = (width / 48) * (height / 48)
     mass = float(density.image.sum()) * cell_area
     assert 0.9 < mass < 1.05  # the frame spans the heavy components' ±3σ
-    last = INK[-1][-1]
-    assert x0 < last[0] + width and y0 < last[1] + height  # the frame is near the pen...
-    assert x0 + width > last[0] - width and y0 + height > last[1] - height
     assert 0.0 < density.end_of_stroke < 1.0
 
 
@@ -68,7 +65,20 @@ def test_the_density_is_the_models_own_distribution(corpus):
     row, column = np.unravel_index(int(density.image.argmax()), density.image.shape)
     peak = np.array([x0 + (column + 0.5) * width / 48, y0 + (row + 0.5) * height / 48])
     spread = np.exp(params.log_sigma[0, -1, heaviest].numpy()) * corpus.normalisation.std * scale
-    assert np.all(np.abs(peak - (INK[-1][-1] + mean_offset)) <= spread + np.array([width, height]) / 48)
+    expected = INK[-1][-1] + mean_offset
+    assert x0 <= expected[0] <= x0 + width and y0 <= expected[1] <= y0 + height  # the frame holds it
+    assert np.all(np.abs(peak - expected) <= spread + np.array([width, height]) / 48)
+
+
+def test_while_the_pen_is_down_the_model_does_not_read_a_lift(corpus):
+    network = model(corpus, "handwriting").eval()
+    read = []
+    hook = network.first.register_forward_hook(lambda module, inputs, output: read.append(inputs[0][0, -1].clone()))
+    lifted = next_point_density(network, corpus, INK)
+    drawing = next_point_density(network, corpus, INK, pen_down=True)
+    hook.remove()
+    assert float(read[0][2]) == 1.0 and float(read[1][2]) == 0.0  # the last point's end-of-stroke bit
+    assert drawing.end_of_stroke != pytest.approx(lifted.end_of_stroke, abs=1e-6)
 
 
 def test_ink_twice_as_big_gets_a_frame_twice_as_big(corpus):
@@ -80,9 +90,15 @@ def test_ink_twice_as_big_gets_a_frame_twice_as_big(corpus):
     assert two.end_of_stroke == pytest.approx(one.end_of_stroke, abs=1e-5)
 
 
-def test_a_first_dot_is_read_at_the_default_size(corpus):
-    density = next_point_density(model(corpus, "handwriting"), corpus, (np.float32([[40, 40]]),))
+def test_a_first_dot_or_a_flat_dash_is_read_at_the_default_size(corpus):
+    network = model(corpus, "handwriting")
+    density = next_point_density(network, corpus, (np.float32([[40, 40]]),))
     assert density.image.shape == (48, 48) and np.isfinite(density.image).all()
+    dash = (np.column_stack([np.linspace(0, 400, 50), np.full(50, 100.0)]).astype(np.float32) + [0, 0.01],)
+    flat = next_point_density(network, corpus, dash)  # scaled by its height it would be 100,000s of points
+    assert flat.rect[2] < 400  # a frame for a pen step, at the default size
+    with pytest.raises(WorkbenchError, match="too flat"):
+        user_line(corpus, (np.column_stack([np.linspace(0, 400, 50), np.linspace(0, 0.05, 50)]),), "flat")
     with pytest.raises(WorkbenchError, match="no ink"):
         next_point_density(model(corpus, "handwriting"), corpus, ())
 
@@ -103,3 +119,19 @@ def test_a_line_from_the_pad_joins_the_training_data_at_the_training_size(corpus
     assert again.lines("train")[-1].text == "hi there" and again.lines("train")[-1].writer == USER_WRITER
     with pytest.raises(WorkbenchError, match="what your ink says"):
         user_line(corpus, big, " ")
+
+
+def test_a_line_added_during_training_is_read_from_the_next_epoch(corpus):
+    corpus = StrokeCorpus.from_arrays(corpus.description, corpus.vocab.to_json(), corpus.arrays())  # a copy
+    spec = from_template("handwriting synthesis", handwriting_task(len(corpus.vocab), components=3),
+                         RecurrentSpec("lstm", 8, 1))
+    before = len(corpus.lines("train"))
+    project = Project.create(spec, corpus, replace(TINY_CONFIG, batch_size=64, seq_len=60, val_every=0))
+    trainer = project.trainer()
+    trainer.run(2)
+    assert trainer.train_batches.next_batch().points.shape[0] == before  # a batch holds every line
+    epoch = trainer.train_batches.state()["epoch"]
+    project.add_training_line(user_line(corpus, tuple(stroke * 2 for stroke in INK), "hi there"))
+    assert project.trainer() is trainer and trainer.train_batches.state() == {"epoch": epoch + 1, "cursor": 0}
+    assert trainer.train_batches.next_batch().points.shape[0] == before + 1
+    trainer.run(1)  # and trains on

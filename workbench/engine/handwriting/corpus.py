@@ -108,8 +108,9 @@ class StrokeCorpus:
     def add_line(self, line: StrokeSample) -> None:
         """A new training line (the user's own, from the pad), in the training lines' units.
 
-        The normalisation and geometry stay as fitted: the lines already trained on keep their
-        meaning, and one line would hardly move them.
+        The normalisation stays as fitted and stored: the lines already trained on keep their
+        meaning. The geometry (median size and pen step) counts the line from the next opening of
+        the project on; the line was scaled to it, so it hardly moves it.
         """
         if len(line.points) < 2:
             raise DataError(f"{self.source}: a handwriting line needs at least two points.")

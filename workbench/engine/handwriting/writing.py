@@ -9,6 +9,7 @@ size of the primer. Without a primer, DEFAULT_LINE_HEIGHT ink units stand for th
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -27,6 +28,8 @@ DEFAULT_LINE_HEIGHT = 90.0  # ink units (pad pixels) that a median training line
 MAX_POINTS_PER_CHARACTER = 40  # the length cap: far more than any hand needs for a letter
 MAX_POINTS = 1500  # the length cap of a prediction network, which has no text to finish
 DENSITY_GRID = 48  # cells a side of the next-point density image
+MIN_MEASURED_HEIGHT = DEFAULT_LINE_HEIGHT / 3  # ink units: lower ink is read at the default size
+MAX_PRIMER_POINTS = 5000  # a primer resampled to more points than this is too flat or too long to read
 DENSITY_MIN_COMPONENT = 0.01  # mixture components lighter than this do not widen the density's frame
 
 
@@ -57,7 +60,11 @@ def primer_offsets(primer: Primer, geometry: Geometry) -> tuple[np.ndarray, floa
     if len(offsets) < 2 or height <= 0:
         raise WorkbenchError("the ink is too small to write from: draw at least a few letters")
     scale = height / geometry.line_height  # ink units per training unit
-    resampled = [resample(stroke, geometry.pen_step * scale) for stroke in primer.strokes if len(stroke)]
+    spacing = geometry.pen_step * scale
+    drawn = sum(float(np.hypot(*np.diff(np.reshape(stroke, (-1, 2)), axis=0).T).sum()) for stroke in primer.strokes)
+    if drawn / spacing > MAX_PRIMER_POINTS:  # checked before resampling: a flat line would make millions
+        raise WorkbenchError("the ink is too flat or too long to read: write a few words, letters of some height")
+    resampled = [resample(stroke, spacing) for stroke in primer.strokes if len(stroke)]
     points = strokes_to_offsets(resampled)
     points[:, :2] /= scale
     points[0, :2] = 0.0  # the model reads moves; where the first point lies does not matter
@@ -76,6 +83,8 @@ def write(
 
     Returns offsets in ink units; with a primer the first one moves on from its last point.
     """
+    if not (math.isfinite(bias) and bias >= 0):
+        raise WorkbenchError(f"the bias must be a number from 0 up, not {bias}")
     synthesis = isinstance(model, HandwritingSynthesis)
     if synthesis and not text.strip():
         raise WorkbenchError("type the text to write")
@@ -135,25 +144,30 @@ def next_point_density(
     corpus: StrokeCorpus,
     strokes: tuple[np.ndarray, ...],
     text: str = "",
+    pen_down: bool = False,
 ) -> NextPointDensity:
     """Where the model expects the pen next, after reading ``strokes`` (ink units, the pen's stroke last).
 
     The density is p(Δx, Δy) of eq. 23 for the next offset, moved to the last point and
     converted to ink units: per square ink unit, so that it sums to about 1 over the frame, which
-    spans the heavier components' means ± 3σ. A synthesis network reads ``text`` (what the ink
-    says, if typed) through its window. Ink too small to measure is read at the default size.
+    spans the heavier components' means ± 3σ. ``pen_down``: the last stroke is still being drawn,
+    so its last point is no end of stroke. A synthesis network reads ``text`` (what the ink says,
+    if typed) through its window. Ink too small to measure its size by (a first dot, the start of
+    a line before any tall letter) is read at the default size.
     """
     geometry = corpus.geometry
     offsets = strokes_to_offsets(strokes)
     if not len(offsets):
         raise WorkbenchError("there is no ink to predict from")
-    try:
+    if line_height(offsets) >= MIN_MEASURED_HEIGHT:
         points, scale = primer_offsets(Primer(tuple(strokes), text), geometry)
-    except WorkbenchError:  # a dot or a straight dash: no height to measure the size by
+    else:
         scale = DEFAULT_LINE_HEIGHT / geometry.line_height
         points = offsets.copy()
         points[:, :2] /= scale
         points[0, :2] = 0.0
+    if pen_down:
+        points[-1, 2] = 0.0
     params = _last_distribution(model, corpus, points, text)  # fields (M, ...) in normalised units
     std = np.asarray(corpus.normalisation.std) * scale  # ink units per normalised unit, (2,)
     mean = np.asarray(corpus.normalisation.mean) * scale  # ink units, (2,)

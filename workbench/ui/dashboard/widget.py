@@ -12,6 +12,7 @@ painting takes at most PAINT_SHARE of the GUI thread.
 from __future__ import annotations
 
 import html
+import math
 import time
 from functools import partial
 
@@ -70,6 +71,7 @@ class Dashboard(QWidget):
         self._options = self.toolbar.options
         self._stale: dict[str, set[RunCurves]] = {plot: set() for plot in PLOTS}  # runs out of date, by plot
         self._next_plot = 0  # index into PLOTS: where the next redraw looks first
+        self._drawn_at = dict.fromkeys(PLOTS, -math.inf)  # time.monotonic() of each plot's last redraw
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
         self._redraw_timer.timeout.connect(self._redraw)
@@ -263,11 +265,19 @@ class Dashboard(QWidget):
         return max(REDRAW_INTERVAL_MS // len(PLOTS), round(1000 * self.graphics.last_paint_s / PAINT_SHARE))
 
     def _redraw(self) -> None:
-        """Bring the next stale plot up to date, in turn (a stream of losses must not starve the rest)."""
+        """Bring the next stale plot up to date, in turn (a stream of losses must not starve the
+        rest), and none more often than every REDRAW_INTERVAL_MS."""
+        now = time.monotonic()
         turn = [*PLOTS[self._next_plot:], *PLOTS[:self._next_plot]]
-        plot = next((plot for plot in turn if self._stale[plot]), None)
-        if plot is None:
+        stale = [plot for plot in turn if self._stale[plot]]
+        if not stale:
             return
+        ready_at = {plot: self._drawn_at[plot] + REDRAW_INTERVAL_MS / 1000 for plot in stale}
+        plot = next((plot for plot in stale if ready_at[plot] <= now), None)
+        if plot is None:
+            self._redraw_timer.start(max(1, round(1000 * (min(ready_at.values()) - now))))
+            return
+        self._drawn_at[plot] = now
         self._next_plot = (PLOTS.index(plot) + 1) % len(PLOTS)
         stale, self._stale[plot] = self._stale[plot], set()
         if plot == "layers":
