@@ -371,7 +371,8 @@ def best_window_ratio(result: DemoResult) -> float:
 
 def demo_notes(result: DemoResult) -> list[str]:
     first, gaps = result.rounds[0], result.probe_gaps
-    how = "timed directly" if first.steps >= DEFAULTS.probe_every else "one per round, its cost spread over the interval"
+    spread = "one per round, its cost spread over the interval"
+    how = "timed directly" if first.steps >= DEFAULTS.probe_every else spread
     others = max(r.other_cores for r in result.rounds)
     left_out = f"{result.disturbed} disturbed round(s) left out" if result.disturbed else "none disturbed"
     if others > MAX_OTHER_CORES:

@@ -39,7 +39,8 @@ def held_out_nll(project: Project) -> tuple[float, int]:
     """Mean loss in nats per line over every whole validation line (not cut at seq_len)."""
     corpus, model = project.corpus, project.model
     lines = corpus.lines("val")
-    batches = corpus.batcher("val", len(lines), max(len(line.points) for line in lines) + 1, seed=0)  # one batch: every line
+    longest = max(len(line.points) for line in lines)
+    batches = corpus.batcher("val", len(lines), longest + 1, seed=0)  # one batch: every line
     total, count = 0.0, 0
     model.eval()
     with torch.no_grad():
@@ -63,7 +64,8 @@ def contrasting_writers(project: Project) -> list[Primer]:
     by_writer: dict[str, list] = {}
     for line in project.corpus.lines("train"):
         by_writer.setdefault(line.writer, []).append(line)
-    slants = {writer: np.nanmedian([slant_degrees(line.points) for line in lines]) for writer, lines in by_writer.items()}
+    slants = {writer: np.nanmedian([slant_degrees(line.points) for line in lines])
+              for writer, lines in by_writer.items()}
     ranked = sorted((writer for writer in slants if np.isfinite(slants[writer])), key=slants.get)
     primers = []
     for writer in (ranked[-1], ranked[0]):
@@ -86,7 +88,8 @@ def figure(rows: list[tuple[str, list[tuple[list[np.ndarray], QColor]]]], path: 
         every = [stroke for strokes, _ in groups for stroke in strokes]
         lows = np.concatenate(every).min(axis=0)
         highs = np.concatenate(every).max(axis=0)
-        factor = min((ROW_HEIGHT - 30) / max(highs[1] - lows[1], 1e-6), (WIDTH - LABEL - 20) / max(highs[0] - lows[0], 1e-6))
+        span = np.maximum(highs - lows, 1e-6)
+        factor = min((ROW_HEIGHT - 30) / span[1], (WIDTH - LABEL - 20) / span[0])
         painter.save()
         painter.translate(QPointF(LABEL, top + 15))
         painter.scale(factor, factor)

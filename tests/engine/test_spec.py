@@ -84,7 +84,8 @@ def test_validation_names_the_problem(edit, expected):
 def test_decoder_rules():
     spec = from_template("encoder-decoder", TRANSLATION, STACK)
     assert messages(spec) == []
-    assert "cannot be bidirectional" in " ".join(messages(replace(spec, decoder=replace(spec.decoder, bidirectional=True))))
+    both_ways = replace(spec, decoder=replace(spec.decoder, bidirectional=True))
+    assert "cannot be bidirectional" in " ".join(messages(both_ways))
     assert "remove the decoder" in " ".join(messages(replace(spec, head=HeadSpec("tagging", 5))))
     assert "unknown attention" in " ".join(messages(replace(spec, attention=AttentionSpec("psychic"))))
 

@@ -176,7 +176,8 @@ class UnrolledLayout:
             for row, direction in enumerate(directions):
                 y = base - CELL_H - row * (CELL_H + PAIR_GAP)
                 glyph = "→" if direction == "forward" else "←"
-                self._label(frame, f"layer {layer + 1} {glyph}\n{stack.hidden_size} units", y + CELL_H / 2, labels_right)
+                text = f"layer {layer + 1} {glyph}\n{stack.hidden_size} units"
+                self._label(frame, text, y + CELL_H / 2, labels_right)
                 for step in range(steps):
                     box = BlockItem(CELL_W, CELL_H, cell, f"t = {step + 1}", tint, parent=frame)
                     box.setPos(self._column_x(step, labels_right), y)

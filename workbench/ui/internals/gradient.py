@@ -33,7 +33,8 @@ def gradient_summary(layer_name: str, norms: np.ndarray) -> str:
     text = (f"<b>{layer_name}</b>: going back from step {last} to step {first}, the gradient "
             f"{'shrinks' if orders >= 0 else 'grows'} by {abs(orders):.1f} orders of magnitude.")
     if first > 0:
-        text += f" Before step {first} it is too small to measure (recorded as 0): the last prediction teaches those steps nothing."
+        text += (f" Before step {first} it is too small to measure (recorded as 0): the last prediction "
+                 "teaches those steps nothing.")
     return text
 
 
