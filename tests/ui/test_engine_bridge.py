@@ -1,7 +1,5 @@
 """The bridge: torch work on the worker thread, answers and events delivered on the GUI thread."""
 
-import os
-import sys
 import threading
 
 import pytest
@@ -9,7 +7,7 @@ from PySide6.QtCore import QThread
 
 from tiny import make_project
 from workbench.engine.events import StepMetrics
-from workbench.ui.engine_bridge import WORKER_NICENESS, EngineBridge
+from workbench.ui.engine_bridge import EngineBridge
 
 
 @pytest.fixture
@@ -59,17 +57,3 @@ def test_stop_and_shutdown_during_training(qtbot, bridge, text_corpus):
     assert bridge.shutdown(timeout_ms=10_000)
     assert not bridge._thread.isRunning()
     assert QThread.currentThread() is bridge.thread()
-
-
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="per-thread nice values are Linux's")
-def test_the_worker_runs_nicer_than_the_gui_thread(qtbot, bridge):
-    """Torch's threads inherit the worker's priority, so the GUI thread gets a core when it wakes."""
-    def on_worker():
-        thread = threading.get_native_id()
-        return thread, os.getpriority(os.PRIO_PROCESS, thread)
-
-    future = bridge.call(on_worker)
-    qtbot.waitUntil(future.done, timeout=5000)
-    worker, niceness = future.result()
-    assert worker != threading.get_native_id()
-    assert niceness == os.getpriority(os.PRIO_PROCESS, threading.get_native_id()) + WORKER_NICENESS

@@ -9,12 +9,8 @@ through the same queue, so callbacks also run on the GUI thread.
 
 from __future__ import annotations
 
-import os
 import queue
-import sys
-import threading
 from concurrent.futures import Future
-from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -26,7 +22,6 @@ from ..engine.events import (
 from ..engine.worker import EngineWorker
 
 DRAIN_INTERVAL_MS = 33
-WORKER_NICENESS = 5  # how much nicer than the GUI thread the worker runs (Linux)
 
 
 @dataclass(frozen=True)
@@ -42,24 +37,7 @@ class _WorkerThread(QThread):
         self.worker = worker
 
     def run(self) -> None:
-        lower_this_threads_priority(WORKER_NICENESS)
         self.worker.run_forever()
-
-
-def lower_this_threads_priority(niceness: int) -> None:
-    """Make the calling thread, and the threads it starts (torch's OpenMP pool), yield to the GUI.
-
-    On two cores, two torch threads and the GUI thread take turns; a click or a paint then
-    waits for the scheduler to hand the GUI thread a core. With the worker ``niceness`` steps
-    nicer (Linux: per thread, inherited by the threads it creates), the GUI thread wins a core
-    when it wakes; when it sleeps, training has every core as before. Elsewhere, and where the
-    system refuses, nothing changes.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    thread = threading.get_native_id()
-    with suppress(OSError):
-        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + niceness)
 
 
 class EngineBridge(QObject):
