@@ -14,8 +14,6 @@ from __future__ import annotations
 import json
 import os
 import posixpath
-import secrets
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -23,6 +21,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
+from .atomic import write_atomically
 from .errors import ProjectError
 
 FORMAT_NAME = "sequence-workbench-project"
@@ -81,30 +80,23 @@ def write_project_file(path: str | os.PathLike, project: ProjectFile) -> None:
     """
     path = Path(path)
     try:
-        _write_atomically(path, project)
+        _write_project(path, project)
     except OSError as error:
         raise ProjectError(f"cannot save {path}: {_os_reason(error)}") from error
     except _Problem as problem:
         raise ProjectError(f"cannot save {path}: {problem}") from problem.__cause__
 
 
-def _write_atomically(path: Path, project: ProjectFile) -> None:
-    temporary = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
-    try:
+def _write_project(path: Path, project: ProjectFile) -> None:
+    def write(temporary: Path) -> None:
         with h5py.File(temporary, "w", libver=_LIBVER, track_order=True) as file:
             _set_text_attribute(file, "format", FORMAT_NAME)
             file.attrs["format_version"] = FORMAT_VERSION
             _set_text_attribute(file, "created_with", project.created_with)
             _set_text_attribute(file, "saved_at", datetime.now(timezone.utc).isoformat())
             _write_sections(file, project)
-        _fsync(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(OSError):
-            temporary.unlink(missing_ok=True)
-        raise
-    if os.name == "posix":  # make the rename itself durable; Windows cannot open a folder
-        _fsync(path.parent)
+
+    write_atomically(path, write, durable=True)
 
 
 def _write_sections(file: h5py.File, project: ProjectFile) -> None:
@@ -177,14 +169,6 @@ def _set_text_attribute(node: h5py.HLObject, name: str, text: str) -> None:
     """A fixed-length string lives in the checksummed object header, not the global heap."""
     encoded = text.encode()
     node.attrs.create(name, encoded, dtype=h5py.string_dtype("utf-8", max(1, len(encoded))))
-
-
-def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
 
 
 def _os_reason(error: OSError) -> str:

@@ -9,13 +9,13 @@ half-written file nor a clobbered old one.
 from __future__ import annotations
 
 import os
-import secrets
-from collections.abc import Callable, Sequence
-from contextlib import suppress
+from collections.abc import Sequence
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
+
+from ..atomic import write_atomically
 
 INK_COLOUR = "#1c2541"
 INK_WIDTH = 3.8  # ink units: at a pad's scale, a felt pen
@@ -94,15 +94,3 @@ def ink_to_svg(
     ]
     text = "\n".join(lines).encode("utf-8")
     write_atomically(Path(path), lambda temporary: temporary.write_bytes(text))
-
-
-def write_atomically(path: Path, write: Callable[[Path], None]) -> None:
-    """``write`` to a hidden temporary beside ``path``, then replace ``path`` with it."""
-    temporary = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}")
-    try:
-        write(temporary)
-        os.replace(temporary, path)
-    except BaseException:
-        with suppress(OSError):
-            temporary.unlink(missing_ok=True)
-        raise
