@@ -25,7 +25,7 @@ if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QLineF  # noqa: E402
+from PySide6.QtCore import QLineF, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QImage, QPainter, QPen  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
@@ -105,15 +105,19 @@ def line_rows(repeats: int) -> list[str]:
     x, y = np.linspace(0, 600, 1000), 150 + 60 * rng.standard_normal(1000)
     zigzag = [QLineF(x[i], y[i], x[i + 1], y[i + 1]) for i in range(len(x) - 1)]
     grid = [QLineF(10 + 12.3 * i, 0, 10 + 12.3 * i, 400) for i in range(40)]
+    square, rounded = Qt.PenCapStyle.SquareCap, Qt.PenCapStyle.RoundCap
     cases = [
-        ("zig-zag, 1000 segments", zigzag, width, antialias, 255)
+        ("zig-zag, 1000 segments", zigzag, width, antialias, 255, square)
         for width in (1.0, 1.6, 2.6) for antialias in (False, True)
-    ] + [("grid, 40 lines", grid, 1.0, False, alpha) for alpha in (255, 30)]
+    ] + [
+        ("zig-zag, round caps (the dashboard's pens)", zigzag, width, True, 255, rounded) for width in (1.0, 1.6)
+    ] + [("grid, 40 lines", grid, 1.0, False, alpha, square) for alpha in (255, 30)]
     rows = []
-    for name, lines, width, antialias, alpha in cases:
+    for name, lines, width, antialias, alpha, cap in cases:
         pen = QPen(QColor(31, 119, 180, alpha))
         pen.setWidthF(width)
         pen.setCosmetic(True)
+        pen.setCapStyle(cap)
         times = []
         for _ in range(repeats):
             image.fill(0xFFFFFFFF)

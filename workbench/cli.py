@@ -194,7 +194,7 @@ def cmd_sample(args) -> int:
 
 def cmd_write(args) -> int:
     project = Project.open(args.project)
-    if project.spec.loss_per != "line":
+    if not project.spec.writes_with_pen:
         raise WorkbenchError(
             f"{args.project} holds a {project.spec.template} model, which does not write with a pen; "
             f"'workbench write' needs a handwriting project"
@@ -251,7 +251,7 @@ def cmd_demo(args) -> int:
         project.save(path)
         print(f"Created {path}: {demo.title}.")
     status = train_project(project, path, args.steps or demo.steps, args)
-    if status in (0, EXIT_INTERRUPTED) and project.spec.loss_per == "line":
+    if status in (0, EXIT_INTERRUPTED) and project.spec.writes_with_pen:
         print(f'\nWrite with it: .venv/bin/workbench write {path} "hello world" --out hello.svg   '
               f"Resume: .venv/bin/workbench train {path} --steps 2000")
     elif status in (0, EXIT_INTERRUPTED):

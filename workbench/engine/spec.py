@@ -109,7 +109,7 @@ class ModelSpec:
     @property
     def template(self) -> str:
         """The palette template this spec is an instance of."""
-        if self.head.kind == "mixture_density":
+        if self.writes_with_pen:
             return "handwriting synthesis" if self.window is not None else "handwriting"
         if self.decoder is not None:
             return "attention" if self.attention is not None else "encoder-decoder"
@@ -127,10 +127,15 @@ class ModelSpec:
         return self.head.kind == "next_token" and self.decoder is None
 
     @property
+    def writes_with_pen(self) -> bool:
+        """Reads and predicts pen offsets (a handwriting network): what ``write`` needs."""
+        return self.head.kind == "mixture_density"
+
+    @property
     def loss_per(self) -> str:
         """What the training loss is a mean over: "line" for pen data (nats per line, as Graves
         reports it), else "token"."""
-        return "line" if self.head.kind == "mixture_density" else "token"
+        return "line" if self.writes_with_pen else "token"
 
     def problems(self) -> list[SpecProblem]:
         return validate(self)
@@ -150,7 +155,7 @@ class ModelSpec:
             if self.attention is not None:
                 stack += f" with {self.attention.kind} attention"
         head = self.head.kind.replace("_", "-")
-        if self.head.kind == "mixture_density":
+        if self.writes_with_pen:
             window = f", window of {self.window.components}" if self.window is not None else ""
             return f"{self.template}: {stack}{window}, {self.head.num_outputs} mixture components"
         if self.head.kind == "classification":

@@ -276,12 +276,9 @@ class MainWindow(QMainWindow):
             lambda error: self.handwriting.show_error(str(error)),
         )
 
-    def request_density(self, strokes) -> None:
+    def request_density(self, request) -> None:
         self.bridge.call(
-            partial(
-                tasks.next_point_density, self.bridge.worker, strokes, self.handwriting.primer_text_edit.text(),
-                self.handwriting.pad.is_drawing(),
-            ),
+            partial(tasks.next_point_density, self.bridge.worker, request),
             self.handwriting.show_density,
             lambda error: self.handwriting.density_failed(str(error)),
         )

@@ -82,10 +82,12 @@ def write_handwriting(worker: EngineWorker, request) -> HandwritingWritten:
     return writing.write(project.model, project.corpus, request.text, request.bias, primer)
 
 
-def next_point_density(worker: EngineWorker, strokes, text: str, pen_down: bool) -> NextPointDensity:
-    """The handwriting panel's density under the pen: ``strokes`` is the ink so far."""
+def next_point_density(worker: EngineWorker, request) -> NextPointDensity:
+    """The handwriting panel's density under the pen: ``request`` is its ``DensityRequest``."""
     project = worker.project
-    return writing.next_point_density(project.model, project.corpus, tuple(strokes), text, pen_down)
+    return writing.next_point_density(
+        project.model, project.corpus, tuple(request.strokes), request.text, request.pen_down
+    )
 
 
 def add_handwriting_line(worker: EngineWorker, strokes, text: str) -> ProjectSnapshot:

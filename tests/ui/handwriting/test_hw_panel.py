@@ -249,20 +249,22 @@ def density_event() -> NextPointDensity:
 def test_density_requests_wait_for_the_answer_and_then_send_the_latest_ink(qtbot, synthesis):
     requests = []
     synthesis.density_requested.connect(requests.append)
+    synthesis.primer_text_edit.setText("my ink")
     synthesis.pad.set_strokes(PRIMER)
     assert requests == [], "nothing is asked while Predict as I draw is off"
     synthesis.predict_check.setChecked(True)
     synthesis.pad.set_strokes(PRIMER[:1])
     synthesis.pad.set_strokes(PRIMER[1:])
     assert len(requests) == 1
-    assert_strokes_equal(requests[0], PRIMER)
+    assert_strokes_equal(requests[0].strokes, PRIMER)
+    assert not requests[0].pen_down and requests[0].text == "my ink"  # a synthesis model reads it
 
     centre = synthesis.pad.ink_to_widget(QPointF(600.0, 150.0)).toPoint()
     before = synthesis.pad.grab().toImage().pixelColor(centre)
     synthesis.show_density(density_event())
     assert colour_distance(synthesis.pad.grab().toImage().pixelColor(centre), before) > 60
     assert len(requests) == 2
-    assert_strokes_equal(requests[1], PRIMER[1:])  # the latest ink, not the one in between
+    assert_strokes_equal(requests[1].strokes, PRIMER[1:])  # the latest ink, not the one in between
 
     synthesis.density_failed("out of memory")
     assert "out of memory" in synthesis.status_label.text()
@@ -281,14 +283,15 @@ def test_density_includes_the_stroke_being_drawn(qtbot, synthesis):
     points = [pad.ink_to_widget(QPointF(400.0 + 20 * i, 200.0)) for i in range(4)]
     send_mouse(pad, QEvent.Type.MouseButtonPress, points[0], LEFT, LEFT)
     assert len(requests) == 2
-    np.testing.assert_allclose(requests[1][-1], [[400.0, 200.0]], atol=0.5)
+    np.testing.assert_allclose(requests[1].strokes[-1], [[400.0, 200.0]], atol=0.5)
+    assert requests[1].pen_down, "the stroke being drawn is not lifted"
     for point in points[1:]:
         send_mouse(pad, QEvent.Type.MouseMove, point, Qt.MouseButton.NoButton, LEFT)
     assert len(requests) == 2, "one request at a time"
     synthesis.show_density(density_event())
     assert len(requests) == 3
-    assert len(requests[2]) == 2, "the finished stroke and the one in progress"
-    np.testing.assert_allclose(requests[2][-1], [[400.0 + 20 * i, 200.0] for i in range(4)], atol=0.5)
+    assert len(requests[2].strokes) == 2, "the finished stroke and the one in progress"
+    np.testing.assert_allclose(requests[2].strokes[-1], [[400.0 + 20 * i, 200.0] for i in range(4)], atol=0.5)
 
 
 def test_add_to_my_handwriting_sends_the_ink_and_its_text(qtbot, synthesis):

@@ -7,6 +7,8 @@ the layer below, and the mixture density head reads every layer's output (eqs. 1
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -182,21 +184,28 @@ def generate(
     the window has passed the last character (section 5.3), before the point of that step.
     Runs in eval mode without gradients and restores the model's mode after.
     """
-    advance = _advancer(model, primer, text, primer_text)
+    advance = advancer(model, primer, text, primer_text)
     device = next(model.parameters()).device
     start = torch.tensor([START_POINT], device=device)  # (1, 3)
     if primer is not None:
         start = torch.cat([start, torch.as_tensor(primer, dtype=torch.float32, device=device)])  # (1 + P, 3)
+    with inference(model):
+        return _write(advance, start[None], steps_max, bias, generator)
+
+
+@contextmanager
+def inference(model: nn.Module) -> Iterator[None]:
+    """Eval mode and no gradients for the block; the model's own mode comes back after."""
     was_training = model.training
     model.eval()
     try:
         with torch.no_grad():
-            return _write(advance, start[None], steps_max, bias, generator)
+            yield
     finally:
         model.train(was_training)
 
 
-def _advancer(
+def advancer(
     model: nn.Module, primer: torch.Tensor | None, text: torch.Tensor | None, primer_text: torch.Tensor | None
 ) -> Advance:
     """The model as one call: (points (1, S, 3), state) -> (params, state, window trace or None)."""

@@ -20,7 +20,7 @@ from .corpus import USER_WRITER, Geometry, StrokeCorpus
 from .events import HandwritingWritten, NextPointDensity
 from .mixture import MixtureParams, mixture_density_grid
 from .model import HandwritingPrediction, HandwritingSynthesis
-from .networks import generate
+from .networks import advancer, generate, inference
 from .stroke_batches import START_POINT
 from .strokes import StrokeSample, line_height, strokes_to_offsets
 
@@ -53,13 +53,17 @@ def resample(stroke: np.ndarray, spacing: float) -> np.ndarray:
     return np.column_stack([np.interp(stations, along, stroke[:, 0]), np.interp(stations, along, stroke[:, 1])])
 
 
-def primer_offsets(primer: Primer, geometry: Geometry) -> tuple[np.ndarray, float]:
-    """The primer as offsets in training units, and the ink units per training unit."""
-    offsets = strokes_to_offsets(primer.strokes)
-    height = line_height(offsets)
-    if len(offsets) < 2 or height <= 0:
-        raise WorkbenchError("the ink is too small to write from: draw at least a few letters")
-    scale = height / geometry.line_height  # ink units per training unit
+def primer_offsets(primer: Primer, geometry: Geometry, scale: float | None = None) -> tuple[np.ndarray, float]:
+    """The primer as offsets in training units, and the ink units per training unit.
+
+    ``scale`` (ink units per training unit) is measured from the ink's height unless given.
+    """
+    if scale is None:
+        offsets = strokes_to_offsets(primer.strokes)
+        height = line_height(offsets)
+        if len(offsets) < 2 or height <= 0:
+            raise WorkbenchError("the ink is too small to write from: draw at least a few letters")
+        scale = height / geometry.line_height
     spacing = geometry.pen_step * scale
     drawn = sum(float(np.hypot(*np.diff(np.reshape(stroke, (-1, 2)), axis=0).T).sum()) for stroke in primer.strokes)
     if drawn / spacing > MAX_PRIMER_POINTS:  # checked before resampling: a flat line would make millions
@@ -159,13 +163,9 @@ def next_point_density(
     offsets = strokes_to_offsets(strokes)
     if not len(offsets):
         raise WorkbenchError("there is no ink to predict from")
-    if line_height(offsets) >= MIN_MEASURED_HEIGHT:
-        points, scale = primer_offsets(Primer(tuple(strokes), text), geometry)
-    else:
-        scale = DEFAULT_LINE_HEIGHT / geometry.line_height
-        points = offsets.copy()
-        points[:, :2] /= scale
-        points[0, :2] = 0.0
+    measured = line_height(offsets) >= MIN_MEASURED_HEIGHT
+    default = DEFAULT_LINE_HEIGHT / geometry.line_height
+    points, scale = primer_offsets(Primer(tuple(strokes), text), geometry, None if measured else default)
     if pen_down:
         points[-1, 2] = 0.0
     params = _last_distribution(model, corpus, points, text)  # fields (M, ...) in normalised units
@@ -197,15 +197,9 @@ def _last_distribution(
     device = next(model.parameters()).device
     inputs = np.concatenate([np.asarray([START_POINT], np.float32), corpus.normalisation.normalise(points)])
     batch = torch.from_numpy(inputs.astype(np.float32)).to(device)[None]  # (1, 1 + P, 3)
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            if isinstance(model, HandwritingSynthesis):
-                ids = torch.from_numpy(corpus.vocab.encode(text.strip() or " ")).to(device)[None]  # (1, U)
-                params = model(batch, ids, torch.ones_like(ids, dtype=torch.bool))[0]
-            else:
-                params = model(batch)[0]
-    finally:
-        model.train(was_training)
-    return params.map(lambda x: x[0, -1].detach().cpu().double())
+    ids = None  # a prediction network reads no text
+    if isinstance(model, HandwritingSynthesis):
+        ids = torch.from_numpy(corpus.vocab.encode(text.strip() or " "))
+    with inference(model):
+        params, _, _ = advancer(model, None, ids, None)(batch, None)
+    return params.map(lambda x: x[0, -1].cpu().double())

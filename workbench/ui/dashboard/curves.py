@@ -43,7 +43,7 @@ def _curve(noisy: bool, **options) -> pg.PlotDataItem:
 
     Noisy per-step series are drawn one pixel wide without antialiasing: Qt strokes a wider or
     antialiased line through its path stroker, ten times slower on a zig-zag of 1000 segments
-    (30 ms against 2.4 ms, ``benchmarks/dashboard_paint.py``), and on noise neither can be seen.
+    (with round caps, 35 ms against 2.7 ms: ``benchmarks/dashboard_paint.py``), and on noise neither can be seen.
     Smooth curves keep a wide antialiased pen, drawn as separate segments: Qt strokes a wide
     polyline as one self-overlapping outline, slower still. See ``place`` for the reduction.
     """

@@ -54,6 +54,15 @@ class WriteRequest:
     primer_text: str  # what the primer ink says (a synthesis model reads it before ``text``)
 
 
+@dataclass(frozen=True)
+class DensityRequest:
+    """Where will the pen go next, after this ink?"""
+
+    strokes: Strokes  # the ink so far, the stroke being drawn last
+    text: str  # what the ink says, if typed (a synthesis model reads it)
+    pen_down: bool  # the last stroke is still being drawn: its last point is no lift
+
+
 def _copied(strokes) -> Strokes:
     return tuple(np.array(stroke, dtype=np.float32) for stroke in strokes)
 
@@ -68,7 +77,7 @@ def _line_edit(placeholder: str, tip: str = "") -> QLineEdit:
 
 class HandwritingPanel(QWidget):
     write_requested = Signal(object)  # WriteRequest
-    density_requested = Signal(object)  # tuple of (n, 2) float32 strokes: the ink so far, pen stroke included
+    density_requested = Signal(object)  # DensityRequest
     add_to_data_requested = Signal(object)  # (strokes, text): the user's line as a training example
 
     def __init__(self, parent: QWidget | None = None) -> None:
@@ -346,7 +355,7 @@ class HandwritingPanel(QWidget):
             return
         self._density_in_flight, self._density_stale = True, False
         self._density_at = QPointF(*ink[-1][-1].tolist())
-        self.density_requested.emit(ink)
+        self.density_requested.emit(DensityRequest(ink, self.primer_text_edit.text(), bool(self._pen_path)))
 
     def _density_answered(self) -> None:
         self._density_in_flight = False

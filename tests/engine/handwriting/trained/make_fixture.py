@@ -21,9 +21,8 @@ FIXTURE = Path(__file__).with_name("synthesis.h5")
 def main(source: str) -> None:
     trained = Project.open(source)
     corpus = trained.corpus
-    small = StrokeCorpus(
-        dict(corpus.description), corpus.vocab, corpus.normalisation, corpus.lines("train")[:40], corpus.lines("val")[:8]
-    )
+    train, val = corpus.lines("train")[:40], corpus.lines("val")[:8]
+    small = StrokeCorpus(dict(corpus.description), corpus.vocab, corpus.normalisation, train, val)
     project = Project.create(trained.spec, small, trained.config)
     project.model.load_state_dict(trained.model.state_dict())
     project.save(FIXTURE)
