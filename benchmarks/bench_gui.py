@@ -264,7 +264,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--demo", nargs="+", default=["names", "python-code"])
     parser.add_argument("--tab", nargs="+", default=["training", "inside"], choices=["training", "inside"])
     parser.add_argument("--seconds", type=float, default=40.0, help="engine seconds per demo and tab")
+    parser.add_argument("--switch-interval-ms", type=float, help="the interpreter's GIL switch interval")
     args = parser.parse_args(argv)
+    if args.switch_interval_ms is not None:
+        sys.setswitchinterval(args.switch_interval_ms / 1000)
+    print(f"GIL switch interval {sys.getswitchinterval() * 1000:g} ms")
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_pyqtgraph()
     print(f"Platform {app.platformName()}; load before {load_average()}")

@@ -6,7 +6,7 @@ from workbench.engine.config import TrainConfig
 from workbench.engine.data import load_lines_file, load_text_file
 from workbench.engine.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template, language_model_task
+from workbench.engine.templates import from_template
 
 TINY_CONFIG = TrainConfig(
     batch_size=4, seq_len=16, val_every=0, probe_every=0, probe_budget=0.0, sample_every=0,
@@ -20,7 +20,7 @@ PROSE = (
 
 
 def make_project(corpus, cell="lstm", hidden=24, layers=1, dropout=0.0, **config) -> Project:
-    task = language_model_task(len(corpus.vocab), 12)
+    task = corpus.task(12)
     spec = from_template("stacked", task, RecurrentSpec(cell, hidden, layers, dropout=dropout))
     return Project.create(spec, corpus, replace(TINY_CONFIG, **config))
 

@@ -13,17 +13,21 @@ import sys
 from pathlib import Path
 
 from .engine.callbacks import SaveEvery
-from .engine.data import DEFAULT_DEMO, DEMOS, load_demo, load_lines_file, load_text_file
+from .engine.data import DEFAULT_DEMO, DEMOS, load_demo
+from .engine.data.own_data import load_own_data
 from .engine.device import DEVICES
 from .engine.errors import WorkbenchError
+from .engine.forecast import evaluate_forecast
 from .engine.handwriting.strokes import line_height, offsets_to_strokes
 from .engine.handwriting.svg import ink_to_svg
 from .engine.handwriting.writing import DEFAULT_LINE_HEIGHT, Primer, write
+from .engine.label_scores import LabelScores
 from .engine.project import Project
 from .engine.sampling import SamplingOptions
 from .engine.spec import CELLS
 from .engine.starters import demo_project, new_project, suggested_steps
 from .engine.templates import TEMPLATES
+from .engine.translation import evaluate_translation, translate
 from .progress import ProgressBar
 
 EXIT_USER_ERROR = 2
@@ -46,7 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--demo", choices=sorted(DEMOS), help="a built-in demo data set")
     source.add_argument("--text", type=Path, metavar="FILE", help="a UTF-8 text file (language model)")
     source.add_argument("--lines", type=Path, metavar="FILE", help="a file of one item a line (names)")
-    new.add_argument("--level", choices=("char", "word"), default="char", help="tokens of --text (default char)")
+    source.add_argument("--table", type=Path, metavar="FILE",
+                        help="a CSV or TSV of texts and their classes (with --text-column and --label-column)")
+    source.add_argument("--conll", type=Path, metavar="FILE", help="tagged tokens: token TAB tag, sentences apart")
+    source.add_argument("--pairs", type=Path, metavar="FILE", help="translation pairs: source TAB target a line")
+    new.add_argument("--level", choices=("char", "word"), default="char",
+                     help="tokens of --text, --table or --pairs (default char)")
+    new.add_argument("--text-column", help="--table: the column holding the texts")
+    new.add_argument("--label-column", help="--table: the column holding the classes")
     _add_model_options(new)
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
 
@@ -88,7 +99,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--template", choices=sorted(TEMPLATES), default="stacked")
+    parser.add_argument("--template", choices=sorted(TEMPLATES), default=None, help="default: the demo's, else stacked")
     parser.add_argument("--cell", choices=CELLS, default="lstm")
     parser.add_argument("--hidden", type=int, default=None, help="units per layer (default: the demo's, else 256)")
     parser.add_argument("--layers", type=int, default=None, help="stacked layers (default: the demo's, else 2)")
@@ -128,7 +139,10 @@ def cmd_new(args) -> int:
 
 
 def data_in_words(stats: dict) -> str:
-    """The size of the training data in one phrase, for token data or handwriting lines."""
+    """The size of the training data in one phrase, for token data, pairs or handwriting lines."""
+    if "train_pairs" in stats:
+        return (f"{stats['train_pairs']:,} training / {stats['val_pairs']:,} validation pairs, vocabularies of "
+                f"{stats['source_vocab_size']:,} and {stats['target_vocab_size']:,}")
     if "train_lines" in stats:
         return (f"{stats['train_lines']:,} training / {stats['val_lines']:,} validation handwriting lines "
                 f"by {stats['writers']:,} writers")
@@ -139,10 +153,10 @@ def data_in_words(stats: dict) -> str:
 def create_project(args) -> Project:
     if args.demo:
         corpus = load_demo(args.demo)
-    elif args.text:
-        corpus = load_text_file(args.text, level=args.level)
     else:
-        corpus = load_lines_file(args.lines)
+        kind = next(kind for kind in ("text", "lines", "table", "conll", "pairs") if getattr(args, kind))
+        own_kind = "tagged" if kind == "conll" else kind
+        corpus = load_own_data(getattr(args, kind), own_kind, args.level, args.text_column, args.label_column)
     return new_project(
         corpus, demo=args.demo, template=args.template, cell=args.cell, hidden=args.hidden,
         layers=args.layers, embedding=args.embedding, dropout=args.dropout,
@@ -234,7 +248,9 @@ def cmd_info(args) -> int:
     if summary["recent_train_loss"] is not None:
         print(f"  train loss {summary['recent_train_loss']:.3f} (mean of the last 50 steps)")
     if summary["last_validation"]:
-        print(f"  val loss   {summary['last_validation']['loss']:.3f} at step {summary['last_validation']['step']:,}")
+        last = summary["last_validation"]
+        accuracy = f", accuracy {last['accuracy']:.1%}" if last.get("accuracy") is not None else ""
+        print(f"  val loss   {last['loss']:.3f}{accuracy} at step {last['step']:,}")
     for text in summary["samples"]:
         print("  sample     " + text.strip().replace("\n", "\n             ")[:400])
     return 0
@@ -254,6 +270,10 @@ def cmd_demo(args) -> int:
     if status in (0, EXIT_INTERRUPTED) and project.spec.writes_with_pen:
         print(f'\nWrite with it: .venv/bin/workbench write {path} "hello world" --out hello.svg   '
               f"Resume: .venv/bin/workbench train {path} --steps 2000")
+    elif status in (0, EXIT_INTERRUPTED) and not project.spec.generates_text:
+        print_scores(project)
+        print(f"\nLook inside: .venv/bin/workbench open {path}   "
+              f"Resume: .venv/bin/workbench train {path} --steps 2000")
     elif status in (0, EXIT_INTERRUPTED):
         trainer = project.trainer()
         print("\nSamples at temperature 0.8:")
@@ -262,6 +282,33 @@ def cmd_demo(args) -> int:
         print(f"\nMore: .venv/bin/workbench sample {path} --temperature 0.5   "
               f"Resume: .venv/bin/workbench train {path} --steps 2000")
     return status
+
+
+def print_scores(project: Project) -> None:
+    """How a classifier, tagger or translator does on the validation data, in a few lines."""
+    if project.spec.is_seq2seq:
+        scores = evaluate_translation(project.model, project.corpus, "val")
+        print(f"\nValidation ({scores.count:,} pairs, greedy): exact match {scores.exact_match:.1%}, "
+              f"BLEU {100 * scores.bleu:.1f}")
+        for source, _ in project.corpus.pairs("val")[:4]:
+            print(f"  {source!r} → {translate(project.model, project.corpus, source).output!r}")
+        return
+    result = project.trainer().validate()
+    if project.corpus.kind == "series":
+        for horizon in (1, 24):
+            scores = evaluate_forecast(project.model, project.corpus, horizon)
+            print(f"\nForecast {horizon} step{'s' * (horizon > 1)} ahead: {scores.describe()}")
+        return
+    if result.confusion is None:
+        baseline = project.corpus.stats().get("baseline_loss")
+        against = f" (always answering 1.0: {baseline:.4f})" if baseline is not None else ""
+        print(f"\nValidation loss {result.loss:.4f}{against}")
+        return
+    scores = LabelScores(project.corpus.label_names, result.confusion)
+    print(f"\nValidation accuracy {scores.accuracy:.1%} (balanced {scores.balanced_accuracy:.1%}; always "
+          f"guessing the commonest label: {project.corpus.stats()['majority_share']:.1%})")
+    for name, precision, recall, support in zip(scores.label_names, scores.precision, scores.recall, scores.support):
+        print(f"  {name:12} precision {precision:6.1%}  recall {recall:6.1%}  ({support:,})")
 
 
 COMMANDS = {

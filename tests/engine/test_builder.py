@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from workbench.engine.builder import (
-    Seq2SeqModel, SequenceModel, build_model, count_parameters, parameter_group, reverse_padded,
+    Seq2SeqModel, SequenceModel, build_model, count_parameters, parameter_group,
 )
 from workbench.engine.errors import SpecError
 from workbench.engine.parameter_count import spec_parameters
@@ -72,11 +72,6 @@ def test_tagging_and_regression_heads():
     target = torch.full((2, 5, 2), float("nan"))
     target[:, :2] = prediction[:, :2].detach() + 1.0
     assert forecaster.head.loss(prediction, target).item() == pytest.approx(1.0)
-
-
-def test_reverse_padded_reverses_real_steps_only():
-    x = torch.tensor([[1, 2, 3, 0], [4, 5, 6, 7]])
-    assert reverse_padded(x, torch.tensor([3, 4])).tolist() == [[3, 2, 1, 0], [7, 6, 5, 4]]
 
 
 @pytest.mark.parametrize("template", ["encoder-decoder", "attention"])

@@ -91,7 +91,7 @@ def _language_model(cell, hidden=32, vocab=20, seed=0):
 def test_gradient_through_time_of_the_last_step_is_the_head_gradient():
     model = _language_model("lstm")
     tokens = torch.randint(0, 20, (1, 11))
-    traces, norms = gradient_through_time(model, tokens)
+    traces, norms = gradient_through_time(model, tokens[:, :-1], tokens[:, 1:])
     assert norms.shape == (2, 10)
     # At the last step of the top layer, dL/dh_T = W_head^T (softmax(z) - onehot(y)).
     logits = model.head(traces[-1].hidden[:, -1:])[0, 0].detach()
@@ -111,7 +111,7 @@ def test_tanh_rnn_gradient_vanishes_faster_than_lstm():
             for name, parameter in model.encoder.named_parameters():
                 if "weight_hh" in name:
                     parameter.mul_(0.5)
-        _, norms = gradient_through_time(model, tokens)
+        _, norms = gradient_through_time(model, tokens[:, :-1], tokens[:, 1:])
         ratios[cell] = (norms[0, 0] / norms[0, -1]).item()
     assert ratios["rnn"] < 1e-6
     assert ratios["rnn"] < ratios["lstm"]
@@ -123,7 +123,7 @@ def test_vanishing_gradients_are_measured_below_float32_underflow():
     with torch.no_grad():
         model.encoder.weight_hh_l0.mul_(0.3)
         model.encoder.weight_hh_l1.mul_(0.3)
-    _, norms = gradient_through_time(model, tokens)
+    _, norms = gradient_through_time(model, tokens[:, :-1], tokens[:, 1:])
     measured = norms[0][norms[0] > 0]
     # Norms of 1e-24 have squares of 1e-48, below float32's range: a float32 norm reads 0.
     assert norms.dtype == torch.float64 and measured.min() < 1e-24

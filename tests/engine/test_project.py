@@ -77,5 +77,23 @@ def test_rebuild_refuses_a_spec_for_other_data(text_corpus):
     project = make_project(text_corpus)
     spec = project.spec
     other = replace(spec, inputs=replace(spec.inputs, vocab_size=3), head=replace(spec.head, num_outputs=3))
-    with pytest.raises(WorkbenchError, match="vocabulary does not match"):
+    with pytest.raises(WorkbenchError, match="vocabulary or outputs do not match"):
         project.rebuild(other)
+
+
+def test_new_settings_reach_a_trainer_between_runs(text_corpus):
+    project = make_project(text_corpus)
+    trainer = project.trainer()
+    trainer.run(3)
+    adam = trainer.optimizer
+    project.set_config(replace(project.config, learning_rate=0.5, grad_clip=0.0))
+    assert trainer.optimizer is adam  # Adam's moments are kept for a new learning rate
+    trainer.run(1)
+    assert trainer.history.learning_rates[-1] == 0.5
+    project.set_config(replace(project.config, optimizer="sgd", batch_size=2))
+    assert isinstance(trainer.optimizer, torch.optim.SGD)
+    trainer.run(1)
+    assert trainer.train_batches.state() == {"epoch": 1, "cursor": 1}  # the new shape starts the next epoch
+    with pytest.raises(WorkbenchError, match="learning rate must be positive"):
+        project.set_config(replace(project.config, learning_rate=0))
+    assert project.config.optimizer == "sgd"

@@ -7,9 +7,9 @@ import pytest
 
 from workbench.engine.errors import SpecError
 from workbench.engine.spec import (
-    SPEC_VERSION, AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec, with_vocabulary,
+    SPEC_VERSION, AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec,
 )
-from workbench.engine.templates import Task, from_template, language_model_task
+from workbench.engine.templates import Task, fit_to_task, from_template, language_model_task
 
 LM = language_model_task(40)
 STACK = RecurrentSpec("gru", 32, 2, dropout=0.1)
@@ -103,10 +103,19 @@ def test_bad_json_gives_a_clear_error(text, expected):
         ModelSpec.from_json(text)
 
 
-def test_with_vocabulary_sizes_inputs_and_next_token_head():
-    spec = with_vocabulary(from_template("stacked", LM, STACK), 77)
+def test_fit_to_task_sizes_inputs_and_head_and_keeps_the_shape():
+    spec = fit_to_task(from_template("stacked", LM, RecurrentSpec("gru", 48, 3)), language_model_task(77))
     assert spec.inputs.vocab_size == 77 and spec.head.num_outputs == 77
+    assert (spec.encoder.cell, spec.encoder.hidden_size, spec.encoder.num_layers) == ("gru", 48, 3)
     assert spec.check() is spec
+
+
+def test_fit_to_task_refuses_a_model_for_other_data():
+    classifier = from_template("stacked", LM, STACK)
+    with pytest.raises(SpecError, match="asks for classification"):
+        fit_to_task(classifier, replace(LM, title="sex", head=HeadSpec("classification", 2)))
+    with pytest.raises(SpecError, match="needs an encoder–decoder"):
+        fit_to_task(classifier, TRANSLATION)
 
 
 def test_describe_reads_like_the_diagram():

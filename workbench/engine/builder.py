@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from .attention import Attention, make_attention
 from .data.batching import Batch
+from .data.pairs import PairBatch
 from .handwriting.model import handwriting_model
 from .heads import HEADS, Head
+from .recurrence import State, final_outputs, reverse_padded, run_stack
 from .spec import InputSpec, ModelSpec, RecurrentSpec
 
 FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
-
-State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]  # h, or (h, c) for an LSTM
-
 
 def make_input_layer(inputs: InputSpec) -> nn.Module:
     if inputs.kind == "tokens":
@@ -46,22 +44,6 @@ def make_stack(stack: RecurrentSpec, input_width: int) -> nn.RNNBase:
     return FUSED[stack.cell](**options)
 
 
-def run_stack(
-    stack: nn.RNNBase, x: torch.Tensor, state: State | None, lengths: torch.Tensor | None
-) -> tuple[torch.Tensor, State]:
-    """Run a fused stack; with ``lengths``, padded steps neither feed nor leave the recurrence.
-
-    Unidirectional stacks skip packing: padding sits after the real steps, so it cannot reach
-    them, and the loss ignores padded positions.
-    """
-    if lengths is None or not stack.bidirectional:
-        return stack(x, state)
-    packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
-    output, state = stack(packed, state)
-    output, _ = pad_packed_sequence(output, batch_first=True, total_length=x.shape[1])
-    return output, state
-
-
 class SequenceModel(nn.Module):
     """inputs → recurrent stack → head: language models, taggers, classifiers, forecasters."""
 
@@ -81,18 +63,27 @@ class SequenceModel(nn.Module):
         return self.head(features, mask), state
 
     def batch_loss(self, batch: Batch, state: State | None, device: torch.device) -> tuple[torch.Tensor, State]:
-        """The trainer's call: the head's loss on one batch of token ids, and the final state."""
+        """The trainer's call: the head's loss on one batch, and the final state."""
+        loss, _, _, state = self.batch_outputs(batch, state, device)
+        return loss, state
+
+    def batch_outputs(
+        self, batch: Batch, state: State | None, device: torch.device
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, State]:
+        """Loss, prediction, targets (on ``device``) and final state of one batch."""
         inputs = torch.from_numpy(batch.inputs).to(device, non_blocking=True)
         targets = torch.from_numpy(batch.targets).to(device, non_blocking=True)
-        logits, state = self(inputs, state)
-        return self.head.loss(logits, targets), state
+        mask = None if batch.mask is None else torch.from_numpy(batch.mask).to(device, non_blocking=True)
+        prediction, state = self(inputs, state, mask)
+        return self.head.loss(prediction, targets), prediction, targets, state
 
     def recurrent_stacks(self) -> dict[str, nn.RNNBase]:
         return {"encoder": self.encoder}
 
 
 class Bridge(nn.Module):
-    """The decoder's initial state from the encoder's final state (both directions, top layer).
+    """The decoder's initial state from the encoder's top layer after reading the whole source
+    (both directions).
 
     h0 = tanh(W_h [h_fwd; h_bwd]), and for an LSTM decoder c0 = W_c [h_fwd; h_bwd], one slice
     per decoder layer, so encoder and decoder may differ in cell, width and depth.
@@ -100,33 +91,21 @@ class Bridge(nn.Module):
 
     def __init__(self, encoder: RecurrentSpec, decoder: RecurrentSpec) -> None:
         super().__init__()
-        self.directions = 2 if encoder.bidirectional else 1
+        self.bidirectional = encoder.bidirectional
         self.layers = decoder.num_layers
         self.hidden_size = decoder.hidden_size
-        width = encoder.hidden_size * self.directions
+        width = encoder.output_width
         self.to_hidden = nn.Linear(width, decoder.num_layers * decoder.hidden_size)
         self.to_cell = nn.Linear(width, decoder.num_layers * decoder.hidden_size) if decoder.cell == "lstm" else None
 
-    def forward(self, encoder_state: State) -> State:
-        h_n = encoder_state[0] if isinstance(encoder_state, tuple) else encoder_state  # (L*D, B, H)
-        top = torch.cat(list(h_n[-self.directions:]), dim=-1)  # (B, D*H)
+    def forward(self, memory: torch.Tensor, source_mask: torch.Tensor | None) -> State:
+        """``memory`` (B, S, D*H) the encoder's outputs -> the decoder's (h0[, c0]), each (layers, B, H)."""
+        top = final_outputs(memory, source_mask, self.bidirectional)  # (B, D*H)
         h0 = torch.tanh(self.to_hidden(top)).view(-1, self.layers, self.hidden_size).transpose(0, 1)
         if self.to_cell is None:
-            return h0.contiguous()  # (layers, B, H)
+            return h0.contiguous()
         c0 = self.to_cell(top).view(-1, self.layers, self.hidden_size).transpose(0, 1)
         return h0.contiguous(), c0.contiguous()
-
-
-def reverse_padded(x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
-    """Reverse each row's real steps in time, leaving its padding at the end."""
-    steps = torch.arange(x.shape[1], device=x.device)
-    if lengths is None:
-        return x.flip(1)
-    lengths = lengths.to(x.device)
-    index = (lengths[:, None] - 1 - steps[None, :]).where(steps[None, :] < lengths[:, None], steps[None, :])
-    if x.dim() == 3:
-        index = index[..., None].expand_as(x)
-    return x.gather(1, index)
 
 
 class Seq2SeqModel(nn.Module):
@@ -159,8 +138,8 @@ class Seq2SeqModel(nn.Module):
         lengths = None if source_mask is None else source_mask.sum(1)
         if self.spec.reverse_source:
             source = reverse_padded(source, lengths)
-        memory, final = run_stack(self.encoder, self.inputs(source), None, lengths)
-        return memory, self.bridge(final)
+        memory, _ = run_stack(self.encoder, self.inputs(source), None, lengths)  # (B, S, W_enc)
+        return memory, self.bridge(memory, source_mask)
 
     def decode(
         self,
@@ -183,6 +162,19 @@ class Seq2SeqModel(nn.Module):
         memory, state = self.encode(source, source_mask)
         logits, _, _ = self.decode(target, state, memory, source_mask)
         return logits
+
+    def batch_loss(self, batch: PairBatch, state: None, device: torch.device) -> tuple[torch.Tensor, None]:
+        """The trainer's call: teacher forcing, the decoder reads the true previous target token.
+
+        Returns the mean cross-entropy over real target steps (end marks included) and no state:
+        every batch holds new pairs.
+        """
+        source, source_mask, target_in, target_out = (
+            torch.from_numpy(array).to(device, non_blocking=True)
+            for array in (batch.source, batch.source_mask, batch.target_in, batch.target_out)
+        )
+        logits = self(source, target_in, source_mask)  # (B, T, V)
+        return self.head.loss(logits, target_out), None
 
     def recurrent_stacks(self) -> dict[str, nn.RNNBase]:
         return {"encoder": self.encoder, "decoder": self.decoder}

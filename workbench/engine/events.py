@@ -41,8 +41,10 @@ class StepMetrics:
 @dataclass(frozen=True)
 class ValidationResult:
     step: int
-    loss: float  # mean cross-entropy in nats per token
+    loss: float  # mean loss: cross-entropy in nats per token (or item, or line), or squared error
     bits_per_token: float
+    accuracy: float | None = None  # classifiers and taggers: share of items (tokens) right
+    confusion: np.ndarray | None = None  # classifiers and taggers: (C, C), rows true, columns predicted
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,18 @@ class RunFailed:
     reason: str  # for the user: "the loss became NaN at step 812; weights are those of step 811"
 
 
-Event = Union[RunStarted, StepMetrics, ValidationResult, ProbeSnapshot, SampleGenerated, RunFinished, RunFailed]
+@dataclass(frozen=True)
+class TaskProgress:
+    """How far a long request (a download) has come, throttled by the task."""
+
+    what: str  # "Downloading Tiny Shakespeare"
+    done: int
+    total: int | None  # None when unknown
+
+
+Event = Union[
+    RunStarted, StepMetrics, ValidationResult, ProbeSnapshot, SampleGenerated, RunFinished, RunFailed, TaskProgress
+]
 Sink = Callable[[Event], None]
 
 

@@ -16,6 +16,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from .data.batching import IGNORE_INDEX
+from .recurrence import final_outputs
 from .spec import POOLINGS, ModelSpec
 
 
@@ -74,13 +75,7 @@ class ClassificationHead(Head):
             weights = scores.softmax(1)
             self.last_weights = weights.detach()
             return torch.einsum("bt,btw->bw", weights, features)
-        last = mask.long().sum(1).clamp(min=1) - 1  # index of the last real step, (B,)
-        forward_last = features[torch.arange(features.shape[0]), last]  # (B, W)
-        if not self.bidirectional:
-            return forward_last
-        # The backward direction has read the whole sequence when it reaches step 0.
-        half = features.shape[-1] // 2
-        return torch.cat([forward_last[:, :half], features[:, 0, half:]], dim=-1)
+        return final_outputs(features, mask, self.bidirectional)
 
     def loss(self, prediction: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         return F.cross_entropy(prediction, target)

@@ -22,6 +22,7 @@ class RunHistory:
     layer_grad_norms: dict[str, list[float]] = field(default_factory=dict)
     val_steps: list[int] = field(default_factory=list)
     val_losses: list[float] = field(default_factory=list)
+    val_accuracies: list[float] = field(default_factory=list)  # NaN where a validation counts none
 
     def record_step(self, step: int, loss: float, learning_rate: float) -> None:
         self.steps.append(step)
@@ -40,6 +41,7 @@ class RunHistory:
     def record_validation(self, event: ValidationResult) -> None:
         self.val_steps.append(event.step)
         self.val_losses.append(event.loss)
+        self.val_accuracies.append(np.nan if event.accuracy is None else event.accuracy)
 
     def series(self) -> dict[str, np.ndarray]:
         """Named 1-D arrays, the form the project file stores."""
@@ -52,6 +54,7 @@ class RunHistory:
             "grad_norm": np.asarray(self.grad_norms, np.float32),
             "val_step": np.asarray(self.val_steps, np.int64),
             "val_loss": np.asarray(self.val_losses, np.float32),
+            "val_accuracy": np.asarray(self.val_accuracies, np.float32),
         }
         for name, norms in self.layer_grad_norms.items():
             padded = norms + [np.nan] * (len(self.metric_steps) - len(norms))
@@ -77,6 +80,7 @@ class RunHistory:
             },
             val_steps=column("val_step"),
             val_losses=column("val_loss"),
+            val_accuracies=column("val_accuracy") or [np.nan] * len(column("val_step")),
         )
 
     def recent_loss(self, window: int = 50) -> float | None:

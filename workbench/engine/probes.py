@@ -137,22 +137,27 @@ def trace_stack(
     return layer_input, final, traces
 
 
-def gradient_through_time(model: nn.Module, tokens: torch.Tensor) -> tuple[list[LayerTrace], torch.Tensor]:
+def gradient_through_time(
+    model: nn.Module, inputs: torch.Tensor, targets: torch.Tensor
+) -> tuple[list[LayerTrace], torch.Tensor]:
     """‖∂L_T/∂h_t‖ for every layer and step t, where L_T is the loss of the last prediction.
 
     The norm of the gradient that the final prediction sends back to step t is the classic
     picture of vanishing and exploding gradients (Bengio et al., 1994; Pascanu et al., 2013):
     it shrinks geometrically with T − t in a tanh RNN and decays slowly in an LSTM.
 
-    ``tokens`` (1, T+1) for a language model: inputs are tokens[:, :-1], targets tokens[:, 1:].
-    Returns the traces (for gates and states) and norms (layers·directions, T).
+    ``inputs`` (1, T) ids or (1, T, F) features and ``targets`` as the head's loss takes them
+    for one sequence; a head predicting at every step is scored on its last step only, a
+    classifier on its one answer. Returns the traces (for gates and states) and norms
+    (layers·directions, T).
     """
-    inputs, targets = tokens[:, :-1], tokens[:, 1:]
     with torch.enable_grad():
         embedded = model.inputs(inputs)  # (1, T, E)
         features, _, traces = trace_stack(model.encoder, embedded, None, "encoder")
-        prediction = model.head(features)  # (1, T, V)
-        loss = model.head.loss(prediction[:, -1:], targets[:, -1:])
+        prediction = model.head(features)  # (1, T, V), or (1, C) for a classifier
+        if model.head.per_step:
+            prediction, targets = prediction[:, -1:], targets[:, -1:]
+        loss = model.head.loss(prediction, targets)
         steps = [h for trace in traces for h in trace.hidden_steps]
         # autograd.grad, not backward(): the model's own .grad buffers stay untouched.
         grads = torch.autograd.grad(loss, steps, allow_unused=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import datetime
+import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -26,7 +27,8 @@ from .events import ProbeSnapshot, SampleGenerated, Sink, discard
 from .history import RunHistory
 from .probe_record import probe_from_record, probe_to_record
 from .project_file import ProjectFile, Run, read_project_file, write_project_file
-from .spec import ModelSpec, with_vocabulary
+from .spec import ModelSpec
+from .templates import fit_to_task
 from .trainer import Trainer
 
 
@@ -70,9 +72,9 @@ class Project:
 
     @classmethod
     def create(cls, spec: ModelSpec, corpus, config: TrainConfig) -> "Project":
-        """A new, untrained project: the spec is sized to the corpus's vocabulary."""
+        """A new, untrained project: the spec is sized to the corpus's task."""
         config = config.check()
-        spec = with_vocabulary(spec, len(corpus.vocab)).check()
+        spec = fit_to_task(spec, corpus.task()).check()
         corpus.check_fits(config.batch_size, config.seq_len)
         torch.manual_seed(config.seed)
         model = build_model(spec)
@@ -123,18 +125,22 @@ class Project:
             raise WorkbenchError("the device cannot change while the project is training")
         self.config = replace(self.config, device=device)
 
+    def set_config(self, config: TrainConfig) -> None:
+        """New training settings, from the next step on, even mid-run (see ``Trainer.reconfigure``)."""
+        config = config.check()
+        self.corpus.check_fits(config.batch_size, config.seq_len)
+        if self._trainer is not None:
+            self._trainer.reconfigure(config)
+        self.config = config
+
     def add_training_line(self, line) -> None:
         """A handwriting line (the user's own, from the pad) joins the training data.
 
-        A trainer already made reads it from its next epoch on: its batcher is remade with the
-        line and moved to the start of that epoch (this epoch's order assumed the old lines).
+        A trainer already made reads it from its next epoch on.
         """
         self.corpus.add_line(line)
         if self._trainer is not None:
-            config = self.config
-            batches = self.corpus.batcher("train", config.batch_size, config.seq_len, config.seed)
-            batches.restore({"epoch": self._trainer.train_batches.state()["epoch"] + 1, "cursor": 0})
-            self._trainer.train_batches = batches
+            self._trainer.renew_batches()
 
     def rebuild(self, spec: ModelSpec | None = None) -> None:
         """A fresh model — from a new spec, or the same spec with new weights — as a new run.
@@ -145,8 +151,8 @@ class Project:
         if self._trainer is not None and self._trainer.control.paused:
             raise WorkbenchError("stop the paused run before changing the model")
         spec = (spec or self.spec).check()
-        if spec.inputs.kind == "tokens" and spec.inputs.vocab_size != len(self.corpus.vocab):
-            raise WorkbenchError("the model's vocabulary does not match the project's data")
+        if fit_to_task(spec, self.corpus.task()) != spec:
+            raise WorkbenchError("the model's vocabulary or outputs do not match the project's data")
         torch.manual_seed(self.config.seed + len(self.runs))
         self.spec, self.model = spec, build_model(spec)
         if not self.history.steps:
@@ -236,7 +242,9 @@ class Project:
             "runs": [{"name": run.name, "steps": len(run.steps), **run.meta} for run in self.runs],
             "recent_train_loss": history.recent_loss(),
             "last_validation": (
-                {"step": history.val_steps[-1], "loss": history.val_losses[-1]} if history.val_steps else None
+                {"step": history.val_steps[-1], "loss": history.val_losses[-1],
+                 "accuracy": None if math.isnan(history.val_accuracies[-1]) else history.val_accuracies[-1]}
+                if history.val_steps else None
             ),
             "samples": [sample.text for sample in self.samples[-3:]],
         }

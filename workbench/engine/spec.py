@@ -14,7 +14,7 @@ state, optionally looking back at the encoder through ``attention``.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from .errors import SpecError
@@ -134,8 +134,11 @@ class ModelSpec:
     @property
     def loss_per(self) -> str:
         """What the training loss is a mean over: "line" for pen data (nats per line, as Graves
-        reports it), else "token"."""
-        return "line" if self.writes_with_pen else "token"
+        reports it), "item" for a classifier, "value" for a forecaster (squared error, not nats),
+        else "token"."""
+        if self.writes_with_pen:
+            return "line"
+        return {"classification": "item", "regression": "value"}.get(self.head.kind, "token")
 
     def problems(self) -> list[SpecProblem]:
         return validate(self)
@@ -314,19 +317,3 @@ def _check_decoder(spec: ModelSpec) -> list[SpecProblem]:
         if spec.attention.size < 0:
             found.append(SpecProblem("attention", "the attention size cannot be negative"))
     return found
-
-
-def with_vocabulary(spec: ModelSpec, vocab_size: int, target_vocab_size: int | None = None) -> ModelSpec:
-    """The same spec sized for a data set's vocabulary (inputs, and the head if it predicts tokens)."""
-    inputs = replace(spec.inputs, vocab_size=vocab_size) if spec.inputs.kind == "tokens" else spec.inputs
-    target_inputs = spec.target_inputs
-    if target_inputs is not None:
-        target_inputs = replace(target_inputs, vocab_size=target_vocab_size or vocab_size)
-    head = spec.head
-    window = spec.window
-    if window is not None:
-        window = replace(window, alphabet_size=vocab_size)
-    if head.kind == "next_token":
-        predicted = target_inputs.vocab_size if target_inputs is not None else vocab_size
-        head = replace(head, num_outputs=predicted)
-    return replace(spec, inputs=inputs, target_inputs=target_inputs, head=head, window=window)

@@ -10,7 +10,7 @@ from .config import TrainConfig
 from .data import DEMOS, load_demo
 from .project import Project
 from .spec import RecurrentSpec
-from .templates import from_template, handwriting_task, language_model_task
+from .templates import from_template
 
 
 def _chosen(given, suggested, default):
@@ -23,7 +23,7 @@ def _chosen(given, suggested, default):
 def new_project(
     corpus,
     demo: str | None = None,
-    template: str = "stacked",
+    template: str | None = None,
     cell: str = "lstm",
     hidden: int | None = None,
     layers: int | None = None,
@@ -43,11 +43,10 @@ def new_project(
         num_layers=_chosen(layers, suggested and suggested.num_layers, 2),
         dropout=dropout,
     )
+    task = corpus.task(embedding)
+    template = _chosen(template, suggested and suggested.template, "stacked")
     if corpus.kind == "strokes":  # handwriting: Graves' networks; with texts, the synthesis one
-        task = handwriting_task(len(corpus.vocab))
         template = template if template.startswith("handwriting") else "handwriting synthesis"
-    else:
-        task = language_model_task(len(corpus.vocab), embedding)
     spec = from_template(template, task, stack)
     config = TrainConfig(
         batch_size=_chosen(batch_size, suggested and suggested.batch_size, 32),
@@ -58,8 +57,9 @@ def new_project(
     return Project.create(spec, corpus, config)
 
 
-def demo_project(name: str, **options) -> Project:
-    return new_project(load_demo(name), demo=name, **options)
+def demo_project(name: str, progress=None, **options) -> Project:
+    """A new project on demo ``name``; ``progress(done, total)`` hears a first-use download."""
+    return new_project(load_demo(name, progress), demo=name, **options)
 
 
 def suggested_steps(project: Project) -> int:

@@ -115,6 +115,38 @@ TEMPLATES = {
 }
 
 
+def fit_to_task(spec: ModelSpec, task: Task) -> ModelSpec:
+    """``spec`` sized for ``task``'s data: vocabularies, feature width, outputs and alphabet.
+
+    The shape the user built (cells, sizes, pooling, attention) is kept; a spec that reads or
+    predicts something else than the data holds raises SpecError saying so.
+    """
+    if spec.inputs.kind != task.inputs.kind:
+        raise SpecError(
+            f"the model reads {spec.inputs.kind} but the {task.title} data holds {task.inputs.kind}: "
+            f"start from a template"
+        )
+    if spec.head.kind != task.head.kind:
+        raise SpecError(
+            f"the model's head predicts {spec.head.kind.replace('_', ' ')} but the {task.title} data "
+            f"asks for {task.head.kind.replace('_', ' ')}: start from a template"
+        )
+    if spec.is_seq2seq != (task.target_inputs is not None):
+        wanted = "an encoder–decoder" if task.target_inputs is not None else "a model without a decoder"
+        raise SpecError(f"{task.title} data needs {wanted}: start from a template")
+    inputs = replace(spec.inputs, vocab_size=task.inputs.vocab_size, feature_dim=task.inputs.feature_dim)
+    target_inputs = spec.target_inputs
+    if target_inputs is not None and task.target_inputs is not None:
+        target_inputs = replace(target_inputs, vocab_size=task.target_inputs.vocab_size)
+    head = spec.head
+    if head.kind != "mixture_density":  # a mixture's components are the model's choice, not the data's
+        head = replace(head, num_outputs=task.head.num_outputs)
+    window = spec.window
+    if window is not None:
+        window = replace(window, alphabet_size=task.alphabet_size)
+    return replace(spec, inputs=inputs, target_inputs=target_inputs, head=head, window=window)
+
+
 def from_template(name: str, task: Task, stack: RecurrentSpec) -> ModelSpec:
     """The spec of template ``name`` for ``task``, checked; SpecError says why it cannot be."""
     make = TEMPLATES.get(name)

@@ -23,6 +23,8 @@ from .callbacks import Callback
 from .config import TrainConfig
 from .control import TrainerControl
 from .device import describe_device, resolve_device
+from .errors import WorkbenchError
+from .data.batching import IGNORE_INDEX
 from .events import (
     LayerSnapshot, ProbeSnapshot, RunFailed, RunFinished, RunStarted, SampleGenerated, Sink,
     StepMetrics, ValidationResult, discard,
@@ -31,6 +33,23 @@ from .history import RunHistory
 from .optim import learning_rate_at, make_optimizer
 from .probes import GATE_NAMES, gradient_through_time
 from .sampling import SamplingOptions, sample_text
+
+
+LABEL_HEADS = ("classification", "tagging")  # heads whose validation counts right and wrong labels
+
+
+def count_confusion(prediction: torch.Tensor, target: torch.Tensor, num_classes: int) -> np.ndarray:
+    """(C, C) counts, rows the true label and columns the predicted one, over real targets.
+
+    ``prediction``: scores (B, C) with targets (B,), or (B, T, C) with targets (B, T) holding
+    IGNORE_INDEX on padded steps.
+    """
+    predicted = prediction.argmax(-1).flatten()
+    target = target.flatten()
+    real = target != IGNORE_INDEX
+    pairs = target[real] * num_classes + predicted[real]
+    counts = torch.bincount(pairs.cpu(), minlength=num_classes * num_classes)
+    return counts.view(num_classes, num_classes).numpy().astype(np.int64)
 
 
 @dataclass(frozen=True)
@@ -88,6 +107,27 @@ class Trainer:
         self.samples: list[SampleGenerated] = []
         self._layer_names, self._layer_index = _layers_of(self.model)
         self._probe_clock = _ProbeClock()
+
+    def reconfigure(self, config: TrainConfig) -> None:
+        """New settings between runs. The schedule and clipping are read every step; a new
+        optimizer kind, momentum or weight decay starts a fresh optimizer (its moments are lost);
+        a new batch shape or seed takes effect from the next epoch."""
+        old, self.config = self.config, config.check()
+        if config.device != old.device:
+            raise WorkbenchError("the device cannot change once the project has trained on one")
+        if (config.optimizer, config.momentum, config.weight_decay) != (old.optimizer, old.momentum, old.weight_decay):
+            self.optimizer = make_optimizer(self.model.parameters(), config)
+        if (config.batch_size, config.seq_len, config.seed) != (old.batch_size, old.seq_len, old.seed):
+            self.renew_batches()
+
+    def renew_batches(self) -> None:
+        """Batches made anew (new settings, or new training data), from the start of the next
+        epoch: this epoch's order was drawn for the old ones."""
+        config = self.config
+        epoch = self.train_batches.state()["epoch"] + 1
+        self.train_batches = self.corpus.batcher("train", config.batch_size, config.seq_len, config.seed)
+        self.train_batches.restore({"epoch": epoch, "cursor": 0})
+        self.hidden = None
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -169,15 +209,22 @@ class Trainer:
         config = self.config
         if config.val_every and self.step % config.val_every == 0:
             self.validate()
-        generates_text = self.model.spec.generates_text  # probes and samples read and write tokens
-        if generates_text and config.probe_every and self._probe_clock.due(
+        spec = self.model.spec
+        if self.looks_inside and config.probe_every and self._probe_clock.due(
             self.step, config.probe_every, config.probe_budget
         ):
             self.probe()
-        if generates_text and config.sample_every and self.step % config.sample_every == 0:
+        if spec.generates_text and config.sample_every and self.step % config.sample_every == 0:
             self.sample(SamplingOptions(length=config.sample_length, temperature=config.sample_temperature))
         for callback in self.callbacks:
             callback.on_step_end(self)
+
+    @property
+    def looks_inside(self) -> bool:
+        """Whether probes can run: one recurrent stack (no decoder, not Graves' networks) and data
+        with a probe example."""
+        spec = self.model.spec
+        return not (spec.is_seq2seq or spec.writes_with_pen) and hasattr(self.corpus, "probe_example")
 
     def _layer_grad_norms(self) -> np.ndarray:
         """Gradient norm of each layer (before clipping), in ``self._layer_names`` order.
@@ -202,16 +249,24 @@ class Trainer:
         """Mean loss (per token, or per line for handwriting) over at most ``val_batches`` batches."""
         self.model.eval()
         total, weight, state = 0.0, 0, None
+        head = self.model.spec.head
+        confusion = np.zeros((head.num_outputs,) * 2, np.int64) if head.kind in LABEL_HEADS else None
         batches = self.corpus.batcher("val", self.config.batch_size, self.config.seq_len, self.config.seed)
         for index, batch in enumerate(batches.epoch_batches()):
             if self.config.val_batches and index >= self.config.val_batches:
                 break
-            loss, state = self.model.batch_loss(batch, state if batch.continues else None, self.device)
+            state = state if batch.continues else None
+            if confusion is None:
+                loss, state = self.model.batch_loss(batch, state, self.device)
+            else:
+                loss, prediction, targets, state = self.model.batch_outputs(batch, state, self.device)
+                confusion += count_confusion(prediction, targets, head.num_outputs)
             total += float(loss) * batch.loss_weight
             weight += batch.loss_weight
         self.model.train()
         loss = total / max(weight, 1)
-        result = ValidationResult(self.step, loss, loss / math.log(2))
+        accuracy = None if confusion is None else float(np.trace(confusion) / max(1, confusion.sum()))
+        result = ValidationResult(self.step, loss, loss / math.log(2), accuracy, confusion)
         self.history.record_validation(result)
         self._emit(result)
         return result
@@ -222,32 +277,26 @@ class Trainer:
             return self._probe()
 
     def _probe(self) -> ProbeSnapshot:
-        ids = self.corpus.probe_tokens(self.config.probe_length + 1)
-        tokens = torch.from_numpy(np.asarray(ids, dtype=np.int64))[None].to(self.device)
+        example = self.corpus.probe_example(self.config.probe_length)
+        inputs = torch.from_numpy(example.inputs)[None].to(self.device)  # (1, T) or (1, T, F)
+        targets = torch.from_numpy(np.asarray(example.targets))[None].to(self.device)
         self.model.eval()
-        traces, norms = gradient_through_time(self.model, tokens)
+        traces, norms = gradient_through_time(self.model, inputs, targets)
         self.model.train()
-        vocab = self.corpus.vocab
         layers = tuple(
             LayerSnapshot(
                 name=trace.name,
                 cell=trace.cell,
                 gate_names=GATE_NAMES[trace.cell],
                 gates=np.stack([numpy_copy(trace.gates[g][0]) for g in GATE_NAMES[trace.cell]])
-                if trace.gates else np.zeros((0, tokens.shape[1] - 1, trace.hidden.shape[-1]), np.float32),
+                if trace.gates else np.zeros((0, inputs.shape[1], trace.hidden.shape[-1]), np.float32),
                 cell_state=None if trace.cell_state is None else numpy_copy(trace.cell_state[0]),
                 hidden=numpy_copy(trace.hidden[0]),
                 grad_through_time=norms[index].numpy().copy(),
             )
             for index, trace in enumerate(traces)
         )
-        input_ids = np.asarray(ids[:-1], dtype=np.int64)
-        snapshot = ProbeSnapshot(
-            step=self.step,
-            token_ids=input_ids,
-            tokens=tuple(vocab.tokens[i] for i in input_ids),
-            layers=layers,
-        )
+        snapshot = ProbeSnapshot(step=self.step, token_ids=example.token_ids, tokens=example.labels, layers=layers)
         self.latest_probe = snapshot
         self._emit(snapshot)
         return snapshot

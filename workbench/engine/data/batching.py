@@ -22,10 +22,12 @@ IGNORE_INDEX = -100  # target value on padded steps
 class Batch:
     """One training step's worth of data."""
 
-    inputs: np.ndarray  # (B, T) int64 ids
-    targets: np.ndarray  # (B, T) int64 ids, IGNORE_INDEX on padded steps
+    inputs: np.ndarray  # (B, T) int64 ids, or (B, T, F) float32 features
+    targets: np.ndarray  # (B, T) int64 ids or tags, IGNORE_INDEX on padded steps; (B,) classes;
+    #                      or (B, T, F) float32 values, NaN on padded steps
     continues: bool  # row b continues row b of the previous batch: carry the hidden state
     tokens: int  # number of real (non-ignored) targets
+    mask: np.ndarray | None = None  # (B, T) bool, True on real input steps; None: all are real
 
     @property
     def loss_weight(self) -> int:

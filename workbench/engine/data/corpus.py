@@ -8,13 +8,19 @@ from typing import TYPE_CHECKING, Any, Union
 import numpy as np
 
 from ..errors import DataError
+from .labelled import LabelledCorpus
 from .lines import LineCorpus
+from .memory_tasks import AddingProblem, CopyTask
+from .pairs import PairCorpus
+from .series import SeriesCorpus
 from .text import TextStream
 
 if TYPE_CHECKING:
     from ..handwriting.corpus import StrokeCorpus
 
-Corpus = Union[TextStream, LineCorpus, "StrokeCorpus"]
+Corpus = Union[
+    TextStream, LineCorpus, LabelledCorpus, PairCorpus, SeriesCorpus, AddingProblem, CopyTask, "StrokeCorpus"
+]
 
 
 def corpus_kinds() -> dict[str, type]:
@@ -25,7 +31,12 @@ def corpus_kinds() -> dict[str, type]:
     """
     from ..handwriting.corpus import StrokeCorpus
 
-    return {TextStream.kind: TextStream, LineCorpus.kind: LineCorpus, StrokeCorpus.kind: StrokeCorpus}
+    return {
+        corpus.kind: corpus
+        for corpus in (
+            TextStream, LineCorpus, LabelledCorpus, PairCorpus, SeriesCorpus, AddingProblem, CopyTask, StrokeCorpus
+        )
+    }
 
 
 def corpus_from_arrays(

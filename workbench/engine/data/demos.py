@@ -7,20 +7,25 @@ standard library's own source code, and the documentation topics CPython ships f
 from __future__ import annotations
 
 import importlib.util
-import os
-import sysconfig
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError
 from .corpus import Corpus
+from .download import SHAKESPEARE, Progress, load_shakespeare
+from .labelled import LabelledCorpus, labelled_corpus
 from .lines import LineCorpus, lines_from_items
+from .memory_tasks import AddingProblem
+from .pairs import load_dates_demo
+from .series import SeriesCorpus, weather_series
+from .stdlib import stdlib_modules
 from .text import TextStream, stream_from_text
 
 NAMES_FILES = ("dist.male.first", "dist.female.first")
-SKIPPED_STDLIB_FOLDERS = frozenset({"test", "tests", "idlelib", "lib2to3", "site-packages"})
 PYTHON_CODE_CHARS = 2_000_000  # stop adding source files once this much text is collected
+ADDING_LAG = 50  # the adding problem's sequence length in its demo
+PYTHON_TAGS_CHARS = 500_000  # characters of tagged source: about 2,000 items of whole lines
 HANDWRITING_LINES = 3000  # about 10 lines per writer
 
 
@@ -39,32 +44,65 @@ class Demo:
     seq_len: int
     steps: int
     learning_rate: float = 2e-3
+    template: str = "stacked"  # the palette template a new project of this demo starts from
+    download_bytes: int = 0  # a demo downloaded on first use: its size; its ``load`` takes a progress callback
 
 
-def load_demo(name: str) -> Corpus:
+def load_demo(name: str, progress: Progress | None = None) -> Corpus:
+    """The demo's corpus; ``progress(done, total)`` hears how a first-use download goes."""
     if name not in DEMOS:
         raise DataError(f"there is no demo called {name!r}; the demos are {', '.join(DEMOS)}.")
-    return DEMOS[name].load()
+    demo = DEMOS[name]
+    return demo.load(progress) if demo.download_bytes else demo.load()
 
 
 def _load_names() -> LineCorpus:
     """First names from the US census lists, de-duplicated, title-cased and sorted."""
+    shares = _census_names()
+    names = sorted(set(shares["male"]) | set(shares["female"]))
+    return lines_from_items(names, "demo:names", DEMOS["names"].title)
+
+
+def _census_names() -> dict[str, dict[str, float]]:
+    """Each census list's names with the share of that sex's population bearing it (percent)."""
     package = importlib.util.find_spec("names")
     if package is None or package.origin is None:
-        raise DataError("the 'names' package, which holds the names demo, is not installed.")
+        raise DataError("the 'names' package, which holds the names demos, is not installed.")
     folder = Path(package.origin).parent
-    names = set()
-    for file_name in NAMES_FILES:
+    shares: dict[str, dict[str, float]] = {}
+    for sex, file_name in zip(("male", "female"), NAMES_FILES):
+        shares[sex] = {}
         for line in (folder / file_name).read_text(encoding="ascii").splitlines():
             if line.strip():
-                names.add(line.split()[0].title())
-    return lines_from_items(sorted(names), "demo:names", DEMOS["names"].title)
+                name, share = line.split()[:2]
+                shares[sex][name.title()] = float(share)
+    return shares
+
+
+def _load_names_sex() -> LabelledCorpus:
+    """First names labelled with the sex whose census list holds them.
+
+    331 names are on both lists (Jordan, Ashley, Ali...). Dropping them would make the task
+    look easier than it is, so each keeps the label of the list on which it is the larger share
+    of the population (the two censused populations are about equal in size); the notes say
+    how many such names there are and how many are close calls (the smaller share above half
+    the larger), which no model can get reliably right.
+    """
+    shares = _census_names()
+    male, female = shares["male"], shares["female"]
+    both = set(male) & set(female)
+    close = {name for name in both if min(male[name], female[name]) > 0.5 * max(male[name], female[name])}
+    names = sorted(set(male) | set(female))
+    labels = ["male" if male.get(name, 0.0) > female.get(name, 0.0) else "female" for name in names]
+    notes = {"names_on_both_lists": len(both), "close_calls": len(close)}
+    demo = DEMOS["names-sex"]
+    return labelled_corpus(names, labels, "class", f"demo:{demo.name}", demo.title, notes=notes)
 
 
 def _load_python_code() -> TextStream:
     """Pure-ASCII standard-library modules in path order, up to about PYTHON_CODE_CHARS."""
     sources, length = [], 0
-    for path in _stdlib_modules():
+    for path in stdlib_modules():
         data = path.read_bytes()
         if not data.isascii():
             continue
@@ -75,14 +113,34 @@ def _load_python_code() -> TextStream:
     return stream_from_text("\n".join(sources), "demo:python-code", DEMOS["python-code"].title)
 
 
-def _stdlib_modules() -> list[Path]:
-    """The standard library's ``.py`` files outside tests and bundled tools, by relative path."""
-    root = Path(sysconfig.get_paths()["stdlib"])
-    found = []
-    for folder, subfolders, files in os.walk(root):
-        subfolders[:] = [name for name in subfolders if name not in SKIPPED_STDLIB_FOLDERS]
-        found += [Path(folder, name) for name in files if name.endswith(".py")]
-    return sorted(found, key=lambda path: path.relative_to(root).as_posix())
+def _load_python_tags() -> LabelledCorpus:
+    """Standard-library source, every character tagged with its token class by ``tokenize``."""
+    from .python_tags import TAGS, python_tagging_items
+
+    items = python_tagging_items(PYTHON_TAGS_CHARS)
+    demo = DEMOS["python-tags"]
+    texts, tags = [text for text, _ in items], [tags for _, tags in items]
+    return labelled_corpus(texts, tags, "tags", f"demo:{demo.name}", demo.title, label_names=TAGS)
+
+
+def _load_weather() -> SeriesCorpus:
+    """Three years of hourly temperature and humidity with daily and yearly cycles (generated)."""
+    values, columns = weather_series(years=3, seed=0)
+    return SeriesCorpus.from_values(values, columns, "demo:weather", DEMOS["weather"].title)
+
+
+def _load_adding() -> AddingProblem:
+    """The long-range lab's adding problem at T = 50: an LSTM half learns it, a tanh RNN not at all."""
+    task = AddingProblem.generate(ADDING_LAG)
+    task.description.update(source="demo:adding", title=f"{DEMOS['adding'].title}, T = {ADDING_LAG}")
+    return task
+
+
+def _load_shakespeare(progress: Progress | None) -> TextStream:
+    """char-rnn's tiny-shakespeare, downloaded once (checked against its SHA-256) and cached."""
+    corpus = load_shakespeare(progress)
+    corpus.description.update(source="demo:shakespeare")
+    return corpus
 
 
 def _load_english_prose() -> TextStream:
@@ -120,6 +178,32 @@ DEMOS: dict[str, Demo] = {
             steps=3000,
         ),
         Demo(
+            name="shakespeare",
+            title="Tiny Shakespeare (download)",
+            description="The 1.1 MB of Shakespeare that char-rnn learned from, downloaded once from GitHub, "
+            "checked and kept in a local cache. A character model learns verse, speakers and old spelling.",
+            load=_load_shakespeare,
+            hidden_size=256,
+            num_layers=2,
+            batch_size=32,
+            seq_len=100,
+            steps=5000,
+            download_bytes=SHAKESPEARE.size,
+        ),
+        Demo(
+            name="names-sex",
+            title="First names by sex",
+            description="The census first names, each labelled female or male (names on both lists keep "
+            "their commoner use). A classifier reads the letters; attention shows which ones decide.",
+            load=_load_names_sex,
+            hidden_size=64,
+            num_layers=1,
+            batch_size=64,
+            seq_len=20,
+            steps=800,  # held-out loss is lowest near here; longer runs overfit 5,000 names
+            template="attention",
+        ),
+        Demo(
             name="python-code",
             title="Python source code",
             description="Two million characters of Python's own standard library. "
@@ -130,6 +214,60 @@ DEMOS: dict[str, Demo] = {
             batch_size=32,
             seq_len=100,
             steps=5000,
+        ),
+        Demo(
+            name="python-tags",
+            title="Python token classes",
+            description="Standard-library source with every character tagged by Python's own tokenizer "
+            "(keyword, name, number, string, comment, operator, whitespace, newline). Tagging needs "
+            "context from both sides: a bidirectional model sees where a string or a word ends.",
+            load=_load_python_tags,
+            hidden_size=64,
+            num_layers=1,
+            batch_size=32,
+            seq_len=300,
+            steps=1500,
+            template="bidirectional",
+        ),
+        Demo(
+            name="dates",
+            title="Dates to ISO",
+            description="Dates as people write them (\"Sunday, 22 November 2026\", \"22/11/26\", "
+            "\"Nov 22nd 2026\") and in ISO form. An encoder–decoder translates; attention shows which "
+            "characters each output digit reads.",
+            load=load_dates_demo,
+            hidden_size=64,
+            num_layers=1,
+            batch_size=64,
+            seq_len=64,
+            steps=2500,
+            learning_rate=3e-3,
+            template="attention",
+        ),
+        Demo(
+            name="weather",
+            title="Weather-like series",
+            description="Three years of hourly temperature and humidity: daily and yearly cycles, a slow "
+            "warming trend and noise. A forecaster learns the next hours; compare it with tomorrow = today.",
+            load=_load_weather,
+            hidden_size=64,
+            num_layers=1,
+            batch_size=32,
+            seq_len=96,
+            steps=3000,
+        ),
+        Demo(
+            name="adding",
+            title="Adding problem",
+            description="The long-range lab: add the two marked numbers of a sequence of 50, the first far "
+            "back. Train RNN, LSTM and GRU on it and watch the tanh RNN's gradient vanish.",
+            load=_load_adding,
+            hidden_size=64,
+            num_layers=1,
+            batch_size=32,
+            seq_len=ADDING_LAG,
+            steps=2000,
+            learning_rate=1e-3,
         ),
         Demo(
             name="english-prose",

@@ -10,6 +10,8 @@ import numpy as np
 from ..errors import DataError
 from .batching import LineBatcher, check_batch_shape
 from .checks import check_val_fraction, read_text_file, stored_array
+from .probe import ProbeExample, next_token_example
+from ..templates import Task, language_model_task
 from .vocab import Vocabulary
 
 SPLIT_NAMES = {"train": "training", "val": "validation"}
@@ -46,6 +48,10 @@ class LineCorpus:
             arrays[f"{split}_ids"], arrays[f"{split}_offsets"] = _pack(items, self.vocab)
         return arrays
 
+    def task(self, embedding_dim: int = 64) -> Task:
+        """What a model of this data reads and predicts: the next token."""
+        return language_model_task(len(self.vocab), embedding_dim)
+
     @property
     def source(self) -> str:
         return self.description["source"]
@@ -60,6 +66,10 @@ class LineCorpus:
         for split, items in self._splits.items():
             if not items:
                 raise DataError(f"{self.source}: there are no {SPLIT_NAMES[split]} items.")
+
+    def probe_example(self, length: int) -> ProbeExample:
+        """``length`` tokens of ``probe_tokens``, each predicting the next."""
+        return next_token_example(self.probe_tokens(length + 1), self.vocab.tokens)
 
     def probe_tokens(self, length: int) -> np.ndarray:
         """The first validation items, each closed by ``<s>``, within ``length`` tokens."""

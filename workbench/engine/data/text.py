@@ -10,6 +10,8 @@ import numpy as np
 from ..errors import DataError
 from .batching import StreamBatcher, check_batch_shape, stream_batches_per_epoch
 from .checks import check_val_fraction, read_text_file, stored_array
+from .probe import ProbeExample, next_token_example
+from ..templates import Task, language_model_task
 from .vocab import Vocabulary
 
 SPLIT_NAMES = {"train": "training", "val": "validation"}
@@ -39,6 +41,10 @@ class TextStream:
     def arrays(self) -> dict[str, np.ndarray]:
         return dict(self._splits)
 
+    def task(self, embedding_dim: int = 64) -> Task:
+        """What a model of this data reads and predicts: the next token."""
+        return language_model_task(len(self.vocab), embedding_dim)
+
     @property
     def source(self) -> str:
         return self.description["source"]
@@ -60,6 +66,10 @@ class TextStream:
                 f"{self.source}: too short for one batch: {have} tokens of {SPLIT_NAMES[split]} "
                 f"text, one batch of {batch_size} × {seq_len} needs {need}."
             )
+
+    def probe_example(self, length: int) -> ProbeExample:
+        """``length`` tokens of ``probe_tokens``, each predicting the next."""
+        return next_token_example(self.probe_tokens(length + 1), self.vocab.tokens)
 
     def probe_tokens(self, length: int) -> np.ndarray:
         """``length`` validation tokens from the first whole line with a quote or bracket."""

@@ -16,6 +16,7 @@ import numpy as np
 
 from ..data.batching import check_batch_shape
 from ..errors import DataError
+from ..templates import Task, handwriting_task
 from .stroke_batches import StrokeAlphabet, StrokeBatcher
 from .strokes import StrokeSample, StrokeStats, line_height, pen_step
 
@@ -91,6 +92,10 @@ class StrokeCorpus:
             arrays[f"{split}_texts"] = _utf8("\n".join(line.text for line in lines))
             arrays[f"{split}_writers"] = _utf8("\n".join(line.writer for line in lines))
         return arrays
+
+    def task(self, embedding_dim: int = 64) -> Task:
+        """Pen moves in, a mixture over the next move out; the window reads the texts' alphabet."""
+        return handwriting_task(len(self.vocab))
 
     @property
     def source(self) -> str:

@@ -7,8 +7,6 @@ the layer below, and the mixture density head reads every layer's output (eqs. 1
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Callable
 
@@ -17,6 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ..inference import inference
 from .mixture import MixtureDensityHead, MixtureParams, apply_bias, mixture_nll, sample_point
 from .stroke_batches import START_POINT  # what every training line is read after
 from .window import SoftWindow, passed_end, with_end_slot
@@ -191,18 +190,6 @@ def generate(
         start = torch.cat([start, torch.as_tensor(primer, dtype=torch.float32, device=device)])  # (1 + P, 3)
     with inference(model):
         return _write(advance, start[None], steps_max, bias, generator)
-
-
-@contextmanager
-def inference(model: nn.Module) -> Iterator[None]:
-    """Eval mode and no gradients for the block; the model's own mode comes back after."""
-    was_training = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            yield
-    finally:
-        model.train(was_training)
 
 
 def advancer(

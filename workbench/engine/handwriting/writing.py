@@ -16,11 +16,12 @@ import numpy as np
 import torch
 
 from ..errors import WorkbenchError
+from ..inference import inference
 from .corpus import USER_WRITER, Geometry, StrokeCorpus
 from .events import HandwritingWritten, NextPointDensity
 from .mixture import MixtureParams, mixture_density_grid
 from .model import HandwritingPrediction, HandwritingSynthesis
-from .networks import advancer, generate, inference
+from .networks import advancer, generate
 from .stroke_batches import START_POINT
 from .strokes import StrokeSample, line_height, strokes_to_offsets
 

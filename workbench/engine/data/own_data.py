@@ -1,0 +1,39 @@
+"""A user's own data file, read as the kind of data the user says it is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..errors import DataError
+from .corpus import Corpus
+from .labelled_files import load_classification_table, load_conll
+from .lines import load_lines_file
+from .pairs import load_pairs_file
+from .text import load_text_file
+
+OWN_DATA_KINDS = {
+    "text": "One long text",
+    "lines": "A list, one item a line",
+    "table": "Labelled table (CSV or TSV)",
+    "tagged": "Tagged tokens (CoNLL)",
+    "pairs": "Translation pairs (TSV)",
+}
+
+
+def load_own_data(
+    path: str | Path, kind: str, level: str = "char", text_column: str | None = None, label_column: str | None = None
+) -> Corpus:
+    """``kind`` is a key of OWN_DATA_KINDS; a table also needs its text and label columns."""
+    if kind == "text":
+        return load_text_file(path, level=level)
+    if kind == "lines":
+        return load_lines_file(path)
+    if kind == "table":
+        if not (text_column and label_column):
+            raise DataError(f"{path}: choose the table's text column and its label column.")
+        return load_classification_table(path, text_column, label_column, level)
+    if kind == "tagged":
+        return load_conll(path)
+    if kind == "pairs":
+        return load_pairs_file(path, level=level)
+    raise DataError(f"unknown kind of data {kind!r}; the kinds are {', '.join(OWN_DATA_KINDS)}.")

@@ -1,0 +1,308 @@
+"""Translating with a trained encoder–decoder: greedy and beam-search decoding, and scoring.
+
+Decoding starts the decoder on BOUNDARY (the start mark) and stops when it writes BOUNDARY
+again (the end mark) or after ``max_len`` tokens. Attention weights come back in the order of
+the source as typed, also when the model reads its source reversed.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Hashable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from .recurrence import State, reverse_padded
+from .data.pairs import BOUNDARY_ID, SPLIT_NAMES, PairCorpus, pad_sources
+from .errors import DataError, WorkbenchError
+from .inference import inference
+
+GREEDY_BATCH = 256  # sources decoded together when scoring greedily
+LENGTH_PENALTY_BASE = 5  # lp(Y) = ((5 + |Y|) / 6)^α, Wu et al. (2016), eq. 14
+
+
+@dataclass(frozen=True, eq=False)
+class Decoded:
+    """One decoded output."""
+
+    ids: np.ndarray  # (N,) int64 target ids, without the end mark
+    weights: np.ndarray | None  # (N, S) float32 attention over the source per output token; None without
+    log_prob: float  # log p(output, end mark | source); without the end mark when it was cut at max_len
+    ended: bool  # the model wrote the end mark within max_len
+
+
+@dataclass(frozen=True, eq=False)
+class Translation:
+    """A typed source, what the model wrote for it, and where it looked while writing."""
+
+    source: str
+    source_tokens: tuple[str, ...]
+    output: str
+    output_tokens: tuple[str, ...]
+    attention: np.ndarray | None  # (output tokens, source tokens) float32 copy; None without attention
+    log_prob: float
+
+
+@dataclass(frozen=True)
+class TranslationScores:
+    split: str
+    beam_width: int
+    count: int  # pairs scored
+    exact_match: float  # share of outputs identical to their reference
+    bleu: float  # corpus BLEU over tokens (characters for character-level data), 0 to 1
+
+
+def in_source_order(model: nn.Module, weights: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """Attention (B, N, S) over the encoder's steps -> over the source as typed.
+
+    A model that reverses its source attends over the reversed steps; turn each row's real
+    steps back around.
+    """
+    if not model.spec.reverse_source:
+        return weights
+    return reverse_padded(weights.transpose(1, 2), lengths).transpose(1, 2)
+
+
+def greedy_decode(model: nn.Module, source_ids: Sequence[int], max_len: int, boundary: int = BOUNDARY_ID) -> Decoded:
+    """The likeliest token at every step, for one source."""
+    return greedy_decode_batch(model, [np.asarray(source_ids, np.int64)], max_len, boundary)[0]
+
+
+def greedy_decode_batch(
+    model: nn.Module, sources: Sequence[np.ndarray], max_len: int, boundary: int = BOUNDARY_ID
+) -> list[Decoded]:
+    """Greedy decoding of many sources at once; each stops at its own end mark."""
+    _check_max_len(max_len)
+    with inference(model) as device:
+        ids, mask = (torch.from_numpy(array).to(device) for array in pad_sources(sources))
+        lengths = mask.sum(1)
+        memory, state = model.encode(ids, mask)  # (B, S, W), decoder state
+        token = torch.full((len(sources), 1), boundary, dtype=torch.long, device=device)
+        chosen, chosen_log_probs, rows = [], [], []
+        ended = torch.zeros(len(sources), dtype=torch.bool, device=device)
+        for _ in range(max_len):
+            logits, state, weights = model.decode(token, state, memory, mask)  # (B, 1, V), (B, 1, S)
+            best_log_prob, best = logits[:, -1].float().log_softmax(-1).max(-1)  # (B,), (B,)
+            chosen.append(best)
+            chosen_log_probs.append(best_log_prob)
+            if weights is not None:
+                rows.append(weights[:, -1])
+            token = best[:, None]
+            ended |= best == boundary
+            if bool(ended.all()):
+                break
+        tokens = torch.stack(chosen, 1).cpu().numpy()  # (B, N)
+        log_probs = torch.stack(chosen_log_probs, 1).cpu().numpy()  # (B, N)
+        attention = None
+        if rows:
+            attention = in_source_order(model, torch.stack(rows, 1), lengths).float().cpu().numpy()  # (B, N, S)
+    return [
+        _until_end(tokens[b], log_probs[b], None if attention is None else attention[b, :, : len(sources[b])], boundary)
+        for b in range(len(sources))
+    ]
+
+
+def _until_end(tokens: np.ndarray, log_probs: np.ndarray, weights: np.ndarray | None, boundary: int) -> Decoded:
+    """One row of a batched decoding, cut at its first end mark (which its log prob counts)."""
+    ends = np.flatnonzero(tokens == boundary)
+    steps = int(ends[0]) if len(ends) else len(tokens)
+    log_prob = float(log_probs[: steps + 1].sum(dtype=np.float64))
+    kept = None if weights is None else weights[:steps].copy()
+    return Decoded(tokens[:steps].astype(np.int64), kept, log_prob, bool(len(ends)))
+
+
+@dataclass(frozen=True)
+class _Hypothesis:
+    ids: tuple[int, ...]
+    log_prob: float
+    rows: tuple[torch.Tensor, ...]  # attention over the encoder's steps, one (S,) row per token
+    ended: bool = False
+
+    def extended(self, token: int, log_prob: float, row: torch.Tensor | None, ended: bool) -> _Hypothesis:
+        ids = self.ids if ended else self.ids + (token,)
+        rows = self.rows if ended or row is None else self.rows + (row,)
+        return _Hypothesis(ids, log_prob, rows, ended)
+
+    def score(self, length_penalty: float) -> float:
+        """log p / lp(Y), with lp(Y) = ((5 + |Y|) / 6)^α counting the end mark (Wu et al., 2016)."""
+        length = len(self.ids) + self.ended
+        return self.log_prob / ((LENGTH_PENALTY_BASE + length) / (LENGTH_PENALTY_BASE + 1)) ** length_penalty
+
+
+def beam_search(
+    model: nn.Module,
+    source_ids: Sequence[int],
+    beam_width: int,
+    max_len: int,
+    length_penalty: float = 0.0,
+    boundary: int = BOUNDARY_ID,
+) -> Decoded:
+    """The best-scoring output found by keeping the ``beam_width`` likeliest partial outputs.
+
+    At every step each partial output is extended by every token and the ``beam_width`` likeliest
+    extensions are kept; one that ends leaves the beam for the finished set, so the beam
+    shrinks (Sutskever et al., 2014, section 3.3). The answer is the finished (or, at
+    ``max_len``, unfinished) output of best score, log p divided by the length penalty of Wu et
+    al. (2016) when ``length_penalty`` α > 0. Beam search is not exhaustive: it usually beats
+    greedy decoding, but is not certain to.
+    """
+    if beam_width < 1:
+        raise WorkbenchError(f"the beam width must be at least 1, not {beam_width}")
+    _check_max_len(max_len)
+    with inference(model) as device:
+        source = torch.tensor(np.array(source_ids, np.int64), device=device)[None]  # (1, S)
+        mask = torch.ones_like(source, dtype=torch.bool)
+        memory, state = model.encode(source, mask)  # (1, S, W)
+        alive, alive_log_probs, finished = [_Hypothesis((), 0.0, ())], torch.zeros(1, device=device), []
+        for _ in range(max_len):
+            count = len(alive)
+            token = torch.tensor([[h.ids[-1] if h.ids else boundary] for h in alive], device=device)  # (K, 1)
+            logits, state, weights = model.decode(
+                token, state, memory.expand(count, -1, -1), mask.expand(count, -1)
+            )  # (K, 1, V), (K, 1, S)
+            totals = alive_log_probs[:, None] + logits[:, -1].float().log_softmax(-1)  # (K, V)
+            best, places = totals.flatten().topk(min(beam_width, totals.numel()))
+            parents, next_alive = [], []
+            for log_prob, place in zip(best.tolist(), places.tolist()):
+                parent, token_id = divmod(place, totals.shape[1])
+                row = None if weights is None else weights[parent, -1]
+                hypothesis = alive[parent].extended(token_id, log_prob, row, ended=token_id == boundary)
+                if hypothesis.ended:
+                    finished.append(hypothesis)
+                else:
+                    parents.append(parent)
+                    next_alive.append(hypothesis)
+            alive = next_alive
+            if not alive:
+                break
+            state = _select(state, torch.tensor(parents, device=device))
+            alive_log_probs = torch.tensor([h.log_prob for h in alive], device=device)
+        winner = max(finished + alive, key=lambda h: h.score(length_penalty))
+        weights = None
+        if winner.rows:
+            stacked = torch.stack(winner.rows)[None]  # (1, N, S)
+            weights = in_source_order(model, stacked, mask.sum(1))[0].float().cpu().numpy().copy()
+        elif model.attention is not None:
+            weights = np.zeros((0, source.shape[1]), np.float32)
+    return Decoded(np.array(winner.ids, np.int64), weights, winner.log_prob, winner.ended)
+
+
+def _select(state: State, index: torch.Tensor) -> State:
+    """The decoder state of the hypotheses at ``index`` (states are (layers, K, H))."""
+    if isinstance(state, tuple):
+        return tuple(part.index_select(1, index) for part in state)
+    return state.index_select(1, index)
+
+
+def _check_max_len(max_len: int) -> None:
+    if max_len < 1:
+        raise WorkbenchError(f"the longest output must be at least 1 token, not {max_len}")
+
+
+def default_max_len(corpus: PairCorpus) -> int:
+    """Room for twice the corpus's longest target: a model that never ends still stops."""
+    return 2 * corpus.longest[1] + 2
+
+
+def translate(model: nn.Module, corpus: PairCorpus, text: str, beam_width: int = 1, max_len: int = 0) -> Translation:
+    """``text`` as the model translates it, greedily or by beam search, with its attention.
+
+    Characters (or, at the word level, nothing: unseen words read as unknown) the sources never
+    used raise DataError naming them. ``max_len`` 0 means ``default_max_len``.
+    """
+    ids = corpus.encode_source(text)
+    max_len = max_len or default_max_len(corpus)
+    if beam_width == 1:
+        decoded = greedy_decode(model, ids, max_len, corpus.vocab.target.boundary)
+    else:
+        decoded = beam_search(model, ids, beam_width, max_len, boundary=corpus.vocab.target.boundary)
+    source_vocab, target_vocab = corpus.vocab.source, corpus.vocab.target
+    return Translation(
+        source=text.strip(),
+        source_tokens=tuple(source_vocab.tokens[i] for i in ids.tolist()),
+        output=target_vocab.decode(decoded.ids),
+        output_tokens=tuple(target_vocab.tokens[i] for i in decoded.ids.tolist()),
+        attention=decoded.weights,
+        log_prob=decoded.log_prob,
+    )
+
+
+def evaluate_translation(
+    model: nn.Module, corpus: PairCorpus, split: str, beam_width: int = 1, limit: int | None = None
+) -> TranslationScores:
+    """Exact match and BLEU of the model's outputs for the first ``limit`` pairs of ``split``."""
+    if split not in SPLIT_NAMES:
+        raise DataError(f"unknown split {split!r}; the splits are {', '.join(SPLIT_NAMES)}.")
+    sources, targets = corpus.ids(split)
+    sources, targets = sources[:limit], targets[:limit]
+    max_len, boundary = default_max_len(corpus), corpus.vocab.target.boundary
+    if beam_width == 1:
+        outputs = [
+            decoded.ids
+            for start in range(0, len(sources), GREEDY_BATCH)
+            for decoded in greedy_decode_batch(model, sources[start : start + GREEDY_BATCH], max_len, boundary)
+        ]
+    else:
+        outputs = [beam_search(model, source, beam_width, max_len, boundary=boundary).ids for source in sources]
+    hypotheses = [tuple(output.tolist()) for output in outputs]
+    references = [tuple(target.tolist()) for target in targets]
+    return TranslationScores(
+        split, beam_width, len(references), exact_match(hypotheses, references), corpus_bleu(hypotheses, references)
+    )
+
+
+def exact_match(predictions: Sequence[Sequence[Hashable]], references: Sequence[Sequence[Hashable]]) -> float:
+    """The share of predictions equal, token for token, to their reference (0 for none)."""
+    _check_same_count(predictions, references)
+    if not references:
+        return 0.0
+    return sum(tuple(p) == tuple(r) for p, r in zip(predictions, references)) / len(references)
+
+
+def corpus_bleu(
+    hypotheses: Sequence[Sequence[Hashable]], references: Sequence[Sequence[Hashable]], max_n: int = 4
+) -> float:
+    """Corpus BLEU (Papineni et al., 2002) with one reference per hypothesis, from 0 to 1.
+
+    Tokens are the items of each sequence: words for lists of words, characters for strings,
+    so on character-level data this is character BLEU, which runs higher than word BLEU.
+
+    - modified n-gram precision (section 2.1.1), with counts clipped by the reference's:
+      p_n = Σ_C Σ_{g ∈ C} min(count_C(g), count_R(g)) / Σ_C Σ_{g ∈ C} count_C(g)
+    - brevity penalty (section 2.2.2), c and r the total hypothesis and reference lengths:
+      BP = 1 if c > r, else exp(1 − r / c)
+    - BLEU = BP · exp(Σ_{n=1..N} w_n log p_n), uniform weights w_n = 1 / N (section 2.3).
+
+    Orders of which the hypotheses hold no n-gram at all (every output shorter than n) are left
+    out, as sacreBLEU's "effective order" does, so that short outputs can score; otherwise there
+    is no smoothing: when some p_n is 0 (no shared n-gram of that order anywhere) BLEU is 0.
+    """
+    _check_same_count(hypotheses, references)
+    matches, totals = [0] * max_n, [0] * max_n
+    for hypothesis, reference in zip(hypotheses, references):
+        hypothesis, reference = tuple(hypothesis), tuple(reference)
+        for n in range(1, max_n + 1):
+            counts, reference_counts = _ngrams(hypothesis, n), _ngrams(reference, n)
+            matches[n - 1] += sum(min(count, reference_counts[gram]) for gram, count in counts.items())
+            totals[n - 1] += sum(counts.values())
+    c = sum(len(h) for h in hypotheses)
+    r = sum(len(ref) for ref in references)
+    orders = [(m, t) for m, t in zip(matches, totals) if t > 0]
+    if c == 0 or min(m for m, _ in orders) == 0:
+        return 0.0
+    log_precision = sum(math.log(m / t) for m, t in orders) / len(orders)
+    brevity_penalty = 1.0 if c > r else math.exp(1 - r / c)
+    return brevity_penalty * math.exp(log_precision)
+
+
+def _ngrams(tokens: tuple[Hashable, ...], n: int) -> Counter:
+    return Counter(tokens[i : i + n] for i in range(len(tokens) - n + 1))
+
+
+def _check_same_count(first: Sequence, second: Sequence) -> None:
+    if len(first) != len(second):
+        raise WorkbenchError(f"{len(first)} outputs cannot be scored against {len(second)} references")
