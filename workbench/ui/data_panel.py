@@ -16,9 +16,17 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.data import DEFAULT_DEMO, DEMOS
+from ..engine.data.own_data import OWN_DATA_KINDS
 from ..engine.project import ProjectSnapshot
 
-TEXT_FILTER = "Text files (*.txt *.md *.py *.csv *.tsv);;All files (*)"
+FILE_FILTERS = {
+    "text": "Text files (*.txt *.md *.py);;All files (*)",
+    "lines": "Text files (*.txt);;All files (*)",
+    "table": "Tables (*.csv *.tsv *.tab);;All files (*)",
+    "tagged": "CoNLL files (*.conll *.conllu *.txt *.tsv);;All files (*)",
+    "pairs": "Tab-separated pairs (*.tsv *.txt);;All files (*)",
+}
+LEVELLED_KINDS = {"text", "table", "pairs"}  # kinds whose text can be read as characters or as words
 
 
 def _count(value) -> str:
@@ -27,7 +35,7 @@ def _count(value) -> str:
 
 class DataPanel(QWidget):
     demo_requested = Signal(str)
-    file_requested = Signal(object, str, str)  # path, kind ("text" or "lines"), level ("char"/"word")
+    file_requested = Signal(object, str, str)  # path, kind (a key of OWN_DATA_KINDS), level ("char"/"word")
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -41,12 +49,17 @@ class DataPanel(QWidget):
         self.level_choice = QComboBox()
         self.level_choice.addItem("characters", "char")
         self.level_choice.addItem("words", "word")
-        open_text = QPushButton("Text file…")
-        open_text.setToolTip("A UTF-8 text to model as one long sequence")
-        open_text.clicked.connect(lambda: self._ask_file("text"))
-        open_lines = QPushButton("List file…")
-        open_lines.setToolTip("One item a line (names, words): each is a sequence of its own")
-        open_lines.clicked.connect(lambda: self._ask_file("lines"))
+        self.level_choice.setToolTip("Read the file's text as characters or as words")
+        self.kind_choice = QComboBox()
+        for kind, title in OWN_DATA_KINDS.items():
+            self.kind_choice.addItem(title, kind)
+        self.kind_choice.setToolTip(
+            "One long text or a list: a language model. A labelled table: a classifier. "
+            "Tagged tokens: a tagger. Translation pairs: an encoder–decoder."
+        )
+        self.kind_choice.currentIndexChanged.connect(self._kind_changed)
+        open_file = QPushButton("Choose file…")
+        open_file.clicked.connect(self._ask_file)
 
         source = QGroupBox("Learn from")
         choose = QFormLayout(source)
@@ -54,12 +67,11 @@ class DataPanel(QWidget):
         demo_row.addWidget(self.demo_choice, 1)
         demo_row.addWidget(use_demo)
         choose.addRow("Demo", demo_row)
-        file_row = QHBoxLayout()
-        file_row.addWidget(open_text)
-        file_row.addWidget(open_lines)
-        file_row.addWidget(QLabel("as"))
-        file_row.addWidget(self.level_choice)
-        choose.addRow("Own data", file_row)
+        kind_row = QHBoxLayout()
+        kind_row.addWidget(self.kind_choice, 1)
+        kind_row.addWidget(self.level_choice)
+        choose.addRow("Own data", kind_row)
+        choose.addRow("", open_file)
 
         self.title = QLabel()
         self.title.setWordWrap(True)
@@ -83,7 +95,12 @@ class DataPanel(QWidget):
         if source.startswith("demo:"):  # the chooser names the demo that is open
             self.demo_choice.setCurrentIndex(max(self.demo_choice.findData(source.removeprefix("demo:")), 0))
         self.title.setText(f"<b>{description.get('title', 'Data')}</b> — {where}")
-        rows = _stroke_rows(stats) if "train_lines" in stats else _token_rows(stats)
+        if "train_lines" in stats:
+            rows = _stroke_rows(stats)
+        elif "train_pairs" in stats:
+            rows = _pair_rows(stats)
+        else:
+            rows = _token_rows(stats) + _label_rows(stats)
         cells = "".join(
             f"<tr><td>{name}</td><td align='right'>&nbsp;&nbsp;{_count(value)}</td></tr>"
             for name, value in rows if value is not None
@@ -91,11 +108,15 @@ class DataPanel(QWidget):
         self.stats.setText(f"<table>{cells}</table>")
         self.preview.setPlainText(snapshot.data_preview)
 
-    def _ask_file(self, kind: str) -> None:
-        title = "Text to learn from" if kind == "text" else "List of items, one a line"
-        path, _ = QFileDialog.getOpenFileName(self, title, "", TEXT_FILTER)
+    def _kind_changed(self) -> None:
+        """Lists and tagged tokens have a fixed level; the other kinds may be read as words."""
+        self.level_choice.setEnabled(self.kind_choice.currentData() in LEVELLED_KINDS)
+
+    def _ask_file(self) -> None:
+        kind = self.kind_choice.currentData()
+        path, _ = QFileDialog.getOpenFileName(self, OWN_DATA_KINDS[kind], "", FILE_FILTERS[kind])
         if path:
-            level = self.level_choice.currentData() if kind == "text" else "char"
+            level = self.level_choice.currentData() if kind in LEVELLED_KINDS else "char"
             self.file_requested.emit(Path(path), kind, level)
 
 
@@ -117,3 +138,23 @@ def _stroke_rows(stats: dict) -> list[tuple[str, object]]:
         ("characters", stats.get("characters")), ("training points", stats.get("train_points")),
         ("longest line", stats.get("longest_line")),
     ]
+
+
+def _pair_rows(stats: dict) -> list[tuple[str, object]]:
+    """Translation pairs: how many, both vocabularies, the longest of each side."""
+    return [
+        ("training pairs", stats.get("train_pairs")), ("validation pairs", stats.get("val_pairs")),
+        ("source vocabulary", stats.get("source_vocab_size")), ("target vocabulary", stats.get("target_vocab_size")),
+        ("longest source", stats.get("longest_source")), ("longest target", stats.get("longest_target")),
+    ]
+
+
+def _label_rows(stats: dict) -> list[tuple[str, object]]:
+    """Labelled data: each label's count, the accuracy to beat, and the demo's notes."""
+    counts = stats.get("train_label_counts") or {}
+    rows: list[tuple[str, object]] = [(f"· {name}", count) for name, count in counts.items()]
+    if "majority_share" in stats:
+        rows.append(("commonest label", f"{stats['majority_share']:.1%}"))
+    if "names_on_both_lists" in stats:
+        rows += [("on both lists", stats["names_on_both_lists"]), ("close calls", stats.get("close_calls"))]
+    return rows

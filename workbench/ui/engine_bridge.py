@@ -17,7 +17,7 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from ..engine.events import (
-    ProbeSnapshot, RunFailed, RunFinished, RunStarted, SampleGenerated, StepMetrics, ValidationResult,
+    ProbeSnapshot, RunFailed, RunFinished, RunStarted, SampleGenerated, StepMetrics, TaskProgress, ValidationResult,
 )
 from ..engine.worker import EngineWorker
 
@@ -49,6 +49,7 @@ class EngineBridge(QObject):
     run_finished = Signal(object)  # RunFinished
     run_failed = Signal(object)  # RunFailed
     training_changed = Signal(bool)
+    progress_arrived = Signal(object)  # TaskProgress
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -144,6 +145,8 @@ class EngineBridge(QObject):
         elif isinstance(item, RunFailed):
             self._set_training(False)
             self.run_failed.emit(item)
+        elif isinstance(item, TaskProgress):
+            self.progress_arrived.emit(item)
 
     def _set_training(self, training: bool) -> None:
         if training != self.training:

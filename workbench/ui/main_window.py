@@ -14,11 +14,13 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSpinBox, QTabWidget
 
 from ..engine.data import DEFAULT_DEMO, DEMOS
+from ..engine.config import TrainConfig
 from ..engine.events import RunFailed, RunFinished, RunStarted, StepMetrics
 from ..engine.project import ProjectSnapshot
 from ..engine.spec import ModelSpec
 from . import tasks
 from .canvas import ArchitectureEditor
+from .cell_comparison import CellComparison
 from .dashboard import Dashboard
 from .data_panel import DataPanel
 from .document import SpecDocument
@@ -26,11 +28,22 @@ from .engine_bridge import EngineBridge
 from .handwriting.panel import HandwritingPanel
 from .internals import InternalsPanel
 from .project_files import ProjectFiles
+from .results import ResultsPanel
+from .training_settings import TrainingSettingsDialog
 from .samples import SamplesPanel
 from .status import TrainingStatus
 
 APP_NAME = "Sequence Workbench"
 HANDWRITING_KINDS = {"handwriting": "prediction", "handwriting synthesis": "synthesis"}  # template -> panel
+
+
+def results_kind(spec: ModelSpec, data_kind: str | None) -> str | None:
+    """What the Results tab shows for a model (its scores, and a place to try it), by task."""
+    if spec.is_seq2seq:
+        return "translation"
+    if spec.head.kind == "regression" and data_kind == "series":
+        return "forecasting"
+    return spec.head.kind if spec.head.kind in ("classification", "tagging") else None
 
 
 class MainWindow(QMainWindow):
@@ -40,11 +53,13 @@ class MainWindow(QMainWindow):
         self.bridge = EngineBridge(self)
         self.document = SpecDocument(ModelSpec(), self)
         self.trained_spec: ModelSpec | None = None
+        self.config: TrainConfig | None = None  # the project's training settings, as last shown
         self.files = ProjectFiles(self, autosave_folder)
         self._build_views()
         self._build_actions()
         self._build_menus_and_toolbar()
         self._connect_engine()
+        self.comparison = CellComparison(self)  # after the window's own run handlers: they run first
         self._restore_layout()
         self._update_actions()
 
@@ -59,6 +74,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.editor, "Model")
         self.tabs.addTab(self.dashboard, "Training")
         self.tabs.addTab(self.internals, "Inside")
+        self.results = ResultsPanel()
+        self.tabs.addTab(self.results, "Results")
         self.handwriting = HandwritingPanel()
         self.tabs.addTab(self.handwriting, "Handwriting")
         self.setCentralWidget(self.tabs)
@@ -75,6 +92,14 @@ class MainWindow(QMainWindow):
         self.handwriting.write_requested.connect(self.request_handwriting)
         self.handwriting.density_requested.connect(self.request_density)
         self.handwriting.add_to_data_requested.connect(self.add_handwriting_line)
+        self.results.classify_requested.connect(partial(self._ask_results, tasks.classify, "show_classification"))
+        self.results.tag_requested.connect(partial(self._ask_results, tasks.tag, "show_tagging"))
+        self.results.translate_requested.connect(partial(self._ask_results, tasks.translate, "show_translation"))
+        self.results.evaluate_requested.connect(partial(self._ask_results, tasks.evaluate_translation, "show_scores"))
+        self.results.forecast_requested.connect(partial(self._ask_results, tasks.forecast, "show_forecast"))
+        self.results.evaluate_forecast_requested.connect(
+            partial(self._ask_results, tasks.evaluate_forecast, "show_forecast_scores")
+        )
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -105,6 +130,14 @@ class MainWindow(QMainWindow):
         self.pause_action.setCheckable(True)
         self.stop_action = action("S&top", self.bridge.stop, "Shift+F5", "Stop training (Shift+F5)")
         self.reset_action = action("&Reset weights", self.reset_weights, None, "Start a new run from fresh weights")
+        self.settings_action = action(
+            "Training &settings…", self.edit_training_settings, "Ctrl+T",
+            "Optimizer, learning rate, gradient clipping, batch size (Ctrl+T)",
+        )
+        self.compare_action = action(
+            "&Compare RNN, LSTM and GRU", self.compare_cells, "Ctrl+Shift+T",
+            "Train the model with each cell in turn, one run each, and overlay their curves",
+        )
         self.steps = QSpinBox()
         self.steps.setRange(1, 10_000_000)
         self.steps.setSingleStep(500)
@@ -130,7 +163,9 @@ class MainWindow(QMainWindow):
         run_menu = menus.addMenu("&Run")
         run_menu.addActions([self.train_action, self.pause_action, self.stop_action])
         run_menu.addSeparator()
-        run_menu.addAction(self.reset_action)
+        run_menu.addActions([self.compare_action, self.reset_action])
+        run_menu.addSeparator()
+        run_menu.addAction(self.settings_action)
         view_menu = menus.addMenu("&View")
         view_menu.addActions([self.data_dock.toggleViewAction(), self.samples_dock.toggleViewAction()])
         help_menu = menus.addMenu("&Help")
@@ -140,7 +175,7 @@ class MainWindow(QMainWindow):
         toolbar.addActions([self.train_action, self.pause_action, self.stop_action])
         toolbar.addWidget(self.steps)
         toolbar.addSeparator()
-        toolbar.addAction(self.reset_action)
+        toolbar.addActions([self.settings_action, self.reset_action])
         toolbar.addSeparator()
         toolbar.addActions([self.undo_action, self.redo_action])
         self.problem_label = QLabel()
@@ -172,11 +207,13 @@ class MainWindow(QMainWindow):
         bridge.run_started.connect(self._on_run_started)
         bridge.metrics_arrived.connect(self._on_metrics_arrived)
         bridge.validation_arrived.connect(self.dashboard.add_validation)
+        bridge.validation_arrived.connect(self.results.add_validation)
         bridge.probe_arrived.connect(self.internals.add_snapshot)
         bridge.sample_arrived.connect(self.samples.add_sample)
         bridge.run_finished.connect(self._on_run_finished)
         bridge.run_failed.connect(self._on_run_failed)
         bridge.training_changed.connect(lambda _: self._update_actions())
+        bridge.progress_arrived.connect(self.status.task_progress)
 
     def _on_run_started(self, event: RunStarted) -> None:
         self.files.mark_changed()
@@ -196,6 +233,9 @@ class MainWindow(QMainWindow):
     def _on_run_failed(self, event: RunFailed) -> None:
         self.pause_action.setChecked(False)
         self.status.run_ended("Training failed")
+        if self.comparison.running:  # the comparison goes on with the next cell
+            self.statusBar().showMessage(f"This run failed: {event.reason}", 15_000)
+            return
         QMessageBox.warning(self, "Training failed", event.reason)
 
     # -- a project arrives --------------------------------------------------------------------
@@ -203,6 +243,7 @@ class MainWindow(QMainWindow):
     def show_project(self, snapshot: ProjectSnapshot) -> None:
         """Show a project that was just opened, created or rebuilt."""
         self.trained_spec = snapshot.spec
+        self.config = snapshot.config
         self.document.alphabet_size = int(snapshot.data_stats.get("vocab_size", 0))
         if snapshot.spec != self.document.spec:
             self.document.reset(snapshot.spec)
@@ -213,6 +254,12 @@ class MainWindow(QMainWindow):
             self.internals.load_snapshots([snapshot.latest_probe])
         self.samples.load_samples(snapshot.samples)
         self.handwriting.set_model_kind(HANDWRITING_KINDS.get(snapshot.spec.template))
+        kind = results_kind(snapshot.spec, snapshot.data_description.get("kind"))
+        self.results.set_task(
+            kind, tuple(snapshot.data_description.get("label_names", ())), snapshot.data_stats.get("majority_share")
+        )
+        if kind == "forecasting":
+            self.results.set_series(tuple(snapshot.data_stats["columns"]), snapshot.data_stats["val_steps"])
         self.data_panel.show_project(snapshot)
         self.status.show_step(snapshot.step)
         self._update_title()
@@ -247,6 +294,25 @@ class MainWindow(QMainWindow):
             self.bridge.resume()
             self.statusBar().clearMessage()
 
+    def edit_training_settings(self) -> None:
+        if self.config is None:
+            return
+        dialog = TrainingSettingsDialog(self.config, self.bridge.training, self)
+        if dialog.exec() != TrainingSettingsDialog.DialogCode.Accepted or dialog.config() == self.config:
+            return
+
+        def applied(config: TrainConfig) -> None:
+            self.config = config
+            self.files.mark_changed()
+            self.statusBar().showMessage("New training settings apply from the next step", 5000)
+
+        self.bridge.call(partial(tasks.set_config, self.bridge.worker, dialog.config()), applied, self.show_error)
+
+    def compare_cells(self) -> None:
+        if self.bridge.training or not self.files.has_project or self.document.problems:
+            return
+        self.comparison.start(self.steps.value())
+
     def reset_weights(self) -> None:
         if self.bridge.training:
             return
@@ -267,6 +333,14 @@ class MainWindow(QMainWindow):
             partial(tasks.sample, self.bridge.worker, options),
             lambda text: self.samples.show_result(text, options),
             lambda error: self.samples.show_error(str(error)),
+        )
+
+    def _ask_results(self, task, answer: str, *request) -> None:
+        """A Results tab request (classify, tag, translate, evaluate), answered by the worker."""
+        self.bridge.call(
+            partial(task, self.bridge.worker, *request),
+            getattr(self.results, answer),
+            lambda error: self.results.show_error(str(error)),
         )
 
     def request_handwriting(self, request) -> None:
@@ -307,6 +381,8 @@ class MainWindow(QMainWindow):
         self.pause_action.setEnabled(training)
         self.stop_action.setEnabled(training)
         self.reset_action.setEnabled(ready)
+        self.compare_action.setEnabled(ready and not problems and not self.document.spec.writes_with_pen)
+        self.settings_action.setEnabled(self.files.has_project)
         self.save_action.setEnabled(self.files.has_project)
         self.save_as_action.setEnabled(self.files.has_project)
         self.problem_label.setText(problems[0].message if problems and self.files.has_project else "")

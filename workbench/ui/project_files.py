@@ -16,11 +16,13 @@ from PySide6.QtCore import QObject, QStandardPaths, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..engine.data import DEMOS
+from ..engine.data.labelled_files import table_columns
 from ..engine.errors import WorkbenchError
 from ..engine.project import ProjectSnapshot
 from ..engine.starters import suggested_steps_for
 from . import tasks
 from .autosave import AutosaveStore
+from .column_dialog import ColumnDialog
 
 PROJECT_FILTER = "Sequence Workbench projects (*.h5);;All files (*)"
 AUTOSAVE_INTERVAL_MS = 120_000
@@ -69,9 +71,19 @@ class ProjectFiles(QObject):
         if self.confirm_discard("starting a new project"):
             self._load(partial(tasks.new_from_demo, self.bridge.worker, name), None, DEMOS[name].steps)
 
-    def new_from_file(self, path: Path, kind: str, level: str = "char") -> None:
+    def new_from_file(self, path: Path, kind: str, level: str = "char", columns: tuple[str, str] | None = None) -> None:
+        """A new project on the user's file; a table first asks which columns are text and label."""
+        path = Path(path)
+        if kind == "table" and columns is None:
+            self.bridge.call(partial(table_columns, path), partial(self._ask_columns, path, level), self._load_failed)
+            return
         if self.confirm_discard("starting a new project"):
-            self._load(partial(tasks.new_from_file, self.bridge.worker, Path(path), kind, level), None, 1000)
+            self._load(partial(tasks.new_from_file, self.bridge.worker, path, kind, level, columns), None, 1000)
+
+    def _ask_columns(self, path: Path, level: str, header: list[str]) -> None:
+        dialog = ColumnDialog(path.name, header, self.window)
+        if dialog.exec() == ColumnDialog.DialogCode.Accepted:
+            self.new_from_file(path, "table", level, dialog.columns())
 
     def open(self, path: Path | None = None) -> None:
         if path is None:
@@ -93,6 +105,7 @@ class ProjectFiles(QObject):
         self.window.statusBar().showMessage("Loading…")
 
         def loaded(snapshot: ProjectSnapshot) -> None:
+            self.window.status.task_ended()
             self.autosave.discard(self.path)
             self.path, self.has_project, self.changed, self.recovered = path, True, False, recovered
             self.window.show_project(snapshot)
@@ -105,6 +118,7 @@ class ProjectFiles(QObject):
 
     def _load_failed(self, error: BaseException) -> None:
         self.window.statusBar().clearMessage()
+        self.window.status.task_ended()
         if not isinstance(error, WorkbenchError):
             raise error
         QMessageBox.critical(self.window, "Cannot open", str(error))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
-from ..engine.events import RunStarted, StepMetrics
+from ..engine.events import RunStarted, StepMetrics, TaskProgress
 
 
 class TrainingStatus:
@@ -41,6 +41,20 @@ class TrainingStatus:
         self.loss.setText(f"loss {event.loss:.3f}")
         self.speed.setText(f"{event.tokens_per_s / 1000:.1f}k tokens/s")
         self.progress.setValue(event.step - self._start)
+
+    def task_progress(self, event: TaskProgress) -> None:
+        """A long request's progress (a download), in bytes; hidden when it is done."""
+        if event.total and event.done >= event.total:
+            self.progress.hide()
+            return
+        megabytes = f"{event.done / 1e6:.1f}" + (f" of {event.total / 1e6:.1f}" if event.total else "")
+        self.progress.setRange(0, event.total or 0)  # 0..0: a busy bar when the size is unknown
+        self.progress.setValue(event.done)
+        self.progress.setFormat(f"{event.what}: {megabytes} MB")
+        self.progress.show()
+
+    def task_ended(self) -> None:
+        self.progress.hide()
 
     def run_ended(self, message: str) -> None:
         self.progress.hide()

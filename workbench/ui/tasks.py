@@ -8,14 +8,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..engine.data import load_lines_file, load_text_file
+from ..engine.data.own_data import load_own_data
+from ..engine import forecast as forecasting
+from ..engine import predict, translation
+from ..engine.config import TrainConfig
+from ..engine.data import DEMOS
+from ..engine.events import TaskProgress
+from ..engine.forecast import ForecastScores, ForecastShown
 from ..engine.handwriting import writing
 from ..engine.handwriting.events import HandwritingWritten, NextPointDensity
+from ..engine.predict import Classification, Tagging
 from ..engine.project import Project, ProjectSnapshot
 from ..engine.sampling import SamplingOptions, sample_text
 from ..engine.spec import ModelSpec
 from ..engine.starters import demo_project, new_project
+from ..engine.translation import Translation, TranslationScores
 from ..engine.worker import EngineWorker
+
+BEAM_EVALUATION_PAIRS = 500
 
 
 def _install(worker: EngineWorker, project: Project) -> ProjectSnapshot:
@@ -25,13 +35,17 @@ def _install(worker: EngineWorker, project: Project) -> ProjectSnapshot:
 
 
 def new_from_demo(worker: EngineWorker, name: str) -> ProjectSnapshot:
-    return _install(worker, demo_project(name))
+    """A demo's project; a demo downloaded on first use reports its progress as TaskProgress events."""
+    what = f"Downloading {DEMOS[name].title.removesuffix(' (download)')}"
+    return _install(worker, demo_project(name, lambda done, total: worker.sink(TaskProgress(what, done, total))))
 
 
-def new_from_file(worker: EngineWorker, path: Path, kind: str, level: str = "char") -> ProjectSnapshot:
-    """``kind`` "text" (one long text) or "lines" (one item a line)."""
-    corpus = load_lines_file(path) if kind == "lines" else load_text_file(path, level=level)
-    return _install(worker, new_project(corpus))
+def new_from_file(
+    worker: EngineWorker, path: Path, kind: str, level: str = "char", columns: tuple[str, str] | None = None
+) -> ProjectSnapshot:
+    """``kind``: a key of OWN_DATA_KINDS; ``columns``: a table's text and label columns."""
+    text_column, label_column = columns or (None, None)
+    return _install(worker, new_project(load_own_data(path, kind, level, text_column, label_column)))
 
 
 def open_project(worker: EngineWorker, path: Path) -> ProjectSnapshot:
@@ -65,6 +79,18 @@ def use_spec(worker: EngineWorker, spec: ModelSpec) -> ProjectSnapshot | None:
     return project.snapshot()
 
 
+def set_config(worker: EngineWorker, config: TrainConfig) -> TrainConfig:
+    """New training settings for the project (and its trainer, from its next step)."""
+    worker.project.set_config(config)
+    return worker.project.config
+
+
+def rebuild(worker: EngineWorker, spec: ModelSpec) -> ProjectSnapshot:
+    """A new run of ``spec`` from fresh weights, even if it is the spec already trained."""
+    worker.project.rebuild(spec)
+    return worker.project.snapshot()
+
+
 def reset_weights(worker: EngineWorker) -> ProjectSnapshot:
     worker.project.rebuild()
     return worker.project.snapshot()
@@ -95,3 +121,35 @@ def add_handwriting_line(worker: EngineWorker, strokes, text: str) -> ProjectSna
     project = worker.project
     project.add_training_line(writing.user_line(project.corpus, tuple(strokes), text))
     return project.snapshot()
+
+
+def classify(worker: EngineWorker, text: str) -> Classification:
+    project = worker.project
+    return predict.classify(project.model, project.corpus, text)
+
+
+def tag(worker: EngineWorker, text: str) -> Tagging:
+    project = worker.project
+    return predict.tag(project.model, project.corpus, text)
+
+
+def translate(worker: EngineWorker, text: str, beam_width: int) -> Translation:
+    project = worker.project
+    return translation.translate(project.model, project.corpus, text, beam_width)
+
+
+def evaluate_translation(worker: EngineWorker, beam_width: int) -> TranslationScores:
+    """Exact match and BLEU on the validation pairs (beam search on the first 500: it is slower)."""
+    project = worker.project
+    limit = None if beam_width == 1 else BEAM_EVALUATION_PAIRS
+    return translation.evaluate_translation(project.model, project.corpus, "val", beam_width, limit)
+
+
+def forecast(worker: EngineWorker, start: int, horizon: int) -> ForecastShown:
+    project = worker.project
+    return forecasting.forecast_at(project.model, project.corpus, start, horizon)
+
+
+def evaluate_forecast(worker: EngineWorker, horizon: int) -> ForecastScores:
+    project = worker.project
+    return forecasting.evaluate_forecast(project.model, project.corpus, horizon)

@@ -18,14 +18,16 @@ class DisplayOptions:
     smoothing: float = 0.9  # moving-average factor per step, 0 draws the raw loss only
     log_loss: bool = False
     bits: bool = False  # loss in bits (nats / ln 2) instead of nats
-    per: str = "token"  # what the loss is a mean over: "token", or "line" for handwriting
+    per: str = "token"  # what the loss is a mean over: "token", "item", "line", or "value" (squared error)
 
     @property
     def loss_scale(self) -> float:
-        return 1 / math.log(2) if self.bits else 1.0
+        return 1 / math.log(2) if self.bits and self.per != "value" else 1.0
 
     @property
     def loss_units(self) -> str:
+        if self.per == "value":
+            return "squared error"
         return f"{'bits' if self.bits else 'nats'}/{self.per}"
 
 

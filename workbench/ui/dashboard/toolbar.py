@@ -84,12 +84,17 @@ class DashboardToolbar(QWidget):
         )
 
     def set_loss_per(self, per: str) -> None:
-        """Name the units after what the loss is a mean over ("token", "line")."""
+        """Name the units after what the loss is a mean over ("token", "item", "line"); a
+        squared error ("value") has no bits."""
         if per == self._per:
             return
         self._per = per
-        self.units_combo.setItemText(0, f"nats / {per}")
-        self.units_combo.setItemText(1, f"bits / {per}")
+        squared = per == "value"
+        self.units_combo.setItemText(0, "squared error" if squared else f"nats / {per}")
+        self.units_combo.setItemText(1, "squared error" if squared else f"bits / {per}")
+        if squared:
+            self.units_combo.setCurrentIndex(0)
+        self.units_combo.setEnabled(not squared)
         self._emit_options()
 
     def set_runs(self, runs: list[tuple[str, str, QColor, bool]], layer_run: str | None) -> None:

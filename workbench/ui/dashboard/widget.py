@@ -175,7 +175,7 @@ class Dashboard(QWidget):
             plot.enableAutoRange()
 
     def set_loss_per(self, per: str) -> None:
-        """The project's loss is a mean per "token" or per "line" (handwriting)."""
+        """What the project's loss is a mean over: see ``ModelSpec.loss_per``."""
         self.toolbar.set_loss_per(per)
 
     # -- runs ---------------------------------------------------------------------------

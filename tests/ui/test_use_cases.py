@@ -1,0 +1,82 @@
+"""The use cases in the window, through the real engine worker: a classifier's scores and a typed
+name, a translator's attention for a typed date, a forecast against the truth."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from test_main_window import make_window  # noqa: F401 (fixture)
+from tiny import TINY_CONFIG
+from workbench.engine.data.labelled import labelled_corpus
+from workbench.engine.data.pairs import pairs_from_items
+from workbench.engine.data.series import SeriesCorpus
+from workbench.engine.project import Project
+from workbench.engine.spec import RecurrentSpec
+from workbench.engine.templates import from_template
+from workbench.ui import tasks
+
+
+def load(window, qtbot, corpus, template, **config):
+    spec = from_template(template, corpus.task(8), RecurrentSpec("gru", 16, 1))
+    settings = replace(TINY_CONFIG, **config)
+    window.files._load(lambda: tasks._install(window.bridge.worker, Project.create(spec, corpus, settings)), None)
+    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+
+
+def endings():
+    rng = np.random.default_rng(0)
+    words = ["".join(rng.choice(list("abcdefghik"), rng.integers(3, 8))) for _ in range(100)]
+    return labelled_corpus(words, ["vowel" if w[-1] in "aeiou" else "consonant" for w in words], "class", "t", "Ends")
+
+
+def test_a_classifier_shows_its_validation_scores_and_answers_a_typed_word(qtbot, make_window):  # noqa: F811
+    window = make_window()
+    settings = dict(batch_size=16, learning_rate=1e-2, val_every=50, metrics_interval_s=0.05)
+    load(window, qtbot, endings(), "attention", **settings)
+    window.tabs.setCurrentWidget(window.results)
+    assert window.results.kind == "classification" and window.results.scores.placeholder.isVisible()
+    window.steps.setValue(150)
+    with qtbot.waitSignal(window.bridge.run_finished, timeout=30_000):
+        window.train()
+    qtbot.waitUntil(lambda: "step 150" in window.results.scores.headline.text(), timeout=5_000)
+    counts = [window.results.scores.confusion.cell_text(row, column) for row in range(2) for column in range(2)]
+    assert sum(int(count) for count in counts) == 10  # every validation word once
+    view = window.results.classify_view
+    qtbot.keyClicks(view.text_edit, "bedica")
+    qtbot.keyClick(view.text_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: view.answer.isVisible() and view.classify_button.isEnabled(), timeout=10_000)
+    assert "<b>vowel</b>" in view.answer_label.text()
+    qtbot.keyClicks(view.text_edit, "z")  # a letter the data never had
+    qtbot.keyClick(view.text_edit, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "never had the character 'z'" in view.error_label.text(), timeout=10_000)
+
+
+def test_a_translator_shows_where_it_looked_for_a_typed_source(qtbot, make_window):  # noqa: F811
+    numbers = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten", "eleven", "twelve"]
+    corpus = pairs_from_items([(word, str(i + 1)) for i, word in enumerate(numbers)], "t", "Numbers", val_fraction=0.2)
+    window = make_window()
+    load(window, qtbot, corpus, "attention", batch_size=8, learning_rate=1e-2, seq_len=20)
+    assert window.results.kind == "translation"
+    view = window.results.translate_view
+    view.text_edit.setText("seven")
+    qtbot.mouseClick(view.translate_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.translate_button.isEnabled() and bool(view.output_label.text()), timeout=10_000)
+    image = view.attention_map.image.image
+    assert image.shape[1] == 5 and np.allclose(image.sum(1), 1, atol=1e-4)  # each output step spreads one unit
+
+
+def test_a_forecaster_plots_its_forecast_against_the_truth(qtbot, make_window):  # noqa: F811
+    steps = np.arange(3000)
+    values = np.stack([np.sin(steps / 8), np.cos(steps / 13)], 1).astype(np.float32)
+    corpus = SeriesCorpus.from_values(values, ("a", "b"), "t", "Waves")
+    window = make_window()
+    load(window, qtbot, corpus, "stacked", seq_len=32)
+    assert window.results.kind == "forecasting"
+    view = window.results.forecast_view
+    view.request_forecast()
+    qtbot.waitUntil(lambda: view._result is not None, timeout=10_000)
+    truth = view._result.truth
+    np.testing.assert_allclose(truth, values[corpus.stats()["train_steps"] + view.start:][: view.horizon], rtol=1e-5)

@@ -1,0 +1,133 @@
+"""The training settings dialog: optimizer, learning rate and schedule, clipping, batch shape,
+and how often to validate, probe and sample. It edits a copy of the project's ``TrainConfig``."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from PySide6.QtGui import QDoubleValidator
+from PySide6.QtWidgets import (
+    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
+    QSpinBox, QVBoxLayout, QWidget,
+)
+
+from ..engine.config import OPTIMIZERS, SCHEDULES, TrainConfig
+from ..engine.errors import WorkbenchError
+
+OPTIMIZER_NAMES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD with momentum"}
+SCHEDULE_NAMES = {"constant": "constant", "cosine": "cosine decay", "step": "step decay"}
+
+
+def _spin(low: int, high: int, value: int, step: int = 1, special: str | None = None) -> QSpinBox:
+    spin = QSpinBox()
+    spin.setRange(low, high)
+    spin.setSingleStep(step)
+    spin.setValue(value)
+    if special:
+        spin.setSpecialValueText(special)
+    return spin
+
+
+class TrainingSettingsDialog(QDialog):
+    def __init__(self, config: TrainConfig, training: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("Training settings")
+        self._config = config
+        self.optimizer = QComboBox()
+        for name in OPTIMIZERS:
+            self.optimizer.addItem(OPTIMIZER_NAMES[name], name)
+        self.optimizer.setCurrentIndex(OPTIMIZERS.index(config.optimizer))
+        self.learning_rate = QLineEdit(f"{config.learning_rate:g}")
+        self.learning_rate.setValidator(QDoubleValidator(1e-8, 100.0, 8))
+        self.momentum = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=0.999, singleStep=0.05, value=config.momentum)
+        self.weight_decay = QLineEdit(f"{config.weight_decay:g}")
+        self.weight_decay.setValidator(QDoubleValidator(0.0, 1.0, 8))
+        self.schedule = QComboBox()
+        for name in SCHEDULES:
+            self.schedule.addItem(SCHEDULE_NAMES[name], name)
+        self.schedule.setCurrentIndex(SCHEDULES.index(config.schedule))
+        self.warmup = _spin(0, 1_000_000, config.warmup_steps, 100, "none")
+        self.decay_steps = _spin(1, 10_000_000, config.decay_steps, 500)
+        self.grad_clip = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1000.0, singleStep=0.5, value=config.grad_clip)
+        self.grad_clip.setSpecialValueText("off")
+        self.grad_clip.setToolTip(
+            "Largest global gradient norm; larger gradients are scaled down to it. Off lets an RNN's gradient "
+            "explode: watch the gradient norm plot."
+        )
+        self.batch_size = _spin(1, 4096, config.batch_size)
+        self.seq_len = _spin(1, 100_000, config.seq_len, 10)
+        self.seq_len.setToolTip("Steps of backpropagation through time (text), or the longest item kept")
+        self.val_every = _spin(0, 1_000_000, config.val_every, 50, "never")
+        self.probe_every = _spin(0, 1_000_000, config.probe_every, 50, "never")
+        self.sample_every = _spin(0, 1_000_000, config.sample_every, 100, "never")
+        for control in (self.warmup, self.decay_steps, self.val_every, self.probe_every, self.sample_every):
+            control.setSuffix(" steps")
+
+        optimisation = QGroupBox("Optimisation")
+        form = QFormLayout(optimisation)
+        form.addRow("Optimizer", self.optimizer)
+        form.addRow("Learning rate", self.learning_rate)
+        form.addRow("Momentum", self.momentum)
+        form.addRow("Weight decay", self.weight_decay)
+        form.addRow("Schedule", self.schedule)
+        form.addRow("Warm-up", self.warmup)
+        form.addRow("Decay over", self.decay_steps)
+        form.addRow("Gradient clipping", self.grad_clip)
+        data = QGroupBox("Batches and views")
+        data_form = QFormLayout(data)
+        data_form.addRow("Batch size", self.batch_size)
+        data_form.addRow("Sequence length", self.seq_len)
+        data_form.addRow("Validate every", self.val_every)
+        data_form.addRow("Look inside every", self.probe_every)
+        data_form.addRow("Sample every", self.sample_every)
+        columns = QHBoxLayout()
+        columns.addWidget(optimisation)
+        columns.addWidget(data)
+        note = QLabel(
+            "Changes apply from the next step, while training too. A new optimizer starts without its "
+            "moments; a new batch shape takes effect from the next epoch."
+            if training else "Changes apply from the next step."
+        )
+        note.setWordWrap(True)
+        self.problem = QLabel()
+        self.problem.setStyleSheet("color: #b3261e;")
+        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        self.buttons.accepted.connect(self.accept)
+        self.buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(columns)
+        layout.addWidget(note)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.buttons)
+        for signal in (self.optimizer.currentIndexChanged, self.schedule.currentIndexChanged,
+                       self.learning_rate.textChanged, self.weight_decay.textChanged):
+            signal.connect(self._refresh)
+        self._refresh()
+
+    def config(self) -> TrainConfig:
+        """The settings as edited (checked: raises WorkbenchError with the first problem)."""
+        try:
+            learning_rate, weight_decay = float(self.learning_rate.text()), float(self.weight_decay.text() or 0)
+        except ValueError:
+            raise WorkbenchError("the learning rate and weight decay are numbers, such as 0.002 or 1e-4") from None
+        return replace(
+            self._config,
+            optimizer=self.optimizer.currentData(), learning_rate=learning_rate, momentum=self.momentum.value(),
+            weight_decay=weight_decay, schedule=self.schedule.currentData(), warmup_steps=self.warmup.value(),
+            decay_steps=self.decay_steps.value(), grad_clip=self.grad_clip.value(),
+            batch_size=self.batch_size.value(), seq_len=self.seq_len.value(), val_every=self.val_every.value(),
+            probe_every=self.probe_every.value(), sample_every=self.sample_every.value(),
+        ).check()
+
+    def _refresh(self) -> None:
+        """Momentum only for the optimizers that have it, decay steps only for a decaying schedule,
+        and OK only for settings that check."""
+        self.momentum.setEnabled(self.optimizer.currentData() != "adam")
+        self.decay_steps.setEnabled(self.schedule.currentData() != "constant")
+        try:
+            self.config()
+            problem = ""
+        except WorkbenchError as error:
+            problem = str(error)
+        self.problem.setText(problem[:1].upper() + problem[1:])
+        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(not problem)
