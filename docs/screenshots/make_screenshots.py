@@ -133,7 +133,82 @@ def handwriting(app: QApplication, window: MainWindow) -> None:
     shoot(app, window, panel, "handwriting.png")
 
 
-SCENES = {"training": rnn_then_lstm, "inside": inside_prose, "handwriting": handwriting}
+def demo_project(name: str, cell: str = "lstm", **settings):
+    project = new_project(load_demo(name), demo=name, cell=cell)
+    project.config = replace(project.config, **settings)
+    return project
+
+
+def ask(app: QApplication, view, request) -> None:
+    """Make a Results tab request and wait for its answer."""
+    request()
+    pump(app, lambda: not view.waiting)
+
+
+def classifier(app: QApplication, window: MainWindow) -> None:
+    load(app, window, partial(demo_project, "names-sex", val_every=100))
+    train(app, window, 800)
+    window.samples_dock.hide()
+    view = window.results.classify_view
+    view.text_edit.setText("Andrea")
+    ask(app, view, view.classify_button.click)
+    shoot(app, window, window.results, "results_classifier.png")
+
+
+def tagger(app: QApplication, window: MainWindow) -> None:
+    load(app, window, partial(demo_project, "python-tags", val_every=100))
+    train(app, window, 400)
+    window.samples_dock.hide()
+    view = window.results.tag_view
+    view.text_edit.setPlainText(
+        'def greet(name, times=2):\n    """Say hello."""\n    for _ in range(times):  # twice\n'
+        '        print(f"hello {name}!")\n    return None\n'
+    )
+    ask(app, view, view.tag_button.click)
+    shoot(app, window, window.results, "results_tagger.png")
+
+
+def translator(app: QApplication, window: MainWindow) -> None:
+    load(app, window, partial(demo_project, "dates", val_every=250))
+    train(app, window, 1500)
+    window.samples_dock.hide()
+    view = window.results.translate_view
+    view.text_edit.setText("Sunday, 22 November 2026")
+    ask(app, view, view.translate_button.click)
+    ask(app, view, view.evaluate_button.click)
+    shoot(app, window, window.results, "results_translator.png")
+
+
+def forecaster(app: QApplication, window: MainWindow) -> None:
+    load(app, window, partial(demo_project, "weather", val_every=250))
+    train(app, window, 1500)
+    window.samples_dock.hide()
+    view = window.results.forecast_view
+    ask(app, view, view.request_evaluation)
+    ask(app, view, view.request_forecast)
+    shoot(app, window, window.results, "results_forecast.png")
+
+
+def long_range_lab(app: QApplication, window: MainWindow) -> None:
+    """The adding problem at T = 50: RNN, LSTM and GRU by one click; then a tanh RNN's gradient
+    through time."""
+    load(app, window, partial(demo_project, "adding", val_every=100, probe_every=100, probe_budget=0.0))
+    window.samples_dock.hide()
+    window.steps.setValue(2000)
+    window.compare_cells()
+    pump(app, lambda: not window.comparison.running and not window.bridge.training)
+    window.dashboard.toolbar.log_scale_check.setChecked(True)
+    shoot(app, window, window.dashboard, "lab_training.png")
+    load(app, window, partial(demo_project, "adding", cell="rnn", probe_every=50, probe_budget=0.0))
+    train(app, window, 300)
+    window.internals.tabs.setCurrentWidget(window.internals.gradient_view)
+    shoot(app, window, window.internals, "lab_inside.png")
+
+
+SCENES = {
+    "training": rnn_then_lstm, "inside": inside_prose, "handwriting": handwriting, "classifier": classifier,
+    "tagger": tagger, "translator": translator, "forecaster": forecaster, "lab": long_range_lab,
+}
 
 
 def main(scenes: list[str]) -> int:

@@ -154,3 +154,23 @@ def test_write_puts_a_handwritten_line_in_an_svg(tmp_path, capsys, prose):
                "--batch-size", 4, "--seq-len", 16)[0] == 0
     status, _, err = run(capsys, "write", text_project, "hello", "--out", svg)
     assert status == 2 and "does not write with a pen" in err
+
+
+def test_own_data_of_each_kind_makes_the_model_its_task_needs(tmp_path, capsys):
+    pairs = tmp_path / "numbers.tsv"
+    pairs.write_text("".join(f"{word}\t{i}\n" for i, word in enumerate("zero one two three four five six".split())))
+    table = tmp_path / "words.csv"
+    words = "a ab abc abcd abcde".split()
+    table.write_text("word,kind\n" + "".join(f"{w},{'short' if len(w) < 4 else 'long'}\n" for w in words))
+    conll = tmp_path / "tags.conll"
+    conll.write_text("the\tDET\ncat\tNOUN\n\na\tDET\ndog\tNOUN\n\nthe\tDET\nfox\tNOUN\n")
+    made = {}
+    for name, options in (("pairs", ["--pairs", str(pairs)]), ("conll", ["--conll", str(conll)]),
+                          ("table", ["--table", str(table), "--text-column", "word", "--label-column", "kind"])):
+        assert main(["new", str(tmp_path / f"{name}.h5"), *options, "--hidden", "8"]) == 0
+        made[name] = Project.open(tmp_path / f"{name}.h5").spec
+    assert made["pairs"].template == "attention" and made["pairs"].is_seq2seq
+    assert made["conll"].template == "bidirectional" and made["conll"].head.kind == "tagging"
+    assert made["table"].head.kind == "classification" and made["table"].head.num_outputs == 2
+    assert main(["new", str(tmp_path / "bad.h5"), "--table", str(table), "--text-column", "word"]) == 2
+    assert "choose the table's text column and its label column" in capsys.readouterr().err

@@ -187,3 +187,12 @@ def test_tag_gives_one_tag_per_typed_character():
     answer = tag(project.model, corpus, "kiwiplum")
     assert "".join(corpus.label_names[i] for i in answer.tags) == "cvcvccvc"
     assert answer.confidence.shape == (8,) and (answer.confidence > 0.5).all()
+
+
+def test_a_word_met_only_in_validation_reads_as_unknown():
+    sentences = [["the", "cat"], ["a", "dog"], ["the", "dog"], ["a", "cat"], ["one", "zebra"]]
+    tags = [["D", "N"]] * 5
+    corpus = labelled_corpus(sentences, tags, "tags", "t", "t", level="word", val_fraction=0.2, seed=3)
+    (val_ids, _), = corpus.items("val")  # seed 3 holds out "one zebra"
+    assert val_ids.tolist() == [corpus.vocab.unknown] * 2
+    assert set(corpus.vocab.tokens) == {"<unk>", "the", "a", "cat", "dog"}

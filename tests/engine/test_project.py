@@ -97,3 +97,26 @@ def test_new_settings_reach_a_trainer_between_runs(text_corpus):
     with pytest.raises(WorkbenchError, match="learning rate must be positive"):
         project.set_config(replace(project.config, learning_rate=0))
     assert project.config.optimizer == "sgd"
+
+
+def test_new_settings_for_a_reopened_project_reach_its_restored_run(text_corpus, tmp_path):
+    project = make_project(text_corpus)
+    project.trainer().run(3)
+    project.save(tmp_path / "p.h5")
+    reopened = Project.open(tmp_path / "p.h5")
+    reopened.set_config(replace(reopened.config, batch_size=8, optimizer="sgd", weight_decay=0.1))
+    trainer = reopened.trainer()
+    assert isinstance(trainer.optimizer, torch.optim.SGD) and trainer.optimizer.defaults["weight_decay"] == 0.1
+    assert trainer.run(2).reason == "completed"  # the carried state of batch size 4 was dropped
+    assert trainer.train_batches.state()["epoch"] >= 1
+
+
+def test_asking_for_the_trainer_keeps_its_sink_unless_given_another(text_corpus):
+    project = make_project(text_corpus)
+    heard = []
+    trainer = project.trainer(heard.append)
+    assert project.trainer() is trainer and trainer.sink == heard.append
+    trainer.evaluate()
+    assert not heard  # an evaluation is not an event of the run
+    trainer.validate()
+    assert len(heard) == 1 and len(trainer.history.val_steps) == 1

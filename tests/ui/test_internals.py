@@ -1,6 +1,8 @@
 """The internals panel: what its heatmaps, scrubber and coloured text show for probe snapshots."""
 
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
@@ -258,3 +260,14 @@ def test_real_snapshots_of_every_cell(qtbot, panel, trained_snapshots):
         curve = panel.gradient_view.curves[layer.name]
         assert len(curve.yData) == len(snapshot.tokens)
         assert len(panel.activation_view.colors) == len(snapshot.tokens)
+
+
+def test_a_vanishing_gradient_is_read_on_a_plain_log_axis(qtbot, panel, trained_snapshots):
+    snapshot = trained_snapshots["rnn"]
+    steps = len(snapshot.tokens)
+    layers = tuple(replace(layer, grad_through_time=np.logspace(-13, -3, steps)) for layer in snapshot.layers)
+    with qtbot.waitSignal(panel.redrawn, timeout=2000):
+        panel.load_snapshots([replace(snapshot, layers=layers)])
+    panel.tabs.setCurrentWidget(panel.gradient_view)
+    panel.grab()
+    assert "(x" not in panel.gradient_view.plot.getAxis("left").labelString()  # no "(x0.001)" SI prefix

@@ -11,6 +11,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from PySide6.QtWidgets import QDialog
 
 from test_main_window import corpus, load_tiny, make_window  # noqa: F401 (fixtures)
+from workbench.engine.config import TrainConfig
 from workbench.engine.data import download
 from workbench.engine.data.download import Download
 from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
@@ -24,7 +25,7 @@ def test_the_settings_dialog_edits_a_checked_copy_of_the_settings(qtbot, corpus,
     load_tiny(window, qtbot, corpus)
     dialog = TrainingSettingsDialog(window.config, training=False)
     qtbot.addWidget(dialog)
-    assert dialog.grad_clip.text() == "5.00" and not dialog.momentum.isEnabled()  # Adam has no momentum setting
+    assert dialog.grad_clip.text() == "5.000" and not dialog.momentum.isEnabled()  # Adam has no momentum setting
     dialog.grad_clip.setValue(0)
     assert dialog.grad_clip.text() == "off"
     dialog.optimizer.setCurrentIndex(dialog.optimizer.findData("sgd"))
@@ -101,3 +102,11 @@ def test_a_downloaded_demo_shows_its_progress_then_opens(qtbot, make_window, tmp
     assert not window.status.progress.isVisible()
     assert "Tiny Shakespeare" in window.data_panel.title.text()
     assert window.data_panel.preview.toPlainText().startswith("First Citizen:")
+
+
+def test_ok_without_edits_keeps_every_setting_exactly(qtbot):
+    config = TrainConfig(learning_rate=0.0012345678, grad_clip=0.125, momentum=0.9995, batch_size=5000,
+                         decay_steps=0, weight_decay=3.5e-7)
+    dialog = TrainingSettingsDialog(config, training=False)
+    qtbot.addWidget(dialog)
+    assert dialog.config() == config

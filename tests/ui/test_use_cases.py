@@ -32,12 +32,13 @@ def endings():
     return labelled_corpus(words, ["vowel" if w[-1] in "aeiou" else "consonant" for w in words], "class", "t", "Ends")
 
 
-def test_a_classifier_shows_its_validation_scores_and_answers_a_typed_word(qtbot, make_window):  # noqa: F811
+def test_a_classifier_shows_its_validation_scores_and_answers_a_typed_word(qtbot, make_window, tmp_path):  # noqa: F811
     window = make_window()
     settings = dict(batch_size=16, learning_rate=1e-2, val_every=50, metrics_interval_s=0.05)
     load(window, qtbot, endings(), "attention", **settings)
     window.tabs.setCurrentWidget(window.results)
     assert window.results.kind == "classification" and window.results.scores.placeholder.isVisible()
+    assert "· vowel</td>" in window.data_panel.stats.text() and "commonest label" in window.data_panel.stats.text()
     window.steps.setValue(150)
     with qtbot.waitSignal(window.bridge.run_finished, timeout=30_000):
         window.train()
@@ -52,6 +53,11 @@ def test_a_classifier_shows_its_validation_scores_and_answers_a_typed_word(qtbot
     qtbot.keyClicks(view.text_edit, "z")  # a letter the data never had
     qtbot.keyClick(view.text_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "never had the character 'z'" in view.error_label.text(), timeout=10_000)
+    assert window.files._save_to(tmp_path / "endings.h5")
+    reopened = make_window()
+    reopened.files.open(tmp_path / "endings.h5")
+    qtbot.waitUntil(lambda: "step 150" in reopened.results.scores.headline.text(), timeout=10_000)
+    assert reopened.results.scores.headline.text() == window.results.scores.headline.text()
 
 
 def test_a_translator_shows_where_it_looked_for_a_typed_source(qtbot, make_window):  # noqa: F811
@@ -75,6 +81,7 @@ def test_a_forecaster_plots_its_forecast_against_the_truth(qtbot, make_window): 
     window = make_window()
     load(window, qtbot, corpus, "stacked", seq_len=32)
     assert window.results.kind == "forecasting"
+    assert "validation steps</td><td align='right'>&nbsp;&nbsp;300<" in window.data_panel.stats.text()
     view = window.results.forecast_view
     view.request_forecast()
     qtbot.waitUntil(lambda: view._result is not None, timeout=10_000)

@@ -102,21 +102,24 @@ class Project:
         return self._trainer.latest_probe if self._trainer else self._probe
 
     def trainer(
-        self, sink: Sink = discard, callbacks: list[Callback] | None = None, control: TrainerControl | None = None
+        self, sink: Sink | None = None, callbacks: list[Callback] | None = None, control: TrainerControl | None = None
     ) -> Trainer:
-        """The project's trainer (made once, on the device of ``config.device``)."""
+        """The project's trainer (made once, on the device of ``config.device``); what is given
+        replaces the trainer's own, what is not is kept (a trainer made without a sink discards)."""
         if self._trainer is None:
-            trainer = Trainer(self.model, self.corpus, self.config, sink, callbacks, self.history, control)
+            trainer = Trainer(self.model, self.corpus, self.config, sink or discard, callbacks, self.history, control)
             if self._checkpoint is not None:
                 self._checkpoint.restore(trainer)
             trainer.samples = list(self._samples)
             trainer.latest_probe = self._probe
             self._trainer = trainer
-        else:
+            return trainer
+        if sink is not None:
             self._trainer.sink = sink
-            self._trainer.callbacks = list(callbacks or [])
-            if control is not None:
-                self._trainer.control = control
+        if callbacks is not None:
+            self._trainer.callbacks = list(callbacks)
+        if control is not None:
+            self._trainer.control = control
         return self._trainer
 
     def use_device(self, device: str) -> None:
@@ -129,8 +132,10 @@ class Project:
         """New training settings, from the next step on, even mid-run (see ``Trainer.reconfigure``)."""
         config = config.check()
         self.corpus.check_fits(config.batch_size, config.seq_len)
-        if self._trainer is not None:
-            self._trainer.reconfigure(config)
+        if self._trainer is not None or self._checkpoint is not None:
+            # A saved run's optimizer state and data position are restored into a trainer made
+            # with the old settings, and then changed as a running trainer's would be.
+            self.trainer().reconfigure(config)
         self.config = config
 
     def add_training_line(self, line) -> None:
@@ -142,18 +147,19 @@ class Project:
         if self._trainer is not None:
             self._trainer.renew_batches()
 
-    def rebuild(self, spec: ModelSpec | None = None) -> None:
+    def rebuild(self, spec: ModelSpec | None = None, seed: int | None = None) -> None:
         """A fresh model — from a new spec, or the same spec with new weights — as a new run.
 
         Earlier runs stay in the project so their curves can be compared with the new one; a
-        run that never trained is replaced rather than kept.
+        run that never trained is replaced rather than kept. The weights are drawn from ``seed``,
+        by default one of the run's own (new weights for each run).
         """
         if self._trainer is not None and self._trainer.control.paused:
             raise WorkbenchError("stop the paused run before changing the model")
         spec = (spec or self.spec).check()
         if fit_to_task(spec, self.corpus.task()) != spec:
             raise WorkbenchError("the model's vocabulary or outputs do not match the project's data")
-        torch.manual_seed(self.config.seed + len(self.runs))
+        torch.manual_seed(self.config.seed + len(self.runs) if seed is None else seed)
         self.spec, self.model = spec, build_model(spec)
         if not self.history.steps:
             self.runs.pop()

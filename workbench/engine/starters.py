@@ -10,7 +10,7 @@ from .config import TrainConfig
 from .data import DEMOS, load_demo
 from .project import Project
 from .spec import RecurrentSpec
-from .templates import from_template
+from .templates import Task, from_template
 
 
 def _chosen(given, suggested, default):
@@ -18,6 +18,13 @@ def _chosen(given, suggested, default):
     if given is not None:
         return given
     return suggested if suggested is not None else default
+
+
+def default_template(task: Task) -> str:
+    """Translation attends, a tagger reads both ways, anything else reads left to right."""
+    if task.target_inputs is not None:
+        return "attention"
+    return "bidirectional" if task.head.kind == "tagging" else "stacked"
 
 
 def new_project(
@@ -44,7 +51,7 @@ def new_project(
         dropout=dropout,
     )
     task = corpus.task(embedding)
-    template = _chosen(template, suggested and suggested.template, "stacked")
+    template = _chosen(template, suggested and suggested.template, default_template(task))
     if corpus.kind == "strokes":  # handwriting: Graves' networks; with texts, the synthesis one
         template = template if template.startswith("handwriting") else "handwriting synthesis"
     spec = from_template(template, task, stack)

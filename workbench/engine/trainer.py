@@ -244,9 +244,18 @@ class Trainer:
 
     # -- looking inside, between steps --------------------------------------------------
 
-    @torch.no_grad()
     def validate(self) -> ValidationResult:
-        """Mean loss (per token, or per line for handwriting) over at most ``val_batches`` batches."""
+        """``evaluate``, recorded in the run's history and told to the world."""
+        result = self.evaluate()
+        self.history.record_validation(result)
+        self._emit(result)
+        return result
+
+    @torch.no_grad()
+    def evaluate(self) -> ValidationResult:
+        """Mean loss (per token, or per line for handwriting) over at most ``val_batches`` batches,
+        and a classifier's or tagger's confusion matrix; the model's mode comes back after."""
+        was_training = self.model.training
         self.model.eval()
         total, weight, state = 0.0, 0, None
         head = self.model.spec.head
@@ -263,13 +272,10 @@ class Trainer:
                 confusion += count_confusion(prediction, targets, head.num_outputs)
             total += float(loss) * batch.loss_weight
             weight += batch.loss_weight
-        self.model.train()
+        self.model.train(was_training)
         loss = total / max(weight, 1)
         accuracy = None if confusion is None else float(np.trace(confusion) / max(1, confusion.sum()))
-        result = ValidationResult(self.step, loss, loss / math.log(2), accuracy, confusion)
-        self.history.record_validation(result)
-        self._emit(result)
-        return result
+        return ValidationResult(self.step, loss, loss / math.log(2), accuracy, confusion)
 
     def probe(self) -> ProbeSnapshot:
         """Gates, states and gradient through time on the corpus's fixed probe text."""

@@ -1,10 +1,10 @@
 """Run → Compare RNN, LSTM and GRU: the long-range lab's one click.
 
 The current model is trained once with each cell (every stack's cell swapped), one run each, on
-the same data and settings and from the same seed, so the Training tab overlays their curves
-and the Inside tab shows each run's gradient through time as it trains. A run that fails (a
-tanh RNN's gradient exploding with clipping off) is part of the story: the next cell goes on.
-Stopping ends the comparison.
+the same data and settings, each run's weights drawn from the same seed, so the Training tab
+overlays their curves and the Inside tab shows each run's gradient through time as it trains.
+A run that fails (a tanh RNN's gradient exploding with clipping off) is part of the story: the
+next cell goes on. Stopping ends the comparison. The model left open is the last one trained.
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ class CellComparison(QObject):
         super().__init__(window)
         self.window = window
         self._queue: list[str] = []
-        self._steps = 0
+        self._steps = self._seed = 0
         self.running = False
         window.bridge.run_finished.connect(self._on_run_finished)
         window.bridge.run_failed.connect(self._on_run_failed)
 
-    def start(self, steps: int) -> None:
-        self._queue, self._steps, self.running = list(CELLS), steps, True
+    def start(self, steps: int, seed: int) -> None:
+        self._queue, self._steps, self._seed, self.running = list(CELLS), steps, seed, True
         self._next()
 
     def _next(self) -> None:
@@ -50,7 +50,8 @@ class CellComparison(QObject):
         cell = self._queue.pop(0)
         spec = with_cell(self.window.document.spec, cell)
         self.window.bridge.call(
-            partial(tasks.rebuild, self.window.bridge.worker, spec), partial(self._train, cell), self._failed
+            partial(tasks.rebuild, self.window.bridge.worker, spec, self._seed), partial(self._train, cell),
+            self._failed,
         )
 
     def _train(self, cell: str, snapshot: ProjectSnapshot) -> None:

@@ -99,6 +99,8 @@ class DataPanel(QWidget):
             rows = _stroke_rows(stats)
         elif "train_pairs" in stats:
             rows = _pair_rows(stats)
+        elif "train_steps" in stats or "lag" in stats:
+            rows = _sequence_task_rows(stats)
         else:
             rows = _token_rows(stats) + _label_rows(stats)
         cells = "".join(
@@ -158,3 +160,16 @@ def _label_rows(stats: dict) -> list[tuple[str, object]]:
     if "names_on_both_lists" in stats:
         rows += [("on both lists", stats["names_on_both_lists"]), ("close calls", stats.get("close_calls"))]
     return rows
+
+
+def _sequence_task_rows(stats: dict) -> list[tuple[str, object]]:
+    """A series (its columns and split) or a long-range task (its lag and the baseline to beat)."""
+    if "train_steps" in stats:
+        return [("columns", ", ".join(stats.get("columns", []))), ("training steps", stats.get("train_steps")),
+                ("validation steps", stats.get("val_steps"))]
+    baseline = stats.get("baseline_loss")
+    return [
+        ("lag T", stats.get("lag")), ("sequence length", stats.get("sequence_length")),
+        ("symbols to copy", stats.get("symbols")), ("validation sequences", stats.get("val_sequences")),
+        ("baseline", stats.get("baseline")), ("baseline loss", None if baseline is None else f"{baseline:.4f}"),
+    ]

@@ -43,7 +43,9 @@ def results_kind(spec: ModelSpec, data_kind: str | None) -> str | None:
         return "translation"
     if spec.head.kind == "regression" and data_kind == "series":
         return "forecasting"
-    return spec.head.kind if spec.head.kind in ("classification", "tagging") else None
+    if spec.head.kind in ("classification", "tagging") and data_kind == "labelled":
+        return spec.head.kind
+    return None  # language models, handwriting, the long-range lab's tasks
 
 
 class MainWindow(QMainWindow):
@@ -131,7 +133,7 @@ class MainWindow(QMainWindow):
         self.stop_action = action("S&top", self.bridge.stop, "Shift+F5", "Stop training (Shift+F5)")
         self.reset_action = action("&Reset weights", self.reset_weights, None, "Start a new run from fresh weights")
         self.settings_action = action(
-            "Training &settings…", self.edit_training_settings, "Ctrl+T",
+            "Training &settings…", lambda: self.edit_training_settings(), "Ctrl+T",
             "Optimizer, learning rate, gradient clipping, batch size (Ctrl+T)",
         )
         self.compare_action = action(
@@ -255,11 +257,14 @@ class MainWindow(QMainWindow):
         self.samples.load_samples(snapshot.samples)
         self.handwriting.set_model_kind(HANDWRITING_KINDS.get(snapshot.spec.template))
         kind = results_kind(snapshot.spec, snapshot.data_description.get("kind"))
+        self.results.clear()  # a new project, model or run: what was shown was another model's
         self.results.set_task(
             kind, tuple(snapshot.data_description.get("label_names", ())), snapshot.data_stats.get("majority_share")
         )
         if kind == "forecasting":
             self.results.set_series(tuple(snapshot.data_stats["columns"]), snapshot.data_stats["val_steps"])
+        if kind in ("classification", "tagging") and snapshot.step > 0:  # scores of a trained model, at once
+            self.bridge.call(partial(tasks.evaluate, self.bridge.worker), self.results.add_validation, self.show_error)
         self.data_panel.show_project(snapshot)
         self.status.show_step(snapshot.step)
         self._update_title()
@@ -294,24 +299,30 @@ class MainWindow(QMainWindow):
             self.bridge.resume()
             self.statusBar().clearMessage()
 
-    def edit_training_settings(self) -> None:
+    def edit_training_settings(self, edited: TrainConfig | None = None) -> None:
+        """The settings dialog; settings the project refuses are shown again, with the reason."""
         if self.config is None:
             return
-        dialog = TrainingSettingsDialog(self.config, self.bridge.training, self)
+        dialog = TrainingSettingsDialog(edited or self.config, self.bridge.training, self)
         if dialog.exec() != TrainingSettingsDialog.DialogCode.Accepted or dialog.config() == self.config:
             return
+        chosen = dialog.config()
 
         def applied(config: TrainConfig) -> None:
             self.config = config
             self.files.mark_changed()
             self.statusBar().showMessage("New training settings apply from the next step", 5000)
 
-        self.bridge.call(partial(tasks.set_config, self.bridge.worker, dialog.config()), applied, self.show_error)
+        def refused(error: BaseException) -> None:
+            self.show_error(error)
+            self.edit_training_settings(chosen)
+
+        self.bridge.call(partial(tasks.set_config, self.bridge.worker, chosen), applied, refused)
 
     def compare_cells(self) -> None:
         if self.bridge.training or not self.files.has_project or self.document.problems:
             return
-        self.comparison.start(self.steps.value())
+        self.comparison.start(self.steps.value(), self.config.seed)
 
     def reset_weights(self) -> None:
         if self.bridge.training:

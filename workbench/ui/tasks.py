@@ -13,7 +13,7 @@ from ..engine import forecast as forecasting
 from ..engine import predict, translation
 from ..engine.config import TrainConfig
 from ..engine.data import DEMOS
-from ..engine.events import TaskProgress
+from ..engine.events import TaskProgress, ValidationResult
 from ..engine.forecast import ForecastScores, ForecastShown
 from ..engine.handwriting import writing
 from ..engine.handwriting.events import HandwritingWritten, NextPointDensity
@@ -85,9 +85,10 @@ def set_config(worker: EngineWorker, config: TrainConfig) -> TrainConfig:
     return worker.project.config
 
 
-def rebuild(worker: EngineWorker, spec: ModelSpec) -> ProjectSnapshot:
-    """A new run of ``spec`` from fresh weights, even if it is the spec already trained."""
-    worker.project.rebuild(spec)
+def rebuild(worker: EngineWorker, spec: ModelSpec, seed: int | None = None) -> ProjectSnapshot:
+    """A new run of ``spec`` from fresh weights (drawn from ``seed`` if given), even if it is the
+    spec already trained."""
+    worker.project.rebuild(spec, seed)
     return worker.project.snapshot()
 
 
@@ -121,6 +122,11 @@ def add_handwriting_line(worker: EngineWorker, strokes, text: str) -> ProjectSna
     project = worker.project
     project.add_training_line(writing.user_line(project.corpus, tuple(strokes), text))
     return project.snapshot()
+
+
+def evaluate(worker: EngineWorker) -> ValidationResult:
+    """The validation scores of the model as it is (not recorded: for showing an opened project)."""
+    return worker.project.trainer().evaluate()
 
 
 def classify(worker: EngineWorker, text: str) -> Classification:

@@ -19,8 +19,9 @@ SCHEDULE_NAMES = {"constant": "constant", "cosine": "cosine decay", "step": "ste
 
 
 def _spin(low: int, high: int, value: int, step: int = 1, special: str | None = None) -> QSpinBox:
+    """A spin box whose range holds ``value`` (a setting made elsewhere may lie outside the usual)."""
     spin = QSpinBox()
-    spin.setRange(low, high)
+    spin.setRange(min(low, value), max(high, value))
     spin.setSingleStep(step)
     spin.setValue(value)
     if special:
@@ -37,18 +38,18 @@ class TrainingSettingsDialog(QDialog):
         for name in OPTIMIZERS:
             self.optimizer.addItem(OPTIMIZER_NAMES[name], name)
         self.optimizer.setCurrentIndex(OPTIMIZERS.index(config.optimizer))
-        self.learning_rate = QLineEdit(f"{config.learning_rate:g}")
-        self.learning_rate.setValidator(QDoubleValidator(1e-8, 100.0, 8))
-        self.momentum = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=0.999, singleStep=0.05, value=config.momentum)
-        self.weight_decay = QLineEdit(f"{config.weight_decay:g}")
-        self.weight_decay.setValidator(QDoubleValidator(0.0, 1.0, 8))
+        self.learning_rate = QLineEdit(repr(config.learning_rate))
+        self.learning_rate.setValidator(QDoubleValidator(0.0, 100.0, 12))
+        self.momentum = QDoubleSpinBox(decimals=4, minimum=0.0, maximum=0.9999, singleStep=0.05, value=config.momentum)
+        self.weight_decay = QLineEdit(repr(config.weight_decay))
+        self.weight_decay.setValidator(QDoubleValidator(0.0, 1.0, 12))
         self.schedule = QComboBox()
         for name in SCHEDULES:
             self.schedule.addItem(SCHEDULE_NAMES[name], name)
         self.schedule.setCurrentIndex(SCHEDULES.index(config.schedule))
         self.warmup = _spin(0, 1_000_000, config.warmup_steps, 100, "none")
-        self.decay_steps = _spin(1, 10_000_000, config.decay_steps, 500)
-        self.grad_clip = QDoubleSpinBox(decimals=2, minimum=0.0, maximum=1000.0, singleStep=0.5, value=config.grad_clip)
+        self.decay_steps = _spin(0, 10_000_000, config.decay_steps, 500)
+        self.grad_clip = QDoubleSpinBox(decimals=3, minimum=0.0, maximum=1000.0, singleStep=0.5, value=config.grad_clip)
         self.grad_clip.setSpecialValueText("off")
         self.grad_clip.setToolTip(
             "Largest global gradient norm; larger gradients are scaled down to it. Off lets an RNN's gradient "

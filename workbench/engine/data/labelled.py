@@ -242,7 +242,10 @@ def labelled_corpus(
         raise DataError(f"{source}: {len(texts)} items but {len(labels)} labels.")
     if len(texts) < 2:
         raise DataError(f"{source}: needs at least 2 labelled items, to keep one for validation; found {len(texts)}.")
-    vocab = _vocabulary(texts, level)
+    num_val = min(len(texts) - 1, max(1, round(len(texts) * val_fraction)))
+    is_val = np.zeros(len(texts), bool)
+    is_val[np.random.default_rng(seed).permutation(len(texts))[:num_val]] = True
+    vocab = _vocabulary(texts, level, is_val)
     encoded = [token_ids(vocab, text) for text in texts]
     for index, (ids, label) in enumerate(zip(encoded, labels)):
         if not len(ids):
@@ -257,9 +260,6 @@ def labelled_corpus(
     if labelling == "class" and len(set(coded)) < 2:
         only = label_names[coded[0]]
         raise DataError(f"{source}: every item has the label {only!r}; a classifier needs two or more.")
-    num_val = min(len(texts) - 1, max(1, round(len(texts) * val_fraction)))
-    is_val = np.zeros(len(texts), bool)
-    is_val[np.random.default_rng(seed).permutation(len(texts))[:num_val]] = True
     items, split_labels = {}, {}
     for split, held_out in (("train", False), ("val", True)):
         chosen = [i for i in range(len(texts)) if is_val[i] == held_out]
@@ -290,12 +290,14 @@ def _label_ids(labels: Sequence, labelling: str) -> tuple[tuple[str, ...], list]
     return names, [ids[label] for label in labels]
 
 
-def _vocabulary(texts: Sequence, level: str) -> Vocabulary:
-    """Characters (id 0 ``<s>`` pads), or words: ``<unk>`` then the commonest words."""
+def _vocabulary(texts: Sequence, level: str, is_val: np.ndarray) -> Vocabulary:
+    """Characters of every item (id 0 ``<s>`` pads), or words: ``<unk>`` then the commonest
+    words of the training items only, so that a word first met in validation reads as the
+    trained ``<unk>``, as it would in new text."""
     if level == "char":
         return Vocabulary.of_characters("".join(texts), with_boundary=True)
     if level == "word":
-        counts = Counter(token for tokens in texts for token in tokens)
+        counts = Counter(token for tokens, held_out in zip(texts, is_val) if not held_out for token in tokens)
         kept = sorted(counts, key=lambda word: (-counts[word], word))[:MAX_WORDS]
         return Vocabulary("word", (UNKNOWN, *kept), None, 0)
     raise DataError(f"unknown level {level!r} (char or word).")

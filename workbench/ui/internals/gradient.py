@@ -50,6 +50,7 @@ class GradientView(QWidget):
         theme.style_plot(self.plot, self)
         self.plot.setLogMode(x=False, y=True)
         self.plot.setLabel("left", "‖∂L<sub>T</sub> / ∂h<sub>t</sub>‖")
+        self.plot.getAxis("left").enableAutoSIPrefix(False)  # a log axis scaled "(x0.001)" misreads
         show_grid(self.plot, 0.2, x=False)
         self.legend = self.plot.addLegend(offset=(10, 10), labelTextColor=theme.foreground(self).name())
         self.legend.setBrush(pg.mkBrush(theme.background(self)))

@@ -180,6 +180,11 @@ class ForecastView(QWidget):
         self.start_slider.setPageStep(max(1, self.horizon))
 
     @property
+    def waiting(self) -> bool:
+        """A request is out and unanswered."""
+        return self._waiting
+
+    @property
     def start(self) -> int:
         return self.start_spin.value()
 
