@@ -15,6 +15,7 @@ import time
 
 import torch
 
+from workbench.engine.captioning import evaluate_captions
 from workbench.engine.data import DEMOS, load_demo
 from workbench.engine.forecast import evaluate_forecast
 from workbench.engine.label_scores import LabelScores
@@ -25,6 +26,9 @@ COMPARED = {"python-tags": ["bidirectional", "stacked"], "dates": ["attention", 
 
 
 def result(project) -> str:
+    if project.spec.template == "captioning":
+        greedy = evaluate_captions(project.model, project.corpus, "val")
+        return f"exact match {greedy.exact_match:.1%}, BLEU {100 * greedy.bleu:.1f} (greedy, {greedy.count:,} pictures)"
     if project.spec.is_seq2seq:
         greedy = evaluate_translation(project.model, project.corpus, "val")
         beam = evaluate_translation(project.model, project.corpus, "val", beam_width=4, limit=500)
@@ -48,7 +52,9 @@ def result(project) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--demos", nargs="+", default=["names-sex", "python-tags", "dates", "weather", "adding"])
+    parser.add_argument(
+        "--demos", nargs="+", default=["names-sex", "python-tags", "dates", "weather", "adding", "scenes"]
+    )
     parser.add_argument("--cells", nargs="+", default=["rnn", "lstm", "gru"], help="cells tried on the adding problem")
     args = parser.parse_args()
     machine = platform.processor() or platform.machine()

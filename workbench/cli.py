@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from .engine.callbacks import SaveEvery
+from .engine.captioning import caption, evaluate_captions
 from .engine.data import DEFAULT_DEMO, DEMOS, load_demo
 from .engine.data.own_data import load_own_data
 from .engine.device import DEVICES
@@ -54,10 +55,12 @@ def _parser() -> argparse.ArgumentParser:
                         help="a CSV or TSV of texts and their classes (with --text-column and --label-column)")
     source.add_argument("--conll", type=Path, metavar="FILE", help="tagged tokens: token TAB tag, sentences apart")
     source.add_argument("--pairs", type=Path, metavar="FILE", help="translation pairs: source TAB target a line")
+    source.add_argument("--series", type=Path, metavar="FILE", help="a CSV time series, one row a step")
     new.add_argument("--level", choices=("char", "word"), default="char",
                      help="tokens of --text, --table or --pairs (default char)")
     new.add_argument("--text-column", help="--table: the column holding the texts")
     new.add_argument("--label-column", help="--table: the column holding the classes")
+    new.add_argument("--columns", help="--series: the columns to model, comma-separated (default: the numeric ones)")
     _add_model_options(new)
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
 
@@ -143,6 +146,11 @@ def data_in_words(stats: dict) -> str:
     if "train_pairs" in stats:
         return (f"{stats['train_pairs']:,} training / {stats['val_pairs']:,} validation pairs, vocabularies of "
                 f"{stats['source_vocab_size']:,} and {stats['target_vocab_size']:,}")
+    if "train_steps" in stats:
+        return (f"{', '.join(stats['columns'])}: {stats['train_steps']:,} training / {stats['val_steps']:,} "
+                f"validation steps")
+    if "lag" in stats:
+        return f"generated sequences, lag T = {stats['lag']}, baseline loss {stats['baseline_loss']:.4f}"
     if "train_lines" in stats:
         return (f"{stats['train_lines']:,} training / {stats['val_lines']:,} validation handwriting lines "
                 f"by {stats['writers']:,} writers")
@@ -154,9 +162,12 @@ def create_project(args) -> Project:
     if args.demo:
         corpus = load_demo(args.demo)
     else:
-        kind = next(kind for kind in ("text", "lines", "table", "conll", "pairs") if getattr(args, kind))
+        kind = next(kind for kind in ("text", "lines", "table", "conll", "pairs", "series") if getattr(args, kind))
         own_kind = "tagged" if kind == "conll" else kind
-        corpus = load_own_data(getattr(args, kind), own_kind, args.level, args.text_column, args.label_column)
+        columns = args.columns.split(",") if args.columns else None
+        corpus = load_own_data(
+            getattr(args, kind), own_kind, args.level, args.text_column, args.label_column, columns
+        )
     return new_project(
         corpus, demo=args.demo, template=args.template, cell=args.cell, hidden=args.hidden,
         layers=args.layers, embedding=args.embedding, dropout=args.dropout,
@@ -286,6 +297,14 @@ def cmd_demo(args) -> int:
 
 def print_scores(project: Project) -> None:
     """How a classifier, tagger or translator does on the validation data, in a few lines."""
+    if project.spec.template == "captioning":
+        scores = evaluate_captions(project.model, project.corpus, "val")
+        print(f"\nValidation ({scores.count:,} pictures, greedy): exact match {scores.exact_match:.1%}, "
+              f"BLEU {100 * scores.bleu:.1f}")
+        for index, reference in enumerate(project.corpus.caption_texts("val")[:4]):
+            written = " ".join(caption(project.model, project.corpus, index).words)
+            print(f"  scene {index}: {written!r} (reference {reference!r})")
+        return
     if project.spec.is_seq2seq:
         scores = evaluate_translation(project.model, project.corpus, "val")
         print(f"\nValidation ({scores.count:,} pairs, greedy): exact match {scores.exact_match:.1%}, "

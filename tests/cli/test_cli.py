@@ -172,5 +172,11 @@ def test_own_data_of_each_kind_makes_the_model_its_task_needs(tmp_path, capsys):
     assert made["pairs"].template == "attention" and made["pairs"].is_seq2seq
     assert made["conll"].template == "bidirectional" and made["conll"].head.kind == "tagging"
     assert made["table"].head.kind == "classification" and made["table"].head.num_outputs == 2
+    series = tmp_path / "weather.csv"
+    series.write_text("day,temp,rain\n" + "".join(f"d{i},{i % 7},{i % 3}\n" for i in range(400)))
+    assert main(["new", str(tmp_path / "s.h5"), "--series", str(series), "--columns", "temp", "--hidden", "8",
+                 "--seq-len", "20"]) == 0
+    opened = Project.open(tmp_path / "s.h5")
+    assert opened.spec.head.kind == "regression" and opened.corpus.columns == ("temp",)
     assert main(["new", str(tmp_path / "bad.h5"), "--table", str(table), "--text-column", "word"]) == 2
     assert "choose the table's text column and its label column" in capsys.readouterr().err

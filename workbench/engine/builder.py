@@ -81,39 +81,83 @@ class SequenceModel(nn.Module):
         return {"encoder": self.encoder}
 
 
-class Bridge(nn.Module):
-    """The decoder's initial state from the encoder's top layer after reading the whole source
-    (both directions).
+class InitialState(nn.Module):
+    """The decoder's initial state from one summary vector ``s`` of what it reads.
 
-    h0 = tanh(W_h [h_fwd; h_bwd]), and for an LSTM decoder c0 = W_c [h_fwd; h_bwd], one slice
-    per decoder layer, so encoder and decoder may differ in cell, width and depth.
+    h0 = tanh(W_h s), and for an LSTM decoder c0 = W_c s, one slice per decoder layer, so the
+    decoder's cell, width and depth are its own.
     """
 
-    def __init__(self, encoder: RecurrentSpec, decoder: RecurrentSpec) -> None:
+    def __init__(self, width: int, decoder: RecurrentSpec) -> None:
         super().__init__()
-        self.bidirectional = encoder.bidirectional
         self.layers = decoder.num_layers
         self.hidden_size = decoder.hidden_size
-        width = encoder.output_width
         self.to_hidden = nn.Linear(width, decoder.num_layers * decoder.hidden_size)
         self.to_cell = nn.Linear(width, decoder.num_layers * decoder.hidden_size) if decoder.cell == "lstm" else None
 
-    def forward(self, memory: torch.Tensor, source_mask: torch.Tensor | None) -> State:
-        """``memory`` (B, S, D*H) the encoder's outputs -> the decoder's (h0[, c0]), each (layers, B, H)."""
-        top = final_outputs(memory, source_mask, self.bidirectional)  # (B, D*H)
-        h0 = torch.tanh(self.to_hidden(top)).view(-1, self.layers, self.hidden_size).transpose(0, 1)
+    def forward(self, summary: torch.Tensor) -> State:
+        """``summary`` (B, W) -> the decoder's (h0[, c0]), each (layers, B, H)."""
+        h0 = torch.tanh(self.to_hidden(summary)).view(-1, self.layers, self.hidden_size).transpose(0, 1)
         if self.to_cell is None:
             return h0.contiguous()
-        c0 = self.to_cell(top).view(-1, self.layers, self.hidden_size).transpose(0, 1)
+        c0 = self.to_cell(summary).view(-1, self.layers, self.hidden_size).transpose(0, 1)
         return h0.contiguous(), c0.contiguous()
 
 
-class Seq2SeqModel(nn.Module):
-    """Encoder–decoder (Sutskever et al., 2014), optionally with attention (Luong et al., 2015).
+class Bridge(InitialState):
+    """The decoder's initial state from the encoder's top layer after reading the whole source
+    (both directions): s = [h_fwd; h_bwd]."""
+
+    def __init__(self, encoder: RecurrentSpec, decoder: RecurrentSpec) -> None:
+        super().__init__(encoder.output_width, decoder)
+        self.bidirectional = encoder.bidirectional
+
+    def forward(self, memory: torch.Tensor, source_mask: torch.Tensor | None) -> State:
+        """``memory`` (B, S, D*H) the encoder's outputs -> the decoder's (h0[, c0]), each (layers, B, H)."""
+        return super().forward(final_outputs(memory, source_mask, self.bidirectional))  # from (B, D*H)
+
+
+def attention_layers(spec: ModelSpec, memory_width: int) -> tuple[Attention | None, nn.Linear | None]:
+    """The decoder's attention over a memory of ``memory_width`` and the layer that combines the
+    context with the decoder's output; (None, None) without attention."""
+    if spec.attention is None:
+        return None, None
+    hidden = spec.decoder.hidden_size
+    return make_attention(spec.attention, hidden, memory_width), nn.Linear(hidden + memory_width, hidden)
+
+
+class AttendingDecoder(nn.Module):
+    """A decoder stack that may attend over a memory: what translators and captioners share.
 
     Attention is applied on top of the fused decoder (Luong's global attention, eq. 5:
-    h̃_t = tanh(W_c [c_t; h_t])), so teacher-forced training stays on the fused kernel.
+    h̃_t = tanh(W_c [c_t; h_t])), so teacher-forced training stays on the fused kernel. A
+    subclass makes ``target_inputs``, ``decoder``, ``attention``, ``combine`` and ``head``.
     """
+
+    target_inputs: nn.Module
+    decoder: nn.RNNBase
+    attention: Attention | None
+    combine: nn.Linear | None
+    head: Head
+
+    def decode(
+        self,
+        target: torch.Tensor,
+        state: State,
+        memory: torch.Tensor,
+        memory_mask: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, State, torch.Tensor | None]:
+        """Teacher-forced (or one-step) decoding -> logits (B, T, V), state, weights (B, T, S)."""
+        output, state = self.decoder(self.target_inputs(target), state)  # (B, T, H_dec)
+        weights = None
+        if self.attention is not None:
+            context, weights = self.attention(output, memory, memory_mask)  # (B, T, W_mem)
+            output = torch.tanh(self.combine(torch.cat([context, output], dim=-1)))
+        return self.head(output), state, weights
+
+
+class Seq2SeqModel(AttendingDecoder):
+    """Encoder–decoder (Sutskever et al., 2014), optionally with attention (Luong et al., 2015)."""
 
     def __init__(self, spec: ModelSpec) -> None:
         super().__init__()
@@ -124,12 +168,8 @@ class Seq2SeqModel(nn.Module):
         self.target_inputs = make_input_layer(spec.target_inputs)
         self.decoder = make_stack(spec.decoder, spec.target_inputs.width)
         self.bridge = Bridge(spec.encoder, spec.decoder)
-        self.attention: Attention | None = None
-        self.combine: nn.Linear | None = None
-        if spec.attention is not None:
-            self.attention = make_attention(spec.attention, spec.decoder.hidden_size, spec.encoder.output_width)
-            self.combine = nn.Linear(spec.decoder.hidden_size + spec.encoder.output_width, spec.decoder.hidden_size)
-        self.head: Head = HEADS[spec.head.kind].build(spec, spec.decoder.hidden_size)
+        self.attention, self.combine = attention_layers(spec, spec.encoder.output_width)
+        self.head = HEADS[spec.head.kind].build(spec, spec.decoder.hidden_size)
 
     def encode(
         self, source: torch.Tensor, source_mask: torch.Tensor | None = None
@@ -140,21 +180,6 @@ class Seq2SeqModel(nn.Module):
             source = reverse_padded(source, lengths)
         memory, _ = run_stack(self.encoder, self.inputs(source), None, lengths)  # (B, S, W_enc)
         return memory, self.bridge(memory, source_mask)
-
-    def decode(
-        self,
-        target: torch.Tensor,
-        state: State,
-        memory: torch.Tensor,
-        source_mask: torch.Tensor | None = None,
-    ) -> tuple[torch.Tensor, State, torch.Tensor | None]:
-        """Teacher-forced (or one-step) decoding -> logits (B, T, V), state, weights (B, T, S)."""
-        output, state = self.decoder(self.target_inputs(target), state)  # (B, T, H_dec)
-        weights = None
-        if self.attention is not None:
-            context, weights = self.attention(output, memory, source_mask)  # (B, T, W_enc)
-            output = torch.tanh(self.combine(torch.cat([context, output], dim=-1)))
-        return self.head(output), state, weights
 
     def forward(
         self, source: torch.Tensor, target: torch.Tensor, source_mask: torch.Tensor | None = None
@@ -185,6 +210,10 @@ def build_model(spec: ModelSpec) -> nn.Module:
     spec.check()
     if spec.head.kind == "mixture_density":
         return handwriting_model(spec)
+    if spec.inputs.kind == "image":
+        from .captioning import CaptioningModel  # the captioning model is built of this module's parts
+
+        return CaptioningModel(spec)
     return Seq2SeqModel(spec) if spec.is_seq2seq else SequenceModel(spec)
 
 
@@ -197,9 +226,12 @@ def parameter_group(name: str) -> str:
 
     ``encoder.weight_hh_l1_reverse`` -> ``encoder.l1``; ``head.proj.weight`` -> ``head``. The
     handwriting networks' layers (``first`` or ``cell``, then ``upper.0``, ...) become ``lstm.l0``,
-    ``lstm.l1``, ...
+    ``lstm.l1``, ...; a captioner's CNN blocks (``image_encoder.blocks.0.0.weight``) become
+    ``image_encoder.l0``, ...
     """
     module, _, leaf = name.partition(".")
+    if module == "image_encoder":
+        return f"{module}.l{leaf.split('.')[1]}"
     if module in {"encoder", "decoder"}:
         layer = leaf.split("_l")[-1].split("_")[0]
         return f"{module}.l{layer}"

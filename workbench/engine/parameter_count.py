@@ -56,16 +56,33 @@ def handwriting_parameters(spec: ModelSpec) -> int:
     return total + linear(hidden * layers, 1 + 6 * spec.head.num_outputs)
 
 
+def image_encoder_parameters(spec: ModelSpec) -> int:
+    """3×3 convolutions, each with a bias; the first also reads the coordinate channels."""
+    cnn = spec.image_encoder
+    total, width = 0, spec.inputs.channels + cnn.coordinate_channels
+    for channels in cnn.channels:
+        total += 9 * width * channels + channels
+        width = channels
+    return total
+
+
 def spec_parameters(spec: ModelSpec) -> int:
     """Parameters of ``build_model(spec)`` for a valid spec."""
     if spec.head.kind == "mixture_density":
         return handwriting_parameters(spec)
+    if spec.inputs.kind == "image":
+        return image_encoder_parameters(spec) + decoder_parameters(spec, spec.image_encoder.output_width)
     total = input_parameters(spec.inputs) + stack_parameters(spec.encoder, spec.inputs.width)
     if spec.decoder is None:
         return total + head_parameters(spec, spec.encoder.output_width)
+    return total + decoder_parameters(spec, spec.encoder.output_width)
+
+
+def decoder_parameters(spec: ModelSpec, memory: int) -> int:
+    """The target embedding, decoder stack, its initial state from a ``memory``-wide summary,
+    attention over that memory, and the head."""
     decoder, target = spec.decoder, spec.target_inputs
-    memory = spec.encoder.output_width
-    total += input_parameters(target) + stack_parameters(decoder, target.width)
+    total = input_parameters(target) + stack_parameters(decoder, target.width)
     bridge_outputs = decoder.num_layers * decoder.hidden_size
     total += linear(memory, bridge_outputs) * (2 if decoder.cell == "lstm" else 1)
     if spec.attention is not None:

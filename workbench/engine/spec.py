@@ -9,6 +9,11 @@ Layout: token or feature ``inputs`` feed the ``encoder`` stack. Without a ``deco
 reads the encoder (language model, tagger, classifier, forecaster). With a ``decoder`` the model
 is an encoder-decoder: the decoder reads ``target_inputs`` and starts from the encoder's final
 state, optionally looking back at the encoder through ``attention``.
+
+Image inputs (captioning) are read by the ``image_encoder``, a small CNN, in place of the
+recurrent ``encoder``: the decoder starts from the mean of the CNN's grid of features and attends
+over its cells. The ``encoder`` field is then not built; the template fills it with the decoder's
+stack so that code asking for "the model's cell" still gets an answer.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ SPEC_VERSION = 1
 
 CELLS = ("rnn", "lstm", "gru")
 CELL_NAMES = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
-INPUT_KINDS = ("tokens", "features")
+INPUT_KINDS = ("tokens", "features", "image")
 ATTENTION_KINDS = ("additive", "multiplicative")
 POOLINGS = ("last", "mean", "max", "attention")
 
@@ -32,17 +37,21 @@ POOLINGS = ("last", "mean", "max", "attention")
 class InputSpec:
     """What one time step of the input is and how it becomes a vector."""
 
-    kind: str = "tokens"  # "tokens": ids through an embedding; "features": real vectors
+    kind: str = "tokens"  # "tokens": ids through an embedding; "features": real vectors; "image": pictures
     vocab_size: int = 0  # tokens: number of distinct ids
     embedding_dim: int = 64  # tokens: width of each embedding vector
     feature_dim: int = 0  # features: width of each input vector
     projection_dim: int = 0  # features: width of a linear projection; 0 feeds them as they are
+    image_size: int = 0  # image: pixels per side of the square pictures
+    channels: int = 0  # image: colour channels per pixel (3 for RGB)
 
     @property
     def width(self) -> int:
-        """Width of the vector the recurrent stack receives at each step."""
+        """Width of the vector the recurrent stack receives at each step (a pixel's, for images)."""
         if self.kind == "tokens":
             return self.embedding_dim
+        if self.kind == "image":
+            return self.channels
         return self.projection_dim or self.feature_dim
 
 
@@ -70,6 +79,33 @@ class AttentionSpec:
 
 
 @dataclass(frozen=True)
+class ImageEncoderSpec:
+    """A small CNN that turns a picture into a grid of feature vectors, the "annotation vectors"
+    a captioning decoder attends over (Xu et al., 2015, section 3.1.1).
+
+    Each block is a 3×3 convolution (padding 1), a ReLU and a 2×2 max pool, so each halves the
+    picture: 48 pixels and three blocks give a 6×6 grid.
+    """
+
+    channels: tuple[int, ...] = (16, 32, 64)  # output channels of each block
+    coordinates: bool = True  # row and column channels join the colours (CoordConv, Liu et al., 2018)
+
+    @property
+    def output_width(self) -> int:
+        """Width of the feature vector of one grid cell."""
+        return self.channels[-1] if self.channels else 0
+
+    @property
+    def coordinate_channels(self) -> int:
+        """Channels the first block reads besides the picture's own: row and column, or none."""
+        return 2 if self.coordinates else 0
+
+    def grid_side(self, image_size: int) -> int:
+        """Cells per side of the grid for pictures of ``image_size`` pixels a side."""
+        return image_size >> len(self.channels)
+
+
+@dataclass(frozen=True)
 class HeadSpec:
     """What the model predicts. ``kind`` names an entry of ``heads.HEADS``."""
 
@@ -90,7 +126,7 @@ class WindowSpec:
 class SpecProblem:
     """One reason a spec cannot be built; ``where`` names the part (for the canvas)."""
 
-    where: str  # "inputs", "encoder", "decoder", "attention", "head" or "model"
+    where: str  # "inputs", "image_encoder", "encoder", "decoder", "attention", "head" or "model"
     message: str
 
 
@@ -104,11 +140,14 @@ class ModelSpec:
     attention: AttentionSpec | None = None
     reverse_source: bool = False  # feed the source reversed (Sutskever et al., 2014)
     window: WindowSpec | None = None  # handwriting synthesis: the window over the text
+    image_encoder: ImageEncoderSpec | None = None  # image inputs: the CNN that reads them
     version: int = SPEC_VERSION
 
     @property
     def template(self) -> str:
         """The palette template this spec is an instance of."""
+        if self.inputs.kind == "image":
+            return "captioning"
         if self.writes_with_pen:
             return "handwriting synthesis" if self.window is not None else "handwriting"
         if self.decoder is not None:
@@ -153,6 +192,8 @@ class ModelSpec:
     def describe(self) -> str:
         """One line for people: 'stacked: 2 × LSTM 128, next-token over 65'."""
         stack = _describe_stack(self.encoder)
+        if self.image_encoder is not None:
+            stack = _describe_image_encoder(self.image_encoder, self.inputs.image_size)
         if self.decoder is not None:
             stack = f"{stack} → {_describe_stack(self.decoder)}"
             if self.attention is not None:
@@ -193,6 +234,7 @@ class ModelSpec:
             "target_inputs": InputSpec,
             "attention": AttentionSpec,
             "window": WindowSpec,
+            "image_encoder": ImageEncoderSpec,
         }
         values: dict[str, Any] = {}
         for key, value in data.items():
@@ -214,13 +256,20 @@ class ModelSpec:
 
 
 def _part_from_dict(kind: type, name: str, data: Any) -> Any:
+    """One part from its JSON object; JSON lists become the tuples the frozen parts hold."""
     if not isinstance(data, dict):
         raise SpecError(f"the model specification's '{name}' is not a JSON object")
     known = {f.name: f.type for f in fields(kind)}
     unknown = set(data) - set(known)
     if unknown:
         raise SpecError(f"the model specification's '{name}' has an unknown field '{sorted(unknown)[0]}'")
-    return kind(**data)
+    return kind(**{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()})
+
+
+def _describe_image_encoder(cnn: ImageEncoderSpec, image_size: int) -> str:
+    """'CNN 16-32-64 (6×6 grid)'."""
+    side = cnn.grid_side(image_size)
+    return f"CNN {'-'.join(map(str, cnn.channels))} ({side}×{side} grid)"
 
 
 def _describe_stack(stack: RecurrentSpec) -> str:
@@ -238,7 +287,14 @@ def validate(spec: ModelSpec) -> list[SpecProblem]:
     if spec.version != SPEC_VERSION:
         problems.append(SpecProblem("model", f"unsupported specification version {spec.version}"))
     problems += _check_inputs("inputs", spec.inputs)
-    problems += _check_stack("encoder", spec.encoder)
+    if spec.inputs.kind == "image":
+        problems += _check_image_model(spec)
+    else:
+        problems += _check_stack("encoder", spec.encoder)
+        if spec.image_encoder is not None:
+            problems.append(SpecProblem(
+                "image_encoder", f"an image encoder reads pictures, but this model reads {spec.inputs.kind}"
+            ))
     if spec.decoder is not None:
         problems += _check_decoder(spec)
     else:
@@ -270,18 +326,51 @@ def validate(spec: ModelSpec) -> list[SpecProblem]:
 
 def _check_inputs(where: str, inputs: InputSpec) -> list[SpecProblem]:
     if inputs.kind not in INPUT_KINDS:
-        return [SpecProblem(where, f"unknown input kind '{inputs.kind}' (tokens or features)")]
+        return [SpecProblem(where, f"unknown input kind '{inputs.kind}' (tokens, features or image)")]
     found = []
     if inputs.kind == "tokens":
         if inputs.vocab_size < 1:
             found.append(SpecProblem(where, "the vocabulary is empty: choose the training data first"))
         if inputs.embedding_dim < 1:
             found.append(SpecProblem(where, "the embedding needs at least one dimension"))
+    elif inputs.kind == "image":
+        if inputs.image_size < 1:
+            found.append(SpecProblem(where, "the picture size is unknown: choose the training data first"))
+        if inputs.channels < 1:
+            found.append(SpecProblem(where, "pictures need at least one colour channel"))
     else:
         if inputs.feature_dim < 1:
             found.append(SpecProblem(where, "feature inputs need at least one feature per step"))
         if inputs.projection_dim < 0:
             found.append(SpecProblem(where, "the projection width cannot be negative"))
+    return found
+
+
+def _check_image_model(spec: ModelSpec) -> list[SpecProblem]:
+    """A captioning model: a CNN reads the picture, a decoder writes about it."""
+    found = []
+    cnn = spec.image_encoder
+    if cnn is None:
+        found.append(SpecProblem(
+            "image_encoder",
+            "a model that reads pictures needs an image encoder (a CNN): start from the captioning template",
+        ))
+    elif not cnn.channels:
+        found.append(SpecProblem("image_encoder", "the image encoder needs at least one block"))
+    elif not all(isinstance(width, int) and 1 <= width <= 4096 for width in cnn.channels):
+        found.append(SpecProblem("image_encoder", "each block of the image encoder has between 1 and 4096 channels"))
+    elif spec.inputs.image_size >= 1 and cnn.grid_side(spec.inputs.image_size) < 1:
+        found.append(SpecProblem(
+            "image_encoder",
+            f"pictures of {spec.inputs.image_size} pixels a side are too small for {len(cnn.channels)} blocks "
+            f"that each halve them: remove a block",
+        ))
+    if spec.decoder is None:
+        found.append(SpecProblem(
+            "decoder", "a model that reads pictures writes about them: it needs a decoder (the captioning template)"
+        ))
+    elif spec.reverse_source:
+        found.append(SpecProblem("model", "a picture has no order to reverse: turn reversing the source off"))
     return found
 
 

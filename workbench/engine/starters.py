@@ -21,7 +21,10 @@ def _chosen(given, suggested, default):
 
 
 def default_template(task: Task) -> str:
-    """Translation attends, a tagger reads both ways, anything else reads left to right."""
+    """Pictures are captioned, translation attends, a tagger reads both ways, anything else reads
+    left to right."""
+    if task.inputs.kind == "image":
+        return "captioning"
     if task.target_inputs is not None:
         return "attention"
     return "bidirectional" if task.head.kind == "tagging" else "stacked"

@@ -1,8 +1,9 @@
 """The architecture templates of the palette, each a function returning a ``ModelSpec``.
 
 A template fixes the shape of the network; a ``Task`` (what the data asks for: its inputs, what
-to predict and, for translation, the target side) fills in the sizes. ``from_template`` picks a
-template by name and refuses, in words, a template that cannot do the task.
+to predict and, for translation and captioning, the target side) fills in the sizes.
+``from_template`` picks a template by name and refuses, in words, a template that cannot do the
+task.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from .errors import SpecError
-from .spec import AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec, WindowSpec
+from .spec import AttentionSpec, HeadSpec, ImageEncoderSpec, InputSpec, ModelSpec, RecurrentSpec, WindowSpec
 
 MIXTURE_COMPONENTS = 20  # M, as in Graves (2013) section 4.2
 WINDOW_COMPONENTS = 10  # K, as in section 5.2
@@ -23,7 +24,7 @@ class Task:
     title: str  # "language model", "tagging", ...
     inputs: InputSpec
     head: HeadSpec
-    target_inputs: InputSpec | None = None  # sequence-to-sequence data only
+    target_inputs: InputSpec | None = None  # sequence-to-sequence and captioning data only
     alphabet_size: int = 0  # handwriting data with text: the characters a synthesis window reads
 
 
@@ -57,6 +58,8 @@ def bidirectional(task: Task, stack: RecurrentSpec) -> ModelSpec:
 
 def encoder_decoder(task: Task, stack: RecurrentSpec, reverse_source: bool = True) -> ModelSpec:
     """Separate encoder and decoder stacks; the decoder starts from the encoder's final state."""
+    if task.inputs.kind == "image":
+        raise SpecError("a recurrent encoder cannot read pictures: use the captioning template")
     if task.target_inputs is None:
         raise SpecError(
             f"the encoder–decoder template translates one sequence into another, but this is "
@@ -86,6 +89,24 @@ def attention(task: Task, stack: RecurrentSpec, kind: str = "additive") -> Model
     return replace(spec, attention=AttentionSpec(kind=kind))
 
 
+def captioning(task: Task, stack: RecurrentSpec, cnn: ImageEncoderSpec | None = None) -> ModelSpec:
+    """Show, Attend and Tell (Xu et al., 2015): a CNN reads the picture into a grid of features,
+    a decoder (an LSTM in the paper; any cell builds) starts from their mean and attends over
+    the grid cells while it writes."""
+    if task.inputs.kind != "image":
+        raise SpecError(f"the captioning template writes about pictures, but this is {task.title} data")
+    decoder = replace(stack, bidirectional=False)
+    return ModelSpec(
+        inputs=task.inputs,
+        image_encoder=cnn or ImageEncoderSpec(),
+        encoder=decoder,  # not built: the CNN reads the picture (see the spec module)
+        decoder=decoder,
+        target_inputs=task.target_inputs,
+        attention=AttentionSpec(kind="additive"),
+        head=task.head,
+    )
+
+
 def _needs_pen_data(template: str, task: Task) -> None:
     if task.head.kind != "mixture_density":
         raise SpecError(f"the {template} template writes with a pen, but this is {task.title} data")
@@ -112,11 +133,12 @@ TEMPLATES = {
     "attention": attention,
     "handwriting": handwriting,
     "handwriting synthesis": handwriting_synthesis,
+    "captioning": captioning,
 }
 
 
 def fit_to_task(spec: ModelSpec, task: Task) -> ModelSpec:
-    """``spec`` sized for ``task``'s data: vocabularies, feature width, outputs and alphabet.
+    """``spec`` sized for ``task``'s data: vocabularies, feature width, picture size, outputs and alphabet.
 
     The shape the user built (cells, sizes, pooling, attention) is kept; a spec that reads or
     predicts something else than the data holds raises SpecError saying so.
@@ -134,7 +156,10 @@ def fit_to_task(spec: ModelSpec, task: Task) -> ModelSpec:
     if spec.is_seq2seq != (task.target_inputs is not None):
         wanted = "an encoder–decoder" if task.target_inputs is not None else "a model without a decoder"
         raise SpecError(f"{task.title} data needs {wanted}: start from a template")
-    inputs = replace(spec.inputs, vocab_size=task.inputs.vocab_size, feature_dim=task.inputs.feature_dim)
+    inputs = replace(
+        spec.inputs, vocab_size=task.inputs.vocab_size, feature_dim=task.inputs.feature_dim,
+        image_size=task.inputs.image_size, channels=task.inputs.channels,
+    )
     target_inputs = spec.target_inputs
     if target_inputs is not None and task.target_inputs is not None:
         target_inputs = replace(target_inputs, vocab_size=task.target_inputs.vocab_size)

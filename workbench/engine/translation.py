@@ -16,23 +16,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from .recurrence import State, reverse_padded
+from .recurrence import reverse_padded
 from .data.pairs import BOUNDARY_ID, SPLIT_NAMES, PairCorpus, pad_sources
+from .decoding import Decoded, beam_steps, greedy_steps, until_end
 from .errors import DataError, WorkbenchError
 from .inference import inference
 
 GREEDY_BATCH = 256  # sources decoded together when scoring greedily
-LENGTH_PENALTY_BASE = 5  # lp(Y) = ((5 + |Y|) / 6)^α, Wu et al. (2016), eq. 14
-
-
-@dataclass(frozen=True, eq=False)
-class Decoded:
-    """One decoded output."""
-
-    ids: np.ndarray  # (N,) int64 target ids, without the end mark
-    weights: np.ndarray | None  # (N, S) float32 attention over the source per output token; None without
-    log_prob: float  # log p(output, end mark | source); without the end mark when it was cut at max_len
-    ended: bool  # the model wrote the end mark within max_len
 
 
 @dataclass(frozen=True, eq=False)
@@ -76,61 +66,17 @@ def greedy_decode_batch(
     model: nn.Module, sources: Sequence[np.ndarray], max_len: int, boundary: int = BOUNDARY_ID
 ) -> list[Decoded]:
     """Greedy decoding of many sources at once; each stops at its own end mark."""
-    _check_max_len(max_len)
     with inference(model) as device:
         ids, mask = (torch.from_numpy(array).to(device) for array in pad_sources(sources))
-        lengths = mask.sum(1)
         memory, state = model.encode(ids, mask)  # (B, S, W), decoder state
-        token = torch.full((len(sources), 1), boundary, dtype=torch.long, device=device)
-        chosen, chosen_log_probs, rows = [], [], []
-        ended = torch.zeros(len(sources), dtype=torch.bool, device=device)
-        for _ in range(max_len):
-            logits, state, weights = model.decode(token, state, memory, mask)  # (B, 1, V), (B, 1, S)
-            best_log_prob, best = logits[:, -1].float().log_softmax(-1).max(-1)  # (B,), (B,)
-            chosen.append(best)
-            chosen_log_probs.append(best_log_prob)
-            if weights is not None:
-                rows.append(weights[:, -1])
-            token = best[:, None]
-            ended |= best == boundary
-            if bool(ended.all()):
-                break
-        tokens = torch.stack(chosen, 1).cpu().numpy()  # (B, N)
-        log_probs = torch.stack(chosen_log_probs, 1).cpu().numpy()  # (B, N)
+        tokens, log_probs, weights = greedy_steps(model, memory, state, mask, max_len, boundary)
         attention = None
-        if rows:
-            attention = in_source_order(model, torch.stack(rows, 1), lengths).float().cpu().numpy()  # (B, N, S)
+        if weights is not None:
+            attention = in_source_order(model, weights, mask.sum(1)).float().cpu().numpy()  # (B, N, S)
     return [
-        _until_end(tokens[b], log_probs[b], None if attention is None else attention[b, :, : len(sources[b])], boundary)
+        until_end(tokens[b], log_probs[b], None if attention is None else attention[b, :, : len(sources[b])], boundary)
         for b in range(len(sources))
     ]
-
-
-def _until_end(tokens: np.ndarray, log_probs: np.ndarray, weights: np.ndarray | None, boundary: int) -> Decoded:
-    """One row of a batched decoding, cut at its first end mark (which its log prob counts)."""
-    ends = np.flatnonzero(tokens == boundary)
-    steps = int(ends[0]) if len(ends) else len(tokens)
-    log_prob = float(log_probs[: steps + 1].sum(dtype=np.float64))
-    kept = None if weights is None else weights[:steps].copy()
-    return Decoded(tokens[:steps].astype(np.int64), kept, log_prob, bool(len(ends)))
-
-
-@dataclass(frozen=True)
-class _Hypothesis:
-    ids: tuple[int, ...]
-    log_prob: float
-    rows: tuple[torch.Tensor, ...]  # attention over the encoder's steps, one (S,) row per token
-    ended: bool = False
-
-    def extended(self, token: int, log_prob: float, row: torch.Tensor | None, ended: bool) -> _Hypothesis:
-        ids = self.ids if ended else self.ids + (token,)
-        rows = self.rows if ended or row is None else self.rows + (row,)
-        return _Hypothesis(ids, log_prob, rows, ended)
-
-    def score(self, length_penalty: float) -> float:
-        """log p / lp(Y), with lp(Y) = ((5 + |Y|) / 6)^α counting the end mark (Wu et al., 2016)."""
-        length = len(self.ids) + self.ended
-        return self.log_prob / ((LENGTH_PENALTY_BASE + length) / (LENGTH_PENALTY_BASE + 1)) ** length_penalty
 
 
 def beam_search(
@@ -141,47 +87,15 @@ def beam_search(
     length_penalty: float = 0.0,
     boundary: int = BOUNDARY_ID,
 ) -> Decoded:
-    """The best-scoring output found by keeping the ``beam_width`` likeliest partial outputs.
-
-    At every step each partial output is extended by every token and the ``beam_width`` likeliest
-    extensions are kept; one that ends leaves the beam for the finished set, so the beam
-    shrinks (Sutskever et al., 2014, section 3.3). The answer is the finished (or, at
-    ``max_len``, unfinished) output of best score, log p divided by the length penalty of Wu et
-    al. (2016) when ``length_penalty`` α > 0. Beam search is not exhaustive: it usually beats
-    greedy decoding, but is not certain to.
+    """The best-scoring output found by keeping the ``beam_width`` likeliest partial outputs
+    (see ``decoding.beam_steps``). Beam search is not exhaustive: it usually beats greedy
+    decoding, but is not certain to.
     """
-    if beam_width < 1:
-        raise WorkbenchError(f"the beam width must be at least 1, not {beam_width}")
-    _check_max_len(max_len)
     with inference(model) as device:
         source = torch.tensor(np.array(source_ids, np.int64), device=device)[None]  # (1, S)
         mask = torch.ones_like(source, dtype=torch.bool)
         memory, state = model.encode(source, mask)  # (1, S, W)
-        alive, alive_log_probs, finished = [_Hypothesis((), 0.0, ())], torch.zeros(1, device=device), []
-        for _ in range(max_len):
-            count = len(alive)
-            token = torch.tensor([[h.ids[-1] if h.ids else boundary] for h in alive], device=device)  # (K, 1)
-            logits, state, weights = model.decode(
-                token, state, memory.expand(count, -1, -1), mask.expand(count, -1)
-            )  # (K, 1, V), (K, 1, S)
-            totals = alive_log_probs[:, None] + logits[:, -1].float().log_softmax(-1)  # (K, V)
-            best, places = totals.flatten().topk(min(beam_width, totals.numel()))
-            parents, next_alive = [], []
-            for log_prob, place in zip(best.tolist(), places.tolist()):
-                parent, token_id = divmod(place, totals.shape[1])
-                row = None if weights is None else weights[parent, -1]
-                hypothesis = alive[parent].extended(token_id, log_prob, row, ended=token_id == boundary)
-                if hypothesis.ended:
-                    finished.append(hypothesis)
-                else:
-                    parents.append(parent)
-                    next_alive.append(hypothesis)
-            alive = next_alive
-            if not alive:
-                break
-            state = _select(state, torch.tensor(parents, device=device))
-            alive_log_probs = torch.tensor([h.log_prob for h in alive], device=device)
-        winner = max(finished + alive, key=lambda h: h.score(length_penalty))
+        winner = beam_steps(model, memory, state, mask, beam_width, max_len, length_penalty, boundary)
         weights = None
         if winner.rows:
             stacked = torch.stack(winner.rows)[None]  # (1, N, S)
@@ -189,18 +103,6 @@ def beam_search(
         elif model.attention is not None:
             weights = np.zeros((0, source.shape[1]), np.float32)
     return Decoded(np.array(winner.ids, np.int64), weights, winner.log_prob, winner.ended)
-
-
-def _select(state: State, index: torch.Tensor) -> State:
-    """The decoder state of the hypotheses at ``index`` (states are (layers, K, H))."""
-    if isinstance(state, tuple):
-        return tuple(part.index_select(1, index) for part in state)
-    return state.index_select(1, index)
-
-
-def _check_max_len(max_len: int) -> None:
-    if max_len < 1:
-        raise WorkbenchError(f"the longest output must be at least 1 token, not {max_len}")
 
 
 def default_max_len(corpus: PairCorpus) -> int:

@@ -12,6 +12,7 @@ from .labelled import LabelledCorpus
 from .lines import LineCorpus
 from .memory_tasks import AddingProblem, CopyTask
 from .pairs import PairCorpus
+from .scenes import SceneCorpus
 from .series import SeriesCorpus
 from .text import TextStream
 
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
     from ..handwriting.corpus import StrokeCorpus
 
 Corpus = Union[
-    TextStream, LineCorpus, LabelledCorpus, PairCorpus, SeriesCorpus, AddingProblem, CopyTask, "StrokeCorpus"
+    TextStream, LineCorpus, LabelledCorpus, PairCorpus, SeriesCorpus, AddingProblem, CopyTask, SceneCorpus,
+    "StrokeCorpus",
 ]
 
 
@@ -34,7 +36,8 @@ def corpus_kinds() -> dict[str, type]:
     return {
         corpus.kind: corpus
         for corpus in (
-            TextStream, LineCorpus, LabelledCorpus, PairCorpus, SeriesCorpus, AddingProblem, CopyTask, StrokeCorpus
+            TextStream, LineCorpus, LabelledCorpus, PairCorpus, SeriesCorpus, AddingProblem, CopyTask, SceneCorpus,
+            StrokeCorpus,
         )
     }
 

@@ -18,6 +18,7 @@ from .labelled import LabelledCorpus, labelled_corpus
 from .lines import LineCorpus, lines_from_items
 from .memory_tasks import AddingProblem
 from .pairs import load_dates_demo
+from .scenes import load_scenes_demo
 from .series import SeriesCorpus, weather_series
 from .stdlib import stdlib_modules
 from .text import TextStream, stream_from_text
@@ -268,6 +269,21 @@ DEMOS: dict[str, Demo] = {
             seq_len=ADDING_LAG,
             steps=2000,
             learning_rate=1e-3,
+        ),
+        Demo(
+            name="scenes",
+            title="Captioned scenes",
+            description="Pictures of one or two coloured shapes with captions such as \"a red circle above a "
+            "blue square\". A small CNN reads the picture and an LSTM writes the caption, attending over a "
+            "6×6 grid: see where it looks for each word.",
+            load=load_scenes_demo,
+            hidden_size=128,
+            num_layers=1,
+            batch_size=64,
+            seq_len=16,
+            steps=2500,
+            learning_rate=3e-3,
+            template="captioning",
         ),
         Demo(
             name="english-prose",

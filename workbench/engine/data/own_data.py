@@ -9,6 +9,7 @@ from .corpus import Corpus
 from .labelled_files import load_classification_table, load_conll
 from .lines import load_lines_file
 from .pairs import load_pairs_file
+from .series import load_series_csv
 from .text import load_text_file
 
 OWN_DATA_KINDS = {
@@ -17,13 +18,16 @@ OWN_DATA_KINDS = {
     "table": "Labelled table (CSV or TSV)",
     "tagged": "Tagged tokens (CoNLL)",
     "pairs": "Translation pairs (TSV)",
+    "series": "Time series (CSV)",
 }
 
 
 def load_own_data(
-    path: str | Path, kind: str, level: str = "char", text_column: str | None = None, label_column: str | None = None
+    path: str | Path, kind: str, level: str = "char", text_column: str | None = None, label_column: str | None = None,
+    columns: list[str] | None = None,
 ) -> Corpus:
-    """``kind`` is a key of OWN_DATA_KINDS; a table also needs its text and label columns."""
+    """``kind`` is a key of OWN_DATA_KINDS; a table also needs its text and label columns, a
+    series may name its columns (default: every numeric one)."""
     if kind == "text":
         return load_text_file(path, level=level)
     if kind == "lines":
@@ -36,4 +40,6 @@ def load_own_data(
         return load_conll(path)
     if kind == "pairs":
         return load_pairs_file(path, level=level)
+    if kind == "series":
+        return load_series_csv(path, columns)
     raise DataError(f"unknown kind of data {kind!r}; the kinds are {', '.join(OWN_DATA_KINDS)}.")

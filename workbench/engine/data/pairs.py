@@ -122,18 +122,21 @@ class PairBatcher(Batcher):
         return order[: self.batches_per_epoch * rows].reshape(self.batches_per_epoch, rows)
 
     def _frame(self, chosen: np.ndarray) -> PairBatch:
-        sources = [self._sources[i] for i in chosen]
-        targets = [self._targets[i] for i in chosen]
-        source, source_mask = pad_sources(sources)
-        steps = max(len(target) for target in targets) + 1
-        target_in = np.full((len(chosen), steps), BOUNDARY_ID, np.int64)
-        target_out = np.full((len(chosen), steps), IGNORE_INDEX, np.int64)
-        for row, target in enumerate(targets):
-            target_in[row, 1 : len(target) + 1] = target
-            target_out[row, : len(target)] = target
-            target_out[row, len(target)] = BOUNDARY_ID
-        tokens = sum(len(target) + 1 for target in targets)
-        return PairBatch(source, source_mask, target_in, target_out, tokens)
+        source, source_mask = pad_sources([self._sources[i] for i in chosen])
+        return PairBatch(source, source_mask, *frame_targets([self._targets[i] for i in chosen]))
+
+
+def frame_targets(targets: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray, int]:
+    """Targets of any lengths -> what the decoder reads (B, T) and must write (B, T), both int64,
+    and how many real steps it writes (end marks included). See ``PairBatch``."""
+    steps = max(len(target) for target in targets) + 1
+    target_in = np.full((len(targets), steps), BOUNDARY_ID, np.int64)
+    target_out = np.full((len(targets), steps), IGNORE_INDEX, np.int64)
+    for row, target in enumerate(targets):
+        target_in[row, 1 : len(target) + 1] = target
+        target_out[row, : len(target)] = target
+        target_out[row, len(target)] = BOUNDARY_ID
+    return target_in, target_out, sum(len(target) + 1 for target in targets)
 
 
 def pad_sources(sources: Sequence[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
@@ -168,7 +171,7 @@ class PairCorpus:
         source = description.get("source", "the project")
         splits = {}
         for split in SPLIT_NAMES:
-            sources, targets = (_unpack(arrays, f"{split}_{side}", source) for side in SIDES)
+            sources, targets = (unpack_items(arrays, f"{split}_{side}", source) for side in SIDES)
             if len(sources) != len(targets):
                 raise DataError(f"{source}: the saved {SPLIT_NAMES[split]} pairs are damaged (sides differ in count).")
             splits[split] = (sources, targets)
@@ -179,7 +182,7 @@ class PairCorpus:
         arrays = {}
         for split, sides in self._splits.items():
             for side, items, vocab in zip(SIDES, sides, (self.vocab.source, self.vocab.target)):
-                arrays[f"{split}_{side}_ids"], arrays[f"{split}_{side}_offsets"] = _pack(items, vocab)
+                arrays[f"{split}_{side}_ids"], arrays[f"{split}_{side}_offsets"] = pack_items(items, vocab)
         return arrays
 
     def task(self, embedding_dim: int = 64) -> Task:
@@ -369,14 +372,14 @@ def _encode_all(texts: list[str], vocab: Vocabulary) -> list[np.ndarray]:
     return np.split(vocab.encode("".join(texts)), ends[:-1])
 
 
-def _pack(items: list[np.ndarray], vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
+def pack_items(items: list[np.ndarray], vocab: Vocabulary) -> tuple[np.ndarray, np.ndarray]:
     ids = np.concatenate(items).astype(vocab.storage_dtype) if items else np.zeros(0, vocab.storage_dtype)
     offsets = np.cumsum([0] + [len(item) for item in items]).astype(np.int64)
     return ids, offsets
 
 
-def _unpack(arrays: dict[str, np.ndarray], name: str, source: str) -> list[np.ndarray]:
-    """The items stored as ``{name}_ids`` and ``{name}_offsets``, undoing ``_pack``."""
+def unpack_items(arrays: dict[str, np.ndarray], name: str, source: str) -> list[np.ndarray]:
+    """The items stored as ``{name}_ids`` and ``{name}_offsets``, undoing ``pack_items``."""
     ids = stored_array(arrays, f"{name}_ids", source)
     offsets = stored_array(arrays, f"{name}_offsets", source)
     return np.split(ids, offsets[1:-1]) if len(offsets) > 1 else []

@@ -293,6 +293,25 @@ def load_series_csv(
     are refused, naming the line: fill them in first, since a gap cannot be forecast from.
     """
     path = Path(path).expanduser().absolute()
+    header, body, decimal_comma = _read_table(path)
+    chosen = _choose_columns(path, header, body[0][1], columns, decimal_comma)
+    values = np.empty((len(body), len(chosen)), np.float32)
+    for j, name in enumerate(chosen):
+        column = header.index(name)
+        for i, (line, row) in enumerate(body):
+            values[i, j] = _number(path, line, name, row[column], decimal_comma)
+    return SeriesCorpus.from_values(values, tuple(chosen), str(path), path.name, val_fraction)
+
+
+def series_columns(path: str | Path) -> tuple[list[str], list[str]]:
+    """A CSV's columns, and those whose first value is a number: what the user chooses from."""
+    path = Path(path).expanduser().absolute()
+    header, body, decimal_comma = _read_table(path)
+    return header, [name for name, cell in zip(header, body[0][1]) if _parse(cell, decimal_comma) is not None]
+
+
+def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], bool]:
+    """The header, the (line number, cells) of every non-blank row, and whether decimals are commas."""
     text = read_text_file(path)
     header_line = next(line for line in text.split("\n") if line.strip())
     delimiter = max(DELIMITERS, key=header_line.count)
@@ -308,13 +327,7 @@ def load_series_csv(
     for line, row in body:
         if len(row) != len(header):
             raise DataError(f"{path}, line {line}: {len(row)} values, but the header names {len(header)} columns.")
-    chosen = _choose_columns(path, header, body[0][1], columns, decimal_comma=delimiter == ";")
-    values = np.empty((len(body), len(chosen)), np.float32)
-    for j, name in enumerate(chosen):
-        column = header.index(name)
-        for i, (line, row) in enumerate(body):
-            values[i, j] = _number(path, line, name, row[column], decimal_comma=delimiter == ";")
-    return SeriesCorpus.from_values(values, tuple(chosen), str(path), path.name, val_fraction)
+    return header, body, delimiter == ";"
 
 
 def _choose_columns(
