@@ -189,6 +189,17 @@ def forecaster(app: QApplication, window: MainWindow) -> None:
     shoot(app, window, window.results, "results_forecast.png")
 
 
+def captioner(app: QApplication, window: MainWindow) -> None:
+    load(app, window, partial(demo_project, "scenes", val_every=250))
+    train(app, window, 1200)
+    window.samples_dock.hide()
+    view = window.results.caption_view
+    view.scene_spin.setValue(3)
+    ask(app, view, view.caption_button.click)
+    view.click_word(1)  # the colour of the first shape: where did it look?
+    shoot(app, window, window.results, "results_captioner.png")
+
+
 def long_range_lab(app: QApplication, window: MainWindow) -> None:
     """The adding problem at T = 50: RNN, LSTM and GRU by one click; then a tanh RNN's gradient
     through time."""
@@ -208,6 +219,7 @@ def long_range_lab(app: QApplication, window: MainWindow) -> None:
 SCENES = {
     "training": rnn_then_lstm, "inside": inside_prose, "handwriting": handwriting, "classifier": classifier,
     "tagger": tagger, "translator": translator, "forecaster": forecaster, "lab": long_range_lab,
+    "captioner": captioner,
 }
 
 

@@ -378,3 +378,143 @@ def test_unrolled_encoder_decoder_keeps_every_part(make_editor):
     document.edit(replace(spec, decoder=replace(spec.decoder, bidirectional=True)), "Decoder bidirectional on")
     assert editor.scene.part_items["decoder"].problem
     assert any("cannot be bidirectional" in item.toPlainText() for item in editor.scene.problem_items)
+
+
+# -- captioning ------------------------------------------------------------------------------
+
+CAPTIONING_PARTS = {"inputs", "image_encoder", "target_inputs", "decoder", "attention", "head"}
+
+
+def captioning_task() -> Task:
+    return Task(
+        "captioning",
+        InputSpec("image", image_size=48, channels=3),
+        HeadSpec("next_token", num_outputs=15),
+        InputSpec("tokens", vocab_size=15, embedding_dim=32),
+    )
+
+
+@pytest.fixture
+def captioner():
+    return from_template("captioning", captioning_task(), RecurrentSpec("lstm", 64, 1))
+
+
+@pytest.mark.parametrize("unrolled", [False, True])
+def test_captioning_draws_the_picture_and_its_cnn_in_place_of_an_encoder(make_editor, captioner, unrolled):
+    editor, document = make_editor(captioner)
+    editor.scene.set_unrolled(unrolled)
+    assert set(editor.scene.part_items) == CAPTIONING_PARTS
+    texts = editor.scene.texts()
+    assert {"Picture", "48×48×3", "CNN", "conv 16 → 32 → 64", "6×6 grid of 64 features", "mean of the grid",
+            "+ row, column channels"} <= set(texts)
+    assert "ENCODER" not in texts and "Features" not in texts
+    assert editor.scene.part_items["image_encoder"].title == "CNN"
+    assert "encoder" not in editor.scene.layer_items and "decoder" in editor.scene.layer_items
+
+
+def test_a_problem_of_the_image_encoder_marks_the_cnn(make_editor, captioner):
+    six_blocks = replace(captioner, image_encoder=replace(captioner.image_encoder, channels=(8,) * 6))
+    editor, document = make_editor(six_blocks)
+    problem_parts = [part for part, item in editor.scene.part_items.items() if item.problem]
+    assert problem_parts == ["image_encoder"]
+    assert "no grid left" in editor.scene.texts()
+    assert any("too small for 6 blocks" in item.toPlainText() for item in editor.scene.problem_items)
+
+
+def test_inspector_shows_the_image_encoder_not_the_encoder(make_editor, captioner):
+    editor, document = make_editor(captioner)
+    inspector = editor.inspector
+    assert inspector.groups["image_encoder"].isVisible() and inspector.groups["decoder"].isVisible()
+    assert not inspector.groups["encoder"].isVisible() and not inspector.groups["inputs"].isVisible()
+    assert not inspector.fields["model.reverse_source"].isVisible()
+    assert inspector.fields["image_encoder.picture"].text() == "48×48, 3 channels"
+    assert inspector.fields["image_encoder.channels"].text() == "16, 32, 64"
+    assert inspector.fields["image_encoder.grid"].text() == "6×6 grid of 64 features"
+    editor.view.select_part("inputs")  # the picture's size is the image encoder's
+    assert inspector.groups["image_encoder"].isVisible() and not inspector.groups["decoder"].isVisible()
+
+
+def test_editing_the_cnn_channels_is_one_undoable_step(make_editor, captioner):
+    editor, document = make_editor(captioner)
+    channels, parameters = editor.inspector.fields["image_encoder.channels"], editor.inspector.parameter_label
+    channels.selectAll()
+    QTest.keyClicks(channels, "8, 16")
+    QTest.keyClick(channels, Qt.Key.Key_Return)
+    assert document.spec.image_encoder.channels == (8, 16)
+    assert document.undo_stack.count() == 1 and document.undo_stack.undoText() == "Image encoder channels 8, 16"
+    assert parameters.text() == f"{spec_parameters(document.spec):,} parameters" != f"{spec_parameters(captioner):,}"
+    assert {"conv 8 → 16", "12×12 grid of 16 features"} <= set(editor.scene.texts())
+    document.undo_stack.undo()
+    assert document.spec == captioner and channels.text() == "16, 32, 64"
+    assert parameters.text() == f"{spec_parameters(captioner):,} parameters"
+    assert "conv 16 → 32 → 64" in editor.scene.texts()
+
+
+def test_the_channels_edit_takes_one_to_five_blocks(make_editor, captioner):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtGui import QFocusEvent
+
+    editor, document = make_editor(captioner)
+    channels = editor.inspector.fields["image_encoder.channels"]
+    QTest.keyClicks(channels, ", 128, 256, 512")  # a sixth block is refused as it is typed
+    assert channels.text().strip() == "16, 32, 64, 128, 256"
+    channels.selectAll()
+    QTest.keyClicks(channels, "08,")  # the 0 is refused: no block has 0 channels
+    assert channels.text() == "8,"
+    QApplication.sendEvent(channels, QFocusEvent(QEvent.Type.FocusOut))  # left half-typed: back to the spec
+    assert channels.text() == "16, 32, 64" and document.undo_stack.count() == 0
+
+
+def test_coordinates_check_box_edits_the_cnn(make_editor, captioner):
+    editor, document = make_editor(captioner)
+    editor.inspector.fields["image_encoder.coordinates"].setChecked(False)
+    assert not document.spec.image_encoder.coordinates
+    assert document.undo_stack.undoText() == "Image encoder coordinates off"
+    assert spec_parameters(document.spec) < spec_parameters(captioner)  # the first convolution reads 2 fewer
+    assert "+ row, column channels" not in editor.scene.texts()
+
+
+def test_captioning_template_on_text_data_is_refused(make_editor, lm_spec, qtbot):
+    editor, document = make_editor(lm_spec)
+    with qtbot.waitSignal(editor.view.drop_refused, timeout=1000) as refused:
+        assert drop(editor, "template", "captioning")
+    assert refused.args == ["the captioning template writes about pictures, but this is language model data"]
+    assert document.spec == lm_spec and refused.args[0] in editor.scene.texts()
+
+
+@pytest.mark.parametrize(("template", "message"), [
+    ("attention", "a recurrent encoder cannot read pictures: use the captioning template"),
+    ("encoder-decoder", "a recurrent encoder cannot read pictures: use the captioning template"),
+    ("stacked", "a model that reads pictures needs an image encoder (a CNN): start from the captioning template"),
+    ("handwriting", "the handwriting template writes with a pen, but this is captioning data"),
+])
+def test_text_templates_on_a_captioning_model_are_refused(make_editor, captioner, qtbot, template, message):
+    editor, document = make_editor(captioner)
+    with qtbot.waitSignal(editor.view.drop_refused, timeout=1000) as refused:
+        assert drop(editor, "template", template)
+    assert refused.args == [message] and message in editor.scene.texts()
+    assert document.spec == captioner
+
+
+def test_captioning_template_again_keeps_the_cnn_and_embedding_is_refused(captioner):
+    from workbench.ui.canvas.drops import DropRefused, apply_drop
+
+    small = replace(captioner, image_encoder=replace(captioner.image_encoder, channels=(8, 16)))
+    assert apply_drop(small, PaletteEntry("template", "captioning"), None) is None
+    with pytest.raises(DropRefused, match="the pictures go through the CNN"):
+        apply_drop(captioner, PaletteEntry("embedding", "embedding"), "inputs")
+
+
+def test_cell_dropped_on_a_captioning_decoder_swaps_it(make_editor, captioner):
+    editor, document = make_editor(captioner)
+    assert drop(editor, "cell", "gru", center_of(editor, "decoder"))
+    assert document.spec.decoder.cell == "gru" and document.undo_stack.undoText() == "Swap decoder cell to GRU"
+    assert document.spec.encoder == document.spec.decoder  # the unbuilt encoder field follows, as the template fills it
+    assert layer_titles(editor, "decoder") == ["GRU 64"] and not document.problems
+    assert drop(editor, "cell", "rnn", center_of(editor, "image_encoder"))  # the decoder is the only stack
+    assert document.spec.decoder.cell == "rnn" == document.spec.encoder.cell
+    editor.inspector.fields["decoder.hidden_size"].setValue(96)
+    assert document.spec.encoder == document.spec.decoder and document.spec.decoder.hidden_size == 96
+    document.undo_stack.undo()
+    document.undo_stack.undo()
+    assert document.spec.decoder.cell == "gru" and document.spec.encoder == document.spec.decoder

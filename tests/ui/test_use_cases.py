@@ -6,17 +6,22 @@ from __future__ import annotations
 from dataclasses import replace
 
 import numpy as np
+import pytest
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog, QMessageBox
 
 from test_main_window import make_window  # noqa: F401 (fixture)
 from tiny import TINY_CONFIG
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.data.pairs import pairs_from_items
+from workbench.engine.data.scene_drawing import generate_scenes
+from workbench.engine.data.scenes import scenes_from_items
 from workbench.engine.data.series import SeriesCorpus
 from workbench.engine.project import Project
 from workbench.engine.spec import RecurrentSpec
 from workbench.engine.templates import from_template
 from workbench.ui import tasks
+from workbench.ui.column_dialog import SeriesColumnsDialog
 
 
 def load(window, qtbot, corpus, template, **config):
@@ -87,3 +92,43 @@ def test_a_forecaster_plots_its_forecast_against_the_truth(qtbot, make_window): 
     qtbot.waitUntil(lambda: view._result is not None, timeout=10_000)
     truth = view._result.truth
     np.testing.assert_allclose(truth, values[corpus.stats()["train_steps"] + view.start:][: view.horizon], rtol=1e-5)
+
+
+def test_a_series_file_asks_which_numeric_columns_to_model(qtbot, make_window, tmp_path, monkeypatch):  # noqa: F811
+    path = tmp_path / "sensor.csv"
+    path.write_text("time,temp,rain,site\n" + "".join(f"t{i},{i % 24},{i % 5},north\n" for i in range(3000)))
+    offered = {}
+
+    def exec_dialog(dialog):
+        offered["columns"] = [dialog.list.item(row).text() for row in range(dialog.list.count())]
+        offered["checked"] = dialog.columns()
+        dialog.list.item(2).setCheckState(Qt.CheckState.Unchecked)  # keep the temperature only
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(SeriesColumnsDialog, "exec", exec_dialog)
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: pytest.fail(text))
+    window = make_window()
+    window.data_panel.file_requested.emit(path, "series", "char")
+    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    assert offered == {"columns": ["time (not numbers)", "temp", "rain", "site (not numbers)"],
+                       "checked": ("temp", "rain")}
+    assert window.bridge.worker.project.corpus.columns == ("temp",) and window.results.kind == "forecasting"
+
+
+def test_a_captioner_writes_about_a_validation_picture_with_its_attention(qtbot, make_window):  # noqa: F811
+    images, captions = generate_scenes(40, seed=1, size=24)
+    corpus = scenes_from_items(images, captions, "t", "Scenes", val_fraction=0.25)
+    window = make_window()
+    spec = from_template("captioning", corpus.task(8), RecurrentSpec("lstm", 16, 1))
+    settings = replace(TINY_CONFIG, seq_len=12)
+    window.files._load(lambda: tasks._install(window.bridge.worker, Project.create(spec, corpus, settings)), None)
+    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    assert window.results.kind == "captioning"
+    assert "validation pictures</td><td align='right'>&nbsp;&nbsp;10<" in window.data_panel.stats.text()
+    view = window.results.caption_view
+    view.scene_spin.setValue(3)
+    qtbot.mouseClick(view.caption_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: view.caption_button.isEnabled() and not view.waiting, timeout=10_000)
+    reference = view.reference_label.text()
+    assert "✓ matches the reference" in reference or corpus.caption_texts("val")[3] in reference
+    assert len(view.thumbnails) == len(view.caption_label.text().split("<a")) - 1 > 0  # one picture per word

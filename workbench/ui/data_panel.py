@@ -25,6 +25,7 @@ FILE_FILTERS = {
     "table": "Tables (*.csv *.tsv *.tab);;All files (*)",
     "tagged": "CoNLL files (*.conll *.conllu *.txt *.tsv);;All files (*)",
     "pairs": "Tab-separated pairs (*.tsv *.txt);;All files (*)",
+    "series": "CSV files (*.csv *.tsv *.txt);;All files (*)",
 }
 LEVELLED_KINDS = {"text", "table", "pairs"}  # kinds whose text can be read as characters or as words
 
@@ -99,6 +100,8 @@ class DataPanel(QWidget):
             rows = _stroke_rows(stats)
         elif "train_pairs" in stats:
             rows = _pair_rows(stats)
+        elif "train_pictures" in stats:
+            rows = _picture_rows(stats)
         elif "train_steps" in stats or "lag" in stats:
             rows = _sequence_task_rows(stats)
         else:
@@ -172,4 +175,14 @@ def _sequence_task_rows(stats: dict) -> list[tuple[str, object]]:
         ("lag T", stats.get("lag")), ("sequence length", stats.get("sequence_length")),
         ("symbols to copy", stats.get("symbols")), ("validation sequences", stats.get("val_sequences")),
         ("baseline", stats.get("baseline")), ("baseline loss", None if baseline is None else f"{baseline:.4f}"),
+    ]
+
+
+def _picture_rows(stats: dict) -> list[tuple[str, object]]:
+    """Captioned pictures: how many, their size, the caption vocabulary."""
+    size = stats.get("image_size")
+    return [
+        ("training pictures", stats.get("train_pictures")), ("validation pictures", stats.get("val_pictures")),
+        ("picture size", f"{size}×{size}" if size else None), ("caption vocabulary", stats.get("vocab_size")),
+        ("different captions", stats.get("distinct_captions")), ("longest caption", stats.get("longest_caption")),
     ]

@@ -39,6 +39,8 @@ HANDWRITING_KINDS = {"handwriting": "prediction", "handwriting synthesis": "synt
 
 def results_kind(spec: ModelSpec, data_kind: str | None) -> str | None:
     """What the Results tab shows for a model (its scores, and a place to try it), by task."""
+    if spec.template == "captioning":
+        return "captioning"
     if spec.is_seq2seq:
         return "translation"
     if spec.head.kind == "regression" and data_kind == "series":
@@ -99,6 +101,10 @@ class MainWindow(QMainWindow):
         self.results.translate_requested.connect(partial(self._ask_results, tasks.translate, "show_translation"))
         self.results.evaluate_requested.connect(partial(self._ask_results, tasks.evaluate_translation, "show_scores"))
         self.results.forecast_requested.connect(partial(self._ask_results, tasks.forecast, "show_forecast"))
+        self.results.caption_requested.connect(self.request_caption)
+        self.results.evaluate_captions_requested.connect(
+            partial(self._ask_results, tasks.evaluate_captions, "show_caption_scores")
+        )
         self.results.evaluate_forecast_requested.connect(
             partial(self._ask_results, tasks.evaluate_forecast, "show_forecast_scores")
         )
@@ -263,6 +269,8 @@ class MainWindow(QMainWindow):
         )
         if kind == "forecasting":
             self.results.set_series(tuple(snapshot.data_stats["columns"]), snapshot.data_stats["val_steps"])
+        if kind == "captioning":
+            self.results.set_scenes(snapshot.data_stats["val_pictures"])
         if kind in ("classification", "tagging") and snapshot.step > 0:  # scores of a trained model, at once
             self.bridge.call(partial(tasks.evaluate, self.bridge.worker), self.results.add_validation, self.show_error)
         self.data_panel.show_project(snapshot)
@@ -351,6 +359,14 @@ class MainWindow(QMainWindow):
         self.bridge.call(
             partial(task, self.bridge.worker, *request),
             getattr(self.results, answer),
+            lambda error: self.results.show_error(str(error)),
+        )
+
+    def request_caption(self, scene: int, beam_width: int) -> None:
+        """A caption of validation picture ``scene``, shown with the caption it should be."""
+        self.bridge.call(
+            partial(tasks.caption_scene, self.bridge.worker, scene, beam_width),
+            lambda answer: self.results.show_caption(*answer),
             lambda error: self.results.show_error(str(error)),
         )
 

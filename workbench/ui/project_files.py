@@ -17,12 +17,13 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..engine.data import DEMOS
 from ..engine.data.labelled_files import table_columns
+from ..engine.data.series import series_columns
 from ..engine.errors import WorkbenchError
 from ..engine.project import ProjectSnapshot
 from ..engine.starters import suggested_steps_for
 from . import tasks
 from .autosave import AutosaveStore
-from .column_dialog import ColumnDialog
+from .column_dialog import ColumnDialog, SeriesColumnsDialog
 
 PROJECT_FILTER = "Sequence Workbench projects (*.h5);;All files (*)"
 AUTOSAVE_INTERVAL_MS = 120_000
@@ -71,14 +72,23 @@ class ProjectFiles(QObject):
         if self.confirm_discard("starting a new project"):
             self._load(partial(tasks.new_from_demo, self.bridge.worker, name), None, DEMOS[name].steps)
 
-    def new_from_file(self, path: Path, kind: str, level: str = "char", columns: tuple[str, str] | None = None) -> None:
-        """A new project on the user's file; a table first asks which columns are text and label."""
+    def new_from_file(self, path: Path, kind: str, level: str = "char", columns: tuple[str, ...] | None = None) -> None:
+        """A new project on the user's file; a table first asks which columns are text and label,
+        a series which columns to model."""
         path = Path(path)
         if kind == "table" and columns is None:
             self.bridge.call(partial(table_columns, path), partial(self._ask_columns, path, level), self._load_failed)
             return
+        if kind == "series" and columns is None:
+            self.bridge.call(partial(series_columns, path), partial(self._ask_series_columns, path), self._load_failed)
+            return
         if self.confirm_discard("starting a new project"):
             self._load(partial(tasks.new_from_file, self.bridge.worker, path, kind, level, columns), None, 1000)
+
+    def _ask_series_columns(self, path: Path, found: tuple[list[str], list[str]]) -> None:
+        dialog = SeriesColumnsDialog(path.name, *found, parent=self.window)
+        if dialog.exec() == SeriesColumnsDialog.DialogCode.Accepted:
+            self.new_from_file(path, "series", "char", dialog.columns())
 
     def _ask_columns(self, path: Path, level: str, header: list[str]) -> None:
         dialog = ColumnDialog(path.name, header, self.window)

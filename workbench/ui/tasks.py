@@ -9,8 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..engine.data.own_data import load_own_data
+from ..engine import captioning
 from ..engine import forecast as forecasting
 from ..engine import predict, translation
+from ..engine.captioning import Caption, CaptionScores
 from ..engine.config import TrainConfig
 from ..engine.data import DEMOS
 from ..engine.events import TaskProgress, ValidationResult
@@ -41,11 +43,16 @@ def new_from_demo(worker: EngineWorker, name: str) -> ProjectSnapshot:
 
 
 def new_from_file(
-    worker: EngineWorker, path: Path, kind: str, level: str = "char", columns: tuple[str, str] | None = None
+    worker: EngineWorker, path: Path, kind: str, level: str = "char", columns: tuple[str, ...] | None = None
 ) -> ProjectSnapshot:
-    """``kind``: a key of OWN_DATA_KINDS; ``columns``: a table's text and label columns."""
-    text_column, label_column = columns or (None, None)
-    return _install(worker, new_project(load_own_data(path, kind, level, text_column, label_column)))
+    """``kind``: a key of OWN_DATA_KINDS; ``columns``: a table's text and label columns, or the
+    columns of a series to model."""
+    if kind == "series":
+        corpus = load_own_data(path, kind, columns=list(columns) if columns else None)
+    else:
+        text_column, label_column = columns or (None, None)
+        corpus = load_own_data(path, kind, level, text_column, label_column)
+    return _install(worker, new_project(corpus))
 
 
 def open_project(worker: EngineWorker, path: Path) -> ProjectSnapshot:
@@ -159,3 +166,17 @@ def forecast(worker: EngineWorker, start: int, horizon: int) -> ForecastShown:
 def evaluate_forecast(worker: EngineWorker, horizon: int) -> ForecastScores:
     project = worker.project
     return forecasting.evaluate_forecast(project.model, project.corpus, horizon)
+
+
+def caption_scene(worker: EngineWorker, index: int, beam_width: int) -> tuple[Caption, str]:
+    """A caption for validation scene ``index``, and the scene's own caption to compare with."""
+    project = worker.project
+    written = captioning.caption(project.model, project.corpus, index, beam_width)
+    return written, project.corpus.caption_texts("val")[index]
+
+
+def evaluate_captions(worker: EngineWorker, beam_width: int) -> CaptionScores:
+    """Exact match and BLEU on the validation scenes (beam search on the first 500: it is slower)."""
+    project = worker.project
+    limit = None if beam_width == 1 else BEAM_EVALUATION_PAIRS
+    return captioning.evaluate_captions(project.model, project.corpus, "val", limit, beam_width)

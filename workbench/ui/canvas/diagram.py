@@ -2,8 +2,9 @@
 
 Like Orange's canvas scene, the scene is filled from the model and redrawn when it changes
 (``spec_changed``); it keeps a map from spec part ("inputs", "encoder", "decoder", "attention",
-"head", "target_inputs") to the item that draws it, so clicks, drops and problems find their
-block. It never edits the spec: gestures go through ``SpecDocument.edit`` in the view.
+"head", "target_inputs"; "image_encoder" in the encoder's place for pictures) to the item that
+draws it, so clicks, drops and problems find their block. It never edits the spec: gestures go
+through ``SpecDocument.edit`` in the view.
 
 Two layouts draw the parts: ``FoldedLayout`` (one box per layer) and ``UnrolledLayout`` (the
 same network copied over a few time steps). The scene adds what both share: the header with
@@ -195,11 +196,12 @@ class ArchitectureScene(QGraphicsScene):
     def _problem_column(self, spec: ModelSpec, part: str, diagram: QRectF) -> tuple[float, float]:
         if spec.decoder is None:
             return diagram.right() + 24, PROBLEM_W
-        if part in ("inputs", "encoder"):
-            frame = self.part_items["encoder"]
+        source = self.part_items.get("encoder", self.part_items.get("image_encoder"))  # the left column
+        if part in ("inputs", "encoder", "image_encoder"):
+            frame = source
         elif part == "attention":
-            encoder, decoder = self.part_items["encoder"], self.part_items["decoder"]
-            left = encoder.x() + encoder.rect().width() + 12
+            decoder = self.part_items["decoder"]
+            left = source.x() + source.rect().width() + 12
             return left, decoder.x() - 12 - left
         else:
             frame = self.part_items["decoder"]

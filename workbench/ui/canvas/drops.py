@@ -12,13 +12,12 @@ from dataclasses import dataclass, replace
 
 from ...engine.errors import SpecError
 from ...engine.heads import HEADS
-from ...engine.spec import CELL_NAMES, CELLS, HeadSpec, ModelSpec
+from ...engine.spec import CELL_NAMES, CELLS, HeadSpec, ModelSpec, RecurrentSpec
 from ...engine.templates import TEMPLATES, Task, from_template
 from .mime import PaletteEntry
 
 DROPOUT = 0.2  # the rate a dropped Dropout block sets; the inspector changes it
 PROJECTION = 64  # the width a dropped Embedding gives feature inputs
-STACKS = ("encoder", "decoder")
 _TASK_TITLES = {
     "next_token": "language model",
     "tagging": "tagging",
@@ -64,7 +63,12 @@ def current_task(spec: ModelSpec, alphabet_size: int = 0) -> Task:
     head = spec.head
     if head.kind == "classification" and head.pooling == "attention":
         head = replace(head, pooling="last")  # attention pooling belongs to the attention template
-    title = "translation" if spec.target_inputs is not None else _TASK_TITLES.get(head.kind, "this")
+    if spec.inputs.kind == "image":
+        title = "captioning"
+    elif spec.target_inputs is not None:
+        title = "translation"
+    else:
+        title = _TASK_TITLES.get(head.kind, "this")
     alphabet = spec.window.alphabet_size if spec.window is not None else alphabet_size
     return Task(title, spec.inputs, head, spec.target_inputs, alphabet)
 
@@ -76,33 +80,49 @@ def _drop_template(spec: ModelSpec, name: str, alphabet_size: int) -> SpecChange
         new = from_template(name, current_task(spec, alphabet_size), spec.encoder)
     except SpecError as error:
         raise DropRefused(str(error)) from None
+    if new.image_encoder is not None and spec.image_encoder is not None:
+        new = replace(new, image_encoder=spec.image_encoder)  # the CNN the user built stays, like the stack
     return SpecChange(new, f"Apply {name} template")
 
 
-def _target_stack(spec: ModelSpec, part: str | None) -> str:
-    """The stack a block dropped on ``part`` goes to: that stack, or else the encoder."""
-    if part == "decoder" and spec.decoder is not None:
+def reads_pictures(spec: ModelSpec) -> bool:
+    """A captioning model: a CNN reads the picture and the decoder is its only recurrent stack."""
+    return spec.inputs.kind == "image" and spec.decoder is not None
+
+
+def target_stack(spec: ModelSpec, part: str | None) -> str:
+    """The stack a block dropped on ``part`` goes to: that stack, or else the encoder (the
+    decoder, for a captioning model)."""
+    if reads_pictures(spec) or (part == "decoder" and spec.decoder is not None):
         return "decoder"
     return "encoder"
+
+
+def with_stack(spec: ModelSpec, where: str, stack: RecurrentSpec) -> ModelSpec:
+    """``spec`` with the ``where`` stack replaced; a captioning model's unbuilt encoder field
+    follows its decoder, as ``templates.captioning`` fills it."""
+    spec = replace(spec, **{where: stack})
+    if reads_pictures(spec):
+        spec = replace(spec, encoder=spec.decoder)
+    return spec
 
 
 def _drop_cell(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
     if name not in CELLS:
         raise DropRefused(f"unknown cell '{name}' (rnn, lstm or gru)")
-    where = _target_stack(spec, part)
-    stack = getattr(spec, where)
-    new = replace(spec, **{where: replace(stack, cell=name)})
+    where = target_stack(spec, part)
+    new = with_stack(spec, where, replace(getattr(spec, where), cell=name))
     return SpecChange(new, f"Swap {where} cell to {CELL_NAMES[name]}")
 
 
 def _drop_dropout(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
-    where = _target_stack(spec, part)
+    where = target_stack(spec, part)
     stack = getattr(spec, where)
     if stack.num_layers < 2:
         raise DropRefused(
             f"dropout goes between layers, and the {where} has one layer: add a layer first"
         )
-    new = replace(spec, **{where: replace(stack, dropout=DROPOUT)})
+    new = with_stack(spec, where, replace(stack, dropout=DROPOUT))
     return SpecChange(new, f"Add dropout {DROPOUT:g} to {where}")
 
 
@@ -124,6 +144,8 @@ def _drop_head(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
 
 def _drop_embedding(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
     inputs = spec.inputs
+    if inputs.kind == "image":
+        raise DropRefused("the pictures go through the CNN, not an embedding: change its channels in the inspector")
     if inputs.kind == "tokens":
         raise DropRefused(
             "the inputs are token ids and already go through an embedding: "

@@ -2,24 +2,29 @@
 
 The input block, the recurrent stack (one box per layer, two per layer when bidirectional),
 then the head. An encoder–decoder puts the decoder column to the right of the encoder with the
-bridge (final state) between them and attention beside the head. The layout fills the scene's
-part map (part name -> item) and layer lists, which clicks, drops and problems use.
+bridge (final state) between them and attention beside the head. A captioning model draws the
+picture and the CNN that reads it in the encoder's place: the decoder starts from the mean of the
+CNN's grid and attends over its cells. The layout fills the scene's part map (part name -> item)
+and layer lists, which clicks, drops and problems use.
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QGraphicsItem
 
 from ...engine.heads import HEADS
 from ...engine.spec import CELL_NAMES, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
 from . import items as draw
 from .items import ArrowItem, BadgeItem, BlockItem, FrameItem
+from .pictures import COORDINATES, cnn_lines, picture_size
 
 LAYER_W, LAYER_H = 224.0, 52.0  # one unidirectional layer
 DIR_W, DIR_GAP = 146.0, 14.0  # one direction of a bidirectional layer
 LAYER_GAP = 42.0  # between stacked layers (room for a dropout badge)
 PAD, FRAME_TITLE = 16.0, 32.0  # stack frame padding and title row
 IO_W, IO_H = 224.0, 56.0  # input and head blocks
+CNN_H = 76.0  # the image encoder: a title and two lines
 ATT_W, ATT_H = 132.0, 56.0
 LINK = 48.0  # arrow length between blocks
 COLUMN_GAP, ATTENTION_GAP = 150.0, 226.0  # between encoder and decoder columns
@@ -33,6 +38,8 @@ class FoldedLayout:
         self.spec = spec
         if spec.decoder is None:
             self._draw_single(spec)
+        elif spec.inputs.kind == "image":
+            self._draw_captioning(spec)
         else:
             self._draw_encoder_decoder(spec)
 
@@ -51,46 +58,67 @@ class FoldedLayout:
         if spec.reverse_source:
             middle = QPointF(0.0, source.y() - LINK / 2)
             self.scene.addItem(BadgeItem("⇄ source read in reverse", draw.ATTENTION_TINT.border).center_on(middle))
+        decoder, head = self._draw_decoder_side(spec, encoder)
+        top_layer = self.scene.layer_items["encoder"][-1]
+        self._draw_bridge(encoder, top_layer.sceneBoundingRect().center().y(), decoder, "final state")
+        if spec.attention is not None:
+            top = self.scene.layer_rows["encoder"][-1][-1].sceneBoundingRect()  # the top layer's last box
+            self._draw_attention(spec, encoder, QPointF(top.center().x(), top.top() + 5), "all encoder steps", head)
+
+    def _draw_captioning(self, spec: ModelSpec) -> None:
+        """Picture → CNN in the encoder's column; the decoder starts from the grid's mean and
+        attends over its cells."""
+        picture = self._input_block("inputs", spec.inputs, "Picture", 0.0, 0.0)
+        cnn = self._cnn_block(spec, 0.0, picture.y() - LINK)
+        self.scene.addItem(ArrowItem([QPointF(0.0, picture.y()), QPointF(0.0, cnn.y() + CNN_H)]))
+        if spec.image_encoder is not None and spec.image_encoder.coordinates:
+            badge = BadgeItem(COORDINATES, draw.CNN_TINT.border)
+            self.scene.addItem(badge.center_on(QPointF(0.0, picture.y() - LINK / 2)))
+        decoder, head = self._draw_decoder_side(spec, cnn)
+        self._draw_bridge(cnn, cnn.y() + CNN_H / 2, decoder, "mean of the grid")
+        if spec.attention is not None:
+            self._draw_attention(spec, cnn, QPointF(0.0, cnn.y()), "all grid cells", head)
+
+    def _draw_decoder_side(self, spec: ModelSpec, source: QGraphicsItem) -> tuple[FrameItem, BlockItem]:
+        """Target embedding, decoder stack and head in a column right of ``source``'s column."""
+        assert spec.decoder is not None
         gap = ATTENTION_GAP if spec.attention is not None else COLUMN_GAP
-        decoder_width = self._stack_width(spec.decoder)
-        x = encoder.rect().width() / 2 + gap + decoder_width / 2
+        x = source.rect().width() / 2 + gap + self._stack_width(spec.decoder) / 2
         target_inputs = spec.target_inputs or InputSpec()
         target = self._input_block("target_inputs", target_inputs, "Target embedding", x, 0.0)
         decoder = self._draw_stack("decoder", spec.decoder, x, target.y() - LINK)
         self._link_into_stack(target, "decoder")
         head = self._head_block(spec.head, x, decoder.y() - LINK)
         self._link_out_of_stack("decoder", head)
-        self._draw_bridge(encoder, decoder)
-        if spec.attention is not None:
-            self._draw_attention(spec, encoder, head)
+        return decoder, head
 
-    def _draw_bridge(self, encoder: FrameItem, decoder: FrameItem) -> None:
-        top_layer = self.scene.layer_items["encoder"][-1]
-        y = top_layer.sceneBoundingRect().center().y()
+    def _draw_bridge(self, source: QGraphicsItem, y: float, decoder: FrameItem, caption: str) -> None:
+        """What the decoder starts from: an arrow from ``source``'s right side at about ``y``."""
         low = decoder.y() + FRAME_TITLE + 12
         high = decoder.y() + decoder.rect().height() - 12
         y = min(max(y, low), high)
-        start = QPointF(encoder.x() + encoder.rect().width(), y)
+        start = QPointF(source.x() + source.rect().width(), y)
         end = QPointF(decoder.x(), y)
         self.scene.addItem(ArrowItem([start, end], width=2.0))
-        self.scene.add_caption("final state", QPointF((start.x() + end.x()) / 2, y - 12))
+        self.scene.add_caption(caption, QPointF((start.x() + end.x()) / 2, y - 12))
 
-    def _draw_attention(self, spec: ModelSpec, encoder: FrameItem, head: BlockItem) -> None:
+    def _draw_attention(self, spec: ModelSpec, source: QGraphicsItem, memory: QPointF, caption: str,
+                        head: BlockItem) -> None:
+        """The attention block between the columns, reading from ``memory`` (the top of what it
+        attends over) and sending its context to the head."""
         kind = spec.attention.kind
         scoring = {"additive": "Bahdanau scoring", "multiplicative": "Luong scoring"}.get(kind, kind)
         right = head.x()
-        left = encoder.x() + encoder.rect().width()
+        left = source.x() + source.rect().width()
         block = BlockItem(ATT_W, ATT_H, "Attention", scoring, draw.ATTENTION_TINT, "attention")
         head_y = head.y() + IO_H / 2
-        center_y = min(head_y, encoder.y() - ATT_H)  # above a taller encoder, beside the head otherwise
+        center_y = min(head_y, source.y() - ATT_H)  # above a taller source column, beside the head otherwise
         block.setPos((left + right) / 2 - ATT_W / 2, center_y - ATT_H / 2)
         self.scene.addItem(block)
         self.scene.part_items["attention"] = block
-        top = self.scene.layer_rows["encoder"][-1][-1].sceneBoundingRect()  # the top layer's last box
-        encoder_x = top.center().x()
-        memory = [QPointF(encoder_x, top.top() + 5), QPointF(encoder_x, center_y), QPointF(block.x(), center_y)]
-        self.scene.addItem(ArrowItem(memory, draw.ATTENTION_TINT.border))
-        self.scene.add_caption("all encoder steps", QPointF((encoder_x + block.x()) / 2, center_y - 12))
+        points = [memory, QPointF(memory.x(), center_y), QPointF(block.x(), center_y)]
+        self.scene.addItem(ArrowItem(points, draw.ATTENTION_TINT.border))
+        self.scene.add_caption(caption, QPointF((memory.x() + block.x()) / 2, center_y - 12))
         turn_x = (block.x() + ATT_W + right) / 2
         context = [QPointF(block.x() + ATT_W, center_y), QPointF(turn_x, center_y), QPointF(turn_x, head_y),
                    QPointF(right, head_y)]
@@ -103,6 +131,8 @@ class FoldedLayout:
         if inputs.kind == "tokens":
             subtitle = f"{inputs.vocab_size} tokens × {inputs.embedding_dim}"
             caption = "token ids"
+        elif inputs.kind == "image":
+            title, subtitle, caption = "Picture", picture_size(inputs), "pixels"
         elif inputs.projection_dim:
             title, subtitle = "Projection", f"{inputs.feature_dim} features → {inputs.projection_dim}"
             caption = "feature vectors"
@@ -114,6 +144,15 @@ class FoldedLayout:
         self.scene.addItem(block)
         self.scene.part_items[part] = block
         self.scene.add_caption(f"↑ {caption}", QPointF(x, bottom + 14))
+        return block
+
+    def _cnn_block(self, spec: ModelSpec, x: float, bottom: float) -> BlockItem:
+        lines = cnn_lines(spec)
+        width = draw.fitting_width(lines, IO_W)
+        block = BlockItem(width, CNN_H, "CNN", "\n".join(lines), draw.CNN_TINT, "image_encoder")
+        block.setPos(x - width / 2, bottom - CNN_H)
+        self.scene.addItem(block)
+        self.scene.part_items["image_encoder"] = block
         return block
 
     def _head_block(self, head: HeadSpec, x: float, bottom: float) -> BlockItem:

@@ -4,7 +4,9 @@ Every field edits through ``SpecDocument.edit`` with a merge key per field, so t
 spin box are one undo step. The form follows ``spec_changed``; while it copies the spec into
 its widgets ``_updating`` is set and signals are blocked, so that copy never edits back.
 Only fields that apply to the spec are shown (no decoder fields without a decoder, pooling
-only for a classifier). Below the form: the spec's problems and the live parameter count.
+only for a classifier). A captioning model shows its image encoder (the CNN) in place of the
+encoder, whose field it does not build. Below the form: the spec's problems and the live
+parameter count.
 """
 
 from __future__ import annotations
@@ -30,17 +32,20 @@ from PySide6.QtWidgets import (
 from ...engine.heads import HEADS
 from ...engine.parameter_count import spec_parameters
 from ...engine.spec import ATTENTION_KINDS, CELL_NAMES, CELLS, POOLINGS, AttentionSpec, ModelSpec
+from .channels_edit import ChannelsEdit, channels_text
+from .drops import reads_pictures, with_stack
+from .pictures import grid_text
 
 PART_TITLES = {
     "model": "Whole model",
     "inputs": "Inputs",
     "target_inputs": "Target embedding",
+    "image_encoder": "Image encoder",
     "encoder": "Encoder",
     "decoder": "Decoder",
     "attention": "Attention",
     "head": "Head",
 }
-STACK_PARTS = ("inputs", "target_inputs", "encoder", "decoder", "head")  # parts that are dataclasses
 
 
 def with_field(spec: ModelSpec, part: str, field: str, value) -> ModelSpec:
@@ -52,8 +57,10 @@ def with_field(spec: ModelSpec, part: str, field: str, value) -> ModelSpec:
         return replace(spec, attention=AttentionSpec(kind=value, size=size))
     if part == "model":
         return replace(spec, **{field: value})
-    current = getattr(spec, part)
-    return replace(spec, **{part: replace(current, **{field: value})})
+    changed = replace(getattr(spec, part), **{field: value})
+    if part in ("encoder", "decoder"):
+        return with_stack(spec, part, changed)
+    return replace(spec, **{part: changed})
 
 
 class SpecInspector(QWidget):
@@ -85,7 +92,7 @@ class SpecInspector(QWidget):
         body = QWidget()
         self._body = QVBoxLayout(body)
         self._body.setContentsMargins(0, 0, 0, 0)
-        for part in ("inputs", "target_inputs", "encoder", "decoder", "attention", "head", "model"):
+        for part in ("inputs", "target_inputs", "image_encoder", "encoder", "decoder", "attention", "head", "model"):
             self._add_group(part)
         self._body.addStretch(1)
         scroll = QScrollArea()
@@ -111,6 +118,8 @@ class SpecInspector(QWidget):
             self._add_info(part, "vocabulary", "Data")
             self._add_spin(part, "embedding_dim", "Embedding dim", 1, 4096)
             self._add_spin(part, "projection_dim", "Projection", 0, 4096)
+        elif part == "image_encoder":
+            self._add_image_encoder()
         elif part in ("encoder", "decoder"):
             self._add_combo(part, "cell", "Cell", [(CELL_NAMES[cell], cell) for cell in CELLS])
             self._add_spin(part, "hidden_size", "Hidden size", 1, 4096)
@@ -125,6 +134,20 @@ class SpecInspector(QWidget):
             self._add_combo(part, "pooling", "Pooling", [(pooling, pooling) for pooling in POOLINGS])
         else:
             self._add_check(part, "reverse_source", "Reverse source")
+
+    def _add_image_encoder(self) -> None:
+        part = "image_encoder"
+        self._add_info(part, "picture", "Picture")
+        channels = ChannelsEdit()
+        channels.channels_edited.connect(
+            lambda value: self._edit(part, "channels", value, f"Channels {channels_text(value)}", merge=False)
+        )
+        self._add_row(part, "channels", "Channels", channels)
+        self._add_check(part, "coordinates", "Coordinates")
+        self.fields[f"{part}.coordinates"].setToolTip(
+            "Two more channels hold each pixel's row and column (CoordConv), so the grid knows where it is"
+        )
+        self._add_info(part, "grid", "Output")
 
     def _add_row(self, part: str, field: str, label: str, widget: QWidget) -> None:
         self._forms[part].addRow(label, widget)
@@ -168,13 +191,14 @@ class SpecInspector(QWidget):
 
     # -- editing ------------------------------------------------------------------------------
 
-    def _edit(self, part: str, field: str, value, text: str) -> None:
+    def _edit(self, part: str, field: str, value, text: str, merge: bool = True) -> None:
+        """One undoable edit; with ``merge`` the steps of one field (a spin box's) merge into one."""
         if self._updating:
             return
         prefix = "" if part in ("model", "attention", "head") else PART_TITLES[part] + " "
         undo_text = prefix + (text[0].lower() + text[1:] if prefix else text)
         self.document.edit(with_field(self.document.spec, part, field, value), undo_text,
-                           merge_key=f"{part}.{field}")
+                           merge_key=f"{part}.{field}" if merge else None)
 
     def show_part(self, part: str | None) -> None:
         """Show the form of one part ("encoder"), or of the whole model ("model" or None)."""
@@ -207,6 +231,11 @@ class SpecInspector(QWidget):
             return None
         if field == "vocabulary":
             return f"{owner.vocab_size} tokens" if owner.kind == "tokens" else f"{owner.feature_dim} features"
+        if part == "image_encoder" and field == "picture":
+            side = spec.inputs.image_size
+            return f"{side}×{side}, {spec.inputs.channels} channels"
+        if part == "image_encoder" and field == "grid":
+            return grid_text(spec)
         if part == "head" and field == "kind":
             kind = HEADS.get(owner.kind)
             return f"{kind.title if kind else owner.kind} · {owner.num_outputs} outputs"
@@ -218,6 +247,8 @@ class SpecInspector(QWidget):
             return
         if isinstance(widget, QLabel):
             widget.setText(str(value))
+        elif isinstance(widget, ChannelsEdit):
+            widget.set_channels(value)
         elif isinstance(widget, QCheckBox):
             widget.setChecked(bool(value))
         elif isinstance(widget, QComboBox):
@@ -234,11 +265,17 @@ class SpecInspector(QWidget):
         seq2seq = spec.decoder is not None
         if part in ("decoder", "target_inputs") and not seq2seq:
             return False
-        if part == "attention" or (part == "model" and field == "reverse_source"):
+        if part == "image_encoder":
+            return spec.image_encoder is not None
+        if part == "encoder":
+            return not reads_pictures(spec)  # the CNN reads the picture; the encoder field is not built
+        if part == "attention":
             return seq2seq
+        if part == "model" and field == "reverse_source":
+            return seq2seq and (not reads_pictures(spec) or spec.reverse_source)  # shown on only to turn off
         if part in ("inputs", "target_inputs"):
             inputs = getattr(spec, part)
-            if inputs is None:
+            if inputs is None or inputs.kind == "image":  # a picture's size shows with the image encoder
                 return False
             return field == "vocabulary" or (field == "embedding_dim") == (inputs.kind == "tokens")
         if part == "decoder" and field == "bidirectional":
@@ -247,11 +284,26 @@ class SpecInspector(QWidget):
             return spec.head.kind == "classification"
         return True
 
+    def _part_gone(self, spec: ModelSpec) -> bool:
+        """Whether the selected part went away (undo, another template)."""
+        if self.part in ("decoder", "target_inputs", "attention"):
+            return spec.decoder is None
+        if self.part == "image_encoder":
+            return spec.image_encoder is None
+        return self.part == "encoder" and reads_pictures(spec)
+
+    def _group_shown(self, spec: ModelSpec) -> str:
+        """The group holding the selected part's fields: a picture's size is the image encoder's."""
+        if self.part == "inputs" and spec.inputs.kind == "image" and spec.image_encoder is not None:
+            return "image_encoder"
+        return self.part
+
     def _show_fields(self, spec: ModelSpec) -> None:
-        if self.part in ("decoder", "target_inputs", "attention") and spec.decoder is None:
-            self.part = "model"  # the selected part went away (undo, another template)
+        if self._part_gone(spec):
+            self.part = "model"
         self.title_label.setText(PART_TITLES.get(self.part, "Whole model"))
         self.show_all_button.setVisible(self.part != "model")
+        chosen_group = self._group_shown(spec)
         for part, group in self.groups.items():
             form = self._forms[part]
             shown = 0
@@ -260,7 +312,7 @@ class SpecInspector(QWidget):
                     applies = self._applies(spec, part, key.split(".")[1])
                     form.setRowVisible(widget, applies)
                     shown += applies
-            chosen = self.part == "model" or self.part == part
+            chosen = self.part == "model" or chosen_group == part
             group.setVisible(bool(shown) and chosen)
 
     def _show_status(self, spec: ModelSpec) -> None:

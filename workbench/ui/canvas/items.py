@@ -38,6 +38,7 @@ UNKNOWN_CELL = Tint("#eceef1", "#8a939e")
 INPUT_TINT = Tint("#e9eef9", "#5b6fa8")
 HEAD_TINT = Tint("#efe6f7", "#8656b0")
 ATTENTION_TINT = Tint("#fde4ef", "#c2467f")
+CNN_TINT = Tint("#e6efd6", "#6b8e2f")  # olive: convolutions, not a recurrent cell
 FRAME_TINT = Tint("#ffffff", "#c9cfd8", "#4b5563")
 
 BACKGROUND = QColor("#f5f6f8")
@@ -68,8 +69,13 @@ def text_width(text: str, size: int, bold: bool = False) -> float:
     return QFontMetricsF(font(size, bold)).horizontalAdvance(text)
 
 
+def fitting_width(lines: list[str], minimum: float) -> float:
+    """The width of a block whose subtitle ``lines`` fit inside it with a margin, at least ``minimum``."""
+    return max([minimum] + [text_width(line, 11) + 28 for line in lines])
+
+
 class BlockItem(QGraphicsItem):
-    """A rounded box with a title and an optional second line, both centred."""
+    """A rounded box with a title and an optional subtitle, every line centred."""
 
     def __init__(self, width: float, height: float, title: str, subtitle: str, tint: Tint,
                  part: str | None = None, parent: QGraphicsItem | None = None) -> None:
@@ -81,11 +87,11 @@ class BlockItem(QGraphicsItem):
         self.selected = False
         self.drop_target = False
         self.title_item = text_item(title, 14, self, bold=True, color=tint.text)
-        self.subtitle_item = text_item(subtitle, 11, self, color="#4b5563") if subtitle else None
+        self.subtitle_items = [text_item(line, 11, self, color="#4b5563") for line in subtitle.split("\n") if line]
         self._place_text()
 
     def _place_text(self) -> None:
-        lines = [self.title_item] + ([self.subtitle_item] if self.subtitle_item else [])
+        lines = [self.title_item, *self.subtitle_items]
         heights = [line.boundingRect().height() for line in lines]
         y = (self._rect.height() - sum(heights) - 2 * (len(lines) - 1)) / 2
         for line, height in zip(lines, heights):
@@ -98,7 +104,7 @@ class BlockItem(QGraphicsItem):
 
     @property
     def subtitle(self) -> str:
-        return self.subtitle_item.text() if self.subtitle_item else ""
+        return "\n".join(line.text() for line in self.subtitle_items)
 
     def rect(self) -> QRectF:
         return QRectF(self._rect)

@@ -32,6 +32,9 @@ SECTIONS: list[tuple[str, list[tuple[PaletteEntry, str, str]]]] = [
         (PaletteEntry("template", "attention"), "Attention",
          "An encoder–decoder whose decoder looks back at every encoder step (Bahdanau et al., 2015);\n"
          "for classification data, attention pooling over the steps."),
+        (PaletteEntry("template", "captioning"), "Captioning",
+         "Show, Attend and Tell (Xu et al., 2015): a small CNN reads the picture into a grid of features;\n"
+         "a decoder starts from their mean and attends over the grid while it writes. Needs picture data."),
         (PaletteEntry("template", "handwriting"), "Handwriting",
          "Graves' prediction network: LSTM layers with skip connections and a mixture of Gaussians\n"
          "for the next pen offset (Graves, 2013, section 4). Needs pen data."),
@@ -168,6 +171,9 @@ def _paint_template(painter: QPainter, name: str) -> None:
     if name.startswith("handwriting"):
         _paint_pen_line(painter, window=name == "handwriting synthesis")
         return
+    if name == "captioning":
+        _paint_picture_to_words(painter)
+        return
     if name == "bidirectional":
         for row in range(2):
             _box(painter, QRectF(4, 2.5 + row * 7.5, 18, 5.5), lstm, 2)
@@ -202,6 +208,27 @@ def _paint_pen_line(painter: QPainter, window: bool) -> None:
         pink = "#c2467f"
         painter.setPen(QPen(QColor(pink), 1.2))
         painter.drawRect(QRectF(15, 1.5, 8.5, 10))
+
+
+def _paint_picture_to_words(painter: QPainter) -> None:
+    """A picture under the CNN's grid, attention from the grid to the decoder beside it."""
+    _box(painter, QRectF(1.5, 16.5, 10, 8), draw.INPUT_TINT, 1.5)
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(draw.ATTENTION_TINT.border))
+    painter.drawEllipse(QPointF(4.5, 19.5), 1.3, 1.3)  # a sun over a hill
+    painter.setBrush(QColor(draw.CNN_TINT.border))
+    painter.drawPolygon([QPointF(3, 23.5), QPointF(7.5, 19), QPointF(10.5, 23.5)])
+    for row in range(3):
+        for column in range(3):
+            _box(painter, QRectF(2 + column * 3.2, 5.5 + row * 3.2, 2.8, 2.8), draw.CNN_TINT, 0.6)
+    for row in range(2):
+        _box(painter, QRectF(16.5, 8 + row * 9, 8, 6.5), draw.CELL_TINTS["lstm"], 2)
+    pink = draw.ATTENTION_TINT.border
+    _line(painter, pink, (6.5, 5.5), (13, 2.5), (20.5, 8))
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(QColor(pink))
+    painter.drawEllipse(QPointF(13, 2.5), 2, 2)
+    _line(painter, "#6b7280", (12.5, 20), (15.5, 20), (13.5, 18.3))
 
 
 def _paint_cell(painter: QPainter, name: str) -> None:

@@ -4,8 +4,10 @@ Columns are time steps, rows are layers (two rows per layer when bidirectional: 
 row passes its state right, the backward row left). Inputs feed the bottom row at every step;
 per-step heads read the top row at every step, a classifier reads it once through its pooling.
 An encoder–decoder draws the decoder's grid to the right, fed by the encoder's final state and
-by attention over every encoder step. Each part is a frame whose cells are its children, so
-clicks, drops and problem outlines work as in the folded diagram.
+by attention over every encoder step. A captioning model reads its picture once: the picture
+and the CNN stand as single blocks in the encoder's place, the decoder's grid starting from the
+mean of the CNN's grid and attending over its cells. Each part is a frame whose cells are its
+children (or one block), so clicks, drops and problem outlines work as in the folded diagram.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from ...engine.heads import HEADS
 from ...engine.spec import InputSpec, ModelSpec, RecurrentSpec
 from . import items as draw
 from .items import ArrowItem, BadgeItem, BlockItem, FrameItem, Tint
+from .pictures import COORDINATES, cnn_lines, picture_size
 
 STEPS = 5  # time steps drawn for one sequence
 SEQ2SEQ_STEPS = 3  # per side of an encoder–decoder
@@ -28,6 +31,7 @@ PAD, TITLE = 14.0, 30.0
 FRAME_GAP = 36.0  # between the inputs, stack and head frames
 SIDE_GAP, ATTENTION_SIDE_GAP = 130.0, 190.0  # between encoder and decoder grids
 ATT_W, ATT_H = 124.0, 50.0
+IMAGE_W, PICTURE_H, CNN_H = 184.0, 52.0, 72.0  # the picture and CNN blocks of a captioning model
 SHORT_CELLS = {"rnn": "RNN", "lstm": "LSTM", "gru": "GRU"}
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
@@ -37,11 +41,11 @@ def sub(number: int) -> str:
 
 
 def top(box: BlockItem) -> QPointF:
-    return box.mapToScene(QPointF(CELL_W / 2, 0))
+    return box.mapToScene(QPointF(box.rect().width() / 2, 0))
 
 
 def bottom(box: BlockItem) -> QPointF:
-    return box.mapToScene(QPointF(CELL_W / 2, CELL_H))
+    return box.mapToScene(QPointF(box.rect().width() / 2, box.rect().height()))
 
 
 class UnrolledLayout:
@@ -51,6 +55,8 @@ class UnrolledLayout:
     def draw(self, spec: ModelSpec) -> None:
         if spec.decoder is None:
             self._draw_single(spec)
+        elif spec.inputs.kind == "image":
+            self._draw_captioning(spec)
         else:
             self._draw_encoder_decoder(spec)
 
@@ -66,20 +72,44 @@ class UnrolledLayout:
         source = self._input_row("inputs", "SOURCE", spec.inputs, steps, 0.0, 0.0, reverse=spec.reverse_source)
         encoder, encoder_levels = self._stack("encoder", spec.encoder, steps, 0.0, self._top_of("inputs") - FRAME_GAP)
         self._link(source, [column[0] for column in encoder_levels[0]])
-        gap = ATTENTION_SIDE_GAP if spec.attention is not None else SIDE_GAP
-        left = encoder.rect().width() + gap
+        left = encoder.rect().width() + (ATTENTION_SIDE_GAP if spec.attention is not None else SIDE_GAP)
+        decoder_levels = self._decoder_side(spec, left)
+        final = encoder_levels[-1][-1][-1]  # top layer, last step
+        self._bridge(final.mapToScene(QPointF(CELL_W, CELL_H / 2)), decoder_levels, left, "final state")
+        if spec.attention is not None:
+            self._encoder_attention(spec, encoder, [column[-1] for column in encoder_levels[-1]])
+
+    def _draw_captioning(self, spec: ModelSpec) -> None:
+        """The picture and its CNN as single blocks left of the decoder's grid: read once, not per step."""
+        lines = cnn_lines(spec)
+        width = draw.fitting_width(lines, IMAGE_W)
+        decoder_levels = self._decoder_side(spec, width + SIDE_GAP)
+        first_layer_y = decoder_levels[0][0][0].mapToScene(QPointF(0, CELL_H / 2)).y()
+        picture = self._block("inputs", "Picture", picture_size(spec.inputs), draw.INPUT_TINT, width, 0.0,
+                              PICTURE_H)
+        cnn = self._block("image_encoder", "CNN", "\n".join(lines), draw.CNN_TINT, width,
+                          first_layer_y + CNN_H / 2, CNN_H)  # level with the first layer: a straight bridge
+        self._link([picture], [cnn])
+        if spec.image_encoder is not None and spec.image_encoder.coordinates:
+            middle = QPointF(width / 2, (picture.y() + first_layer_y + CNN_H / 2) / 2)
+            self.scene.addItem(BadgeItem(COORDINATES, draw.CNN_TINT.border).center_on(middle))
+        self._bridge(cnn.mapToScene(QPointF(width, CNN_H / 2)), decoder_levels, width + SIDE_GAP,
+                     "mean of the grid")
+        if spec.attention is not None:
+            self._grid_attention(spec, cnn)
+
+    def _decoder_side(self, spec: ModelSpec, left: float) -> list[list[list[BlockItem]]]:
+        """Target row, decoder grid and head row from ``left`` on; the decoder's levels."""
+        steps = SEQ2SEQ_STEPS
         cells = [("<s>", "start")] + [(f"y{sub(t)}", "previous") for t in range(1, steps)]
         target = self._row("target_inputs", "TARGET", self._input_label(spec.target_inputs),
                            cells, draw.INPUT_TINT, left, 0.0, labels_right=True)
-        decoder, decoder_levels = self._stack("decoder", spec.decoder, steps, left,
-                                              self._top_of("target_inputs") - FRAME_GAP, labels_right=True)
-        self._link(target, [column[0] for column in decoder_levels[0]])
-        head = self._head_row(spec, steps, left, decoder.y() - FRAME_GAP,
-                              [column[-1] for column in decoder_levels[-1]], labels_right=True)
-        final = encoder_levels[-1][-1][-1]  # top layer, last step
-        self._bridge(final, [level[0][0] for level in decoder_levels], left)
-        if spec.attention is not None:
-            self._attention(spec, encoder, [column[-1] for column in encoder_levels[-1]], head)
+        decoder, levels = self._stack("decoder", spec.decoder, steps, left,
+                                      self._top_of("target_inputs") - FRAME_GAP, labels_right=True)
+        self._link(target, [column[0] for column in levels[0]])
+        self._head_row(spec, steps, left, decoder.y() - FRAME_GAP, [column[-1] for column in levels[-1]],
+                       labels_right=True)
+        return levels
 
     # -- frames -----------------------------------------------------------------------------
 
@@ -109,6 +139,15 @@ class UnrolledLayout:
         x = frame.rect().width() - PAD - LABEL_W + 10 if labels_right else PAD
         item.setPos(x, center_y - item.boundingRect().height() / 2)
 
+    def _block(self, part: str, title: str, subtitle: str, tint: Tint, width: float, bottom_y: float,
+               height: float) -> BlockItem:
+        """One block of the captioning model's left column, its bottom at ``bottom_y``."""
+        block = BlockItem(width, height, title, subtitle, tint, part)
+        block.setPos(0.0, bottom_y - height)
+        self.scene.addItem(block)
+        self.scene.part_items[part] = block
+        return block
+
     def _row(self, part: str, title: str, label: str, cells: list[tuple[str, str] | None], tint: Tint,
              left: float, bottom_y: float, labels_right: bool = False) -> list[BlockItem | None]:
         """A frame with one row of cells (None leaves a step empty)."""
@@ -128,6 +167,8 @@ class UnrolledLayout:
         inputs = inputs or InputSpec()
         if inputs.kind == "tokens":
             return f"embedding\n{inputs.vocab_size} × {inputs.embedding_dim}"
+        if inputs.kind == "image":
+            return f"pictures\n{picture_size(inputs)}"
         projection = f" → {inputs.projection_dim}" if inputs.projection_dim else ""
         return f"features\n{inputs.feature_dim}{projection}"
 
@@ -230,33 +271,59 @@ class UnrolledLayout:
         self.scene.addItem(draw.polyline([QPointF(top(read[0]).x(), bus_y), QPointF(top(read[-1]).x(), bus_y)]))
         self.scene.addItem(ArrowItem([QPointF(top(read[-1]).x(), bus_y), bottom(head)]))
 
-    def _bridge(self, final: BlockItem, firsts: list[BlockItem], left: float) -> None:
-        """The encoder's final state becomes every decoder layer's initial state."""
-        start = final.mapToScene(QPointF(CELL_W, CELL_H / 2))
+    def _bridge(self, start: QPointF, decoder_levels: list[list[list[BlockItem]]], left: float,
+                caption: str) -> None:
+        """What the decoder starts from (the encoder's final state, the grid's mean) becomes
+        every decoder layer's initial state."""
         turn_x = (start.x() + left) / 2
-        for box in firsts:
-            end = box.mapToScene(QPointF(0, CELL_H / 2))
+        ends = [level[0][0].mapToScene(QPointF(0, CELL_H / 2)) for level in decoder_levels]
+        for end in ends:
             self.scene.addItem(ArrowItem([start, QPointF(turn_x, start.y()), QPointF(turn_x, end.y()), end]))
-        self.scene.add_caption("final state", QPointF(turn_x, start.y() - 12))
+        turns_up = any(end.y() < start.y() for end in ends)
+        self.scene.add_caption(caption, QPointF(turn_x, start.y() + (12 if turns_up else -12)))  # clear of the turns
 
-    def _attention(self, spec: ModelSpec, encoder: FrameItem, tops: list[BlockItem],
-                   head: list[BlockItem | None]) -> None:
+    def _encoder_attention(self, spec: ModelSpec, encoder: FrameItem, tops: list[BlockItem]) -> None:
+        """Every top encoder cell joins a bus above the encoder that feeds the attention."""
         color = draw.ATTENTION_TINT.border
-        head_frame = self.scene.part_items["head"]
-        center_y = min(head_frame.y() + head_frame.rect().height() / 2, encoder.y() - ATT_H)
-        right = encoder.x() + encoder.rect().width()
-        scoring = {"additive": "Bahdanau", "multiplicative": "Luong"}.get(spec.attention.kind, spec.attention.kind)
-        block = BlockItem(ATT_W, ATT_H, "Attention", scoring, draw.ATTENTION_TINT, "attention")
-        block.setPos(right + (head_frame.x() - right - ATT_W) / 2, center_y - ATT_H / 2)
-        self.scene.addItem(block)
-        self.scene.part_items["attention"] = block
         bus_y = encoder.y() - 18
         for box in tops:
             self.scene.addItem(draw.polyline([top(box), QPointF(top(box).x(), bus_y)], color))
         corner = QPointF(top(tops[-1]).x() + CELL_W / 2 + PAD, bus_y)
         self.scene.addItem(draw.polyline([QPointF(top(tops[0]).x(), bus_y), corner], color))
-        self.scene.addItem(ArrowItem([corner, QPointF(corner.x(), center_y), QPointF(block.x(), center_y)], color))
         self.scene.add_caption("every encoder step", QPointF((top(tops[0]).x() + corner.x()) / 2, bus_y - 10))
+        self._attention(spec, encoder, corner)
+
+    def _attention_block(self, spec: ModelSpec, center: QPointF) -> BlockItem:
+        scoring = {"additive": "Bahdanau", "multiplicative": "Luong"}.get(spec.attention.kind, spec.attention.kind)
+        block = BlockItem(ATT_W, ATT_H, "Attention", scoring, draw.ATTENTION_TINT, "attention")
+        block.setPos(center.x() - ATT_W / 2, center.y() - ATT_H / 2)
+        self.scene.addItem(block)
+        self.scene.part_items["attention"] = block
+        return block
+
+    def _grid_attention(self, spec: ModelSpec, cnn: BlockItem) -> None:
+        """Attention above the CNN, level with the head: it reads every grid cell at every word."""
+        color = draw.ATTENTION_TINT.border
+        head_frame = self.scene.part_items["head"]
+        center_y = head_frame.y() + head_frame.rect().height() / 2
+        x = top(cnn).x()
+        block = self._attention_block(spec, QPointF(x, center_y))
+        self.scene.addItem(ArrowItem([top(cnn), bottom(block)], color))
+        caption = self.scene.add_caption("every grid cell", QPointF(x, (top(cnn).y() + block.y()) / 2))
+        caption.setX(x + 8)
+        start, end = QPointF(block.x() + ATT_W, center_y), QPointF(head_frame.x(), center_y)
+        self.scene.addItem(ArrowItem([start, end], color))
+        self.scene.add_caption("context", QPointF((start.x() + end.x()) / 2, center_y - 12))
+
+    def _attention(self, spec: ModelSpec, source: FrameItem, memory: QPointF) -> None:
+        """The attention block right of ``source``, an arrow into it from ``memory`` and the
+        context out to the head."""
+        color = draw.ATTENTION_TINT.border
+        head_frame = self.scene.part_items["head"]
+        center_y = min(head_frame.y() + head_frame.rect().height() / 2, source.y() - ATT_H)
+        right = source.x() + source.rect().width()
+        block = self._attention_block(spec, QPointF((right + head_frame.x()) / 2, center_y))
+        self.scene.addItem(ArrowItem([memory, QPointF(memory.x(), center_y), QPointF(block.x(), center_y)], color))
         end = QPointF(head_frame.x(), head_frame.y() + head_frame.rect().height() / 2)
         turn_x = (block.x() + ATT_W + end.x()) / 2
         points = [QPointF(block.x() + ATT_W, center_y), QPointF(turn_x, center_y), QPointF(turn_x, end.y()), end]

@@ -22,14 +22,14 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
 from .diagram import ArchitectureScene
-from .drops import STACKS, DropRefused, apply_drop
+from .drops import DropRefused, apply_drop, target_stack
 from .mime import PaletteEntry, decode
 
 MAX_SCALE = 1.35  # a small diagram in a large view stops growing here
 
 
 class ArchitectureView(QGraphicsView):
-    part_selected = Signal(str)  # "inputs", "encoder", "decoder", "attention", "head", ...; "model" off blocks
+    part_selected = Signal(str)  # "inputs", "encoder", "image_encoder", "decoder", ...; "model" off blocks
     drop_refused = Signal(str)  # why a drop changed nothing, for the user
     drop_applied = Signal(str)  # the undo text of the edit a drop made
 
@@ -124,9 +124,7 @@ class ArchitectureView(QGraphicsView):
     def _highlight_for(self, entry: PaletteEntry, position: QPointF) -> str | None:
         """The block a drop here would change, outlined while the drag hovers."""
         if entry.kind in ("cell", "dropout"):
-            part = self._part_at(position)
-            has_decoder = self.document.spec.decoder is not None
-            return part if part in STACKS and (part == "encoder" or has_decoder) else "encoder"
+            return target_stack(self.document.spec, self._part_at(position))
         return {"head": "head", "embedding": "inputs"}.get(entry.kind)
 
     # -- selection ----------------------------------------------------------------------------

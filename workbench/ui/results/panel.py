@@ -1,12 +1,14 @@
-"""The Results tab: how well a classifier, tagger, translator or forecaster does, and a place to
-try it.
+"""The Results tab: how well a classifier, tagger, translator, captioner or forecaster does, and a
+place to try it.
 
 A plain view. It emits requests (``classify_requested``, ``tag_requested``,
-``translate_requested``, ``evaluate_requested``, ``forecast_requested``,
-``evaluate_forecast_requested``) that the main window sends to the engine's worker thread, and
-shows what comes back (``show_classification``, ``show_tagging``, ``show_translation``,
-``show_scores``, ``show_forecast``, ``show_forecast_scores``, ``show_error``) on the GUI thread. One request is out
-at a time: its buttons stay off until its answer or error arrives. It never imports torch.
+``translate_requested``, ``evaluate_requested``, ``caption_requested``,
+``evaluate_captions_requested``, ``forecast_requested``, ``evaluate_forecast_requested``) that the
+main window sends to the engine's worker thread, and shows what comes back
+(``show_classification``, ``show_tagging``, ``show_translation``, ``show_scores``,
+``show_caption``, ``show_caption_scores``, ``show_forecast``, ``show_forecast_scores``,
+``show_error``) on the GUI thread. One request is out at a time: its buttons stay off until its
+answer or error arrives. It never imports torch.
 """
 
 from __future__ import annotations
@@ -20,18 +22,20 @@ from ...engine.events import ValidationResult
 from .colors import MUTED
 from .forecast_view import ForecastView
 from .scores import ScoresView
+from .try_caption import CaptionView
 from .try_classify import ClassifyView
 from .try_tag import TagView
 from .try_translate import TranslateView
 from .try_view import TryView
 
 if TYPE_CHECKING:
+    from ...engine.captioning import Caption, CaptionScores
     from ...engine.forecast import ForecastScores, ForecastShown
     from ...engine.predict import Classification, Tagging
     from ...engine.translation import Translation, TranslationScores
 
 NOT_APPLICABLE_WIDTH = 520
-KINDS = ("classification", "tagging", "translation", "forecasting")
+KINDS = ("classification", "tagging", "translation", "forecasting", "captioning")
 NOT_APPLICABLE = (
     "<p><b>The Results tab is for classifiers, taggers, translators and forecasters.</b></p>"
     "<p>A language model shows what it has learnt in what it writes (the Samples panel) and in its "
@@ -61,6 +65,8 @@ class ResultsPanel(QWidget):
     tag_requested = Signal(str)  # text to tag
     translate_requested = Signal(str, int)  # text, beam width
     evaluate_requested = Signal(int)  # beam width: score the validation split
+    caption_requested = Signal(int, int)  # scene index in the validation split, beam width
+    evaluate_captions_requested = Signal(int)  # beam width: caption and score the validation pictures
     forecast_requested = Signal(int, int)  # start (a validation step), horizon
     evaluate_forecast_requested = Signal(int)  # horizon
 
@@ -73,6 +79,7 @@ class ResultsPanel(QWidget):
         self.classify_view = ClassifyView()
         self.tag_view = TagView()
         self.translate_view = TranslateView()
+        self.caption_view = CaptionView()
         self.forecast_view = ForecastView()
         self.not_applicable = QLabel(NOT_APPLICABLE)
         self.not_applicable.setWordWrap(True)
@@ -87,6 +94,7 @@ class ResultsPanel(QWidget):
         self.pages.addWidget(self._labels_page())
         self.pages.addWidget(_grouped("Translator", self.translate_view))
         self.pages.addWidget(_grouped("Forecast against the truth", self.forecast_view))
+        self.pages.addWidget(_grouped("Captioner", self.caption_view))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.pages)
@@ -94,6 +102,8 @@ class ResultsPanel(QWidget):
         self.tag_view.tag_requested.connect(self.tag_requested)
         self.translate_view.translate_requested.connect(self.translate_requested)
         self.translate_view.evaluate_requested.connect(self.evaluate_requested)
+        self.caption_view.caption_requested.connect(self.caption_requested)
+        self.caption_view.evaluate_requested.connect(self.evaluate_captions_requested)
         self.forecast_view.forecast_requested.connect(self.forecast_requested)
         self.forecast_view.evaluate_requested.connect(self.evaluate_forecast_requested)
 
@@ -110,7 +120,8 @@ class ResultsPanel(QWidget):
     @property
     def try_view(self) -> TryView | None:
         """The view that answers requests for the current kind of model."""
-        views = {"classification": self.classify_view, "tagging": self.tag_view, "translation": self.translate_view}
+        views = {"classification": self.classify_view, "tagging": self.tag_view, "translation": self.translate_view,
+                 "captioning": self.caption_view}
         return views.get(self.kind)
 
     def set_task(self, kind: str | None, label_names: tuple[str, ...] = (),
@@ -130,12 +141,16 @@ class ResultsPanel(QWidget):
         self.tag_view.set_labels(self.label_names)
         if kind in ("classification", "tagging"):
             self.try_pages.setCurrentWidget(self.classify_view if kind == "classification" else self.tag_view)
-        pages = {None: 0, "classification": 1, "tagging": 1, "translation": 2, "forecasting": 3}
+        pages = {None: 0, "classification": 1, "tagging": 1, "translation": 2, "forecasting": 3, "captioning": 4}
         self.pages.setCurrentIndex(pages[kind])
 
     def set_series(self, columns: tuple[str, ...], val_steps: int) -> None:
         """A forecaster's columns and how many validation steps a forecast may start in."""
         self.forecast_view.set_series(columns, val_steps)
+
+    def set_scenes(self, count: int) -> None:
+        """How many validation pictures a captioner may be tried on."""
+        self.caption_view.set_scenes(count)
 
     def add_validation(self, event: ValidationResult) -> None:
         if event.confusion is not None and self.kind in ("classification", "tagging"):
@@ -153,6 +168,12 @@ class ResultsPanel(QWidget):
     def show_scores(self, scores: TranslationScores) -> None:
         self.translate_view.show_scores(scores)
 
+    def show_caption(self, result: Caption, reference: str | None = None) -> None:
+        self.caption_view.show_caption(result, reference)
+
+    def show_caption_scores(self, scores: CaptionScores) -> None:
+        self.caption_view.show_scores(scores)
+
     def show_forecast(self, result: ForecastShown) -> None:
         self.forecast_view.show_forecast(result)
 
@@ -164,7 +185,7 @@ class ResultsPanel(QWidget):
         if self.kind == "forecasting":
             self.forecast_view.show_error(message)
             return
-        views = (self.classify_view, self.tag_view, self.translate_view)
+        views = (self.classify_view, self.tag_view, self.translate_view, self.caption_view)
         view = next((view for view in views if view.waiting), self.try_view)
         if view is not None:
             view.show_error(message)
@@ -172,5 +193,6 @@ class ResultsPanel(QWidget):
     def clear(self) -> None:
         """Forget the scores and answers shown, and any request still out; keep the kind of model."""
         self.scores.clear()
-        for view in (self.classify_view, self.tag_view, self.translate_view, self.forecast_view):
+        views = (self.classify_view, self.tag_view, self.translate_view, self.caption_view, self.forecast_view)
+        for view in views:
             view.clear()
