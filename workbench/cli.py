@@ -15,6 +15,7 @@ from pathlib import Path
 from .engine.callbacks import SaveEvery
 from .engine.captioning import caption, evaluate_captions
 from .engine.data import DEFAULT_DEMO, DEMOS, load_demo
+from .engine.data.memory_tasks import AddingProblem, CopyTask
 from .engine.data.own_data import load_own_data
 from .engine.device import DEVICES
 from .engine.errors import WorkbenchError
@@ -56,11 +57,14 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--conll", type=Path, metavar="FILE", help="tagged tokens: token TAB tag, sentences apart")
     source.add_argument("--pairs", type=Path, metavar="FILE", help="translation pairs: source TAB target a line")
     source.add_argument("--series", type=Path, metavar="FILE", help="a CSV time series, one row a step")
+    source.add_argument("--adding", type=int, metavar="T", help="the long-range lab's adding problem at lag T")
+    source.add_argument("--copy", type=int, metavar="T", help="the long-range lab's copy task at lag T")
     new.add_argument("--level", choices=("char", "word"), default="char",
                      help="tokens of --text, --table or --pairs (default char)")
     new.add_argument("--text-column", help="--table: the column holding the texts")
     new.add_argument("--label-column", help="--table: the column holding the classes")
     new.add_argument("--columns", help="--series: the columns to model, comma-separated (default: the numeric ones)")
+    new.add_argument("--symbols", type=int, default=3, help="--copy: symbols to remember (default 3)")
     _add_model_options(new)
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
 
@@ -161,6 +165,9 @@ def data_in_words(stats: dict) -> str:
 def create_project(args) -> Project:
     if args.demo:
         corpus = load_demo(args.demo)
+    elif args.adding or args.copy:  # the lab's tasks train with the adding demo's settings
+        corpus = AddingProblem.generate(args.adding) if args.adding else CopyTask.generate(args.copy, args.symbols)
+        args.demo = "adding"
     else:
         kind = next(kind for kind in ("text", "lines", "table", "conll", "pairs", "series") if getattr(args, kind))
         own_kind = "tagged" if kind == "conll" else kind

@@ -178,5 +178,8 @@ def test_own_data_of_each_kind_makes_the_model_its_task_needs(tmp_path, capsys):
                  "--seq-len", "20"]) == 0
     opened = Project.open(tmp_path / "s.h5")
     assert opened.spec.head.kind == "regression" and opened.corpus.columns == ("temp",)
+    assert main(["new", str(tmp_path / "lab.h5"), "--copy", "15", "--symbols", "2", "--cell", "gru"]) == 0
+    lab = Project.open(tmp_path / "lab.h5")
+    assert (lab.corpus.lag, lab.corpus.description["symbols"], lab.spec.encoder.cell) == (15, 2, "gru")
     assert main(["new", str(tmp_path / "bad.h5"), "--table", str(table), "--text-column", "word"]) == 2
     assert "choose the table's text column and its label column" in capsys.readouterr().err

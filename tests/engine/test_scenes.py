@@ -95,8 +95,8 @@ def test_demo_corpus_says_its_task_and_shows_its_captions():
     assert (task.inputs.image_size, task.inputs.channels) == (32, 3)
     assert task.head.num_outputs == task.target_inputs.vocab_size == len(corpus.vocab) == stats["vocab_size"]
     lines = corpus.preview().split("\n")
-    assert lines[0] == f"scene 0: {corpus.caption_texts('train')[0]}"
-    assert lines[1].startswith("scene 1: a ")
+    assert lines[0] == f"training scene 0: {corpus.caption_texts('train')[0]}"
+    assert lines[1].startswith("training scene 1: a ")
     assert not hasattr(corpus, "probe_example")  # the trainer looks inside single stacks only
 
 

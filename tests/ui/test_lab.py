@@ -17,6 +17,7 @@ from workbench.engine.data.download import Download
 from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
 from workbench.engine.templates import Task, from_template
 from workbench.ui.cell_comparison import with_cell
+from workbench.ui.lab_dialog import LabTaskDialog
 from workbench.ui.training_settings import TrainingSettingsDialog
 
 
@@ -110,3 +111,22 @@ def test_ok_without_edits_keeps_every_setting_exactly(qtbot):
     dialog = TrainingSettingsDialog(config, training=False)
     qtbot.addWidget(dialog)
     assert dialog.config() == config
+
+
+def test_the_lab_task_dialog_makes_a_copy_task_at_the_chosen_lag(qtbot, make_window, monkeypatch):  # noqa: F811
+    def exec_dialog(dialog):
+        assert not dialog.symbols.isEnabled()  # the adding problem has no symbols to copy
+        dialog.task.setCurrentIndex(dialog.task.findData("copy"))
+        assert dialog.symbols.isEnabled()
+        dialog.lag.setValue(12)
+        dialog.symbols.setValue(4)
+        return QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(LabTaskDialog, "exec", exec_dialog)
+    window = make_window()
+    window.new_lab_task()
+    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    task = window.bridge.worker.project.corpus
+    assert (task.kind, task.lag, task.description["symbols"]) == ("copy", 12, 4)
+    assert "lag T</td><td align='right'>&nbsp;&nbsp;12<" in window.data_panel.stats.text()
+    assert window.document.spec.head.kind == "tagging" and window.results.kind is None

@@ -27,6 +27,7 @@ from .document import SpecDocument
 from .engine_bridge import EngineBridge
 from .handwriting.panel import HandwritingPanel
 from .internals import InternalsPanel
+from .lab_dialog import LabTaskDialog
 from .project_files import ProjectFiles
 from .results import ResultsPanel
 from .training_settings import TrainingSettingsDialog
@@ -159,6 +160,7 @@ class MainWindow(QMainWindow):
         demos = file_menu.addMenu("&New from demo")
         for name, demo in DEMOS.items():
             demos.addAction(demo.title, partial(self.files.new_from_demo, name))
+        file_menu.addAction("New &long-range task…", self.new_lab_task)
         file_menu.addAction(self.open_action)
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
@@ -326,6 +328,11 @@ class MainWindow(QMainWindow):
             self.edit_training_settings(chosen)
 
         self.bridge.call(partial(tasks.set_config, self.bridge.worker, chosen), applied, refused)
+
+    def new_lab_task(self) -> None:
+        dialog = LabTaskDialog(self)
+        if dialog.exec() == LabTaskDialog.DialogCode.Accepted:
+            self.files.new_lab_task(*dialog.choice())
 
     def compare_cells(self) -> None:
         if self.bridge.training or not self.files.has_project or self.document.problems:

@@ -95,6 +95,10 @@ class ProjectFiles(QObject):
         if dialog.exec() == ColumnDialog.DialogCode.Accepted:
             self.new_from_file(path, "table", level, dialog.columns())
 
+    def new_lab_task(self, kind: str, lag: int, symbols: int) -> None:
+        if self.confirm_discard("starting a new project"):
+            self._load(partial(tasks.new_lab_task, self.bridge.worker, kind, lag, symbols), None, DEMOS["adding"].steps)
+
     def open(self, path: Path | None = None) -> None:
         if path is None:
             chosen, _ = QFileDialog.getOpenFileName(self.window, "Open project", self._folder(), PROJECT_FILTER)

@@ -15,6 +15,7 @@ from ..engine import predict, translation
 from ..engine.captioning import Caption, CaptionScores
 from ..engine.config import TrainConfig
 from ..engine.data import DEMOS
+from ..engine.data.memory_tasks import AddingProblem, CopyTask
 from ..engine.events import TaskProgress, ValidationResult
 from ..engine.forecast import ForecastScores, ForecastShown
 from ..engine.handwriting import writing
@@ -53,6 +54,12 @@ def new_from_file(
         text_column, label_column = columns or (None, None)
         corpus = load_own_data(path, kind, level, text_column, label_column)
     return _install(worker, new_project(corpus))
+
+
+def new_lab_task(worker: EngineWorker, kind: str, lag: int, symbols: int) -> ProjectSnapshot:
+    """The long-range lab's adding problem or copy task at lag ``lag``, with the adding demo's settings."""
+    task = AddingProblem.generate(lag) if kind == "adding" else CopyTask.generate(lag, symbols=symbols)
+    return _install(worker, new_project(task, demo="adding"))
 
 
 def open_project(worker: EngineWorker, path: Path) -> ProjectSnapshot:

@@ -191,14 +191,15 @@ class SceneCorpus:
         }
 
     def preview(self, max_chars: int = 400) -> str:
-        """'scene 0: a red circle above a blue square', one line per training picture (by index)."""
+        """'training scene 0: a red circle above a blue square', whole lines up to ``max_chars``."""
         lines, length = [], 0
         for index, caption in enumerate(self.captions("train")):
-            if length >= max_chars:
+            line = f"training scene {index}: {self.vocab.decode(caption)}"
+            if length + len(line) > max_chars:
                 break
-            lines.append(f"scene {index}: {self.vocab.decode(caption)}")
-            length += len(lines[-1]) + 1
-        return "\n".join(lines)[:max_chars]
+            lines.append(line)
+            length += len(line) + 1
+        return "\n".join(lines)
 
 
 def scenes_from_items(
