@@ -16,6 +16,7 @@ import numpy as np
 from ..errors import DataError
 
 IGNORE_INDEX = -100  # target value on padded steps
+POOL_BATCHES = 16  # items are sorted by length within pools of this many batches, to pad little
 
 
 @dataclass(frozen=True, eq=False)
@@ -134,7 +135,63 @@ class StreamBatcher(Batcher):
         return Batch(inputs, targets, continues=index > 0, tokens=targets.size)
 
 
-class LineBatcher(Batcher):
+class ItemBatcher(Batcher):
+    """Independent items in batches: each epoch a fresh order from ``np.random.default_rng([seed,
+    epoch])``, validation in a fixed order. A subclass frames a batch from item indices.
+
+    An epoch is the full batches (all items in one batch when there are fewer than ``batch_size``);
+    with ``keep_remainder`` the last batch holds the items left over, so a pass sees every item.
+    """
+
+    def __init__(self, count: int, batch_size: int, seed: int, keep_remainder: bool = False) -> None:
+        batches = -(-count // batch_size) if keep_remainder else count // batch_size
+        super().__init__(max(1, batches))
+        self._count, self._batch_size, self._seed = count, batch_size, seed
+        self._order_epoch: int | None = None  # the epoch whose order ``_order`` holds
+        self._order = np.arange(count)
+
+    def _batch(self, epoch: int, index: int):
+        if self._order_epoch != epoch:
+            self._order, self._order_epoch = self._epoch_order(np.random.default_rng([self._seed, epoch])), epoch
+        return self._frame(self._rows(self._order, index))
+
+    def _fixed_batch(self, index: int):
+        return self._frame(self._rows(self._fixed_order(), index))
+
+    def _epoch_order(self, rng: np.random.Generator) -> np.ndarray:
+        return rng.permutation(self._count)
+
+    def _fixed_order(self) -> np.ndarray:
+        return np.arange(self._count)
+
+    def _rows(self, order: np.ndarray, index: int) -> np.ndarray:
+        rows = min(self._batch_size, self._count)
+        return order[index * rows : (index + 1) * rows]
+
+    def _frame(self, chosen: np.ndarray):
+        raise NotImplementedError
+
+
+class LengthPooledBatcher(ItemBatcher):
+    """Items of uneven length, batched to pad little: each epoch shuffles them, sorts them by
+    length within pools of POOL_BATCHES batches, and shuffles the batches."""
+
+    def __init__(self, lengths: np.ndarray, batch_size: int, seed: int) -> None:
+        super().__init__(len(lengths), batch_size, seed)
+        self._lengths = lengths
+
+    def _epoch_order(self, rng: np.random.Generator) -> np.ndarray:
+        order = rng.permutation(self._count)
+        pool = self._batch_size * POOL_BATCHES
+        for start in range(0, len(order), pool):
+            chunk = order[start : start + pool]
+            order[start : start + pool] = chunk[np.argsort(self._lengths[chunk], kind="stable")]
+        rows = min(self._batch_size, self._count)
+        batches = order[: self.batches_per_epoch * rows].reshape(self.batches_per_epoch, rows)
+        return batches[rng.permutation(len(batches))].ravel()
+
+
+class LineBatcher(ItemBatcher):
     """Independent items, each framed as ``<s> item <s>`` and padded to the longest in its batch.
 
     Inputs are ``[<s>] + item`` padded with ``<s>``, targets ``item + [<s>]`` padded with
@@ -146,23 +203,10 @@ class LineBatcher(Batcher):
         self, items: Sequence[np.ndarray], boundary: int, batch_size: int, seq_len: int, seed: int
     ) -> None:
         check_batch_shape(batch_size, seq_len)
-        super().__init__(max(1, len(items) // batch_size))
-        self._items, self._boundary = items, boundary
-        self._batch_size, self._seq_len, self._seed = batch_size, seq_len, seed
-        self._order_epoch: int | None = None  # the epoch whose permutation ``_order`` holds
-        self._order = np.arange(len(items))
+        super().__init__(len(items), batch_size, seed)
+        self._items, self._boundary, self._seq_len = items, boundary, seq_len
 
-    def _batch(self, epoch: int, index: int) -> Batch:
-        if self._order_epoch != epoch:
-            rng = np.random.default_rng([self._seed, epoch])
-            self._order, self._order_epoch = rng.permutation(len(self._items)), epoch
-        return self._frame(self._order, index)
-
-    def _fixed_batch(self, index: int) -> Batch:
-        return self._frame(np.arange(len(self._items)), index)
-
-    def _frame(self, order: np.ndarray, index: int) -> Batch:
-        chosen = order[index * self._batch_size : (index + 1) * self._batch_size]
+    def _frame(self, chosen: np.ndarray) -> Batch:
         items = [self._items[i] for i in chosen]
         width = min(self._seq_len, max(len(item) for item in items) + 1)
         inputs = np.full((len(items), width), self._boundary, np.int64)

@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import DataError
 from ..spec import HeadSpec, InputSpec
 from ..templates import Task
-from .batching import IGNORE_INDEX, Batch, Batcher, check_batch_shape
+from .batching import IGNORE_INDEX, Batch, ItemBatcher, check_batch_shape
 from .checks import check_val_fraction, stored_array
 from .probe import ProbeExample
 from .vocab import UNKNOWN, Vocabulary
@@ -164,7 +164,7 @@ class LabelledCorpus:
         return "\n".join(lines)[:max_chars]
 
 
-class LabelledBatcher(Batcher):
+class LabelledBatcher(ItemBatcher):
     """Items in a fresh random order each epoch, padded to the longest in the batch; the last
     batch of an epoch holds the items left over, so validation sees every item once.
 
@@ -182,23 +182,10 @@ class LabelledBatcher(Batcher):
         seed: int,
     ) -> None:
         check_batch_shape(batch_size, seq_len)
-        super().__init__(max(1, -(-len(items) // batch_size)))
-        self._items, self._labels, self._labelling = items, labels, labelling
-        self._batch_size, self._seq_len, self._seed = batch_size, seq_len, seed
-        self._order_epoch: int | None = None
-        self._order = np.arange(len(items))
+        super().__init__(len(items), batch_size, seed, keep_remainder=True)
+        self._items, self._labels, self._labelling, self._seq_len = items, labels, labelling, seq_len
 
-    def _batch(self, epoch: int, index: int) -> Batch:
-        if self._order_epoch != epoch:
-            rng = np.random.default_rng([self._seed, epoch])
-            self._order, self._order_epoch = rng.permutation(len(self._items)), epoch
-        return self._frame(self._order, index)
-
-    def _fixed_batch(self, index: int) -> Batch:
-        return self._frame(np.arange(len(self._items)), index)
-
-    def _frame(self, order: np.ndarray, index: int) -> Batch:
-        chosen = order[index * self._batch_size : (index + 1) * self._batch_size]
+    def _frame(self, chosen: np.ndarray) -> Batch:
         items = [self._items[i][: self._seq_len] for i in chosen]
         width = max(1, max(len(item) for item in items))
         inputs = np.zeros((len(items), width), np.int64)

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import DataError
 from ..spec import HeadSpec, InputSpec
 from ..templates import Task
-from .batching import IGNORE_INDEX, Batcher, check_batch_shape
+from .batching import IGNORE_INDEX, LengthPooledBatcher, check_batch_shape
 from .checks import check_val_fraction, read_text_file, stored_array
 from .dates import date_pairs
 from .vocab import BOUNDARY, LEVELS, UNKNOWN, Vocabulary
@@ -30,7 +30,6 @@ BOUNDARY_ID = 0  # id of BOUNDARY in every target vocabulary
 TARGET_UNKNOWN_ID = 1  # id of UNKNOWN in a word-level target vocabulary
 SOURCE_PADDING = 0  # id on padded source steps; any id would do, the mask hides them
 MAX_WORDS = 20_000  # a word vocabulary keeps this many of each side's most frequent words
-POOL_BATCHES = 16  # pairs are sorted by length within pools of this many batches, to pad little
 DATES_DEMO_PAIRS = 20_000
 
 
@@ -77,49 +76,16 @@ class PairBatch:
         return self.tokens
 
 
-class PairBatcher(Batcher):
-    """Walks pairs batch by batch, epoch after epoch, without end.
-
-    Each epoch shuffles the pairs, sorts them by length within pools of POOL_BATCHES batches so
-    a batch pads little, and shuffles the batches, all from ``np.random.default_rng([seed,
-    epoch])``. An epoch is the full batches (all pairs in one batch when there are fewer than
-    ``batch_size``). Validation batches keep the stored order, so that the first few batches
-    are a fair sample of the split.
-    """
+class PairBatcher(LengthPooledBatcher):
+    """Pairs batched to pad little (see LengthPooledBatcher); validation batches keep the stored
+    order, so that the first few batches are a fair sample of the split."""
 
     def __init__(
         self, sources: Sequence[np.ndarray], targets: Sequence[np.ndarray], batch_size: int, seed: int
     ) -> None:
         check_batch_shape(batch_size, 1)
-        super().__init__(max(1, len(sources) // batch_size))
+        super().__init__(np.array([len(s) + len(t) for s, t in zip(sources, targets)]), batch_size, seed)
         self._sources, self._targets = sources, targets
-        self._batch_size, self._seed = batch_size, seed
-        self._lengths = np.array([len(s) + len(t) for s, t in zip(sources, targets)])
-        self._order_epoch: int | None = None  # the epoch whose batches ``_order`` holds
-        self._order = np.zeros((0, 0), np.int64)
-
-    def _batch(self, epoch: int, index: int) -> PairBatch:
-        if self._order_epoch != epoch:
-            self._order, self._order_epoch = self._epoch_order(epoch), epoch
-        return self._frame(self._order[index])
-
-    def _fixed_batch(self, index: int) -> PairBatch:
-        return self._frame(self._split(np.arange(len(self._sources)))[index])
-
-    def _epoch_order(self, epoch: int) -> np.ndarray:
-        """``(batches_per_epoch, pairs per batch)`` pair indices for one epoch."""
-        rng = np.random.default_rng([self._seed, epoch])
-        order = rng.permutation(len(self._sources))
-        pool = self._batch_size * POOL_BATCHES
-        for start in range(0, len(order), pool):
-            chunk = order[start : start + pool]
-            order[start : start + pool] = chunk[np.argsort(self._lengths[chunk], kind="stable")]
-        batches = self._split(order)
-        return batches[rng.permutation(len(batches))]
-
-    def _split(self, order: np.ndarray) -> np.ndarray:
-        rows = min(self._batch_size, len(order))
-        return order[: self.batches_per_epoch * rows].reshape(self.batches_per_epoch, rows)
 
     def _frame(self, chosen: np.ndarray) -> PairBatch:
         source, source_mask = pad_sources([self._sources[i] for i in chosen])

@@ -18,7 +18,7 @@ import numpy as np
 from ..errors import DataError
 from ..spec import HeadSpec, InputSpec
 from ..templates import Task
-from .batching import Batcher, check_batch_shape
+from .batching import ItemBatcher, check_batch_shape
 from .checks import check_val_fraction, stored_array
 from .pairs import SPLIT_NAMES, frame_targets, pack_items, unpack_items
 from .scene_drawing import WORDS, generate_scenes
@@ -43,27 +43,13 @@ class CaptionBatch:
         return self.tokens
 
 
-class CaptionBatcher(Batcher):
-    """Walks pictures batch by batch, epoch after epoch, without end: each epoch a permutation
-    from ``np.random.default_rng([seed, epoch])`` in full batches (all pictures in one batch when
-    there are fewer than ``batch_size``). Validation batches keep the stored order."""
+class CaptionBatcher(ItemBatcher):
+    """Pictures in a fresh order each epoch; validation batches keep the stored order."""
 
     def __init__(self, images: np.ndarray, captions: Sequence[np.ndarray], batch_size: int, seed: int) -> None:
         check_batch_shape(batch_size, 1)
-        super().__init__(max(1, len(images) // batch_size))
+        super().__init__(len(images), batch_size, seed)
         self._images, self._captions = images, captions
-        self._batch_size, self._seed = batch_size, seed
-
-    def _batch(self, epoch: int, index: int) -> CaptionBatch:
-        order = np.random.default_rng([self._seed, epoch]).permutation(len(self._images))
-        return self._frame(self._chosen(order, index))
-
-    def _fixed_batch(self, index: int) -> CaptionBatch:
-        return self._frame(self._chosen(np.arange(len(self._images)), index))
-
-    def _chosen(self, order: np.ndarray, index: int) -> np.ndarray:
-        rows = min(self._batch_size, len(order))
-        return order[index * rows : (index + 1) * rows]
 
     def _frame(self, chosen: np.ndarray) -> CaptionBatch:
         return CaptionBatch(self._images[chosen], *frame_targets([self._captions[i] for i in chosen]))

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..data.batching import Batcher, check_batch_shape
+from ..data.batching import LengthPooledBatcher, check_batch_shape
 from ..errors import DataError
 from .strokes import StrokeSample
 
@@ -21,7 +21,6 @@ PADDING = 0  # text id of the padding after a short line's text
 UNKNOWN = 1  # text id of every character the alphabet has not seen
 FIRST_CHARACTER = 2  # id of the alphabet's first character
 START_POINT = (0.0, 0.0, 1.0)  # the input before a line's first point
-POOL_BATCHES = 16  # lines are sorted by length within pools of this many batches, to pad little
 
 
 @dataclass(frozen=True)
@@ -79,15 +78,10 @@ class StrokeBatch:
         return len(self.points)
 
 
-class StrokeBatcher(Batcher):
-    """Walks normalised lines batch by batch, epoch after epoch, without end.
-
-    ``next_batch`` gives a StrokeBatch. Each epoch shuffles the lines, sorts them by length
-    within pools of POOL_BATCHES batches so a batch pads little, and shuffles the batches; all of
-    it comes from ``np.random.default_rng([seed, epoch])``, so ``state``/``restore`` (epoch and
-    cursor) resume exactly. An epoch is the full batches (all lines in one batch when there are
-    fewer than ``batch_size``). Graves trains on whole lines; a line longer than ``max_points``
-    is cut to its first ``max_points`` points, with its whole text kept.
+class StrokeBatcher(LengthPooledBatcher):
+    """Normalised lines batched to pad little (see LengthPooledBatcher); validation in order of
+    length. Graves trains on whole lines; a line longer than ``max_points`` is cut to its first
+    ``max_points`` points, with its whole text kept.
     """
 
     def __init__(
@@ -104,37 +98,13 @@ class StrokeBatcher(Batcher):
         empty = next((i for i, sample in enumerate(samples) if not len(sample.points)), None)
         if empty is not None:
             raise DataError(f"handwriting line {empty + 1} ({samples[empty].writer or 'no writer'}) has no points.")
-        super().__init__(max(1, len(samples) // batch_size))
+        super().__init__(np.array([min(len(sample.points), max_points) for sample in samples]), batch_size, seed)
         self._samples, self._alphabet = tuple(samples), alphabet  # lines added later wait for a new batcher
-        self._batch_size, self._max_points, self._seed = batch_size, max_points, seed
-        self._lengths = np.array([min(len(sample.points), max_points) for sample in samples])
-        self._order_epoch: int | None = None  # the epoch whose batches ``_order`` holds
-        self._order = np.zeros((0, 0), np.int64)
+        self._max_points = max_points
 
-    def _batch(self, epoch: int, index: int) -> StrokeBatch:
-        if self._order_epoch != epoch:
-            self._order, self._order_epoch = self._epoch_order(epoch), epoch
-        return self._frame(self._order[index])
-
-    def _fixed_batch(self, index: int) -> StrokeBatch:
+    def _fixed_order(self) -> np.ndarray:
         """Lines in order of length, for validation."""
-        order = np.argsort(self._lengths, kind="stable")
-        return self._frame(self._split(order)[index])
-
-    def _epoch_order(self, epoch: int) -> np.ndarray:
-        """``(batches_per_epoch, lines per batch)`` line indices for one epoch."""
-        rng = np.random.default_rng([self._seed, epoch])
-        order = rng.permutation(len(self._samples))
-        pool = self._batch_size * POOL_BATCHES
-        for start in range(0, len(order), pool):
-            chunk = order[start : start + pool]
-            order[start : start + pool] = chunk[np.argsort(self._lengths[chunk], kind="stable")]
-        batches = self._split(order)
-        return batches[rng.permutation(len(batches))]
-
-    def _split(self, order: np.ndarray) -> np.ndarray:
-        rows = min(self._batch_size, len(order))
-        return order[: self.batches_per_epoch * rows].reshape(self.batches_per_epoch, rows)
+        return np.argsort(self._lengths, kind="stable")
 
     def _frame(self, lines: np.ndarray) -> StrokeBatch:
         lengths = self._lengths[lines]
