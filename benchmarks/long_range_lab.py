@@ -36,11 +36,12 @@ def parse_arguments() -> argparse.Namespace:
     parser.add_argument("--lr", type=float, default=1e-3)
     parser.add_argument("--clip", type=float, default=1.0, help="largest gradient norm; 0 turns clipping off")
     parser.add_argument("--seed", type=int, default=1234, help="initial weights and training sequences")
+    parser.add_argument("--symbols", type=int, default=3, help="copy task: symbols to remember (default 3)")
     return parser.parse_args()
 
 
-def make_task(name: str, lag: int):
-    return AddingProblem.generate(lag) if name == "adding" else CopyTask.generate(lag)
+def make_task(name: str, lag: int, symbols: int):
+    return AddingProblem.generate(lag) if name == "adding" else CopyTask.generate(lag, symbols=symbols)
 
 
 def train_one(task, cell: str, args: argparse.Namespace) -> str:
@@ -80,7 +81,7 @@ def main() -> None:
     print(f"{'T':>5} {'cell':>5} {'steps':>6} {'val loss':>10} {'best':>10} {'/baseline':>9} {'max grad':>9}  "
           f"{'':<22} {'time':>7}")
     for lag in (int(text) for text in args.lags.split(",")):
-        task = make_task(args.task, lag)  # one task per lag: every cell meets the same sequences
+        task = make_task(args.task, lag, args.symbols)  # one task per lag: every cell meets the same sequences
         print(f"  baseline loss {task.stats()['baseline_loss']:.4f} ({task.stats()['baseline']})")
         for cell in cells:
             print(train_one(task, cell, args), flush=True)

@@ -39,9 +39,10 @@ def result(project) -> str:
             f"{h} h ahead: {evaluate_forecast(project.model, project.corpus, h).describe()}" for h in (1, 6, 24, 72)
         )
     validation = project.trainer().validate()
-    if validation.confusion is None:
+    if project.corpus.kind != "labelled":
         baseline = project.corpus.stats()["baseline_loss"]
-        return f"validation MSE {validation.loss:.4f} = {validation.loss / baseline:.3f}× the baseline's {baseline:.4f}"
+        ratio = validation.loss / baseline
+        return f"validation loss {validation.loss:.4f} = {ratio:.3f}× the baseline's {baseline:.4f}"
     scores = LabelScores(project.corpus.label_names, validation.confusion)
     text = (f"accuracy {scores.accuracy:.1%}, balanced {scores.balanced_accuracy:.1%} "
             f"(commonest label {project.corpus.stats()['majority_share']:.1%})")
@@ -53,7 +54,7 @@ def result(project) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument(
-        "--demos", nargs="+", default=["names-sex", "python-tags", "dates", "weather", "adding", "scenes"]
+        "--demos", nargs="+", default=["names-sex", "python-tags", "dates", "weather", "adding", "copy", "scenes"]
     )
     parser.add_argument("--cells", nargs="+", default=["rnn", "lstm", "gru"], help="cells tried on the adding problem")
     args = parser.parse_args()
@@ -61,7 +62,7 @@ def main() -> None:
     print(f"{machine}, torch {torch.__version__}, {torch.get_num_threads()} thread(s)")
     for name in args.demos:
         for template in COMPARED.get(name, [None]):
-            cells = args.cells if name == "adding" else [None]
+            cells = args.cells if name in ("adding", "copy") else [None]
             for cell in cells:
                 corpus = load_demo(name)
                 project = new_project(corpus, demo=name, template=template, **({"cell": cell} if cell else {}))

@@ -325,9 +325,9 @@ def print_scores(project: Project) -> None:
             scores = evaluate_forecast(project.model, project.corpus, horizon)
             print(f"\nForecast {horizon} step{'s' * (horizon > 1)} ahead: {scores.describe()}")
         return
-    if result.confusion is None:
-        baseline = project.corpus.stats().get("baseline_loss")
-        against = f" (always answering 1.0: {baseline:.4f})" if baseline is not None else ""
+    if project.corpus.kind != "labelled":  # the long-range lab's tasks: the loss against their baseline
+        stats = project.corpus.stats()
+        against = f" ({stats['baseline']}: {stats['baseline_loss']:.4f})" if "baseline_loss" in stats else ""
         print(f"\nValidation loss {result.loss:.4f}{against}")
         return
     scores = LabelScores(project.corpus.label_names, result.confusion)

@@ -183,3 +183,8 @@ def test_own_data_of_each_kind_makes_the_model_its_task_needs(tmp_path, capsys):
     assert (lab.corpus.lag, lab.corpus.description["symbols"], lab.spec.encoder.cell) == (15, 2, "gru")
     assert main(["new", str(tmp_path / "bad.h5"), "--table", str(table), "--text-column", "word"]) == 2
     assert "choose the table's text column and its label column" in capsys.readouterr().err
+
+
+def test_a_lab_demo_reports_its_loss_against_the_baseline(tmp_path, capsys):
+    assert main(["demo", "copy", "--project", str(tmp_path / "copy.h5"), "--steps", "3"]) == 0
+    assert "(guessing one of the 8 symbols: 2.0794)" in capsys.readouterr().out

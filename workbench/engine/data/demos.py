@@ -16,7 +16,7 @@ from .corpus import Corpus
 from .download import SHAKESPEARE, Progress, load_shakespeare
 from .labelled import LabelledCorpus, labelled_corpus
 from .lines import LineCorpus, lines_from_items
-from .memory_tasks import AddingProblem
+from .memory_tasks import AddingProblem, CopyTask
 from .pairs import load_dates_demo
 from .scenes import load_scenes_demo
 from .series import SeriesCorpus, weather_series
@@ -26,6 +26,7 @@ from .text import TextStream, stream_from_text
 NAMES_FILES = ("dist.male.first", "dist.female.first")
 PYTHON_CODE_CHARS = 2_000_000  # stop adding source files once this much text is collected
 ADDING_LAG = 50  # the adding problem's sequence length in its demo
+COPY_LAG, COPY_SYMBOLS = 10, 3  # the copy task's demo: blanks to wait across, symbols to remember
 PYTHON_TAGS_CHARS = 500_000  # characters of tagged source: about 2,000 items of whole lines
 HANDWRITING_LINES = 3000  # about 10 lines per writer
 
@@ -142,6 +143,13 @@ def _load_shakespeare(progress: Progress | None) -> TextStream:
     corpus = load_shakespeare(progress)
     corpus.description.update(source="demo:shakespeare")
     return corpus
+
+
+def _load_copy() -> CopyTask:
+    """The lab's copy task: three symbols across T = 10 blanks (an LSTM and a GRU learn it, a tanh RNN not)."""
+    task = CopyTask.generate(COPY_LAG, symbols=COPY_SYMBOLS)
+    task.description.update(source="demo:copy", title=f"{DEMOS['copy'].title}, T = {COPY_LAG}")
+    return task
 
 
 def _load_english_prose() -> TextStream:
@@ -284,6 +292,19 @@ DEMOS: dict[str, Demo] = {
             steps=2500,
             learning_rate=3e-3,
             template="captioning",
+        ),
+        Demo(
+            name="copy",
+            title="Copy task",
+            description="The long-range lab: remember three symbols across ten blank steps, then write them "
+            "back. A GRU learns it first, an LSTM later, a tanh RNN not at all.",
+            load=_load_copy,
+            hidden_size=64,
+            num_layers=1,
+            batch_size=32,
+            seq_len=COPY_LAG,
+            steps=1500,
+            learning_rate=1e-3,
         ),
         Demo(
             name="english-prose",
