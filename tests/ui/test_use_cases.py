@@ -43,6 +43,8 @@ def test_a_classifier_shows_its_validation_scores_and_answers_a_typed_word(qtbot
     load(window, qtbot, endings(), "attention", **settings)
     window.tabs.setCurrentWidget(window.results)
     assert window.results.kind == "classification" and window.results.scores.placeholder.isVisible()
+    assert not window.samples.sample_button.isEnabled()  # a classifier does not write text
+    assert "Try it in the Results tab" in window.samples.log_view.placeholderText()
     assert "· vowel</td>" in window.data_panel.stats.text() and "commonest label" in window.data_panel.stats.text()
     window.steps.setValue(150)
     with qtbot.waitSignal(window.bridge.run_finished, timeout=30_000):

@@ -51,6 +51,15 @@ def results_kind(spec: ModelSpec, data_kind: str | None) -> str | None:
     return None  # language models, handwriting, the long-range lab's tasks
 
 
+def elsewhere(results: str | None, spec: ModelSpec) -> str:
+    """Where a model that does not write text shows what it learnt."""
+    if spec.writes_with_pen:
+        return "It writes with a pen, in the Handwriting tab."
+    if results is not None:
+        return "Try it in the Results tab."
+    return "Its loss against the baseline is on the Training tab, its gradient through time on the Inside tab."
+
+
 class MainWindow(QMainWindow):
     def __init__(self, settings: QSettings | None = None, autosave_folder: Path | None = None) -> None:
         super().__init__()
@@ -265,6 +274,7 @@ class MainWindow(QMainWindow):
         self.samples.load_samples(snapshot.samples)
         self.handwriting.set_model_kind(HANDWRITING_KINDS.get(snapshot.spec.template))
         kind = results_kind(snapshot.spec, snapshot.data_description.get("kind"))
+        self.samples.set_model_writes(snapshot.spec.generates_text, elsewhere(kind, snapshot.spec))
         self.results.clear()  # a new project, model or run: what was shown was another model's
         self.results.set_task(
             kind, tuple(snapshot.data_description.get("label_names", ())), snapshot.data_stats.get("majority_share")

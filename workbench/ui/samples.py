@@ -216,6 +216,16 @@ class SamplesPanel(QWidget):
         self.result_view.clear()
         _TextWriter(self.result_view).header(f"Sampling failed: {message}", colour=_ERROR, first=True)
 
+    def set_model_writes(self, writes: bool, instead: str = "") -> None:
+        """A model that does not write text cannot be sampled: the panel says where to look instead."""
+        for widget in (self.temperature_slider, self.top_k_spin, self.length_spin, self.prime_edit, self.sample_button):
+            widget.setEnabled(writes)
+        self.log_view.setPlaceholderText(
+            "Samples written during training appear here, newest first." if writes
+            else f"This model does not write text. {instead}"
+        )
+        self.result_view.setPlaceholderText("Press Sample to let the model write." if writes else "")
+
     def clear(self) -> None:
         self._samples.clear()
         self.log_view.clear()
