@@ -195,15 +195,16 @@ class SeriesCorpus:
         }
 
     def preview(self, max_chars: int = 400) -> str:
-        """The first steps as a table."""
+        """The first steps as a table, whole rows up to ``max_chars``."""
         rows = [",".join(self.columns)]
         length = len(rows[0])
-        for row in self._values:
-            if length >= max_chars:
+        for values in self._values:
+            row = ",".join(f"{value:.4g}" for value in values)
+            if length + len(row) + 1 > max_chars:
                 break
-            rows.append(",".join(f"{value:.4g}" for value in row))
-            length += len(rows[-1]) + 1
-        return "\n".join(rows)[:max_chars]
+            rows.append(row)
+            length += len(row) + 1
+        return "\n".join(rows)
 
 
 class WindowBatcher(Batcher):
