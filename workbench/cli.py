@@ -165,9 +165,10 @@ def data_in_words(stats: dict) -> str:
 def create_project(args) -> Project:
     if args.demo:
         corpus = load_demo(args.demo)
-    elif args.adding or args.copy:  # the lab's tasks train with the adding demo's settings
-        corpus = AddingProblem.generate(args.adding) if args.adding else CopyTask.generate(args.copy, args.symbols)
-        args.demo = "adding"
+    elif args.adding is not None or args.copy is not None:  # the lab's tasks, with their demos' settings
+        adding = args.adding is not None
+        corpus = AddingProblem.generate(args.adding) if adding else CopyTask.generate(args.copy, args.symbols)
+        args.demo = "adding" if adding else "copy"
     else:
         kind = next(kind for kind in ("text", "lines", "table", "conll", "pairs", "series") if getattr(args, kind))
         own_kind = "tagged" if kind == "conll" else kind

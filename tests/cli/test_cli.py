@@ -188,3 +188,13 @@ def test_own_data_of_each_kind_makes_the_model_its_task_needs(tmp_path, capsys):
 def test_a_lab_demo_reports_its_loss_against_the_baseline(tmp_path, capsys):
     assert main(["demo", "copy", "--project", str(tmp_path / "copy.h5"), "--steps", "3"]) == 0
     assert "(guessing one of the 8 symbols: 2.0794)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("options, message", [
+    (["--copy", "0"], "needs a lag T of at least"),
+    (["--adding", "0"], "needs a lag T of at least"),
+    (["--copy", "10", "--symbols", "500"], "remembers from 1 to 100 symbols"),
+])
+def test_a_lab_task_out_of_range_is_refused_in_words(tmp_path, capsys, options, message):
+    assert main(["new", str(tmp_path / "lab.h5"), *options]) == 2
+    assert message in capsys.readouterr().err

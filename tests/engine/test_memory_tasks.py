@@ -98,7 +98,7 @@ def test_copy_task_reads_tokens_and_tags_every_step():
 def test_copy_task_settings_are_checked():
     with pytest.raises(DataError, match="alphabet"):
         CopyTask.generate(lag=5, alphabet=1)
-    with pytest.raises(DataError, match="at least one symbol"):
+    with pytest.raises(DataError, match="remembers from 1 to 100 symbols"):
         CopyTask.generate(lag=5, symbols=0)
 
 

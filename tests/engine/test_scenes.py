@@ -169,3 +169,10 @@ def test_the_sequence_length_must_hold_the_longest_caption():
 def test_bad_requests_are_refused_in_words(make, problem):
     with pytest.raises(DataError, match=problem):
         make()
+
+
+def test_validation_batches_reach_every_picture():
+    images, captions = generate_scenes(30, seed=2, size=24)
+    corpus = scenes_from_items(images, captions, "t", "t", val_fraction=0.5)
+    batches = list(corpus.batcher("val", 4, 16, seed=0).epoch_batches())
+    assert sum(len(batch.images) for batch in batches) == 15  # 3 batches of 4 and the 3 left over

@@ -123,3 +123,11 @@ def test_describe_reads_like_the_diagram():
     assert spec.describe() == (
         "attention: 2 × bidirectional LSTM 64 → 2 × LSTM 64 with additive attention, next-token over 12"
     )
+
+
+def test_a_model_without_pictures_stores_no_picture_fields():
+    spec = from_template("attention", TRANSLATION, STACK)
+    data = spec.to_dict()
+    assert "image_encoder" not in data
+    assert "channels" not in data["inputs"] and "image_size" not in data["target_inputs"]
+    assert ModelSpec.from_dict(data) == spec  # readable by workbenches from before captioning, and by this one

@@ -134,3 +134,14 @@ def test_a_captioner_writes_about_a_validation_picture_with_its_attention(qtbot,
     reference = view.reference_label.text()
     assert "✓ matches the reference" in reference or corpus.caption_texts("val")[3] in reference
     assert len(view.thumbnails) == len(view.caption_label.text().split("<a")) - 1 > 0  # one picture per word
+
+
+def test_a_series_file_without_numbers_is_refused_in_words(qtbot, make_window, tmp_path, monkeypatch):  # noqa: F811
+    path = tmp_path / "words.csv"
+    path.write_text("a,b\n" + "x,y\n" * 20)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "critical", lambda parent, title, text: shown.append(text))
+    window = make_window()
+    window.data_panel.file_requested.emit(path, "series", "char")
+    qtbot.waitUntil(lambda: bool(shown), timeout=10_000)
+    assert "words.csv: no column holds numbers" in shown[0] and not window.files.has_project

@@ -31,6 +31,7 @@ CELL_NAMES = {"rnn": "RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}
 INPUT_KINDS = ("tokens", "features", "image")
 ATTENTION_KINDS = ("additive", "multiplicative")
 POOLINGS = ("last", "mean", "max", "attention")
+IMAGE_INPUT_FIELDS = ("image_size", "channels")  # InputSpec fields only pictures use
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,16 @@ class ModelSpec:
     # -- JSON ---------------------------------------------------------------------------
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain data; the picture fields are left out of a model that reads no pictures, so that
+        its file stays readable by workbenches from before captioning."""
+        data = asdict(self)
+        if self.image_encoder is None:
+            del data["image_encoder"]
+            for part in ("inputs", "target_inputs"):
+                if data[part] is not None and data[part]["kind"] != "image":
+                    for key in IMAGE_INPUT_FIELDS:
+                        del data[part][key]
+        return data
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), indent=2, sort_keys=True)

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from ..engine.data import DEMOS
 from ..engine.data.labelled_files import table_columns
 from ..engine.data.series import series_columns
-from ..engine.errors import WorkbenchError
+from ..engine.errors import DataError, WorkbenchError
 from ..engine.project import ProjectSnapshot
 from ..engine.starters import suggested_steps_for
 from . import tasks
@@ -86,7 +86,12 @@ class ProjectFiles(QObject):
             self._load(partial(tasks.new_from_file, self.bridge.worker, path, kind, level, columns), None, 1000)
 
     def _ask_series_columns(self, path: Path, found: tuple[list[str], list[str]]) -> None:
-        dialog = SeriesColumnsDialog(path.name, *found, parent=self.window)
+        header, numeric = found
+        if not numeric:
+            self._load_failed(DataError(f"{path}: no column holds numbers in its first row; the columns are "
+                                        f"{', '.join(header)}."))
+            return
+        dialog = SeriesColumnsDialog(path.name, header, numeric, parent=self.window)
         if dialog.exec() == SeriesColumnsDialog.DialogCode.Accepted:
             self.new_from_file(path, "series", "char", dialog.columns())
 
@@ -97,7 +102,7 @@ class ProjectFiles(QObject):
 
     def new_lab_task(self, kind: str, lag: int, symbols: int) -> None:
         if self.confirm_discard("starting a new project"):
-            self._load(partial(tasks.new_lab_task, self.bridge.worker, kind, lag, symbols), None, DEMOS["adding"].steps)
+            self._load(partial(tasks.new_lab_task, self.bridge.worker, kind, lag, symbols), None, DEMOS[kind].steps)
 
     def open(self, path: Path | None = None) -> None:
         if path is None:

@@ -57,9 +57,9 @@ def new_from_file(
 
 
 def new_lab_task(worker: EngineWorker, kind: str, lag: int, symbols: int) -> ProjectSnapshot:
-    """The long-range lab's adding problem or copy task at lag ``lag``, with the adding demo's settings."""
+    """The long-range lab's adding problem or copy task at lag ``lag``, with its demo's settings."""
     task = AddingProblem.generate(lag) if kind == "adding" else CopyTask.generate(lag, symbols=symbols)
-    return _install(worker, new_project(task, demo="adding"))
+    return _install(worker, new_project(task, demo=kind))
 
 
 def open_project(worker: EngineWorker, path: Path) -> ProjectSnapshot:

@@ -28,6 +28,7 @@ from .vocab import Vocabulary
 VAL_STREAM = 2**31 - 1  # an entry of the validation seed that no training batch's seed has
 BLANK, BLANK_TOKEN, DELIMITER_TOKEN = 0, "_", ":"
 SYMBOL_TOKENS = string.ascii_uppercase
+MAX_SYMBOLS = 100  # symbols to remember at most: each adds two steps to every sequence
 
 
 def _batch_of(inputs: np.ndarray, targets: np.ndarray) -> Batch:
@@ -253,8 +254,8 @@ class CopyTask(GeneratedTask):
     def _check_parameters(self) -> None:
         super()._check_parameters()
         symbols, alphabet = self.description.get("symbols"), self.description.get("alphabet")
-        if not isinstance(symbols, int) or symbols < 1:
-            raise DataError("the copy task needs at least one symbol to remember.")
+        if not isinstance(symbols, int) or not 1 <= symbols <= MAX_SYMBOLS:
+            raise DataError(f"the copy task remembers from 1 to {MAX_SYMBOLS} symbols.")
         if not isinstance(alphabet, int) or not 2 <= alphabet <= len(SYMBOL_TOKENS):
             raise DataError(f"the copy task's alphabet holds from 2 to {len(SYMBOL_TOKENS)} symbols.")
 

@@ -44,11 +44,14 @@ class CaptionBatch:
 
 
 class CaptionBatcher(ItemBatcher):
-    """Pictures in a fresh order each epoch; validation batches keep the stored order."""
+    """Pictures in a fresh order each epoch, in full batches; validation batches keep the stored
+    order and, ``whole``, reach every picture (the last batch holds the pictures left over)."""
 
-    def __init__(self, images: np.ndarray, captions: Sequence[np.ndarray], batch_size: int, seed: int) -> None:
+    def __init__(
+        self, images: np.ndarray, captions: Sequence[np.ndarray], batch_size: int, seed: int, whole: bool = False
+    ) -> None:
         check_batch_shape(batch_size, 1)
-        super().__init__(len(images), batch_size, seed)
+        super().__init__(len(images), batch_size, seed, keep_remainder=whole)
         self._images, self._captions = images, captions
 
     def _frame(self, chosen: np.ndarray) -> CaptionBatch:
@@ -146,7 +149,7 @@ class SceneCorpus:
 
     def batcher(self, split: str, batch_size: int, seq_len: int, seed: int) -> CaptionBatcher:
         self.check_fits(batch_size, seq_len)
-        return CaptionBatcher(*self._splits[split], batch_size, seed)
+        return CaptionBatcher(*self._splits[split], batch_size, seed, whole=split == "val")
 
     def check_fits(self, batch_size: int, seq_len: int) -> None:
         """Any batch size fits; the sequence length must hold the longest caption and its end mark."""

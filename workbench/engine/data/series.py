@@ -196,7 +196,7 @@ class SeriesCorpus:
 
     def preview(self, max_chars: int = 400) -> str:
         """The first steps as a table, whole rows up to ``max_chars``."""
-        rows = [",".join(self.columns)]
+        rows = [",".join(self.columns)[:max_chars]]
         length = len(rows[0])
         for values in self._values:
             row = ",".join(f"{value:.4g}" for value in values)
