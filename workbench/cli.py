@@ -19,6 +19,7 @@ from .engine.data.memory_tasks import AddingProblem, CopyTask
 from .engine.data.own_data import load_own_data
 from .engine.device import DEVICES
 from .engine.errors import WorkbenchError
+from .engine.export_safetensors import export_safetensors
 from .engine.forecast import evaluate_forecast
 from .engine.handwriting.strokes import line_height, offsets_to_strokes
 from .engine.handwriting.svg import ink_to_svg
@@ -90,6 +91,12 @@ def _parser() -> argparse.ArgumentParser:
     pen.add_argument("--prime-line", type=int, default=None, metavar="N",
                      help="write in the hand of training line N (its strokes and text prime the model)")
     pen.add_argument("--seed", type=int, default=None, help="repeatable writing")
+
+    export = commands.add_parser("export", help="export a trained model, checked against the project's own")
+    export.add_argument("project", type=Path)
+    export.add_argument("--format", choices=("safetensors",), default="safetensors",
+                        help="safetensors: weights with the model spec, to rebuild with the workbench package")
+    export.add_argument("-o", "--out", type=Path, required=True, metavar="FILE")
 
     info = commands.add_parser("info", help="summarise a project")
     info.add_argument("project", type=Path)
@@ -254,6 +261,12 @@ def cmd_write(args) -> int:
     return 0
 
 
+def cmd_export(args) -> int:
+    check = export_safetensors(Project.open(args.project), args.out)
+    print(f"Exported {check.describe()}; the spec is also in {args.out.with_suffix('.json')}")
+    return 0
+
+
 def cmd_info(args) -> int:
     summary = Project.open(args.project).summary()
     if args.json:
@@ -340,7 +353,7 @@ def print_scores(project: Project) -> None:
 
 COMMANDS = {
     "demos": cmd_demos, "new": cmd_new, "train": cmd_train, "sample": cmd_sample,
-    "write": cmd_write, "info": cmd_info, "demo": cmd_demo,
+    "write": cmd_write, "info": cmd_info, "demo": cmd_demo, "export": cmd_export,
 }
 
 

@@ -1,0 +1,117 @@
+"""A trained model as safetensors weights with its spec: enough to rebuild it with the workbench
+package alone, and checked against the project's own model before the user is told it worked.
+
+The file's metadata holds the model spec (JSON), the data's vocabulary (JSON) and the workbench
+version; a ``.json`` file beside it holds the spec again, for people and other tools.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from safetensors import SafetensorError
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as tensors_to_bytes
+from torch import nn
+
+from .. import __version__
+from .atomic import write_atomically
+from .builder import build_model
+from .errors import WorkbenchError
+from .inference import inference
+from .spec import ModelSpec
+
+SPEC_KEY, VOCABULARY_KEY, VERSION_KEY = "workbench_spec", "workbench_vocabulary", "workbench_version"
+TOLERANCE = 1e-6  # relative difference of the rebuilt model's loss that counts as the same model
+
+
+@dataclass(frozen=True)
+class ExportCheck:
+    """What the export was checked against: the project's model, before the user is told."""
+
+    path: Path
+    tensors: int  # weights written, each read back bit for bit
+    loss: float  # the project's model on one validation batch
+    max_difference: float  # |loss of the rebuilt model − loss| on that batch
+
+    def describe(self) -> str:
+        return (f"{self.path.name}: {self.tensors} tensors, read back identical; the rebuilt model's loss on a "
+                f"validation batch differs by {self.max_difference:.1e}")
+
+
+def export_safetensors(project, path: str | Path) -> ExportCheck:
+    """Write ``project``'s weights and spec to ``path`` (and ``path``.json), then rebuild the model
+    from the file alone and compare; a mismatch raises WorkbenchError and leaves no file."""
+    path = Path(path)
+    weights = {name: value.detach().cpu().contiguous() for name, value in project.model.state_dict().items()}
+    metadata = {
+        SPEC_KEY: project.spec.to_json(),
+        VOCABULARY_KEY: json.dumps(project.corpus.vocab.to_json()),
+        VERSION_KEY: __version__,
+    }
+    data = tensors_to_bytes(weights, metadata)
+    spec, rebuilt = model_from_bytes(data, str(path))
+    for name, value in rebuilt.state_dict().items():
+        if not torch.equal(value, weights[name]):
+            raise WorkbenchError(f"{path}: the weight {name} did not read back as written; nothing was saved")
+    loss, difference = _compare_on_a_batch(project, rebuilt)
+    if difference > TOLERANCE * max(1.0, abs(loss)):
+        raise WorkbenchError(f"{path}: the rebuilt model's loss differs by {difference:.3g}; nothing was saved")
+    write_atomically(path, lambda temporary: temporary.write_bytes(data))
+    write_atomically(path.with_suffix(".json"), lambda temporary: temporary.write_text(spec.to_json() + "\n"))
+    return ExportCheck(path, len(weights), loss, difference)
+
+
+def load_safetensors_model(path: str | Path) -> tuple[ModelSpec, nn.Module, dict]:
+    """The spec, the model with its weights, and the vocabulary (JSON) of an exported file."""
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise WorkbenchError(f"{path}: cannot be read ({error.strerror})") from None
+    spec, model = model_from_bytes(data, str(path))
+    metadata = _metadata(data, str(path))
+    return spec, model, json.loads(metadata[VOCABULARY_KEY])
+
+
+def model_from_bytes(data: bytes, name: str) -> tuple[ModelSpec, nn.Module]:
+    metadata = _metadata(data, name)
+    spec = ModelSpec.from_json(metadata[SPEC_KEY]).check()
+    model = build_model(spec)
+    try:
+        model.load_state_dict(load_tensors(data))
+    except SafetensorError as error:
+        raise WorkbenchError(f"{name}: the weights are damaged ({error})") from None
+    except RuntimeError as error:
+        raise WorkbenchError(f"{name}: the weights do not fit the model's spec ({error})") from None
+    return spec, model
+
+
+def _metadata(data: bytes, name: str) -> dict:
+    """The file's metadata (a safetensors file starts with the length of its JSON header)."""
+    length = int.from_bytes(data[:8], "little")
+    try:
+        header = json.loads(data[8 : 8 + length]) if 8 + length <= len(data) else None
+    except ValueError:
+        header = None
+    if not isinstance(header, dict):
+        raise WorkbenchError(f"{name}: not a safetensors file (no JSON header where one begins)")
+    metadata = header.get("__metadata__") or {}
+    if SPEC_KEY not in metadata or VOCABULARY_KEY not in metadata:
+        raise WorkbenchError(f"{name}: a safetensors file, but not one exported by Sequence Workbench (no model spec)")
+    return metadata
+
+
+def _compare_on_a_batch(project, rebuilt: nn.Module) -> tuple[float, float]:
+    """The loss of the project's model and of ``rebuilt`` on the first validation batch."""
+    config = project.config
+    batch = next(iter(project.corpus.batcher("val", config.batch_size, config.seq_len, config.seed).epoch_batches()))
+    losses = []
+    for model in (project.model, rebuilt):
+        with inference(model) as device:
+            loss, _ = model.batch_loss(batch, None, device)
+        losses.append(float(loss))
+    return losses[0], abs(losses[1] - losses[0])
