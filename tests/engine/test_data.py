@@ -18,6 +18,7 @@ from workbench.engine.data import (
     load_lines_file,
     load_text_file,
 )
+from workbench.engine.data.batching import LineBatcher
 from workbench.engine.errors import DataError
 
 NAMES = ["ann", "bob", "carla", "dave", "eve", "francesca", "gus", "hal", "ida", "jo", "kim"]
@@ -356,3 +357,11 @@ def test_names_demo_is_title_cased_sorted_and_unique():
     preview = load_demo("names").preview(10_000).split("\n")
     assert preview[:3] == ["Aaron", "Abbey", "Abbie"]
     assert preview == sorted(set(preview))
+
+
+def test_a_validation_pass_frames_every_item_a_training_epoch_full_batches():
+    items = [np.array([i, i], np.int64) for i in range(1, 8)]
+    batcher = LineBatcher(items, boundary=0, batch_size=3, seq_len=8, seed=0)
+    seen = [int(row[1]) for batch in batcher.epoch_batches() for row in batch.inputs]
+    assert sorted(seen) == list(range(1, 8))  # 3 + 3 + the 1 left over
+    assert batcher.batches_per_epoch == 2 and len(batcher.next_batch().inputs) == 3

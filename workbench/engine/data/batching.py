@@ -139,13 +139,12 @@ class ItemBatcher(Batcher):
     """Independent items in batches: each epoch a fresh order from ``np.random.default_rng([seed,
     epoch])``, validation in a fixed order. A subclass frames a batch from item indices.
 
-    An epoch is the full batches (all items in one batch when there are fewer than ``batch_size``);
-    with ``keep_remainder`` the last batch holds the items left over, so a pass sees every item.
+    A training epoch is the full batches (all items in one batch when there are fewer than
+    ``batch_size``); a validation pass also frames the items left over, so it sees every item.
     """
 
-    def __init__(self, count: int, batch_size: int, seed: int, keep_remainder: bool = False) -> None:
-        batches = -(-count // batch_size) if keep_remainder else count // batch_size
-        super().__init__(max(1, batches))
+    def __init__(self, count: int, batch_size: int, seed: int) -> None:
+        super().__init__(max(1, count // batch_size))
         self._count, self._batch_size, self._seed = count, batch_size, seed
         self._order_epoch: int | None = None  # the epoch whose order ``_order`` holds
         self._order = np.arange(count)
@@ -155,8 +154,10 @@ class ItemBatcher(Batcher):
             self._order, self._order_epoch = self._epoch_order(np.random.default_rng([self._seed, epoch])), epoch
         return self._frame(self._rows(self._order, index))
 
-    def _fixed_batch(self, index: int):
-        return self._frame(self._rows(self._fixed_order(), index))
+    def epoch_batches(self) -> Iterator:
+        order, rows = self._fixed_order(), min(self._batch_size, self._count)
+        for index in range(-(-self._count // rows)):
+            yield self._frame(self._rows(order, index))
 
     def _epoch_order(self, rng: np.random.Generator) -> np.ndarray:
         return rng.permutation(self._count)

@@ -37,6 +37,18 @@ def check_val_fraction(val_fraction: float) -> None:
         raise DataError(f"the validation fraction must be between 0 and 1, not {val_fraction}.")
 
 
+def validation_count(count: int, val_fraction: float) -> int:
+    """Items held out of ``count``: the fraction, rounded, but at least one and never all."""
+    return min(count - 1, max(1, round(count * val_fraction)))
+
+
+def held_out(count: int, val_fraction: float, seed: int) -> np.ndarray:
+    """(count,) bool, True on the items a seeded shuffle holds out for validation."""
+    mask = np.zeros(count, bool)
+    mask[np.random.default_rng(seed).permutation(count)[: validation_count(count, val_fraction)]] = True
+    return mask
+
+
 def _read_bytes(path: Path) -> bytes:
     if not path.exists():
         raise DataError(f"{path}: no such file.")

@@ -18,7 +18,7 @@ from ..errors import DataError
 from ..spec import HeadSpec, InputSpec
 from ..templates import Task
 from .batching import IGNORE_INDEX, Batch, ItemBatcher, check_batch_shape
-from .checks import check_val_fraction, stored_array
+from .checks import check_val_fraction, held_out, stored_array
 from .probe import ProbeExample
 from .vocab import UNKNOWN, Vocabulary
 
@@ -165,8 +165,7 @@ class LabelledCorpus:
 
 
 class LabelledBatcher(ItemBatcher):
-    """Items in a fresh random order each epoch, padded to the longest in the batch; the last
-    batch of an epoch holds the items left over, so validation sees every item once.
+    """Items in a fresh random order each epoch, padded to the longest in the batch.
 
     Inputs are padded with id 0 and masked; class targets are ``(B,)``, tag targets ``(B, T)``
     with IGNORE_INDEX on padding.
@@ -182,7 +181,7 @@ class LabelledBatcher(ItemBatcher):
         seed: int,
     ) -> None:
         check_batch_shape(batch_size, seq_len)
-        super().__init__(len(items), batch_size, seed, keep_remainder=True)
+        super().__init__(len(items), batch_size, seed)
         self._items, self._labels, self._labelling, self._seq_len = items, labels, labelling, seq_len
 
     def _frame(self, chosen: np.ndarray) -> Batch:
@@ -229,9 +228,7 @@ def labelled_corpus(
         raise DataError(f"{source}: {len(texts)} items but {len(labels)} labels.")
     if len(texts) < 2:
         raise DataError(f"{source}: needs at least 2 labelled items, to keep one for validation; found {len(texts)}.")
-    num_val = min(len(texts) - 1, max(1, round(len(texts) * val_fraction)))
-    is_val = np.zeros(len(texts), bool)
-    is_val[np.random.default_rng(seed).permutation(len(texts))[:num_val]] = True
+    is_val = held_out(len(texts), val_fraction, seed)
     vocab = _vocabulary(texts, level, is_val)
     encoded = [token_ids(vocab, text) for text in texts]
     for index, (ids, label) in enumerate(zip(encoded, labels)):
@@ -248,8 +245,8 @@ def labelled_corpus(
         only = label_names[coded[0]]
         raise DataError(f"{source}: every item has the label {only!r}; a classifier needs two or more.")
     items, split_labels = {}, {}
-    for split, held_out in (("train", False), ("val", True)):
-        chosen = [i for i in range(len(texts)) if is_val[i] == held_out]
+    for split, wanted in (("train", False), ("val", True)):
+        chosen = [i for i in range(len(texts)) if is_val[i] == wanted]
         items[split] = [encoded[i].astype(vocab.storage_dtype) for i in chosen]
         picked = [coded[i] for i in chosen]
         split_labels[split] = picked if labelling == "tags" else np.array(picked, np.int64)

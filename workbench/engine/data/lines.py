@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import DataError
 from .batching import LineBatcher, check_batch_shape
-from .checks import check_val_fraction, read_text_file, stored_array
+from .checks import check_val_fraction, held_out, read_text_file, stored_array
 from .probe import ProbeExample, next_token_example
 from ..templates import Task, language_model_task
 from .vocab import Vocabulary
@@ -118,9 +118,7 @@ def lines_from_items(
     vocab = Vocabulary.of_characters("".join(items), with_boundary=True)
     ends = np.cumsum([len(item) for item in items])
     encoded = np.split(vocab.encode("".join(items)).astype(vocab.storage_dtype), ends[:-1])
-    num_val = min(len(items) - 1, max(1, round(len(items) * val_fraction)))
-    is_val = np.zeros(len(items), bool)
-    is_val[np.random.default_rng(seed).permutation(len(items))[:num_val]] = True
+    is_val = held_out(len(items), val_fraction, seed)
     description = {
         "kind": LineCorpus.kind,
         "source": source,

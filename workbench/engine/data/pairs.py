@@ -20,7 +20,7 @@ from ..errors import DataError
 from ..spec import HeadSpec, InputSpec
 from ..templates import Task
 from .batching import IGNORE_INDEX, LengthPooledBatcher, check_batch_shape
-from .checks import check_val_fraction, read_text_file, stored_array
+from .checks import check_val_fraction, held_out, read_text_file, stored_array
 from .dates import date_pairs
 from .vocab import BOUNDARY, LEVELS, UNKNOWN, Vocabulary
 
@@ -278,9 +278,7 @@ def pairs_from_items(
     blank = next((i for i, (s, t) in enumerate(encoded) if not (len(s) and len(t))), None)
     if blank is not None:
         raise DataError(f"{source}: pair {blank + 1} has a side without a single word.")
-    num_val = min(len(items) - 1, max(1, round(len(items) * val_fraction)))
-    is_val = np.zeros(len(items), bool)
-    is_val[np.random.default_rng(seed).permutation(len(items))[:num_val]] = True
+    is_val = held_out(len(items), val_fraction, seed)
     splits = {
         split: ([s for (s, _), held in zip(encoded, is_val) if held == wanted],
                 [t for (_, t), held in zip(encoded, is_val) if held == wanted])

@@ -19,7 +19,7 @@ from ..errors import DataError
 from ..spec import HeadSpec, InputSpec
 from ..templates import Task
 from .batching import ItemBatcher, check_batch_shape
-from .checks import check_val_fraction, stored_array
+from .checks import check_val_fraction, stored_array, validation_count
 from .pairs import SPLIT_NAMES, frame_targets, pack_items, unpack_items
 from .scene_drawing import WORDS, generate_scenes
 from .vocab import BOUNDARY, Vocabulary
@@ -44,14 +44,13 @@ class CaptionBatch:
 
 
 class CaptionBatcher(ItemBatcher):
-    """Pictures in a fresh order each epoch, in full batches; validation batches keep the stored
-    order and, ``whole``, reach every picture (the last batch holds the pictures left over)."""
+    """Pictures in a fresh order each epoch; validation batches keep the stored order."""
 
     def __init__(
-        self, images: np.ndarray, captions: Sequence[np.ndarray], batch_size: int, seed: int, whole: bool = False
+        self, images: np.ndarray, captions: Sequence[np.ndarray], batch_size: int, seed: int
     ) -> None:
         check_batch_shape(batch_size, 1)
-        super().__init__(len(images), batch_size, seed, keep_remainder=whole)
+        super().__init__(len(images), batch_size, seed)
         self._images, self._captions = images, captions
 
     def _frame(self, chosen: np.ndarray) -> CaptionBatch:
@@ -149,7 +148,7 @@ class SceneCorpus:
 
     def batcher(self, split: str, batch_size: int, seq_len: int, seed: int) -> CaptionBatcher:
         self.check_fits(batch_size, seq_len)
-        return CaptionBatcher(*self._splits[split], batch_size, seed, whole=split == "val")
+        return CaptionBatcher(*self._splits[split], batch_size, seed)
 
     def check_fits(self, batch_size: int, seq_len: int) -> None:
         """Any batch size fits; the sequence length must hold the longest caption and its end mark."""
@@ -204,8 +203,7 @@ def scenes_from_items(
     vocab = Vocabulary("word", (BOUNDARY, *WORDS), boundary=0)
     encoded = [vocab.encode(caption) for caption in captions]
     count = len(encoded)
-    num_val = min(count - 1, max(1, round(count * val_fraction)))
-    cut = count - num_val
+    cut = count - validation_count(count, val_fraction)
     description = {
         "kind": SceneCorpus.kind, "source": source, "title": title, "val_fraction": val_fraction, "seed": seed,
     }

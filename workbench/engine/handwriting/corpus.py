@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 from ..data.batching import check_batch_shape
+from ..data.checks import held_out
 from ..errors import DataError
 from ..templates import Task, handwriting_task
 from .stroke_batches import StrokeAlphabet, StrokeBatcher
@@ -60,10 +61,9 @@ class StrokeCorpus:
         samples = [line for line in samples if len(line.points)]
         if len(samples) < 2:
             raise DataError(f"{source}: at least two handwriting lines are needed, one to validate on.")
-        order = np.random.default_rng(seed).permutation(len(samples))
-        val_count = min(len(samples) - 1, max(1, round(val_fraction * len(samples))))
-        val = [samples[i] for i in sorted(order[:val_count])]
-        train = [samples[i] for i in sorted(order[val_count:])]
+        is_val = held_out(len(samples), val_fraction, seed)
+        val = [line for line, held in zip(samples, is_val) if held]
+        train = [line for line, held in zip(samples, is_val) if not held]
         normalisation = StrokeStats.fit(train)
         description = {
             "kind": cls.kind, "source": source, "title": title, "val_fraction": val_fraction, "seed": seed,
