@@ -38,7 +38,7 @@ def result(project) -> str:
         return "; ".join(
             f"{h} h ahead: {evaluate_forecast(project.model, project.corpus, h).describe()}" for h in (1, 6, 24, 72)
         )
-    validation = project.trainer().validate()
+    validation = project.trainer().evaluate()
     if project.corpus.kind != "labelled":
         baseline = project.corpus.stats()["baseline_loss"]
         ratio = validation.loss / baseline

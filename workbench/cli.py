@@ -333,12 +333,12 @@ def print_scores(project: Project) -> None:
         for source, _ in project.corpus.pairs("val")[:4]:
             print(f"  {source!r} → {translate(project.model, project.corpus, source).output!r}")
         return
-    result = project.trainer().validate()
     if project.corpus.kind == "series":
         for horizon in (1, 24):
             scores = evaluate_forecast(project.model, project.corpus, horizon)
             print(f"\nForecast {horizon} step{'s' * (horizon > 1)} ahead: {scores.describe()}")
         return
+    result = project.trainer().evaluate()
     if project.corpus.kind != "labelled":  # the long-range lab's tasks: the loss against their baseline
         stats = project.corpus.stats()
         against = f" ({stats['baseline']}: {stats['baseline_loss']:.4f})" if "baseline_loss" in stats else ""

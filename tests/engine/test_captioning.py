@@ -204,7 +204,6 @@ def test_a_small_model_learns_a_few_scenes_by_heart():
     scores = evaluate_captions(project.model, few, "train")
     assert (scores.count, scores.exact_match, scores.bleu) == (len(few.images("train")), 1.0, 1.0)
     assert evaluate_captions(project.model, few, "train", beam_width=3).exact_match == 1.0
-    assert trainer.validate().loss > 0
 
 
 def test_a_project_saves_and_opens_with_its_pictures(tmp_path, monkeypatch, corpus):

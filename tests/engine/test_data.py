@@ -332,7 +332,7 @@ def test_lines_file_with_one_item_is_a_data_error(tmp_path):
 
 
 def test_unknown_demo_lists_the_demos():
-    with pytest.raises(DataError, match="names, shakespeare, names-sex, python-code, python-tags, dates, weather"):
+    with pytest.raises(DataError, match=", ".join(DEMOS)):
         load_demo("poems")
 
 

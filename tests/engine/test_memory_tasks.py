@@ -21,7 +21,8 @@ from workbench.engine.templates import from_template
 
 
 def same_batches(first, second) -> bool:
-    return all(
+    first, second = list(first), list(second)
+    return len(first) == len(second) > 0 and all(
         np.array_equal(a.inputs, b.inputs) and np.array_equal(a.targets, b.targets, equal_nan=True)
         for a, b in zip(first, second)
     )

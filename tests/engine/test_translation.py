@@ -17,8 +17,9 @@ from workbench.engine.errors import DataError, WorkbenchError
 from workbench.engine.project import Project
 from workbench.engine.spec import RecurrentSpec
 from workbench.engine.templates import from_template
+from workbench.engine.output_scores import corpus_bleu, exact_match
 from workbench.engine.translation import (
-    beam_search, corpus_bleu, evaluate_translation, exact_match, greedy_decode, greedy_decode_batch, translate,
+    beam_search, evaluate_translation, greedy_decode, greedy_decode_batch, translate,
 )
 
 NUMBERS = [
@@ -193,7 +194,6 @@ def test_a_small_model_learns_a_few_pairs_by_heart(numbers, template):
     project = Project.create(spec, numbers, config)
     trainer = project.trainer()
     assert trainer.run(80).reason == "completed"  # about 40 are enough
-    assert trainer.validate().loss > 0
     model = project.model
     scores = evaluate_translation(model, numbers, "train")
     assert (scores.count, scores.exact_match, scores.bleu) == (11, 1.0, pytest.approx(1.0))

@@ -7,7 +7,8 @@ from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 
 from workbench.engine.events import ValidationResult
 from workbench.engine.predict import Classification, Tagging
-from workbench.engine.translation import Translation, TranslationScores
+from workbench.engine.translation import Translation
+from workbench.engine.output_scores import OutputScores
 from workbench.ui.results import ResultsPanel
 from workbench.ui.results.colors import ATTENTION, BLUES, REDS, tag_color
 from workbench.ui.results.formatting import percent, token_spans
@@ -192,10 +193,10 @@ def test_translate_and_evaluate_send_the_beam_width(qtbot, panel):
     with qtbot.waitSignal(panel.evaluate_requested, timeout=1000) as blocker:
         qtbot.mouseClick(view.evaluate_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [4] and view.evaluate_button.text() == "Evaluating…"
-    panel.show_scores(TranslationScores("validation", 1, 2000, 0.985, 0.991))
+    panel.show_scores(OutputScores("validation", 1, 2000, 0.985, 0.991))
     assert view.evaluate_button.isEnabled()
     assert view.scores_label.text() == "exact match <b>98.5 %</b> · BLEU <b>99.1</b> (greedy, 2,000 pairs)"
-    panel.show_scores(TranslationScores("validation", 4, 20, 0.5, 0.25))
+    panel.show_scores(OutputScores("validation", 4, 20, 0.5, 0.25))
     assert "(beam 4, 20 pairs)" in view.scores_label.text()
 
 

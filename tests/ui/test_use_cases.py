@@ -91,9 +91,10 @@ def test_a_forecaster_plots_its_forecast_against_the_truth(qtbot, make_window): 
     assert "validation steps</td><td align='right'>&nbsp;&nbsp;300<" in window.data_panel.stats.text()
     view = window.results.forecast_view
     view.request_forecast()
-    qtbot.waitUntil(lambda: view._result is not None, timeout=10_000)
-    truth = view._result.truth
-    np.testing.assert_allclose(truth, values[corpus.stats()["train_steps"] + view.start:][: view.horizon], rtol=1e-5)
+    qtbot.waitUntil(lambda: not view.waiting and view.truth_curve.getData()[1] is not None, timeout=10_000)
+    shown = view.truth_curve.getData()[1][1:]  # the curve starts at the last value of the history
+    start = corpus.stats()["train_steps"] + view.start
+    np.testing.assert_allclose(shown, values[start : start + view.horizon, 0], rtol=1e-5)
 
 
 def test_a_series_file_asks_which_numeric_columns_to_model(qtbot, make_window, tmp_path, monkeypatch):  # noqa: F811

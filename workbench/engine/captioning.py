@@ -25,13 +25,13 @@ from torch import nn
 from .builder import AttendingDecoder, InitialState, attention_layers, make_input_layer, make_stack
 from .data.pairs import SPLIT_NAMES
 from .data.scenes import CaptionBatch, SceneCorpus
-from .decoding import Decoded, beam_steps, greedy_steps, until_end
+from .decoding import GREEDY_BATCH, Decoded, beam_steps, greedy_steps, until_end
 from .errors import DataError
 from .heads import HEADS
 from .inference import inference
+from .output_scores import OutputScores, score_outputs
 from .recurrence import State
 from .spec import ImageEncoderSpec, ModelSpec
-from .translation import GREEDY_BATCH, corpus_bleu, exact_match
 
 
 class ImageEncoder(nn.Module):
@@ -124,15 +124,6 @@ class Caption:
         return " ".join(self.words)
 
 
-@dataclass(frozen=True)
-class CaptionScores:
-    split: str
-    beam_width: int
-    count: int  # pictures scored
-    exact_match: float  # share of captions identical to their reference
-    bleu: float  # corpus BLEU over words, 0 to 1
-
-
 def default_max_len(corpus: SceneCorpus) -> int:
     """Room for twice the longest caption: a model that never ends still stops."""
     return 2 * corpus.longest + 2
@@ -190,15 +181,11 @@ def caption(
 
 def evaluate_captions(
     model: CaptioningModel, corpus: SceneCorpus, split: str, limit: int | None = None, beam_width: int = 1
-) -> CaptionScores:
+) -> OutputScores:
     """Exact match and word BLEU of the model's captions for the first ``limit`` pictures of ``split``."""
     images, references = corpus.images(split)[:limit], corpus.captions(split)[:limit]
     outputs = decode_pictures(model, images, beam_width, default_max_len(corpus), corpus.vocab.boundary)
-    hypotheses = [tuple(output.ids.tolist()) for output in outputs]
-    wanted = [tuple(reference.tolist()) for reference in references]
-    return CaptionScores(
-        split, beam_width, len(wanted), exact_match(hypotheses, wanted), corpus_bleu(hypotheses, wanted)
-    )
+    return score_outputs(split, beam_width, [output.ids for output in outputs], references)
 
 
 def _picture(corpus: SceneCorpus, scene: int | np.ndarray, split: str) -> np.ndarray:

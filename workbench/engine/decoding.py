@@ -18,6 +18,8 @@ from torch import nn
 from .errors import WorkbenchError
 from .recurrence import State
 
+GREEDY_BATCH = 256  # sequences decoded together when scoring greedily
+
 LENGTH_PENALTY_BASE = 5  # lp(Y) = ((5 + |Y|) / 6)^α, Wu et al. (2016), eq. 14
 
 

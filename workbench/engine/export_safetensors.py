@@ -53,7 +53,7 @@ def export_safetensors(project, path: str | Path) -> ExportCheck:
         VERSION_KEY: __version__,
     }
     data = tensors_to_bytes(weights, metadata)
-    spec, rebuilt = model_from_bytes(data, str(path))
+    spec, rebuilt, _ = model_from_bytes(data, str(path))
     for name, value in rebuilt.state_dict().items():
         if not torch.equal(value, weights[name]):
             raise WorkbenchError(f"{path}: the weight {name} did not read back as written; nothing was saved")
@@ -72,12 +72,12 @@ def load_safetensors_model(path: str | Path) -> tuple[ModelSpec, nn.Module, dict
         data = path.read_bytes()
     except OSError as error:
         raise WorkbenchError(f"{path}: cannot be read ({error.strerror})") from None
-    spec, model = model_from_bytes(data, str(path))
-    metadata = _metadata(data, str(path))
+    spec, model, metadata = model_from_bytes(data, str(path))
     return spec, model, json.loads(metadata[VOCABULARY_KEY])
 
 
-def model_from_bytes(data: bytes, name: str) -> tuple[ModelSpec, nn.Module]:
+def model_from_bytes(data: bytes, name: str) -> tuple[ModelSpec, nn.Module, dict]:
+    """The spec, the model with its weights, and the file's metadata."""
     metadata = _metadata(data, name)
     spec = ModelSpec.from_json(metadata[SPEC_KEY]).check()
     model = build_model(spec)
@@ -87,7 +87,7 @@ def model_from_bytes(data: bytes, name: str) -> tuple[ModelSpec, nn.Module]:
         raise WorkbenchError(f"{name}: the weights are damaged ({error})") from None
     except RuntimeError as error:
         raise WorkbenchError(f"{name}: the weights do not fit the model's spec ({error})") from None
-    return spec, model
+    return spec, model, metadata
 
 
 def _metadata(data: bytes, name: str) -> dict:

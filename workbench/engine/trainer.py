@@ -30,6 +30,7 @@ from .events import (
     StepMetrics, ValidationResult, discard,
 )
 from .history import RunHistory
+from .inference import inference
 from .optim import learning_rate_at, make_optimizer
 from .probes import GATE_NAMES, gradient_through_time
 from .sampling import SamplingOptions, sample_text
@@ -251,28 +252,25 @@ class Trainer:
         self._emit(result)
         return result
 
-    @torch.no_grad()
     def evaluate(self) -> ValidationResult:
         """Mean loss (per token, or per line for handwriting) over at most ``val_batches`` batches,
         and a classifier's or tagger's confusion matrix; the model's mode comes back after."""
-        was_training = self.model.training
-        self.model.eval()
         total, weight, state = 0.0, 0, None
         head = self.model.spec.head
         confusion = np.zeros((head.num_outputs,) * 2, np.int64) if head.kind in LABEL_HEADS else None
         batches = self.corpus.batcher("val", self.config.batch_size, self.config.seq_len, self.config.seed)
-        for index, batch in enumerate(batches.epoch_batches()):
-            if self.config.val_batches and index >= self.config.val_batches:
-                break
-            state = state if batch.continues else None
-            if confusion is None:
-                loss, state = self.model.batch_loss(batch, state, self.device)
-            else:
-                loss, prediction, targets, state = self.model.batch_outputs(batch, state, self.device)
-                confusion += count_confusion(prediction, targets, head.num_outputs)
-            total += float(loss) * batch.loss_weight
-            weight += batch.loss_weight
-        self.model.train(was_training)
+        with inference(self.model):
+            for index, batch in enumerate(batches.epoch_batches()):
+                if self.config.val_batches and index >= self.config.val_batches:
+                    break
+                state = state if batch.continues else None
+                if confusion is None:
+                    loss, state = self.model.batch_loss(batch, state, self.device)
+                else:
+                    loss, prediction, targets, state = self.model.batch_outputs(batch, state, self.device)
+                    confusion += count_confusion(prediction, targets, head.num_outputs)
+                total += float(loss) * batch.loss_weight
+                weight += batch.loss_weight
         loss = total / max(weight, 1)
         accuracy = None if confusion is None else float(np.trace(confusion) / max(1, confusion.sum()))
         return ValidationResult(self.step, loss, loss / math.log(2), accuracy, confusion)

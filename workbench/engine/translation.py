@@ -7,9 +7,7 @@ the source as typed, also when the model reads its source reversed.
 
 from __future__ import annotations
 
-import math
-from collections import Counter
-from collections.abc import Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,11 +16,11 @@ from torch import nn
 
 from .recurrence import reverse_padded
 from .data.pairs import BOUNDARY_ID, SPLIT_NAMES, PairCorpus, pad_sources
-from .decoding import Decoded, beam_steps, greedy_steps, until_end
-from .errors import DataError, WorkbenchError
+from .decoding import GREEDY_BATCH, Decoded, beam_steps, greedy_steps, until_end
+from .errors import DataError
 from .inference import inference
+from .output_scores import OutputScores, score_outputs
 
-GREEDY_BATCH = 256  # sources decoded together when scoring greedily
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,15 +33,6 @@ class Translation:
     output_tokens: tuple[str, ...]
     attention: np.ndarray | None  # (output tokens, source tokens) float32 copy; None without attention
     log_prob: float
-
-
-@dataclass(frozen=True)
-class TranslationScores:
-    split: str
-    beam_width: int
-    count: int  # pairs scored
-    exact_match: float  # share of outputs identical to their reference
-    bleu: float  # corpus BLEU over tokens (characters for character-level data), 0 to 1
 
 
 def in_source_order(model: nn.Module, weights: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
@@ -135,7 +124,7 @@ def translate(model: nn.Module, corpus: PairCorpus, text: str, beam_width: int =
 
 def evaluate_translation(
     model: nn.Module, corpus: PairCorpus, split: str, beam_width: int = 1, limit: int | None = None
-) -> TranslationScores:
+) -> OutputScores:
     """Exact match and BLEU of the model's outputs for the first ``limit`` pairs of ``split``."""
     if split not in SPLIT_NAMES:
         raise DataError(f"unknown split {split!r}; the splits are {', '.join(SPLIT_NAMES)}.")
@@ -150,61 +139,4 @@ def evaluate_translation(
         ]
     else:
         outputs = [beam_search(model, source, beam_width, max_len, boundary=boundary).ids for source in sources]
-    hypotheses = [tuple(output.tolist()) for output in outputs]
-    references = [tuple(target.tolist()) for target in targets]
-    return TranslationScores(
-        split, beam_width, len(references), exact_match(hypotheses, references), corpus_bleu(hypotheses, references)
-    )
-
-
-def exact_match(predictions: Sequence[Sequence[Hashable]], references: Sequence[Sequence[Hashable]]) -> float:
-    """The share of predictions equal, token for token, to their reference (0 for none)."""
-    _check_same_count(predictions, references)
-    if not references:
-        return 0.0
-    return sum(tuple(p) == tuple(r) for p, r in zip(predictions, references)) / len(references)
-
-
-def corpus_bleu(
-    hypotheses: Sequence[Sequence[Hashable]], references: Sequence[Sequence[Hashable]], max_n: int = 4
-) -> float:
-    """Corpus BLEU (Papineni et al., 2002) with one reference per hypothesis, from 0 to 1.
-
-    Tokens are the items of each sequence: words for lists of words, characters for strings,
-    so on character-level data this is character BLEU, which runs higher than word BLEU.
-
-    - modified n-gram precision (section 2.1.1), with counts clipped by the reference's:
-      p_n = Σ_C Σ_{g ∈ C} min(count_C(g), count_R(g)) / Σ_C Σ_{g ∈ C} count_C(g)
-    - brevity penalty (section 2.2.2), c and r the total hypothesis and reference lengths:
-      BP = 1 if c > r, else exp(1 − r / c)
-    - BLEU = BP · exp(Σ_{n=1..N} w_n log p_n), uniform weights w_n = 1 / N (section 2.3).
-
-    Orders of which the hypotheses hold no n-gram at all (every output shorter than n) are left
-    out, as sacreBLEU's "effective order" does, so that short outputs can score; otherwise there
-    is no smoothing: when some p_n is 0 (no shared n-gram of that order anywhere) BLEU is 0.
-    """
-    _check_same_count(hypotheses, references)
-    matches, totals = [0] * max_n, [0] * max_n
-    for hypothesis, reference in zip(hypotheses, references):
-        hypothesis, reference = tuple(hypothesis), tuple(reference)
-        for n in range(1, max_n + 1):
-            counts, reference_counts = _ngrams(hypothesis, n), _ngrams(reference, n)
-            matches[n - 1] += sum(min(count, reference_counts[gram]) for gram, count in counts.items())
-            totals[n - 1] += sum(counts.values())
-    c = sum(len(h) for h in hypotheses)
-    r = sum(len(ref) for ref in references)
-    orders = [(m, t) for m, t in zip(matches, totals) if t > 0]
-    if c == 0 or min(m for m, _ in orders) == 0:
-        return 0.0
-    log_precision = sum(math.log(m / t) for m, t in orders) / len(orders)
-    brevity_penalty = 1.0 if c > r else math.exp(1 - r / c)
-    return brevity_penalty * math.exp(log_precision)
-
-
-def _ngrams(tokens: tuple[Hashable, ...], n: int) -> Counter:
-    return Counter(tokens[i : i + n] for i in range(len(tokens) - n + 1))
-
-
-def _check_same_count(first: Sequence, second: Sequence) -> None:
-    if len(first) != len(second):
-        raise WorkbenchError(f"{len(first)} outputs cannot be scored against {len(second)} references")
+    return score_outputs(split, beam_width, outputs, targets)

@@ -12,7 +12,7 @@ from ..engine.data.own_data import load_own_data
 from ..engine import captioning
 from ..engine import forecast as forecasting
 from ..engine import predict, translation
-from ..engine.captioning import Caption, CaptionScores
+from ..engine.captioning import Caption
 from ..engine.config import TrainConfig
 from ..engine.data import DEMOS
 from ..engine.data.memory_tasks import AddingProblem, CopyTask
@@ -25,7 +25,8 @@ from ..engine.project import Project, ProjectSnapshot
 from ..engine.sampling import SamplingOptions, sample_text
 from ..engine.spec import ModelSpec
 from ..engine.starters import demo_project, new_project
-from ..engine.translation import Translation, TranslationScores
+from ..engine.output_scores import OutputScores
+from ..engine.translation import Translation
 from ..engine.worker import EngineWorker
 
 BEAM_EVALUATION_PAIRS = 500
@@ -158,7 +159,7 @@ def translate(worker: EngineWorker, text: str, beam_width: int) -> Translation:
     return translation.translate(project.model, project.corpus, text, beam_width)
 
 
-def evaluate_translation(worker: EngineWorker, beam_width: int) -> TranslationScores:
+def evaluate_translation(worker: EngineWorker, beam_width: int) -> OutputScores:
     """Exact match and BLEU on the validation pairs (beam search on the first 500: it is slower)."""
     project = worker.project
     limit = None if beam_width == 1 else BEAM_EVALUATION_PAIRS
@@ -182,7 +183,7 @@ def caption_scene(worker: EngineWorker, index: int, beam_width: int) -> tuple[Ca
     return written, project.corpus.caption_texts("val")[index]
 
 
-def evaluate_captions(worker: EngineWorker, beam_width: int) -> CaptionScores:
+def evaluate_captions(worker: EngineWorker, beam_width: int) -> OutputScores:
     """Exact match and BLEU on the validation scenes (beam search on the first 500: it is slower)."""
     project = worker.project
     limit = None if beam_width == 1 else BEAM_EVALUATION_PAIRS

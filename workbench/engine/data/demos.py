@@ -19,7 +19,7 @@ from .lines import LineCorpus, lines_from_items
 from .memory_tasks import AddingProblem, CopyTask
 from .pairs import load_dates_demo
 from .scenes import load_scenes_demo
-from .series import SeriesCorpus, weather_series
+from .series import load_weather_demo
 from .stdlib import stdlib_modules
 from .text import TextStream, stream_from_text
 
@@ -123,12 +123,6 @@ def _load_python_tags() -> LabelledCorpus:
     demo = DEMOS["python-tags"]
     texts, tags = [text for text, _ in items], [tags for _, tags in items]
     return labelled_corpus(texts, tags, "tags", f"demo:{demo.name}", demo.title, label_names=TAGS)
-
-
-def _load_weather() -> SeriesCorpus:
-    """Three years of hourly temperature and humidity with daily and yearly cycles (generated)."""
-    values, columns = weather_series(years=3, seed=0)
-    return SeriesCorpus.from_values(values, columns, "demo:weather", DEMOS["weather"].title)
 
 
 def _load_adding() -> AddingProblem:
@@ -258,7 +252,7 @@ DEMOS: dict[str, Demo] = {
             title="Weather-like series",
             description="Three years of hourly temperature and humidity: daily and yearly cycles, a slow "
             "warming trend and noise. A forecaster learns the next hours; compare it with tomorrow = today.",
-            load=_load_weather,
+            load=load_weather_demo,
             hidden_size=64,
             num_layers=1,
             batch_size=32,

@@ -29,10 +29,11 @@ from .try_translate import TranslateView
 from .try_view import TryView
 
 if TYPE_CHECKING:
-    from ...engine.captioning import Caption, CaptionScores
+    from ...engine.captioning import Caption
+    from ...engine.output_scores import OutputScores
     from ...engine.forecast import ForecastScores, ForecastShown
     from ...engine.predict import Classification, Tagging
-    from ...engine.translation import Translation, TranslationScores
+    from ...engine.translation import Translation
 
 NOT_APPLICABLE_WIDTH = 520
 KINDS = ("classification", "tagging", "translation", "forecasting", "captioning")
@@ -165,13 +166,13 @@ class ResultsPanel(QWidget):
     def show_translation(self, result: Translation) -> None:
         self.translate_view.show_translation(result)
 
-    def show_scores(self, scores: TranslationScores) -> None:
+    def show_scores(self, scores: OutputScores) -> None:
         self.translate_view.show_scores(scores)
 
     def show_caption(self, result: Caption, reference: str | None = None) -> None:
         self.caption_view.show_caption(result, reference)
 
-    def show_caption_scores(self, scores: CaptionScores) -> None:
+    def show_caption_scores(self, scores: OutputScores) -> None:
         self.caption_view.show_scores(scores)
 
     def show_forecast(self, result: ForecastShown) -> None:

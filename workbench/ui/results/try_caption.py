@@ -23,7 +23,8 @@ from .try_translate import BEAM_TIP, MAX_BEAM, decoding
 from .try_view import TryView
 
 if TYPE_CHECKING:
-    from ...engine.captioning import Caption, CaptionScores
+    from ...engine.captioning import Caption
+    from ...engine.output_scores import OutputScores
 
 PICTURE_SIDE = 240  # pixels: the picture is shown at the largest whole multiple of its side that fits
 THUMBNAIL_SIDE = 96
@@ -43,7 +44,7 @@ PLAIN_PICTURE = "The picture, as the model reads it"
 WORD_PICTURE = "Where the model looked for “{}”"
 
 
-def scores_text(scores: CaptionScores) -> str:
+def scores_text(scores: OutputScores) -> str:
     """'exact match 98.3 % · BLEU 99.1 (greedy, 600 pictures)'."""
     return (f"exact match <b>{100 * scores.exact_match:.1f} %</b> · BLEU <b>{100 * scores.bleu:.1f}</b>"
             f" ({decoding(scores.beam_width)}, {scores.count:,} pictures)")
@@ -161,6 +162,7 @@ class CaptionView(TryView):
         super().__init__(parent)
         self.result: Caption | None = None
         self.pinned: int | None = None  # the clicked word, shown while no other is hovered
+        self._pictures: dict[int | None, QPixmap] = {}  # the big picture, plain (None) or under a word's attention
         self.thumbnails: list[WordThumbnail] = []
         self._random = random.Random()
         self._build_controls()
@@ -292,6 +294,7 @@ class CaptionView(TryView):
         """What the model wrote about ``result.image``, against the picture's own caption if given."""
         self.answered()
         self.result, self.pinned = result, None
+        self._pictures = {}
         self.reference_label.setText(reference_html(result.text, reference))
         self._fill_thumbnails(result)
         details = f"Log-probability of this caption {result.log_prob:.2f}."
@@ -333,19 +336,27 @@ class CaptionView(TryView):
         """Lay word ``index``'s attention over the big picture and mark it; None shows the plain picture."""
         if self.result is None:
             return
-        picture = upscaled(self.result.image, PICTURE_SIDE)
         if index is not None and self.result.attention is not None:
-            picture = heat_overlay(picture, self.result.attention[index])
             self.picture_title.setText(WORD_PICTURE.format(self.result.words[index]))
         else:
             index = None
             self.picture_title.setText(PLAIN_PICTURE)
-        self.picture_label.setPixmap(to_pixmap(picture))
-        self.picture_label.setFixedSize(picture.shape[1], picture.shape[0])
-        self.picture_title.setFixedWidth(picture.shape[1])
+        pixmap = self._big_picture(index)
+        self.picture_label.setPixmap(pixmap)
+        self.picture_label.setFixedSize(pixmap.size())
+        self.picture_title.setFixedWidth(pixmap.width())
         self._show_caption_text(index)
         for thumbnail in self.thumbnails:
             thumbnail.set_chosen(thumbnail.index == index)
+
+    def _big_picture(self, index: int | None) -> QPixmap:
+        """The picture at full size, under word ``index``'s attention; each made once per caption."""
+        if index not in self._pictures:
+            picture = upscaled(self.result.image, PICTURE_SIDE)
+            if index is not None:
+                picture = heat_overlay(picture, self.result.attention[index])
+            self._pictures[index] = to_pixmap(picture)
+        return self._pictures[index]
 
     def _show_caption_text(self, chosen: int | None) -> None:
         if not self.result.words:
@@ -361,7 +372,7 @@ class CaptionView(TryView):
     def _on_link_hovered(self, link: str) -> None:
         self.show_word(int(link) if link else self.pinned)
 
-    def show_scores(self, scores: CaptionScores) -> None:
+    def show_scores(self, scores: OutputScores) -> None:
         self.answered()
         self.scores_label.setText(scores_text(scores))
 

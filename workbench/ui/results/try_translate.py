@@ -15,7 +15,8 @@ from .attention_map import AttentionMap
 from .try_view import TryView
 
 if TYPE_CHECKING:
-    from ...engine.translation import Translation, TranslationScores
+    from ...engine.translation import Translation
+    from ...engine.output_scores import OutputScores
 
 MAX_BEAM = 16
 BEAM_TIP = (
@@ -34,7 +35,7 @@ def decoding(beam_width: int) -> str:
     return "greedy" if beam_width == 1 else f"beam {beam_width}"
 
 
-def scores_text(scores: TranslationScores) -> str:
+def scores_text(scores: OutputScores) -> str:
     """'exact match 98.5 % · BLEU 99.1 (greedy, 2,000 pairs)'."""
     return (f"exact match <b>{100 * scores.exact_match:.1f} %</b> · BLEU <b>{100 * scores.bleu:.1f}</b>"
             f" ({decoding(scores.beam_width)}, {scores.count:,} pairs)")
@@ -148,7 +149,7 @@ class TranslateView(TryView):
             self.attention_pages.setCurrentWidget(self.attention_map)
         self.details_label.setText(details)
 
-    def show_scores(self, scores: TranslationScores) -> None:
+    def show_scores(self, scores: OutputScores) -> None:
         self.answered()
         self.scores_label.setText(scores_text(scores))
 
