@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from workbench.engine.forecast import ForecastScores, ForecastShown
+from workbench.ui.results.colors import ERROR
 from workbench.ui.results.forecast_view import DEFAULT_HORIZON, ForecastView, number
 
 # The offscreen platform warns when a top-level widget is shown; nothing is wrong.
@@ -125,5 +126,6 @@ def test_an_error_is_shown_in_words_and_the_buttons_come_back(view):
     view.forecast_button.click()
     assert not view.forecast_button.isEnabled()
     view.show_error("demo:weather: a forecast of 48 steps can start at validation steps 0 to 252, not at 290.")
-    assert "0 to 252" in view.status_label.text() and "#c5221f" in view.status_label.styleSheet()
+    assert "0 to 252" in view.error_label.text() and ERROR in view.error_label.styleSheet()
+    assert view.error_label.isVisibleTo(view)
     assert view.forecast_button.isEnabled() and view.evaluate_button.isEnabled()

@@ -18,6 +18,8 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlid
 from ...engine.forecast import ForecastScores, ForecastShown
 from ..dashboard.style import AXIS_COLOUR, BACKGROUND, GRID_ALPHA, TEXT_COLOUR, line_pen, make_legend
 from ..plot_grid import grid_axes, show_grid
+from .colors import MUTED
+from .try_view import TryView
 
 MAX_HORIZON = 500
 DEFAULT_HORIZON = 48
@@ -25,7 +27,6 @@ DEBOUNCE_MS = 200  # a moved start or horizon is asked about once it rests this 
 LEGEND_ROOM = 0.16  # of the values' span, left free above them for the legend
 HISTORY_COLOUR, TRUTH_COLOUR, MODEL_COLOUR, NAIVE_COLOUR = "#9aa0a6", "#202124", "#1a73e8", "#e8710a"
 START_COLOUR = "#80868b"
-_MUTED, _ERROR = "#5f6368", "#c5221f"
 NO_SERIES_HINT = "Open a time-series project to forecast"
 READY_HINT = "Choose where the forecast starts and how many steps ahead it looks, then press Forecast"
 START_TIP = "The validation step the forecast begins at; the model reads the steps before it"
@@ -66,7 +67,7 @@ def _spin(minimum: int, maximum: int, value: int, tip: str) -> QSpinBox:
     return spin
 
 
-class ForecastView(QWidget):
+class ForecastView(TryView):
     forecast_requested = Signal(int, int)  # start (a validation step), horizon
     evaluate_requested = Signal(int)  # horizon
 
@@ -76,7 +77,6 @@ class ForecastView(QWidget):
         self._val_steps = 0
         self._result: ForecastShown | None = None
         self._scores: ForecastScores | None = None
-        self._waiting = False  # a request is unanswered
         self._stale = False  # the start or horizon moved since that request
         self._debounce = QTimer(self, singleShot=True, interval=DEBOUNCE_MS)
         self._build_controls()
@@ -98,7 +98,10 @@ class ForecastView(QWidget):
         self.evaluate_button = QPushButton("Evaluate", toolTip=EVALUATE_TIP)
         self.forecast_label = QLabel(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.scores_label = QLabel(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.status_label = QLabel(wordWrap=True, textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.hint_label = QLabel(wordWrap=True)
+        self.hint_label.setStyleSheet(f"color: {MUTED};")
+        self.add_request_button(self.forecast_button)
+        self.add_request_button(self.evaluate_button)
 
     def _build_plot(self) -> None:
         self.plot_widget = pg.PlotWidget(background=BACKGROUND, axisItems=grid_axes(BACKGROUND))
@@ -117,7 +120,7 @@ class ForecastView(QWidget):
         self.forecast_curve = plot.plot(pen=line_pen(QColor(MODEL_COLOUR), 2.6), name="model")
         self.start_line = pg.InfiniteLine(
             angle=90, pen=line_pen(QColor(START_COLOUR), 1, dashed=True), label="forecast →",
-            labelOpts={"position": 0.04, "color": _MUTED, "anchors": [(0, 1), (0, 1)]},
+            labelOpts={"position": 0.04, "color": MUTED, "anchors": [(0, 1), (0, 1)]},
         )
         plot.addItem(self.start_line, ignoreBounds=True)
 
@@ -140,7 +143,7 @@ class ForecastView(QWidget):
         layout.setSpacing(4)
         layout.addLayout(controls)
         layout.addWidget(self.plot_widget, 1)
-        for label in (self.forecast_label, self.scores_label, self.status_label):
+        for label in (self.forecast_label, self.scores_label, self.hint_label, self.error_label):
             layout.addWidget(label)
 
     def _connect(self) -> None:
@@ -170,7 +173,7 @@ class ForecastView(QWidget):
         for widget in (self.column_combo, self.start_slider, self.start_spin, self.horizon_spin):
             widget.setEnabled(bool(self._columns))
         self.clear()
-        self._set_status(READY_HINT if self._columns else NO_SERIES_HINT)
+        self.hint_label.setText(READY_HINT if self._columns else NO_SERIES_HINT)
 
     def _fit_start_range(self, val_steps: int) -> None:
         """Starts from which the whole horizon lies in the validation part."""
@@ -178,11 +181,6 @@ class ForecastView(QWidget):
         self.start_spin.setMaximum(last)
         self.start_slider.setRange(0, last)
         self.start_slider.setPageStep(max(1, self.horizon))
-
-    @property
-    def waiting(self) -> bool:
-        """A request is out and unanswered."""
-        return self._waiting
 
     @property
     def start(self) -> int:
@@ -215,64 +213,49 @@ class ForecastView(QWidget):
         self._debounce.stop()
         if not self._columns:
             return
-        if self._waiting:
+        if self.waiting:
             self._stale = True
             return
-        self._wait("Forecasting…")
-        self.forecast_requested.emit(self.start, self.horizon)
+        if self.begin_request(self.forecast_button, "Forecasting…"):
+            self.forecast_requested.emit(self.start, self.horizon)
 
     def request_evaluation(self) -> None:
         """Ask for scores over many forecasts of the chosen horizon (ignored while a request is out)."""
-        if not self._columns or self._waiting:
-            return
-        self._wait(f"Scoring forecasts {self.horizon} steps ahead…")
-        self.evaluate_requested.emit(self.horizon)
+        if self._columns and self.begin_request(self.evaluate_button, "Scoring…"):
+            self.evaluate_requested.emit(self.horizon)
 
     def show_forecast(self, result: ForecastShown) -> None:
         self._result = result
+        self.hint_label.clear()
         self._draw()
-        self._answered()
+        self.answered()
 
     def show_scores(self, scores: ForecastScores) -> None:
         self._scores = scores
         self._show_scores()
-        self._answered()
+        self.answered()
 
     def show_error(self, message: str) -> None:
         self._stale = False  # the next request is the user's to make
-        self._answered()
-        self._set_status(message, error=True)
+        super().show_error(message)
 
     def clear(self) -> None:
         """Forget what was shown and any request outstanding; keep the series and the controls."""
         self._debounce.stop()
         self._result, self._scores = None, None
-        self._waiting = self._stale = False
+        self._stale = False
         self._draw()
         self._show_scores()
-        self._set_status("")
-        self._update_buttons()
+        self.answered()
 
-    def _wait(self, text: str) -> None:
-        self._waiting = True
-        self._update_buttons()
-        self._set_status(text)
-
-    def _answered(self) -> None:
-        self._waiting = False
-        self._update_buttons()
-        self._set_status("")
+    def answered(self) -> None:
+        """Buttons back on while there is a series; a move made while waiting is asked about now."""
+        super().answered()
+        for button in self.request_buttons:
+            button.setEnabled(bool(self._columns))
         if self._stale:
             self._stale = False
             self.request_forecast()
-
-    def _update_buttons(self) -> None:
-        for button in (self.forecast_button, self.evaluate_button):
-            button.setEnabled(bool(self._columns) and not self._waiting)
-
-    def _set_status(self, text: str, error: bool = False) -> None:
-        self.status_label.setText(text)
-        self.status_label.setStyleSheet(f"color: {_ERROR if error else _MUTED};")
 
     # -- drawing ------------------------------------------------------------------------
 

@@ -121,9 +121,13 @@ class ResultsPanel(QWidget):
     @property
     def try_view(self) -> TryView | None:
         """The view that answers requests for the current kind of model."""
-        views = {"classification": self.classify_view, "tagging": self.tag_view, "translation": self.translate_view,
-                 "captioning": self.caption_view}
-        return views.get(self.kind)
+        return self._views_by_kind().get(self.kind)
+
+    def _views_by_kind(self) -> dict[str, TryView]:
+        return {
+            "classification": self.classify_view, "tagging": self.tag_view, "translation": self.translate_view,
+            "forecasting": self.forecast_view, "captioning": self.caption_view,
+        }
 
     def set_task(self, kind: str | None, label_names: tuple[str, ...] = (),
                  majority_share: float | None = None) -> None:
@@ -183,17 +187,12 @@ class ResultsPanel(QWidget):
 
     def show_error(self, message: str) -> None:
         """In the view whose request failed, else in the current kind's view."""
-        if self.kind == "forecasting":
-            self.forecast_view.show_error(message)
-            return
-        views = (self.classify_view, self.tag_view, self.translate_view, self.caption_view)
-        view = next((view for view in views if view.waiting), self.try_view)
+        view = next((view for view in self._views_by_kind().values() if view.waiting), self.try_view)
         if view is not None:
             view.show_error(message)
 
     def clear(self) -> None:
         """Forget the scores and answers shown, and any request still out; keep the kind of model."""
         self.scores.clear()
-        views = (self.classify_view, self.tag_view, self.translate_view, self.caption_view, self.forecast_view)
-        for view in views:
+        for view in self._views_by_kind().values():
             view.clear()
