@@ -25,7 +25,6 @@ import numpy as np
 
 FIRST_DAY = datetime.date(1950, 1, 1)
 LAST_DAY = datetime.date(2049, 12, 31)
-TWO_DIGIT_PIVOT = 50  # yy < 50 is 20yy, yy >= 50 is 19yy
 FIRST_UNAMBIGUOUS_US_DAY = 13  # m/d/yyyy is only written when d cannot be a month
 
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -39,11 +38,6 @@ def ordinal(day: int) -> str:
     """1st, 2nd, 3rd, 4th, ... 11th, 12th, 13th, ... 21st, 22nd, 23rd, ... 31st."""
     suffix = "th" if 11 <= day % 100 <= 13 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
     return f"{day}{suffix}"
-
-
-def two_digit_year(year: int) -> int:
-    """The year that ``yy`` stands for under this module's pivot."""
-    return (2000 if year < TWO_DIGIT_PIVOT else 1900) + year
 
 
 @dataclass(frozen=True)
