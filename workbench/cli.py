@@ -19,7 +19,7 @@ from .engine.data.memory_tasks import AddingProblem, CopyTask
 from .engine.data.own_data import load_own_data
 from .engine.device import DEVICES
 from .engine.errors import WorkbenchError
-from .engine.export_safetensors import export_safetensors
+from .engine.export import FORMATS, export_model
 from .engine.forecast import evaluate_forecast
 from .engine.handwriting.strokes import line_height, offsets_to_strokes
 from .engine.handwriting.svg import ink_to_svg
@@ -94,9 +94,12 @@ def _parser() -> argparse.ArgumentParser:
 
     export = commands.add_parser("export", help="export a trained model, checked against the project's own")
     export.add_argument("project", type=Path)
-    export.add_argument("--format", choices=("safetensors",), default="safetensors",
-                        help="safetensors: weights with the model spec, to rebuild with the workbench package")
+    export.add_argument("--format", choices=tuple(FORMATS), default=None,
+                        help="; ".join(f"{fmt.name}: {fmt.summary}" for fmt in FORMATS.values())
+                        + " (default: from the suffix of --out)")
     export.add_argument("-o", "--out", type=Path, required=True, metavar="FILE")
+    export.add_argument("--text-file", type=Path, default=None, metavar="FILE",
+                        help="lstmvis: the text to run the model over (default: a stretch of the validation text)")
 
     info = commands.add_parser("info", help="summarise a project")
     info.add_argument("project", type=Path)
@@ -262,8 +265,19 @@ def cmd_write(args) -> int:
 
 
 def cmd_export(args) -> int:
-    check = export_safetensors(Project.open(args.project), args.out)
-    print(f"Exported {check.describe()}; the spec is also in {args.out.with_suffix('.json')}")
+    by_suffix = {fmt.suffix: name for name, fmt in FORMATS.items()}
+    format_name = args.format or by_suffix.get(args.out.suffix.lower())
+    if format_name is None:
+        raise WorkbenchError(f"cannot tell the format from {args.out.name}: add --format "
+                             f"({', '.join(FORMATS)})")
+    text = None
+    if args.text_file is not None:
+        try:
+            text = args.text_file.read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as error:
+            raise WorkbenchError(f"cannot read {args.text_file}: {getattr(error, 'strerror', None) or error}") from None
+    report = export_model(Project.open(args.project), format_name, args.out, text=text)
+    print(report.describe())
     return 0
 
 

@@ -16,7 +16,7 @@ from workbench.engine.data.pairs import pairs_from_items
 from workbench.engine.data.scene_drawing import generate_scenes
 from workbench.engine.data.scenes import scenes_from_items
 from workbench.engine.errors import WorkbenchError
-from workbench.engine.export_safetensors import export_safetensors, load_safetensors_model
+from workbench.engine.export.safetensors_file import export_safetensors, load_safetensors_model
 from workbench.engine.project import Project
 from workbench.engine.spec import RecurrentSpec
 from workbench.engine.templates import from_template
@@ -42,7 +42,8 @@ def test_every_kind_of_model_rebuilds_from_its_export(tmp_path):
         project.trainer().run(3)
         path = tmp_path / f"model{index}.safetensors"
         check = export_safetensors(project, path)
-        assert check.max_difference == 0.0 and check.tensors == len(project.model.state_dict())
+        assert check.max_difference == 0.0 and check.files == (path, path.with_suffix(".json"))
+        assert f"{len(project.model.state_dict())} tensors read back identical" in check.describe()
         spec, model, vocabulary = load_safetensors_model(path)
         assert spec == project.spec and vocabulary == project.corpus.vocab.to_json()
         for name, value in model.state_dict().items():
@@ -82,5 +83,5 @@ def test_the_command_line_exports_and_reports_its_check(tmp_path, capsys):
     out_path = tmp_path / "p.safetensors"
     assert main(["export", str(tmp_path / "p.h5"), "--format", "safetensors", "-o", str(out_path)]) == 0
     out = capsys.readouterr().out
-    assert "read back identical" in out and "differs by 0.0e+00" in out
+    assert "read back identical" in out and "Largest difference 0.0e+00" in out
     assert load_safetensors_model(out_path)[0] == project.spec

@@ -8,7 +8,6 @@ version; a ``.json`` file beside it holds the spec again, for people and other t
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 
 import torch
@@ -17,35 +16,23 @@ from safetensors.torch import load as load_tensors
 from safetensors.torch import save as tensors_to_bytes
 from torch import nn
 
-from .. import __version__
-from .atomic import write_atomically
-from .builder import build_model
-from .errors import WorkbenchError
-from .inference import inference
-from .spec import ModelSpec
+from ... import __version__
+from ..atomic import write_atomically
+from ..builder import build_model
+from ..errors import WorkbenchError
+from ..inference import inference
+from ..spec import ModelSpec
+from .report import ExportReport, Progress, no_progress
 
 SPEC_KEY, VOCABULARY_KEY, VERSION_KEY = "workbench_spec", "workbench_vocabulary", "workbench_version"
 TOLERANCE = 1e-6  # relative difference of the rebuilt model's loss that counts as the same model
 
 
-@dataclass(frozen=True)
-class ExportCheck:
-    """What the export was checked against: the project's model, before the user is told."""
-
-    path: Path
-    tensors: int  # weights written, each read back bit for bit
-    loss: float  # the project's model on one validation batch
-    max_difference: float  # |loss of the rebuilt model − loss| on that batch
-
-    def describe(self) -> str:
-        return (f"{self.path.name}: {self.tensors} tensors, read back identical; the rebuilt model's loss on a "
-                f"validation batch differs by {self.max_difference:.1e}")
-
-
-def export_safetensors(project, path: str | Path) -> ExportCheck:
+def export_safetensors(project, path: str | Path, progress: Progress = no_progress) -> ExportReport:
     """Write ``project``'s weights and spec to ``path`` (and ``path``.json), then rebuild the model
     from the file alone and compare; a mismatch raises WorkbenchError and leaves no file."""
     path = Path(path)
+    progress("Writing the weights", 0, 2)
     weights = {name: value.detach().cpu().contiguous() for name, value in project.model.state_dict().items()}
     metadata = {
         SPEC_KEY: project.spec.to_json(),
@@ -57,12 +44,18 @@ def export_safetensors(project, path: str | Path) -> ExportCheck:
     for name, value in rebuilt.state_dict().items():
         if not torch.equal(value, weights[name]):
             raise WorkbenchError(f"{path}: the weight {name} did not read back as written; nothing was saved")
+    progress("Checking the rebuilt model", 1, 2)
     loss, difference = _compare_on_a_batch(project, rebuilt)
-    if difference > TOLERANCE * max(1.0, abs(loss)):
+    tolerance = TOLERANCE * max(1.0, abs(loss))
+    if difference > tolerance:
         raise WorkbenchError(f"{path}: the rebuilt model's loss differs by {difference:.3g}; nothing was saved")
+    spec_path = path.with_suffix(".json")
     write_atomically(path, lambda temporary: temporary.write_bytes(data))
-    write_atomically(path.with_suffix(".json"), lambda temporary: temporary.write_text(spec.to_json() + "\n"))
-    return ExportCheck(path, len(weights), loss, difference)
+    write_atomically(spec_path, lambda temporary: temporary.write_text(spec.to_json() + "\n"))
+    checks = (f"{len(weights)} tensors read back identical.",
+              f"The model rebuilt from the file alone has the project model's loss on a validation batch "
+              f"({loss:.4f}).")
+    return ExportReport("safetensors", (path, spec_path), checks, difference, tolerance)
 
 
 def load_safetensors_model(path: str | Path) -> tuple[ModelSpec, nn.Module, dict]:

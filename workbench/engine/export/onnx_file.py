@@ -1,0 +1,119 @@
+"""ONNX export, run in onnxruntime at other sizes before the user is told it worked.
+
+The graphs come from torch's TorchScript-based exporter (``dynamo=False``) with named dynamic
+axes. It writes the fused recurrent layers as ONNX ``LSTM``/``GRU``/``RNN`` operators, which loop
+over whatever sequence they are given. The torch.export-based exporter (torch's default since
+2.9) declared the traced sequence length on the outputs of a plain LSTM language model here
+(onnxruntime warned "Expected shape {-1,5,10}" when it ran 11 steps), and ``torch.export``
+specialises an LSTM's sequence length; so that path is not used. Two checks prove the file
+dynamic: every axis the graph names dynamic is a symbol, not a number, in the file's declared
+inputs and outputs, and onnxruntime's answers at other batch sizes and lengths equal torch's
+(``graph_check``).
+
+A model that is one function is one file; an encoder–decoder or captioner is two, ``NAME.encoder.onnx``
+and ``NAME.decoder.onnx``. Each file's metadata holds the model spec, the file's role, which outputs
+feed which inputs on the next call, and what the standalone script needs (``run_facts``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import warnings
+from pathlib import Path
+
+import onnx
+import onnxruntime
+import torch
+from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
+
+from ... import __version__
+from ..atomic import write_atomically
+from ..errors import WorkbenchError
+from .graph_check import TRACE_SIZES, largest_difference
+from .graphs import Graph, model_graphs
+from .report import ExportReport, Progress, no_progress
+from .run_facts import run_facts
+from .standalone import write_script
+
+OPSET = 17
+RUNTIME_ERRORS = (ort_errors.Fail, ort_errors.InvalidArgument, ort_errors.RuntimeException)
+METADATA_PREFIX = "workbench."
+
+
+def graph_paths(path: Path, graphs: list[Graph], suffix: str) -> list[Path]:
+    """``path`` for a model of one graph; ``NAME.encoder.SUFFIX``, ``NAME.decoder.SUFFIX`` for two."""
+    if len(graphs) == 1:
+        return [path]
+    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
+    return [path.with_name(f"{stem}.{graph.role}{suffix}") for graph in graphs]
+
+
+def export_onnx(project, path: Path, progress: Progress = no_progress) -> ExportReport:
+    """Write ``project``'s model as ONNX next to a standalone script; see the module docstring."""
+    graphs = model_graphs(project.model)
+    paths = graph_paths(path, graphs, ".onnx")
+    facts = run_facts(project, {graph.role: target.name for graph, target in zip(graphs, paths)})
+    files, checks, worst, allowed = [], [], 0.0, 0.0
+    for done, (graph, target) in enumerate(zip(graphs, paths)):
+        progress(f"Exporting the {graph.role} to ONNX", 2 * done, 2 * len(graphs))
+        data = _graph_to_onnx(graph, project.spec.to_json(), facts)
+        progress(f"Running the {graph.role} in onnxruntime", 2 * done + 1, 2 * len(graphs))
+        _refuse_fixed_axes(graph, data, target)
+        names = graph.input_names
+        try:
+            session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+
+            def run(inputs, session=session, names=names):
+                return session.run(None, {name: value.numpy() for name, value in zip(names, inputs)})
+
+            difference, tolerance = largest_difference(graph, run)
+        except ValueError as error:
+            raise WorkbenchError(f"{target}: onnxruntime gave a wrong {error}; nothing was saved") from None
+        except RUNTIME_ERRORS as error:  # a file that fails at other sizes than the traced ones
+            raise WorkbenchError(f"{target}: onnxruntime could not run the file ({error}); nothing was saved") from None
+        if difference > tolerance:
+            raise WorkbenchError(f"{target}: onnxruntime differs from the model by {difference:.3g} "
+                                 f"(allowed {tolerance:.1g}); nothing was saved")
+        files.append((target, data))
+        checks.append(f"{target.name}: onnxruntime equals torch at batch sizes and lengths other than the "
+                      f"traced ones (largest difference {difference:.1e}); every batch and length axis is dynamic.")
+        worst, allowed = max(worst, difference), max(allowed, tolerance)
+    for target, data in files:
+        write_atomically(target, lambda temporary, data=data: temporary.write_bytes(data))
+    script = write_script(path, facts)
+    if script is None:
+        checks.append(f"No standalone script: it cannot run a {facts['task']} model yet.")
+    written = (*(target for target, _ in files), *((script,) if script else ()))
+    return ExportReport("onnx", written, tuple(checks), worst, allowed)
+
+
+def _graph_to_onnx(graph: Graph, spec_json: str, facts: dict) -> bytes:
+    """The traced graph as ONNX bytes with the workbench's metadata."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the tracer's and the legacy exporter's notices are not the user's
+        torch.onnx.export(
+            graph.module, graph.example(TRACE_SIZES, seed=1), buffer, dynamo=False, opset_version=OPSET,
+            input_names=graph.input_names, output_names=graph.output_names, dynamic_axes=graph.dynamic_axes(),
+        )
+    proto = onnx.load_from_string(buffer.getvalue())
+    metadata = {"spec": spec_json, "role": graph.role, "version": __version__,
+                "carried": json.dumps(dict(graph.carried)), "facts": json.dumps(facts)}
+    for key, value in metadata.items():
+        proto.metadata_props.add(key=METADATA_PREFIX + key, value=value)
+    proto.producer_name = "Sequence Workbench"
+    return proto.SerializeToString()
+
+
+def _refuse_fixed_axes(graph: Graph, data: bytes, target: Path) -> None:
+    """Every axis ``graph`` names dynamic must be a symbol in the file, not the traced size."""
+    model = onnx.load_from_string(data)
+    declared = {value.name: value.type.tensor_type.shape.dim for value in (*model.graph.input, *model.graph.output)}
+    for port in (*graph.inputs, *graph.outputs):
+        dims = declared.get(port.name)
+        if dims is None:
+            raise WorkbenchError(f"{target}: the exporter dropped the {port.name} tensor; nothing was saved")
+        for axis, name in port.dynamic_axes().items():
+            if len(dims) <= axis or dims[axis].HasField("dim_value"):
+                raise WorkbenchError(f"{target}: the exporter fixed the {name} axis of {port.name}; nothing was saved")

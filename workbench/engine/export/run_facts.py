@@ -1,0 +1,45 @@
+"""What a program needs besides the graphs to use an exported model: the task, the vocabularies,
+the label names, the series' normalisation, the decoding limit. Stored as JSON in each exported
+file's metadata and read by the standalone script (``standalone_script.py``).
+"""
+
+from __future__ import annotations
+
+from ..spec import ModelSpec
+
+
+def task_of(spec: ModelSpec) -> str:
+    """The use the script offers: "language model", "classification", "tagging", "forecast",
+    "translation", "captioning", "handwriting" or "handwriting synthesis"."""
+    if spec.head.kind == "mixture_density":
+        return "handwriting" if spec.window is None else "handwriting synthesis"
+    if spec.inputs.kind == "image":
+        return "captioning"
+    if spec.is_seq2seq:
+        return "translation"
+    return {"next_token": "language model", "regression": "forecast"}.get(spec.head.kind, spec.head.kind)
+
+
+def run_facts(project, files: dict[str, str]) -> dict:
+    """The facts for ``project``'s model whose graphs were written to ``files`` (role -> file name)."""
+    task = task_of(project.spec)
+    corpus = project.corpus
+    facts: dict = {"task": task, "files": files, "title": getattr(corpus, "title", "")}
+    if task in ("language model", "classification", "tagging", "captioning"):
+        facts["vocabulary"] = corpus.vocab.to_json()
+    if task in ("classification", "tagging"):
+        facts["labels"] = list(corpus.label_names)
+    if task == "translation":
+        from ..translation import default_max_len
+
+        facts["source"], facts["target"] = corpus.vocab.source.to_json(), corpus.vocab.target.to_json()
+        facts["max_len"] = default_max_len(corpus)
+    if task == "captioning":
+        from ..captioning import default_max_len as caption_max_len
+
+        facts["max_len"] = caption_max_len(corpus)
+        facts["image_size"] = project.spec.inputs.image_size
+    if task == "forecast":
+        facts["columns"] = list(corpus.columns)
+        facts["normalisation"] = corpus.normalisation.to_json()
+    return facts

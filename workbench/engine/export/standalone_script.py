@@ -1,0 +1,270 @@
+#!/usr/bin/env python3
+"""Run a model exported by Sequence Workbench with onnxruntime and numpy alone: no torch, no workbench.
+
+    pip install onnxruntime numpy
+    python THIS_FILE.py --help
+
+What it does depends on what the model was trained for (stored in the ONNX file):
+a language model writes text (``--prime``, ``--length``, ``--temperature`` 0 for greedy,
+``--top-k``, ``--seed``); a classifier or tagger reads ``--text``; a translator translates
+``--text`` greedily; a captioner describes ``--image`` (a .npy file of an (H, W, 3) uint8
+picture); a forecaster reads ``--csv`` (a header of the trained columns, one row per step)
+and forecasts ``--steps`` steps.
+
+Recurrent state is an explicit input and output of every graph: the script starts it at zero
+and hands each call's state to the next, exactly as the workbench does.
+"""
+
+import argparse
+import json
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import onnxruntime
+
+FILES = {}  # role -> ONNX file beside this script; written by the export
+
+HERE = Path(__file__).resolve().parent
+WORD_PATTERN = re.compile(r"\w+|[^\w\s]|\n")
+NO_SPACE_BEFORE = frozenset(".,;:!?)]}'")
+NO_SPACE_AFTER = frozenset("([{")
+CONTRACTION_ENDINGS = frozenset({"t", "s", "re", "ve", "ll", "d", "m"})
+
+
+class UserError(Exception):
+    """A problem with what the user asked for, told in words."""
+
+
+class Graph:
+    """One exported ONNX file: run it with named inputs, get named outputs."""
+
+    def __init__(self, name):
+        self.session = onnxruntime.InferenceSession(str(HERE / name), providers=["CPUExecutionProvider"])
+        metadata = self.session.get_modelmeta().custom_metadata_map
+        self.facts = json.loads(metadata["workbench.facts"])
+        self.carried = json.loads(metadata["workbench.carried"])  # output -> input of the next call
+        self.shapes = {port.name: port.shape for port in self.session.get_inputs()}
+        self.output_names = [port.name for port in self.session.get_outputs()]
+
+    def zero_state(self, batch):
+        """Every carried input at zero, for ``batch`` rows."""
+        return {name: np.zeros([batch if axis == "batch" else axis for axis in self.shapes[name]], np.float32)
+                for name in self.carried.values()}
+
+    def run(self, feeds):
+        """Outputs by name, and the state for the next call."""
+        outputs = dict(zip(self.output_names, self.session.run(None, feeds)))
+        return outputs, {to: outputs[source] for source, to in self.carried.items()}
+
+
+class Vocabulary:
+    """Token strings by id (the workbench's vocabulary, from the file's metadata)."""
+
+    def __init__(self, stored):
+        self.level, self.tokens = stored["level"], stored["tokens"]
+        self.boundary, self.unknown = stored["boundary"], stored["unknown"]
+        self.ids = {token: i for i, token in enumerate(self.tokens)}
+
+    def encode(self, text):
+        """Ids of ``text``: its characters, or its words (unseen words read as unknown)."""
+        if self.level == "char":
+            return [self.id_of_character(char) for char in text]
+        words = WORD_PATTERN.findall(text)
+        unseen = [word for word in words if word not in self.ids]
+        if unseen and self.unknown is None:
+            raise UserError(f"the word {unseen[0]!r} never appeared in the training data")
+        return [self.ids.get(word, self.unknown) for word in words]
+
+    def id_of_character(self, char):
+        if char not in self.ids:
+            raise UserError(f"the character {char!r} never appeared in the training data")
+        return self.ids[char]
+
+    def decode(self, ids):
+        tokens = [self.tokens[i] for i in ids if i != self.boundary]
+        return "".join(tokens) if self.level == "char" else join_words(tokens)
+
+
+def join_words(words):
+    """Words joined by spaces, except around punctuation, brackets, contractions and newlines."""
+    pieces = []
+    for i, word in enumerate(words):
+        before, previous = (words[i - 2] if i >= 2 else ""), (words[i - 1] if i else "")
+        glued = ("\n" in (previous, word) or word in NO_SPACE_BEFORE or previous in NO_SPACE_AFTER
+                 or (previous == "'" and before[-1:].isalnum() and word in CONTRACTION_ENDINGS))
+        if i and not glued:
+            pieces.append(" ")
+        pieces.append(word)
+    return "".join(pieces)
+
+
+def next_token(logits, temperature, top_k, rng):
+    """The argmax at temperature 0; else a draw from softmax(logits / T) over the top k."""
+    if temperature == 0:
+        return int(np.argmax(logits))
+    scaled = logits.astype(np.float64) / temperature
+    if 0 < top_k < len(scaled):
+        scaled[scaled < np.sort(scaled)[-top_k]] = -np.inf
+    probabilities = np.exp(scaled - scaled.max())
+    return int(rng.choice(len(scaled), p=probabilities / probabilities.sum()))
+
+
+def write_text(graphs, facts, args):
+    """Read the priming text, then write ``--length`` tokens one at a time, the state carried."""
+    model, vocab = graphs["model"], Vocabulary(facts["vocabulary"])
+    rng = np.random.default_rng(args.seed)
+    prime = vocab.encode(args.prime) if args.prime else []
+    start = [vocab.boundary] if vocab.boundary is not None else []
+    if not start and not prime:
+        start = [vocab.ids.get("\n", 0)]
+    state = model.zero_state(1)
+    outputs, state = model.run({"inputs": np.array([start + prime], np.int64), **state})
+    written = []
+    for _ in range(args.length):
+        token = next_token(outputs["logits"][0, -1], args.temperature, args.top_k, rng)
+        if token == vocab.boundary:
+            break
+        written.append(token)
+        outputs, state = model.run({"inputs": np.array([[token]], np.int64), **state})
+    text = vocab.decode(written)
+    if args.prime and vocab.level == "word" and text and not text[0].isspace():
+        return f"{args.prime} {text}"
+    return args.prime + text
+
+
+def read_items(graphs, facts, args):
+    """A classifier's class probabilities or a tagger's tag per token for ``--text``."""
+    if not args.text or not args.text.strip():
+        raise UserError("give the text to read with --text")
+    vocab, labels = Vocabulary(facts["vocabulary"]), facts["labels"]
+    tokens = list(args.text) if vocab.level == "char" else args.text.split()
+    ids = [vocab.id_of_character(t) for t in tokens] if vocab.level == "char" else [
+        vocab.ids.get(t, vocab.unknown) for t in tokens]
+    model, feeds = graphs["model"], {"inputs": np.array([ids], np.int64)}
+    if "mask" in model.shapes:  # a left-to-right tagger reads no mask
+        feeds["mask"] = np.ones((1, len(ids)), bool)
+    outputs, _ = model.run(feeds)
+    probabilities = softmax(outputs["scores"][0])
+    if facts["task"] == "classification":
+        order = np.argsort(-probabilities)
+        return "\n".join(f"{labels[i]}\t{probabilities[i]:.3f}" for i in order)
+    rows = zip(tokens, probabilities)
+    return "\n".join(f"{token!r}\t{labels[int(np.argmax(p))]}\t{p.max():.3f}" for token, p in rows)
+
+
+def softmax(logits):
+    shifted = np.exp(logits - logits.max(-1, keepdims=True))
+    return shifted / shifted.sum(-1, keepdims=True)
+
+
+def decode_greedily(decoder, first_state, memory_feeds, boundary, max_len):
+    """The likeliest token at every step from the start mark until the end mark or ``max_len``."""
+    token, state, written = boundary, first_state, []
+    for _ in range(max_len):
+        outputs, state = decoder.run({"target": np.array([[token]], np.int64), **state, **memory_feeds})
+        token = int(np.argmax(outputs["logits"][0, -1]))
+        if token == boundary:
+            break
+        written.append(token)
+    return written
+
+
+def translate(graphs, facts, args):
+    """``--text`` translated greedily (the workbench's greedy decoding)."""
+    source, target = Vocabulary(facts["source"]), Vocabulary(facts["target"])
+    text = (args.text or "").strip()
+    ids = source.encode(text)
+    if not ids:
+        raise UserError("give the text to translate with --text")
+    feeds = {"source": np.array([ids], np.int64), "source_mask": np.ones((1, len(ids)), bool)}
+    encoded, _ = graphs["encoder"].run(feeds)
+    return target.decode(decode_greedily(*_decoder_inputs(graphs, encoded, feeds["source_mask"]), target.boundary,
+                                         facts["max_len"]))
+
+
+def caption(graphs, facts, args):
+    """A caption of the picture in ``--image`` (.npy, (H, W, 3) uint8), written greedily."""
+    side = facts["image_size"]
+    if not args.image:
+        raise UserError("give the picture to describe with --image (a .npy file)")
+    image = np.load(args.image, allow_pickle=False)
+    if image.dtype != np.uint8 or image.shape != (side, side, 3):
+        raise UserError(f"{args.image}: the model reads ({side}, {side}, 3) uint8 pictures, not {image.dtype} "
+                        f"{image.shape}")
+    encoded, _ = graphs["encoder"].run({"images": image[None]})
+    vocab = Vocabulary(facts["vocabulary"])
+    return vocab.decode(decode_greedily(*_decoder_inputs(graphs, encoded, None), vocab.boundary, facts["max_len"]))
+
+
+def _decoder_inputs(graphs, encoded, memory_mask):
+    """The decoder, its initial state (the encoder's outputs of the same names) and the memory it attends to."""
+    decoder = graphs["decoder"]
+    state = {to: encoded[source] for source, to in decoder.carried.items()}  # the encoder's "h" is the decoder's "h0"
+    memory = {"memory": encoded["memory"]} if "memory" in decoder.shapes else {}
+    if "memory_mask" in decoder.shapes:
+        memory["memory_mask"] = memory_mask
+    return decoder, state, memory
+
+
+def forecast(graphs, facts, args):
+    """Read the rows of ``--csv``, then predict ``--steps`` more, each prediction read back in."""
+    columns, stored = facts["columns"], facts["normalisation"]
+    mean, std = np.array(stored["mean"]), np.array(stored["std"])
+    if not args.csv:
+        raise UserError("give the recent history with --csv (a header naming the columns, one row per step)")
+    with open(args.csv, encoding="utf-8") as file:
+        header = [name.strip() for name in file.readline().split(",")]
+        missing = [name for name in columns if name not in header]
+        if missing:
+            raise UserError(f"{args.csv}: no column {', '.join(missing)} (the model reads {', '.join(columns)})")
+        rows = [line.split(",") for line in file if line.strip()]
+    try:
+        history = np.array([[float(row[header.index(name)]) for name in columns] for row in rows])
+    except (ValueError, IndexError) as error:
+        raise UserError(f"{args.csv}: a row is not a number in every column ({error})") from None
+    if not len(history):
+        raise UserError(f"{args.csv}: there are no rows to read")
+    model = graphs["model"]
+    outputs, state = model.run({"inputs": ((history - mean) / std)[None].astype(np.float32), **model.zero_state(1)})
+    step, steps = outputs["predictions"][:, -1:], []
+    for _ in range(args.steps):
+        steps.append(step[0, 0])
+        outputs, state = model.run({"inputs": step, **state})
+        step = outputs["predictions"]
+    lines = [",".join(columns)]
+    lines += [",".join(f"{value:.6g}" for value in row) for row in np.array(steps) * std + mean]
+    return "\n".join(lines)
+
+
+USES = {"language model": write_text, "classification": read_items, "tagging": read_items,
+        "translation": translate, "captioning": caption, "forecast": forecast}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--prime", default="", help="language models: text to read before writing")
+    parser.add_argument("--length", type=int, default=200, help="language models: tokens to write")
+    parser.add_argument("--temperature", type=float, default=1.0, help="language models: 0 is greedy")
+    parser.add_argument("--top-k", type=int, default=0, help="language models: keep the k likeliest tokens")
+    parser.add_argument("--seed", type=int, default=None, help="language models: the random seed")
+    parser.add_argument("--text", help="classifiers, taggers and translators: the text to read")
+    parser.add_argument("--image", help="captioners: a .npy file holding an (H, W, 3) uint8 picture")
+    parser.add_argument("--csv", help="forecasters: the recent history, a header naming the columns")
+    parser.add_argument("--steps", type=int, default=24, help="forecasters: steps to forecast")
+    args = parser.parse_args(argv)
+    graphs = {role: Graph(name) for role, name in FILES.items()}
+    facts = next(iter(graphs.values())).facts
+    try:
+        if args.length < 1 or args.temperature < 0 or args.top_k < 0 or args.steps < 1:
+            raise UserError("--length and --steps must be at least 1; --temperature and --top-k not negative")
+        print(USES[facts["task"]](graphs, facts, args))
+    except UserError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
