@@ -265,12 +265,19 @@ def cmd_write(args) -> int:
 
 
 def cmd_export(args) -> int:
-    by_suffix = {fmt.suffix: name for name, fmt in FORMATS.items()}
-    format_name = args.format or by_suffix.get(args.out.suffix.lower())
+    suffix = args.out.suffix.lower()
+    by_suffix = {fmt.suffix: name for name, fmt in FORMATS.items()} | {".hdf5": "lstmvis"}
+    format_name = args.format or by_suffix.get(suffix)
     if format_name is None:
         raise WorkbenchError(f"cannot tell the format from {args.out.name}: add --format "
                              f"({', '.join(FORMATS)})")
+    chosen = FORMATS[format_name]
+    if suffix in by_suffix and by_suffix[suffix] != format_name:
+        raise WorkbenchError(f"{args.out.name} has the suffix of a {FORMATS[by_suffix[suffix]].title} file, but the "
+                             f"format is {chosen.title}: name it {args.out.stem}{chosen.suffix}")
     text = None
+    if args.text_file is not None and not chosen.reads_text:
+        raise WorkbenchError(f"--text-file is for LSTMVis exports; {chosen.title} reads no text")
     if args.text_file is not None:
         try:
             text = args.text_file.read_text(encoding="utf-8")

@@ -17,19 +17,22 @@ from torch import nn
 from tiny import TINY_CONFIG, make_project, write_lines_corpus, write_text_corpus
 from workbench.cli import main
 from workbench.engine.data.labelled import labelled_corpus
+from workbench.engine.data.memory_tasks import AddingProblem, CopyTask
 from workbench.engine.data.pairs import pairs_from_items
 from workbench.engine.data.scene_drawing import generate_scenes
 from workbench.engine.data.scenes import scenes_from_items
 from workbench.engine.data.series import SeriesCorpus
 from workbench.engine.errors import WorkbenchError
 from workbench.engine.export import export_model
-from workbench.engine.export import onnx_file, torchscript_file
+from workbench.engine.export import graph_check, onnx_file, torchscript_file
 from workbench.engine.export.graphs import Graph, model_graphs
 from workbench.engine.handwriting.corpus import StrokeCorpus
 from workbench.engine.handwriting.synthetic import synthesize_corpus
 from workbench.engine.project import Project
 from workbench.engine.spec import RecurrentSpec
 from workbench.engine.templates import from_template, handwriting_task
+
+graph_check_torch_run = graph_check.torch_run  # the real one, for a test that swaps the reference
 
 WORDS = ["ab", "abc", "ba", "cab", "bca", "acb", "bb", "aa", "cc", "bac"]
 
@@ -68,6 +71,9 @@ def every_kind(folder):
     yield "captioner", project_of(scenes_from_items(images, captions, "t", "t"), "captioning", seq_len=10)
     yield "handwriting", project_of(strokes, "handwriting", RecurrentSpec("lstm", 12, 2), pen, seq_len=40)
     yield "synthesis", project_of(strokes, "handwriting synthesis", RecurrentSpec("lstm", 12, 2), pen, seq_len=40)
+    yield "dropout", make_project(write_text_corpus(folder), cell="gru", layers=3, dropout=0.3)
+    yield "adding", project_of(AddingProblem.generate(10, val_sequences=16), "stacked", RecurrentSpec("rnn", 8, 1))
+    yield "copy", project_of(CopyTask.generate(5, symbols=3, val_sequences=16), "stacked", RecurrentSpec("lstm", 8, 1))
 
 
 @pytest.fixture(scope="module")
@@ -87,13 +93,16 @@ def declared_axes(path):
 
 
 @pytest.mark.parametrize("kind", ["prose lstm", "names rnn", "classifier", "tagger", "forecaster", "translator",
-                                  "attention", "captioner", "handwriting", "synthesis"])
+                                  "attention", "captioner", "handwriting", "synthesis", "dropout", "adding", "copy"])
 def test_every_kind_of_model_exports_to_onnx_and_torchscript_checked_at_other_sizes(projects, kind, tmp_path):
     project = projects[kind]
     onnx_report = export_model(project, "onnx", tmp_path / "model.onnx")
     script_report = export_model(project, "torchscript", tmp_path / "model.pt")
     for report in (onnx_report, script_report):
         assert report.max_difference <= report.tolerance and all(file.exists() for file in report.files)
+    has_script = kind not in ("handwriting", "synthesis", "adding", "copy")
+    assert ("No standalone script" not in onnx_report.describe()) == has_script
+    assert onnx_report.files[-1].name == "run_model.py" if has_script else onnx_report.files[-1].suffix == ".onnx"
     graphs = model_graphs(project.model)
     onnx_files = [file for file in onnx_report.files if file.suffix == ".onnx"]
     assert len(onnx_files) == len(graphs) == len(script_report.files)
@@ -171,7 +180,7 @@ class _ReshapesToTheTracedSize(_PinsTheLength):
 
 @pytest.mark.parametrize("fmt, module, refusal", [
     ("onnx", onnx_file, r"model\.onnx: onnxruntime could not run the file \(.*Reshape"),
-    ("torchscript", torchscript_file, r"model\.torchscript: the loaded module could not run \(.*shape"),
+    ("torchscript", torchscript_file, r"model\.torchscript: the loaded module could not run the file \(.*shape"),
 ])
 def test_a_graph_that_fails_at_other_sizes_is_refused_in_words(projects, tmp_path, monkeypatch, fmt, module, refusal):
     graph = model_graphs(projects["prose lstm"].model)[0]
@@ -222,8 +231,18 @@ def test_the_command_line_picks_the_format_from_the_suffix(tmp_path, capsys):
     assert main(["export", str(tmp_path / "p.h5"), "-o", str(tmp_path / "p.onnx")]) == 0
     out = capsys.readouterr().out
     assert "Wrote p.onnx, run_p.py." in out and "onnxruntime equals torch" in out
-    assert main(["export", str(tmp_path / "p.h5"), "-o", str(tmp_path / "p.model")]) == 2
-    assert "cannot tell the format from p.model: add --format" in capsys.readouterr().err
+    refusals = {
+        ("-o", "p.model"): "cannot tell the format from p.model: add --format",
+        ("-o", "p.pt", "--format", "onnx"): "p.pt has the suffix of a TorchScript file, but the format is ONNX: "
+                                             "name it p.onnx",
+        ("-o", "p.pt", "--text-file", "p.h5"): "--text-file is for LSTMVis exports; TorchScript reads no text",
+        ("-o", "p.json", "--format", "safetensors"): "p.json: the spec goes in NAME.json beside NAME.safetensors",
+    }
+    for args, refusal in refusals.items():
+        args = [str(tmp_path / arg) if arg.startswith("p.") else arg for arg in args]
+        assert main(["export", str(tmp_path / "p.h5"), *args]) == 2
+        assert refusal in capsys.readouterr().err
+    assert not (tmp_path / "p.pt").exists() and not (tmp_path / "p.json").exists()
 
 
 def test_the_command_line_runs_lstmvis_over_a_text_file(tmp_path, capsys):
@@ -236,3 +255,38 @@ def test_the_command_line_runs_lstmvis_over_a_text_file(tmp_path, capsys):
     assert "19 tokens" in capsys.readouterr().out
     assert main([*args, "--text-file", str(tmp_path / "absent.txt")]) == 2
     assert f"cannot read {tmp_path / 'absent.txt'}: No such file" in capsys.readouterr().err
+
+
+def test_an_export_refuses_a_missing_folder_the_project_file_and_a_place_taken_by_a_folder(tmp_path):
+    project = make_project(write_text_corpus(tmp_path))
+    project.save(tmp_path / "p.h5")
+    with pytest.raises(WorkbenchError, match="the folder .*absent does not exist"):
+        export_model(project, "onnx", tmp_path / "absent" / "p.onnx")
+    saved = (tmp_path / "p.h5").read_bytes()
+    with pytest.raises(WorkbenchError, match="p.h5 is the project file itself"):
+        export_model(project, "lstmvis", tmp_path / "p.h5")
+    assert (tmp_path / "p.h5").read_bytes() == saved
+    (tmp_path / "taken.pt").mkdir()  # a folder where the file would go
+    with pytest.raises(WorkbenchError, match="cannot write .*taken.pt: Is a directory"):
+        export_model(project, "torchscript", tmp_path / "taken.pt")
+    assert [path.name for path in (tmp_path / "taken.pt").iterdir()] == []
+
+
+def test_a_file_whose_outputs_are_not_numbers_is_refused(projects, tmp_path, monkeypatch):
+    """max() passes NaN over: the check compares where each side is finite first."""
+    graph = model_graphs(projects["names rnn"].model)[0]
+
+    class NotANumber(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.inner = graph.module
+
+        def forward(self, inputs, h0):
+            logits, h = self.inner(inputs, h0)
+            return logits + torch.nan, h
+
+    monkeypatch.setattr(onnx_file, "model_graphs", lambda model: [replace(graph, module=NotANumber())])
+    monkeypatch.setattr(graph_check, "torch_run", lambda module: graph_check_torch_run(graph.module))
+    with pytest.raises(WorkbenchError, match="gave a wrong output logits is not a finite number where torch's is"):
+        export_model(projects["names rnn"], "onnx", tmp_path / "nan.onnx")
+    assert list(tmp_path.iterdir()) == []

@@ -146,6 +146,39 @@ def test_the_script_forecasts_from_a_csv_like_the_workbench(bare_python, tmp_pat
     assert lines[0] == "wave,level"
     shown = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
     np.testing.assert_allclose(shown, forecast(forecaster.model, corpus, values[300:340], 6), rtol=1e-4, atol=1e-4)
+    european = tmp_path / "semicolons.csv"  # as a spreadsheet in many countries saves it, with a byte-order mark
+    rows = "".join(f"{a:.9f};{b:.9f}\n".replace(".", ",") for a, b in values[300:340])
+    european.write_text("\ufeffwave;level\n" + rows)
+    again = run_script(bare_python, tmp_path / "run_waves.py", "--csv", str(european), "--steps", "6")
+    assert again == "\n".join(lines)
+    for args, refusal in {
+        ("--csv", str(tmp_path / "absent.csv")): f"error: cannot read {tmp_path / 'absent.csv'}: No such file",
+        ("--csv", str(tmp_path / "run_waves.py")): "no column wave, level (the model reads wave, level)",
+    }.items():
+        done = subprocess.run([bare_python, "-I", tmp_path / "run_waves.py", *args], capture_output=True, text=True)
+        assert done.returncode == 2 and refusal in done.stderr, done.stderr
+
+
+def test_the_script_says_when_its_model_or_its_picture_is_missing_or_wrong(bare_python, tmp_path):
+    project = trained(make_project(write_text_corpus(tmp_path)), steps=2)
+    export_model(project, "onnx", tmp_path / "prose.onnx")
+    alone = tmp_path / "elsewhere"
+    alone.mkdir()
+    (alone / "run_prose.py").write_text((tmp_path / "run_prose.py").read_text())
+    done = subprocess.run([bare_python, "-I", alone / "run_prose.py"], capture_output=True, text=True)
+    assert done.returncode == 2 and f"{alone / 'prose.onnx'}: the exported model is missing" in done.stderr
+
+    images, captions = generate_scenes(8, seed=0, size=24)
+    captioner = project_of(scenes_from_items(images, captions, "t", "t"), "captioning", RecurrentSpec("lstm", 8, 1),
+                           seq_len=10)
+    export_model(captioner, "onnx", tmp_path / "scenes.onnx")
+    np.save(tmp_path / "small.npy", images[0][:10])
+    (tmp_path / "text.npy").write_text("not a picture")
+    for picture, refusal in {"small.npy": "the model reads (24, 24, 3) uint8 pictures, not uint8 (10, 24, 3)",
+                             "text.npy": "not a .npy file of numbers"}.items():
+        done = subprocess.run([bare_python, "-I", tmp_path / "run_scenes.py", "--image", tmp_path / picture],
+                              capture_output=True, text=True)
+        assert done.returncode == 2 and refusal in done.stderr, done.stderr
 
 
 def test_a_handwriting_export_says_it_has_no_script(tmp_path):

@@ -35,3 +35,18 @@ def _fsync(path: Path) -> None:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
+
+
+def write_files_atomically(files: list[tuple[Path, Callable[[Path], None]]]) -> None:
+    """Each ``(path, write)`` as ``write_atomically`` does; if one fails, those already written
+    go too, so a set of files that belong together is written whole or not at all."""
+    written: list[Path] = []
+    try:
+        for path, write in files:
+            write_atomically(path, write)
+            written.append(path)
+    except BaseException:
+        for path in written:
+            with suppress(OSError):
+                path.unlink(missing_ok=True)
+        raise

@@ -89,4 +89,13 @@ def export_model(
     reason = fmt.unsupported(project.spec)
     if reason is not None:
         raise WorkbenchError(f"cannot export this model as {fmt.title}: {reason}")
-    return fmt.write(project, Path(path), progress, text)
+    path = Path(path)
+    if not path.parent.is_dir():
+        raise WorkbenchError(f"cannot write {path}: the folder {path.parent} does not exist")
+    if project.path is not None and path.resolve() == Path(project.path).resolve():
+        raise WorkbenchError(f"{path} is the project file itself: choose another name for the export")
+    try:
+        return fmt.write(project, path, progress, text)
+    except OSError as error:
+        where = error.filename2 or error.filename or path  # a rename names its target second
+        raise WorkbenchError(f"cannot write {where}: {error.strerror or error}") from None

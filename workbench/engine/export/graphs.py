@@ -64,13 +64,13 @@ class Port:
 @dataclass(frozen=True)
 class Graph:
     """One exported function of a model. ``role`` names the file: "model", "encoder", "decoder"
-    or "step"; ``steps`` > 1 means a sequence runs through it that many times, state carried."""
+    or "step"; ``carried`` pairs each state output with the input it feeds on the next call."""
 
     role: str
     module: nn.Module
     inputs: tuple[Port, ...]
     outputs: tuple[Port, ...]
-    carried: tuple[tuple[str, str], ...] = ()  # (output, input) pairs a step hands to the next
+    carried: tuple[tuple[str, str], ...] = ()  # (output, input)
 
     @property
     def input_names(self) -> list[str]:
@@ -306,8 +306,11 @@ GRAPH_MAKERS: tuple[tuple[type, Callable[[nn.Module], list[Graph]]], ...] = (
 
 def model_graphs(model: nn.Module) -> list[Graph]:
     """The graphs of a copy of ``model`` on the CPU in evaluation mode (the project's is untouched)."""
-    model = copy.deepcopy(model).cpu().eval()
-    for kind, make in GRAPH_MAKERS:
-        if isinstance(model, kind):
-            return make(model)
-    return _encoder_decoder_graphs(model)
+    model = copy.deepcopy(model).cpu()
+    make = next((make for kind, make in GRAPH_MAKERS if isinstance(model, kind)), _encoder_decoder_graphs)
+    graphs = make(model)
+    for graph in graphs:
+        # The wrapper itself, not only the model: the exporter restores the wrapper's mode after
+        # tracing, to every module inside it, and dropout left on would break the check.
+        graph.module.eval()
+    return graphs

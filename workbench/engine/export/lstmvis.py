@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,7 +41,7 @@ import numpy as np
 import torch
 
 from ... import __version__
-from ..atomic import write_atomically
+from ..atomic import write_files_atomically
 from ..builder import build_model
 from ..data.vocab import split_words
 from ..errors import WorkbenchError
@@ -87,7 +87,7 @@ def export_lstmvis(project, path: Path, text: str | None, progress: Progress = n
         notes.append(f"The folder's {CONFIG_NAME} described other files and now describes these: "
                      "LSTMVis reads one per folder.")
     progress("Writing the files", len(ids), len(ids))
-    _write_all([
+    write_files_atomically([
         (path, lambda temporary: _write_states(temporary, path, ids, matrices)),
         (dict_path, lambda temporary: temporary.write_text(
             "".join(f"{name} {i}\n" for i, name in enumerate(names)), encoding="utf-8")),
@@ -245,7 +245,7 @@ def _summary(encoder, tokens: int) -> str:
     if encoder.cell != "lstm":
         kinds = f"hidden states (a {encoder.cell.upper()} has no cell state)"
     both = ", both directions side by side" if encoder.bidirectional else ""
-    return f"{tokens:,} tokens, {layers} of {kinds}{both}, {encoder.output_width} units a layer."
+    return f"{tokens:,} token{'s' * (tokens != 1)}, {layers} of {kinds}{both}, {encoder.output_width} units a layer."
 
 
 def _description(encoder, tokens: int) -> str:
@@ -298,16 +298,3 @@ def _write_states(temporary: Path, path: Path, ids: np.ndarray, matrices: list[S
         )
     if not same:
         raise WorkbenchError(f"{path}: the states did not read back as written; nothing was saved")
-
-
-def _write_all(files: list[tuple[Path, Callable[[Path], None]]]) -> None:
-    """Each file atomically; if one fails, those already written go too."""
-    written: list[Path] = []
-    try:
-        for target, write in files:
-            write_atomically(target, write)
-            written.append(target)
-    except BaseException:
-        for target in written:
-            target.unlink(missing_ok=True)
-        raise

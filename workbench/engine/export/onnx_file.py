@@ -28,13 +28,13 @@ import torch
 from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
 
 from ... import __version__
-from ..atomic import write_atomically
+from ..atomic import write_files_atomically
 from ..errors import WorkbenchError
-from .graph_check import TRACE_SIZES, largest_difference
+from .graph_check import TRACE_SIZES, check_graphs
 from .graphs import Graph, model_graphs
 from .report import ExportReport, Progress, no_progress
 from .run_facts import run_facts
-from .standalone import write_script
+from .standalone import script_file
 
 OPSET = 17
 RUNTIME_ERRORS = (ort_errors.Fail, ort_errors.InvalidArgument, ort_errors.RuntimeException)
@@ -45,8 +45,7 @@ def graph_paths(path: Path, graphs: list[Graph], suffix: str) -> list[Path]:
     """``path`` for a model of one graph; ``NAME.encoder.SUFFIX``, ``NAME.decoder.SUFFIX`` for two."""
     if len(graphs) == 1:
         return [path]
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    return [path.with_name(f"{stem}.{graph.role}{suffix}") for graph in graphs]
+    return [path.with_name(f"{path.stem}.{graph.role}{suffix}") for graph in graphs]
 
 
 def export_onnx(project, path: Path, progress: Progress = no_progress) -> ExportReport:
@@ -54,38 +53,29 @@ def export_onnx(project, path: Path, progress: Progress = no_progress) -> Export
     graphs = model_graphs(project.model)
     paths = graph_paths(path, graphs, ".onnx")
     facts = run_facts(project, {graph.role: target.name for graph, target in zip(graphs, paths)})
-    files, checks, worst, allowed = [], [], 0.0, 0.0
-    for done, (graph, target) in enumerate(zip(graphs, paths)):
-        progress(f"Exporting the {graph.role} to ONNX", 2 * done, 2 * len(graphs))
-        data = _graph_to_onnx(graph, project.spec.to_json(), facts)
-        progress(f"Running the {graph.role} in onnxruntime", 2 * done + 1, 2 * len(graphs))
+    spec_json = project.spec.to_json()
+
+    def load(graph: Graph, target: Path, data: bytes):
         _refuse_fixed_axes(graph, data, target)
-        names = graph.input_names
-        try:
-            session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
+        return lambda inputs: session.run(None, {port.name: value.numpy() for port, value in zip(graph.inputs, inputs)})
 
-            def run(inputs, session=session, names=names):
-                return session.run(None, {name: value.numpy() for name, value in zip(names, inputs)})
-
-            difference, tolerance = largest_difference(graph, run)
-        except ValueError as error:
-            raise WorkbenchError(f"{target}: onnxruntime gave a wrong {error}; nothing was saved") from None
-        except RUNTIME_ERRORS as error:  # a file that fails at other sizes than the traced ones
-            raise WorkbenchError(f"{target}: onnxruntime could not run the file ({error}); nothing was saved") from None
-        if difference > tolerance:
-            raise WorkbenchError(f"{target}: onnxruntime differs from the model by {difference:.3g} "
-                                 f"(allowed {tolerance:.1g}); nothing was saved")
-        files.append((target, data))
-        checks.append(f"{target.name}: onnxruntime equals torch at batch sizes and lengths other than the "
-                      f"traced ones (largest difference {difference:.1e}); every batch and length axis is dynamic.")
-        worst, allowed = max(worst, difference), max(allowed, tolerance)
-    for target, data in files:
-        write_atomically(target, lambda temporary, data=data: temporary.write_bytes(data))
-    script = write_script(path, facts)
+    checked = check_graphs(
+        graphs, paths, progress, runtime="onnxruntime", to_bytes=lambda graph: _graph_to_onnx(graph, spec_json, facts),
+        load=load, failures=RUNTIME_ERRORS,
+        passed="onnxruntime equals torch at batch sizes and lengths other than the traced ones; every batch and "
+               "length axis is dynamic",
+    )
+    files = [(target, lambda temporary, data=data: temporary.write_bytes(data)) for target, data in checked.files]
+    script = script_file(path, facts)
+    checks = checked.checks
     if script is None:
         checks.append(f"No standalone script: it cannot run a {facts['task']} model yet.")
-    written = (*(target for target, _ in files), *((script,) if script else ()))
-    return ExportReport("onnx", written, tuple(checks), worst, allowed)
+    else:
+        files.append(script)
+    write_files_atomically(files)
+    return ExportReport("onnx", tuple(target for target, _ in files), tuple(checks), checked.max_difference,
+                        checked.tolerance)
 
 
 def _graph_to_onnx(graph: Graph, spec_json: str, facts: dict) -> bytes:

@@ -8,9 +8,14 @@ from __future__ import annotations
 from ..spec import ModelSpec
 
 
-def task_of(spec: ModelSpec) -> str:
+LAB_TASKS = ("adding", "copy")  # corpus kinds of the long-range lab: generated, nothing to type in
+
+
+def task_of(spec: ModelSpec, corpus_kind: str = "") -> str:
     """The use the script offers: "language model", "classification", "tagging", "forecast",
-    "translation", "captioning", "handwriting" or "handwriting synthesis"."""
+    "translation", "captioning", "handwriting", "handwriting synthesis" or "long-range lab"."""
+    if corpus_kind in LAB_TASKS:
+        return "long-range lab"
     if spec.head.kind == "mixture_density":
         return "handwriting" if spec.window is None else "handwriting synthesis"
     if spec.inputs.kind == "image":
@@ -22,8 +27,8 @@ def task_of(spec: ModelSpec) -> str:
 
 def run_facts(project, files: dict[str, str]) -> dict:
     """The facts for ``project``'s model whose graphs were written to ``files`` (role -> file name)."""
-    task = task_of(project.spec)
     corpus = project.corpus
+    task = task_of(project.spec, corpus.kind)
     facts: dict = {"task": task, "files": files, "title": getattr(corpus, "title", "")}
     if task in ("language model", "classification", "tagging", "captioning"):
         facts["vocabulary"] = corpus.vocab.to_json()
@@ -38,7 +43,7 @@ def run_facts(project, files: dict[str, str]) -> dict:
         from ..captioning import default_max_len as caption_max_len
 
         facts["max_len"] = caption_max_len(corpus)
-        facts["image_size"] = project.spec.inputs.image_size
+        facts["image_shape"] = [project.spec.inputs.image_size] * 2 + [project.spec.inputs.channels]
     if task == "forecast":
         facts["columns"] = list(corpus.columns)
         facts["normalisation"] = corpus.normalisation.to_json()

@@ -17,7 +17,7 @@ from safetensors.torch import save as tensors_to_bytes
 from torch import nn
 
 from ... import __version__
-from ..atomic import write_atomically
+from ..atomic import write_files_atomically
 from ..builder import build_model
 from ..errors import WorkbenchError
 from ..inference import inference
@@ -29,9 +29,12 @@ TOLERANCE = 1e-6  # relative difference of the rebuilt model's loss that counts 
 
 
 def export_safetensors(project, path: str | Path, progress: Progress = no_progress) -> ExportReport:
-    """Write ``project``'s weights and spec to ``path`` (and ``path``.json), then rebuild the model
+    """Write ``project``'s weights to ``path`` and its spec beside it (``NAME.json``), then rebuild the model
     from the file alone and compare; a mismatch raises WorkbenchError and leaves no file."""
     path = Path(path)
+    if path.suffix == ".json":
+        raise WorkbenchError(f"{path.name}: the spec goes in NAME.json beside NAME.safetensors; name the weights "
+                             "file otherwise")
     progress("Writing the weights", 0, 2)
     weights = {name: value.detach().cpu().contiguous() for name, value in project.model.state_dict().items()}
     metadata = {
@@ -50,8 +53,8 @@ def export_safetensors(project, path: str | Path, progress: Progress = no_progre
     if difference > tolerance:
         raise WorkbenchError(f"{path}: the rebuilt model's loss differs by {difference:.3g}; nothing was saved")
     spec_path = path.with_suffix(".json")
-    write_atomically(path, lambda temporary: temporary.write_bytes(data))
-    write_atomically(spec_path, lambda temporary: temporary.write_text(spec.to_json() + "\n"))
+    write_files_atomically([(path, lambda temporary: temporary.write_bytes(data)),
+                            (spec_path, lambda temporary: temporary.write_text(spec.to_json() + "\n"))])
     checks = (f"{len(weights)} tensors read back identical.",
               f"The model rebuilt from the file alone has the project model's loss on a validation batch "
               f"({loss:.4f}).")

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Callable
 
-from ..atomic import write_atomically
 from .standalone_script import USES
 
 TEMPLATE = Path(__file__).with_name("standalone_script.py")
@@ -20,12 +20,12 @@ FILES_LINE = "FILES = {}  # role -> ONNX file beside this script; written by the
 
 def script_path(path: Path) -> Path:
     """``run_NAME.py`` beside ``NAME.onnx``."""
-    stem = path.name[: -len(path.suffix)] if path.suffix else path.name
-    return path.with_name(f"run_{stem}.py")
+    return path.with_name(f"run_{path.stem}.py")
 
 
-def write_script(path: Path, facts: dict) -> Path | None:
-    """Write the script for the model exported to ``path``; None for a task it cannot run."""
+def script_file(path: Path, facts: dict) -> tuple[Path, Callable[[Path], None]] | None:
+    """Where the script for the model exported to ``path`` goes and how to write it there, for
+    ``write_files_atomically``; None for a task it cannot run."""
     if facts["task"] not in USES:
         return None
     source = TEMPLATE.read_text(encoding="utf-8")
@@ -33,6 +33,4 @@ def write_script(path: Path, facts: dict) -> Path | None:
         raise RuntimeError("the standalone script template lost its FILES line")
     files_line = f"FILES = {json.dumps(facts['files'])}  # role -> ONNX file beside this script\n"
     filled = source.replace(FILES_LINE, files_line)
-    target = script_path(path)
-    write_atomically(target, lambda temporary: temporary.write_text(filled, encoding="utf-8"))
-    return target
+    return script_path(path), lambda temporary: temporary.write_text(filled, encoding="utf-8")

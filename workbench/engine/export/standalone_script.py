@@ -7,15 +7,17 @@
 What it does depends on what the model was trained for (stored in the ONNX file):
 a language model writes text (``--prime``, ``--length``, ``--temperature`` 0 for greedy,
 ``--top-k``, ``--seed``); a classifier or tagger reads ``--text``; a translator translates
-``--text`` greedily; a captioner describes ``--image`` (a .npy file of an (H, W, 3) uint8
-picture); a forecaster reads ``--csv`` (a header of the trained columns, one row per step)
-and forecasts ``--steps`` steps.
+``--text`` greedily; a captioner describes ``--image`` (a .npy file of an (H, W, C) uint8
+picture); a forecaster reads ``--csv`` (a header naming the trained columns, one row per step;
+commas, semicolons or tabs) and forecasts ``--steps`` steps.
 
 Recurrent state is an explicit input and output of every graph: the script starts it at zero
 and hands each call's state to the next, exactly as the workbench does.
 """
 
 import argparse
+import csv
+import io
 import json
 import re
 import sys
@@ -186,13 +188,16 @@ def translate(graphs, facts, args):
 
 def caption(graphs, facts, args):
     """A caption of the picture in ``--image`` (.npy, (H, W, 3) uint8), written greedily."""
-    side = facts["image_size"]
+    shape = tuple(facts["image_shape"])
     if not args.image:
         raise UserError("give the picture to describe with --image (a .npy file)")
-    image = np.load(args.image, allow_pickle=False)
-    if image.dtype != np.uint8 or image.shape != (side, side, 3):
-        raise UserError(f"{args.image}: the model reads ({side}, {side}, 3) uint8 pictures, not {image.dtype} "
-                        f"{image.shape}")
+    try:
+        image = np.load(args.image, allow_pickle=False)
+    except ValueError:
+        raise UserError(f"{args.image}: not a .npy file of numbers") from None
+    if not isinstance(image, np.ndarray) or image.dtype != np.uint8 or image.shape != shape:
+        held = f"{image.dtype} {image.shape}" if isinstance(image, np.ndarray) else "several arrays"
+        raise UserError(f"{args.image}: the model reads {shape} uint8 pictures, not {held}")
     encoded, _ = graphs["encoder"].run({"images": image[None]})
     vocab = Vocabulary(facts["vocabulary"])
     return vocab.decode(decode_greedily(*_decoder_inputs(graphs, encoded, None), vocab.boundary, facts["max_len"]))
@@ -208,24 +213,38 @@ def _decoder_inputs(graphs, encoded, memory_mask):
     return decoder, state, memory
 
 
+def read_history(path, columns):
+    """The named columns of a CSV file (N, F): comma, semicolon or tab separated, as the workbench
+    reads a series (the separator the header uses most; with semicolons, decimal commas)."""
+    with open(path, encoding="utf-8-sig", newline="") as file:
+        text = file.read()
+    header_line = next((line for line in text.splitlines() if line.strip()), "")
+    delimiter = max(",;\t", key=header_line.count)
+    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter) if any(cell.strip() for cell in row)]
+    header = [name.strip() for name in rows[0]] if rows else []
+    missing = [name for name in columns if name not in header]
+    if missing:
+        raise UserError(f"{path}: no column {', '.join(missing)} (the model reads {', '.join(columns)})")
+    if len(rows) < 2:
+        raise UserError(f"{path}: there are no rows of values after the header")
+    places = [header.index(name) for name in columns]
+    history = []
+    for number, row in enumerate(rows[1:], start=2):
+        try:
+            cells = [row[place].strip() for place in places]
+            history.append([float(cell.replace(",", ".") if delimiter == ";" else cell) for cell in cells])
+        except (ValueError, IndexError):
+            raise UserError(f"{path}, row {number}: not a number in every column the model reads") from None
+    return np.array(history)
+
+
 def forecast(graphs, facts, args):
     """Read the rows of ``--csv``, then predict ``--steps`` more, each prediction read back in."""
     columns, stored = facts["columns"], facts["normalisation"]
     mean, std = np.array(stored["mean"]), np.array(stored["std"])
     if not args.csv:
         raise UserError("give the recent history with --csv (a header naming the columns, one row per step)")
-    with open(args.csv, encoding="utf-8") as file:
-        header = [name.strip() for name in file.readline().split(",")]
-        missing = [name for name in columns if name not in header]
-        if missing:
-            raise UserError(f"{args.csv}: no column {', '.join(missing)} (the model reads {', '.join(columns)})")
-        rows = [line.split(",") for line in file if line.strip()]
-    try:
-        history = np.array([[float(row[header.index(name)]) for name in columns] for row in rows])
-    except (ValueError, IndexError) as error:
-        raise UserError(f"{args.csv}: a row is not a number in every column ({error})") from None
-    if not len(history):
-        raise UserError(f"{args.csv}: there are no rows to read")
+    history = read_history(args.csv, columns)
     model = graphs["model"]
     outputs, state = model.run({"inputs": ((history - mean) / std)[None].astype(np.float32), **model.zero_state(1)})
     step, steps = outputs["predictions"][:, -1:], []
@@ -250,20 +269,30 @@ def main(argv=None):
     parser.add_argument("--top-k", type=int, default=0, help="language models: keep the k likeliest tokens")
     parser.add_argument("--seed", type=int, default=None, help="language models: the random seed")
     parser.add_argument("--text", help="classifiers, taggers and translators: the text to read")
-    parser.add_argument("--image", help="captioners: a .npy file holding an (H, W, 3) uint8 picture")
+    parser.add_argument("--image", help="captioners: a .npy file holding an (H, W, C) uint8 picture")
     parser.add_argument("--csv", help="forecasters: the recent history, a header naming the columns")
     parser.add_argument("--steps", type=int, default=24, help="forecasters: steps to forecast")
     args = parser.parse_args(argv)
-    graphs = {role: Graph(name) for role, name in FILES.items()}
-    facts = next(iter(graphs.values())).facts
+    if args.length < 1 or args.temperature < 0 or args.top_k < 0 or args.steps < 1:
+        parser.error("--length and --steps must be at least 1; --temperature and --top-k not negative")
     try:
-        if args.length < 1 or args.temperature < 0 or args.top_k < 0 or args.steps < 1:
-            raise UserError("--length and --steps must be at least 1; --temperature and --top-k not negative")
+        graphs = {role: load_graph(name) for role, name in FILES.items()}
+        facts = next(iter(graphs.values())).facts
         print(USES[facts["task"]](graphs, facts, args))
     except UserError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    except (OSError, UnicodeDecodeError) as error:
+        where = getattr(error, "filename", None) or "a file"
+        print(f"error: cannot read {where}: {getattr(error, 'strerror', None) or error}", file=sys.stderr)
+        return 2
     return 0
+
+
+def load_graph(name):
+    if not (HERE / name).is_file():
+        raise UserError(f"{HERE / name}: the exported model is missing; keep it beside this script")
+    return Graph(name)
 
 
 if __name__ == "__main__":

@@ -18,9 +18,8 @@ from pathlib import Path
 import torch
 
 from ... import __version__
-from ..atomic import write_atomically
-from ..errors import WorkbenchError
-from .graph_check import TRACE_SIZES, largest_difference
+from ..atomic import write_files_atomically
+from .graph_check import TRACE_SIZES, check_graphs, torch_run
 from .graphs import Graph, model_graphs
 from .onnx_file import graph_paths
 from .report import ExportReport, Progress, no_progress
@@ -31,38 +30,22 @@ EXTRA_FILE = "workbench.json"
 def export_torchscript(project, path: Path, progress: Progress = no_progress) -> ExportReport:
     """Write ``project``'s model as TorchScript; see the module docstring."""
     graphs = model_graphs(project.model)
-    paths = graph_paths(path, graphs, ".pt")
-    written, checks, worst, allowed = [], [], 0.0, 0.0
-    for done, (graph, target) in enumerate(zip(graphs, paths)):
-        progress(f"Tracing the {graph.role}", 2 * done, 2 * len(graphs))
-        data = _traced_bytes(graph, project.spec.to_json())
-        progress(f"Checking the {graph.role}", 2 * done + 1, 2 * len(graphs))
+    spec_json = project.spec.to_json()
+
+    def load(graph: Graph, target: Path, data: bytes):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # torch.jit is deprecated, but still what users load
-            loaded = torch.jit.load(io.BytesIO(data))
+            return torch_run(torch.jit.load(io.BytesIO(data)))
 
-        def run(inputs, loaded=loaded):
-            with torch.no_grad():
-                outputs = loaded(*inputs)
-            return [output.numpy() for output in (outputs if isinstance(outputs, tuple) else (outputs,))]
-
-        try:
-            difference, tolerance = largest_difference(graph, run)
-        except ValueError as error:
-            raise WorkbenchError(f"{target}: the loaded module gave a wrong {error}; nothing was saved") from None
-        except RuntimeError as error:  # a traced size that does not fit the check's sizes
-            cause = str(error).strip().splitlines()[-1]
-            raise WorkbenchError(f"{target}: the loaded module could not run ({cause}); nothing was saved") from None
-        if difference > tolerance:
-            raise WorkbenchError(f"{target}: the loaded module differs from the model by {difference:.3g} "
-                                 f"(allowed {tolerance:.1g}); nothing was saved")
-        written.append((target, data))
-        checks.append(f"{target.name}: saved, loaded and run at batch sizes and lengths other than the traced ones, "
-                      f"equal to the model (largest difference {difference:.1e}).")
-        worst, allowed = max(worst, difference), max(allowed, tolerance)
-    for target, data in written:
-        write_atomically(target, lambda temporary, data=data: temporary.write_bytes(data))
-    return ExportReport("torchscript", tuple(target for target, _ in written), tuple(checks), worst, allowed)
+    checked = check_graphs(
+        graphs, graph_paths(path, graphs, ".pt"), progress, runtime="the loaded module",
+        to_bytes=lambda graph: _traced_bytes(graph, spec_json), load=load, failures=(RuntimeError,),
+        passed="saved, loaded and run at batch sizes and lengths other than the traced ones, equal to the model",
+    )
+    write_files_atomically([(target, lambda temporary, data=data: temporary.write_bytes(data))
+                            for target, data in checked.files])
+    return ExportReport("torchscript", tuple(target for target, _ in checked.files), tuple(checked.checks),
+                        checked.max_difference, checked.tolerance)
 
 
 def _traced_bytes(graph: Graph, spec_json: str) -> bytes:
