@@ -204,6 +204,7 @@ def test_an_exporter_that_fixes_an_axis_is_refused_before_the_file_is_run(projec
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.filterwarnings("ignore:`torch.jit.load` is deprecated:DeprecationWarning")
 def test_the_torchscript_file_runs_without_the_workbench_and_says_what_it_holds(projects, tmp_path):
     project = projects["attention"]
     report = export_model(project, "torchscript", tmp_path / "dates.pt")

@@ -12,7 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tiny import TINY_CONFIG, make_project, write_lines_corpus, write_text_corpus
+from tiny import PROSE, TINY_CONFIG, make_project, write_lines_corpus, write_text_corpus
+from workbench.engine.data import load_text_file
 from workbench.engine.captioning import caption
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.data.pairs import pairs_from_items
@@ -62,6 +63,12 @@ def run_script(python: Path, script: Path, *args: str) -> str:
     return done.stdout[:-1]  # print's newline
 
 
+def word_corpus(folder):
+    path = folder / "words.txt"
+    path.write_text(PROSE * 30, encoding="utf-8")
+    return load_text_file(path, level="word")
+
+
 def trained(project, steps=40):
     project.trainer().run(steps)
     return project
@@ -75,6 +82,7 @@ def project_of(corpus, template, stack, **config):
 @pytest.mark.parametrize("make, prime", [
     (lambda folder: make_project(write_text_corpus(folder), layers=2), "The fox "),
     (lambda folder: make_project(write_lines_corpus(folder), cell="gru"), ""),
+    (lambda folder: make_project(word_corpus(folder)), "the dog ( said"),  # words re-spaced as the workbench does
 ])
 def test_the_script_writes_the_workbenchs_greedy_sample(bare_python, tmp_path, make, prime):
     project = trained(make(tmp_path), steps=150)
