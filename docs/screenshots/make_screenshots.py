@@ -29,6 +29,7 @@ from workbench.engine.handwriting.strokes import offsets_to_strokes  # noqa: E40
 from workbench.engine.starters import new_project  # noqa: E402
 from workbench.ui import tasks  # noqa: E402
 from workbench.ui.app import configure_pyqtgraph  # noqa: E402
+from workbench.ui.export_dialog import ExportDialog  # noqa: E402
 from workbench.ui.main_window import MainWindow  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
@@ -216,10 +217,25 @@ def long_range_lab(app: QApplication, window: MainWindow) -> None:
     shoot(app, window, window.internals, "lab_inside.png")
 
 
+def export(app: QApplication, window: MainWindow) -> None:
+    """File ▸ Export… of the dates translator as ONNX: encoder and decoder files, the script, the check."""
+    load(app, window, partial(demo_project, "dates", val_every=0))
+    train(app, window, 300)
+    folder = Path(tempfile.mkdtemp())
+    window.files._save_to(folder / "dates.h5")
+    dialog = ExportDialog(window.bridge, window.trained_spec, window.files.path, window)
+    dialog.show()
+    dialog.export_button.click()
+    pump(app, lambda: not dialog.running)
+    app.processEvents()
+    dialog.grab().save(str(HERE / "export.png"))
+    dialog.close()
+
+
 SCENES = {
     "training": rnn_then_lstm, "inside": inside_prose, "handwriting": handwriting, "classifier": classifier,
     "tagger": tagger, "translator": translator, "forecaster": forecaster, "lab": long_range_lab,
-    "captioner": captioner,
+    "captioner": captioner, "export": export,
 }
 
 

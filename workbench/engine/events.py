@@ -89,11 +89,12 @@ class RunFailed:
 
 @dataclass(frozen=True)
 class TaskProgress:
-    """How far a long request (a download) has come, throttled by the task."""
+    """How far a long request (a download, an export) has come, throttled by the task."""
 
     what: str  # "Downloading Tiny Shakespeare"
     done: int
     total: int | None  # None when unknown
+    unit: str = "bytes"  # or "steps": what ``done`` and ``total`` count
 
 
 Event = Union[

@@ -25,6 +25,7 @@ from .dashboard import Dashboard
 from .data_panel import DataPanel
 from .document import SpecDocument
 from .engine_bridge import EngineBridge
+from .export_dialog import ExportDialog
 from .handwriting.panel import HandwritingPanel
 from .internals import InternalsPanel
 from .lab_dialog import LabTaskDialog
@@ -138,6 +139,9 @@ class MainWindow(QMainWindow):
         self.open_action = action("&Open…", self.files.open, QKeySequence.StandardKey.Open)
         self.save_action = action("&Save", self.files.save, QKeySequence.StandardKey.Save)
         self.save_as_action = action("Save &As…", self.files.save_as, QKeySequence.StandardKey.SaveAs)
+        self.export_action = action(
+            "&Export…", self.export, "Ctrl+E", "Write the trained model for other tools, checked (Ctrl+E)"
+        )
         self.quit_action = action("&Quit", self.close, QKeySequence.StandardKey.Quit)
         self.undo_action = self.document.undo_stack.createUndoAction(self, "&Undo")
         self.undo_action.setShortcut(QKeySequence.StandardKey.Undo)
@@ -174,7 +178,7 @@ class MainWindow(QMainWindow):
         self.recent_menu = file_menu.addMenu("Open &Recent")
         self.recent_menu.aboutToShow.connect(self._fill_recent_menu)
         file_menu.addSeparator()
-        file_menu.addActions([self.save_action, self.save_as_action])
+        file_menu.addActions([self.save_action, self.save_as_action, self.export_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menus.addMenu("&Edit")
@@ -339,6 +343,11 @@ class MainWindow(QMainWindow):
 
         self.bridge.call(partial(tasks.set_config, self.bridge.worker, chosen), applied, refused)
 
+    def export(self) -> None:
+        """The Export dialog, for the trained model (an edit on the canvas is not trained yet)."""
+        if self.files.has_project:
+            ExportDialog(self.bridge, self.trained_spec, self.files.path, self).open()
+
     def new_lab_task(self) -> None:
         dialog = LabTaskDialog(self)
         if dialog.exec() == LabTaskDialog.DialogCode.Accepted:
@@ -429,6 +438,7 @@ class MainWindow(QMainWindow):
         self.settings_action.setEnabled(self.files.has_project)
         self.save_action.setEnabled(self.files.has_project)
         self.save_as_action.setEnabled(self.files.has_project)
+        self.export_action.setEnabled(self.files.has_project)
         self.problem_label.setText(problems[0].message if problems and self.files.has_project else "")
 
     def _update_title(self) -> None:

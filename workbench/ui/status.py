@@ -43,14 +43,17 @@ class TrainingStatus:
         self.progress.setValue(event.step - self._start)
 
     def task_progress(self, event: TaskProgress) -> None:
-        """A long request's progress (a download), in bytes; hidden when it is done."""
+        """A long request's progress (a download in bytes, an export in steps); hidden when it is done."""
         if event.total and event.done >= event.total:
             self.progress.hide()
             return
-        megabytes = f"{event.done / 1e6:.1f}" + (f" of {event.total / 1e6:.1f}" if event.total else "")
+        if event.unit == "bytes":
+            amount = f"{event.done / 1e6:.1f}" + (f" of {event.total / 1e6:.1f}" if event.total else "") + " MB"
+        else:
+            amount = f"step {event.done + 1}" + (f" of {event.total}" if event.total else "")
         self.progress.setRange(0, event.total or 0)  # 0..0: a busy bar when the size is unknown
         self.progress.setValue(event.done)
-        self.progress.setFormat(f"{event.what}: {megabytes} MB")
+        self.progress.setFormat(f"{event.what}: {amount}")
         self.progress.show()
 
     def task_ended(self) -> None:

@@ -50,8 +50,8 @@ class CheckedGraphs:
 
     files: list[tuple[Path, bytes]]
     checks: list[str]
-    max_difference: float  # of the graph that came closest to its tolerance
-    tolerance: float
+    max_difference: float  # the largest of any graph
+    tolerance: float  # that graph's
 
 
 def check_graphs(
@@ -66,7 +66,7 @@ def check_graphs(
     exceptions it raises for a file that cannot run the check's sizes; ``passed`` says what a
     passed check proved, after the file's name.
     """
-    files, checks, closest = [], [], None
+    files, checks, largest = [], [], None
     for done, (graph, target) in enumerate(zip(graphs, paths)):
         progress(f"Exporting the {graph.role}", 2 * done, 2 * len(graphs))
         data = to_bytes(graph)
@@ -83,9 +83,9 @@ def check_graphs(
                                  f"(allowed {tolerance:.1g}); nothing was saved")
         files.append((target, data))
         checks.append(f"{target.name}: {passed} (largest difference {difference:.1e}).")
-        if closest is None or difference / tolerance > closest[0] / closest[1]:
-            closest = (difference, tolerance)
-    return CheckedGraphs(files, checks, *closest)
+        if largest is None or difference >= largest[0]:
+            largest = (difference, tolerance)
+    return CheckedGraphs(files, checks, *largest)
 
 
 def largest_difference(graph: Graph, exported: RunGraph, seed: int = 0) -> tuple[float, float]:
