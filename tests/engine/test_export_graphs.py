@@ -100,7 +100,7 @@ def test_every_kind_of_model_exports_to_onnx_and_torchscript_checked_at_other_si
     script_report = export_model(project, "torchscript", tmp_path / "model.pt")
     for report in (onnx_report, script_report):
         assert report.max_difference <= report.tolerance and all(file.exists() for file in report.files)
-    has_script = kind not in ("handwriting", "synthesis", "adding", "copy")
+    has_script = kind not in ("adding", "copy")
     assert ("No standalone script" not in onnx_report.describe()) == has_script
     assert onnx_report.files[-1].name == "run_model.py" if has_script else onnx_report.files[-1].suffix == ".onnx"
     graphs = model_graphs(project.model)

@@ -189,13 +189,50 @@ def test_the_script_says_when_its_model_or_its_picture_is_missing_or_wrong(bare_
         assert done.returncode == 2 and refusal in done.stderr, done.stderr
 
 
-def test_a_handwriting_export_says_it_has_no_script(tmp_path):
+@pytest.mark.parametrize("template", ["handwriting", "handwriting synthesis"])
+def test_the_script_writes_ink_by_the_networks_own_mixture(bare_python, tmp_path, template):
+    """At a high bias each move is, to float precision, the mean of a component the model gives
+    real weight: replaying the script's moves through the project's model finds that component at
+    every step, and a synthesis network's window passes the last letter exactly where it stopped."""
+    import torch
+
     from workbench.engine.handwriting.corpus import StrokeCorpus
+    from workbench.engine.handwriting.mixture import apply_bias
+    from workbench.engine.handwriting.stroke_batches import START_POINT
     from workbench.engine.handwriting.synthetic import synthesize_corpus
+    from workbench.engine.handwriting.writing import DEFAULT_LINE_HEIGHT, MAX_POINTS, MAX_POINTS_PER_CHARACTER
     from workbench.engine.templates import handwriting_task
 
-    strokes = StrokeCorpus.from_samples(synthesize_corpus(8, seed=3, writers=2), "t", "t", 0.25, seed=1)
-    spec = from_template("handwriting", handwriting_task(len(strokes.vocab), 3), RecurrentSpec("lstm", 8, 1))
-    report = export_model(Project.create(spec, strokes, replace(TINY_CONFIG, seq_len=40)), "onnx", tmp_path / "h.onnx")
-    assert [file.name for file in report.files] == ["h.onnx"]
-    assert "No standalone script: it cannot run a handwriting model yet." in report.describe()
+    strokes = StrokeCorpus.from_samples(synthesize_corpus(12, seed=3, writers=3), "t", "t", 0.25, seed=1)
+    spec = from_template(template, handwriting_task(len(strokes.vocab), 3), RecurrentSpec("lstm", 16, 2))
+    project = trained(Project.create(spec, strokes, replace(TINY_CONFIG, seq_len=60)), steps=30)
+    report = export_model(project, "onnx", tmp_path / "hand.onnx")
+    assert report.files[-1].name == "run_hand.py"
+    text = "an"
+    args = ["--bias", "30", "--seed", "4", "--out", str(tmp_path / "ink.csv")]
+    shown = run_script(bare_python, tmp_path / "run_hand.py", *args, *(["--text", text] if spec.window else []))
+    offsets = np.loadtxt(tmp_path / "ink.csv", delimiter=",", skiprows=1, ndmin=2)
+    assert shown == f"Wrote {tmp_path / 'ink.csv'}: {len(offsets)} pen points." and len(offsets) > 0
+    scale = DEFAULT_LINE_HEIGHT / strokes.geometry.line_height
+    moves = offsets.copy()
+    moves[:, :2] = (moves[:, :2] / scale - strokes.normalisation.mean) / strokes.normalisation.std
+    read = torch.tensor(np.concatenate([[START_POINT], moves]), dtype=torch.float32)[None]  # (1, 1 + N, 3)
+    with torch.no_grad():
+        if spec.window:
+            ids = torch.from_numpy(strokes.vocab.encode(text))[None]
+            params, _, trace = project.model.eval()(read, ids, torch.ones_like(ids, dtype=torch.bool))
+        else:
+            params, _ = project.model.eval()(read)
+    biased = apply_bias(params, 30.0)
+    for t, (dx, dy, _) in enumerate(moves):
+        distance = (biased.mu[0, t] - torch.tensor([dx, dy])).norm(dim=-1)  # (M,) to each component's mean
+        nearest = int(distance.argmin())
+        assert distance[nearest] < 1e-3 and biased.log_pi[0, t, nearest].exp() > 1e-6, t
+    if spec.window:
+        ended = trace.passed_end[0].tolist()  # after the start point and after each move
+        assert not any(ended[:-1]) and (ended[-1] or len(moves) == MAX_POINTS_PER_CHARACTER * len(text))
+    else:
+        assert len(moves) == MAX_POINTS
+    run_script(bare_python, tmp_path / "run_hand.py", "--seed", "4", "--out", str(tmp_path / "ink.svg"),
+               *(["--text", text] if spec.window else []))
+    assert (tmp_path / "ink.svg").read_text().count("<path ") >= 1

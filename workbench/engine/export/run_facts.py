@@ -44,6 +44,16 @@ def run_facts(project, files: dict[str, str]) -> dict:
 
         facts["max_len"] = caption_max_len(corpus)
         facts["image_shape"] = [project.spec.inputs.image_size] * 2 + [project.spec.inputs.channels]
+    if task.startswith("handwriting"):
+        from ..handwriting.stroke_batches import START_POINT
+        from ..handwriting.writing import DEFAULT_LINE_HEIGHT, MAX_POINTS, MAX_POINTS_PER_CHARACTER
+
+        facts["alphabet"] = corpus.vocab.to_json()["characters"]  # ids from 2; 0 pads, 1 is unknown
+        facts["normalisation"] = corpus.normalisation.to_json()
+        facts["ink_scale"] = DEFAULT_LINE_HEIGHT / corpus.geometry.line_height
+        facts["start_point"] = list(START_POINT)
+        facts["max_points"] = MAX_POINTS
+        facts["max_points_per_character"] = MAX_POINTS_PER_CHARACTER
     if task == "forecast":
         facts["columns"] = list(corpus.columns)
         facts["normalisation"] = corpus.normalisation.to_json()

@@ -2,8 +2,7 @@
 
 The script is ``standalone_script.py`` of this package, copied with the names of the exported
 files filled in; everything else it needs (task, vocabularies, labels) it reads from the files'
-metadata. Handwriting models have no script yet: sampling pen strokes needs the mixture
-sampling of the workbench's writer, which the script does not carry.
+metadata. The long-range lab's models have none: their inputs are generated, nothing to type.
 """
 
 from __future__ import annotations

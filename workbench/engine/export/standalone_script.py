@@ -9,7 +9,8 @@ a language model writes text (``--prime``, ``--length``, ``--temperature`` 0 for
 ``--top-k``, ``--seed``); a classifier or tagger reads ``--text``; a translator translates
 ``--text`` greedily; a captioner describes ``--image`` (a .npy file of an (H, W, C) uint8
 picture); a forecaster reads ``--csv`` (a header naming the trained columns, one row per step;
-commas, semicolons or tabs) and forecasts ``--steps`` steps.
+commas, semicolons or tabs) and forecasts ``--steps`` steps; a handwriting network writes pen
+strokes (``--text`` for a synthesis network, ``--bias``, ``--seed``) into ``--out`` (.svg or .csv).
 
 Recurrent state is an explicit input and output of every graph: the script starts it at zero
 and hands each call's state to the next, exactly as the workbench does.
@@ -33,6 +34,7 @@ WORD_PATTERN = re.compile(r"\w+|[^\w\s]|\n")
 NO_SPACE_BEFORE = frozenset(".,;:!?)]}'")
 NO_SPACE_AFTER = frozenset("([{")
 CONTRACTION_ENDINGS = frozenset({"t", "s", "re", "ve", "ll", "d", "m"})
+MIXTURE = ("log_pi", "mu", "log_sigma", "rho", "eos_logit")  # a handwriting network's output for the next point
 
 
 class UserError(Exception):
@@ -257,8 +259,88 @@ def forecast(graphs, facts, args):
     return "\n".join(lines)
 
 
+def write_ink(graphs, facts, args):
+    """Pen strokes from a handwriting network into ``--out`` (.svg, or .csv of offsets dx, dy, eos).
+
+    The network reads the start point, then draws each point from its output and reads it back
+    (Graves 2013, section 5.4, with the sampling ``--bias``); a synthesis network writes ``--text``
+    and stops once its window has passed the last letter (section 5.3).
+    """
+    synthesis = facts["task"] == "handwriting synthesis"
+    if not args.out or Path(args.out).suffix.lower() not in (".svg", ".csv"):
+        raise UserError("give the file to write with --out (.svg for the ink, .csv for its offsets)")
+    if args.bias < 0:
+        raise UserError("--bias cannot be negative (0 writes as varied as the data)")
+    model, feeds = graphs["step" if synthesis else "model"], {}
+    steps_max = facts["max_points"]
+    if synthesis:
+        if not args.text or not args.text.strip():
+            raise UserError("give the text to write with --text")
+        ids = {char: 2 + i for i, char in enumerate(facts["alphabet"])}
+        feeds = {"text": np.array([[ids.get(char, 1) for char in args.text]], np.int64),
+                 "text_mask": np.ones((1, len(args.text)), bool)}
+        steps_max = facts["max_points_per_character"] * len(args.text)
+    rng = np.random.default_rng(args.seed)
+    point = np.array([facts["start_point"]], np.float32)  # (1, 3)
+    outputs, state = model.run({**pen_input(point, synthesis), **feeds, **model.zero_state(1)})
+    written = []
+    for _ in range(steps_max):
+        if synthesis and outputs["finished"][0]:
+            break
+        mixture = {name: outputs[name] if synthesis else outputs[name][:, -1] for name in MIXTURE}  # (1, M, ...)
+        point = draw_point(mixture, args.bias, rng)
+        written.append(point[0])
+        outputs, state = model.run({**pen_input(point, synthesis), **feeds, **state})
+    stored = facts["normalisation"]
+    offsets = np.array(written, np.float64).reshape(-1, 3)
+    offsets[:, :2] = (offsets[:, :2] * stored["std"] + stored["mean"]) * facts["ink_scale"]
+    write_offsets(offsets, Path(args.out))
+    return f"Wrote {args.out}: {len(offsets)} pen points."
+
+
+def pen_input(point, synthesis):
+    """The step graph reads a point (1, 3); the prediction network a sequence of one (1, 1, 3)."""
+    return {"point": point} if synthesis else {"points": point[:, None]}
+
+
+def draw_point(mixture, bias, rng):
+    """One pen move (1, 3) from the mixture of the next point (fields (1, M, ...)), section 5.4's
+    bias applied: π = softmax(log π (1 + b)), σ = exp(log σ - b); a component, then a correlated
+    Gaussian move, then the end of stroke with probability sigmoid(eos_logit)."""
+    log_pi = mixture["log_pi"][0].astype(np.float64) * (1 + bias)
+    pi = np.exp(log_pi - log_pi.max())
+    j = rng.choice(len(pi), p=pi / pi.sum())
+    mu, sigma = mixture["mu"][0, j], np.exp(mixture["log_sigma"][0, j].astype(np.float64) - bias)
+    rho = float(mixture["rho"][0, j])
+    z = rng.standard_normal(2)
+    dx = mu[0] + sigma[0] * z[0]
+    dy = mu[1] + sigma[1] * (rho * z[0] + np.sqrt(1 - rho * rho) * z[1])
+    eos = float(rng.random() < 1 / (1 + np.exp(-float(mixture["eos_logit"][0]))))
+    return np.array([[dx, dy, eos]], np.float32)
+
+
+def write_offsets(offsets, path):
+    """Offsets as CSV, or as SVG: one path per stroke, the pen lifted after each end of stroke."""
+    if path.suffix.lower() == ".csv":
+        path.write_text("dx,dy,eos\n" + "".join(f"{dx!r},{dy!r},{int(eos)}\n" for dx, dy, eos in offsets.tolist()))
+        return
+    positions = np.cumsum(offsets[:, :2], axis=0)
+    strokes = [stroke for stroke in np.split(positions, np.flatnonzero(offsets[:, 2] > 0.5) + 1) if len(stroke)]
+    if not strokes:
+        raise UserError("the model wrote no ink: train it further, or lower the bias")
+    (left, top), (right, bottom) = positions.min(0) - 20, positions.max(0) + 20
+    paths = "".join('<path d="M ' + " L ".join(f"{x:.2f} {y:.2f}" for x, y in stroke) + '"/>\n' for stroke in strokes)
+    box = f"{left:.2f} {top:.2f} {right - left:.2f} {bottom - top:.2f}"
+    path.write_text(
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="{box}">\n'
+        f'<g fill="none" stroke="#1c2541" stroke-width="3.8" stroke-linecap="round" stroke-linejoin="round">\n'
+        f"{paths}</g>\n</svg>\n"
+    )
+
+
 USES = {"language model": write_text, "classification": read_items, "tagging": read_items,
-        "translation": translate, "captioning": caption, "forecast": forecast}
+        "translation": translate, "captioning": caption, "forecast": forecast,
+        "handwriting": write_ink, "handwriting synthesis": write_ink}
 
 
 def main(argv=None):
@@ -272,6 +354,8 @@ def main(argv=None):
     parser.add_argument("--image", help="captioners: a .npy file holding an (H, W, C) uint8 picture")
     parser.add_argument("--csv", help="forecasters: the recent history, a header naming the columns")
     parser.add_argument("--steps", type=int, default=24, help="forecasters: steps to forecast")
+    parser.add_argument("--bias", type=float, default=0.0, help="handwriting: 0 writes as varied as the data")
+    parser.add_argument("--out", help="handwriting: the .svg (or .csv of pen offsets) to write")
     args = parser.parse_args(argv)
     if args.length < 1 or args.temperature < 0 or args.top_k < 0 or args.steps < 1:
         parser.error("--length and --steps must be at least 1; --temperature and --top-k not negative")
