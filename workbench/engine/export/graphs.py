@@ -88,6 +88,14 @@ class Graph:
         return tuple(port.example(sizes, generator) for port in self.inputs)
 
 
+class _Wraps(nn.Module):
+    """A graph: the model inside, its ``forward`` tensors in and tensors out."""
+
+    def __init__(self, model: nn.Module) -> None:
+        super().__init__()
+        self.model = model
+
+
 def _flat(state) -> tuple[torch.Tensor, ...]:
     return state if isinstance(state, tuple) else (state,)
 
@@ -111,27 +119,19 @@ def _input_port(model, name: str, time_axis: str) -> Port:
     return Port(name, ("batch", time_axis, spec.feature_dim))
 
 
-class _StreamGraph(nn.Module):
+class _StreamGraph(_Wraps):
     """inputs (B, T[, F]), state -> outputs (B, T, V), state: a language model or forecaster."""
-
-    def __init__(self, model: SequenceModel) -> None:
-        super().__init__()
-        self.model = model
 
     def forward(self, inputs: torch.Tensor, *state: torch.Tensor) -> tuple[torch.Tensor, ...]:
         outputs, final = self.model(inputs, _state(state))
         return (outputs, *_flat(final))
 
 
-class _MaskedGraph(nn.Module):
+class _MaskedGraph(_Wraps):
     """inputs (B, T)[, mask (B, T)] -> scores (B, C) or (B, T, C): a classifier or tagger from zero state.
 
     A left-to-right tagger has no mask: padding after a row's real steps cannot reach them.
     """
-
-    def __init__(self, model: SequenceModel) -> None:
-        super().__init__()
-        self.model = model
 
     def forward(self, inputs: torch.Tensor, mask: torch.Tensor | None = None) -> torch.Tensor:
         return self.model(inputs, None, mask)[0]
@@ -151,36 +151,28 @@ def _sequence_graphs(model: SequenceModel) -> list[Graph]:
                   (outputs, *state_out), tuple(zip((p.name for p in state_out), (p.name for p in state_in))))]
 
 
-class _EncoderGraph(nn.Module):
+class _EncoderGraph(_Wraps):
     """source (B, S), source_mask (B, S) -> memory (B, S, W), the decoder's initial state."""
-
-    def __init__(self, model) -> None:
-        super().__init__()
-        self.model = model
 
     def forward(self, source: torch.Tensor, source_mask: torch.Tensor) -> tuple[torch.Tensor, ...]:
         memory, state = self.model.encode(source, source_mask)
         return (memory, *_flat(state))
 
 
-class _PictureEncoderGraph(nn.Module):
+class _PictureEncoderGraph(_Wraps):
     """images (B, H, W, C) uint8 -> memory (B, S, C'), the decoder's initial state."""
-
-    def __init__(self, model) -> None:
-        super().__init__()
-        self.model = model
 
     def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, ...]:
         memory, state = self.model.encode(images)
         return (memory, *_flat(state))
 
 
-class _DecoderGraph(nn.Module):
+class _DecoderGraph(_Wraps):
     """target (B, T), state[, memory (B, S, W)[, memory_mask (B, S)]] -> logits, state[, attention]."""
 
     def __init__(self, model, state_parts: int, masked: bool) -> None:
-        super().__init__()
-        self.model, self.state_parts, self.masked = model, state_parts, masked
+        super().__init__(model)
+        self.state_parts, self.masked = state_parts, masked
 
     def forward(self, target: torch.Tensor, *rest: torch.Tensor) -> tuple[torch.Tensor, ...]:
         state, rest = _state(rest[: self.state_parts]), rest[self.state_parts :]
@@ -221,12 +213,8 @@ def _encoder_decoder_graphs(model) -> list[Graph]:
     return [encoder, decoder]
 
 
-class _StrokeGraph(nn.Module):
+class _StrokeGraph(_Wraps):
     """points (B, T, 3), (h, c) per layer -> the mixture of the next point (B, T, ...), (h, c) per layer."""
-
-    def __init__(self, model: HandwritingPrediction) -> None:
-        super().__init__()
-        self.model = model
 
     def forward(self, points: torch.Tensor, *state: torch.Tensor) -> tuple[torch.Tensor, ...]:
         layers = [(state[i], state[i + 1]) for i in range(0, len(state), 2)]
@@ -256,17 +244,13 @@ def _prediction_graphs(model: HandwritingPrediction) -> list[Graph]:
                   tuple(zip((p.name for p in state_out), (p.name for p in state_in))))]
 
 
-class _SynthesisStep(nn.Module):
+class _SynthesisStep(_Wraps):
     """One pen point of the synthesis network, the whole state explicit.
 
     point (B, 3), text (B, U) ids, text_mask (B, U), h1, c1 (B, H), kappa (B, K), window (B, A),
     (h, c) of layers 2.. (1, B, H) -> the mixture of the next point (B, ...), ``finished`` (B,)
     (section 5.3's end test), and the state after the point.
     """
-
-    def __init__(self, model: HandwritingSynthesis) -> None:
-        super().__init__()
-        self.model = model
 
     def forward(
         self, point: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor, h1: torch.Tensor, c1: torch.Tensor,
