@@ -135,16 +135,22 @@ def test_enter_exports_safetensors_on_the_worker_and_shows_the_report(qtbot, bri
     assert dialog.export_button.isEnabled() and not dialog.progress_bar.isVisible()
 
 
-def test_failures_are_told_in_red_words(qtbot, trained, open_dialog, tmp_path):
+def test_failures_are_told_in_red_words(qtbot, bridge, trained, open_dialog, tmp_path):
     dialog = open_dialog(trained, tmp_path / "tiny.h5")
     pick(dialog, "safetensors")
     dialog.path_edit.setText(str(tmp_path / "missing" / "tiny.safetensors"))
-    dialog.export_button.click()  # refused before the worker is asked
-    assert "The folder" in dialog.result.text() and "does not exist" in dialog.result.text()
+    dialog.export_button.click()  # refused by the engine, on the worker
+    qtbot.waitUntil(lambda: "Export failed" in dialog.result.text(), timeout=20_000)
+    assert f"the folder {tmp_path / 'missing'} does not exist" in dialog.result.text()
     assert export_dialog.ERROR in dialog.result.text() and dialog.export_button.isEnabled()
+    saved = []  # the project the window holds was saved as tiny.h5, as the window saves it: on the worker
+    bridge.call(lambda: bridge.worker.project.save(tmp_path / "tiny.h5"), saved.append)
+    qtbot.waitUntil(lambda: bool(saved), timeout=20_000)
+    project_bytes = (tmp_path / "tiny.h5").read_bytes()
     dialog.path_edit.setText(str(tmp_path / "tiny.h5"))
     dialog.export_button.click()
-    assert "the project's own file" in dialog.result.text()
+    qtbot.waitUntil(lambda: "is the project file itself" in dialog.result.text(), timeout=20_000)
+    assert (tmp_path / "tiny.h5").read_bytes() == project_bytes
     (tmp_path / "taken.safetensors").mkdir()  # the worker's write fails: a folder holds the name
     dialog.path_edit.setText(str(tmp_path / "taken.safetensors"))
     dialog.export_button.click()
@@ -152,7 +158,8 @@ def test_failures_are_told_in_red_words(qtbot, trained, open_dialog, tmp_path):
     text = dialog.result.text()
     assert "taken.safetensors" in text and "Is a directory" in text and export_dialog.ERROR in text
     assert "Traceback" not in text and not (tmp_path / "taken.json").exists()
-    assert [path.name for path in tmp_path.iterdir() if path.name != "prose.txt"] == ["taken.safetensors"]
+    left = sorted(path.name for path in tmp_path.iterdir() if path.name != "prose.txt")
+    assert left == ["taken.safetensors", "tiny.h5"]  # the project file untouched, nothing half-written
 
 
 def test_a_format_whose_writer_is_missing_fails_in_words(qtbot, trained, open_dialog, tmp_path, monkeypatch):

@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
 )
 from shiboken6 import isValid
 
-from ..engine.errors import WorkbenchError
 from ..engine.events import TaskProgress
 from ..engine.export import FORMATS, ExportFormat, export_model
 from ..engine.export.report import ExportReport
@@ -49,12 +48,9 @@ def run_export(worker: EngineWorker, format_name: str, path: Path, text: str | N
         worker.sink(TaskProgress("Export", 1, 1, unit="steps"))
 
 
-def in_words(error: BaseException, path: Path) -> str:
-    """What went wrong, for the user: an error's message, never its traceback."""
-    if isinstance(error, WorkbenchError):
-        return str(error)
-    if isinstance(error, OSError) and error.strerror:  # its file name may be a hidden temporary
-        return f"{path}: cannot be written ({error.strerror})"
+def in_words(error: BaseException) -> str:
+    """What went wrong, for the user: an error's message, never its traceback. The engine says
+    which file and why (a missing folder, the project file itself, a failed write)."""
     return str(error) or type(error).__name__
 
 
@@ -226,10 +222,11 @@ class ExportDialog(QDialog):
         self.progress_label.setText(f"Exporting {path.name}…")
         self.progress_bar.setRange(0, 0)  # busy until the export tells how far it is
         work = partial(run_export, self.bridge.worker, fmt.name, path, text if text.strip() else None)
-        self.bridge.call(work, self._on_exported, partial(self._on_failed, path))
+        self.bridge.call(work, self._on_exported, self._on_failed)
 
     def _chosen_path(self, fmt: ExportFormat) -> Path | None:
-        """The path typed, with the format's suffix if it has none; None, said why, if unusable."""
+        """The path typed, with the format's suffix if it has none; None, said why, if empty.
+        ``export_model`` refuses the rest (a missing folder, the project file itself)."""
         typed = self.path_edit.text().strip()
         if not typed:
             self._show_error("Choose where to write the file.")
@@ -239,12 +236,6 @@ class ExportDialog(QDialog):
             path = self.default_path(fmt).parent / path
         if not path.suffix:
             path = path.with_suffix(fmt.suffix)
-        if self.project_path is not None and path.resolve() == self.project_path.resolve():
-            self._show_error("That is the project's own file; choose another name.")
-            return None
-        if not path.parent.is_dir():
-            self._show_error(f"The folder {path.parent} does not exist.")
-            return None
         return path
 
     def _on_progress(self, event: TaskProgress) -> None:
@@ -263,11 +254,11 @@ class ExportDialog(QDialog):
         self.result.setText(f'<span style="color: {OK}; font-weight: bold;">✓ Exported</span> to {folder}<br>{lines}')
         self._grow_to_fit()
 
-    def _on_failed(self, path: Path, error: BaseException) -> None:
+    def _on_failed(self, error: BaseException) -> None:
         if not isValid(self):
             return
         self._set_running(False)
-        self._show_error(f"Export failed: {in_words(error, path)}")
+        self._show_error(f"Export failed: {in_words(error)}")
 
     def _set_running(self, running: bool) -> None:
         self.running = running
