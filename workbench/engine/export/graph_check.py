@@ -56,10 +56,10 @@ class CheckedGraphs:
 
 def check_graphs(
     graphs: list[Graph], paths: list[Path], progress: Progress, *, runtime: str,
-    to_bytes: Callable[[Graph], bytes], load: Callable[[Graph, Path, bytes], RunGraph],
+    to_bytes: Callable[[Graph, Path], bytes], load: Callable[[Graph, Path, bytes], RunGraph],
     failures: tuple[type[BaseException], ...], passed: str,
 ) -> CheckedGraphs:
-    """Each graph made into a file's bytes by ``to_bytes``, loaded by ``load`` and run against
+    """Each graph made into the bytes of its file by ``to_bytes``, loaded by ``load`` and run against
     torch (``largest_difference``); WorkbenchError, and nothing written, if any falls short.
 
     ``runtime`` names what runs the file in messages ("onnxruntime"); ``failures`` are the
@@ -69,7 +69,7 @@ def check_graphs(
     files, checks, largest = [], [], None
     for done, (graph, target) in enumerate(zip(graphs, paths)):
         progress(f"Exporting the {graph.role}", 2 * done, 2 * len(graphs))
-        data = to_bytes(graph)
+        data = to_bytes(graph, target)
         progress(f"Checking the {graph.role} in {runtime}", 2 * done + 1, 2 * len(graphs))
         try:
             difference, tolerance = largest_difference(graph, load(graph, target, data))

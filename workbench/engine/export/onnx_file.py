@@ -56,13 +56,13 @@ def export_onnx(project, path: Path, progress: Progress = no_progress) -> Export
     spec_json = project.spec.to_json()
 
     def load(graph: Graph, target: Path, data: bytes):
-        _refuse_fixed_axes(graph, data, target)
         session = onnxruntime.InferenceSession(data, providers=["CPUExecutionProvider"])
         return lambda inputs: session.run(None, {port.name: value.numpy() for port, value in zip(graph.inputs, inputs)})
 
     checked = check_graphs(
-        graphs, paths, progress, runtime="onnxruntime", to_bytes=lambda graph: _graph_to_onnx(graph, spec_json, facts),
-        load=load, failures=RUNTIME_ERRORS,
+        graphs, paths, progress, runtime="onnxruntime",
+        to_bytes=lambda graph, target: _graph_to_onnx(graph, target, spec_json, facts), load=load,
+        failures=RUNTIME_ERRORS,
         passed="onnxruntime equals torch at batch sizes and lengths other than the traced ones; every batch and "
                "length axis is dynamic",
     )
@@ -70,7 +70,7 @@ def export_onnx(project, path: Path, progress: Progress = no_progress) -> Export
     script = script_file(path, facts)
     checks = checked.checks
     if script is None:
-        checks.append(f"No standalone script: it cannot run a {facts['task']} model yet.")
+        checks.append(f"No standalone script: a {facts['task']} model reads generated inputs, nothing to type.")
     else:
         files.append(script)
     write_files_atomically(files)
@@ -78,8 +78,8 @@ def export_onnx(project, path: Path, progress: Progress = no_progress) -> Export
                         checked.tolerance)
 
 
-def _graph_to_onnx(graph: Graph, spec_json: str, facts: dict) -> bytes:
-    """The traced graph as ONNX bytes with the workbench's metadata."""
+def _graph_to_onnx(graph: Graph, target: Path, spec_json: str, facts: dict) -> bytes:
+    """The traced graph as ONNX bytes with the workbench's metadata, its dynamic axes checked."""
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's and the legacy exporter's notices are not the user's
@@ -88,6 +88,7 @@ def _graph_to_onnx(graph: Graph, spec_json: str, facts: dict) -> bytes:
             input_names=graph.input_names, output_names=graph.output_names, dynamic_axes=graph.dynamic_axes(),
         )
     proto = onnx.load_from_string(buffer.getvalue())
+    _refuse_fixed_axes(graph, proto, target)
     metadata = {"spec": spec_json, "role": graph.role, "version": __version__,
                 "carried": json.dumps(dict(graph.carried)), "facts": json.dumps(facts)}
     for key, value in metadata.items():
@@ -96,9 +97,8 @@ def _graph_to_onnx(graph: Graph, spec_json: str, facts: dict) -> bytes:
     return proto.SerializeToString()
 
 
-def _refuse_fixed_axes(graph: Graph, data: bytes, target: Path) -> None:
+def _refuse_fixed_axes(graph: Graph, model: onnx.ModelProto, target: Path) -> None:
     """Every axis ``graph`` names dynamic must be a symbol in the file, not the traced size."""
-    model = onnx.load_from_string(data)
     declared = {value.name: value.type.tensor_type.shape.dim for value in (*model.graph.input, *model.graph.output)}
     for port in (*graph.inputs, *graph.outputs):
         dims = declared.get(port.name)

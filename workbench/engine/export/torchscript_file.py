@@ -39,7 +39,7 @@ def export_torchscript(project, path: Path, progress: Progress = no_progress) ->
 
     checked = check_graphs(
         graphs, graph_paths(path, graphs, ".pt"), progress, runtime="the loaded module",
-        to_bytes=lambda graph: _traced_bytes(graph, spec_json), load=load, failures=(RuntimeError,),
+        to_bytes=lambda graph, target: _traced_bytes(graph, spec_json), load=load, failures=(RuntimeError,),
         passed="saved, loaded and run at batch sizes and lengths other than the traced ones, equal to the model",
     )
     write_files_atomically([(target, lambda temporary, data=data: temporary.write_bytes(data))
