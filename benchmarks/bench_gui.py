@@ -23,6 +23,7 @@ click or a key press waits for the GUI thread (the event-loop delay).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
 import sys
 import tempfile
@@ -34,7 +35,7 @@ if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QElapsedTimer, QObject, QSettings, Qt, QTimer  # noqa: E402
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QObject, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bench_trainer import BareLoop  # noqa: E402
@@ -142,6 +143,16 @@ def wait_until(app: QApplication, condition, timeout_s: float) -> None:
         time.sleep(0.005)
 
 
+def run_until_trained(window: MainWindow) -> None:
+    """Train and run the event loop as the application does (``exec``, not polling
+    ``processEvents``, which would wake the GUI thread 200 times a second) until the run ends."""
+    loop = QEventLoop()
+    window.bridge.training_changed.connect(lambda training: None if training else loop.quit())
+    QTimer.singleShot(3_600_000, loop.quit)
+    window.train()
+    loop.exec()
+
+
 def on_worker(window: MainWindow, app: QApplication, work):
     """Run ``work()`` on the engine worker (all torch work belongs there) and wait for it."""
     future = window.bridge.call(work)
@@ -160,7 +171,7 @@ def prepare(worker, rounds: int) -> Turns:
     return Turns(BareLoop(trainer), steps, rounds + WARMUP_ROUNDS)
 
 
-def measure(app: QApplication, demo: str, tab: str, seconds: float, folder: Path) -> Result:
+def measure(app: QApplication, demo: str, tab: str, seconds: float, folder: Path, profile: Path | None = None) -> Result:
     started = time.perf_counter()
     settings = QSettings(str(folder / f"{demo}-{tab}.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings, autosave_folder=folder / "autosave")
@@ -180,11 +191,15 @@ def measure(app: QApplication, demo: str, tab: str, seconds: float, folder: Path
     paints = time_paints(window.dashboard.graphics)
     wait_for_quiet(60)
     gui_cpu = time.thread_time()
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()  # this thread only: what the GUI thread spends its time on
     turns.start()
     lateness.start()
-    window.train()
-    wait_until(app, lambda: window.bridge.training, 60)
-    wait_until(app, lambda: not window.bridge.training, 3600)
+    run_until_trained(window)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile.with_name(f"{profile.stem}-{demo}-{tab}{profile.suffix}"))
     gui_cpu, wall = time.thread_time() - gui_cpu, time.perf_counter() - started
     lateness.timer.stop()
     result = summarise(demo, tab, turns, lateness, gui_cpu / wall, shown, wall / 60, paints)
@@ -264,6 +279,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--demo", nargs="+", default=["names", "python-code"])
     parser.add_argument("--tab", nargs="+", default=["training", "inside"], choices=["training", "inside"])
     parser.add_argument("--seconds", type=float, default=40.0, help="engine seconds per demo and tab")
+    parser.add_argument("--profile", type=Path, help="write the GUI thread's cProfile stats here (one file per run)")
     parser.add_argument("--switch-interval-ms", type=float, help="the interpreter's GIL switch interval")
     args = parser.parse_args(argv)
     if args.switch_interval_ms is not None:
@@ -276,7 +292,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for demo in args.demo:
             for tab in args.tab:
-                results.append(measure(app, demo, tab, args.seconds, Path(folder)))
+                results.append(measure(app, demo, tab, args.seconds, Path(folder), args.profile))
                 row, _, note = report(results[-1:]).splitlines()[2:5]
                 print(row, note, sep="\n", flush=True)
     print(f"Load after {load_average()}")

@@ -99,6 +99,44 @@ def dashboard_rows(app: QApplication, steps: int, repeats: int) -> list[str]:
     return rows
 
 
+def live_row(app: QApplication, steps: int, seconds: float, steps_per_s: float = 150.0) -> str:
+    """The dashboard following a run as it trains: ``steps_per_s`` steps of losses a second and a
+    metrics event every 0.1 s arrive in drains of 33 ms (as from the engine bridge), starting at
+    ``steps``; the event loop runs in between. The figure is the GUI thread's CPU time per second
+    of training, and the paints' times."""
+    rng = np.random.default_rng(1)
+    dashboard = filled_dashboard(app, steps)
+    paints: list[float] = []
+    paint = dashboard.graphics.paintEvent
+
+    def timed_paint(event) -> None:
+        paint(event)
+        paints.append(1000 * dashboard.graphics.last_paint_s)
+
+    dashboard.graphics.paintEvent = timed_paint
+    step, since_metrics, drain_s = float(steps), 0.0, 0.033
+    cpu_started, wall_started = time.thread_time(), time.perf_counter()
+    next_drain = wall_started
+    while time.perf_counter() - wall_started < seconds:
+        new = np.arange(step + 1, step + 1 + round(steps_per_s * drain_s))
+        step = float(new[-1])
+        loss = 1.2 + 0.2 * rng.standard_normal(len(new))
+        since_metrics += drain_s
+        if since_metrics >= 0.1:
+            since_metrics = 0.0
+            dashboard.add_metrics([StepMetrics(int(step), float(loss[-1]), 2e-3, 5e4 + 1e3 * rng.standard_normal(),
+                                               1 + rng.random(), LAYERS, rng.random(len(LAYERS)) + 0.1)])
+        dashboard.add_step_losses(new, loss)
+        next_drain += drain_s
+        while time.perf_counter() < next_drain:
+            app.processEvents()
+            time.sleep(0.002)
+    cores = (time.thread_time() - cpu_started) / (time.perf_counter() - wall_started)
+    dashboard.close()
+    return (f"| {steps:,} → {int(step):,} | {cores:.3f} | {len(paints) / seconds:.1f} "
+            f"| {statistics.median(paints):.1f} ms | {np.percentile(paints, 99):.1f} ms |")
+
+
 def line_rows(repeats: int) -> list[str]:
     image = QImage(1600, 1000, QImage.Format.Format_ARGB32_Premultiplied)
     rng = np.random.default_rng(0)
@@ -137,6 +175,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--steps", type=int, nargs="+", default=[5000, 50000])
     parser.add_argument("--repeats", type=int, default=15)
+    parser.add_argument("--live-seconds", type=float, default=20.0, help="how long the live run is followed")
     args = parser.parse_args(argv)
     app = QApplication.instance() or QApplication([])
     configure_pyqtgraph()
@@ -144,6 +183,9 @@ def main(argv: list[str] | None = None) -> None:
     print("| steps in the run | new data in | paint (median) |\n|---:|---|---:|")
     for steps in args.steps:
         print("\n".join(dashboard_rows(app, steps, args.repeats)), flush=True)
+    print("\n| steps (live) | GUI thread CPU, cores | paints/s | paint (median) | paint (p99) |\n|---|---:|---:|---:|---:|")
+    for steps in args.steps:
+        print(live_row(app, steps, args.live_seconds), flush=True)
     print("\n| lines | pen width | antialiased | alpha | drawLines (median) |\n|---|---:|---|---:|---:|")
     print("\n".join(line_rows(args.repeats)))
 

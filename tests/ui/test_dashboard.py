@@ -8,6 +8,8 @@ from workbench.engine.events import RunStarted, StepMetrics, ValidationResult
 from workbench.engine.history import RunHistory
 from workbench.ui.dashboard import Dashboard
 from workbench.ui.dashboard.series import GrowingSeries, SmoothedSeries, ema
+from workbench.ui.dashboard.step_range import round_step_ceiling
+from workbench.ui.dashboard.widget import DRAW_SHARE, SHOT_INTERVAL_MS
 
 # The offscreen platform warns when a top-level widget is shown; nothing is wrong.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -49,6 +51,7 @@ def started(name: str, step: int = 0) -> RunStarted:
 @pytest.fixture
 def dashboard(qtbot):
     widget = Dashboard()
+    widget.draw_share = 1.0  # these tests look at what is drawn, not at the pacing (tested below)
     qtbot.addWidget(widget)
     widget.resize(1000, 700)
     widget.show()
@@ -338,18 +341,64 @@ def test_zooming_into_steps_shows_the_same_steps_in_every_plot(qtbot, dashboard)
     qtbot.waitUntil(every_step_shown)
 
 
-def test_redraws_space_out_when_painting_is_slow(qtbot, dashboard):
+def test_shots_are_paced_by_what_they_cost(qtbot, dashboard):
+    dashboard.draw_share = DRAW_SHARE
+    dashboard.start_run(started("run-001"))
     dashboard.add_metrics(metrics(range(1, 2001)))
-    wait_drawn(qtbot, dashboard.current_run.loss, 2000)
-    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())  # every plot drawn
-    dashboard.graphics.viewport().repaint()  # a real paint is timed
-    assert dashboard.graphics.last_paint_s > 0
-    dashboard.graphics.last_paint_s = 0.001  # quick paints: one plot every 20 ms, each ten times a second
-    assert dashboard.redraw_interval_ms() == 20
-    dashboard.graphics.last_paint_s = 0.08  # 80 ms a paint: one redraw in 0.8 s keeps painting at 10%
-    assert dashboard.redraw_interval_ms() == 800
+    wait_drawn(qtbot, dashboard.current_run.loss, 2000)  # a shot, then its paint
+    qtbot.waitUntil(lambda: dashboard.graphics.shot_paint_s > 0)  # the paint after a shot is timed
+    dashboard._last_shot_s, dashboard.graphics.shot_paint_s = 0.0001, 0.0001  # nearly free: the shortest pause
+    assert dashboard.redraw_interval_ms() == SHOT_INTERVAL_MS[0]
+    dashboard._last_shot_s, dashboard.graphics.shot_paint_s = 0.002, 0.004  # 6 ms a shot
+    assert dashboard.redraw_interval_ms() == round(6 / DRAW_SHARE)  # drawing keeps to its share
+    dashboard._last_shot_s, dashboard.graphics.shot_paint_s = 0.05, 0.5  # never a pause past the longest
+    assert dashboard.redraw_interval_ms() == SHOT_INTERVAL_MS[1]
+    dashboard._last_shot_s, dashboard.graphics.shot_paint_s = 0.002, 0.004
+    dashboard._redraw_timer.stop()
     dashboard.add_metrics(metrics(range(2001, 2011)))
-    assert dashboard._redraw_timer.interval() == 800
+    assert dashboard._redraw_timer.interval() == round(6 / DRAW_SHARE)
+
+
+def test_plots_catch_up_at_once_when_the_run_ends(qtbot, dashboard):
+    dashboard.draw_share = DRAW_SHARE
+    dashboard.start_run(started("run-001"))
+    dashboard.add_metrics(metrics(range(1, 51)))
+    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())
+    dashboard._last_shot_s, dashboard.graphics.shot_paint_s = 0.05, 0.5  # slow: two seconds between shots
+    dashboard.add_metrics(metrics(range(51, 101)))
+    run = dashboard.current_run
+    assert dashboard.redraw_interval_ms() == SHOT_INTERVAL_MS[1]
+    dashboard.end_run()
+    for item in (run.loss, run.grad_norm, run.learning_rate, run.tokens_per_s):
+        qtbot.waitUntil(lambda: len(item.xData) == 100, timeout=1500)  # not 4 × 2 s
+    assert dashboard.redraw_interval_ms() == SHOT_INTERVAL_MS[0]
+
+
+def test_a_whole_window_paint_is_not_taken_for_a_shot(qtbot, dashboard):
+    dashboard.add_metrics(metrics(range(1, 51)))
+    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())
+    qtbot.wait(50)
+    dashboard.graphics.shot_paint_s = 0.001
+    dashboard.graphics.viewport().repaint()  # a resize or a tab switch: every plot painted
+    assert dashboard.graphics.last_paint_s > 0
+    assert dashboard.graphics.shot_paint_s == 0.001
+
+
+def test_the_loss_plot_gets_every_other_shot(qtbot, dashboard):
+    """The loss plot is the one people watch; the others share the remaining shots in turn."""
+    dashboard.add_metrics(metrics(range(1, 51)))
+    run = dashboard.current_run
+    dashboard._redraw_timer.stop()
+    dashboard._drawn_at = dict.fromkeys(dashboard._drawn_at, -math.inf)
+    drawn = []
+    for _ in range(9):
+        dashboard._mark_dirty(run)  # every plot is stale at every shot, as in a long run
+        dashboard._redraw_timer.stop()
+        dashboard._drawn_at = dict.fromkeys(dashboard._drawn_at, -math.inf)  # none held back by its interval
+        dashboard._redraw()
+        drawn.append(dashboard._last_plot)
+    assert drawn[::2] == ["loss"] * 5
+    assert drawn[1::2] == ["layers", "grad_norm", "learning_rate", "tokens_per_s"]
 
 
 def test_one_plot_is_brought_up_to_date_per_shot(qtbot, dashboard):
@@ -372,8 +421,9 @@ def test_a_stream_of_losses_does_not_starve_the_other_plots(qtbot, dashboard):
     dashboard.add_metrics(metrics(range(1, 51)))
     run = dashboard.current_run
     dashboard._redraw_timer.stop()
-    for shot in range(5):
+    for shot in range(9):
         dashboard.add_step_losses(np.array([100.0 + shot]), np.array([2.0]))  # the loss is stale at every shot
+        dashboard._drawn_at["loss"] = -math.inf
         dashboard._redraw()
     assert all(item.xData is not None for item in (run.loss, run.grad_norm, run.learning_rate, run.tokens_per_s))
     assert "head" in dashboard.layer_curves.curves
@@ -394,3 +444,40 @@ def test_a_stream_of_losses_redraws_the_loss_plot_at_most_ten_times_a_second(qtb
         qtbot.wait(5)
     assert 3 <= len(drawn) <= 7
     assert min(np.diff(drawn)) >= 0.095
+
+
+def test_round_step_ceiling():
+    ends = [round_step_ceiling(step) for step in (0, 1, 7, 12, 13, 1700, 2000, 2001, 85_000)]
+    assert ends == [1, 1, 8, 12, 15, 2000, 2000, 2500, 100_000]
+
+
+def test_live_steps_end_at_a_round_number_and_hold_still(qtbot, dashboard):
+    """The step axis does not move with every new step (each move is new ticks and grid lines)."""
+    view = dashboard.plots.loss.getViewBox()
+    run = None
+    for last, end in ((1700, 2000), (1950, 2000), (2100, 2500)):
+        first = 1 if run is None else int(run.run.last_step) + 1
+        dashboard.add_metrics(metrics(range(first, last + 1)))
+        run = dashboard.current_run
+        wait_drawn(qtbot, run.loss, last)
+        qtbot.waitUntil(lambda: view.viewRange()[0][1] >= end)  # auto-range follows before a paint
+        low, high = view.viewRange()[0]
+        assert low <= 0 and end <= high < 1.05 * end
+    for plot in ("layers", "grad_norm", "tokens_per_s"):
+        qtbot.waitUntil(lambda: getattr(dashboard.plots, plot).getViewBox().viewRange()[0][1] >= 2500)
+
+
+def test_the_raw_loss_is_a_faint_opaque_tint_of_the_run_colour(qtbot, dashboard):
+    """Opaque, because Qt blends a translucent noisy line pixel by pixel at ten times the cost."""
+    dashboard.add_metrics(metrics(range(1, 401), loss=lambda step: 2.0 + (step % 7) / 3))  # noisy
+    run = dashboard.current_run
+    wait_drawn(qtbot, run.loss_raw, 400)
+    tint = run.loss_raw.opts["pen"].color()
+    base = run.colour
+    expected = [round(0.15 * c + 0.85 * 255) for c in (base.red(), base.green(), base.blue())]
+    assert tint.alpha() == 255
+    assert all(abs(a - b) <= 1 for a, b in zip(tint.getRgb()[:3], expected))
+    qtbot.wait(100)
+    image = dashboard.graphics.grab().toImage()
+    pixels = {image.pixelColor(x, y).getRgb()[:3] for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)}
+    assert tint.getRgb()[:3] in pixels  # drawn as it is: no blending with what lies beneath

@@ -149,6 +149,22 @@ def test_heatmaps_show_exact_gate_and_state_arrays(qtbot, panel):
     assert panel.gates_view.heatmaps["forget"].axis.labels == list('say·"hi"⏎to·me')
 
 
+def test_a_hidden_panel_redraws_when_it_is_shown(qtbot, panel):
+    """Behind another tab the heatmaps wait: a redraw there would cost training for nothing."""
+    redraws = []
+    panel.redrawn.connect(lambda: redraws.append(panel.current_snapshot))
+    panel.hide()
+    snapshot = fake_snapshot(step=300)
+    panel.add_snapshot(snapshot)
+    qtbot.wait(300)  # three redraw intervals
+    assert redraws == [] and panel.pages.currentIndex() == 0
+    with qtbot.waitSignal(panel.redrawn, timeout=2000):
+        panel.show()
+    assert redraws == [snapshot] and panel.pages.currentIndex() == 1
+    forget = panel.gates_view.heatmaps["forget"].image
+    np.testing.assert_array_equal(forget.image, snapshot.layers[0].gates[1].T)
+
+
 def test_scrubber_stays_where_the_user_left_it_until_follow(qtbot, panel):
     snapshots = [fake_snapshot(step=step, seed=step) for step in (200, 400, 600, 800)]
     for snapshot in snapshots[:3]:

@@ -249,12 +249,14 @@ class MainWindow(QMainWindow):
 
     def _on_run_finished(self, event: RunFinished) -> None:
         self.pause_action.setChecked(False)
-        self.status.show_step(event.step)  # metrics are throttled: the last may be a step behind
+        self.dashboard.end_run()
         verb = "Finished" if event.reason == "completed" else "Stopped"
         self.status.run_ended(f"{verb} at step {event.step:,} after {event.elapsed_s:.0f} s")
+        self.status.show_step(event.step)  # metrics are throttled: the last may be a step behind
 
     def _on_run_failed(self, event: RunFailed) -> None:
         self.pause_action.setChecked(False)
+        self.dashboard.end_run()
         self.status.run_ended("Training failed")
         if self.comparison.running:  # the comparison goes on with the next cell
             self.statusBar().showMessage(f"This run failed: {event.reason}", 15_000)

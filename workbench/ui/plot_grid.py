@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPen
+from PySide6.QtWidgets import QGraphicsItem
 
 BELOW_VIEW_BOX = -200  # pyqtgraph puts a plot's view box at z -100 and its axes at 0.5
 
@@ -30,6 +31,9 @@ class GridAxis(pg.AxisItem):
         super().__init__(orientation, **kwargs)
         self.background = QColor(background)
         self._opaque_pens: dict[int, QPen] = {}
+        # Kept as a picture on screen until the range changes: a plot's new data would otherwise
+        # replay every tick, label and grid line beneath it at each redraw.
+        self.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
     def generateDrawSpecs(self, p):
         specs = super().generateDrawSpecs(p)

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from ..engine.events import RunStarted, StepMetrics, TaskProgress
 
 
+METRICS_INTERVAL_MS = 500  # the step, loss and progress bar follow training twice a second
+
+
 class TrainingStatus:
+    """The labels change at most every METRICS_INTERVAL_MS: a QProgressBar repaints itself at
+    once on every new value (1–2 ms of the GUI thread, which training waits for)."""
+
     def __init__(self, bar: QStatusBar) -> None:
         self.bar = bar
         self.device = QLabel("CPU")
@@ -23,6 +30,11 @@ class TrainingStatus:
             bar.addPermanentWidget(widget)
         bar.addPermanentWidget(self.progress)
         self._start = self._target = 0
+        self._latest: StepMetrics | None = None
+        self._metrics_timer = QTimer(bar)
+        self._metrics_timer.setSingleShot(True)
+        self._metrics_timer.setInterval(METRICS_INTERVAL_MS)
+        self._metrics_timer.timeout.connect(self._show_latest)
 
     def show_step(self, step: int) -> None:
         self.step.setText(f"step {step:,}")
@@ -37,6 +49,15 @@ class TrainingStatus:
         self.show_step(event.step)
 
     def metrics(self, event: StepMetrics) -> None:
+        self._latest = event
+        if not self._metrics_timer.isActive():
+            self._show_latest()
+            self._metrics_timer.start()
+
+    def _show_latest(self) -> None:
+        event, self._latest = self._latest, None
+        if event is None:
+            return
         self.show_step(event.step)
         self.loss.setText(f"loss {event.loss:.3f}")
         self.speed.setText(f"{event.tokens_per_s / 1000:.1f}k tokens/s")
@@ -60,6 +81,8 @@ class TrainingStatus:
         self.progress.hide()
 
     def run_ended(self, message: str) -> None:
+        self._metrics_timer.stop()
+        self._show_latest()
         self.progress.hide()
         self.speed.setText("")
         self.bar.showMessage(message, 10_000)

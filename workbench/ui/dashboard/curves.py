@@ -99,7 +99,7 @@ class RunCurves:
         """The current run is drawn boldest and on top; earlier runs thinner, a little faded."""
         colour = self.colour if current else style.lighter(self.colour, style.PAST_FADE)
         width = style.CURRENT_WIDTH if current else style.PAST_WIDTH
-        self.loss_raw.setPen(style.line_pen(style.with_alpha(self.colour, style.RAW_ALPHA), 1.0))
+        self.loss_raw.setPen(style.line_pen(style.lighter(self.colour, style.RAW_FADE), 1.0))
         self.loss.setPen(style.line_pen(colour, width))
         self.validation.setPen(style.line_pen(colour, 1.2, dashed=True))
         self.validation.setSymbolBrush(colour)

@@ -2,11 +2,15 @@
 
 A plain view: the main window calls its methods on the GUI thread with the engine's events and
 saved ``RunHistory`` objects. Points go into growing numpy buffers at once; the plots are
-redrawn from a single-shot timer, so however often data arrive each plot is redrawn at most ~10
-times a second, and only for runs that changed. One plot is brought up to date per timer shot,
-so the GUI thread paints one plot at a time: a click waits for one plot's paint, never for all
-five. When painting gets slow (long noisy runs on a slow machine) the shots space out so that
-painting takes at most PAINT_SHARE of the GUI thread.
+redrawn from a single-shot timer, one plot per shot, so a click waits for one plot's paint,
+never for all five. The loss plot gets every other shot (it is the one people watch), the rest
+take the other shots in turn, and no plot is redrawn more often than REDRAW_INTERVAL_S.
+
+While a run trains, the shots are paced by what they cost: drawing the plots may take DRAW_SHARE
+of the GUI thread's time, no more (when it ends, the plots catch up at once). That share is what a live dashboard costs training, several times over: PySide
+holds the interpreter lock while Qt paints, and the training thread needs it between every two
+torch calls (``docs/benchmarks.md``). So on a fast machine the loss plot follows training ten
+times a second; on a slow one it is redrawn less often, and training keeps its speed.
 """
 
 from __future__ import annotations
@@ -27,11 +31,13 @@ from ..plot_grid import grid_axes
 from . import style
 from .curves import DashboardPlots, DisplayOptions, LayerCurves, RunCurves
 from .run_data import RunData
+from .step_range import StepExtent
 from .toolbar import DashboardToolbar
 
-REDRAW_INTERVAL_MS = 100  # the shortest interval between two redraws of a plot
 PLOTS = ("loss", "layers", "grad_norm", "learning_rate", "tokens_per_s")  # DashboardPlots' fields
-PAINT_SHARE = 0.1  # at most this share of the GUI thread's time goes to painting the plots
+REDRAW_INTERVAL_S = dict.fromkeys(PLOTS, 0.5) | {"loss": 0.1}  # the shortest interval between two redraws
+SHOT_INTERVAL_MS = (20, 2000)  # the shortest and the longest interval between two shots
+DRAW_SHARE = 0.015  # at most this share of the GUI thread's time goes to redrawing and painting plots
 _UNNAMED_RUN = "current run"  # metrics that arrive before any run was announced
 
 
@@ -41,17 +47,31 @@ def _axes(log: bool = False) -> dict:
 
 
 class _TimedGraphics(pg.GraphicsLayoutWidget):
-    """Remembers how long its last paint took, so that redraws can be paced by their cost."""
+    """Times its paints, so that redraws can be paced by their cost.
+
+    ``shot_paint_s`` is the first paint after a redraw (``expect_shot_paint``): the cost of
+    that redraw on screen. A whole-window paint (first show, resize, tab switch) is not one.
+    """
 
     last_paint_s = 0.0
+    shot_paint_s = 0.0
+    _after_shot = False
+
+    def expect_shot_paint(self) -> None:
+        self._after_shot = True
 
     def paintEvent(self, event) -> None:
         started = time.perf_counter()
         super().paintEvent(event)
         self.last_paint_s = time.perf_counter() - started
+        if self._after_shot:
+            self._after_shot = False
+            self.shot_paint_s = self.last_paint_s
 
 
 class Dashboard(QWidget):
+    draw_share = DRAW_SHARE  # tests of what the plots show may pace faster
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.toolbar = DashboardToolbar()
@@ -59,6 +79,9 @@ class Dashboard(QWidget):
         self.graphics.setBackground(style.BACKGROUND)
         self.graphics.setMinimumSize(400, 300)
         self.plots = self._make_plots()
+        self._extents = {plot: StepExtent() for plot in PLOTS}  # each plot's steps end at a round number
+        for plot, extent in self._extents.items():
+            getattr(self.plots, plot).addItem(extent)
         self.loss_legend = style.make_legend(self.plots.loss)
         self.layer_curves = LayerCurves(self.plots.layers, style.make_legend(self.plots.layers))
         self._empty_hint = pg.TextItem(
@@ -70,7 +93,10 @@ class Dashboard(QWidget):
         self._layer_run: str | None = None  # None: the per-layer plot follows the current run
         self._options = self.toolbar.options
         self._stale: dict[str, set[RunCurves]] = {plot: set() for plot in PLOTS}  # runs out of date, by plot
-        self._next_plot = 0  # index into PLOTS: where the next redraw looks first
+        self._next_plot = 1  # index into PLOTS: where the next shot that is not the loss plot's looks first
+        self._last_plot: str | None = None  # the plot the last shot redrew
+        self._last_shot_s = 0.0  # how long the last shot's redraw took (its paint follows)
+        self._training = False  # between start_run and end_run: shots are paced
         self._drawn_at = dict.fromkeys(PLOTS, -math.inf)  # time.monotonic() of each plot's last redraw
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
@@ -145,7 +171,14 @@ class Dashboard(QWidget):
             self._mark_dirty(current)
         else:
             self._add_run(RunData(event.run, {"model": event.model}))
+        self._training = True
         self._runs_changed()
+
+    def end_run(self) -> None:
+        """Training stopped: what is left to draw is drawn now, not at training's pace."""
+        self._training = False
+        if any(self._stale.values()):
+            self._redraw_timer.start(SHOT_INTERVAL_MS[0])
 
     def add_metrics(self, events: list[StepMetrics]) -> None:
         """A merged batch of metrics, oldest first (perhaps many)."""
@@ -261,25 +294,34 @@ class Dashboard(QWidget):
             self._redraw_timer.start(self.redraw_interval_ms())
 
     def redraw_interval_ms(self) -> int:
-        """The pause before the next plot's redraw: longer when the last paint was slow."""
-        return max(REDRAW_INTERVAL_MS // len(PLOTS), round(1000 * self.graphics.last_paint_s / PAINT_SHARE))
+        """The pause before the next shot, so that redrawing and painting keep to DRAW_SHARE."""
+        shortest, longest = SHOT_INTERVAL_MS
+        if not self._training:
+            return shortest
+        cost_s = self._last_shot_s + self.graphics.shot_paint_s
+        return min(longest, max(shortest, round(1000 * cost_s / self.draw_share)))
 
     def _redraw(self) -> None:
-        """Bring the next stale plot up to date, in turn (a stream of losses must not starve the
-        rest), and none more often than every REDRAW_INTERVAL_MS."""
+        """Bring one stale plot up to date: the loss plot if the last shot was another's, else
+        the next of the others in turn (so a stream of losses cannot starve them)."""
+        started = time.perf_counter()
         now = time.monotonic()
-        turn = [*PLOTS[self._next_plot:], *PLOTS[:self._next_plot]]
+        others = [*PLOTS[self._next_plot:], *PLOTS[1:self._next_plot]]
+        turn = others + ["loss"] if self._last_plot == "loss" else ["loss", *others]
         stale = [plot for plot in turn if self._stale[plot]]
         if not stale:
             return
-        ready_at = {plot: self._drawn_at[plot] + REDRAW_INTERVAL_MS / 1000 for plot in stale}
+        ready_at = {plot: self._drawn_at[plot] + REDRAW_INTERVAL_S[plot] for plot in stale}
         plot = next((plot for plot in stale if ready_at[plot] <= now), None)
         if plot is None:
             self._redraw_timer.start(max(1, round(1000 * (min(ready_at.values()) - now))))
             return
         self._drawn_at[plot] = now
-        self._next_plot = (PLOTS.index(plot) + 1) % len(PLOTS)
+        self._last_plot = plot
+        if plot != "loss":
+            self._next_plot = PLOTS.index(plot) % (len(PLOTS) - 1) + 1
         stale, self._stale[plot] = self._stale[plot], set()
+        self._extents[plot].follow(self._last_step(plot))
         if plot == "layers":
             if self._shown_layer_run() in stale:
                 self.layer_curves.redraw()
@@ -289,8 +331,17 @@ class Dashboard(QWidget):
                     curves.redraw(plot, self._options)
             if plot == "learning_rate":
                 self._fit_learning_rate()
+        self._last_shot_s = time.perf_counter() - started
+        self.graphics.expect_shot_paint()
         if any(self._stale.values()):
             self._redraw_timer.start(self.redraw_interval_ms())
+
+    def _last_step(self, plot: str) -> float | None:
+        """The last step ``plot`` draws: of the run the per-layer plot shows, or of any shown run."""
+        runs = [self._shown_layer_run()] if plot == "layers" else [c for c in self._runs if c.visible]
+        steps = [curves.run.last_step for curves in runs if curves is not None]
+        steps = [step for step in steps if step is not None]
+        return max(steps) if steps else None
 
     def _fit_learning_rate(self) -> None:
         """Show learning rates from 0: pyqtgraph pads a constant rate by ±0.5, hiding it."""

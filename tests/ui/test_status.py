@@ -1,0 +1,43 @@
+"""The status bar follows training at a pace a person can read, and ends on the final figures."""
+
+import numpy as np
+import pytest
+from PySide6.QtWidgets import QMainWindow
+
+from workbench.engine.events import RunStarted, StepMetrics
+from workbench.ui.status import METRICS_INTERVAL_MS, TrainingStatus
+
+
+def step_metrics(step: int, loss: float) -> StepMetrics:
+    return StepMetrics(step, loss, 1e-3, 12_000.0, 1.0, ("head",), np.ones(1))
+
+
+@pytest.fixture
+def status(qtbot):
+    window = QMainWindow()
+    qtbot.addWidget(window)
+    window.show()
+    status = TrainingStatus(window.statusBar())
+    status.window = window  # qtbot holds widgets weakly
+    status.run_started(RunStarted("run-001", 0, 1000, "cpu", "CPU", 1, "model"))
+    return status
+
+
+def test_metrics_show_at_once_then_at_most_every_interval(qtbot, status):
+    status.metrics(step_metrics(10, 2.5))
+    assert (status.step.text(), status.loss.text(), status.progress.value()) == ("step 10", "loss 2.500", 10)
+    for step in (20, 30, 40):  # within the interval: held back, the latest kept
+        status.metrics(step_metrics(step, 2.0 + step / 100))
+    assert status.step.text() == "step 10"
+    qtbot.waitUntil(lambda: status.step.text() == "step 40", timeout=3 * METRICS_INTERVAL_MS)
+    assert (status.loss.text(), status.progress.value()) == ("loss 2.400", 40)
+
+
+def test_the_end_of_a_run_shows_the_last_metrics_held_back(qtbot, status):
+    status.metrics(step_metrics(10, 2.5))
+    status.metrics(step_metrics(20, 1.25))
+    status.run_ended("Finished at step 20")
+    assert (status.step.text(), status.loss.text()) == ("step 20", "loss 1.250")
+    assert status.progress.isHidden()
+    qtbot.wait(2 * METRICS_INTERVAL_MS)
+    assert status.step.text() == "step 20"  # nothing older arrives after the end
