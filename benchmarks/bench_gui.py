@@ -171,7 +171,9 @@ def prepare(worker, rounds: int) -> Turns:
     return Turns(BareLoop(trainer), steps, rounds + WARMUP_ROUNDS)
 
 
-def measure(app: QApplication, demo: str, tab: str, seconds: float, folder: Path, profile: Path | None = None) -> Result:
+def measure(
+    app: QApplication, demo: str, tab: str, seconds: float, folder: Path, profile: Path | None = None
+) -> Result:
     started = time.perf_counter()
     settings = QSettings(str(folder / f"{demo}-{tab}.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings, autosave_folder=folder / "autosave")

@@ -183,7 +183,8 @@ def main(argv: list[str] | None = None) -> None:
     print("| steps in the run | new data in | paint (median) |\n|---:|---|---:|")
     for steps in args.steps:
         print("\n".join(dashboard_rows(app, steps, args.repeats)), flush=True)
-    print("\n| steps (live) | GUI thread CPU, cores | paints/s | paint (median) | paint (p99) |\n|---|---:|---:|---:|---:|")
+    print("\n| steps (live) | GUI thread CPU, cores | paints/s | paint (median) | paint (p99) |")
+    print("|---|---:|---:|---:|---:|")
     for steps in args.steps:
         print(live_row(app, steps, args.live_seconds), flush=True)
     print("\n| lines | pen width | antialiased | alpha | drawLines (median) |\n|---|---:|---|---:|---:|")

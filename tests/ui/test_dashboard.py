@@ -479,5 +479,7 @@ def test_the_raw_loss_is_a_faint_opaque_tint_of_the_run_colour(qtbot, dashboard)
     assert all(abs(a - b) <= 1 for a, b in zip(tint.getRgb()[:3], expected))
     qtbot.wait(100)
     image = dashboard.graphics.grab().toImage()
-    pixels = {image.pixelColor(x, y).getRgb()[:3] for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)}
+    pixels = {
+        image.pixelColor(x, y).getRgb()[:3] for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)
+    }
     assert tint.getRgb()[:3] in pixels  # drawn as it is: no blending with what lies beneath

@@ -7,10 +7,11 @@ never for all five. The loss plot gets every other shot (it is the one people wa
 take the other shots in turn, and no plot is redrawn more often than REDRAW_INTERVAL_S.
 
 While a run trains, the shots are paced by what they cost: drawing the plots may take DRAW_SHARE
-of the GUI thread's time, no more (when it ends, the plots catch up at once). That share is what a live dashboard costs training, several times over: PySide
-holds the interpreter lock while Qt paints, and the training thread needs it between every two
-torch calls (``docs/benchmarks.md``). So on a fast machine the loss plot follows training ten
-times a second; on a slow one it is redrawn less often, and training keeps its speed.
+of the GUI thread's time, no more; when it ends, the plots catch up at once. Training pays for
+that share several times over: PySide holds the interpreter lock while Qt paints, and the
+training thread needs it between every two torch calls (``docs/benchmarks.md``). So on a fast
+machine the loss plot follows training ten times a second; on a slow one it is redrawn less
+often, and training keeps its speed.
 """
 
 from __future__ import annotations
