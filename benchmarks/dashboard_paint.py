@@ -30,7 +30,7 @@ from PySide6.QtGui import QColor, QImage, QPainter, QPen  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from machine import describe_machine  # noqa: E402
-from workbench.engine.events import StepMetrics  # noqa: E402
+from workbench.engine.events import RunStarted, StepMetrics  # noqa: E402
 from workbench.ui.app import configure_pyqtgraph  # noqa: E402
 from workbench.ui.dashboard.widget import Dashboard  # noqa: E402
 
@@ -106,6 +106,7 @@ def live_row(app: QApplication, steps: int, seconds: float, steps_per_s: float =
     of training, and the paints' times."""
     rng = np.random.default_rng(1)
     dashboard = filled_dashboard(app, steps)
+    dashboard.start_run(RunStarted("current run", steps, 10**9, "cpu", "CPU", 0, "LSTM"))  # paced as in training
     paints: list[float] = []
     paint = dashboard.graphics.paintEvent
 

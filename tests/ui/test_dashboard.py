@@ -8,7 +8,7 @@ from workbench.engine.events import RunStarted, StepMetrics, ValidationResult
 from workbench.engine.history import RunHistory
 from workbench.ui.dashboard import Dashboard
 from workbench.ui.dashboard.series import GrowingSeries, SmoothedSeries, ema
-from workbench.ui.dashboard.step_range import round_step_ceiling
+from workbench.ui.dashboard.step_range import round_out, round_step_ceiling
 from workbench.ui.dashboard.widget import DRAW_SHARE, SHOT_INTERVAL_MS
 
 # The offscreen platform warns when a top-level widget is shown; nothing is wrong.
@@ -449,6 +449,41 @@ def test_a_stream_of_losses_redraws_the_loss_plot_at_most_ten_times_a_second(qtb
 def test_round_step_ceiling():
     ends = [round_step_ceiling(step) for step in (0, 1, 7, 12, 13, 1700, 2000, 2001, 85_000)]
     assert ends == [1, 1, 8, 12, 15, 2000, 2000, 2500, 100_000]
+
+
+def test_round_out_widens_to_a_round_unit():
+    assert round_out(1.73, 3.98) == (1.5, 4.0)  # span 2.25: unit 0.5
+    assert round_out(46_123.0, 53_877.0) == (46_000.0, 54_000.0)  # unit 2,000
+    assert round_out(-2.3, -0.4) == (-2.5, -0.0)  # decades on a log axis: unit 0.5
+    assert round_out(2.0, 2.0) == (2.0, 2.0)  # nothing to widen
+    low, high = round_out(0.7, 1.0)  # 0.7 / 0.1 is 6.999…: rounding noise does not add a unit
+    assert (round(low, 9), round(high, 9)) == (0.7, 1.0)
+
+
+def test_live_values_hold_still_until_they_cross_a_round_number(qtbot, dashboard):
+    dashboard.start_run(started("run-001"))
+    dashboard.add_metrics(metrics(range(1, 96), loss=lambda step: 3.0 - step / 100))  # 2.99 … 2.05: 2.0–3.0
+    view = dashboard.plots.loss.getViewBox()
+    wait_drawn(qtbot, dashboard.current_run.loss, 95)
+    qtbot.waitUntil(lambda: view.viewRange()[1][0] < 2.0 < 3.0 < view.viewRange()[1][1])
+    before = view.viewRange()[1]
+    dashboard.add_metrics(metrics(range(96, 100), loss=lambda step: 3.0 - step / 100))  # a new lowest: 2.01
+    wait_drawn(qtbot, dashboard.current_run.loss, 99)
+    qtbot.wait(100)
+    assert view.viewRange()[1] == before  # within the rounded range: the axis holds still
+    dashboard.add_metrics(metrics(range(100, 151), loss=lambda step: 1.0))
+    qtbot.waitUntil(lambda: view.viewRange()[1][0] < 1.0)
+
+
+def test_the_live_loss_is_drawn_plainly_and_finely_once_the_run_ends(qtbot, dashboard):
+    dashboard.start_run(started("run-001"))
+    dashboard.add_metrics(metrics(range(1, 201)))
+    curve = dashboard.current_run.loss.curve
+    wait_drawn(qtbot, dashboard.current_run.loss, 200)
+    assert not curve.opts["antialias"] and curve.opts["segmentedLineMode"] == "off"
+    dashboard.end_run()
+    assert curve.opts["antialias"] and curve.opts["segmentedLineMode"] == "on"
+    assert len(curve.getData()[0]) > 0
 
 
 def test_live_steps_end_at_a_round_number_and_hold_still(qtbot, dashboard):

@@ -56,6 +56,15 @@ def _curve(noisy: bool, **options) -> pg.PlotDataItem:
     return item
 
 
+def set_fine(item: pg.PlotDataItem, fine: bool) -> None:
+    """Draw a smooth curve antialiased, as separate segments (the finished picture), or as a plain
+    polyline, a third of the cost (1.9 ms against 5.7 for a 2.6 px loss curve 1000 px wide), while
+    training redraws it several times a second."""
+    item.opts["antialias"] = fine
+    item.curve.setSegmentedLineMode("on" if fine else "off")
+    item.updateItems(styleUpdate=True)
+
+
 def place(plot: pg.PlotItem, item: pg.PlotDataItem, noisy: bool) -> None:
     """Add ``item`` to ``plot`` drawing only what the pixels can show.
 
@@ -112,6 +121,11 @@ class RunCurves:
         for _, item in self._placed:
             item.setZValue(z)
         self.loss_raw.setZValue(z - 20)
+
+    def set_live(self, live: bool) -> None:
+        """While the run trains its smooth curves are drawn plainly; finished, antialiased."""
+        for item in (self.loss, self.learning_rate):
+            set_fine(item, not live)
 
     def set_visible(self, visible: bool) -> None:
         self.visible = visible

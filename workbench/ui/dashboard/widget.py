@@ -32,7 +32,7 @@ from ..plot_grid import grid_axes
 from . import style
 from .curves import DashboardPlots, DisplayOptions, LayerCurves, RunCurves
 from .run_data import RunData
-from .step_range import StepExtent
+from .step_range import RoundExtent, shown_values
 from .toolbar import DashboardToolbar
 
 PLOTS = ("loss", "layers", "grad_norm", "learning_rate", "tokens_per_s")  # DashboardPlots' fields
@@ -80,7 +80,7 @@ class Dashboard(QWidget):
         self.graphics.setBackground(style.BACKGROUND)
         self.graphics.setMinimumSize(400, 300)
         self.plots = self._make_plots()
-        self._extents = {plot: StepExtent() for plot in PLOTS}  # each plot's steps end at a round number
+        self._extents = {plot: RoundExtent() for plot in PLOTS}  # each plot's axes end at round numbers
         for plot, extent in self._extents.items():
             getattr(self.plots, plot).addItem(extent)
         self.loss_legend = style.make_legend(self.plots.loss)
@@ -173,11 +173,14 @@ class Dashboard(QWidget):
         else:
             self._add_run(RunData(event.run, {"model": event.model}))
         self._training = True
+        self.current_run.set_live(True)
         self._runs_changed()
 
     def end_run(self) -> None:
-        """Training stopped: what is left to draw is drawn now, not at training's pace."""
+        """Training stopped: what is left to draw is drawn now, not at training's pace, and finely."""
         self._training = False
+        for curves in self._runs:
+            curves.set_live(False)
         if any(self._stale.values()):
             self._redraw_timer.start(SHOT_INTERVAL_MS[0])
 
@@ -322,7 +325,6 @@ class Dashboard(QWidget):
         if plot != "loss":
             self._next_plot = PLOTS.index(plot) % (len(PLOTS) - 1) + 1
         stale, self._stale[plot] = self._stale[plot], set()
-        self._extents[plot].follow(self._last_step(plot))
         if plot == "layers":
             if self._shown_layer_run() in stale:
                 self.layer_curves.redraw()
@@ -332,6 +334,7 @@ class Dashboard(QWidget):
                     curves.redraw(plot, self._options)
             if plot == "learning_rate":
                 self._fit_learning_rate()
+        self._extents[plot].follow(self._last_step(plot), shown_values(getattr(self.plots, plot)))
         self._last_shot_s = time.perf_counter() - started
         self.graphics.expect_shot_paint()
         if any(self._stale.values()):
