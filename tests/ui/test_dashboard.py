@@ -252,10 +252,25 @@ def test_per_layer_plot_follows_the_chosen_run(qtbot, dashboard):
 
 def test_clear_removes_every_run(qtbot, dashboard):
     dashboard.load_runs([history("run-001", "RNN")])
+    view = dashboard.plots.loss.getViewBox()
+    qtbot.waitUntil(lambda: view.viewRange()[0][1] > 300)  # drawn: 400 steps
     dashboard.clear()
     assert dashboard.run_names == [] and legend_texts(dashboard) == []
     assert dashboard.layer_curves.curves == {}
     assert not [item for item in dashboard.plots.loss.listDataItems()]
+    view = dashboard.plots.loss.getViewBox()
+    qtbot.wait(200)  # auto-range runs before a paint
+    assert view.viewRange()[0][1] < 2  # the empty range the hint sits in, not the old run's
+
+
+def test_the_loss_axis_follows_a_switch_to_log_scale_at_once(qtbot, dashboard):
+    dashboard.start_run(started("run-001"))
+    dashboard.add_metrics(metrics(range(1, 201)))  # 5.5 … 2.0 nats
+    view = dashboard.plots.loss.getViewBox()
+    wait_drawn(qtbot, dashboard.current_run.loss, 200)
+    qtbot.waitUntil(lambda: view.viewRange()[1][1] > 5)
+    dashboard.toolbar.log_scale_check.setChecked(True)
+    qtbot.waitUntil(lambda: 0.2 < view.viewRange()[1][0] and view.viewRange()[1][1] < 0.9)  # log10 of 2 … 5.5
 
 
 def test_a_hundred_thousand_points_arrive_in_batches(qtbot, dashboard):

@@ -255,6 +255,8 @@ class Dashboard(QWidget):
         self._runs = []
         for stale in self._stale.values():
             stale.clear()
+        for extent in self._extents.values():
+            extent.follow(None, None)
 
     def _runs_changed(self) -> None:
         """Emphasis, legend, menus and the per-layer plot after runs came or went."""
@@ -375,6 +377,7 @@ class Dashboard(QWidget):
     def _on_options_changed(self, options: DisplayOptions) -> None:
         self._options = options
         self.plots.loss.setLogMode(y=options.log_loss)
+        self._extents["loss"].follow(self._last_step("loss"), None)  # its values were in the other scale
         self.plots.loss.setLabel("left", "loss", units=options.loss_units, color=style.AXIS_COLOUR)
         for curves in self._runs:
             self._mark_dirty(curves, ("loss",))
