@@ -17,6 +17,7 @@ from workbench.engine.events import (
 from workbench.engine.builder import parameter_group
 from workbench.engine.optim import learning_rate_at
 from workbench.engine.project import Project
+from workbench.engine.trainer import _ProbeClock
 
 
 class StopAt(Callback):
@@ -82,6 +83,23 @@ def test_probes_keep_within_their_share_of_training_time(text_corpus):
     frugal = Recorder()
     make_project(text_corpus, probe_every=5, probe_budget=1e-6).trainer(frugal).run(40)
     assert [p.step for p in frugal.of(ProbeSnapshot)] == [5]
+
+
+def test_a_probe_budget_counts_training_steps_not_what_runs_between_them():
+    """A pause, validation, samples or a slow callback between the steps must not bring the next
+    probe sooner than its share of the training steps' time allows."""
+    clock = _ProbeClock()
+    assert clock.due(5, 5, 0.1)  # the first probe: at its step
+    with clock.timing(5):
+        time.sleep(0.01)  # a probe of 10 ms at a budget of 10%: the next after 0.1 s of training
+    assert not clock.due(10, 5, 0.1)
+    time.sleep(0.15)  # paused, or validating: not training
+    assert not clock.due(10, 5, 0.1)
+    with clock.training():
+        time.sleep(0.12)  # a training step
+    assert clock.due(10, 5, 0.1)
+    assert not clock.due(9, 5, 0.1)  # and never before its step interval
+    assert clock.due(10, 5, 0.0)  # no budget: the step interval alone
 
 
 def test_step_metrics_are_throttled_at_the_source_but_history_keeps_every_step(text_corpus):

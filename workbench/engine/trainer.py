@@ -153,7 +153,8 @@ class Trainer:
                 reason = "stopped"
                 break
             try:
-                self._train_one_step(meter)
+                with self._probe_clock.training():
+                    self._train_one_step(meter)
             except NonFiniteLoss as error:
                 reason, message = "failed", str(error)
                 self._emit(RunFailed(self.step, message))
@@ -329,21 +330,30 @@ class _ProbeClock:
 
     A probe of a small model costs several training steps (a Python loop over the probe text
     and a backward pass through it), so a fixed step interval would spend a large share of
-    training on probes. After each probe the next waits until training has run
-    ``cost / budget`` seconds, which keeps probing under ``budget`` of the time on any model.
+    training on probes. After each probe the next waits until the training steps themselves
+    have run ``cost / budget`` seconds, which keeps probing under ``budget`` of training time on
+    any model; a pause, validation, samples and callbacks do not count as training.
     """
 
     def __init__(self) -> None:
         self.last_step: int | None = None
-        self.last_end = 0.0
         self.last_cost = 0.0
+        self.trained_s = 0.0  # time spent in training steps since the last probe
 
     def due(self, step: int, every: int, budget: float) -> bool:
         if self.last_step is None:
             return step % every == 0
         if step - self.last_step < every:
             return False
-        return budget == 0 or time.perf_counter() - self.last_end >= self.last_cost / budget
+        return budget == 0 or self.trained_s >= self.last_cost / budget
+
+    @contextmanager
+    def training(self):
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.trained_s += time.perf_counter() - started
 
     @contextmanager
     def timing(self, step: int):
@@ -352,8 +362,8 @@ class _ProbeClock:
         try:
             yield
         finally:
-            self.last_end = time.perf_counter()
-            self.last_cost = self.last_end - started
+            self.last_cost = time.perf_counter() - started
+            self.trained_s = 0.0
 
 
 class _Meter:
