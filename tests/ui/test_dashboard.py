@@ -327,7 +327,9 @@ def test_smoothed_series_extends_and_skips_non_finite_values():
 
 def test_a_constant_learning_rate_is_shown_at_its_value(qtbot):
     dashboard = Dashboard()
+    dashboard.draw_share = 1.0  # what is shown, not the pacing
     qtbot.addWidget(dashboard)
+    dashboard.show()
     dashboard.start_run(RunStarted("run-001", 0, 10, "cpu", "CPU", 100, "stacked: LSTM 8"))
     dashboard.add_metrics([
         StepMetrics(step, 2.0, 0.002, 1000.0, 1.0, ("encoder.l0",), np.array([1.0], np.float32))
@@ -459,6 +461,20 @@ def test_a_stream_of_losses_redraws_the_loss_plot_at_most_ten_times_a_second(qtb
         qtbot.wait(5)
     assert 3 <= len(drawn) <= 7
     assert min(np.diff(drawn)) >= 0.095
+
+
+def test_a_hidden_dashboard_catches_up_when_shown(qtbot, dashboard):
+    """Behind another tab nothing is redrawn (training would pay for it); shown, it catches up."""
+    dashboard.add_metrics(metrics(range(1, 51)))
+    run = dashboard.current_run
+    wait_drawn(qtbot, run.tokens_per_s, 50)
+    dashboard.hide()
+    dashboard.add_metrics(metrics(range(51, 101)))
+    qtbot.wait(300)
+    assert len(run.loss.xData) == 50 and len(run.tokens_per_s.xData) == 50
+    dashboard.show()
+    wait_drawn(qtbot, run.loss, 100)
+    wait_drawn(qtbot, run.tokens_per_s, 100)
 
 
 def test_round_step_ceiling():

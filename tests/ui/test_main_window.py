@@ -96,6 +96,7 @@ def test_train_live_stop_save_reopen(make_window, qtbot, corpus, tmp_path):
     with qtbot.waitSignal(window.bridge.run_started, timeout=10_000):
         window.train_action.trigger()
     assert window.stop_action.isEnabled() and not window.train_action.isEnabled()
+    window.tabs.setCurrentWidget(window.dashboard)  # the curves are drawn while they can be seen
 
     def has_live_data() -> bool:
         run = window.dashboard.current_run

@@ -2,8 +2,8 @@
 
 A plain view: the main window calls its methods on the GUI thread with the engine's events and
 saved ``RunHistory`` objects. Points go into growing numpy buffers at once; the plots are
-redrawn from a single-shot timer, one plot per shot, so a click waits for one plot's paint,
-never for all five. The loss plot gets every other shot (it is the one people watch), the rest
+redrawn from a single-shot timer (not while another tab hides them), one plot per shot, so a
+click waits for one plot's paint, never for all five. The loss plot gets every other shot (it is the one people watch), the rest
 take the other shots in turn, and no plot is redrawn more often than REDRAW_INTERVAL_S.
 
 While a run trains, the shots are paced by what they cost: drawing the plots may take DRAW_SHARE
@@ -310,6 +310,8 @@ class Dashboard(QWidget):
     def _redraw(self) -> None:
         """Bring one stale plot up to date: the loss plot if the last shot was another's, else
         the next of the others in turn (so a stream of losses cannot starve them)."""
+        if not self.isVisible():
+            return  # behind another tab: showEvent catches up
         started = time.perf_counter()
         now = time.monotonic()
         others = [*PLOTS[self._next_plot:], *PLOTS[1:self._next_plot]]
@@ -341,6 +343,11 @@ class Dashboard(QWidget):
         self.graphics.expect_shot_paint()
         if any(self._stale.values()):
             self._redraw_timer.start(self.redraw_interval_ms())
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if any(self._stale.values()):
+            self._redraw_timer.start(SHOT_INTERVAL_MS[0])
 
     def _last_step(self, plot: str) -> float | None:
         """The last step ``plot`` draws: of the run the per-layer plot shows, or of any shown run."""
