@@ -3,8 +3,9 @@
 A plain view: the main window calls its methods on the GUI thread with the engine's events and
 saved ``RunHistory`` objects. Points go into growing numpy buffers at once; the plots are
 redrawn from a single-shot timer (not while another tab hides them), one plot per shot, so a
-click waits for one plot's paint, never for all five. The loss plot gets every other shot (it is the one people watch), the rest
-take the other shots in turn, and no plot is redrawn more often than REDRAW_INTERVAL_S.
+click waits for one plot's paint, never for all five. The loss plot gets every other shot (it is
+the one people watch), the rest take the other shots in turn, and no plot is redrawn more often
+than REDRAW_INTERVAL_S.
 
 While a run trains, the shots are paced by what they cost: drawing the plots may take DRAW_SHARE
 of the GUI thread's time, no more; when it ends, the plots catch up at once. Training pays for
