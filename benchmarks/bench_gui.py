@@ -127,6 +127,7 @@ class Result:
     gui_cores: float  # CPU the GUI thread used during the measurement, in cores
     stolen_cores: float  # mean over the kept rounds: CPU the hypervisor gave other guests
     paint_ms: list[float]  # every paint of the dashboard's plots during the run
+    loss_redraws: int  # how often the loss plot was brought up to date
     probes: int
     samples: int
     engine_steps: int
@@ -172,7 +173,8 @@ def prepare(worker, rounds: int) -> Turns:
 
 
 def measure(
-    app: QApplication, demo: str, tab: str, seconds: float, folder: Path, profile: Path | None = None
+    app: QApplication, demo: str, tab: str, seconds: float, folder: Path, profile: Path | None = None,
+    without_dashboard: bool = False,
 ) -> Result:
     started = time.perf_counter()
     settings = QSettings(str(folder / f"{demo}-{tab}.ini"), QSettings.Format.IniFormat)
@@ -191,6 +193,9 @@ def measure(
     window.bridge.probe_arrived.connect(lambda _: shown.__setitem__("probes", shown["probes"] + 1))
     window.bridge.sample_arrived.connect(lambda _: shown.__setitem__("samples", shown["samples"] + 1))
     paints = time_paints(window.dashboard.graphics)
+    redraws = count_redraws(window.dashboard)
+    if without_dashboard:  # the ceiling: everything else live, the curves never given data
+        window.dashboard.add_metrics = window.dashboard.add_step_losses = lambda *_: None
     wait_for_quiet(60)
     gui_cpu = time.thread_time()
     profiler = cProfile.Profile() if profile else None
@@ -204,6 +209,7 @@ def measure(
         profiler.dump_stats(profile.with_name(f"{profile.stem}-{demo}-{tab}{profile.suffix}"))
     gui_cpu, wall = time.thread_time() - gui_cpu, time.perf_counter() - started
     lateness.timer.stop()
+    shown["loss_redraws"] = redraws.count("loss")
     result = summarise(demo, tab, turns, lateness, gui_cpu / wall, shown, wall / 60, paints)
     window.files.changed = False
     window.document.undo_stack.setClean()
@@ -224,6 +230,21 @@ def time_paints(graphics) -> list[float]:
     return paints
 
 
+def count_redraws(dashboard) -> list[str]:
+    """The plot each of the dashboard's redraw shots brought up to date, in order."""
+    plots: list[str] = []
+    redraw = dashboard._redraw
+
+    def counted() -> None:
+        before = dashboard._drawn_at.copy()
+        redraw()
+        plots.extend(plot for plot, at in dashboard._drawn_at.items() if at != before[plot])
+
+    dashboard._redraw_timer.timeout.disconnect()
+    dashboard._redraw_timer.timeout.connect(counted)
+    return plots
+
+
 def summarise(demo, tab, turns: Turns, lateness: TickLateness, gui_cores, shown, minutes, paints) -> Result:
     kept = [
         (engine, bare, stolen) for engine, bare, others, stolen in
@@ -238,7 +259,7 @@ def summarise(demo, tab, turns: Turns, lateness: TickLateness, gui_cores, shown,
         late_engine_ms=lateness.late_ms["engine"], late_bare_ms=lateness.late_ms["bare"],
         gui_cores=gui_cores,
         stolen_cores=float(np.mean([s for _, _, s in kept])) if kept else float("nan"),
-        paint_ms=paints,
+        paint_ms=paints, loss_redraws=shown["loss_redraws"],
         probes=shown["probes"], samples=shown["samples"],
         engine_steps=turns.steps * len(turns.engine_s), same_batches=turns.same_batches,
         minutes=minutes,
@@ -270,7 +291,8 @@ def report(results: list[Result]) -> str:
             f"- {r.demo}, {r.tab}: turns of {r.turn_steps} steps, {r.engine_steps} engine steps, "
             f"{r.probes} probe snapshots and {r.samples} samples shown, same batches in both loops: "
             f"{r.same_batches}; {len(r.paint_ms)} dashboard paints, median {percentile(r.paint_ms, 50):.1f} ms, "
-            f"p99 {percentile(r.paint_ms, 99):.1f} ms; hypervisor steal {r.stolen_cores:.2f} cores; "
+            f"p99 {percentile(r.paint_ms, 99):.1f} ms; the loss plot redrawn {r.loss_redraws} times; "
+            f"hypervisor steal {r.stolen_cores:.2f} cores; "
             f"{r.minutes:.1f} minutes."
         )
     return "\n".join(lines)
@@ -281,6 +303,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--demo", nargs="+", default=["names", "python-code"])
     parser.add_argument("--tab", nargs="+", default=["training", "inside"], choices=["training", "inside"])
     parser.add_argument("--seconds", type=float, default=40.0, help="engine seconds per demo and tab")
+    parser.add_argument("--without-dashboard", action="store_true",
+                        help="the ceiling: every view live but the training curves, which get no data")
     parser.add_argument("--profile", type=Path, help="write the GUI thread's cProfile stats here (one file per run)")
     parser.add_argument("--switch-interval-ms", type=float, help="the interpreter's GIL switch interval")
     args = parser.parse_args(argv)
@@ -294,7 +318,9 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for demo in args.demo:
             for tab in args.tab:
-                results.append(measure(app, demo, tab, args.seconds, Path(folder), args.profile))
+                results.append(measure(
+                    app, demo, tab, args.seconds, Path(folder), args.profile, args.without_dashboard
+                ))
                 row, _, note = report(results[-1:]).splitlines()[2:5]
                 print(row, note, sep="\n", flush=True)
     print(f"Load after {load_average()}")
