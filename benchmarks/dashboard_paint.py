@@ -7,10 +7,12 @@ them without training beside them:
 1. The dashboard (1550 × 800, about its size in the 1600 × 1000 window) holding one run of
    ``--steps`` per-step losses and a metrics event every fifth step, four layers: the median of
    full repaints after new data, and of repaints after new data in one plot only.
-2. Qt's raster engine drawing a 1000-segment zig-zag (what peak downsampling makes of noise) and
+2. The dashboard following a run as it trains from ``--steps`` (``live_row``): the GUI thread's
+   CPU per second of training, and the paints, paced as while a run trains.
+3. Qt's raster engine drawing a 1000-segment zig-zag (what peak downsampling makes of noise) and
    40 grid lines, with the pens the dashboard could use: width, antialiasing, translucency.
 
-    python benchmarks/dashboard_paint.py [--steps 5000 50000] [--repeats 15]
+    python benchmarks/dashboard_paint.py [--steps 5000 50000] [--repeats 15] [--live-seconds 20]
 """
 
 from __future__ import annotations
