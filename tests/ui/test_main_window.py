@@ -110,6 +110,7 @@ def test_train_live_stop_save_reopen(make_window, qtbot, corpus, tmp_path):
         heatmap = window.internals.gates_view.heatmaps.get("forget")
         return heatmap is not None and heatmap.image.image is not None
 
+    qtbot.wait(300)  # three of the Inside tab's redraw intervals
     assert not forget_gate_drawn()  # behind the Training tab the heatmaps wait, costing training nothing
     window.tabs.setCurrentWidget(window.internals)
     qtbot.waitUntil(forget_gate_drawn, timeout=10_000)

@@ -238,6 +238,8 @@ class Dashboard(QWidget):
         curves.set_visible(shown)
         self.toolbar.show_run_shown(name, shown)
         self.loss_legend.update()
+        for plot in PLOTS:  # "A" fits the runs still shown, not the hidden run's round numbers
+            self._extents[plot].follow(self._last_step(plot), shown_values(getattr(self.plots, plot)))
 
     def _add_run(self, run: RunData) -> RunCurves:
         curves = RunCurves(run, style.run_colour(len(self._runs)), self.plots)
@@ -383,9 +385,11 @@ class Dashboard(QWidget):
                 plot.setXRange(*steps, padding=0)
 
     def _on_options_changed(self, options: DisplayOptions) -> None:
+        rescaled = (options.log_loss, options.loss_scale) != (self._options.log_loss, self._options.loss_scale)
         self._options = options
         self.plots.loss.setLogMode(y=options.log_loss)
-        self._extents["loss"].follow(self._last_step("loss"), None)  # its values were in the other scale
+        if rescaled:  # the rounded values were in the other scale: the data alone until the next redraw
+            self._extents["loss"].follow(self._last_step("loss"), None)
         self.plots.loss.setLabel("left", "loss", units=options.loss_units, color=style.AXIS_COLOUR)
         for curves in self._runs:
             self._mark_dirty(curves, ("loss",))
