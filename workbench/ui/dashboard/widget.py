@@ -239,7 +239,7 @@ class Dashboard(QWidget):
         self.toolbar.show_run_shown(name, shown)
         self.loss_legend.update()
         for plot in PLOTS:  # "A" fits the runs still shown, not the hidden run's round numbers
-            self._extents[plot].follow(self._last_step(plot), shown_values(getattr(self.plots, plot)))
+            self._follow_extent(plot)
 
     def _add_run(self, run: RunData) -> RunCurves:
         curves = RunCurves(run, style.run_colour(len(self._runs)), self.plots)
@@ -341,7 +341,7 @@ class Dashboard(QWidget):
                     curves.redraw(plot, self._options)
             if plot == "learning_rate":
                 self._fit_learning_rate()
-        self._extents[plot].follow(self._last_step(plot), shown_values(getattr(self.plots, plot)))
+        self._follow_extent(plot)
         self._last_shot_s = time.perf_counter() - started
         self.graphics.expect_shot_paint()
         if any(self._stale.values()):
@@ -351,6 +351,9 @@ class Dashboard(QWidget):
         super().showEvent(event)
         if any(self._stale.values()):
             self._redraw_timer.start(SHOT_INTERVAL_MS[0])
+
+    def _follow_extent(self, plot: str) -> None:
+        self._extents[plot].follow(self._last_step(plot), shown_values(getattr(self.plots, plot)))
 
     def _last_step(self, plot: str) -> float | None:
         """The last step ``plot`` draws: of the run the per-layer plot shows, or of any shown run."""
