@@ -90,7 +90,10 @@ def close_window(window: MainWindow) -> None:
 
 def shoot(app: QApplication, window: MainWindow, tab, name: str) -> None:
     window.tabs.setCurrentWidget(tab)  # a tab shown now catches up with what it missed behind the others
-    pump(app, lambda: not window.dashboard._redraw_timer.isActive() and not window.internals._dirty)
+    pump(app, lambda: not (
+        tab is window.dashboard and window.dashboard._redraw_timer.isActive()
+        or tab is window.internals and window.internals._dirty
+    ))
     time.sleep(0.2)
     pump(app, lambda: True)
     window.grab().save(str(HERE / name))
