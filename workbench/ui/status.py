@@ -52,12 +52,13 @@ class TrainingStatus:
         self._latest = event
         if not self._metrics_timer.isActive():
             self._show_latest()
-            self._metrics_timer.start()
 
     def _show_latest(self) -> None:
+        """Show the metrics held back, if any; the next wait at least METRICS_INTERVAL_MS."""
         event, self._latest = self._latest, None
         if event is None:
             return
+        self._metrics_timer.start()
         self.show_step(event.step)
         self.loss.setText(f"loss {event.loss:.3f}")
         self.speed.setText(f"{event.tokens_per_s / 1000:.1f}k tokens/s")
@@ -81,8 +82,8 @@ class TrainingStatus:
         self.progress.hide()
 
     def run_ended(self, message: str) -> None:
-        self._metrics_timer.stop()
         self._show_latest()
+        self._metrics_timer.stop()
         self.progress.hide()
         self.speed.setText("")
         self.bar.showMessage(message, 10_000)

@@ -101,6 +101,7 @@ class RunCurves:
             else:
                 place(plot, item, noisy=item in (self.loss_raw, self.grad_norm, self.tokens_per_s))
         self.visible = True
+        self.live = False  # set_live: drawn plainly while its run trains
         self._raw_wanted = True  # the raw loss is hidden while it equals the smoothed one
         self.set_current(True)
 
@@ -124,8 +125,10 @@ class RunCurves:
 
     def set_live(self, live: bool) -> None:
         """While the run trains its smooth curves are drawn plainly; finished, antialiased."""
-        for item in (self.loss, self.learning_rate):
-            set_fine(item, not live)
+        if live != self.live:
+            self.live = live
+            for item in (self.loss, self.learning_rate):
+                set_fine(item, not live)
 
     def set_visible(self, visible: bool) -> None:
         self.visible = visible
