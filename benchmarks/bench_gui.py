@@ -96,6 +96,8 @@ class TickLateness(QObject):
         super().__init__()
         self.turns = turns
         self.late_ms: dict[str, list[float]] = {"engine": [], "bare": []}
+        self.cpu_s = {"engine": 0.0, "bare": 0.0}  # the GUI thread's CPU time after the warm-up, by phase
+        self.wall_s = {"engine": 0.0, "bare": 0.0}
         self.clock = QElapsedTimer()
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -106,12 +108,19 @@ class TickLateness(QObject):
     def start(self) -> None:
         self.clock.start()
         self.last_ns = self.clock.nsecsElapsed()
+        self.last_cpu = time.thread_time()
         self.timer.start()
 
     def _tick(self) -> None:
-        now = self.clock.nsecsElapsed()
-        self.late_ms[self.turns.phase].append(max(0.0, (now - self.last_ns) / 1e6 - TICK_MS))
-        self.last_ns = now
+        now, cpu, phase = self.clock.nsecsElapsed(), time.thread_time(), self.turns.phase
+        self.late_ms[phase].append(max(0.0, (now - self.last_ns) / 1e6 - TICK_MS))
+        if len(self.turns.engine_s) >= WARMUP_ROUNDS:
+            self.cpu_s[phase] += cpu - self.last_cpu
+            self.wall_s[phase] += (now - self.last_ns) / 1e9
+        self.last_ns, self.last_cpu = now, cpu
+
+    def cores(self, phase: str) -> float:
+        return self.cpu_s[phase] / max(self.wall_s[phase], 1e-9)
 
 
 @dataclass(frozen=True)
@@ -124,7 +133,8 @@ class Result:
     left_out: int  # disturbed rounds
     late_engine_ms: list[float]
     late_bare_ms: list[float]
-    gui_cores: float  # CPU the GUI thread used during the measurement, in cores
+    gui_cores_engine: float  # CPU the GUI thread used during the engine's turns, in cores
+    gui_cores_bare: float  # ... and during the bare loop's turns (nothing new to show)
     stolen_cores: float  # mean over the kept rounds: CPU the hypervisor gave other guests
     paint_ms: list[float]  # every paint of the dashboard's plots during the run
     loss_redraws: int  # how often the loss plot was brought up to date
@@ -197,7 +207,6 @@ def measure(
     if without_dashboard:  # the ceiling: everything else live, the curves never given data
         window.dashboard.add_metrics = window.dashboard.add_step_losses = lambda *_: None
     wait_for_quiet(60)
-    gui_cpu = time.thread_time()
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()  # this thread only: what the GUI thread spends its time on
@@ -207,10 +216,10 @@ def measure(
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile.with_name(f"{profile.stem}-{demo}-{tab}{profile.suffix}"))
-    gui_cpu, wall = time.thread_time() - gui_cpu, time.perf_counter() - started
+    wall = time.perf_counter() - started
     lateness.timer.stop()
     shown["loss_redraws"] = redraws.count("loss")
-    result = summarise(demo, tab, turns, lateness, gui_cpu / wall, shown, wall / 60, paints)
+    result = summarise(demo, tab, turns, lateness, shown, wall / 60, paints)
     window.files.changed = False
     window.document.undo_stack.setClean()
     window.close()
@@ -245,7 +254,7 @@ def count_redraws(dashboard) -> list[str]:
     return plots
 
 
-def summarise(demo, tab, turns: Turns, lateness: TickLateness, gui_cores, shown, minutes, paints) -> Result:
+def summarise(demo, tab, turns: Turns, lateness: TickLateness, shown, minutes, paints) -> Result:
     kept = [
         (engine, bare, stolen) for engine, bare, others, stolen in
         list(zip(turns.engine_s, turns.bare_s, turns.others, turns.stolen))[WARMUP_ROUNDS:]
@@ -257,7 +266,7 @@ def summarise(demo, tab, turns: Turns, lateness: TickLateness, gui_cores, shown,
         total_ratio=sum(b for _, b, _ in kept) / max(sum(e for e, _, _ in kept), 1e-9),
         left_out=len(turns.engine_s) - WARMUP_ROUNDS - len(kept),
         late_engine_ms=lateness.late_ms["engine"], late_bare_ms=lateness.late_ms["bare"],
-        gui_cores=gui_cores,
+        gui_cores_engine=lateness.cores("engine"), gui_cores_bare=lateness.cores("bare"),
         stolen_cores=float(np.mean([s for _, _, s in kept])) if kept else float("nan"),
         paint_ms=paints, loss_redraws=shown["loss_redraws"],
         probes=shown["probes"], samples=shown["samples"],
@@ -273,7 +282,8 @@ def percentile(values: list[float], q: float) -> float:
 def report(results: list[Result]) -> str:
     lines = [
         "| demo | tab in front | engine / bare (all kept rounds) | per round: median (middle half) "
-        "| rounds kept (left out) | GUI delay p50 / p99 / max, training | p99 while idle | GUI thread CPU |",
+        "| rounds kept (left out) | GUI delay p50 / p99 / max, training | p99 while idle "
+        "| GUI thread CPU, engine / bare turns |",
         "|---|---|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
@@ -283,7 +293,7 @@ def report(results: list[Result]) -> str:
             f"| {len(r.ratios)} ({r.left_out}) "
             f"| {percentile(r.late_engine_ms, 50):.1f} / {percentile(r.late_engine_ms, 99):.1f} / "
             f"{max(r.late_engine_ms, default=float('nan')):.0f} ms "
-            f"| {percentile(r.late_bare_ms, 99):.1f} ms | {r.gui_cores:.2f} cores |"
+            f"| {percentile(r.late_bare_ms, 99):.1f} ms | {r.gui_cores_engine:.3f} / {r.gui_cores_bare:.3f} cores |"
         )
     lines.append("")
     for r in results:

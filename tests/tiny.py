@@ -9,7 +9,7 @@ from workbench.engine.spec import RecurrentSpec
 from workbench.engine.templates import from_template
 
 TINY_CONFIG = TrainConfig(
-    batch_size=4, seq_len=16, val_every=0, probe_every=0, probe_budget=0.0, sample_every=0,
+    batch_size=4, seq_len=16, val_every=0, probe_every=0, probe_budget=0.0, sample_every=0, sample_budget=0.0,
     metrics_interval_s=0.0, device="cpu", probe_length=24, sample_length=40, val_batches=4,
 )
 

@@ -17,7 +17,7 @@ from workbench.engine.events import (
 from workbench.engine.builder import parameter_group
 from workbench.engine.optim import learning_rate_at
 from workbench.engine.project import Project
-from workbench.engine.trainer import _ProbeClock
+from workbench.engine.trainer import _BudgetClock
 
 
 class StopAt(Callback):
@@ -85,10 +85,19 @@ def test_probes_keep_within_their_share_of_training_time(text_corpus):
     assert [p.step for p in frugal.of(ProbeSnapshot)] == [5]
 
 
-def test_a_probe_budget_counts_training_steps_not_what_runs_between_them():
+def test_samples_keep_within_their_share_of_training_time(text_corpus):
+    exact = Recorder()
+    make_project(text_corpus, sample_every=10, sample_length=5).trainer(exact).run(40)
+    assert [s.step for s in exact.of(SampleGenerated)] == [10, 20, 30, 40]
+    frugal = Recorder()
+    make_project(text_corpus, sample_every=10, sample_length=5, sample_budget=1e-6).trainer(frugal).run(40)
+    assert [s.step for s in frugal.of(SampleGenerated)] == [10]
+
+
+def test_a_budget_counts_training_steps_not_what_runs_between_them():
     """A pause, validation, samples or a slow callback between the steps must not bring the next
     probe sooner than its share of the training steps' time allows."""
-    clock = _ProbeClock()
+    clock = _BudgetClock()
     assert clock.due(5, 5, 0.1)  # the first probe: at its step
     with clock.timing(5):
         time.sleep(0.01)  # a probe
@@ -96,8 +105,7 @@ def test_a_probe_budget_counts_training_steps_not_what_runs_between_them():
     assert not clock.due(10, 5, 0.1)
     time.sleep(0.15)  # paused, or validating: not training
     assert not clock.due(10, 5, 0.1)
-    with clock.training():
-        time.sleep(0.12)  # a training step
+    clock.trained(0.12)  # a training step
     assert clock.due(10, 5, 0.1)
     assert not clock.due(9, 5, 0.1)  # and never before its step interval
     assert clock.due(10, 5, 0.0)  # no budget: the step interval alone

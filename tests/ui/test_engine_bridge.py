@@ -57,3 +57,17 @@ def test_stop_and_shutdown_during_training(qtbot, bridge, text_corpus):
     assert bridge.shutdown(timeout_ms=10_000)
     assert not bridge._thread.isRunning()
     assert QThread.currentThread() is bridge.thread()
+
+
+def test_the_gui_thread_is_woken_only_when_the_worker_has_news(qtbot, bridge):
+    """No polling: an idle window stays asleep (each wake-up takes the interpreter lock that
+    training needs), and an answer is delivered by one drain."""
+    drains = []
+    bridge._timer.timeout.connect(lambda: drains.append(1))
+    qtbot.wait(300)
+    assert drains == []
+    answers = []
+    bridge.call(lambda: 7, on_done=answers.append)
+    qtbot.waitUntil(lambda: answers == [7], timeout=5000)
+    qtbot.wait(300)
+    assert answers == [7] and len(drains) == 1

@@ -31,6 +31,7 @@ class TrainConfig:
     probe_budget: float = 0.01  # most fraction of training time spent probing; 0 no limit
     probe_length: int = 100  # tokens of the probe text
     sample_every: int = 500  # steps between samples; 0 never
+    sample_budget: float = 0.01  # most fraction of training time spent writing samples; 0 no limit
     sample_length: int = 200  # tokens per sample
     sample_temperature: float = 0.8
     metrics_interval_s: float = 0.1  # at most one StepMetrics event per interval
@@ -52,6 +53,8 @@ class TrainConfig:
             problems.append("the gradient clipping norm cannot be negative (0 turns it off)")
         if not 0 <= self.probe_budget < 1:
             problems.append("the probe budget is a fraction of training time, from 0 (no limit) up to 1")
+        if not 0 <= self.sample_budget < 1:
+            problems.append("the sample budget is a fraction of training time, from 0 (no limit) up to 1")
         if self.sample_temperature < 0:
             problems.append("the sampling temperature cannot be negative")
         if min(self.val_every, self.probe_every, self.sample_every, self.warmup_steps) < 0:

@@ -107,7 +107,8 @@ class Trainer:
         self.latest_probe: ProbeSnapshot | None = None
         self.samples: list[SampleGenerated] = []
         self._layer_names, self._layer_index = _layers_of(self.model)
-        self._probe_clock = _ProbeClock()
+        self._probe_clock = _BudgetClock()
+        self._sample_clock = _BudgetClock()
 
     def reconfigure(self, config: TrainConfig) -> None:
         """New settings between runs. The schedule and clipping are read every step; a new
@@ -152,13 +153,16 @@ class Trainer:
             if self.control.stop_requested:
                 reason = "stopped"
                 break
+            step_started = time.perf_counter()
             try:
-                with self._probe_clock.training():
-                    self._train_one_step(meter)
+                self._train_one_step(meter)
             except NonFiniteLoss as error:
                 reason, message = "failed", str(error)
                 self._emit(RunFailed(self.step, message))
                 break
+            trained_s = time.perf_counter() - step_started
+            self._probe_clock.trained(trained_s)
+            self._sample_clock.trained(trained_s)
             self._after_step()
         outcome = RunOutcome(reason, self.step, message)
         elapsed = time.perf_counter() - started
@@ -216,8 +220,11 @@ class Trainer:
             self.step, config.probe_every, config.probe_budget
         ):
             self.probe()
-        if spec.generates_text and config.sample_every and self.step % config.sample_every == 0:
-            self.sample(SamplingOptions(length=config.sample_length, temperature=config.sample_temperature))
+        if spec.generates_text and config.sample_every and self._sample_clock.due(
+            self.step, config.sample_every, config.sample_budget
+        ):
+            with self._sample_clock.timing(self.step):
+                self.sample(SamplingOptions(length=config.sample_length, temperature=config.sample_temperature))
         for callback in self.callbacks:
             callback.on_step_end(self)
 
@@ -325,20 +332,23 @@ def _layers_of(model: nn.Module) -> tuple[tuple[str, ...], torch.Tensor]:
     return names, torch.tensor([names.index(group) for group in groups], dtype=torch.long)
 
 
-class _ProbeClock:
-    """Says when a probe is due: every ``probe_every`` steps, and only within a time budget.
+class _BudgetClock:
+    """Says when work between steps (a probe, a sample) is due: every ``every`` steps, and only
+    within a share of training time.
 
     A probe of a small model costs several training steps (a Python loop over the probe text
-    and a backward pass through it), so a fixed step interval would spend a large share of
-    training on probes. After each probe the next waits until the training steps themselves
-    have run ``cost / budget`` seconds, which keeps probing under ``budget`` of training time on
-    any model; a pause, validation, samples and callbacks do not count as training.
+    and a backward pass through it), and a sample one model call per token, which on a GPU is
+    as slow as on a CPU while the steps are many times faster; so a fixed step interval would
+    spend a large share of training on them. After each call the next waits until the training
+    steps themselves have run ``cost / budget`` seconds, which keeps the work under ``budget``
+    of training time on any model and device; a pause, validation, samples and callbacks do not
+    count as training.
     """
 
     def __init__(self) -> None:
         self.last_step: int | None = None
         self.last_cost = 0.0
-        self.trained_s = 0.0  # time spent in training steps since the last probe
+        self.trained_s = 0.0  # time spent in training steps since the last call
 
     def due(self, step: int, every: int, budget: float) -> bool:
         if self.last_step is None:
@@ -347,13 +357,9 @@ class _ProbeClock:
             return False
         return budget == 0 or self.trained_s >= self.last_cost / budget
 
-    @contextmanager
-    def training(self):
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.trained_s += time.perf_counter() - started
+    def trained(self, seconds: float) -> None:
+        """A training step took ``seconds``."""
+        self.trained_s += seconds
 
     @contextmanager
     def timing(self, step: int):

@@ -1,15 +1,21 @@
 """The window's line to the engine: a worker thread for all torch work, events drained here.
 
 The worker's sink only puts events on a queue (it runs on the worker thread and touches no
-widget). A GUI-thread timer drains the queue about 30 times a second, merges the step metrics
-of one drain into a list, and re-emits everything as Qt signals on the GUI thread. Requests go
-the other way as plain functions run by the worker between steps; their answers come back
-through the same queue, so callbacks also run on the GUI thread.
+widget) and, when the queue was drained since, wakes the GUI thread with a queued signal. The
+GUI thread then drains the queue at most every DRAIN_INTERVAL_MS, merges the step metrics of one
+drain into a list, and re-emits everything as Qt signals on the GUI thread. Requests go the
+other way as plain functions run by the worker between steps; their answers come back through
+the same queue, so callbacks also run on the GUI thread.
+
+Nothing polls: an idle window is never woken, and a training run wakes it as often as the engine
+has news (its metrics are throttled at the source), not 30 times a second. Each wake-up of the
+GUI thread takes the interpreter lock, which the training thread needs between torch calls.
 """
 
 from __future__ import annotations
 
 import queue
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -21,7 +27,7 @@ from ..engine.events import (
 )
 from ..engine.worker import EngineWorker
 
-DRAIN_INTERVAL_MS = 33
+DRAIN_INTERVAL_MS = 33  # the least time between two drains: what arrives meanwhile is merged
 
 
 @dataclass(frozen=True)
@@ -50,18 +56,33 @@ class EngineBridge(QObject):
     run_failed = Signal(object)  # RunFailed
     training_changed = Signal(bool)
     progress_arrived = Signal(object)  # TaskProgress
+    _woken = Signal()  # emitted by the worker's thread: the inbox has something (queued to this thread)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
-        self.worker = EngineWorker(self._inbox.put)
+        self._wake_sent = False  # set by the sender, cleared by drain(); a bool swap is atomic
+        self._drained_at = 0.0
+        self.worker = EngineWorker(self._post)
         self.training = False
         self._thread = _WorkerThread(self.worker, self)
         self._timer = QTimer(self)
-        self._timer.setInterval(DRAIN_INTERVAL_MS)
+        self._timer.setSingleShot(True)
         self._timer.timeout.connect(self.drain)
+        self._woken.connect(self._schedule_drain)
         self._thread.start()
-        self._timer.start()
+
+    def _post(self, item) -> None:
+        """Queue ``item`` for the GUI thread (called on any thread); wake it once per drain."""
+        self._inbox.put(item)
+        if not self._wake_sent:
+            self._wake_sent = True
+            self._woken.emit()
+
+    def _schedule_drain(self) -> None:
+        if not self._timer.isActive():
+            since_ms = 1000 * (time.monotonic() - self._drained_at)
+            self._timer.start(max(0, round(DRAIN_INTERVAL_MS - since_ms)))
 
     # -- requests (any of these may be called at any time from the GUI thread) ----------
 
@@ -73,7 +94,7 @@ class EngineBridge(QObject):
     ) -> Future:
         """Run ``work()`` on the worker; ``on_done(result)`` or ``on_error(error)`` on this thread."""
         future = self.worker.submit(work)
-        future.add_done_callback(lambda done: self._inbox.put(_Reply(done, on_done, on_error)))
+        future.add_done_callback(lambda done: self._post(_Reply(done, on_done, on_error)))
         return future
 
     def train(self, steps: int) -> None:
@@ -105,6 +126,8 @@ class EngineBridge(QObject):
 
     def drain(self) -> None:
         """Deliver everything the worker has sent since the last drain, in order."""
+        self._wake_sent = False  # before reading: an item put after this wakes the thread again
+        self._drained_at = time.monotonic()
         metrics: list[StepMetrics] = []
         while True:
             try:

@@ -63,6 +63,14 @@ class TrainingSettingsDialog(QDialog):
         self.sample_every = _spin(0, 1_000_000, config.sample_every, 100, "never")
         for control in (self.warmup, self.decay_steps, self.val_every, self.probe_every, self.sample_every):
             control.setSuffix(" steps")
+        for control, what, budget in (
+            (self.probe_every, "A look inside (gates, states, gradient through time)", config.probe_budget),
+            (self.sample_every, "A sample", config.sample_budget),
+        ):
+            control.setToolTip(
+                f"{what} comes at most this often, and less often when it would take more than "
+                f"{budget:.0%} of training time." if budget else f"{what} comes this often."
+            )
 
         optimisation = QGroupBox("Optimisation")
         form = QFormLayout(optimisation)
