@@ -14,6 +14,7 @@ import time
 import torch
 
 MAX_OTHER_CORES = 0.05  # other processes using more CPU than this (in cores) disturb a timing
+MAX_STOLEN_CORES = 0.05  # ... and so does the hypervisor giving more than this to other guests
 QUIET_CHECK_S = 0.5  # how long the CPUs must be left alone before timing starts
 
 
@@ -27,7 +28,7 @@ def cpu_clock() -> tuple[float, float, float]:
     """(CPU seconds this machine's processes spent busy, this process's CPU seconds, wall seconds).
 
     Time the hypervisor gave to other guests (steal) is not counted as busy: it is not another
-    process here, and it slows the turns of both loops alike (see ``steal_seconds``).
+    process here (see ``steal_seconds`` and MAX_STOLEN_CORES).
     """
     busy = 0.0
     try:

@@ -64,8 +64,9 @@ def load(app: QApplication, window: MainWindow, make_project) -> None:
 def prose_project():
     project = new_project(load_demo("english-prose"), hidden=128, layers=1, learning_rate=4e-3)
     project.config = replace(
-        project.config, probe_every=50, probe_budget=0.0, probe_length=120, sample_every=100, val_every=50
-    )  # a probe every 50 steps whatever it costs: snapshots to scrub through
+        project.config, probe_every=50, probe_budget=0.0, probe_length=120, sample_every=100, sample_budget=0.0,
+        val_every=50,
+    )  # a probe every 50 steps and a sample every 100 whatever they cost: snapshots to scrub through
     return project
 
 

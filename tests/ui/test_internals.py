@@ -165,6 +165,23 @@ def test_a_hidden_panel_redraws_when_it_is_shown(qtbot, panel):
     np.testing.assert_array_equal(forget.image, snapshot.layers[0].gates[1].T)
 
 
+def test_a_new_snapshot_leaves_the_heatmap_axes_as_drawn(qtbot, panel):
+    """The axes of a heatmap stay the pictures they were unless their ticks change: replaying
+    them, or redrawing a colour bar set to the same levels, was most of a redraw's painting."""
+    show(qtbot, panel, fake_snapshot(step=100))
+    panel.grab()
+    forget, cell = panel.gates_view.heatmaps["forget"], panel.states_view.heatmaps["cell"]
+    axes = (forget.axis, forget.plot.getAxis("left"), forget.bar.getAxis("right"), cell.bar.getAxis("right"))
+    drawn = [axis.picture for axis in axes]
+    assert all(picture is not None for picture in drawn[:3])
+    show(qtbot, panel, fake_snapshot(step=200, seed=1))
+    panel.grab()
+    assert all(axis.picture is picture for axis, picture in zip(axes[:3], drawn))  # not drawn again
+    np.testing.assert_array_equal(forget.image.image, fake_snapshot(seed=1).layers[0].gates[1].T)
+    low, high = cell.image.levels  # the cell state's colours follow its spread: that bar is redrawn
+    assert cell.bar.getAxis("right").range == [low, high]
+
+
 def test_scrubber_stays_where_the_user_left_it_until_follow(qtbot, panel):
     snapshots = [fake_snapshot(step=step, seed=step) for step in (200, 400, 600, 800)]
     for snapshot in snapshots[:3]:

@@ -10,7 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFontMetricsF
-from PySide6.QtWidgets import QGraphicsRectItem, QStackedWidget, QWidget
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStackedWidget, QWidget
 
 from . import theme
 from .analysis import display_token
@@ -146,7 +146,12 @@ class UnitHeatmap:
         self.marker.setZValue(10)
         self.marker.hide()
         self.plot.addItem(self.marker, ignoreBounds=True)
+        # Axes kept as pictures on screen: a new snapshot changes the image, not the axes, and
+        # replaying each axis' labels (a character per step) cost most of a redraw's painting.
+        for axis in (self.axis, self.plot.getAxis("left")):
+            axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._shape: tuple[int, int] | None = None
+        self._levels: tuple[float, float] | None = None
 
     def set_title(self, title: str) -> None:
         if title != self.title:
@@ -157,7 +162,9 @@ class UnitHeatmap:
         """Draw ``units_by_time`` (H, T) with fixed ``levels``; keep the user's zoom if the shape holds."""
         self.image.tokens = tokens
         self.image.setImage(units_by_time, levels=levels, autoLevels=False)
-        self.bar.setLevels(levels, update_items=False)
+        if levels != self._levels:  # setting even the same levels redraws the bar's axis
+            self._levels = levels
+            self.bar.setLevels(levels, update_items=False)
         self.axis.set_tokens(tokens)
         if units_by_time.shape != self._shape:
             self._reshape(*units_by_time.shape)
