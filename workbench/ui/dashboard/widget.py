@@ -51,24 +51,23 @@ def _axes(log: bool = False) -> dict:
 class _TimedGraphics(pg.GraphicsLayoutWidget):
     """Times its paints, so that redraws can be paced by their cost.
 
-    ``shot_paint_s`` is the first paint after a redraw (``expect_shot_paint``): the cost of
-    that redraw on screen. A whole-window paint (first show, resize, tab switch) is not one.
+    ``shot_paint_s`` is what painting took since the last redraw (``expect_shot_paint``): the
+    cost of that redraw on screen, which may come as more than one paint (the plot, then an axis
+    that moved). A paint of the whole view (first show, resize, tab switch) is not counted.
     """
 
     last_paint_s = 0.0
     shot_paint_s = 0.0
-    _after_shot = False
 
     def expect_shot_paint(self) -> None:
-        self._after_shot = True
+        self.shot_paint_s = 0.0
 
     def paintEvent(self, event) -> None:
         started = time.perf_counter()
         super().paintEvent(event)
         self.last_paint_s = time.perf_counter() - started
-        if self._after_shot:
-            self._after_shot = False
-            self.shot_paint_s = self.last_paint_s
+        if event.rect() != self.viewport().rect():
+            self.shot_paint_s += self.last_paint_s
 
 
 class Dashboard(QWidget):
@@ -342,10 +341,13 @@ class Dashboard(QWidget):
             if plot == "learning_rate":
                 self._fit_learning_rate()
         self._follow_extent(plot)
+        # The range now, not while painting: a moved axis then comes in the same paint, not a second.
+        getattr(self.plots, plot).getViewBox().prepareForPaint()
         self._last_shot_s = time.perf_counter() - started
+        pause_ms = self.redraw_interval_ms()  # this redraw and the paints of the last one
         self.graphics.expect_shot_paint()
         if any(self._stale.values()):
-            self._redraw_timer.start(self.redraw_interval_ms())
+            self._redraw_timer.start(pause_ms)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
