@@ -1,0 +1,75 @@
+"""What one new probe snapshot costs the GUI thread on the Inside tab: redraw and paint.
+
+The Inside panel (1200 × 800, offscreen) is shown with the Gates or the States tab in front;
+snapshots of a names LSTM (128 units, probe text of 100 characters) taken between short bursts
+of training arrive one at a time, each redrawn and painted before the next. The figure is the
+GUI thread's CPU time per snapshot (``time.thread_time``: what training waits for while the
+window shares the interpreter lock), median and best over the snapshots after the first two
+(the first builds the heatmaps).
+
+    python benchmarks/internals_redraw.py [--snapshots 12]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import time
+
+if not os.environ.get("DISPLAY"):
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from bench_trainer import make_trainer  # noqa: E402
+from machine import describe_machine  # noqa: E402
+from workbench.ui.app import configure_pyqtgraph  # noqa: E402
+from workbench.ui.internals.panel import InternalsPanel  # noqa: E402
+
+WARMUP = 2  # snapshots left out: the first builds every heatmap
+
+
+def snapshots(count: int) -> list:
+    trainer = make_trainer("names")
+    taken = []
+    for _ in range(count):
+        trainer.run(3)
+        taken.append(trainer.probe())
+    return taken
+
+
+def redraw_costs(app: QApplication, panel: InternalsPanel, taken: list) -> list[float]:
+    """GUI-thread CPU milliseconds of each snapshot: added, redrawn, painted."""
+    costs = []
+    for snapshot in taken:
+        started = time.thread_time()
+        panel.add_snapshot(snapshot)
+        panel._redraw()  # what the panel's timer does
+        app.processEvents()  # the paints
+        costs.append(1000 * (time.thread_time() - started))
+    return costs[WARMUP:]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--snapshots", type=int, default=12)
+    args = parser.parse_args(argv)
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    configure_pyqtgraph()
+    print(describe_machine())
+    taken = snapshots(args.snapshots)
+    panel = InternalsPanel()
+    panel.resize(1200, 800)
+    panel.show()
+    print("| tab in front | GUI thread CPU per snapshot: median | best |")
+    print("|---|---:|---:|")
+    for index, name in enumerate(("Gates", "States")):
+        panel.tabs.setCurrentIndex(index)
+        costs = redraw_costs(app, panel, taken)
+        print(f"| {name} | {statistics.median(costs):.1f} ms | {min(costs):.1f} ms |")
+
+
+if __name__ == "__main__":
+    main()
