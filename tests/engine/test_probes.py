@@ -1,13 +1,14 @@
 """Probes re-run the fused modules' own weights step by step, and must agree with them."""
 
 import math
+from dataclasses import replace
 
 import pytest
 import torch
 from torch import nn
 
 from workbench.engine.builder import build_model
-from workbench.engine.probes import gradient_through_time, trace_stack
+from workbench.engine.probes import gradient_through_time, probed_layers, trace_stack
 from workbench.engine.spec import RecurrentSpec
 from workbench.engine.templates import from_template, language_model_task
 
@@ -36,6 +37,19 @@ def test_trace_equals_the_fused_module(cell, layers, bidirectional):
     assert len(traces) == layers * directions
     top = traces[-directions:]
     torch.testing.assert_close(torch.cat([t.hidden for t in top], -1), expected, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_the_layers_a_probe_reports_are_known_from_the_spec(bidirectional):
+    """The window builds a model's views before its first snapshot from these names."""
+    stack = RecurrentSpec("gru", 6, 2, bidirectional=bidirectional)
+    spec = from_template("stacked", language_model_task(20, 8), stack)
+    fused = FUSED["gru"](8, 6, num_layers=2, bidirectional=bidirectional, batch_first=True)
+    _, _, traces = trace_stack(fused, torch.randn(1, 5, 8), name="encoder")
+    assert probed_layers(replace(spec, encoder=stack)) == tuple(trace.name for trace in traces)
+    model = _language_model("lstm")
+    traces, _ = gradient_through_time(model, torch.randint(0, 20, (1, 6)), torch.randint(0, 20, (1, 6)))
+    assert probed_layers(model.spec) == tuple(trace.name for trace in traces) == ("encoder.l0", "encoder.l1")
 
 
 def test_lstm_gates_and_cell_state_obey_the_equations():

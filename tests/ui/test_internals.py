@@ -149,6 +149,22 @@ def test_heatmaps_show_exact_gate_and_state_arrays(qtbot, panel):
     assert panel.gates_view.heatmaps["forget"].axis.labels == list('say·"hi"⏎to·me')
 
 
+def test_a_models_views_are_built_before_its_first_snapshot(qtbot, panel):
+    """Making the plots is the slow part of a first redraw: done when the model is shown, the
+    first snapshot of a run finds them ready."""
+    spec = from_template("stacked", language_model_task(30, 12), RecurrentSpec("lstm", 8, 2))
+    panel.prepare(spec)
+    views = (panel.gates_view, panel.states_view, panel.saturation_view)
+    built = [dict(view.pages.pages) for view in views]
+    assert [len(pages) for pages in built] == [2, 1, 2]  # a grid or plots each, beside the notes
+    show(qtbot, panel, fake_snapshot(layers=("encoder.l0", "encoder.l1")))
+    assert [view.pages.pages for view in views] == built  # nothing made anew
+    assert panel.gates_view.grid is built[0][next(key for key in built[0] if key != "no gates")]
+    assert "colours span" in panel.states_view.heatmaps["cell"].title
+    panel.prepare(from_template("stacked", language_model_task(30, 12), RecurrentSpec("rnn", 8, 1)))
+    assert [len(view.pages.pages) for view in views] == [2, 2, 2]  # a plain RNN: its hidden state only
+
+
 def test_a_hidden_panel_redraws_when_it_is_shown(qtbot, panel):
     """Behind another tab the heatmaps wait: a redraw there would cost training for nothing."""
     redraws = []

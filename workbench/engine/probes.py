@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
+from .spec import ModelSpec
+
 GATE_NAMES = {"rnn": (), "lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}
 
 
@@ -91,6 +93,22 @@ def _run_direction(
     return h, c
 
 
+def trace_name(stack: str, layer: int, reverse: bool) -> str:
+    """A layer trace's name: "encoder.l0", "encoder.l1.reverse"."""
+    return f"{stack}.l{layer}" + (".reverse" if reverse else "")
+
+
+def probed_layers(spec: ModelSpec) -> tuple[str, ...]:
+    """The names of the layers a probe of ``spec``'s model reports, in its order; none for the
+    models probes do not look into (encoder–decoders, handwriting networks)."""
+    if spec.is_seq2seq or spec.writes_with_pen:
+        return ()
+    directions = (False, True) if spec.encoder.bidirectional else (False,)
+    return tuple(
+        trace_name("encoder", layer, reverse) for layer in range(spec.encoder.num_layers) for reverse in directions
+    )
+
+
 def trace_stack(
     stack: nn.RNNBase, x: torch.Tensor, state=None, name: str = "encoder"
 ) -> tuple[torch.Tensor, object, list[LayerTrace]]:
@@ -118,7 +136,7 @@ def trace_stack(
         for direction in range(directions):
             reverse = direction == 1
             index = layer * directions + direction
-            trace = LayerTrace(f"{name}.l{layer}" + (".reverse" if reverse else ""), cell)
+            trace = LayerTrace(trace_name(name, layer, reverse), cell)
             seq = layer_input.flip(1) if reverse else layer_input
             c_start = c0[index] if cell == "lstm" else None
             h, c = _run_direction(cell, seq, _weights(stack, layer, reverse), h0[index], c_start, trace)

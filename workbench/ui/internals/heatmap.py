@@ -199,12 +199,17 @@ class PageCache(QStackedWidget):
         super().__init__(parent)
         self.pages: dict[object, QWidget] = {}
 
-    def show_page(self, key, make: Callable[[], QWidget]) -> QWidget:
+    def page(self, key, make: Callable[[], QWidget]) -> QWidget:
+        """The page for ``key``, made now if it was not."""
         if key not in self.pages:
             self.pages[key] = make()
             self.addWidget(self.pages[key])
-        self.setCurrentWidget(self.pages[key])
         return self.pages[key]
+
+    def show_page(self, key, make: Callable[[], QWidget]) -> QWidget:
+        page = self.page(key, make)
+        self.setCurrentWidget(page)
+        return page
 
 
 class HeatmapGrid(pg.GraphicsLayoutWidget):

@@ -72,10 +72,15 @@ class HeatmapPages(QWidget):
         return self.grid.heatmaps if self.grid is not None else {}
 
     def show_grid(self, specs: tuple[HeatmapSpec, ...], footnote: str = "") -> HeatmapGrid:
-        key = tuple((spec.key, spec.colormap) for spec in specs)
-        grid = self.pages.show_page(key, lambda: self._make_grid(specs, footnote))
+        grid = self.grid_for(specs, footnote)
+        self.pages.setCurrentWidget(grid)
         grid.set_titles(specs)
         return grid
+
+    def grid_for(self, specs: tuple[HeatmapSpec, ...], footnote: str = "") -> HeatmapGrid:
+        """The grid of ``specs``, built now if it was not (see ``InternalsPanel.prepare``)."""
+        key = tuple((spec.key, spec.colormap) for spec in specs)
+        return self.pages.page(key, lambda: self._make_grid(specs, footnote))
 
     def _make_grid(self, specs: tuple[HeatmapSpec, ...], footnote: str) -> HeatmapGrid:
         grid = HeatmapGrid(specs, self.columns, footnote)
@@ -108,16 +113,26 @@ class GateHeatmapsView(HeatmapPages):
             )
             self.pages.setCurrentWidget(self.note)
             return
-        grid = self.show_grid(tuple(
+        grid = self.show_grid(*self._grid_specs(layer.cell, layer.gate_names))
+        for index, gate in enumerate(layer.gate_names):
+            grid.show_matrix(gate, units_by_time(layer.gates[index]), gate_range(gate), tokens)
+
+    def prepare(self, cell: str, gate_names: tuple[str, ...]) -> None:
+        if gate_names:
+            self.grid_for(*self._grid_specs(cell, gate_names))
+
+    @staticmethod
+    def _grid_specs(cell: str, gate_names: tuple[str, ...]) -> tuple[tuple[HeatmapSpec, ...], str]:
+        """One heatmap per gate, and the footnote under them."""
+        specs = tuple(
             HeatmapSpec(
                 gate, gate_title(gate),
                 theme.SIGMOID_COLORMAP if gate in SIGMOID_GATES else theme.DIVERGING_COLORMAP,
                 GATE_SYMBOLS.get(gate, gate),
             )
-            for gate in layer.gate_names
-        ), GRU_EQUATIONS if layer.cell == "gru" else "")
-        for index, gate in enumerate(layer.gate_names):
-            grid.show_matrix(gate, units_by_time(layer.gates[index]), gate_range(gate), tokens)
+            for gate in gate_names
+        )
+        return specs, GRU_EQUATIONS if cell == "gru" else ""
 
 
 class StatesView(HeatmapPages):
@@ -127,12 +142,19 @@ class StatesView(HeatmapPages):
         super().__init__(columns=1, parent=parent)
 
     def show_layer(self, layer: LayerSnapshot, tokens: tuple[str, ...]) -> None:
-        specs = [HeatmapSpec("hidden", "hidden state h  (tanh range, −1 … 1)", theme.DIVERGING_COLORMAP, "h")]
-        if layer.cell_state is not None:
-            limit = symmetric_limit(layer.cell_state)
-            title = f"cell state c  (unbounded; colours span ±{limit:.3g}, the 99th percentile of |c|)"
-            specs.insert(0, HeatmapSpec("cell", title, theme.DIVERGING_COLORMAP, "c"))
-        grid = self.show_grid(tuple(specs))
-        if layer.cell_state is not None:
+        limit = None if layer.cell_state is None else symmetric_limit(layer.cell_state)
+        grid = self.show_grid(self._specs(layer.cell_state is not None, limit))
+        if limit is not None:
             grid.show_matrix("cell", units_by_time(layer.cell_state), (-limit, limit), tokens)
         grid.show_matrix("hidden", units_by_time(layer.hidden), (-1.0, 1.0), tokens)
+
+    def prepare(self, cell: str) -> None:
+        self.grid_for(self._specs(cell == "lstm", None))
+
+    @staticmethod
+    def _specs(cell_state: bool, limit: float | None) -> tuple[HeatmapSpec, ...]:
+        specs = [HeatmapSpec("hidden", "hidden state h  (tanh range, −1 … 1)", theme.DIVERGING_COLORMAP, "h")]
+        if cell_state:
+            spread = "" if limit is None else f"; colours span ±{limit:.3g}, the 99th percentile of |c|"
+            specs.insert(0, HeatmapSpec("cell", f"cell state c  (unbounded{spread})", theme.DIVERGING_COLORMAP, "c"))
+        return tuple(specs)

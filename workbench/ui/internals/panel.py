@@ -13,6 +13,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from workbench.engine.events import LayerSnapshot, ProbeSnapshot
+from workbench.engine.probes import GATE_NAMES, probed_layers
+from workbench.engine.spec import ModelSpec
 
 from .activation_text import ActivationTextView
 from .controls import SnapshotControls
@@ -92,6 +94,19 @@ class InternalsPanel(QWidget):
     def clear(self) -> None:
         self.history.clear()
         self._history_changed()
+
+    def prepare(self, spec: ModelSpec) -> None:
+        """Build the views of ``spec``'s layers before its first snapshot arrives.
+
+        Making the heatmaps and plots takes the GUI thread 0.5–1 s, once per kind of cell; done
+        when a model is shown rather than when its first snapshot comes, training does not wait.
+        """
+        layer_names = probed_layers(spec)
+        if layer_names:
+            cell = spec.encoder.cell
+            self.gates_view.prepare(cell, GATE_NAMES[cell])
+            self.states_view.prepare(cell)
+            self.saturation_view.prepare(GATE_NAMES[cell], layer_names)
 
     def select_unit(self, unit: int) -> None:
         """Pick the unit the text is coloured by and the heatmaps outline (clamped to the layer)."""

@@ -128,6 +128,12 @@ class SaturationView(QWidget):
         page = self.pages.show_page((gates, names), lambda: self._make_plots(gates, names))
         page.show_layers(layers, layer_name)
 
+    def prepare(self, gate_names: tuple[str, ...], layer_names: tuple[str, ...]) -> None:
+        """Build the plots for layers of one cell before a snapshot needs them."""
+        gates = tuple(gate for gate in gate_names if gate in SIGMOID_GATES)
+        if gates:
+            self.pages.page((gates, layer_names), lambda: self._make_plots(gates, layer_names))
+
     def _make_plots(self, gates: tuple[str, ...], names: tuple[str, ...]) -> SaturationPlots:
         page = SaturationPlots(gates, names)
         page.unit_clicked.connect(self.unit_clicked)
