@@ -10,7 +10,7 @@ from workbench.engine.history import RunHistory
 from workbench.ui.dashboard import Dashboard
 from workbench.ui.dashboard.series import GrowingSeries, SmoothedSeries, ema
 from workbench.ui.dashboard.step_range import round_out, round_step_ceiling
-from workbench.ui.dashboard.widget import DRAW_SHARE, SHOT_INTERVAL_MS
+from workbench.ui.dashboard.widget import DRAW_SHARE, SHOT_INTERVAL_MS, SHOT_PAINTS_WITHIN_S
 
 # The offscreen platform warns when a top-level widget is shown; nothing is wrong.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -396,7 +396,7 @@ def test_plots_catch_up_at_once_when_the_run_ends(qtbot, dashboard):
 
 def test_every_paint_after_a_shot_counts_toward_its_cost_but_a_whole_window_paint(qtbot, dashboard):
     """A shot may show as several paints (the plot, then an axis that moved): all are its cost.
-    A paint of the whole view (a resize, a tab switch) is not a shot's."""
+    A paint of the whole view (a resize, a tab switch), or one long after the shot, is not."""
     dashboard.add_metrics(metrics(range(1, 51)))
     qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())
     graphics = dashboard.graphics
@@ -408,6 +408,9 @@ def test_every_paint_after_a_shot_counts_toward_its_cost_but_a_whole_window_pain
     assert graphics.shot_paint_s == pytest.approx(sum(costs)) and min(costs) > 0
     graphics.viewport().repaint()  # every plot painted
     assert graphics.last_paint_s > 0 and graphics.shot_paint_s == pytest.approx(sum(costs))
+    graphics._shot_at -= SHOT_PAINTS_WITHIN_S  # long after the shot: the user zooming, a tooltip
+    graphics.viewport().repaint(QRect(0, 0, 100, 100))
+    assert graphics.shot_paint_s == pytest.approx(sum(costs))
 
 
 def test_a_shot_moves_the_axes_before_the_paint(qtbot, dashboard):

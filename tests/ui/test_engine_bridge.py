@@ -1,13 +1,14 @@
 """The bridge: torch work on the worker thread, answers and events delivered on the GUI thread."""
 
 import threading
+from concurrent.futures import Future
 
 import pytest
 from PySide6.QtCore import QThread
 
 from tiny import make_project
 from workbench.engine.events import StepMetrics
-from workbench.ui.engine_bridge import EngineBridge
+from workbench.ui.engine_bridge import EngineBridge, _Reply
 
 
 @pytest.fixture
@@ -71,3 +72,23 @@ def test_the_gui_thread_is_woken_only_when_the_worker_has_news(qtbot, bridge):
     qtbot.waitUntil(lambda: answers == [7], timeout=5000)
     qtbot.wait(300)
     assert answers == [7] and len(drains) == 1
+
+
+def test_a_failing_callback_does_not_hold_back_what_follows_it(qtbot, bridge):
+    """An answer queued behind one whose callback raises comes at the next drain, at once, not
+    whenever the worker next has news."""
+    answers = []
+
+    def fail(_):
+        raise RuntimeError("a bug in a callback")
+
+    done = []
+    for value in (1, 2):
+        future = Future()
+        future.set_result(value)
+        done.append(future)
+    with qtbot.capture_exceptions() as exceptions:
+        bridge._post(_Reply(done[0], fail, None))  # both queued before the GUI thread drains
+        bridge._post(_Reply(done[1], answers.append, None))
+        qtbot.waitUntil(lambda: answers == [2], timeout=2000)
+    assert [str(error) for _, error, _ in exceptions] == ["a bug in a callback"]

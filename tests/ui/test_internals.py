@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QWidget
+from PySide6.QtWidgets import QGraphicsItem, QWidget
 
 from workbench.engine.config import TrainConfig
 from workbench.engine.data import load_text_file
@@ -190,6 +190,8 @@ def test_a_new_snapshot_leaves_the_heatmap_axes_as_drawn(qtbot, panel):
     axes = (forget.axis, forget.plot.getAxis("left"), forget.bar.getAxis("right"), cell.bar.getAxis("right"))
     drawn = [axis.picture for axis in axes]
     assert all(picture is not None for picture in drawn[:3])
+    for axis in axes[:2]:  # painted from a pixmap, not replayed label by label
+        assert axis.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
     show(qtbot, panel, fake_snapshot(step=200, seed=1))
     panel.grab()
     assert all(axis.picture is picture for axis, picture in zip(axes[:3], drawn))  # not drawn again

@@ -93,6 +93,7 @@ def test_build_by_drag_and_drop_with_undo(make_window, qtbot, corpus):
 def test_train_live_stop_save_reopen(make_window, qtbot, corpus, tmp_path):
     window = make_window()
     load_tiny(window, qtbot, corpus)
+    assert len(window.internals.gates_view.pages.pages) == 2  # heatmaps built when the model was shown
     with qtbot.waitSignal(window.bridge.run_started, timeout=10_000):
         window.train_action.trigger()
     assert window.stop_action.isEnabled() and not window.train_action.isEnabled()
@@ -106,7 +107,7 @@ def test_train_live_stop_save_reopen(make_window, qtbot, corpus, tmp_path):
     qtbot.waitUntil(has_live_data, timeout=30_000)
     snapshot = window.internals.current_snapshot
 
-    def forget_gate_drawn() -> bool:  # the heatmaps are made at the first redraw after a snapshot
+    def forget_gate_drawn() -> bool:  # the heatmaps show a snapshot at the first redraw after it
         heatmap = window.internals.gates_view.heatmaps.get("forget")
         return heatmap is not None and heatmap.image.image is not None
 

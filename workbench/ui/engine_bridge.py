@@ -61,8 +61,11 @@ class EngineBridge(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._inbox: queue.SimpleQueue = queue.SimpleQueue()
-        self._wake_sent = False  # set by the sender, cleared by drain(); a bool swap is atomic
+        # Set by the sender, cleared by drain() before it reads: while it is set a drain is due.
+        # Two senders may both see it clear and both wake the thread: one drain finds nothing.
+        self._wake_sent = False
         self._drained_at = 0.0
+        self._closed = False  # after shutdown: no more wake-ups (the receiver may be gone)
         self.worker = EngineWorker(self._post)
         self.training = False
         self._thread = _WorkerThread(self.worker, self)
@@ -75,7 +78,7 @@ class EngineBridge(QObject):
     def _post(self, item) -> None:
         """Queue ``item`` for the GUI thread (called on any thread); wake it once per drain."""
         self._inbox.put(item)
-        if not self._wake_sent:
+        if not self._wake_sent and not self._closed:
             self._wake_sent = True
             self._woken.emit()
 
@@ -119,15 +122,28 @@ class EngineBridge(QObject):
         self.worker.quit()
         finished = self._thread.wait(timeout_ms)
         self.drain()
+        self._closed = True
         self._timer.stop()
         return finished
 
     # -- the GUI side ----------------------------------------------------------------------
 
     def drain(self) -> None:
-        """Deliver everything the worker has sent since the last drain, in order."""
+        """Deliver everything the worker has sent since the last drain, in order.
+
+        If a callback raises, the error goes its way and what is still queued comes with the
+        next drain, which is scheduled at once: nothing waits for the worker's next news.
+        """
         self._wake_sent = False  # before reading: an item put after this wakes the thread again
-        self._drained_at = time.monotonic()
+        try:
+            self._deliver_queued()
+        finally:
+            self._drained_at = time.monotonic()  # the next drain at least DRAIN_INTERVAL_MS after this one ends
+            if not self._inbox.empty() and not self._wake_sent:
+                self._wake_sent = True
+                self._schedule_drain()
+
+    def _deliver_queued(self) -> None:
         metrics: list[StepMetrics] = []
         while True:
             try:

@@ -275,7 +275,8 @@ class MainWindow(QMainWindow):
         self.dashboard.set_loss_per(snapshot.spec.loss_per)
         self.dashboard.load_runs(snapshot.runs)
         self.internals.clear()
-        self.internals.prepare(snapshot.spec)
+        if snapshot.config.probe_every:
+            self.internals.prepare(snapshot.spec)
         if snapshot.latest_probe is not None:
             self.internals.load_snapshots([snapshot.latest_probe])
         self.samples.load_samples(snapshot.samples)

@@ -40,6 +40,7 @@ PLOTS = ("loss", "layers", "grad_norm", "learning_rate", "tokens_per_s")  # Dash
 REDRAW_INTERVAL_S = dict.fromkeys(PLOTS, 0.5) | {"loss": 0.1}  # the shortest interval between two redraws
 SHOT_INTERVAL_MS = (20, 2000)  # the shortest and the longest interval between two shots
 DRAW_SHARE = 0.015  # at most this share of the GUI thread's time goes to redrawing and painting plots
+SHOT_PAINTS_WITHIN_S = 0.25  # paints this soon after a shot are its cost (a moved axis follows in ~0.1 s)
 _UNNAMED_RUN = "current run"  # metrics that arrive before any run was announced
 
 
@@ -51,22 +52,26 @@ def _axes(log: bool = False) -> dict:
 class _TimedGraphics(pg.GraphicsLayoutWidget):
     """Times its paints, so that redraws can be paced by their cost.
 
-    ``shot_paint_s`` is what painting took since the last redraw (``expect_shot_paint``): the
-    cost of that redraw on screen, which may come as more than one paint (the plot, then an axis
-    that moved). A paint of the whole view (first show, resize, tab switch) is not counted.
+    ``shot_paint_s`` is what painting took in the SHOT_PAINTS_WITHIN_S after the last redraw
+    (``expect_shot_paint``): the cost of that redraw on screen, which may come as more than one
+    paint (the plot, then an axis that moved). A paint of the whole view (first show, resize,
+    tab switch) is not counted, nor is one long after the shot (the user zooming, a tooltip).
     """
 
     last_paint_s = 0.0
     shot_paint_s = 0.0
+    _shot_at = -math.inf
 
     def expect_shot_paint(self) -> None:
         self.shot_paint_s = 0.0
+        self._shot_at = time.monotonic()
 
     def paintEvent(self, event) -> None:
         started = time.perf_counter()
         super().paintEvent(event)
         self.last_paint_s = time.perf_counter() - started
-        if event.rect() != self.viewport().rect():
+        after_shot = time.monotonic() - self._shot_at <= SHOT_PAINTS_WITHIN_S
+        if after_shot and event.rect() != self.viewport().rect():
             self.shot_paint_s += self.last_paint_s
 
 

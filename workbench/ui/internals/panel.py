@@ -98,7 +98,7 @@ class InternalsPanel(QWidget):
     def prepare(self, spec: ModelSpec) -> None:
         """Build the views of ``spec``'s layers before its first snapshot arrives.
 
-        Making the heatmaps and plots takes the GUI thread 0.5–1 s, once per kind of cell; done
+        Making the heatmaps and plots takes the GUI thread 0.4–1 s, once per kind of cell; done
         when a model is shown rather than when its first snapshot comes, training does not wait.
         """
         layer_names = probed_layers(spec)
