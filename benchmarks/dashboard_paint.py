@@ -117,6 +117,14 @@ def live_row(app: QApplication, steps: int, seconds: float, steps_per_s: float =
         paints.append(1000 * dashboard.graphics.last_paint_s)
 
     dashboard.graphics.paintEvent = timed_paint
+    shots = []
+    expect = dashboard.graphics.expect_shot_paint
+
+    def counted_shot() -> None:
+        shots.append(1)
+        expect()
+
+    dashboard.graphics.expect_shot_paint = counted_shot  # called once per shot (a redraw of one plot)
     step, since_metrics, drain_s = float(steps), 0.0, 0.033
     cpu_started, wall_started = time.thread_time(), time.perf_counter()
     next_drain = wall_started
@@ -137,6 +145,7 @@ def live_row(app: QApplication, steps: int, seconds: float, steps_per_s: float =
     cores = (time.thread_time() - cpu_started) / (time.perf_counter() - wall_started)
     dashboard.close()
     return (f"| {steps:,} → {int(step):,} | {cores:.3f} | {len(paints) / seconds:.1f} "
+            f"| {len(paints) / max(len(shots), 1):.2f} "
             f"| {statistics.median(paints):.1f} ms | {np.percentile(paints, 99):.1f} ms |")
 
 
@@ -186,8 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     print("| steps in the run | new data in | paint (median) |\n|---:|---|---:|")
     for steps in args.steps:
         print("\n".join(dashboard_rows(app, steps, args.repeats)), flush=True)
-    print("\n| steps (live) | GUI thread CPU, cores | paints/s | paint (median) | paint (p99) |")
-    print("|---|---:|---:|---:|---:|")
+    print("\n| steps (live) | GUI thread CPU, cores | paints/s | paints per shot | paint (median) | paint (p99) |")
+    print("|---|---:|---:|---:|---:|---:|")
     for steps in args.steps:
         print(live_row(app, steps, args.live_seconds), flush=True)
     print("\n| lines | pen width | antialiased | alpha | drawLines (median) |\n|---|---:|---|---:|---:|")

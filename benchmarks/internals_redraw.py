@@ -5,7 +5,8 @@ snapshots of a names LSTM (128 units, probe text of 100 characters) taken betwee
 of training arrive one at a time, each redrawn and painted before the next. The figure is the
 GUI thread's CPU time per snapshot (``time.thread_time``: what training waits for while the
 window shares the interpreter lock), median and best over the snapshots after the first two
-(the first builds the heatmaps).
+(the first builds the heatmaps). Before that, the first snapshot of a new panel with its views
+built at that moment, and after building them up front as the window does when it shows a model.
 
     python benchmarks/internals_redraw.py [--snapshots 12]
 """
@@ -52,6 +53,25 @@ def redraw_costs(app: QApplication, panel: InternalsPanel, taken: list) -> list[
     return costs[WARMUP:]
 
 
+def first_snapshot(app: QApplication, snapshot, spec, prepared: bool) -> tuple[float, float]:
+    """GUI-thread CPU milliseconds of building the views up front (``prepare``, as the window does
+    when it shows a model) and of the first snapshot after, in a new panel."""
+    panel = InternalsPanel()
+    panel.resize(1200, 800)
+    panel.show()
+    app.processEvents()
+    started = time.thread_time()
+    if prepared:
+        panel.prepare(spec)
+    built = time.thread_time()
+    panel.add_snapshot(snapshot)
+    panel._redraw()
+    app.processEvents()
+    costs = 1000 * (built - started), 1000 * (time.thread_time() - built)
+    panel.close()
+    return costs
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--snapshots", type=int, default=12)
@@ -60,6 +80,13 @@ def main(argv: list[str] | None = None) -> None:
     configure_pyqtgraph()
     print(describe_machine())
     taken = snapshots(args.snapshots)
+    spec = make_trainer("names").model.spec
+    print("| views built | building | first snapshot |\n|---|---:|---:|")
+    for prepared in (False, True):
+        building, first = first_snapshot(app, taken[0], spec, prepared)
+        when = "when the model is shown (prepare)" if prepared else "at the first snapshot"
+        print(f"| {when} | {building:.0f} ms | {first:.0f} ms |")
+    print()
     panel = InternalsPanel()
     panel.resize(1200, 800)
     panel.show()
