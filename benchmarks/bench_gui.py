@@ -147,6 +147,7 @@ class Result:
     stolen_cores: float  # mean over the kept rounds of the more stolen turn: CPU the hypervisor gave other guests
     paint_ms: list[float]  # every paint of the dashboard's plots during the run
     loss_redraws: int  # how often the loss plot was brought up to date
+    shots: int  # redraws of one plot, each followed by its paints
     probes: int
     samples: int
     engine_steps: int
@@ -227,7 +228,7 @@ def measure(
         profiler.dump_stats(profile.with_name(f"{profile.stem}-{demo}-{tab}{profile.suffix}"))
     wall = time.perf_counter() - started
     lateness.timer.stop()
-    shown["loss_redraws"] = redraws.count("loss")
+    shown["loss_redraws"], shown["shots"] = redraws.count("loss"), len(redraws)
     result = summarise(demo, tab, turns, lateness, shown, wall / 60, paints)
     window.files.changed = False
     window.document.undo_stack.setClean()
@@ -277,7 +278,7 @@ def summarise(demo, tab, turns: Turns, lateness: TickLateness, shown, minutes, p
         late_engine_ms=lateness.late_ms["engine"], late_bare_ms=lateness.late_ms["bare"],
         gui_cores_engine=lateness.cores("engine"), gui_cores_bare=lateness.cores("bare"),
         stolen_cores=float(np.mean([s for _, _, s in kept])) if kept else float("nan"),
-        paint_ms=paints, loss_redraws=shown["loss_redraws"],
+        paint_ms=paints, loss_redraws=shown["loss_redraws"], shots=shown["shots"],
         probes=shown["probes"], samples=shown["samples"],
         engine_steps=turns.steps * len(turns.engine_s), same_batches=turns.same_batches,
         minutes=minutes,
@@ -309,7 +310,8 @@ def report(results: list[Result]) -> str:
         lines.append(
             f"- {r.demo}, {r.tab}: turns of {r.turn_steps} steps, {r.engine_steps} engine steps, "
             f"{r.probes} probe snapshots and {r.samples} samples shown, same batches in both loops: "
-            f"{r.same_batches}; {len(r.paint_ms)} dashboard paints, median {percentile(r.paint_ms, 50):.1f} ms, "
+            f"{r.same_batches}; {len(r.paint_ms)} dashboard paints for {r.shots} shots, "
+            f"median {percentile(r.paint_ms, 50):.1f} ms, "
             f"p99 {percentile(r.paint_ms, 99):.1f} ms; the loss plot redrawn {r.loss_redraws} times; "
             f"hypervisor steal in the kept rounds {r.stolen_cores:.3f} cores; "
             f"{r.minutes:.1f} minutes."
