@@ -4,7 +4,8 @@ Snapshots arrive from the training thread's queue (``add_snapshot``) or from a s
 (``load_snapshots``). They are stored at once; the views are redrawn by a timer, at most
 ``1000 / REDRAW_INTERVAL_MS`` times a second, only when something changed, and only while the
 panel can be seen: behind another tab it catches up when it is shown (a redraw costs the GUI
-thread 50–150 ms, which training pays for while the user watches the curves).
+thread 20–30 ms and more to paint, which training pays for while the user watches the curves).
+The plots themselves are built when a model is shown (``prepare``), not at its first snapshot.
 """
 
 from __future__ import annotations
@@ -106,7 +107,7 @@ class InternalsPanel(QWidget):
             cell = spec.encoder.cell
             self.gates_view.prepare(cell, GATE_NAMES[cell])
             self.states_view.prepare(cell)
-            self.saturation_view.prepare(GATE_NAMES[cell], layer_names)
+            self.saturation_view.plots_for(GATE_NAMES[cell], layer_names)
 
     def select_unit(self, unit: int) -> None:
         """Pick the unit the text is coloured by and the heatmaps outline (clamped to the layer)."""

@@ -118,21 +118,22 @@ class SaturationView(QWidget):
 
     def show_snapshot(self, snapshot: ProbeSnapshot, layer_name: str) -> None:
         selected = next(layer for layer in snapshot.layers if layer.name == layer_name)
-        gates = tuple(gate for gate in selected.gate_names if gate in SIGMOID_GATES)
-        if not gates:
+        layers = [layer for layer in snapshot.layers if layer.gate_names == selected.gate_names]
+        page = self.plots_for(selected.gate_names, tuple(layer.name for layer in layers))
+        if page is None:
             self.note.setText(f"<b>{layer_name}</b> is a plain RNN: it has no gates to saturate.")
             self.pages.setCurrentWidget(self.note)
             return
-        layers = [layer for layer in snapshot.layers if layer.gate_names == selected.gate_names]
-        names = tuple(layer.name for layer in layers)
-        page = self.pages.show_page((gates, names), lambda: self._make_plots(gates, names))
+        self.pages.setCurrentWidget(page)
         page.show_layers(layers, layer_name)
 
-    def prepare(self, gate_names: tuple[str, ...], layer_names: tuple[str, ...]) -> None:
-        """Build the plots for layers of one cell before a snapshot needs them."""
+    def plots_for(self, gate_names: tuple[str, ...], layer_names: tuple[str, ...]) -> SaturationPlots | None:
+        """The plots of these layers' sigmoid gates, built now if they were not (see
+        ``InternalsPanel.prepare``); None for a cell without gates."""
         gates = tuple(gate for gate in gate_names if gate in SIGMOID_GATES)
-        if gates:
-            self.pages.page((gates, layer_names), lambda: self._make_plots(gates, layer_names))
+        if not gates:
+            return None
+        return self.pages.page((gates, layer_names), lambda: self._make_plots(gates, layer_names))
 
     def _make_plots(self, gates: tuple[str, ...], names: tuple[str, ...]) -> SaturationPlots:
         page = SaturationPlots(gates, names)
