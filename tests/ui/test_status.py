@@ -36,20 +36,24 @@ def test_metrics_show_at_once_then_at_most_every_interval(qtbot, status):
 
 
 def test_a_steady_stream_changes_the_labels_at_most_once_an_interval(qtbot, status):
-    changes = []  # when the step label changed
+    changes = []  # when the step label was given a new text
+    set_text = status.step.setText
+
+    def timed_set_text(text: str) -> None:
+        if text != status.step.text():
+            changes.append(time.monotonic())
+        set_text(text)
+
+    status.step.setText = timed_set_text
     step = 0
-    shown = status.step.text()
     started = time.monotonic()
     while time.monotonic() - started < 4 * METRICS_INTERVAL_MS / 1000:
         step += 10
         status.metrics(step_metrics(step, 2.0))  # ten metrics a second, as the engine sends them
         qtbot.wait(100)
-        if status.step.text() != shown:
-            shown = status.step.text()
-            changes.append(time.monotonic())
     assert len(changes) >= 4
-    # the first change is seen up to 100 ms late; the later ones are the interval apart, not 100 ms
-    assert min(np.diff(changes[1:])) >= 0.8 * METRICS_INTERVAL_MS / 1000
+    # the interval apart (a coarse Qt timer may fire up to 5% early), not 100 ms
+    assert min(np.diff(changes)) >= 0.9 * METRICS_INTERVAL_MS / 1000
 
 
 def test_the_end_of_a_run_shows_the_last_metrics_held_back(qtbot, status):
