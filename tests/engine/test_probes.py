@@ -1,4 +1,5 @@
-"""Probes re-run the fused modules' own weights step by step, and must agree with them."""
+"""Probes re-run the fused modules' own weights one layer at a time, and must agree with them and
+with the equations stepped through by hand."""
 
 import math
 from dataclasses import replace
@@ -8,6 +9,7 @@ import torch
 from torch import nn
 
 from workbench.engine.builder import build_model
+from workbench.engine.heads import ClassificationHead, TokenHead
 from workbench.engine.probes import gradient_through_time, probed_layers, trace_stack
 from workbench.engine.spec import RecurrentSpec
 from workbench.engine.templates import from_template, language_model_task
@@ -142,3 +144,82 @@ def test_vanishing_gradients_are_measured_below_float32_underflow():
     # Norms of 1e-24 have squares of 1e-48, below float32's range: a float32 norm reads 0.
     assert norms.dtype == torch.float64 and measured.min() < 1e-24
     assert torch.all(measured[1:] > measured[:-1])  # decays steadily towards the past
+
+
+def _stepped_by_hand(stack: nn.RNNBase, x: torch.Tensor):
+    """Reference: the stack run one step at a time with autograd, written from torch's equations.
+
+    Returns the output (B, T, D*H), every direction's h_t (reading order, graph nodes) and gates."""
+    cell = {nn.LSTM: "lstm", nn.GRU: "gru", nn.RNN: "rnn"}[type(stack)]
+    directions = 2 if stack.bidirectional else 1
+    steps, gates, layer_input = [], [], x
+    for layer in range(stack.num_layers):
+        outputs = []
+        for reverse in (False, True)[:directions]:
+            suffix = f"_l{layer}" + ("_reverse" if reverse else "")
+            kinds = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+            w_ih, w_hh, b_ih, b_hh = (getattr(stack, kind + suffix) for kind in kinds)
+            h = c = x.new_zeros(x.shape[0], stack.hidden_size)
+            hs, found = [], []
+            order = range(x.shape[1] - 1, -1, -1) if reverse else range(x.shape[1])
+            for t in order:
+                a_x, a_h = layer_input[:, t] @ w_ih.T + b_ih, h @ w_hh.T + b_hh
+                if cell == "rnn":
+                    h = torch.tanh(a_x + a_h)
+                    found.append({})
+                elif cell == "lstm":
+                    i, f, g, o = (a_x + a_h).chunk(4, -1)
+                    i, f, g, o = i.sigmoid(), f.sigmoid(), g.tanh(), o.sigmoid()
+                    c = f * c + i * g
+                    h = o * c.tanh()
+                    found.append({"input": i, "forget": f, "cell": g, "output": o})
+                else:
+                    (x_r, x_z, x_n), (h_r, h_z, h_n) = a_x.chunk(3, -1), a_h.chunk(3, -1)
+                    r, z = (x_r + h_r).sigmoid(), (x_z + h_z).sigmoid()
+                    n = (x_n + r * h_n).tanh()
+                    h = (1 - z) * n + z * h
+                    found.append({"reset": r, "update": z, "new": n})
+                hs.append(h)
+            if reverse:
+                hs.reverse()
+                found.reverse()
+            steps.append(hs)
+            gates.append({name: torch.stack([each[name] for each in found], 1) for name in found[0]})
+            outputs.append(torch.stack(hs, 1))
+        layer_input = torch.cat(outputs, -1)
+    return layer_input, steps, gates
+
+
+class _ProbeModel(nn.Module):
+    """The parts of a built model a probe uses: inputs, a fused encoder, a head."""
+
+    def __init__(self, stack: nn.RNNBase, head) -> None:
+        super().__init__()
+        self.inputs, self.encoder, self.head = nn.Identity(), stack, head
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+@pytest.mark.parametrize("per_step", [True, False])
+def test_gradient_through_time_equals_backpropagation_through_the_unrolled_stack(cell, bidirectional, per_step):
+    torch.manual_seed(7)
+    stack = FUSED[cell](5, 6, num_layers=2, bidirectional=bidirectional, batch_first=True)
+    width = 12 if bidirectional else 6
+    head = TokenHead(width, 4) if per_step else ClassificationHead(width, 4, "last", bidirectional)
+    model = _ProbeModel(stack, head).eval()
+    x = torch.randn(1, 9, 5)
+    targets = torch.randint(0, 4, (1, 9)) if per_step else torch.tensor([2])
+    traces, norms = gradient_through_time(model, x, targets)
+
+    output, steps, gates = _stepped_by_hand(stack, x)
+    prediction = head(output)
+    loss = head.loss(prediction[:, -1:], targets[:, -1:]) if per_step else head.loss(prediction, targets)
+    every_step = [h for direction in steps for h in direction]
+    grads = torch.autograd.grad(loss, every_step, allow_unused=True, materialize_grads=True)
+    expected = torch.tensor([g.double().norm().item() for g in grads], dtype=torch.float64).view(len(steps), -1)
+    torch.testing.assert_close(norms, expected, rtol=1e-4, atol=1e-9)
+    assert norms[0].min() > 0  # every step of the first layer hears from the loss
+    for trace, by_hand in zip(traces, gates):
+        assert set(trace.gates) == set(by_hand)
+        for name, values in by_hand.items():
+            torch.testing.assert_close(trace.gates[name], values.detach(), atol=1e-5, rtol=0)

@@ -1,17 +1,20 @@
-"""Looking inside a fused recurrent stack: the same weights, run one step at a time.
+"""Looking inside a fused recurrent stack: every gate, cell state and hidden state over a
+probe sequence, and the gradient each step receives, from the fused module's own weights.
 
-``trace_stack`` re-implements ``nn.RNN`` / ``nn.LSTM`` / ``nn.GRU`` with explicit gate maths,
-reading the fused module's own parameters, and records every gate, cell state and hidden state.
-Tests prove its outputs equal the fused module's. It is slower than the fused kernel, so it runs
-only on a short probe sequence, never for training.
-
-Gate maths (torch's definitions; W·x + b stands for the fused ``weight_ih``/``bias_ih`` slices):
+``trace_stack`` runs each layer and direction through the fused kernel on its own, with the
+layer's weights, so the hidden states are the fused module's (tests prove it). Knowing every
+h_{t-1}, the gates of all steps follow at once from the equations (torch's definitions; W·x + b
+stands for the fused ``weight_ih``/``bias_ih`` slices):
 
 - RNN:  h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
 - LSTM (Hochreiter & Schmidhuber, 1997; forget gate of Gers et al., 2000):
   i = σ(·), f = σ(·), g = tanh(·), o = σ(·);  c_t = f ⊙ c_{t-1} + i ⊙ g;  h_t = o ⊙ tanh(c_t)
 - GRU (Cho et al., 2014): r = σ(·), z = σ(·), n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn));
   h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
+
+and only the cell state's running sum is a loop over time (elementwise). The fused kernel is fed
+the input projections a_t = W_ih x_t (identity input weights), so that backpropagation reports
+∂L/∂a_t, from which ``gradient_through_time`` rebuilds ∂L/∂h_t for every step.
 """
 
 from __future__ import annotations
@@ -20,22 +23,30 @@ from dataclasses import dataclass, field
 
 import torch
 from torch import nn
+from torch.func import functional_call
 
 from .spec import ModelSpec
 
 GATE_NAMES = {"rnn": (), "lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}
+FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
 @dataclass
 class LayerTrace:
-    """Everything one layer (one direction) computed over the probe sequence, time-major."""
+    """Everything one layer (one direction) computed over the probe sequence.
+
+    ``gates``, ``cell_state`` and ``hidden`` are in reading order of the text; the rest, kept for
+    ``gradient_through_time``, in the order the direction ran.
+    """
 
     name: str  # "encoder.l0", "encoder.l0.reverse"
     cell: str
     gates: dict[str, torch.Tensor] = field(default_factory=dict)  # name -> (B, T, H)
     cell_state: torch.Tensor | None = None  # (B, T, H), LSTM only
-    hidden: torch.Tensor | None = None  # (B, T, H)
-    hidden_steps: list[torch.Tensor] = field(default_factory=list)  # T tensors (B, H), graph nodes
+    hidden: torch.Tensor | None = None  # (B, T, H), the tensor the next layer or the head reads
+    reverse: bool = False
+    projected: torch.Tensor | None = None  # (B, T, G*H) W_ih x_t, the fused kernel's input
+    weight_hh: torch.Tensor | None = None  # (G*H, H)
 
 
 def _cell_kind(stack: nn.RNNBase) -> str:
@@ -57,40 +68,48 @@ def _weights(stack: nn.RNNBase, layer: int, reverse: bool):
     return w_ih, w_hh, b_ih, b_hh
 
 
-def _run_direction(
-    cell: str, x: torch.Tensor, weights, h: torch.Tensor, c: torch.Tensor | None, trace: LayerTrace
-) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """Step through ``x`` (B, T, in) in the given order; fill ``trace``; return final (h, c)."""
-    w_ih, w_hh, b_ih, b_hh = weights
-    x_proj = x @ w_ih.T + (b_ih if b_ih is not None else 0)  # (B, T, G*H), all steps at once
-    gates: dict[str, list[torch.Tensor]] = {name: [] for name in GATE_NAMES[cell]}
-    cells: list[torch.Tensor] = []
-    for t in range(x.shape[1]):
-        h_proj = h @ w_hh.T + (b_hh if b_hh is not None else 0)  # (B, G*H)
-        if cell == "rnn":
-            h = torch.tanh(x_proj[:, t] + h_proj)
-        elif cell == "lstm":
-            i, f, g, o = (x_proj[:, t] + h_proj).chunk(4, dim=-1)  # each (B, H)
-            i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
-            c = f * c + i * g
-            h = o * torch.tanh(c)
-            for name, value in zip(GATE_NAMES["lstm"], (i, f, g, o)):
-                gates[name].append(value)
+def _run_fused(cell: str, projected: torch.Tensor, weights, h0: torch.Tensor, c0: torch.Tensor | None):
+    """One direction of one layer through the fused kernel, fed ``projected`` (B, T, G*H) through
+    identity input weights; returns its outputs (B, T, H) and final (h, c).
+
+    The kernel gets copies of the weights: on a GPU, a recurrent module packs the weights it is
+    given into one cuDNN buffer in place, which must not happen to the model's own."""
+    _, w_hh, b_ih, b_hh = weights
+    width, hidden_size = w_hh.shape
+    kernel = FUSED[cell](width, hidden_size, bias=b_ih is not None, batch_first=True, device="meta")
+    given = [w_hh] if b_ih is None else [w_hh, b_ih, b_hh]
+    names = ["weight_hh_l0", "bias_ih_l0", "bias_hh_l0"]
+    parameters = {name: weight.detach().clone() for name, weight in zip(names, given)}
+    parameters["weight_ih_l0"] = torch.eye(width, dtype=w_hh.dtype, device=w_hh.device)
+    state = (h0[None], c0[None]) if cell == "lstm" else h0[None]
+    outputs, final = functional_call(kernel, parameters, (projected, state))
+    h_n, c_n = final if cell == "lstm" else (final, None)
+    return outputs, h_n[0], None if c_n is None else c_n[0]
+
+
+def _gates(cell: str, projected: torch.Tensor, outputs: torch.Tensor, h0, c0, weights) -> dict[str, torch.Tensor]:
+    """Every step's gates at once from the inputs and the previous steps' hidden states, and the
+    LSTM's cell states; all (B, T, H), in running order."""
+    if cell == "rnn":
+        return {}
+    _, w_hh, b_ih, b_hh = weights
+    previous = torch.cat([h0[:, None], outputs[:, :-1]], dim=1)  # (B, T, H): h_{t-1}
+    x_part = projected + (b_ih if b_ih is not None else 0)  # (B, T, G*H)
+    h_part = previous @ w_hh.T + (b_hh if b_hh is not None else 0)  # (B, T, G*H)
+    if cell == "lstm":
+        i, f, g, o = (x_part + h_part).chunk(4, dim=-1)
+        i, f, g, o = torch.sigmoid(i), torch.sigmoid(f), torch.tanh(g), torch.sigmoid(o)
+        written = i * g
+        c, cells = c0, []
+        for t in range(projected.shape[1]):  # c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t
+            c = torch.addcmul(written[:, t], f[:, t], c)
             cells.append(c)
-        else:
-            x_r, x_z, x_n = x_proj[:, t].chunk(3, dim=-1)  # each (B, H)
-            h_r, h_z, h_n = h_proj.chunk(3, dim=-1)
-            r = torch.sigmoid(x_r + h_r)
-            z = torch.sigmoid(x_z + h_z)
-            n = torch.tanh(x_n + r * h_n)
-            h = (1 - z) * n + z * h
-            for name, value in zip(GATE_NAMES["gru"], (r, z, n)):
-                gates[name].append(value)
-        trace.hidden_steps.append(h)
-    trace.gates = {name: torch.stack(values, dim=1) for name, values in gates.items()}
-    trace.cell_state = torch.stack(cells, dim=1) if cells else None
-    trace.hidden = torch.stack(trace.hidden_steps, dim=1)
-    return h, c
+        return {"input": i, "forget": f, "cell": g, "output": o, "cell_state": torch.stack(cells, dim=1)}
+    x_r, x_z, x_n = x_part.chunk(3, dim=-1)
+    h_r, h_z, h_n = h_part.chunk(3, dim=-1)
+    r = torch.sigmoid(x_r + h_r)
+    z = torch.sigmoid(x_z + h_z)
+    return {"reset": r, "update": z, "new": torch.tanh(x_n + r * h_n)}
 
 
 def trace_name(stack: str, layer: int, reverse: bool) -> str:
@@ -112,7 +131,7 @@ def probed_layers(spec: ModelSpec) -> tuple[str, ...]:
 def trace_stack(
     stack: nn.RNNBase, x: torch.Tensor, state=None, name: str = "encoder"
 ) -> tuple[torch.Tensor, object, list[LayerTrace]]:
-    """Run ``stack`` step by step on ``x`` (B, T, in) with its own weights.
+    """Run ``stack`` on ``x`` (B, T, in) one layer and direction at a time, with its own weights.
 
     Returns what the fused module returns — output (B, T, D*H) and the final state in torch's
     layout — plus one ``LayerTrace`` per layer and direction. Dropout between layers is not
@@ -132,24 +151,25 @@ def trace_stack(
     final_h, final_c = [], []
     layer_input = x
     for layer in range(stack.num_layers):
-        outputs = []
-        for direction in range(directions):
-            reverse = direction == 1
-            index = layer * directions + direction
-            trace = LayerTrace(trace_name(name, layer, reverse), cell)
-            seq = layer_input.flip(1) if reverse else layer_input
+        for reverse in (False, True)[:directions]:
+            index = layer * directions + int(reverse)
+            weights = _weights(stack, layer, reverse)
+            reading_order = (lambda v: v.flip(1)) if reverse else (lambda v: v)  # its own inverse
+            projected = reading_order(layer_input) @ weights[0].T  # (B, T, G*H), in running order
             c_start = c0[index] if cell == "lstm" else None
-            h, c = _run_direction(cell, seq, _weights(stack, layer, reverse), h0[index], c_start, trace)
-            if reverse:  # report every trace in reading order of the text
-                trace.hidden_steps.reverse()
-                trace.hidden = trace.hidden.flip(1)
-                trace.gates = {k: v.flip(1) for k, v in trace.gates.items()}
-                trace.cell_state = None if trace.cell_state is None else trace.cell_state.flip(1)
-            traces.append(trace)
-            outputs.append(trace.hidden)
+            outputs, h, c = _run_fused(cell, projected, weights, h0[index], c_start)
+            with torch.no_grad():
+                found = _gates(cell, projected, outputs, h0[index], c_start, weights)
+            cell_state = found.pop("cell_state", None)
+            traces.append(LayerTrace(
+                name=trace_name(name, layer, reverse), cell=cell,
+                gates={gate: reading_order(values) for gate, values in found.items()},
+                cell_state=None if cell_state is None else reading_order(cell_state),
+                hidden=reading_order(outputs), reverse=reverse, projected=projected, weight_hh=weights[1],
+            ))
             final_h.append(h)
             final_c.append(c)
-        layer_input = torch.cat(outputs, dim=-1)  # (B, T, D*H)
+        layer_input = torch.cat([trace.hidden for trace in traces[-directions:]], dim=-1)  # (B, T, D*H)
     h_n = torch.stack(final_h)  # (L*D, B, H)
     final = (h_n, torch.stack(final_c)) if cell == "lstm" else h_n
     return layer_input, final, traces
@@ -176,9 +196,38 @@ def gradient_through_time(
         if model.head.per_step:
             prediction, targets = prediction[:, -1:], targets[:, -1:]
         loss = model.head.loss(prediction, targets)
-        steps = [h for trace in traces for h in trace.hidden_steps]
+        wanted = [trace.hidden for trace in traces] + [trace.projected for trace in traces]
         # autograd.grad, not backward(): the model's own .grad buffers stay untouched.
-        grads = torch.autograd.grad(loss, steps, allow_unused=True)
-    # float64: squares of gradients below ~1e-19 underflow in float32 and the norm reads 0.
-    norms = [0.0 if g is None else g.double().norm().item() for g in grads]
-    return traces, torch.tensor(norms, dtype=torch.float64).view(len(traces), -1)
+        grads = torch.autograd.grad(loss, wanted, allow_unused=True, materialize_grads=True)
+    norms = [
+        _hidden_gradient(trace, sent, projected).norm(dim=(0, 2))
+        for trace, sent, projected in zip(traces, grads[: len(traces)], grads[len(traces):])
+    ]
+    return traces, torch.stack(norms).cpu()
+
+
+def _hidden_gradient(trace: LayerTrace, sent: torch.Tensor, projected: torch.Tensor) -> torch.Tensor:
+    """∂L/∂h_t of every step (B, T, H), float64, in reading order, from what backpropagation
+    reported: ``sent``, what the next layer or the head sent to each h_t, and ``projected``,
+    ∂L/∂a_t for the kernel's inputs a_t = W_ih x_t (they enter every pre-activation as a sum).
+
+    h_{t-1} reaches step t through W_hh h_{t-1}, and in a GRU also through z_t ⊙ h_{t-1}:
+    RNN, LSTM:  ∂L/∂h_{t-1} = sent_{t-1} + W_hhᵀ ∂L/∂a_t
+    GRU:        ∂L/∂h_{t-1} = sent_{t-1} + W_hrᵀ ∂L/∂a_t^r + W_hzᵀ ∂L/∂a_t^z + W_hnᵀ (r_t ⊙ ∂L/∂a_t^n)
+                              + z_t ⊙ ∂L/∂h_t
+    (float64: squares of gradients below ~1e-19 underflow in float32 and a norm reads 0).
+    """
+    running_order = (lambda v: v.flip(1)) if trace.reverse else (lambda v: v)
+    total = running_order(sent).double().clone()  # (B, T, H)
+    from_next_step = projected.double()[:, 1:]  # (B, T-1, G*H): ∂L/∂a_{t+1}
+    w_hh = trace.weight_hh.detach().double()  # (G*H, H)
+    if trace.cell != "gru":
+        total[:, :-1] += from_next_step @ w_hh
+        return running_order(total)
+    reset, update = (running_order(trace.gates[gate]).double()[:, 1:] for gate in ("reset", "update"))
+    d_reset, d_update, d_new = from_next_step.chunk(3, dim=-1)  # each (B, T-1, H)
+    w_reset, w_update, w_new = w_hh.chunk(3, dim=0)  # each (H, H)
+    total[:, :-1] += d_reset @ w_reset + d_update @ w_update + (reset * d_new) @ w_new
+    for t in range(total.shape[1] - 2, -1, -1):
+        total[:, t] += update[:, t] * total[:, t + 1]
+    return running_order(total)

@@ -336,8 +336,8 @@ class _BudgetClock:
     """Says when work between steps (a probe, a sample) is due: every ``every`` steps, and only
     within a share of training time.
 
-    A probe of a small model costs several training steps (a Python loop over the probe text
-    and a backward pass through it), and a sample one model call per token, which on a GPU is
+    A probe of a small model costs a training step or two (every layer run alone and a
+    backward pass through the probe text), and a sample one model call per token, which on a GPU is
     as slow as on a CPU while the steps are many times faster; so a fixed step interval would
     spend a large share of training on them. After each call the next waits until the training
     steps themselves have run ``cost / budget`` seconds, which keeps the work under ``budget``

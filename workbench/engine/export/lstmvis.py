@@ -49,7 +49,7 @@ from ..inference import inference
 from ..probes import trace_stack
 from .report import ExportReport, Progress, no_progress
 
-TOLERANCE = 1e-4  # largest difference between the step-by-step states and the fused model's
+TOLERANCE = 1e-4  # largest difference between the probe's states and the fused model's
 MAX_TOKENS = 100_000  # a longer text is cut: LSTMVis holds every state matrix in memory
 DEFAULT_TOKENS = 2_000  # of validation data, when the user gives no text
 CHUNK_STEPS = 1_024  # steps traced at a time, the state carried from one chunk to the next
@@ -78,7 +78,7 @@ def export_lstmvis(project, path: Path, text: str | None, progress: Progress = n
     ids, notes = _token_ids(project.corpus, text)
     matrices, difference = _states_over(project, ids, progress)
     if difference > TOLERANCE:
-        raise WorkbenchError(f"the step-by-step states differ from the fused model's by {difference:.3g}; "
+        raise WorkbenchError(f"the probe's states differ from the fused model's by {difference:.3g}; "
                              "nothing was saved")
     dict_path, config_path = path.with_suffix(".dict"), path.parent / CONFIG_NAME
     names = dictionary_names(vocab.tokens)
@@ -95,8 +95,8 @@ def export_lstmvis(project, path: Path, text: str | None, progress: Progress = n
     ])
     checks = (
         _summary(project.spec.encoder, len(ids)),
-        f"The step-by-step states equal the fused {project.spec.encoder.cell.upper()}'s over the same text "
-        "(the top layer at every step, every layer's final state).",
+        f"The probe's states (each layer run alone) equal the fused {project.spec.encoder.cell.upper()}'s over "
+        "the same text (the top layer at every step, every layer's final state).",
         f"{path.name} read back equal to the states computed; {dict_path.name} names all {len(names)} ids "
         "of the vocabulary.",
         *notes,
@@ -160,7 +160,7 @@ def _listed(tokens: Sequence[str]) -> str:
 
 
 def _states_over(project, ids: np.ndarray, progress: Progress) -> tuple[list[StateMatrix], float]:
-    """Every layer's states over ``ids``, traced step by step on the CPU, and their largest
+    """Every layer's states over ``ids``, traced by the probe on the CPU, and their largest
     difference from the fused model's outputs and final states."""
     model = build_model(project.spec)  # a CPU copy: the project's model may be on a GPU, or training
     model.load_state_dict(project.model.state_dict())
