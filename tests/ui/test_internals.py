@@ -69,6 +69,12 @@ def show(qtbot, panel, snapshot):
         panel.add_snapshot(snapshot)
 
 
+def in_front(panel, view):
+    """Bring one of the panel's tabs to the front, as a click on it does; only that tab is redrawn."""
+    panel.tabs.setCurrentWidget(view)
+    return view
+
+
 @pytest.fixture(scope="module")
 def trained_snapshots(tmp_path_factory):
     """Real probe snapshots of tiny models trained on real text, one per cell type."""
@@ -138,7 +144,7 @@ def test_heatmaps_show_exact_gate_and_state_arrays(qtbot, panel):
     np.testing.assert_array_equal(forget.image, layer.gates[1].T)
     assert tuple(forget.levels) == (0, 1)
     assert tuple(panel.gates_view.heatmaps["cell"].image.levels) == (-1, 1)  # tanh candidate
-    hidden = panel.states_view.heatmaps["hidden"].image
+    hidden = in_front(panel, panel.states_view).heatmaps["hidden"].image
     np.testing.assert_array_equal(hidden.image, layer.hidden.T)
     assert tuple(hidden.levels) == (-1, 1)
     cell = panel.states_view.heatmaps["cell"].image
@@ -160,9 +166,30 @@ def test_a_models_views_are_built_before_its_first_snapshot(qtbot, panel):
     show(qtbot, panel, fake_snapshot(layers=("encoder.l0", "encoder.l1")))
     assert [view.pages.pages for view in views] == built  # nothing made anew
     assert panel.gates_view.grid is built[0][next(key for key in built[0] if key != "no gates")]
-    assert "colours span" in panel.states_view.heatmaps["cell"].title
+    assert "colours span" in in_front(panel, panel.states_view).heatmaps["cell"].title
     panel.prepare(from_template("stacked", language_model_task(30, 12), RecurrentSpec("rnn", 8, 1)))
     assert [len(view.pages.pages) for view in views] == [2, 2, 2]  # a plain RNN: its hidden state only
+
+
+def test_only_the_tab_in_front_is_redrawn_the_others_when_brought_to_the_front(qtbot, panel):
+    """A snapshot every second or two redraws what can be seen: the tabs behind wait, and catch
+    up when the user clicks them."""
+    first = fake_snapshot(step=100, seed=0)
+    later = fake_snapshot(step=200, seed=1)
+    later = replace(later, layers=(replace(later.layers[0], grad_through_time=np.logspace(-6, 0, len(PROBE))),))
+    show(qtbot, panel, first)
+    hidden = in_front(panel, panel.states_view).heatmaps["hidden"].image
+    curve = in_front(panel, panel.gradient_view).curves["encoder.l0"]
+    in_front(panel, panel.gates_view)
+    show(qtbot, panel, later)
+    forget = panel.gates_view.heatmaps["forget"].image
+    np.testing.assert_array_equal(forget.image, later.layers[0].gates[1].T)
+    np.testing.assert_array_equal(hidden.image, first.layers[0].hidden.T)  # behind: as it was
+    np.testing.assert_array_equal(curve.yData, first.layers[0].grad_through_time)
+    in_front(panel, panel.states_view)
+    np.testing.assert_array_equal(hidden.image, later.layers[0].hidden.T)
+    in_front(panel, panel.gradient_view)
+    np.testing.assert_allclose(curve.yData, later.layers[0].grad_through_time, rtol=1e-6)
 
 
 def test_a_hidden_panel_redraws_when_it_is_shown(qtbot, panel):
@@ -185,6 +212,9 @@ def test_a_new_snapshot_leaves_the_heatmap_axes_as_drawn(qtbot, panel):
     """The axes of a heatmap stay the pictures they were unless their ticks change: replaying
     them, or redrawing a colour bar set to the same levels, was most of a redraw's painting."""
     show(qtbot, panel, fake_snapshot(step=100))
+    in_front(panel, panel.states_view)
+    panel.grab()
+    in_front(panel, panel.gates_view)
     panel.grab()
     forget, cell = panel.gates_view.heatmaps["forget"], panel.states_view.heatmaps["cell"]
     axes = (forget.axis, forget.plot.getAxis("left"), forget.bar.getAxis("right"), cell.bar.getAxis("right"))
@@ -196,12 +226,14 @@ def test_a_new_snapshot_leaves_the_heatmap_axes_as_drawn(qtbot, panel):
     panel.grab()
     assert all(axis.picture is picture for axis, picture in zip(axes[:3], drawn))  # not drawn again
     np.testing.assert_array_equal(forget.image.image, fake_snapshot(seed=1).layers[0].gates[1].T)
+    in_front(panel, panel.states_view)
     low, high = cell.image.levels  # the cell state's colours follow its spread: that bar is redrawn
     assert cell.bar.getAxis("right").range == [low, high]
 
 
 def test_scrubber_stays_where_the_user_left_it_until_follow(qtbot, panel):
     snapshots = [fake_snapshot(step=step, seed=step) for step in (200, 400, 600, 800)]
+    in_front(panel, panel.states_view)
     for snapshot in snapshots[:3]:
         show(qtbot, panel, snapshot)
     assert panel.current_snapshot.step == 600
@@ -267,13 +299,13 @@ def test_cell_state_text_and_unit_spin_box(qtbot, panel):
 
 def test_gru_rnn_and_bidirectional_layers(qtbot, panel):
     show(qtbot, panel, fake_snapshot(cell="gru"))
-    assert list(panel.gates_view.heatmaps) == ["reset", "update", "new"]
-    assert not panel.gates_view.shows_note and list(panel.saturation_view.plots) == ["reset", "update"]
-    assert list(panel.states_view.heatmaps) == ["hidden"]
+    assert list(panel.gates_view.heatmaps) == ["reset", "update", "new"] and not panel.gates_view.shows_note
+    assert list(in_front(panel, panel.saturation_view).plots) == ["reset", "update"]
+    assert list(in_front(panel, panel.states_view).heatmaps) == ["hidden"]
     show(qtbot, panel, fake_snapshot(cell="rnn"))
-    assert panel.gates_view.shows_note and "no gates" in panel.gates_view.note.text()
-    assert panel.saturation_view.pages.currentWidget() is panel.saturation_view.note
     assert list(panel.states_view.heatmaps) == ["hidden"]
+    assert in_front(panel, panel.saturation_view).pages.currentWidget() is panel.saturation_view.note
+    assert in_front(panel, panel.gates_view).shows_note and "no gates" in panel.gates_view.note.text()
     names = ("encoder.l0", "encoder.l0.reverse", "encoder.l1", "encoder.l1.reverse")
     bidirectional = fake_snapshot(layers=names, hidden=4)
     show(qtbot, panel, bidirectional)
@@ -286,7 +318,7 @@ def test_gru_rnn_and_bidirectional_layers(qtbot, panel):
     np.testing.assert_array_equal(
         panel.gates_view.heatmaps["forget"].image.image, bidirectional.layers[1].gates[1].T)
     assert "right to left" in panel.activation_view.caption.text()
-    assert list(panel.gradient_view.curves) == list(names)
+    assert list(in_front(panel, panel.gradient_view).curves) == list(names)
 
 
 def test_large_layers_and_clear(qtbot, panel):
@@ -302,13 +334,15 @@ def test_large_layers_and_clear(qtbot, panel):
 
 def test_real_snapshots_of_every_cell(qtbot, panel, trained_snapshots):
     for cell, snapshot in trained_snapshots.items():
+        in_front(panel, panel.gates_view)
         with qtbot.waitSignal(panel.redrawn, timeout=2000):
             panel.load_snapshots([snapshot])
         layer = panel.current_layer
         assert layer.cell == cell and panel.controls.layer_box.count() == 2
         assert list(panel.gates_view.heatmaps) == list(GATES[cell]) or panel.gates_view.shows_note
-        np.testing.assert_array_equal(panel.states_view.heatmaps["hidden"].image.image, layer.hidden.T)
-        curve = panel.gradient_view.curves[layer.name]
+        hidden = in_front(panel, panel.states_view).heatmaps["hidden"]
+        np.testing.assert_array_equal(hidden.image.image, layer.hidden.T)
+        curve = in_front(panel, panel.gradient_view).curves[layer.name]
         assert len(curve.yData) == len(snapshot.tokens)
         assert len(panel.activation_view.colors) == len(snapshot.tokens)
 

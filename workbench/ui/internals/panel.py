@@ -5,6 +5,8 @@ Snapshots arrive from the training thread's queue (``add_snapshot``) or from a s
 ``1000 / REDRAW_INTERVAL_MS`` times a second, only when something changed, and only while the
 panel can be seen: behind another tab it catches up when it is shown (a redraw costs the GUI
 thread 20–30 ms and more to paint, which training pays for while the user watches the curves).
+Of the Gates, States, Gate saturation and Gradient through time tabs only the one in front is
+redrawn; another catches up when the user brings it to the front.
 The plots themselves are built when a model is shown (``prepare``), not at its first snapshot.
 """
 
@@ -59,6 +61,7 @@ class InternalsPanel(QWidget):
         self._unit = 0
         self._layer_name: str | None = None
         self._dirty = False
+        self._stale_tabs: set[QWidget] = set()  # tabs behind the one in front, not yet redrawn
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REDRAW_INTERVAL_MS)
@@ -157,6 +160,7 @@ class InternalsPanel(QWidget):
         self.saturation_view.unit_clicked.connect(self.select_unit)
         self.activation_view.unit_chosen.connect(self.select_unit)
         self.unit_selected.connect(self._on_unit_selected)
+        self.tabs.currentChanged.connect(self._on_tab_changed)
 
     # -- handlers --------------------------------------------------------------------------
 
@@ -176,6 +180,11 @@ class InternalsPanel(QWidget):
             view.mark_unit(unit)
         if self.activation_view.layer is not None:
             self.activation_view.set_unit(unit)
+
+    def _on_tab_changed(self) -> None:
+        view = self.tabs.currentWidget()
+        if view in self._stale_tabs and self.current_layer is not None:
+            self._draw_tab(view)
 
     def _history_changed(self) -> None:
         self.controls.show_history(self.history)  # cheap: the scrubber answers at once
@@ -206,14 +215,23 @@ class InternalsPanel(QWidget):
         self._layer_name = layer.name
         self.controls.set_layers([each.name for each in snapshot.layers], layer.name)
         clamped = min(self._unit, layer.hidden.shape[1] - 1)
-        self.gates_view.show_layer(layer, snapshot.tokens)
-        self.states_view.show_layer(layer, snapshot.tokens)
-        self.saturation_view.show_snapshot(snapshot, layer.name)
-        self.gradient_view.show_snapshot(snapshot, layer.name)
+        self._stale_tabs = {self.tabs.widget(index) for index in range(self.tabs.count())}
+        self._draw_tab(self.tabs.currentWidget())
         self.activation_view.show_layer(layer, snapshot.tokens, clamped)
-        for view in (self.gates_view, self.states_view, self.saturation_view):
-            view.mark_unit(clamped)
         self.pages.setCurrentIndex(1)
         if clamped != self._unit:  # a smaller layer than the last one
             self.select_unit(clamped)
         self.redrawn.emit()
+
+    def _draw_tab(self, view: QWidget) -> None:
+        """Bring one of the tabs up to date with the current snapshot and layer."""
+        snapshot, layer = self.history.current, self.current_layer
+        if view is self.gates_view or view is self.states_view:
+            view.show_layer(layer, snapshot.tokens)
+        elif view is self.saturation_view:
+            view.show_snapshot(snapshot, layer.name)
+        else:
+            self.gradient_view.show_snapshot(snapshot, layer.name)
+        if view is not self.gradient_view:
+            view.mark_unit(min(self._unit, layer.hidden.shape[1] - 1))
+        self._stale_tabs.discard(view)
