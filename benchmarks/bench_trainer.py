@@ -252,8 +252,9 @@ def probe_differences(trainer: Trainer) -> dict[str, float]:
     """How far a probe is from the fused module on the probe text, and why any gap is rounding.
 
     Hidden states (what the trainer emits, the top layer's output, every final h) and cell
-    states are compared absolutely, and with a float64 run of the fused module: where the gap
-    comes from float32 rounding, both float32 paths miss the float64 run by about as much.
+    states (each layer's last, as the probe rebuilds them from its gates) are compared
+    absolutely, and with a float64 run of the fused module: where the gap comes from float32
+    rounding, both float32 paths miss the float64 run by about as much.
     """
     model, config = trainer.model, trainer.config
     ids = trainer.corpus.probe_tokens(config.probe_length + 1)
@@ -264,7 +265,8 @@ def probe_differences(trainer: Trainer) -> dict[str, float]:
     with torch.no_grad():
         embedded = model.inputs(inputs)
         fused, (h_fused, c_fused) = model.encoder(embedded)
-        traced, (h_traced, c_traced), _ = trace_stack(model.encoder, embedded)
+        traced, (h_traced, _), traces = trace_stack(model.encoder, embedded)
+        c_traced = torch.stack([trace.cell_state[:, -1] for trace in traces])  # (L, 1, H)
         exact, (_, c_exact) = reference(embedded.double())
     model.train()
 
