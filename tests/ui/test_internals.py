@@ -1,6 +1,7 @@
 """The internals panel: what its heatmaps, scrubber and coloured text show for probe snapshots."""
 
 
+import time
 from dataclasses import replace
 
 import numpy as np
@@ -15,6 +16,7 @@ from workbench.engine.project import Project
 from workbench.engine.spec import RecurrentSpec
 from workbench.engine.templates import from_template, language_model_task
 from workbench.ui.internals import InternalsPanel, gate_saturation
+from workbench.ui.internals.panel import LIVE_PAUSE_MAX_S, LIVE_SHARE, PAINTED_WITHIN_MS
 from workbench.ui.internals.analysis import diverging_rgb, display_token, symmetric_limit
 from workbench.ui.internals.history import SnapshotHistory
 
@@ -57,6 +59,7 @@ def panel(qtbot):
     qtbot.addWidget(host)
     host.resize(1200, 800)
     widget = InternalsPanel(host)
+    widget.live_share = 1.0  # these tests look at what is drawn, not at the pacing (tested below)
     widget.setGeometry(0, 0, 1200, 800)
     host.show()
     qtbot.waitExposed(host)
@@ -190,6 +193,34 @@ def test_only_the_tab_in_front_is_redrawn_the_others_when_brought_to_the_front(q
     np.testing.assert_array_equal(hidden.image, later.layers[0].hidden.T)
     in_front(panel, panel.gradient_view)
     np.testing.assert_allclose(curve.yData, later.layers[0].grad_through_time, rtol=1e-6)
+
+
+def test_live_snapshots_keep_their_redraws_to_a_share_of_the_gui_thread(qtbot, panel, monkeypatch):
+    """While training sends snapshots, each redraw (paints included) buys a pause of cost / share
+    before the next; the user's own actions are not held back by it."""
+    costs = []
+    pace = panel._pace_live_redraws
+    monkeypatch.setattr(panel, "_pace_live_redraws", lambda cost_s: (costs.append(cost_s), pace(cost_s)))
+    snapshots = [fake_snapshot(step=step, seed=step, hidden=64) for step in (100, 200, 300)]
+    first = fake_snapshot(step=50, hidden=64)
+    show(qtbot, panel, first)  # the heatmaps built, at the tests' pace
+    qtbot.waitUntil(lambda: len(costs) == 1, timeout=2000)
+    panel.live_share = LIVE_SHARE
+    show(qtbot, panel, snapshots[0])
+    qtbot.waitUntil(lambda: len(costs) == 2, timeout=2000)
+    pause_s = min(costs[-1] / LIVE_SHARE, LIVE_PAUSE_MAX_S)
+    assert pause_s > 0.5  # a redraw of four 64-unit heatmaps and their text costs several ms
+    started = time.monotonic()
+    with qtbot.waitSignal(panel.redrawn, timeout=round(1000 * pause_s) + 2000):
+        panel.add_snapshot(snapshots[1])
+    assert time.monotonic() - started > 0.8 * pause_s - PAINTED_WITHIN_MS / 1000
+    assert panel.current_snapshot is snapshots[1]
+    qtbot.waitUntil(lambda: len(costs) == 3, timeout=2000)
+    panel.add_snapshot(snapshots[2])  # paced: due in several hundred ms at least
+    started = time.monotonic()
+    with qtbot.waitSignal(panel.redrawn, timeout=1000):
+        panel.controls.slider.setValue(0)  # the user scrubs back: shown at once
+    assert time.monotonic() - started < 0.5 and panel.current_snapshot is first
 
 
 def test_a_hidden_panel_redraws_when_it_is_shown(qtbot, panel):

@@ -4,13 +4,18 @@ Snapshots arrive from the training thread's queue (``add_snapshot``) or from a s
 (``load_snapshots``). They are stored at once; the views are redrawn by a timer, at most
 ``1000 / REDRAW_INTERVAL_MS`` times a second, only when something changed, and only while the
 panel can be seen: behind another tab it catches up when it is shown (a redraw costs the GUI
-thread 20–30 ms and more to paint, which training pays for while the user watches the curves).
-Of the Gates, States, Gate saturation and Gradient through time tabs only the one in front is
-redrawn; another catches up when the user brings it to the front.
-The plots themselves are built when a model is shown (``prepare``), not at its first snapshot.
+thread 10–30 ms with its paints, which training pays for while the user watches the curves).
+A snapshot of the running training may wait longer: the redraws snapshots cause keep to
+LIVE_SHARE of the GUI thread, paints included, pausing LIVE_PAUSE_MAX_S at most (every snapshot
+stays in the history; the newest is shown when its turn comes). The user's own actions are not
+held back. Of the Gates, States, Gate saturation and Gradient through time tabs only the one in
+front is redrawn; another catches up when the user brings it to the front. The plots themselves
+are built when a model is shown (``prepare``), not at its first snapshot.
 """
 
 from __future__ import annotations
+
+import time
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
@@ -27,6 +32,9 @@ from .layer_views import GateHeatmapsView, StatesView
 from .saturation import SaturationView
 
 REDRAW_INTERVAL_MS = 100
+LIVE_SHARE = 0.01  # most share of the GUI thread that redrawing for new snapshots may take
+LIVE_PAUSE_MAX_S = 3.0  # a slow first redraw (or a huge model) holds the next one back no longer
+PAINTED_WITHIN_MS = 50  # the GUI thread's CPU this long after a redraw starts is its cost: paints follow at once
 PLACEHOLDER = (
     "<p><b>No probe snapshots yet.</b></p>"
     "<p>While it trains, the model is run now and then on a fixed piece of text, and every gate, "
@@ -37,6 +45,7 @@ PLACEHOLDER = (
 class InternalsPanel(QWidget):
     unit_selected = Signal(int)
     redrawn = Signal()  # the views now show ``current_snapshot``
+    live_share = LIVE_SHARE  # tests of what the views show may pace faster
 
     def __init__(self, parent=None) -> None:
         super().__init__(parent)
@@ -62,9 +71,9 @@ class InternalsPanel(QWidget):
         self._layer_name: str | None = None
         self._dirty = False
         self._stale_tabs: set[QWidget] = set()  # tabs behind the one in front, not yet redrawn
+        self._live_pause_until = 0.0  # time.monotonic() before which a new snapshot waits
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
-        self._timer.setInterval(REDRAW_INTERVAL_MS)
         self._timer.timeout.connect(self._on_redraw_due)
         self._connect()
 
@@ -88,7 +97,9 @@ class InternalsPanel(QWidget):
     def add_snapshot(self, snapshot: ProbeSnapshot) -> None:
         """Keep a snapshot from the running training; shown at once if following the newest."""
         self.history.add(snapshot)
-        self._history_changed()
+        self.controls.show_history(self.history)  # cheap: the scrubber answers at once
+        wait_s = self._live_pause_until - time.monotonic()
+        self._mark_dirty(max(REDRAW_INTERVAL_MS, round(1000 * wait_s)))
 
     def load_snapshots(self, snapshots: list[ProbeSnapshot]) -> None:
         """Replace every snapshot (a project was opened); show the newest."""
@@ -190,10 +201,12 @@ class InternalsPanel(QWidget):
         self.controls.show_history(self.history)  # cheap: the scrubber answers at once
         self._mark_dirty()
 
-    def _mark_dirty(self) -> None:
+    def _mark_dirty(self, delay_ms: int = REDRAW_INTERVAL_MS) -> None:
+        """Redraw in ``delay_ms``, or sooner if a redraw is due sooner (a user's action does
+        not wait for a paced snapshot)."""
         self._dirty = True
-        if not self._timer.isActive():
-            self._timer.start()
+        if not self._timer.isActive() or self._timer.remainingTime() > delay_ms:
+            self._timer.start(delay_ms)
 
     def _on_redraw_due(self) -> None:
         if self._dirty and self.isVisible():
@@ -206,6 +219,8 @@ class InternalsPanel(QWidget):
             QTimer.singleShot(0, self._on_redraw_due)
 
     def _redraw(self) -> None:
+        started_cpu = time.thread_time()
+        QTimer.singleShot(PAINTED_WITHIN_MS, lambda: self._pace_live_redraws(time.thread_time() - started_cpu))
         snapshot, layer = self.history.current, self.current_layer
         self.controls.show_history(self.history)
         if snapshot is None or layer is None:
@@ -222,6 +237,9 @@ class InternalsPanel(QWidget):
         if clamped != self._unit:  # a smaller layer than the last one
             self.select_unit(clamped)
         self.redrawn.emit()
+
+    def _pace_live_redraws(self, cost_s: float) -> None:
+        self._live_pause_until = time.monotonic() + min(cost_s / self.live_share, LIVE_PAUSE_MAX_S)
 
     def _draw_tab(self, view: QWidget) -> None:
         """Bring one of the tabs up to date with the current snapshot and layer."""
