@@ -68,6 +68,11 @@ def _weights(stack: nn.RNNBase, layer: int, reverse: bool):
     return w_ih, w_hh, b_ih, b_hh
 
 
+def _reading_order(values: torch.Tensor, reverse: bool) -> torch.Tensor:
+    """(B, T, ·) between the order a direction ran and the text's reading order, either way."""
+    return values.flip(1) if reverse else values
+
+
 def _run_fused(cell: str, projected: torch.Tensor, weights, h0: torch.Tensor, c0: torch.Tensor | None):
     """One direction of one layer through the fused kernel, fed ``projected`` (B, T, G*H) through
     identity input weights; returns its outputs (B, T, H) and final (h, c).
@@ -154,8 +159,7 @@ def trace_stack(
         for reverse in (False, True)[:directions]:
             index = layer * directions + int(reverse)
             weights = _weights(stack, layer, reverse)
-            reading_order = (lambda v: v.flip(1)) if reverse else (lambda v: v)  # its own inverse
-            projected = reading_order(layer_input) @ weights[0].T  # (B, T, G*H), in running order
+            projected = _reading_order(layer_input, reverse) @ weights[0].T  # (B, T, G*H), in running order
             c_start = c0[index] if cell == "lstm" else None
             outputs, h, c = _run_fused(cell, projected, weights, h0[index], c_start)
             with torch.no_grad():
@@ -163,9 +167,9 @@ def trace_stack(
             cell_state = found.pop("cell_state", None)
             traces.append(LayerTrace(
                 name=trace_name(name, layer, reverse), cell=cell,
-                gates={gate: reading_order(values) for gate, values in found.items()},
-                cell_state=None if cell_state is None else reading_order(cell_state),
-                hidden=reading_order(outputs), reverse=reverse, projected=projected, weight_hh=weights[1],
+                gates={gate: _reading_order(values, reverse) for gate, values in found.items()},
+                cell_state=None if cell_state is None else _reading_order(cell_state, reverse),
+                hidden=_reading_order(outputs, reverse), reverse=reverse, projected=projected, weight_hh=weights[1],
             ))
             final_h.append(h)
             final_c.append(c)
@@ -217,17 +221,16 @@ def _hidden_gradient(trace: LayerTrace, sent: torch.Tensor, projected: torch.Ten
                               + z_t ⊙ ∂L/∂h_t
     (float64: squares of gradients below ~1e-19 underflow in float32 and a norm reads 0).
     """
-    running_order = (lambda v: v.flip(1)) if trace.reverse else (lambda v: v)
-    total = running_order(sent).double().clone()  # (B, T, H)
+    total = _reading_order(sent, trace.reverse).double().clone()  # (B, T, H), in running order
     from_next_step = projected.double()[:, 1:]  # (B, T-1, G*H): ∂L/∂a_{t+1}
     w_hh = trace.weight_hh.detach().double()  # (G*H, H)
     if trace.cell != "gru":
         total[:, :-1] += from_next_step @ w_hh
-        return running_order(total)
-    reset, update = (running_order(trace.gates[gate]).double()[:, 1:] for gate in ("reset", "update"))
+        return _reading_order(total, trace.reverse)
+    reset, update = (_reading_order(trace.gates[gate], trace.reverse).double()[:, 1:] for gate in ("reset", "update"))
     d_reset, d_update, d_new = from_next_step.chunk(3, dim=-1)  # each (B, T-1, H)
     w_reset, w_update, w_new = w_hh.chunk(3, dim=0)  # each (H, H)
     total[:, :-1] += d_reset @ w_reset + d_update @ w_update + (reset * d_new) @ w_new
     for t in range(total.shape[1] - 2, -1, -1):
         total[:, t] += update[:, t] * total[:, t + 1]
-    return running_order(total)
+    return _reading_order(total, trace.reverse)

@@ -97,9 +97,8 @@ class InternalsPanel(QWidget):
     def add_snapshot(self, snapshot: ProbeSnapshot) -> None:
         """Keep a snapshot from the running training; shown at once if following the newest."""
         self.history.add(snapshot)
-        self.controls.show_history(self.history)  # cheap: the scrubber answers at once
         wait_s = self._live_pause_until - time.monotonic()
-        self._mark_dirty(max(REDRAW_INTERVAL_MS, round(1000 * wait_s)))
+        self._history_changed(max(REDRAW_INTERVAL_MS, round(1000 * wait_s)))
 
     def load_snapshots(self, snapshots: list[ProbeSnapshot]) -> None:
         """Replace every snapshot (a project was opened); show the newest."""
@@ -197,9 +196,9 @@ class InternalsPanel(QWidget):
         if view in self._stale_tabs and self.current_layer is not None:
             self._draw_tab(view)
 
-    def _history_changed(self) -> None:
+    def _history_changed(self, redraw_in_ms: int = REDRAW_INTERVAL_MS) -> None:
         self.controls.show_history(self.history)  # cheap: the scrubber answers at once
-        self._mark_dirty()
+        self._mark_dirty(redraw_in_ms)
 
     def _mark_dirty(self, delay_ms: int = REDRAW_INTERVAL_MS) -> None:
         """Redraw in ``delay_ms``, or sooner if a redraw is due sooner (a user's action does
@@ -229,7 +228,7 @@ class InternalsPanel(QWidget):
             return
         self._layer_name = layer.name
         self.controls.set_layers([each.name for each in snapshot.layers], layer.name)
-        clamped = min(self._unit, layer.hidden.shape[1] - 1)
+        clamped = self._clamped_unit(layer)
         self._stale_tabs = {self.tabs.widget(index) for index in range(self.tabs.count())}
         self._draw_tab(self.tabs.currentWidget())
         self.activation_view.show_layer(layer, snapshot.tokens, clamped)
@@ -251,5 +250,9 @@ class InternalsPanel(QWidget):
         else:
             self.gradient_view.show_snapshot(snapshot, layer.name)
         if view is not self.gradient_view:
-            view.mark_unit(min(self._unit, layer.hidden.shape[1] - 1))
+            view.mark_unit(self._clamped_unit(layer))
         self._stale_tabs.discard(view)
+
+    def _clamped_unit(self, layer: LayerSnapshot) -> int:
+        """The chosen unit, or the layer's last if it has fewer units."""
+        return min(self._unit, layer.hidden.shape[1] - 1)
