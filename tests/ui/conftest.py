@@ -13,3 +13,49 @@ def lm_spec():
     from workbench.engine.templates import from_template, language_model_task
 
     return from_template("stacked", language_model_task(53, 64), RecurrentSpec("lstm", 128, 2))
+
+
+class _LayoutRequests:
+    """Counts, by the receiver's class name, the requests Qt posts to redo the layout of one
+    window's widgets (other tests' windows may still be alive in the application)."""
+
+    def __init__(self) -> None:
+        from collections import Counter
+
+        from PySide6.QtCore import QEvent, QObject
+        from PySide6.QtWidgets import QWidget
+
+        self.counts = Counter()
+        self.root: QWidget | None = None
+        requests = self
+
+        class Filter(QObject):
+            def eventFilter(self, watched, event):  # noqa: N802 (Qt's name)
+                root = requests.root
+                if event.type() == QEvent.Type.LayoutRequest and isinstance(watched, QWidget) and root is not None:
+                    if watched is root or root.isAncestorOf(watched):
+                        requests.counts[type(watched).__name__] += 1
+                return False
+
+        self.filter = Filter()
+
+    def watch(self, root, qtbot):
+        """Count the requests to ``root`` and the widgets inside it from the moment its layouts
+        are done (none asked for in 100 ms): what a window had pending is not counted."""
+        self.root = root
+        for _ in range(50):
+            self.counts.clear()
+            qtbot.wait(100)
+            if not self.counts:
+                break
+        return self.counts
+
+
+@pytest.fixture
+def layout_requests(qapp):
+    """Layout requests while the test runs: a text that changes during training should repaint
+    its widget, not relay out the window around it."""
+    requests = _LayoutRequests()
+    qapp.installEventFilter(requests.filter)
+    yield requests
+    qapp.removeEventFilter(requests.filter)

@@ -251,7 +251,8 @@ def test_a_new_snapshot_leaves_the_heatmap_axes_as_drawn(qtbot, panel):
     axes = (forget.axis, forget.plot.getAxis("left"), forget.bar.getAxis("right"), cell.bar.getAxis("right"))
     drawn = [axis.picture for axis in axes]
     assert all(picture is not None for picture in drawn[:3])
-    for axis in axes[:2]:  # painted from a pixmap, not replayed label by label
+    bar_frame = [forget.bar.getAxis(side) for side in ("left", "top", "bottom")]
+    for axis in (*axes, *bar_frame):  # painted from a pixmap, not replayed label by label
         assert axis.cacheMode() == QGraphicsItem.CacheMode.DeviceCoordinateCache
     show(qtbot, panel, fake_snapshot(step=200, seed=1))
     panel.grab()
@@ -260,6 +261,22 @@ def test_a_new_snapshot_leaves_the_heatmap_axes_as_drawn(qtbot, panel):
     in_front(panel, panel.states_view)
     low, high = cell.image.levels  # the cell state's colours follow its spread: that bar is redrawn
     assert cell.bar.getAxis("right").range == [low, high]
+
+
+def test_a_new_snapshot_repaints_what_changed_and_relays_out_nothing(qtbot, panel, layout_requests):
+    """The step label, the scrubber and the unit box keep their sizes from one snapshot to the
+    next: a layout redone for any of them climbed to the window and repainted every tab widget
+    on the way, twice per snapshot (about 12 ms of the GUI thread, which training waits for)."""
+    for step in (100, 200):
+        show(qtbot, panel, fake_snapshot(step=step, seed=step))
+    requests = layout_requests.watch(panel.host, qtbot)
+    for step in (300, 400, 500):
+        show(qtbot, panel, fake_snapshot(step=step, seed=step))
+        qtbot.wait(20)
+    assert panel.controls.step_label.text() == "step 500 (snapshot 5 of 5)"
+    assert panel.controls.slider.maximum() == 4 and panel.activation_view.unit_box.maximum() == 7
+    np.testing.assert_array_equal(panel.activation_view.values, fake_snapshot(seed=500).layers[0].hidden[:, 0])
+    assert sum(requests.values()) == 0
 
 
 def test_scrubber_stays_where_the_user_left_it_until_follow(qtbot, panel):

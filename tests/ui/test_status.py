@@ -56,6 +56,22 @@ def test_a_steady_stream_changes_the_labels_at_most_once_an_interval(qtbot, stat
     assert min(np.diff(changes)) >= 0.9 * METRICS_INTERVAL_MS / 1000
 
 
+def test_new_figures_repaint_the_labels_and_relay_out_nothing(qtbot, status, layout_requests):
+    """The step, loss and speed labels keep their size as training runs: a layout redone for
+    them climbed to the window twice a second (about 1.5 ms of the GUI thread each time)."""
+    status.metrics(step_metrics(10, 2.5))
+    requests = layout_requests.watch(status.window, qtbot)
+    for step in (200, 3_000, 40_000, 500_000):
+        status._metrics_timer.stop()  # as if the interval had passed
+        status.metrics(StepMetrics(step, 10 / step, 1e-3, 9_000.0 + step / 10, 1.0, ("head",), np.ones(1)))
+        qtbot.wait(20)
+        assert status.step.text() == f"step {step:,}"
+        for label in (status.step, status.loss, status.speed):
+            assert label.width() >= label.sizeHint().width()  # the whole text shows
+    assert (status.loss.text(), status.speed.text()) == ("loss 0.000", "59.0k tokens/s")
+    assert sum(requests.values()) == 0
+
+
 def test_the_end_of_a_run_shows_the_last_metrics_held_back(qtbot, status):
     status.metrics(step_metrics(10, 2.5))
     status.metrics(step_metrics(20, 1.25))

@@ -106,6 +106,7 @@ class Trainer:
         self.history = history or RunHistory("run-001")
         self.latest_probe: ProbeSnapshot | None = None
         self.samples: list[SampleGenerated] = []
+        self._parameters = list(self.model.parameters())  # fixed for the trainer's life, listed once
         self._layer_names, self._layer_index = _layers_of(self.model)
         self._probe_clock = _BudgetClock()
         self._sample_clock = _BudgetClock()
@@ -187,7 +188,7 @@ class Trainer:
         report = meter.due()
         layer_norms = self._layer_grad_norms() if report else None
         clip = self.config.grad_clip if self.config.grad_clip > 0 else math.inf
-        grad_norm = float(nn.utils.clip_grad_norm_(self.model.parameters(), clip))
+        grad_norm = float(nn.utils.clip_grad_norm_(self._parameters, clip))
         loss_value = loss.detach().item()
         if not math.isfinite(loss_value) or (not self.amp and not math.isfinite(grad_norm)):
             what = "loss" if not math.isfinite(loss_value) else "gradient norm"
@@ -240,13 +241,13 @@ class Trainer:
 
         One fused norm over all gradients and one copy to the host, not a sync per parameter.
         """
-        parameters = list(self.model.parameters())
-        present = [i for i, p in enumerate(parameters) if p.grad is not None]
-        squares = torch.zeros(len(self._layer_names), dtype=torch.float32)
+        grads = [parameter.grad for parameter in self._parameters]
+        present = [i for i, grad in enumerate(grads) if grad is not None]
+        squares = np.zeros(len(self._layer_names))
         if present:
-            norms = torch.stack(torch._foreach_norm([parameters[i].grad for i in present])).float().cpu()
-            squares.index_add_(0, self._layer_index[present], norms.square())
-        return squares.sqrt().numpy()
+            norms = torch.stack(torch._foreach_norm([grads[i] for i in present])).double().cpu().numpy()
+            np.add.at(squares, self._layer_index[present], norms**2)
+        return np.sqrt(squares).astype(np.float32)
 
     def _emit(self, event) -> None:
         self.sink(event)
@@ -325,11 +326,11 @@ class Trainer:
         return event
 
 
-def _layers_of(model: nn.Module) -> tuple[tuple[str, ...], torch.Tensor]:
+def _layers_of(model: nn.Module) -> tuple[tuple[str, ...], np.ndarray]:
     """The model's layer names, and the index of each parameter's layer in that tuple."""
     groups = [parameter_group(name) for name, _ in model.named_parameters()]
     names = tuple(dict.fromkeys(groups))
-    return names, torch.tensor([names.index(group) for group in groups], dtype=torch.long)
+    return names, np.array([names.index(group) for group in groups], dtype=np.intp)
 
 
 class _BudgetClock:

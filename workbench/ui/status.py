@@ -6,6 +6,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 
 from ..engine.events import RunStarted, StepMetrics, TaskProgress
+from .steady_label import SteadyLabel
 
 
 METRICS_INTERVAL_MS = 500  # the step, loss and progress bar follow training twice a second
@@ -13,14 +14,17 @@ METRICS_INTERVAL_MS = 500  # the step, loss and progress bar follow training twi
 
 class TrainingStatus:
     """The labels change at most every METRICS_INTERVAL_MS: a QProgressBar repaints itself at
-    once on every new value (1–2 ms of the GUI thread, which training waits for)."""
+    once on every new value (1–2 ms of the GUI thread, which training waits for). The labels that
+    follow training are steady (fixed size), so new text repaints them and relays out nothing."""
 
     def __init__(self, bar: QStatusBar) -> None:
         self.bar = bar
         self.device = QLabel("CPU")
-        self.step = QLabel("step 0")
-        self.loss = QLabel("loss —")
-        self.speed = QLabel("")
+        self.step = SteadyLabel("step 0,000,000")
+        self.loss = SteadyLabel("loss 00.000")
+        self.speed = SteadyLabel("000.0k tokens/s")
+        self.step.setText("step 0")
+        self.loss.setText("loss —")
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)

@@ -17,7 +17,7 @@ from workbench.engine.data.vocab import BOUNDARY, NO_SPACE_AFTER, NO_SPACE_BEFOR
 from workbench.engine.events import LayerSnapshot
 
 from . import theme
-from .analysis import NEGATIVE_RGB, POSITIVE_RGB, diverging_rgb, display_token, rgb_hex
+from .analysis import NEGATIVE_RGB, POSITIVE_RGB, display_token, diverging_rgbs, rgb_hex
 
 SOURCES = {"hidden": "hidden state h", "cell": "cell state c"}
 DARK_TEXT_ABOVE = 0.55  # |value| / scale beyond which the text turns white to stay readable
@@ -98,6 +98,7 @@ class ActivationTextView(QWidget):
         self.unit = 0
         self.values = np.zeros(0)
         self.colors: list[str] = []  # per token, the background as "#rrggbb"
+        self._formats: dict[tuple[str, bool], QTextCharFormat] = {}
         self.scale = 1.0
 
     @property
@@ -107,19 +108,23 @@ class ActivationTextView(QWidget):
     def show_layer(self, layer: LayerSnapshot, tokens: tuple[str, ...], unit: int) -> None:
         self.layer, self.tokens = layer, tokens
         has_cell = layer.cell_state is not None
-        self.source_box.model().item(1).setEnabled(has_cell)
+        cell_item = self.source_box.model().item(1)
+        if cell_item.isEnabled() != has_cell:
+            cell_item.setEnabled(has_cell)
         if not has_cell and self.source == "cell":
             self.source_box.setCurrentIndex(0)
-        self.unit_box.blockSignals(True)
-        self.unit_box.setRange(0, layer.hidden.shape[1] - 1)
-        self.unit_box.blockSignals(False)
+        if self.unit_box.maximum() != layer.hidden.shape[1] - 1:  # a new range relays out the window
+            self.unit_box.blockSignals(True)
+            self.unit_box.setRange(0, layer.hidden.shape[1] - 1)
+            self.unit_box.blockSignals(False)
         self.set_unit(unit)
 
     def set_unit(self, unit: int) -> None:
         self.unit = unit
-        self.unit_box.blockSignals(True)
-        self.unit_box.setValue(unit)
-        self.unit_box.blockSignals(False)
+        if self.unit_box.value() != unit:  # even the same value repaints the box
+            self.unit_box.blockSignals(True)
+            self.unit_box.setValue(unit)
+            self.unit_box.blockSignals(False)
         self._refresh()
 
     def _on_unit_box_changed(self, value: int) -> None:
@@ -136,7 +141,7 @@ class ActivationTextView(QWidget):
             span = f"±{self.scale:.3g}, this unit's largest |c|"
         else:
             self.scale, span = 1.0, "±1"
-        self.colors = [rgb_hex(diverging_rgb(value, self.scale)) for value in self.values]
+        self.colors = [rgb_hex(rgb) for rgb in diverging_rgbs(self.values, self.scale).tolist()]
         symbol = "c" if self.source == "cell" else "h"
         self.caption.setText(f"<b>{symbol}[{unit}]</b> of <b>{self.layer.name}</b>{self._direction()}")
         self.key.setText(self._key_html(span))
@@ -186,10 +191,15 @@ class ActivationTextView(QWidget):
         self.text.moveCursor(QTextCursor.MoveOperation.Start)
 
     def _format(self, index: int) -> QTextCharFormat:
-        form = QTextCharFormat()
-        form.setBackground(QColor(self.colors[index]))
+        """The token's colours; formats are kept by colour, since building one costs more than
+        applying it and a snapshot recolours every token."""
         strong = abs(self.values[index]) / self.scale > DARK_TEXT_ABOVE
-        form.setForeground(QColor(Qt.GlobalColor.white if strong else Qt.GlobalColor.black))
+        key = (self.colors[index], strong)
+        form = self._formats.get(key)
+        if form is None:
+            form = self._formats[key] = QTextCharFormat()
+            form.setBackground(QColor(self.colors[index]))
+            form.setForeground(QColor(Qt.GlobalColor.white if strong else Qt.GlobalColor.black))
         return form
 
     def _describe(self, index: int) -> str:

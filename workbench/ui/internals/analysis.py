@@ -67,11 +67,18 @@ def display_token(token: str) -> str:
 
 def diverging_rgb(value: float, scale: float) -> tuple[int, int, int]:
     """Blue for negative, white for zero, red for positive; saturated at ±``scale``."""
-    if not np.isfinite(value) or scale <= 0:
-        return (255, 255, 255)
-    t = min(abs(value) / scale, 1.0)
-    end = POSITIVE_RGB if value > 0 else NEGATIVE_RGB
-    return tuple(round(255 + (channel - 255) * t) for channel in end)
+    return tuple(int(channel) for channel in diverging_rgbs(np.array([value]), scale)[0])
+
+
+def diverging_rgbs(values: np.ndarray, scale: float) -> np.ndarray:
+    """``diverging_rgb`` of each value: (N,) -> (N, 3) uint8; white where not finite."""
+    values = np.asarray(values, dtype=np.float64)
+    finite = np.isfinite(values)
+    if scale <= 0:
+        return np.full((len(values), 3), 255, np.uint8)
+    t = np.where(finite, np.minimum(np.abs(np.where(finite, values, 0.0)) / scale, 1.0), 0.0)[:, None]  # (N, 1)
+    ends = np.where((values > 0)[:, None], POSITIVE_RGB, NEGATIVE_RGB)  # (N, 3)
+    return np.round(255 + (ends - 255) * t).astype(np.uint8)
 
 
 def rgb_hex(rgb: tuple[int, int, int]) -> str:

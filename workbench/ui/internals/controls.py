@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
+from ..steady_label import SteadyLabel
 from .history import SnapshotHistory
 
 
@@ -28,9 +29,7 @@ class SnapshotControls(QWidget):
         self.slider.setPageStep(1)
         self.slider.setToolTip("Scrub through the probe snapshots of this run")
         self.slider.valueChanged.connect(self.snapshot_chosen)
-        self.step_label = QLabel()
-        widest = self.step_label.fontMetrics().horizontalAdvance("step 000,000 (snapshot 00 of 00)")
-        self.step_label.setMinimumWidth(widest)
+        self.step_label = SteadyLabel("step 000,000 (snapshot 00 of 00)")
         self.follow_button = QToolButton()
         self.follow_button.setText("Follow latest")
         self.follow_button.setCheckable(True)

@@ -147,8 +147,10 @@ class UnitHeatmap:
         self.marker.hide()
         self.plot.addItem(self.marker, ignoreBounds=True)
         # Axes kept as pictures on screen: a new snapshot changes the image, not the axes, and
-        # replaying each axis' labels (a character per step) cost most of a redraw's painting.
-        for axis in (self.axis, self.plot.getAxis("left")):
+        # replaying each axis' labels (a character per step) cost most of a redraw's painting;
+        # the colour bar's four axes, painted anew, took half of what was left.
+        bar_axes = [self.bar.getAxis(side) for side in ("left", "right", "top", "bottom")]
+        for axis in (self.axis, self.plot.getAxis("left"), *bar_axes):
             axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
         self._shape: tuple[int, int] | None = None
         self._levels: tuple[float, float] | None = None
