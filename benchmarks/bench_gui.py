@@ -164,6 +164,26 @@ def wait_until(app: QApplication, condition, timeout_s: float) -> None:
         time.sleep(0.005)
 
 
+def open_demo_window(app: QApplication, folder: Path, demo: str, tab: str | None = None) -> MainWindow:
+    """The main window (1600 × 1000) on a new project of ``demo``, with ``tab`` in front."""
+    settings = QSettings(str(folder / f"{demo}-{tab}.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, autosave_folder=folder / "autosave")
+    window.resize(1600, 1000)
+    window.show()
+    if tab is not None:
+        window.tabs.setCurrentWidget({"training": window.dashboard, "inside": window.internals}[tab])
+    window.files.new_from_demo(demo)
+    wait_until(app, lambda: window.files.has_project, 120)
+    return window
+
+
+def close_window(window: MainWindow) -> None:
+    """Close without the question about unsaved work."""
+    window.files.changed = False
+    window.document.undo_stack.setClean()
+    window.close()
+
+
 def run_until_trained(window: MainWindow) -> None:
     """Train and run the event loop as the application does (``exec``, not polling
     ``processEvents``, which would wake the GUI thread 200 times a second) until the run ends."""
@@ -197,13 +217,7 @@ def measure(
     without_dashboard: bool = False, turn_s: float = TURN_S,
 ) -> Result:
     started = time.perf_counter()
-    settings = QSettings(str(folder / f"{demo}-{tab}.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(settings, autosave_folder=folder / "autosave")
-    window.resize(1600, 1000)
-    window.show()
-    window.tabs.setCurrentWidget({"training": window.dashboard, "inside": window.internals}[tab])
-    window.files.new_from_demo(demo)
-    wait_until(app, lambda: window.files.has_project, 120)
+    window = open_demo_window(app, folder, demo, tab)
     print(f"  {demo}, {tab} tab: {on_worker(window, app, describe_machine)}", flush=True)
     turns = on_worker(window, app, lambda: prepare(window.bridge.worker, max(4, round(seconds / turn_s)), turn_s))
     window.bridge.worker.callbacks = [turns]
@@ -230,9 +244,7 @@ def measure(
     lateness.timer.stop()
     shown["loss_redraws"], shown["shots"] = redraws.count("loss"), len(redraws)
     result = summarise(demo, tab, turns, lateness, shown, wall / 60, paints)
-    window.files.changed = False
-    window.document.undo_stack.setClean()
-    window.close()
+    close_window(window)
     return result
 
 

@@ -20,12 +20,11 @@ from pathlib import Path
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtCore import QEventLoop, QSettings, QTimer  # noqa: E402
+from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench_gui import wait_until  # noqa: E402
+from bench_gui import close_window, open_demo_window  # noqa: E402
 from workbench.ui.app import configure_pyqtgraph  # noqa: E402
-from workbench.ui.main_window import MainWindow  # noqa: E402
 
 SETTLE_S = 3.0  # after the project arrives: first paints, the status bar's last update
 
@@ -47,17 +46,10 @@ def main(argv: list[str] | None = None) -> None:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     configure_pyqtgraph()
     with tempfile.TemporaryDirectory() as folder:
-        settings = QSettings(str(Path(folder) / "idle.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings, autosave_folder=Path(folder) / "autosave")
-        window.resize(1600, 1000)
-        window.show()
-        window.files.new_from_demo(args.demo)
-        wait_until(app, lambda: window.files.has_project, 120)
+        window = open_demo_window(app, Path(folder), args.demo)
         idle_cores(SETTLE_S)
         print(f"{args.demo}, window idle for {args.seconds:g} s: GUI thread {idle_cores(args.seconds):.4f} cores")
-        window.files.changed = False
-        window.document.undo_stack.setClean()
-        window.close()
+        close_window(window)
 
 
 if __name__ == "__main__":

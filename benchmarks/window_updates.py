@@ -30,10 +30,10 @@ if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEvent, QObject, QSettings  # noqa: E402
+from PySide6.QtCore import QEvent, QObject  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench_gui import wait_until  # noqa: E402
+from bench_gui import close_window, open_demo_window  # noqa: E402
 from internals_redraw import snapshots  # noqa: E402
 from machine import describe_machine  # noqa: E402
 from workbench.engine.events import RunStarted, StepMetrics  # noqa: E402
@@ -89,7 +89,8 @@ def status_costs(app: QApplication, window: MainWindow, layouts: WindowLayouts, 
     rng = np.random.default_rng(0)
     for index in range(count + WARMUP):
         step = 250 * (index + 1)
-        event = StepMetrics(step, 2.0 - step / 1e5, 1e-3, float(rng.uniform(20_000, 40_000)), 1.0, ("head",), np.ones(1))
+        speed = float(rng.uniform(20_000, 40_000))
+        event = StepMetrics(step, 2.0 - step / 1e5, 1e-3, speed, 1.0, ("head",), np.ones(1))
         status._metrics_timer.stop()  # as if the half second had passed
         costs.append(timed(app, layouts, lambda: status.metrics(event)))
     return costs[WARMUP:]
@@ -110,21 +111,14 @@ def main(argv: list[str] | None = None) -> None:
     print(describe_machine())
     taken = snapshots(args.updates + WARMUP)
     with tempfile.TemporaryDirectory() as folder:
-        settings = QSettings(str(Path(folder) / "window.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(settings, autosave_folder=Path(folder) / "autosave")
-        window.resize(1600, 1000)
-        window.show()
-        window.tabs.setCurrentWidget(window.internals)
-        window.files.new_from_demo("names")
-        wait_until(app, lambda: window.files.has_project, 120)
+        window = open_demo_window(app, Path(folder), "names", "inside")
         layouts = WindowLayouts(window)
         window.installEventFilter(layouts)
         print("| update | GUI thread CPU: median | best | window relayouts per update |")
         print("|---|---:|---:|---:|")
         print(row("probe snapshot on the Inside tab (arrival, redraw)", snapshot_costs(app, window, layouts, taken)))
         print(row("status bar (step, loss, speed, progress)", status_costs(app, window, layouts, args.updates)))
-        window.files.changed = False
-        window.close()
+        close_window(window)
 
 
 if __name__ == "__main__":
