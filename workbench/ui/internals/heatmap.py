@@ -147,8 +147,9 @@ class UnitHeatmap:
         self.marker.hide()
         self.plot.addItem(self.marker, ignoreBounds=True)
         # Axes kept as pictures on screen: a new snapshot changes the image, not the axes, and
-        # replaying each axis' labels (a character per step) cost most of a redraw's painting;
-        # the colour bar's four axes, painted anew, took half of what was left.
+        # replaying each axis' labels (a character per step) cost most of a redraw's painting.
+        # The colour bar's four axes too: a snapshot leaves them be, a tab switch or a resize
+        # repainted them label by label.
         bar_axes = [self.bar.getAxis(side) for side in ("left", "right", "top", "bottom")]
         for axis in (self.axis, self.plot.getAxis("left"), *bar_axes):
             axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
