@@ -106,8 +106,8 @@ class Trainer:
         self.history = history or RunHistory("run-001")
         self.latest_probe: ProbeSnapshot | None = None
         self.samples: list[SampleGenerated] = []
-        self._parameters = list(self.model.parameters())  # fixed for the trainer's life, listed once
-        self._layer_names, self._layer_index = _layers_of(self.model)
+        # Fixed for the trainer's life, so listed once: the parameters, and each one's layer.
+        self._parameters, self._layer_names, self._layer_index = _layers_of(self.model)
         self._probe_clock = _BudgetClock()
         self._sample_clock = _BudgetClock()
 
@@ -326,11 +326,13 @@ class Trainer:
         return event
 
 
-def _layers_of(model: nn.Module) -> tuple[tuple[str, ...], np.ndarray]:
-    """The model's layer names, and the index of each parameter's layer in that tuple."""
-    groups = [parameter_group(name) for name, _ in model.named_parameters()]
+def _layers_of(model: nn.Module) -> tuple[list[nn.Parameter], tuple[str, ...], np.ndarray]:
+    """The model's parameters, its layer names, and the index of each parameter's layer in them."""
+    named = list(model.named_parameters())
+    groups = [parameter_group(name) for name, _ in named]
     names = tuple(dict.fromkeys(groups))
-    return names, np.array([names.index(group) for group in groups], dtype=np.intp)
+    index = np.array([names.index(group) for group in groups], dtype=np.intp)
+    return [parameter for _, parameter in named], names, index
 
 
 class _BudgetClock:
