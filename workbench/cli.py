@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 from pathlib import Path
 
+from .cli_options import OptionParser, float_in, int_in, seed, temperature
 from .engine.callbacks import SaveEvery
 from .engine.captioning import caption, evaluate_captions
 from .engine.data import DEFAULT_DEMO, DEMOS, load_demo
-from .engine.data.memory_tasks import AddingProblem, CopyTask
+from .engine.data.memory_tasks import MAX_LAG, MAX_SYMBOLS, AddingProblem, CopyTask
 from .engine.data.own_data import load_own_data
 from .engine.device import DEVICES
 from .engine.errors import WorkbenchError
@@ -23,10 +25,10 @@ from .engine.export import FORMATS, export_model
 from .engine.forecast import evaluate_forecast
 from .engine.handwriting.strokes import line_height, offsets_to_strokes
 from .engine.handwriting.svg import ink_to_svg
-from .engine.handwriting.writing import DEFAULT_LINE_HEIGHT, Primer, write
+from .engine.handwriting.writing import DEFAULT_LINE_HEIGHT, MAX_BIAS, Primer, write
 from .engine.label_scores import LabelScores
 from .engine.project import Project
-from .engine.sampling import SamplingOptions
+from .engine.sampling import MAX_LENGTH, SamplingOptions
 from .engine.spec import CELLS
 from .engine.starters import demo_project, new_project, suggested_steps
 from .engine.templates import TEMPLATES
@@ -35,11 +37,14 @@ from .progress import ProgressBar
 
 EXIT_USER_ERROR = 2
 EXIT_INTERRUPTED = 130
+EXIT_CLOSED_PIPE = 128 + 13  # 128 + SIGPIPE (absent on Windows): what a shell reports for a closed pipe
 SAMPLE_SEPARATOR = "─" * 40  # between multi-line samples; names need none
+MAX_SAMPLES = 1_000  # one command's samples: 300,000 tokens at the default length, minutes of writing
+MAX_STEPS = 10_000_000  # as the window's steps box
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OptionParser(
         prog="workbench",
         description="Sequence Workbench: recurrent sequence models. With no command, opens the window.",
     )
@@ -58,14 +63,17 @@ def _parser() -> argparse.ArgumentParser:
     source.add_argument("--conll", type=Path, metavar="FILE", help="tagged tokens: token TAB tag, sentences apart")
     source.add_argument("--pairs", type=Path, metavar="FILE", help="translation pairs: source TAB target a line")
     source.add_argument("--series", type=Path, metavar="FILE", help="a CSV time series, one row a step")
-    source.add_argument("--adding", type=int, metavar="T", help="the long-range lab's adding problem at lag T")
-    source.add_argument("--copy", type=int, metavar="T", help="the long-range lab's copy task at lag T")
+    source.add_argument("--adding", type=int_in(AddingProblem.shortest_lag, MAX_LAG), metavar="T",
+                        help="the long-range lab's adding problem at lag T")
+    source.add_argument("--copy", type=int_in(CopyTask.shortest_lag, MAX_LAG), metavar="T",
+                        help="the long-range lab's copy task at lag T")
     new.add_argument("--level", choices=("char", "word"), default="char",
                      help="tokens of --text, --table or --pairs (default char)")
     new.add_argument("--text-column", help="--table: the column holding the texts")
     new.add_argument("--label-column", help="--table: the column holding the classes")
     new.add_argument("--columns", help="--series: the columns to model, comma-separated (default: the numeric ones)")
-    new.add_argument("--symbols", type=int, default=3, help="--copy: symbols to remember (default 3)")
+    new.add_argument("--symbols", type=int_in(1, MAX_SYMBOLS), default=3,
+                     help="--copy: symbols to remember (default 3)")
     _add_model_options(new)
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
 
@@ -76,21 +84,21 @@ def _parser() -> argparse.ArgumentParser:
     sample = commands.add_parser("sample", help="write text with a project's model")
     sample.add_argument("project", type=Path)
     sample.add_argument("--prime", default="", help="text the model reads before writing")
-    sample.add_argument("--temperature", type=float, default=0.8, help="0 is greedy (default 0.8)")
-    sample.add_argument("--top-k", type=int, default=0, help="keep the k likeliest tokens (default all)")
-    sample.add_argument("--length", type=int, default=300, help="tokens to write (default 300)")
-    sample.add_argument("--count", type=int, default=1, help="how many samples (default 1)")
-    sample.add_argument("--seed", type=int, default=None, help="repeatable samples")
+    sample.add_argument("--temperature", type=temperature, default=0.8, help="0 is greedy (default 0.8)")
+    sample.add_argument("--top-k", type=int_in(0), default=0, help="keep the k likeliest tokens (default all)")
+    sample.add_argument("--length", type=int_in(1, MAX_LENGTH), default=300, help="tokens to write (default 300)")
+    sample.add_argument("--count", type=int_in(1, MAX_SAMPLES), default=1, help="how many samples (default 1)")
+    sample.add_argument("--seed", type=seed, default=None, help="repeatable samples")
 
     pen = commands.add_parser("write", help="write typed text in handwriting, as SVG (a handwriting project)")
     pen.add_argument("project", type=Path)
     pen.add_argument("text", nargs="?", default="", help="what to write (a prediction model writes on without text)")
     pen.add_argument("--out", type=Path, required=True, metavar="FILE.svg", help="the SVG file to write")
-    pen.add_argument("--bias", type=float, default=1.0,
+    pen.add_argument("--bias", type=float_in(0, MAX_BIAS), default=1.0,
                      help="sampling bias: 0 writes as varied as the data, higher is neater (default 1)")
-    pen.add_argument("--prime-line", type=int, default=None, metavar="N",
+    pen.add_argument("--prime-line", type=int_in(0), default=None, metavar="N",
                      help="write in the hand of training line N (its strokes and text prime the model)")
-    pen.add_argument("--seed", type=int, default=None, help="repeatable writing")
+    pen.add_argument("--seed", type=seed, default=None, help="repeatable writing")
 
     export = commands.add_parser("export", help="export a trained model, checked against the project's own")
     export.add_argument("project", type=Path)
@@ -116,22 +124,31 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    """Ranges: hidden size, layers and dropout as the spec checks them; embedding, batch size,
+    sequence length and learning rate as the window offers them."""
     parser.add_argument("--template", choices=sorted(TEMPLATES), default=None, help="default: the demo's, else stacked")
     parser.add_argument("--cell", choices=CELLS, default="lstm")
-    parser.add_argument("--hidden", type=int, default=None, help="units per layer (default: the demo's, else 256)")
-    parser.add_argument("--layers", type=int, default=None, help="stacked layers (default: the demo's, else 2)")
-    parser.add_argument("--embedding", type=int, default=64, help="embedding width (default 64)")
-    parser.add_argument("--dropout", type=float, default=0.0, help="dropout between layers (default 0)")
-    parser.add_argument("--batch-size", type=int, default=None)
-    parser.add_argument("--seq-len", type=int, default=None, help="steps of backpropagation through time")
-    parser.add_argument("--lr", type=float, default=None, help="learning rate (default 0.002)")
-    parser.add_argument("--seed", type=int, default=1234)
+    parser.add_argument("--hidden", type=int_in(1, 8192), default=None,
+                        help="units per layer (default: the demo's, else 256)")
+    parser.add_argument("--layers", type=int_in(1, 16), default=None,
+                        help="stacked layers (default: the demo's, else 2)")
+    parser.add_argument("--embedding", type=int_in(1, 4096), default=64, help="embedding width (default 64)")
+    parser.add_argument("--dropout", type=float_in(0, 1, below_hi=True), default=0.0,
+                        help="dropout between layers (default 0)")
+    parser.add_argument("--batch-size", type=int_in(1, 4096), default=None)
+    parser.add_argument("--seq-len", type=int_in(1, 100_000), default=None,
+                        help="steps of backpropagation through time")
+    parser.add_argument("--lr", type=float_in(0, 100, above_lo=True), default=None,
+                        help="learning rate (default 0.002)")
+    parser.add_argument("--seed", type=seed, default=1234)
 
 
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--steps", type=int, default=None, help="steps to train (default: the demo's, else 1000)")
+    parser.add_argument("--steps", type=int_in(1, MAX_STEPS), default=None,
+                        help="steps to train (default: the demo's, else 1000)")
     parser.add_argument("--device", choices=DEVICES, default=None, help="default: the project's (auto)")
-    parser.add_argument("--save-every", type=int, default=500, help="steps between saves (default 500)")
+    parser.add_argument("--save-every", type=int_in(1), default=500,
+                        help="steps between saves, besides the one at the end (default 500)")
 
 
 # -- commands --------------------------------------------------------------------------
@@ -194,8 +211,11 @@ def create_project(args) -> Project:
 
 
 def cmd_train(args) -> int:
-    project = Project.open(args.project)
-    return train_project(project, args.project, args.steps or suggested_steps(project), args)
+    project = Project.open(args.project, lock=True)  # a second writer would save over this one's steps
+    try:
+        return train_project(project, args.project, args.steps or suggested_steps(project), args)
+    finally:
+        project.close()
 
 
 def train_project(project: Project, path: Path, steps: int, args) -> int:
@@ -208,7 +228,7 @@ def train_project(project: Project, path: Path, steps: int, args) -> int:
     finally:
         signal.signal(signal.SIGINT, previous)
     if outcome.reason == "failed":
-        print(f"Saved {path} with the last good weights.", file=sys.stderr)
+        print(f"Saved {path} with the weights after step {outcome.step:,}.", file=sys.stderr)
         return 1
     if outcome.reason == "stopped":
         print(f"Interrupted at step {outcome.step:,}; saved {path}.", file=sys.stderr)
@@ -228,7 +248,7 @@ def cmd_sample(args) -> int:
     separator = "" if project.corpus.kind == "lines" else SAMPLE_SEPARATOR
     for index in range(args.count):
         seed = None if args.seed is None else args.seed + index
-        options = SamplingOptions(args.length, args.temperature, args.top_k, args.prime, seed)
+        options = SamplingOptions(args.length, args.temperature, args.top_k, args.prime, seed).check()
         if index and separator:
             print(separator)
         print(trainer.sample(options).text)
@@ -313,13 +333,16 @@ def cmd_demo(args) -> int:
     path = args.project or Path(f"{args.name}.h5")
     demo = DEMOS[args.name]
     if path.exists():
-        project = Project.open(path)
+        project = Project.open(path, lock=True)
         print(f"Continuing {path} from step {project.step:,}.")
     else:
         project = demo_project(args.name)
-        project.save(path)
+        project.save(path, lock=True)
         print(f"Created {path}: {demo.title}.")
-    status = train_project(project, path, args.steps or demo.steps, args)
+    try:
+        status = train_project(project, path, args.steps or demo.steps, args)
+    finally:
+        project.close()  # what follows only reads the project
     if status in (0, EXIT_INTERRUPTED) and project.spec.writes_with_pen:
         print(f'\nWrite with it: .venv/bin/workbench write {path} "hello world" --out hello.svg   '
               f"Resume: .venv/bin/workbench train {path} --steps 2000")
@@ -379,17 +402,27 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = _parser()
-    args = parser.parse_args(argv)
+    try:
+        args = _parser().parse_args(argv)
+    except WorkbenchError as error:  # an option out of range, or one missing: before any work
+        print(f"workbench: {error}", file=sys.stderr)
+        return EXIT_USER_ERROR
     if args.command in (None, "open"):
         from .ui.app import run  # the window, and Qt with it, only when asked for
 
         return run(project=str(args.project) if args.command == "open" else None)
     try:
-        return COMMANDS[args.command](args)
+        status = COMMANDS[args.command](args)
+        sys.stdout.flush()  # here, so a closed pipe is met in this try and not at exit
+        return status
     except WorkbenchError as error:
         print(f"workbench: {error}", file=sys.stderr)
         return EXIT_USER_ERROR
+    except BrokenPipeError:  # `workbench info p.h5 --json | head -1`: the reader has all it wants
+        # As Python's signal docs advise: point stdout at devnull so the flush at exit cannot fail
+        # again, and end as a command that SIGPIPE ended would, which is what shells expect.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_CLOSED_PIPE
 
 
 if __name__ == "__main__":

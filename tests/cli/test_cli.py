@@ -62,7 +62,7 @@ def test_training_continues_where_it_stopped(tmp_path, prose, capsys):
     (["new", "{tmp}/p.h5", "--text", "{prose}", "--template", "bidirectional"],
      "a bidirectional encoder cannot generate text left to right"),
     (["new", "{tmp}/p.h5", "--text", "{prose}", "--template", "encoder-decoder"], "use the stacked template"),
-    (["new", "{tmp}/p.h5", "--text", "{prose}", "--hidden", "0"], "hidden size must be between"),
+    (["new", "{tmp}/p.h5", "--text", "{prose}", "--hidden", "0"], "--hidden: must be a whole number from 1 to 8,192"),
     (["new", "{tmp}/p.h5", "--text", "{prose}", "--batch-size", "64", "--seq-len", "200"], "too short for one batch"),
     (["new", "{prose}", "--demo", "names"], "already exists; add --force"),
     (["train", "{prose}"], "prose.txt"),
@@ -94,7 +94,7 @@ def test_ctrl_c_saves_and_exits_cleanly(tmp_path, prose):
     project, prose = str(project), str(prose)
     subprocess.run([*workbench, "new", project, "--text", prose, "--hidden", "16", "--layers", "1",
                     "--batch-size", "4", "--seq-len", "16"], check=True, capture_output=True)
-    child = subprocess.Popen([*workbench, "train", project, "--steps", "1000000", "--save-every", "0"],
+    child = subprocess.Popen([*workbench, "train", project, "--steps", "1000000", "--save-every", "1000000"],
                              stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
     assert "Training" in child.stderr.readline()  # the run has started
     time.sleep(1.0)
@@ -144,7 +144,7 @@ def test_write_puts_a_handwritten_line_in_an_svg(tmp_path, capsys, prose):
     assert again.read_text() == text  # the seed repeats it
     for bias in ("nan", "inf", "-1"):
         status, _, err = run(capsys, "write", path, "hello", "--out", svg, "--bias", bias)
-        assert status == 2 and "the bias must be a number from 0 up" in err
+        assert status == 2 and "--bias: must be a number from 0 to 10" in err
     status, _, err = run(capsys, "write", path, "hello", "--out", svg, "--prime-line", 99)
     assert status == 2 and "has no training line 99: its lines are 0 to 8" in err
     status, _, err = run(capsys, "write", path, "hello", "--out", tmp_path / "missing" / "x.svg")
@@ -191,9 +191,9 @@ def test_a_lab_demo_reports_its_loss_against_the_baseline(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("options, message", [
-    (["--copy", "0"], "needs a lag T of at least"),
-    (["--adding", "0"], "needs a lag T of at least"),
-    (["--copy", "10", "--symbols", "500"], "remembers from 1 to 100 symbols"),
+    (["--copy", "0"], "must be a whole number from"),
+    (["--adding", "0"], "must be a whole number from"),
+    (["--copy", "10", "--symbols", "500"], "--symbols: must be a whole number from 1 to 100"),
 ])
 def test_a_lab_task_out_of_range_is_refused_in_words(tmp_path, capsys, options, message):
     assert main(["new", str(tmp_path / "lab.h5"), *options]) == 2

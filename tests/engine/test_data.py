@@ -260,7 +260,7 @@ def test_rebuilding_with_missing_pieces_is_a_data_error(stream):
     with pytest.raises(DataError, match="unknown kind"):
         corpus_from_arrays({"kind": "video"}, stream.vocab.to_json(), stream.arrays())
     with pytest.raises(DataError, match="'val'"):
-        corpus_from_arrays(stream.description, stream.vocab.to_json(), {"train": np.zeros(3)})
+        corpus_from_arrays(stream.description, stream.vocab.to_json(), {"train": np.zeros(3, np.uint8)})
 
 
 # Bad files

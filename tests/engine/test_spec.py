@@ -131,3 +131,38 @@ def test_a_model_without_pictures_stores_no_picture_fields():
     assert "image_encoder" not in data
     assert "channels" not in data["inputs"] and "image_size" not in data["target_inputs"]
     assert ModelSpec.from_dict(data) == spec  # readable by workbenches from before captioning, and by this one
+
+
+def spec_json_with(**changes) -> dict:
+    data = from_template("stacked", LM, STACK).to_dict()
+    for path, value in changes.items():
+        *parents, key = path.split("__")
+        target = data
+        for parent in parents:
+            target = target[parent]
+        target[key] = value
+    return data
+
+
+@pytest.mark.parametrize("path,value,expected", [
+    ("encoder__hidden_size", "lots", "'encoder.hidden_size' is 'lots', not a whole number"),
+    ("encoder__hidden_size", 12.5, "not a whole number"),
+    ("encoder__num_layers", True, "not a whole number"),
+    ("encoder__dropout", float("nan"), "'encoder.dropout' is 'nan', not a number"),
+    ("encoder__bidirectional", 1, "not true or false"),
+    ("encoder__cell", 3, "not text"),
+    ("head", None, "has no 'head'"),
+    ("inputs", None, "has no 'inputs'"),
+    ("reverse_source", "yes", "'reverse_source' is not true or false"),
+    ("version", True, "no version number"),
+])
+def test_a_stored_field_of_the_wrong_type_is_refused_in_one_line(path, value, expected):
+    """Issue 18: a spec from a file is checked for types before its ranges are compared."""
+    with pytest.raises(SpecError, match=expected.replace("(", r"\(").replace(")", r"\)")) as caught:
+        ModelSpec.from_dict(spec_json_with(**{path: value}))
+    assert "\n" not in str(caught.value)
+
+
+def test_sizes_without_a_natural_bound_have_one():
+    spec = from_template("stacked", LM, STACK)
+    assert "embedding width" in messages(replace(spec, inputs=replace(spec.inputs, embedding_dim=10**9)))[0]

@@ -201,7 +201,7 @@ def test_learning_rate_schedules():
 
 
 def test_bad_settings_are_refused_in_words():
-    with pytest.raises(WorkbenchError, match="unknown optimizer 'adamw'"):
+    with pytest.raises(WorkbenchError, match="the optimizer must be one of adam, rmsprop, sgd, not 'adamw'"):
         TrainConfig(optimizer="adamw").check()
     with pytest.raises(WorkbenchError, match="learning rate must be positive"):
         TrainConfig(learning_rate=0).check()

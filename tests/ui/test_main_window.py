@@ -126,6 +126,8 @@ def test_train_live_stop_save_reopen(make_window, qtbot, corpus, tmp_path):
     path = tmp_path / "saved.h5"
     assert window.files._save_to(path)
     assert window.windowTitle() == "saved.h5[*] — Sequence Workbench" and not window.isWindowModified()
+    latest = window.bridge.call(lambda: window.bridge.worker.project.latest_probe).result(5)
+    window.close()  # the window writes saved.h5 until it closes: another would be refused
 
     reopened = make_window()
     reopened.files.open(path)
@@ -134,7 +136,6 @@ def test_train_live_stop_save_reopen(make_window, qtbot, corpus, tmp_path):
     assert reopened.document.spec == window.document.spec
     saved_run, live_run = reopened.dashboard.current_run.run, window.dashboard.current_run.run
     assert saved_run.name == live_run.name
-    latest = window.bridge.call(lambda: window.bridge.worker.project.latest_probe).result(5)
     assert reopened.internals.current_snapshot.step == latest.step >= snapshot.step
     np.testing.assert_array_equal(reopened.internals.current_snapshot.layers[0].gates, latest.layers[0].gates)
 
@@ -306,3 +307,19 @@ def test_the_pad_shows_the_next_point_and_adds_the_users_line_to_the_data(make_w
     assert "your lines</td><td align='right'>&nbsp;&nbsp;0<" in trained_lines
     assert "your lines</td><td align='right'>&nbsp;&nbsp;1<" in window.data_panel.stats.text()
     assert window.isWindowModified()
+
+
+def test_a_diverged_run_shows_the_step_it_went_back_to_and_its_curve_cut_back(make_window, qtbot, corpus,
+                                                                                monkeypatch):
+    """Issue 18: the run goes back to its last sound state; the window shows that, not the wreck."""
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *rest: warnings.append((title, text)))
+    window = make_window()
+    load_tiny(window, qtbot, corpus, learning_rate=1e37, optimizer="sgd", grad_clip=0.0, probe_every=0, val_every=0)
+    window.tabs.setCurrentWidget(window.dashboard)
+    window.train_action.trigger()
+    qtbot.waitUntil(lambda: bool(warnings), timeout=30_000)
+    title, text = warnings[0]
+    assert title == "Training failed" and "back to those after step 0" in text
+    qtbot.waitUntil(lambda: len(window.dashboard.current_run.run.loss) == 0, timeout=10_000)
+    assert window.status.step.text() == "step 0"

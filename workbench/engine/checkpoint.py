@@ -7,10 +7,14 @@ steps, saving, opening and training N more gives the losses of 2N steps in one g
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+
+from .errors import ProjectError
+from .optim import make_optimizer
 
 
 @dataclass
@@ -82,3 +86,137 @@ def optimizer_from_arrays(stored: dict, device: torch.device) -> dict:
             for name, value in entry.items()
         }
     return {"param_groups": [dict(group) for group in stored["param_groups"]], "state": state}
+
+
+# -- what a stored position must be, checked when a project is opened --------------------------
+
+MAX_STEP = 2**53  # steps a float64 series still counts one by one
+# The optimizer state each kind keeps per parameter (besides none at all before its first step).
+_MOMENT_NAMES = {"adam": ("exp_avg", "exp_avg_sq"), "rmsprop": ("square_avg",), "sgd": ()}
+_STATE_KEYS = {"step", "data_position", "hidden_parts", "scaler"}
+_SCALER_KEYS = {"scale", "growth_factor", "backoff_factor", "growth_interval", "_growth_tracker"}
+
+
+def check_checkpoint(checkpoint: TrainerCheckpoint, model, corpus, config) -> None:
+    """Refuse, in one line, a stored trainer position that a trainer could not take up or would
+    take up wrongly: every field's type and range, the arrays' shapes against the model and the
+    batch, the random generator's state, and optimizer state of the configured kind that fits
+    the model's parameters. Raises ProjectError naming the part; nothing is changed."""
+    state, arrays = checkpoint.state, checkpoint.arrays
+    unknown = sorted(set(state) - _STATE_KEYS)
+    if unknown:
+        raise ProjectError(f"trainer/state has an unknown field {unknown[0]!r}")
+    if not _whole(state.get("step", 0), 0, MAX_STEP):
+        raise ProjectError(f"trainer/state's step {state.get('step')!r} is not a whole number of steps")
+    if "data_position" in state:
+        position = state["data_position"]
+        if not isinstance(position, dict):
+            raise ProjectError("trainer/state's data position is damaged")
+        corpus.batcher("train", config.batch_size, config.seq_len, config.seed).restore(position)
+    _check_scaler(state.get("scaler"))
+    _check_arrays(arrays, int(_hidden_parts(state, model)), model, config)
+    if checkpoint.optimizer is not None:
+        _check_optimizer(checkpoint.optimizer, list(model.parameters()), config)
+
+
+def _whole(value, low: int, high: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
+
+
+def _finite_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _hidden_parts(state: dict, model) -> int:
+    """The carried state's parts: none, or the model's stack's (h; or h and c for an LSTM)."""
+    parts = state.get("hidden_parts", 0)
+    cell = getattr(model.spec.encoder, "cell", None)
+    allowed = (0, 2 if cell == "lstm" else 1)
+    if not _whole(parts, 0, 2) or parts not in allowed:
+        raise ProjectError(f"trainer/state's hidden parts {parts!r} do not fit a {cell} model (0 or {allowed[1]})")
+    return parts
+
+
+def _check_scaler(scaler) -> None:
+    if scaler is None:
+        return
+    if not isinstance(scaler, dict) or set(scaler) != _SCALER_KEYS or not all(
+        _finite_number(value) and value >= 0 for value in scaler.values()
+    ):
+        raise ProjectError("trainer/state's loss scaler is damaged")
+
+
+def _check_arrays(arrays: dict[str, np.ndarray], parts: int, model, config) -> None:
+    expected = {"torch_rng", "cuda_rng"} | {f"hidden/{index}" for index in range(parts)}
+    unknown = sorted(set(arrays) - expected)
+    if unknown:
+        raise ProjectError(f"trainer/arrays holds {unknown[0]!r}, which a trainer does not keep")
+    if "torch_rng" in arrays:
+        stored = arrays["torch_rng"]
+        try:
+            if stored.dtype != np.uint8 or stored.shape != tuple(torch.get_rng_state().shape):
+                raise RuntimeError
+            torch.Generator().set_state(torch.from_numpy(stored))  # a scratch generator checks it
+        except RuntimeError:
+            raise ProjectError("trainer/arrays/torch_rng is not a random generator's state") from None
+    if "cuda_rng" in arrays and (arrays["cuda_rng"].dtype != np.uint8 or arrays["cuda_rng"].ndim != 1
+                                 or not 0 < arrays["cuda_rng"].size <= 64):
+        raise ProjectError("trainer/arrays/cuda_rng is not a random generator's state")
+    if parts:
+        stack = model.spec.encoder
+        shape = (stack.num_layers * (2 if stack.bidirectional else 1), config.batch_size, stack.hidden_size)
+        for index in range(parts):
+            name = f"hidden/{index}"
+            if name not in arrays:
+                raise ProjectError(f"trainer/arrays has no {name}, a part of the carried state")
+            array = arrays[name]
+            if array.dtype != np.float32 or array.shape != shape or not np.isfinite(array).all():
+                raise ProjectError(f"trainer/arrays/{name} is not the model's state for batches of "
+                                   f"{config.batch_size} (shape {shape}, finite float32)")
+
+
+def _check_optimizer(stored: dict, parameters: list, config) -> None:
+    """Stored optimizer state that ``make_optimizer(parameters, config)`` can load and use."""
+    fresh = make_optimizer(parameters, config).state_dict()["param_groups"]
+    groups = stored.get("param_groups")
+    if not isinstance(groups, list) or len(groups) != len(fresh):
+        raise ProjectError(f"optimizer/param_groups is damaged: {len(fresh)} group(s) expected")
+    for group, expected in zip(groups, fresh):
+        if not isinstance(group, dict) or set(group) != set(expected):
+            raise ProjectError(f"optimizer/param_groups does not hold {config.optimizer}'s settings: "
+                               f"is the optimizer in trainer/config the one that saved it?")
+        if group["params"] != expected["params"]:
+            raise ProjectError(f"optimizer/param_groups does not name the model's {len(expected['params'])} "
+                               f"parameters in order")
+        for key, value in expected.items():
+            # The settings follow trainer/config (a change there makes a fresh optimizer); only
+            # the learning rate moves with the schedule, and it is set again before each step.
+            if key == "lr" and not (_finite_number(group[key]) and group[key] >= 0):
+                raise ProjectError(f"optimizer/param_groups' learning rate {group[key]!r} is not a rate")
+            if key not in ("lr", "params") and _as_json(group[key]) != _as_json(value):
+                raise ProjectError(f"optimizer/param_groups' {key} is {group[key]!r}, but trainer/config makes it "
+                                   f"{_as_json(value)!r}")
+    moments = _MOMENT_NAMES[config.optimizer] + (
+        ("momentum_buffer",) if config.optimizer != "adam" and config.momentum > 0 else ()
+    )
+    names = set(moments) | ({"step"} if config.optimizer != "sgd" else set())
+    for index, entry in stored["state"].items():
+        if not (index.isdigit() and int(index) < len(parameters)):
+            raise ProjectError(f"optimizer/state/{index} names no parameter of the model")
+        if set(entry) != names:
+            raise ProjectError(f"optimizer/state/{index} holds {', '.join(sorted(entry)) or 'nothing'}, not "
+                               f"{config.optimizer}'s {', '.join(sorted(names))}: is the optimizer in trainer/config "
+                               f"the one that saved it?")
+        shape = tuple(parameters[int(index)].shape)
+        for name, array in entry.items():
+            wanted = () if name == "step" else shape
+            if array.dtype.kind != "f" or array.shape != wanted or not np.isfinite(array).all() or (
+                name in ("exp_avg_sq", "square_avg", "step") and (array < 0).any()
+            ):
+                raise ProjectError(f"optimizer/state/{index}/{name} is damaged (shape {array.shape}, "
+                                   f"the parameter's is {wanted})")
+
+
+def _as_json(value):
+    """A setting as the project file keeps it: tuples are lists there."""
+    return list(value) if isinstance(value, tuple) else value

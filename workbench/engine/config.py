@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
+from .device import DEVICES
 from .errors import WorkbenchError
+from .sampling import MAX_LENGTH, MAX_TEMPERATURE, MIN_TEMPERATURE
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SCHEDULES = ("constant", "cosine", "step")
+MAX_COUNT = 2**31 - 1  # sizes, steps and intervals: within every index type torch and numpy use
+LARGEST_SEED = 2**32 - 1  # numpy and torch take it, and the trainer's sample seeds (seed × 1,000,003
+# + step) and a new run's weights (seed + runs) made from it still fit torch's 64 bits
+MAX_LEARNING_RATE = 1e37  # Adam's first step is 10× the rate, and a step must fit float32 (up to 3.4e38)
 
 
 @dataclass(frozen=True)
@@ -40,27 +47,11 @@ class TrainConfig:
     amp: bool = False  # float16 autocast with loss scaling, CUDA only
 
     def check(self) -> "TrainConfig":
-        problems = []
-        if self.batch_size < 1 or self.seq_len < 1:
-            problems.append("batch size and sequence length must be at least 1")
-        if self.optimizer not in OPTIMIZERS:
-            problems.append(f"unknown optimizer '{self.optimizer}' ({', '.join(OPTIMIZERS)})")
-        if self.schedule not in SCHEDULES:
-            problems.append(f"unknown schedule '{self.schedule}' ({', '.join(SCHEDULES)})")
-        if not self.learning_rate > 0:
-            problems.append("the learning rate must be positive")
-        if self.grad_clip < 0:
-            problems.append("the gradient clipping norm cannot be negative (0 turns it off)")
-        if not 0 <= self.probe_budget < 1:
-            problems.append("the probe budget is a fraction of training time, from 0 (no limit) up to 1")
-        if not 0 <= self.sample_budget < 1:
-            problems.append("the sample budget is a fraction of training time, from 0 (no limit) up to 1")
-        if self.sample_temperature < 0:
-            problems.append("the sampling temperature cannot be negative")
-        if min(self.val_every, self.probe_every, self.sample_every, self.warmup_steps) < 0:
-            problems.append("step intervals cannot be negative")
-        if problems:
-            raise WorkbenchError(problems[0])
+        """Refuse, in one line, the first setting of the wrong type or out of its range."""
+        for name, allowed in ALLOWED.items():
+            problem = allowed.problem(getattr(self, name))
+            if problem:
+                raise WorkbenchError(problem)
         return self
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,8 +59,104 @@ class TrainConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+        """Settings read from a file, checked; a setting left out takes its default."""
+        if not isinstance(data, dict):
+            raise WorkbenchError("the training settings are not a table of named settings")
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise WorkbenchError(f"unknown training setting '{unknown[0]}'")
-        return cls(**data)
+            raise WorkbenchError(f"unknown training setting {unknown[0]!r}")
+        return cls(**data).check()
+
+
+@dataclass(frozen=True)
+class Allowed:
+    """What one setting may hold: its type, its range or names, and both in words."""
+
+    what: str  # the setting in words: "the learning rate"
+    kind: type  # int, float, str or bool; an int is a float too, a bool is neither
+    words: str  # what it must be: "positive and finite"
+    low: float = -math.inf
+    high: float = math.inf
+    above_low: bool = False  # the low end itself is left out
+    below_high: bool = False  # the high end itself is left out
+    or_zero: bool = False  # 0 allowed besides the range: the temperature's 0 is greedy
+    names: tuple[str, ...] = ()
+
+    def problem(self, value) -> str | None:
+        """One line saying what is wrong with ``value``, or None when it is allowed."""
+        if not self._has_kind(value) or not self._in_range(value):
+            return f"{self.what} must be {self.words}, not {value!r}"
+        return None
+
+    def _has_kind(self, value) -> bool:
+        if isinstance(value, bool) or self.kind is bool:
+            return isinstance(value, bool) and self.kind is bool
+        if self.kind is float:
+            return isinstance(value, (int, float))
+        return isinstance(value, self.kind)
+
+    def _in_range(self, value) -> bool:
+        if self.names:
+            return value in self.names
+        if self.kind is bool:
+            return True
+        if self.kind is float:
+            try:
+                value = float(value)  # a huge whole number overflows
+            except OverflowError:
+                return False
+            if not math.isfinite(value):
+                return False
+        if self.or_zero and value == 0:
+            return True
+        too_low = value < self.low or (self.above_low and value == self.low)
+        return not too_low and not (value > self.high or (self.below_high and value == self.high))
+
+
+def _count(what: str, low: int, words: str = "") -> Allowed:
+    return Allowed(what, int, words or f"a whole number from {low} to {MAX_COUNT:,}", low, MAX_COUNT)
+
+
+def _fraction(what: str, words: str) -> Allowed:
+    return Allowed(what, float, words, 0.0, 1.0, below_high=True)
+
+
+def _one_of(what: str, names: tuple[str, ...]) -> Allowed:
+    return Allowed(what, str, f"one of {', '.join(names)}", names=names)
+
+
+ALLOWED: dict[str, Allowed] = {
+    "batch_size": _count("the batch size", 1),
+    "seq_len": _count("the sequence length", 1),
+    "optimizer": _one_of("the optimizer", OPTIMIZERS),
+    "learning_rate": Allowed("the learning rate", float, f"positive and at most {MAX_LEARNING_RATE:g}", 0.0,
+                             MAX_LEARNING_RATE, above_low=True),
+    "momentum": _fraction("the momentum", "a number from 0 to below 1"),
+    "weight_decay": Allowed("the weight decay", float, "a number from 0 to 1", 0.0, 1.0),
+    "grad_clip": Allowed("the gradient clipping norm", float, "a finite number from 0 (off) up", 0.0),
+    "schedule": _one_of("the schedule", SCHEDULES),
+    "warmup_steps": _count("the warm-up", 0, f"a whole number of steps from 0 to {MAX_COUNT:,}"),
+    "decay_steps": _count("the decay interval", 0, f"a whole number of steps from 0 to {MAX_COUNT:,}"),
+    "decay_factor": Allowed("the step schedule's factor", float, "a number above 0 and up to 1", 0.0, 1.0,
+                            above_low=True),
+    "min_lr_ratio": Allowed("the cosine schedule's floor", float, "a fraction of the learning rate, from 0 to 1",
+                            0.0, 1.0),
+    "val_every": _count("the validation interval", 0, f"a whole number of steps from 0 (never) to {MAX_COUNT:,}"),
+    "val_batches": _count("the number of validation batches", 0, f"a whole number from 0 (all) to {MAX_COUNT:,}"),
+    "probe_every": _count("the probe interval", 0, f"a whole number of steps from 0 (never) to {MAX_COUNT:,}"),
+    "probe_budget": _fraction("the probe budget", "a fraction of training time, from 0 (no limit) to below 1"),
+    "probe_length": _count("the probe length", 1),
+    "sample_every": _count("the sample interval", 0, f"a whole number of steps from 0 (never) to {MAX_COUNT:,}"),
+    "sample_budget": _fraction("the sample budget", "a fraction of training time, from 0 (no limit) to below 1"),
+    "sample_length": Allowed("the sample length", int, f"a whole number of tokens from 1 to {MAX_LENGTH:,}",
+                             1, MAX_LENGTH),
+    "sample_temperature": Allowed(
+        "the sampling temperature", float, f"0 (greedy) or a number from {MIN_TEMPERATURE:g} to {MAX_TEMPERATURE:g}",
+        MIN_TEMPERATURE, MAX_TEMPERATURE, or_zero=True,
+    ),
+    "metrics_interval_s": Allowed("the metrics interval", float, "a finite number of seconds from 0 up", 0.0),
+    "seed": Allowed("the seed", int, f"a whole number from 0 to {LARGEST_SEED:,}", 0, LARGEST_SEED),
+    "device": _one_of("the device", DEVICES),
+    "amp": Allowed("mixed precision (amp)", bool, "true or false"),
+}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -42,6 +43,17 @@ class RunHistory:
         self.val_steps.append(event.step)
         self.val_losses.append(event.loss)
         self.val_accuracies.append(np.nan if event.accuracy is None else event.accuracy)
+
+    def truncate(self, step: int) -> None:
+        """Forget everything after ``step``: the trainer went back to that step's weights."""
+        kept = bisect_right(self.steps, step)
+        del self.steps[kept:], self.losses[kept:], self.learning_rates[kept:]
+        kept = bisect_right(self.metric_steps, step)
+        del self.metric_steps[kept:], self.tokens_per_s[kept:], self.grad_norms[kept:]
+        for series in self.layer_grad_norms.values():
+            del series[kept:]
+        kept = bisect_right(self.val_steps, step)
+        del self.val_steps[kept:], self.val_losses[kept:], self.val_accuracies[kept:]
 
     def series(self) -> dict[str, np.ndarray]:
         """Named 1-D arrays, the form the project file stores."""

@@ -13,21 +13,25 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import torch
 
 from .. import __version__
 from .builder import build_model
 from .callbacks import Callback
-from .checkpoint import TrainerCheckpoint
+from .checkpoint import TrainerCheckpoint, check_checkpoint
 from .config import TrainConfig
 from .control import TrainerControl
 from .data import corpus_from_arrays
 from .errors import ProjectError, WorkbenchError
 from .events import ProbeSnapshot, SampleGenerated, Sink, discard
 from .history import RunHistory
+from .memory_need import check_fits
 from .probe_record import probe_from_record, probe_to_record
 from .project_file import ProjectFile, Run, read_project_file, write_project_file
+from .project_lock import ProjectLock, remove_stale_temporaries
 from .spec import ModelSpec
+from .stored_records import run_history, sample_from_json, sample_to_json
 from .templates import fit_to_task
 from .trainer import Trainer
 
@@ -69,6 +73,7 @@ class Project:
         self._samples = samples or []
         self._probe = probe
         self._trainer: Trainer | None = None
+        self._lock: ProjectLock | None = None  # while this process is the writer of a file (open, save)
 
     @classmethod
     def create(cls, spec: ModelSpec, corpus, config: TrainConfig) -> "Project":
@@ -76,6 +81,7 @@ class Project:
         config = config.check()
         spec = fit_to_task(spec, corpus.task()).check()
         corpus.check_fits(config.batch_size, config.seq_len)
+        check_fits(spec, config)
         torch.manual_seed(config.seed)
         model = build_model(spec)
         run = RunHistory("run-001", meta=_run_meta(spec))
@@ -107,6 +113,7 @@ class Project:
         """The project's trainer (made once, on the device of ``config.device``); what is given
         replaces the trainer's own, what is not is kept (a trainer made without a sink discards)."""
         if self._trainer is None:
+            check_fits(self.spec, self.config)  # opening needs the weights' room only; training far more
             trainer = Trainer(self.model, self.corpus, self.config, sink or discard, callbacks, self.history, control)
             if self._checkpoint is not None:
                 self._checkpoint.restore(trainer)
@@ -159,6 +166,7 @@ class Project:
         spec = (spec or self.spec).check()
         if fit_to_task(spec, self.corpus.task()) != spec:
             raise WorkbenchError("the model's vocabulary or outputs do not match the project's data")
+        check_fits(spec, self.config)
         torch.manual_seed(self.config.seed + len(self.runs) if seed is None else seed)
         self.spec, self.model = spec, build_model(spec)
         if not self.history.steps:
@@ -184,11 +192,40 @@ class Project:
 
     # -- saving and opening -------------------------------------------------------------
 
-    def save(self, path: str | Path | None = None) -> Path:
-        """Write the project atomically to ``path`` (or where it was opened from)."""
+    def save(self, path: str | Path | None = None, *, lock: bool | None = None) -> Path:
+        """Write the project atomically to ``path`` (or where it was opened from).
+
+        Refused (ProjectLocked) while another process writes ``path``. A project holding the lock
+        of ``path`` writes at once; otherwise it locks ``path`` while it writes, and keeps that
+        lock if ``lock`` (by default, if it held one: a save as moves the lock to the new file).
+        """
         target = Path(path) if path is not None else self.path
         if target is None:
             raise WorkbenchError("the project has no file yet: choose where to save it")
+        if self._lock is not None and self._lock.holds(target):
+            self._write(target)
+        else:
+            self._write_locked(target, keep_lock=self._lock is not None if lock is None else lock)
+        self.path = target
+        return target
+
+    def _write_locked(self, target: Path, keep_lock: bool) -> None:
+        taken = ProjectLock.acquire(target)
+        try:
+            remove_stale_temporaries(target)
+            self._write(target)
+        except BaseException:
+            taken.release()
+            raise
+        if keep_lock:
+            self.close()
+            self._lock = taken
+        else:
+            taken.release()
+
+    def _write(self, target: Path) -> None:
+        if self._trainer is not None:
+            self._trainer.settle()  # never a NaN saved as if trained: the file would not open again
         checkpoint = TrainerCheckpoint.capture(self._trainer) if self._trainer else self._checkpoint
         weights = {name: value.detach().float().cpu().numpy().copy() for name, value in self.model.state_dict().items()}
         probe_meta, probe_arrays = probe_to_record(self.latest_probe)
@@ -203,33 +240,71 @@ class Project:
             trainer_state=checkpoint.state if checkpoint else {"step": 0},
             trainer_arrays=checkpoint.arrays if checkpoint else {"torch_rng": torch.get_rng_state().numpy()},
             runs=[Run(run.name, run.meta, run.series()) for run in self.runs],
-            samples=[_sample_to_json(sample) for sample in self.samples],
+            samples=[sample_to_json(sample) for sample in self.samples],
             probe_meta=probe_meta,
             probe_arrays=probe_arrays,
             created_with=f"Sequence Workbench {__version__}",
         ))
-        self.path = target
-        return target
+
+    def close(self) -> None:
+        """Let another process write the project's file: the lock ``open`` or ``save`` took goes."""
+        if self._lock is not None:
+            self._lock.release()
+            self._lock = None
 
     @classmethod
-    def open(cls, path: str | Path) -> "Project":
-        """Read a project; every problem with the file becomes one ProjectError naming it."""
-        path = Path(path)
-        stored = read_project_file(path)
+    def _open_locked(cls, path: Path) -> "Project":
+        """``open`` as the file's writer: locked before reading, so no other writer saves over
+        what was read; a save killed mid-write left temporaries, removed now."""
+        if not path.is_file():
+            return cls.open(path)  # which says what is wrong with it, rather than that it takes no lock
+        taken = ProjectLock.acquire(path)
         try:
-            spec = ModelSpec.from_dict(stored.spec).check()
+            remove_stale_temporaries(path)
+            project = cls.open(path)
+        except BaseException:
+            taken.release()
+            raise
+        project._lock = taken
+        return project
+
+    @classmethod
+    def open(cls, path: str | Path, lock: bool = False) -> "Project":
+        """Read a project; every problem with the file becomes one ProjectError naming it.
+
+        ``lock``: as the file's writer, holding its lock until ``close`` (refused, ProjectLocked,
+        while another process writes it); readers need none.
+        """
+        if lock:
+            return cls._open_locked(Path(path))
+        path = Path(path)
+        built: dict = {}
+
+        def weight_shapes(spec_json: dict, config_json: dict) -> dict[str, tuple[int, ...]]:
+            """Before the weights are read: the spec and settings hold, and the model fits."""
+            built["spec"] = spec = ModelSpec.from_dict(spec_json).check()
+            built["config"] = TrainConfig.from_dict(config_json).check()
+            built["model"] = model = build_model(spec)
+            return {name: tuple(value.shape) for name, value in model.state_dict().items()}
+
+        stored = read_project_file(path, weight_shapes)
+        spec, config, model = built["spec"], built["config"], built["model"]
+        try:
             corpus = corpus_from_arrays(stored.data_description, stored.vocabulary, stored.data_arrays)
-            config = TrainConfig.from_dict(stored.train_config).check()
-            model = build_model(spec)
-            model.load_state_dict({name: torch.from_numpy(value) for name, value in stored.weights.items()})
-            runs = [RunHistory.from_series(run.name, run.meta, run.series) for run in stored.runs]
+            if fit_to_task(spec, corpus.task()) != spec:
+                raise ProjectError(f"the model ({spec.describe()}) does not fit the project's data")
+            model.load_state_dict(_finite_weights(stored.weights))
+            runs = [run_history(run) for run in stored.runs]
             checkpoint = TrainerCheckpoint(stored.trainer_state, stored.trainer_arrays, stored.optimizer)
-            samples = [_sample_from_json(item) for item in stored.samples]
-            probe = probe_from_record(stored.probe_meta, stored.probe_arrays)
+            check_checkpoint(checkpoint, model, corpus, config)
+            samples = [sample_from_json(item) for item in stored.samples]
+            probe = probe_from_record(stored.probe_meta, stored.probe_arrays, spec)
         except WorkbenchError as error:
             raise ProjectError(f"{path}: {error}") from None
-        except (KeyError, ValueError, TypeError, RuntimeError) as error:
-            raise ProjectError(f"{path} is damaged or inconsistent: {error}") from None
+        except (KeyError, ValueError, TypeError, RuntimeError, IndexError, AttributeError, OverflowError) as error:
+            # What the checks above missed still ends in one line, never a traceback.
+            first_line = (str(error).splitlines() or [type(error).__name__])[0]
+            raise ProjectError(f"{path} is damaged or inconsistent: {first_line}") from None
         if not runs:
             runs = [RunHistory("run-001", meta=_run_meta(spec))]
         return cls(spec, corpus, config, model, runs, checkpoint, samples, probe, path)
@@ -264,9 +339,9 @@ def _run_meta(spec: ModelSpec) -> dict:
     }
 
 
-def _sample_to_json(sample: SampleGenerated) -> dict:
-    return {"step": sample.step, "text": sample.text, "temperature": sample.temperature, "prime": sample.prime}
-
-
-def _sample_from_json(item: dict) -> SampleGenerated:
-    return SampleGenerated(int(item["step"]), str(item["text"]), float(item["temperature"]), str(item["prime"]))
+def _finite_weights(weights: dict) -> dict[str, torch.Tensor]:
+    """The stored weights as tensors; a NaN or infinity is never taken for a trained weight."""
+    for name, value in weights.items():
+        if not np.isfinite(value).all():
+            raise ProjectError(f"the weight {name} holds NaN or infinite values (saved from a run that diverged?)")
+    return {name: torch.from_numpy(value) for name, value in weights.items()}

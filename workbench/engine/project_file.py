@@ -11,9 +11,11 @@ interrupted save leaves the previous file as it was.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import posixpath
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -22,7 +24,7 @@ import h5py
 import numpy as np
 
 from .atomic import write_atomically
-from .errors import ProjectError
+from .errors import ProjectError, WorkbenchError
 
 FORMAT_NAME = "sequence-workbench-project"
 FORMAT_VERSION = 1
@@ -31,6 +33,10 @@ FORMAT_VERSION = 1
 _LIBVER = ("v108", "v108")
 # fletcher32 needs chunked storage, which a 0-d dataset cannot have: it is stored as shape (1,).
 _SCALAR_ATTRIBUTE = "scalar"
+# A digest of every dataset's stored bytes, kept in the (checksummed) root header. HDF5's own
+# checksums leave gaps: its chunk indexes (v1 B-trees) carry none, so a damaged index could
+# hand back a wrong chunk, or a chunk unfiltered, that passes its own fletcher32.
+_DIGEST_ATTRIBUTE = "content_blake2b"
 _GZIP = {"compression": "gzip", "compression_opts": 4, "shuffle": True}
 # Elements per chunk of a run's series; series stay resizable so they can grow in place.
 _SERIES_CHUNK = 1024
@@ -94,44 +100,46 @@ def _write_project(path: Path, project: ProjectFile) -> None:
             file.attrs["format_version"] = FORMAT_VERSION
             _set_text_attribute(file, "created_with", project.created_with)
             _set_text_attribute(file, "saved_at", datetime.now(timezone.utc).isoformat())
-            _write_sections(file, project)
+            digest = _ContentDigest()
+            _write_sections(file, project, digest)
+            _set_text_attribute(file, _DIGEST_ATTRIBUTE, digest.hexdigest())
 
     write_atomically(path, write, durable=True)
 
 
-def _write_sections(file: h5py.File, project: ProjectFile) -> None:
-    _write_json(_group(file, "model"), "spec", project.spec)
+def _write_sections(file: h5py.File, project: ProjectFile, digest: "_ContentDigest") -> None:
+    _write_json(_group(file, "model"), "spec", project.spec, digest)
 
     data = _group(file, "data")
-    _write_json(data, "description", project.data_description)
-    _write_json(data, "vocabulary", project.vocabulary)
-    _write_arrays(_group(data, "arrays"), project.data_arrays, compress=True)
+    _write_json(data, "description", project.data_description, digest)
+    _write_json(data, "vocabulary", project.vocabulary, digest)
+    _write_arrays(_group(data, "arrays"), project.data_arrays, digest, compress=True)
 
-    _write_arrays(_group(file, "weights"), project.weights)
+    _write_arrays(_group(file, "weights"), project.weights, digest)
 
     if project.optimizer is not None:
         optimizer = _group(file, "optimizer")
-        _write_json(optimizer, "param_groups", project.optimizer["param_groups"])
+        _write_json(optimizer, "param_groups", project.optimizer["param_groups"], digest)
         state = _group(optimizer, "state")
         for index, arrays in project.optimizer["state"].items():
-            _write_arrays(_group(state, _escaped(str(index))), arrays)
+            _write_arrays(_group(state, _escaped(str(index))), arrays, digest)
 
     trainer = _group(file, "trainer")
-    _write_json(trainer, "config", project.train_config)
-    _write_json(trainer, "state", project.trainer_state)
-    _write_arrays(_group(trainer, "arrays"), project.trainer_arrays)
+    _write_json(trainer, "config", project.train_config, digest)
+    _write_json(trainer, "state", project.trainer_state, digest)
+    _write_arrays(_group(trainer, "arrays"), project.trainer_arrays, digest)
 
     runs = _group(file, "runs")
     for run in project.runs:
         group = _group(runs, _escaped(run.name))
-        _write_json(group, "meta", run.meta)
-        _write_arrays(_group(group, "series"), run.series, resizable=True)
+        _write_json(group, "meta", run.meta, digest)
+        _write_arrays(_group(group, "series"), run.series, digest, resizable=True)
 
-    _write_json(file, "samples", project.samples)
+    _write_json(file, "samples", project.samples, digest)
 
     probe = _group(file, "probe")
-    _write_json(probe, "meta", project.probe_meta)
-    _write_arrays(_group(probe, "arrays"), project.probe_arrays)
+    _write_json(probe, "meta", project.probe_meta, digest)
+    _write_arrays(_group(probe, "arrays"), project.probe_arrays, digest)
 
 
 def _group(parent: h5py.Group, name: str) -> h5py.Group:
@@ -139,22 +147,23 @@ def _group(parent: h5py.Group, name: str) -> h5py.Group:
     return parent.create_group(name, track_order=True)
 
 
-def _write_json(group: h5py.Group, name: str, value) -> None:
+def _write_json(group: h5py.Group, name: str, value, digest: "_ContentDigest") -> None:
     """Store ``value`` as UTF-8 JSON text in a checksummed shape-(1,) string dataset."""
     try:
         encoded = json.dumps(value, ensure_ascii=False).encode()
     except (TypeError, ValueError) as error:
         raise _Problem(f"{posixpath.join(group.name, name)} is not JSON ({error})") from error
     text = np.array([encoded], dtype=h5py.string_dtype("utf-8", len(encoded)))
-    group.create_dataset(name, data=text, fletcher32=True, **_GZIP)
+    digest.add(group.create_dataset(name, data=text, fletcher32=True, **_GZIP), text)
 
 
-def _write_arrays(group: h5py.Group, arrays: dict, compress=False, resizable=False) -> None:
+def _write_arrays(group: h5py.Group, arrays: dict, digest: "_ContentDigest", compress=False, resizable=False) -> None:
     for name, array in arrays.items():
-        _write_array(group, name, array, compress, resizable)
+        _write_array(group, name, array, digest, compress, resizable)
 
 
-def _write_array(group: h5py.Group, name: str, array, compress: bool, resizable: bool) -> None:
+def _write_array(group: h5py.Group, name: str, array, digest: "_ContentDigest", compress: bool,
+                 resizable: bool) -> None:
     array = np.asarray(array)
     stored = array.reshape(1) if array.ndim == 0 else array
     options = dict(_GZIP) if compress else {}
@@ -163,6 +172,7 @@ def _write_array(group: h5py.Group, name: str, array, compress: bool, resizable:
     dataset = group.create_dataset(_escaped(name), data=stored, fletcher32=True, **options)
     if array.ndim == 0:
         dataset.attrs[_SCALAR_ATTRIBUTE] = True
+    digest.add(dataset, stored)
 
 
 def _set_text_attribute(node: h5py.HLObject, name: str, text: str) -> None:
@@ -178,21 +188,44 @@ def _os_reason(error: OSError) -> str:
 
 # ---------------------------------------------------------------- loading
 
+# What a reader may spend before it reads a byte of data: a file declares its arrays' shapes,
+# and a crafted one can declare far more than it stores (unallocated chunks, a gzip bomb).
+JSON_LIMIT = 64 << 20  # bytes of one JSON section (a word vocabulary is the largest real one)
+SMALL_DATASET = 64 << 20  # below this a dataset cannot hurt, whatever it expands to
+MAX_EXPANSION = 200  # stored bytes × this ≥ declared bytes, above SMALL_DATASET
+MAX_CHUNK = 64 << 20  # bytes of one chunk, which HDF5 inflates whole
+MEMORY_SHARE = 0.5  # of the memory available now that a project's arrays may take
+# The filters this workbench writes; any other (or a user-defined one) is refused.
+_OUR_FILTERS = {h5py.h5z.FILTER_DEFLATE, h5py.h5z.FILTER_SHUFFLE, h5py.h5z.FILTER_FLETCHER32}
+_NUMBER_KINDS = "biuf"  # numpy dtype kinds of arrays: bool, int, unsigned, float
 
-def read_project_file(path: str | os.PathLike) -> ProjectFile:
-    """Load a whole project into memory.
+
+def read_project_file(
+    path: str | os.PathLike, weight_shapes: Callable[[dict, dict], dict[str, tuple[int, ...]]] | None = None,
+    available_memory: int | None = None,
+) -> ProjectFile:
+    """Load a whole project into memory, after checking it can do no harm.
+
+    Nothing is read until the file's whole layout has been looked at: links to other files or
+    within it, data kept outside it, virtual datasets and filters this workbench does not write
+    are refused, and so is a file whose arrays would not fit in memory or expand far beyond what
+    it stores. ``weight_shapes`` is given the stored model spec and training settings and returns
+    the shape of every weight they imply (or raises WorkbenchError); the stored weights must
+    match it before they are read. ``available_memory``: bytes, by default what the machine has free.
 
     Every problem with the file, whatever h5py raised, becomes one ProjectError whose message
     starts with the path; the original error stays attached as its cause.
     """
     path = Path(path)
     try:
-        return _read(path)
+        return _read(path, weight_shapes, available_memory)
     except _Problem as problem:
         raise ProjectError(f"{path} {problem}") from problem.__cause__
+    except WorkbenchError as error:
+        raise ProjectError(f"{path}: {error}") from None
 
 
-def _read(path: Path) -> ProjectFile:
+def _read(path: Path, weight_shapes, available_memory: int | None) -> ProjectFile:
     if not path.exists():
         raise _Problem("does not exist")
     if path.is_dir():
@@ -200,14 +233,16 @@ def _read(path: Path) -> ProjectFile:
     try:
         with h5py.File(path, "r") as file:
             _check_format(file)
-            return _read_sections(file)
-    except (OSError, KeyError, ValueError, RuntimeError) as error:
+            declared = _survey(file)
+            _check_sizes(declared, available_memory)
+            return _read_sections(file, weight_shapes)
+    except (OSError, KeyError, ValueError, RuntimeError, TypeError) as error:
         raise _Problem(_read_failure(error)) from error
 
 
 def _read_failure(error: Exception) -> str:
     """Word an h5py failure; HDF5 says what went wrong only in its message text."""
-    message = str(error)
+    message = str(error).splitlines()[0] if str(error) else type(error).__name__
     if "file signature not found" in message:
         return "is not a Sequence Workbench project (it is not an HDF5 file)"
     if "truncated file" in message:
@@ -220,9 +255,9 @@ def _read_failure(error: Exception) -> str:
 
 
 def _check_format(file: h5py.File) -> None:
-    if _text(file.attrs.get("format")) != FORMAT_NAME:
+    if _text_attribute(file, "format") != FORMAT_NAME:
         raise _Problem("is an HDF5 file but not a Sequence Workbench project")
-    version = file.attrs.get("format_version")
+    version = _attribute(file, "format_version")
     if not isinstance(version, np.integer):
         raise _Problem("is damaged: its format version is missing")
     if version > FORMAT_VERSION:
@@ -232,70 +267,268 @@ def _check_format(file: h5py.File) -> None:
         )
 
 
-def _read_sections(file: h5py.File) -> ProjectFile:
-    data = _child(file, "data")
-    trainer = _child(file, "trainer")
-    probe = _child(file, "probe")
-    return ProjectFile(
-        spec=_read_json(_child(file, "model"), "spec"),
-        data_description=_read_json(data, "description"),
-        vocabulary=_read_json(data, "vocabulary"),
-        data_arrays=_read_arrays(_child(data, "arrays")),
-        train_config=_read_json(trainer, "config"),
-        weights=_read_arrays(_child(file, "weights")),
-        optimizer=_read_optimizer(file["optimizer"]) if "optimizer" in file else None,
-        trainer_state=_read_json(trainer, "state"),
-        trainer_arrays=_read_arrays(_child(trainer, "arrays")),
-        runs=[_read_run(name, group) for name, group in _child(file, "runs").items()],
-        samples=_read_json(file, "samples"),
-        probe_meta=_read_json(probe, "meta"),
-        probe_arrays=_read_arrays(_child(probe, "arrays")),
-        created_with=_text(file.attrs.get("created_with")) or "",
+# -- what the file holds, looked at before anything is read
+
+
+def _survey(file: h5py.File) -> dict[str, int]:
+    """Every dataset's declared size in bytes, by its path, after refusing what could reach
+    outside the file or run code: links that are not plain hard links, named datatypes, data
+    stored in other files, virtual datasets, unknown filters, types that are not numbers or
+    fixed-length text, and an object linked twice (a group linked into itself loops)."""
+    declared: dict[str, int] = {}
+    seen = set()
+    pending = [file]
+    while pending:
+        group = pending.pop()
+        for name in group:
+            where = posixpath.join(group.name, name)
+            link = group.get(name, getlink=True)
+            if isinstance(link, h5py.ExternalLink):
+                raise _Problem(f"is refused: {where} links to {link.filename!r}, another file")
+            if isinstance(link, h5py.SoftLink):
+                raise _Problem(f"is refused: {where} is a soft link (to {link.path}), which projects do not have")
+            node = group[name]
+            if node.id in seen:
+                raise _Problem(f"is refused: {where} is linked twice, which projects never are")
+            seen.add(node.id)
+            if isinstance(node, h5py.Group):
+                pending.append(node)
+            elif isinstance(node, h5py.Dataset):
+                declared[where] = _survey_dataset(where, node)
+            else:
+                raise _Problem(f"is refused: {where} is a named datatype, which projects do not have")
+    return declared
+
+
+def _survey_dataset(where: str, dataset: h5py.Dataset) -> int:
+    if dataset.is_virtual:
+        raise _Problem(f"is refused: {where} is a virtual dataset, made of other files' data")
+    if dataset.external:
+        raise _Problem(f"is refused: {where} keeps its data in another file ({dataset.external[0][0]!r})")
+    plist = dataset.id.get_create_plist()
+    for index in range(plist.get_nfilters()):
+        code, _, _, name = plist.get_filter(index)
+        if code not in _OUR_FILTERS:
+            raise _Problem(f"is refused: {where} uses the filter {name.decode(errors='replace')!r} "
+                           f"({code}), which Sequence Workbench does not write")
+    dtype = dataset.dtype
+    if not (dtype.kind in _NUMBER_KINDS or dtype.kind == "S") or dtype.subdtype is not None:
+        raise _Problem(f"is refused: {where} holds {dtype}, not numbers or text")
+    size = int(np.prod(dataset.shape, dtype=object)) * dtype.itemsize
+    if dataset.chunks is not None:
+        chunk = int(np.prod(dataset.chunks, dtype=object)) * dtype.itemsize
+        if chunk > MAX_CHUNK:
+            raise _Problem(f"is refused: {where} is stored in chunks of {_bytes(chunk)}, "
+                           f"more than the {_bytes(MAX_CHUNK)} one may be")
+    if size > SMALL_DATASET and dataset.id.get_storage_size() * MAX_EXPANSION < size:
+        raise _Problem(f"is refused: {where} declares {_bytes(size)} but stores only "
+                       f"{_bytes(dataset.id.get_storage_size())} (a compression bomb or unwritten data)")
+    return size
+
+
+def _check_sizes(declared: dict[str, int], available_memory: int | None) -> None:
+    total = sum(declared.values())
+    available = available_memory if available_memory is not None else _free_memory()
+    if available is not None and total > MEMORY_SHARE * available:
+        largest = max(declared, key=declared.get)
+        raise _Problem(f"is refused: its arrays take {_bytes(total)} (the largest, {largest}, "
+                       f"{_bytes(declared[largest])}), more than the {_bytes(int(MEMORY_SHARE * available))} "
+                       f"it may use of the {_bytes(available)} of memory free")
+
+
+def _free_memory() -> int | None:
+    """Bytes of memory available to a new allocation (Linux's MemAvailable), or None unknown."""
+    try:
+        with open("/proc/meminfo", encoding="ascii") as meminfo:
+            for line in meminfo:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def _bytes(count: int) -> str:
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= size:
+            return f"{count / size:,.1f} {unit}"
+    return f"{count} bytes"
+
+
+# -- the sections
+
+
+def _read_sections(file: h5py.File, weight_shapes) -> ProjectFile:
+    digest = _ContentDigest()
+    data = _child(file, "data", h5py.Group)
+    trainer = _child(file, "trainer", h5py.Group)
+    probe = _child(file, "probe", h5py.Group)
+    spec = _read_json(_child(file, "model", h5py.Group), "spec", dict, digest)
+    train_config = _read_json(trainer, "config", dict, digest)
+    weights = _child(file, "weights", h5py.Group)
+    if weight_shapes is not None:
+        _check_weights(weights, weight_shapes(spec, train_config))
+    project = ProjectFile(
+        spec=spec,
+        data_description=_read_json(data, "description", dict, digest),
+        vocabulary=_read_json(data, "vocabulary", dict, digest),
+        data_arrays=_read_arrays(_child(data, "arrays", h5py.Group), digest),
+        train_config=train_config,
+        weights=_read_arrays(weights, digest),
+        optimizer=_read_optimizer(_child(file, "optimizer", h5py.Group), digest) if "optimizer" in file else None,
+        trainer_state=_read_json(trainer, "state", dict, digest),
+        trainer_arrays=_read_arrays(_child(trainer, "arrays", h5py.Group), digest),
+        runs=[_read_run(name, group, digest) for name, group in _groups(_child(file, "runs", h5py.Group))],
+        samples=_read_json(file, "samples", list, digest),
+        probe_meta=_read_json(probe, "meta", (dict, type(None)), digest),
+        probe_arrays=_read_arrays(_child(probe, "arrays", h5py.Group), digest),
+        created_with=_text_attribute(file, "created_with") or "",
     )
+    recorded = _text_attribute(file, _DIGEST_ATTRIBUTE)  # files from before the digest have none
+    if recorded is not None and recorded != digest.hexdigest():
+        raise _Problem("is damaged: its contents do not match the digest saved with them")
+    return project
 
 
-def _read_optimizer(group: h5py.Group) -> dict:
-    state = _child(group, "state")
+def _check_weights(group: h5py.Group, expected: dict[str, tuple[int, ...]]) -> None:
+    """The stored weights are exactly those the spec implies: names, shapes, float type."""
+    stored = {_unescaped(name): dataset for name, dataset in group.items()}
+    for name in expected:
+        if name not in stored:
+            raise _Problem(f"is incomplete: {group.name} has no {name!r}, which its model has")
+    for name, dataset in stored.items():
+        if name not in expected:
+            raise _Problem(f"is inconsistent: {dataset.name} is not a weight of its model")
+        if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind != "f":
+            raise _Problem(f"is damaged: {dataset.name} is not an array of numbers")
+        if _stored_shape(dataset) != tuple(expected[name]):
+            raise _Problem(f"is inconsistent: {dataset.name} has shape {_stored_shape(dataset)}, "
+                           f"but its model's {name} is {tuple(expected[name])}")
+
+
+def _read_optimizer(group: h5py.Group, digest: _ContentDigest) -> dict:
+    state = _child(group, "state", h5py.Group)
     return {
-        "param_groups": _read_json(group, "param_groups"),
-        "state": {_unescaped(index): _read_arrays(arrays) for index, arrays in state.items()},
+        "param_groups": _read_json(group, "param_groups", list, digest),
+        "state": {_unescaped(index): _read_arrays(arrays, digest) for index, arrays in _groups(state)},
     }
 
 
-def _read_run(name: str, group: h5py.Group) -> Run:
-    series = _read_arrays(_child(group, "series"))
-    return Run(name=_unescaped(name), meta=_read_json(group, "meta"), series=series)
+def _read_run(name: str, group: h5py.Group, digest: _ContentDigest) -> Run:
+    series = _read_arrays(_child(group, "series", h5py.Group), digest)
+    return Run(name=_unescaped(name), meta=_read_json(group, "meta", dict, digest), series=series)
 
 
-def _child(group: h5py.Group, name: str):
+def _child(group: h5py.Group, name: str, kind: type = h5py.Dataset):
     if name not in group:
         raise _Problem(f"is incomplete: it has no {posixpath.join(group.name, name)}")
-    return group[name]
+    node = group[name]
+    if not isinstance(node, kind):
+        wanted = "group" if kind is h5py.Group else "dataset"
+        raise _Problem(f"is damaged: {node.name} is not a {wanted}")
+    return node
 
 
-def _read_json(group: h5py.Group, name: str):
+def _groups(group: h5py.Group):
+    """The members of ``group``, each of which must be a group (runs, optimizer states)."""
+    return [(name, _child(group, name, h5py.Group)) for name in group]
+
+
+def _read_json(group: h5py.Group, name: str, kind: type | tuple[type, ...], digest: _ContentDigest):
     dataset = _child(group, name)
+    if dataset.dtype.kind != "S" or dataset.shape != (1,):
+        raise _Problem(f"is damaged: {dataset.name} is not JSON text")
+    if dataset.dtype.itemsize > JSON_LIMIT:
+        raise _Problem(f"is refused: {dataset.name} is {_bytes(dataset.dtype.itemsize)} of JSON, "
+                       f"more than the {_bytes(JSON_LIMIT)} a section may be")
     try:
-        return json.loads(bytes(_read_array(dataset)[0]).decode())
-    except ValueError as error:  # bad UTF-8 or bad JSON
-        raise _Problem(f"is damaged: {dataset.name} is not valid JSON ({error})") from error
+        value = json.loads(bytes(_read_values(dataset, digest)[0]).decode())
+    except (ValueError, RecursionError) as error:  # bad UTF-8, bad JSON, or nested beyond reason
+        raise _Problem(f"is damaged: {dataset.name} is not valid JSON ({_first_line(error)})") from error
+    if not isinstance(value, kind):
+        raise _Problem(f"is damaged: {dataset.name} holds a JSON {type(value).__name__}, not the expected "
+                       f"{' or '.join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))}")
+    return value
 
 
-def _read_arrays(group: h5py.Group) -> dict[str, np.ndarray]:
-    return {_unescaped(name): _read_array(dataset) for name, dataset in group.items()}
+def _read_arrays(group: h5py.Group, digest: _ContentDigest) -> dict[str, np.ndarray]:
+    return {_unescaped(name): _read_array(_child(group, name), digest) for name in group}
 
 
-def _read_array(dataset: h5py.Dataset) -> np.ndarray:
+def _read_array(dataset: h5py.Dataset, digest: _ContentDigest) -> np.ndarray:
+    if dataset.dtype.kind not in _NUMBER_KINDS:
+        raise _Problem(f"is damaged: {dataset.name} is not an array of numbers")
+    values = _read_values(dataset, digest)
+    return values.reshape(()) if _is_scalar(dataset) else values
+
+
+def _read_values(dataset: h5py.Dataset, digest: _ContentDigest) -> np.ndarray:
     try:
         values = dataset[()]
     except OSError as error:  # the fletcher32 filter refused the stored bytes
         raise _Problem(f"is damaged: the checksum of {dataset.name} does not match") from error
-    return values.reshape(()) if dataset.attrs.get(_SCALAR_ATTRIBUTE, False) else values
+    digest.add(dataset, values)
+    return values
 
 
-def _text(value) -> str | None:
+def _is_scalar(dataset: h5py.Dataset) -> bool:
+    """A 0-d array stored as shape (1,): marked by an attribute."""
+    marked = _attribute(dataset, _SCALAR_ATTRIBUTE)
+    if marked is None:
+        return False
+    if not isinstance(marked, (bool, np.bool_)) or dataset.shape != (1,):
+        raise _Problem(f"is damaged: {dataset.name} has a bad {_SCALAR_ATTRIBUTE!r} mark")
+    return bool(marked)
+
+
+def _stored_shape(dataset: h5py.Dataset) -> tuple[int, ...]:
+    return () if _is_scalar(dataset) else dataset.shape
+
+
+def _attribute(node: h5py.HLObject, name: str):
+    """An attribute's value, or None; one larger than a line of text is not read."""
+    if name not in node.attrs:
+        return None
+    stored = node.attrs.get_id(name)
+    if stored.get_storage_size() > 4096:
+        raise _Problem(f"is damaged: the {name!r} attribute of {node.name} is {_bytes(stored.get_storage_size())}")
+    return node.attrs[name]
+
+
+def _text_attribute(node: h5py.HLObject, name: str) -> str | None:
     """An attribute as text: ours are fixed-length bytes, another writer's may be str."""
-    return value.decode() if isinstance(value, bytes) else value
+    value = _attribute(node, name)
+    if isinstance(value, bytes):
+        return value.decode(errors="replace")
+    return value if isinstance(value, str) else None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
+
+
+# ---------------------------------------------------------------- content digest
+
+
+class _ContentDigest:
+    """BLAKE2b over every dataset's path, type, shape, scalar mark and stored bytes, in path
+    order, so that the writer (in its order) and the reader (in its own) agree."""
+
+    def __init__(self) -> None:
+        self._parts: dict[str, bytes] = {}
+
+    def add(self, dataset: h5py.Dataset, stored: np.ndarray) -> None:
+        part = hashlib.blake2b(digest_size=32)
+        header = (dataset.name, stored.dtype.str, stored.shape, _SCALAR_ATTRIBUTE in dataset.attrs)
+        part.update(repr(header).encode())
+        part.update(np.ascontiguousarray(stored).data)
+        self._parts[dataset.name] = part.digest()
+
+    def hexdigest(self) -> str:
+        whole = hashlib.blake2b(digest_size=32)
+        for name in sorted(self._parts):
+            whole.update(name.encode() + b"\0" + self._parts[name])
+        return whole.hexdigest()
 
 
 # ---------------------------------------------------------------- names

@@ -14,6 +14,11 @@ import torch
 
 from .errors import WorkbenchError
 
+MAX_LENGTH = 100_000  # tokens in one sample: minutes of writing for a large model, as the window allows
+MIN_TEMPERATURE = 0.01  # below it a sample is greedy in all but name, and logits / T can overflow
+MAX_TEMPERATURE = 100.0  # above it every token is about equally likely: noise, not the model
+LARGEST_SEED = 2**64 - 1  # what torch.Generator.manual_seed takes
+
 
 @dataclass(frozen=True)
 class SamplingOptions:
@@ -28,12 +33,18 @@ class SamplingOptions:
         return self.temperature == 0
 
     def check(self) -> "SamplingOptions":
-        if self.length < 1:
-            raise WorkbenchError("the sample length must be at least 1 token")
+        if not 1 <= self.length <= MAX_LENGTH:
+            raise WorkbenchError(f"the sample length must be at least 1 token and at most {MAX_LENGTH:,}, "
+                                 f"not {self.length}")
         if self.temperature < 0:
             raise WorkbenchError("the temperature cannot be negative (0 means greedy)")
+        if not (self.temperature == 0 or MIN_TEMPERATURE <= self.temperature <= MAX_TEMPERATURE):
+            raise WorkbenchError(f"the temperature must be 0 (greedy) or from {MIN_TEMPERATURE:g} to "
+                                 f"{MAX_TEMPERATURE:g}, not {self.temperature}")
         if self.top_k < 0:
             raise WorkbenchError("top-k cannot be negative (0 keeps every token)")
+        if self.seed is not None and not 0 <= self.seed <= LARGEST_SEED:
+            raise WorkbenchError(f"the seed must be from 0 to {LARGEST_SEED:,}, not {self.seed}")
         return self
 
 

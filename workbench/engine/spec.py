@@ -19,7 +19,8 @@ stack so that code asking for "the model's cell" still gets an answer.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field, fields
+import math
+from dataclasses import MISSING, asdict, dataclass, field, fields
 from typing import Any
 
 from .errors import SpecError
@@ -32,6 +33,7 @@ INPUT_KINDS = ("tokens", "features", "image")
 ATTENTION_KINDS = ("additive", "multiplicative")
 POOLINGS = ("last", "mean", "max", "attention")
 IMAGE_INPUT_FIELDS = ("image_size", "channels")  # InputSpec fields only pictures use
+REQUIRED_PARTS = ("inputs", "encoder", "head")  # every model has these; the other parts may be null
 
 
 @dataclass(frozen=True)
@@ -229,7 +231,7 @@ class ModelSpec:
         if not isinstance(data, dict):
             raise SpecError("the model specification is not a JSON object")
         version = data.get("version")
-        if not isinstance(version, int):
+        if not isinstance(version, int) or isinstance(version, bool):
             raise SpecError("the model specification has no version number")
         if version > SPEC_VERSION:
             raise SpecError(
@@ -249,12 +251,16 @@ class ModelSpec:
         values: dict[str, Any] = {}
         for key, value in data.items():
             if key in parts:
+                if value is None and key in REQUIRED_PARTS:
+                    raise SpecError(f"the model specification has no '{key}'")
                 values[key] = None if value is None else _part_from_dict(parts[key], key, value)
-            elif key in {"reverse_source", "version"}:
+            elif key == "reverse_source":
+                if not isinstance(value, bool):
+                    raise SpecError("the model specification's 'reverse_source' is not true or false")
                 values[key] = value
-            else:
+            elif key != "version":
                 raise SpecError(f"the model specification has an unknown field '{key}'")
-        return cls(**values)
+        return cls(**values, version=version)
 
     @classmethod
     def from_json(cls, text: str) -> ModelSpec:
@@ -266,14 +272,40 @@ class ModelSpec:
 
 
 def _part_from_dict(kind: type, name: str, data: Any) -> Any:
-    """One part from its JSON object; JSON lists become the tuples the frozen parts hold."""
+    """One part from its JSON object, each field of its default's type (a whole number, a
+    number, a flag, text, or a list of whole numbers, which becomes the tuple the frozen parts
+    hold); ``validate`` then checks the ranges."""
     if not isinstance(data, dict):
         raise SpecError(f"the model specification's '{name}' is not a JSON object")
-    known = {f.name: f.type for f in fields(kind)}
-    unknown = set(data) - set(known)
+    defaults = {f.name: f.default if f.default is not MISSING else f.default_factory() for f in fields(kind)}
+    unknown = set(data) - set(defaults)
     if unknown:
         raise SpecError(f"the model specification's '{name}' has an unknown field '{sorted(unknown)[0]}'")
-    return kind(**{key: tuple(value) if isinstance(value, list) else value for key, value in data.items()})
+    values = {}
+    for key, value in data.items():
+        if isinstance(defaults[key], tuple) and isinstance(value, list):
+            value = tuple(value)
+        if not _same_type(value, defaults[key]):
+            raise SpecError(f"the model specification's '{name}.{key}' is {str(value)[:40]!r}, "
+                            f"not {_TYPE_NAMES[type(defaults[key])]}")
+        values[key] = value
+    return kind(**values)
+
+
+_TYPE_NAMES = {int: "a whole number", float: "a number", bool: "true or false", str: "text",
+               tuple: "a list of whole numbers"}
+
+
+def _same_type(value: Any, default: Any) -> bool:
+    if isinstance(default, bool):
+        return isinstance(value, bool)
+    if isinstance(default, int):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if isinstance(default, float):
+        return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    if isinstance(default, tuple):
+        return isinstance(value, tuple) and all(isinstance(item, int) and not isinstance(item, bool) for item in value)
+    return isinstance(value, type(default))
 
 
 def _describe_image_encoder(cnn: ImageEncoderSpec, image_size: int) -> str:
@@ -319,8 +351,8 @@ def validate(spec: ModelSpec) -> list[SpecProblem]:
     if spec.window is not None:
         if spec.head.kind != "mixture_density":
             problems.append(SpecProblem("window", "a window over text belongs to a handwriting model"))
-        if spec.window.components < 1:
-            problems.append(SpecProblem("window", "the window needs at least one Gaussian"))
+        if not 1 <= spec.window.components <= 1000:
+            problems.append(SpecProblem("window", "the window has between 1 and 1000 Gaussians"))
         if spec.window.alphabet_size < 1:
             problems.append(SpecProblem("window", "the window has no characters: choose handwriting data with text"))
     from .heads import HEADS  # the head registry imports this module
@@ -341,8 +373,8 @@ def _check_inputs(where: str, inputs: InputSpec) -> list[SpecProblem]:
     if inputs.kind == "tokens":
         if inputs.vocab_size < 1:
             found.append(SpecProblem(where, "the vocabulary is empty: choose the training data first"))
-        if inputs.embedding_dim < 1:
-            found.append(SpecProblem(where, "the embedding needs at least one dimension"))
+        if not 1 <= inputs.embedding_dim <= 65536:
+            found.append(SpecProblem(where, "the embedding width must be between 1 and 65536"))
     elif inputs.kind == "image":
         if inputs.image_size < 1:
             found.append(SpecProblem(where, "the picture size is unknown: choose the training data first"))
@@ -351,8 +383,8 @@ def _check_inputs(where: str, inputs: InputSpec) -> list[SpecProblem]:
     else:
         if inputs.feature_dim < 1:
             found.append(SpecProblem(where, "feature inputs need at least one feature per step"))
-        if inputs.projection_dim < 0:
-            found.append(SpecProblem(where, "the projection width cannot be negative"))
+        if not 0 <= inputs.projection_dim <= 65536:
+            found.append(SpecProblem(where, "the projection width must be between 0 (none) and 65536"))
     return found
 
 
@@ -413,6 +445,6 @@ def _check_decoder(spec: ModelSpec) -> list[SpecProblem]:
             found.append(SpecProblem(
                 "attention", f"unknown attention '{spec.attention.kind}' (additive or multiplicative)"
             ))
-        if spec.attention.size < 0:
-            found.append(SpecProblem("attention", "the attention size cannot be negative"))
+        if not 0 <= spec.attention.size <= 65536:
+            found.append(SpecProblem("attention", "the attention size must be between 0 (the decoder's) and 65536"))
     return found

@@ -23,6 +23,10 @@ from .callbacks import Callback
 from .config import TrainConfig
 from .control import TrainerControl
 from .device import describe_device, resolve_device
+from .divergence import (
+    SOUND_BUDGET, SOUND_EVERY, Diverged, LossWatch, SoundState, finite_norm, optimizer_tensors, weight_norm,
+    weights_diverged,
+)
 from .errors import WorkbenchError
 from .data.batching import IGNORE_INDEX
 from .events import (
@@ -58,10 +62,6 @@ class RunOutcome:
     reason: str  # "completed", "stopped" or "failed"
     step: int
     message: str = ""
-
-
-class NonFiniteLoss(Exception):
-    pass
 
 
 def detach_state(state):
@@ -110,6 +110,9 @@ class Trainer:
         self._parameters, self._layer_names, self._layer_index = _layers_of(self.model)
         self._probe_clock = _BudgetClock()
         self._sample_clock = _BudgetClock()
+        self._sound_clock = _BudgetClock()
+        self._sound: SoundState | None = None  # the state to go back to when the run diverges
+        self._loss_watch = LossWatch(self.history.losses)
 
     def reconfigure(self, config: TrainConfig) -> None:
         """New settings between runs. The schedule and clipping are read every step; a new
@@ -120,6 +123,7 @@ class Trainer:
             raise WorkbenchError("the device cannot change once the project has trained on one")
         if (config.optimizer, config.momentum, config.weight_decay) != (old.optimizer, old.momentum, old.weight_decay):
             self.optimizer = make_optimizer(self.model.parameters(), config)
+            self._sound = None  # its optimizer state was another optimizer's
         if (config.batch_size, config.seq_len, config.seed) != (old.batch_size, old.seq_len, old.seed):
             self.renew_batches()
 
@@ -131,6 +135,7 @@ class Trainer:
         self.train_batches = self.corpus.batcher("train", config.batch_size, config.seq_len, config.seed)
         self.train_batches.restore({"epoch": epoch, "cursor": 0})
         self.hidden = None
+        self._sound = None  # its data position was in the old batches
 
     # -- the loop -----------------------------------------------------------------------
 
@@ -154,17 +159,18 @@ class Trainer:
             if self.control.stop_requested:
                 reason = "stopped"
                 break
-            step_started = time.perf_counter()
             try:
-                self._train_one_step(meter)
-            except NonFiniteLoss as error:
-                reason, message = "failed", str(error)
+                self._guarded_step(meter)
+            except Diverged as error:
+                reason, message = "failed", self._fall_back(error)
                 self._emit(RunFailed(self.step, message))
                 break
-            trained_s = time.perf_counter() - step_started
-            self._probe_clock.trained(trained_s)
-            self._sample_clock.trained(trained_s)
             self._after_step()
+        if reason != "failed":  # the last step's weights have had no loss to show whether they are sound
+            message = self.settle()
+            if message:
+                reason = "failed"
+                self._emit(RunFailed(self.step, message))
         outcome = RunOutcome(reason, self.step, message)
         elapsed = time.perf_counter() - started
         if outcome.reason != "failed":
@@ -172,6 +178,19 @@ class Trainer:
         for callback in self.callbacks:
             callback.on_run_end(self, outcome)
         return outcome
+
+    def _guarded_step(self, meter: "_Meter") -> None:
+        """One training step, with a copy of the state taken before it when there is none and
+        after it now and then; raises Diverged."""
+        if self._sound is None:
+            self._keep_sound_state()
+        step_started = time.perf_counter()
+        self._train_one_step(meter)
+        trained_s = time.perf_counter() - step_started
+        for clock in (self._probe_clock, self._sample_clock, self._sound_clock):
+            clock.trained(trained_s)
+        if self._sound_clock.due(self.step, SOUND_EVERY, SOUND_BUDGET):
+            self._keep_sound_state()
 
     def _train_one_step(self, meter: "_Meter") -> None:
         batch = self.train_batches.next_batch()
@@ -190,13 +209,16 @@ class Trainer:
         clip = self.config.grad_clip if self.config.grad_clip > 0 else math.inf
         grad_norm = float(nn.utils.clip_grad_norm_(self._parameters, clip))
         loss_value = loss.detach().item()
-        if not math.isfinite(loss_value) or (not self.amp and not math.isfinite(grad_norm)):
-            what = "loss" if not math.isfinite(loss_value) else "gradient norm"
-            raise NonFiniteLoss(
-                f"the {what} became {loss_value if what == 'loss' else grad_norm} at step {self.step + 1}; "
-                f"training stopped and the weights are those after step {self.step} — "
-                f"try a lower learning rate or gradient clipping"
-            )
+        if not math.isfinite(loss_value):
+            raise Diverged(f"the loss became {loss_value} at step {self.step + 1:,}")
+        if not self.amp and not math.isfinite(grad_norm):
+            raise Diverged(f"the gradient norm became {grad_norm} at step {self.step + 1:,}")
+        if self._loss_watch.observe(loss_value):
+            raise self._loss_watch.diverged(loss_value, self.step + 1)
+        if report:
+            exploded = weights_diverged(weight_norm(self._parameters), self._sound, self.step)
+            if exploded:
+                raise exploded
         self.scaler.step(self.optimizer)
         self.scaler.update()
         self.hidden = detach_state(state)
@@ -228,6 +250,45 @@ class Trainer:
                 self.sample(SamplingOptions(length=config.sample_length, temperature=config.sample_temperature))
         for callback in self.callbacks:
             callback.on_step_end(self)
+
+    # -- divergence: the last sound state -----------------------------------------------
+
+    def _sound_weight_norm(self) -> float | None:
+        """The weights' norm when the state now is sound: weights and optimizer state finite,
+        the weights' norm not exploded since the last sound state, no exploding loss."""
+        norm = weight_norm(self._parameters)
+        if self._loss_watch.streak or weights_diverged(norm, self._sound, self.step):
+            return None
+        return norm if finite_norm(optimizer_tensors(self.optimizer)) else None
+
+    def _keep_sound_state(self) -> None:
+        """The state now becomes the one to go back to, if it is sound."""
+        with self._sound_clock.timing(self.step):
+            norm = self._sound_weight_norm()
+            if norm is not None:
+                self._sound = SoundState.capture(self, norm)
+
+    def settle(self) -> str:
+        """Before the state is kept (the run's end, a save): weights that are not finite, or whose
+        norm exploded, go back to the last sound state; says so, or "" when they were sound."""
+        exploded = weights_diverged(weight_norm(self._parameters), self._sound, self.step)
+        return self._fall_back(exploded) if exploded else ""
+
+    def _fall_back(self, error: Diverged) -> str:
+        """Go back to the last sound state, unless the state now is sound (a non-finite loss the
+        weights did not cause); the run's history, samples and probe are cut back with it."""
+        advice = "try a lower learning rate" + (" or gradient clipping" if not self.config.grad_clip else "")
+        if self._sound_weight_norm() is not None:
+            return f"{error}; training stopped and the weights are those after step {self.step:,} — {advice}"
+        if self._sound is None:
+            return f"{error}; training stopped with no sound weights to go back to — rebuild the model and {advice}"
+        self._sound.restore(self)
+        self.history.truncate(self.step)
+        self._loss_watch = LossWatch(self.history.losses)
+        self.samples = [sample for sample in self.samples if sample.step <= self.step]
+        if self.latest_probe is not None and self.latest_probe.step > self.step:
+            self.latest_probe = None
+        return f"{error}; training stopped and the weights are back to those after step {self.step:,} — {advice}"
 
     @property
     def looks_inside(self) -> bool:

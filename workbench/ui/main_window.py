@@ -258,6 +258,8 @@ class MainWindow(QMainWindow):
         self.pause_action.setChecked(False)
         self.dashboard.end_run()
         self.status.run_ended("Training failed")
+        self.status.show_step(event.step)  # a diverged run went back to its last sound step
+        self.bridge.call(partial(tasks.runs_of, self.bridge.worker), self.dashboard.load_runs, self.show_error)
         if self.comparison.running:  # the comparison goes on with the next cell
             self.statusBar().showMessage(f"This run failed: {event.reason}", 15_000)
             return

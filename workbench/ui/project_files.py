@@ -8,6 +8,7 @@ so a file that cannot be opened leaves the open project as it was. Saving waits 
 from __future__ import annotations
 
 import time
+import traceback
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -77,10 +78,12 @@ class ProjectFiles(QObject):
         a series which columns to model."""
         path = Path(path)
         if kind == "table" and columns is None:
-            self.bridge.call(partial(table_columns, path), partial(self._ask_columns, path, level), self._load_failed)
+            self.bridge.call(partial(table_columns, path), partial(self._ask_columns, path, level),
+                             partial(self._load_failed, name=path.name))
             return
         if kind == "series" and columns is None:
-            self.bridge.call(partial(series_columns, path), partial(self._ask_series_columns, path), self._load_failed)
+            self.bridge.call(partial(series_columns, path), partial(self._ask_series_columns, path),
+                             partial(self._load_failed, name=path.name))
             return
         if self.confirm_discard("starting a new project"):
             self._load(partial(tasks.new_from_file, self.bridge.worker, path, kind, level, columns), None, 1000)
@@ -133,14 +136,19 @@ class ProjectFiles(QObject):
             if path is not None:
                 self._remember(path)
 
-        self.bridge.call(work, loaded, self._load_failed)
+        self.bridge.call(work, loaded, partial(self._load_failed, name=path.name if path else "The project"))
 
-    def _load_failed(self, error: BaseException) -> None:
+    def _load_failed(self, error: BaseException, name: str = "The project") -> None:
+        """Any error ends in the dialog: a user error says what is wrong itself; anything else
+        (a bug) is named by its type, its traceback going to stderr."""
         self.window.statusBar().clearMessage()
         self.window.status.task_ended()
-        if not isinstance(error, WorkbenchError):
-            raise error
-        QMessageBox.critical(self.window, "Cannot open", str(error))
+        if isinstance(error, WorkbenchError):
+            QMessageBox.critical(self.window, "Cannot open", str(error))
+            return
+        traceback.print_exception(error)
+        QMessageBox.critical(self.window, "Cannot open",
+                             f"{name} could not be opened: {type(error).__name__}: {error}")
 
     # -- saving --------------------------------------------------------------------------
 
@@ -238,8 +246,10 @@ class ProjectFiles(QObject):
         return False
 
     def close(self) -> None:
-        """The window closes normally: its autosave is no longer needed."""
+        """The window closes normally: its autosave is no longer needed, and its project lets
+        its file go (the worker does that before it ends)."""
         self._timer.stop()
+        self.bridge.worker.submit(partial(tasks.close_project, self.bridge.worker))
         self.autosave.discard(self.path)
         if self.recovered:
             for path in self.autosave.leftovers():

@@ -6,6 +6,7 @@ GUI thread may keep. Nothing here touches a widget; nothing in the widgets touch
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 from ..engine.data.own_data import load_own_data
@@ -22,6 +23,7 @@ from ..engine.handwriting import writing
 from ..engine.handwriting.events import HandwritingWritten, NextPointDensity
 from ..engine.predict import Classification, Tagging
 from ..engine.project import Project, ProjectSnapshot
+from ..engine.project_lock import ProjectNotWritable
 from ..engine.sampling import SamplingOptions, sample_text
 from ..engine.spec import ModelSpec
 from ..engine.starters import demo_project, new_project
@@ -33,7 +35,10 @@ BEAM_EVALUATION_PAIRS = 500
 
 
 def _install(worker: EngineWorker, project: Project) -> ProjectSnapshot:
-    """Make ``project`` the worker's project; until now the open one was untouched."""
+    """Make ``project`` the worker's project; until now the open one was untouched (and still
+    held its file's lock, which it lets go now)."""
+    if worker.project is not None and worker.project is not project:
+        worker.project.close()
     worker.project = project
     return project.snapshot()
 
@@ -64,7 +69,27 @@ def new_lab_task(worker: EngineWorker, kind: str, lag: int, symbols: int) -> Pro
 
 
 def open_project(worker: EngineWorker, path: Path) -> ProjectSnapshot:
-    return _install(worker, Project.open(path))
+    """Open ``path`` as the window's file: the window is its writer, holding its lock, and
+    another writer (a ``workbench train``, another window) is refused while it is open."""
+    current = worker.project
+    if current is not None and current.path is not None and current.path.resolve() == path.resolve():
+        current.close()  # the window opens its own file again: its lock would refuse the reading
+    try:
+        project = Project.open(path, lock=True)
+    except ProjectNotWritable:  # a read-only folder: shown all the same; Save As puts it elsewhere
+        project = Project.open(path)
+    return _install(worker, project)
+
+
+def close_project(worker: EngineWorker) -> None:
+    """The window closes: its project lets its file go."""
+    if worker.project is not None:
+        worker.project.close()
+
+
+def runs_of(worker: EngineWorker) -> list:
+    """Copies of the project's runs as they stand (a diverged run's cut back to its sound step)."""
+    return copy.deepcopy(worker.project.runs)
 
 
 def save_project_with_spec(
@@ -72,15 +97,16 @@ def save_project_with_spec(
 ) -> tuple[Path, ProjectSnapshot | None]:
     """Save what the window shows: an edited spec first becomes the project's model."""
     rebuilt = use_spec(worker, spec) if not spec.problems() else None
-    return worker.project.save(path), rebuilt
+    return worker.project.save(path, lock=True), rebuilt
 
 
 def save_copy(worker: EngineWorker, path: Path) -> Path:
-    """Write the project to ``path`` (an autosave) without making it the project's file."""
+    """Write the project to ``path`` (an autosave) without making it the project's file, whose
+    lock the project keeps."""
     project = worker.project
     keep = project.path
     try:
-        return project.save(path)
+        return project.save(path, lock=False)
     finally:
         project.path = keep
 

@@ -82,3 +82,43 @@ def stored_array(arrays: dict[str, np.ndarray], name: str, source: str) -> np.nd
     if name not in arrays:
         raise DataError(f"{source}: the saved training data is incomplete (no {name!r} array).")
     return np.asarray(arrays[name])
+
+
+def stored_ids(arrays: dict[str, np.ndarray], name: str, source: str, vocab_size: int) -> np.ndarray:
+    """Saved token ids: a 1-D array of whole numbers, each an id of a ``vocab_size`` vocabulary.
+
+    An id outside it would index past the embedding in the middle of training; a file is
+    refused for it when it opens instead.
+    """
+    ids = stored_array(arrays, name, source)
+    if ids.ndim != 1 or ids.dtype.kind not in "iu":
+        raise DataError(f"{source}: the saved {name!r} is not a list of token ids.")
+    if len(ids) and (int(ids.min()) < 0 or int(ids.max()) >= vocab_size):
+        bad = int(ids.min()) if int(ids.min()) < 0 else int(ids.max())
+        raise DataError(f"{source}: the saved {name!r} holds the id {bad}, outside the vocabulary of {vocab_size}.")
+    return ids
+
+
+def stored_offsets(arrays: dict[str, np.ndarray], name: str, source: str, length: int) -> np.ndarray:
+    """Where each saved item starts in an array of ``length``, and where the last one ends:
+    from 0, never decreasing, up to ``length``; so the items cover the array once, in order."""
+    offsets = stored_array(arrays, name, source)
+    if (offsets.ndim != 1 or offsets.dtype.kind not in "iu" or len(offsets) < 1 or offsets[0] != 0
+            or offsets[-1] != length or (np.diff(offsets.astype(np.int64)) < 0).any()):
+        raise DataError(f"{source}: the saved {name!r} do not divide the items' {length} ids.")
+    return offsets
+
+
+def stored_items(arrays: dict[str, np.ndarray], name: str, source: str, vocab_size: int) -> list[np.ndarray]:
+    """The items saved as ``{name}_ids`` end to end and ``{name}_offsets``, each checked."""
+    ids = stored_ids(arrays, f"{name}_ids", source, vocab_size)
+    offsets = stored_offsets(arrays, f"{name}_offsets", source, len(ids))
+    return np.split(ids, offsets[1:-1]) if len(offsets) > 1 else []
+
+
+def stored_finite(arrays: dict[str, np.ndarray], name: str, source: str, ndim: int) -> np.ndarray:
+    """Saved real numbers (a series, pen points): ``ndim``-D floats, none NaN or infinite."""
+    values = stored_array(arrays, name, source)
+    if values.ndim != ndim or values.dtype.kind != "f" or not np.isfinite(values).all():
+        raise DataError(f"{source}: the saved {name!r} is not a {ndim}-D array of finite numbers.")
+    return values

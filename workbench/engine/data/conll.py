@@ -3,7 +3,9 @@
 One token per line, its columns separated by tabs; the first column is the token and the last
 its tag, so a file with part-of-speech and chunk columns between them (CoNLL-2003) gives its
 last column. A file without a single tab is read as space-separated, the layout of the original
-CoNLL-2003 release. A blank line ends a sentence; ``-DOCSTART-`` lines are skipped.
+CoNLL-2003 release. Every token line has the same columns, so lines of prose, whose first and
+last words would pass for a token and its tag, are refused at the first line that differs. A
+blank line ends a sentence; ``-DOCSTART-`` lines are skipped.
 """
 
 from __future__ import annotations
@@ -26,15 +28,21 @@ def read_conll(path: str | Path) -> list[Sentence]:
     sentences: list[Sentence] = []
     tokens: list[str] = []
     tags: list[str] = []
+    first: tuple[int, int] | None = None  # (line number, columns) of the first token line
     for number, line in enumerate(text.split("\n"), start=1):
         if not line.strip() or line.split(separator, 1)[0].strip() == DOCUMENT_START:
             if tokens:
                 sentences.append((tokens, tags))
                 tokens, tags = [], []
             continue
-        token, tag = _token_and_tag(line, separator, f"{path}, line {number}")
-        tokens.append(token)
-        tags.append(tag)
+        where = f"{path}, line {number}"
+        columns = _columns(line, separator, where)
+        first = first or (number, len(columns))
+        if len(columns) != first[1]:
+            raise DataError(f"{where}: {len(columns)} columns where line {first[0]} has {first[1]}; every line "
+                            f"holds the same columns, the token first and its tag last ({line.strip()[:40]!r}).")
+        tokens.append(columns[0])
+        tags.append(columns[-1])
     if tokens:
         sentences.append((tokens, tags))
     if not sentences:
@@ -42,7 +50,8 @@ def read_conll(path: str | Path) -> list[Sentence]:
     return sentences
 
 
-def _token_and_tag(line: str, separator: str | None, where: str) -> tuple[str, str]:
+def _columns(line: str, separator: str | None, where: str) -> list[str]:
+    """The columns of a token line: at least a token and a tag, neither empty."""
     columns = [column.strip() for column in line.split(separator)]
     if len(columns) < 2:
         gap = "a tab" if separator else "a space"
@@ -51,4 +60,4 @@ def _token_and_tag(line: str, separator: str | None, where: str) -> tuple[str, s
         raise DataError(f"{where}: the token is empty ({line.strip()[:40]!r}).")
     if not columns[-1]:
         raise DataError(f"{where}: the tag is empty ({line.strip()[:40]!r}).")
-    return columns[0], columns[-1]
+    return columns

@@ -18,7 +18,7 @@ from ..errors import DataError
 from ..spec import HeadSpec, InputSpec
 from ..templates import Task
 from .batching import IGNORE_INDEX, Batch, ItemBatcher, check_batch_shape
-from .checks import check_val_fraction, held_out, stored_array
+from .checks import check_val_fraction, held_out, stored_ids, stored_offsets
 from .probe import ProbeExample
 from .vocab import UNKNOWN, Vocabulary
 
@@ -73,21 +73,27 @@ class LabelledCorpus:
         cls, description: dict[str, Any], vocabulary: dict[str, Any], arrays: dict[str, np.ndarray]
     ) -> LabelledCorpus:
         source = description.get("source", "the project")
-        if description.get("labelling") not in LABELLINGS or not description.get("label_names"):
+        names = description.get("label_names")
+        if description.get("labelling") not in LABELLINGS or not (
+            isinstance(names, list) and names and all(isinstance(name, str) for name in names)
+        ):
             raise DataError(f"{source}: the stored labels are damaged (no labelling or label names).")
+        vocab, label_count = Vocabulary.from_json(vocabulary), len(description["label_names"])
         items, labels = {}, {}
         for split in SPLIT_NAMES:
-            ids = stored_array(arrays, f"{split}_ids", source)
-            offsets = stored_array(arrays, f"{split}_offsets", source)
-            stored_labels = stored_array(arrays, f"{split}_labels", source).astype(np.int64)
+            ids = stored_ids(arrays, f"{split}_ids", source, len(vocab))
+            offsets = stored_offsets(arrays, f"{split}_offsets", source, len(ids))
+            stored_labels = stored_ids(arrays, f"{split}_labels", source, label_count).astype(np.int64)
             items[split] = np.split(ids, offsets[1:-1]) if len(offsets) > 1 else []
             if description["labelling"] == "tags":
+                if len(stored_labels) != len(ids):
+                    raise DataError(f"{source}: the stored tags do not match the stored tokens.")
                 labels[split] = np.split(stored_labels, offsets[1:-1]) if len(offsets) > 1 else []
             else:
                 labels[split] = stored_labels
             if len(labels[split]) != len(items[split]):
                 raise DataError(f"{source}: the stored labels do not match the stored items.")
-        return cls(description, Vocabulary.from_json(vocabulary), items, labels)
+        return cls(description, vocab, items, labels)
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Each split's ids end to end, where each item starts, and the labels (end to end for tags)."""

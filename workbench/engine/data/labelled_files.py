@@ -28,6 +28,9 @@ def load_classification_table(
     """
     path = Path(path).expanduser().absolute()
     header, rows = _read_table(path)
+    if text_column == label_column:
+        raise DataError(f"{path}: the column {text_column!r} cannot be both the texts and their labels; "
+                        f"choose two of {', '.join(header)}.")
     columns = []
     for role, name in (("text", text_column), ("label", label_column)):
         if name not in header:
@@ -52,6 +55,9 @@ def load_conll(path: str | Path, val_fraction: float = 0.1, seed: int = 0) -> La
 
     path = Path(path).expanduser().absolute()
     sentences = read_conll(path)
+    if len(sentences) < 2:  # one is kept for validation
+        raise DataError(f"{path}: one sentence of {len(sentences[0][0]):,} tokens; a blank line ends each "
+                        f"sentence, and a tagger needs at least 2.")
     tokens = [words for words, _ in sentences]
     tags = [labels for _, labels in sentences]
     return labelled_corpus(tokens, tags, "tags", str(path), path.name, "word", val_fraction, seed)

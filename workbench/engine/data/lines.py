@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import DataError
 from .batching import LineBatcher, check_batch_shape
-from .checks import check_val_fraction, held_out, read_text_file, stored_array
+from .checks import check_val_fraction, held_out, read_text_file, stored_items
 from .probe import ProbeExample, next_token_example
 from ..templates import Task, language_model_task
 from .vocab import Vocabulary
@@ -38,8 +38,9 @@ class LineCorpus:
         cls, description: dict[str, Any], vocabulary: dict[str, Any], arrays: dict[str, np.ndarray]
     ) -> LineCorpus:
         source = description.get("source", "the project")
-        items = {split: _unpack(arrays, split, source) for split in SPLIT_NAMES}
-        return cls(description, Vocabulary.from_json(vocabulary), items["train"], items["val"])
+        vocab = Vocabulary.from_json(vocabulary)
+        items = {split: stored_items(arrays, split, source, len(vocab)) for split in SPLIT_NAMES}
+        return cls(description, vocab, items["train"], items["val"])
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Each split as its items' ids end to end, plus where each item starts."""
@@ -144,10 +145,3 @@ def _pack(items: list[np.ndarray], vocab: Vocabulary) -> tuple[np.ndarray, np.nd
     ids = np.concatenate(items).astype(vocab.storage_dtype)
     offsets = np.cumsum([0] + [len(item) for item in items]).astype(np.int64)
     return ids, offsets
-
-
-def _unpack(arrays: dict[str, np.ndarray], split: str, source: str) -> list[np.ndarray]:
-    """The items of ``split`` from ``arrays``, undoing ``_pack``."""
-    ids = stored_array(arrays, f"{split}_ids", source)
-    offsets = stored_array(arrays, f"{split}_offsets", source)
-    return np.split(ids, offsets[1:-1]) if len(offsets) > 1 else []

@@ -29,6 +29,8 @@ VAL_STREAM = 2**31 - 1  # an entry of the validation seed that no training batch
 BLANK, BLANK_TOKEN, DELIMITER_TOKEN = 0, "_", ":"
 SYMBOL_TOKENS = string.ascii_uppercase
 MAX_SYMBOLS = 100  # symbols to remember at most: each adds two steps to every sequence
+MAX_LAG = 100_000  # steps of a sequence at most: the lab's lags are tens to thousands
+MAX_SEQUENCES = 1 << 20  # validation sequences, or batches per epoch, at most
 
 
 def _batch_of(inputs: np.ndarray, targets: np.ndarray) -> Batch:
@@ -110,7 +112,9 @@ class GeneratedTask:
             stored_array(arrays, name, source).astype(dtype)
             for name, dtype in zip(("val_inputs", "val_targets"), cls.batch_dtypes)
         )
-        return cls(description, (inputs, targets))
+        task = cls(description, (inputs, targets))
+        task._check_validation_set(source)
+        return task
 
     def arrays(self) -> dict[str, np.ndarray]:
         inputs, targets = self.stored_dtypes
@@ -154,11 +158,25 @@ class GeneratedTask:
 
     def _check_parameters(self) -> None:
         settings = self.description
-        if not isinstance(settings.get("lag"), int) or settings["lag"] < self.shortest_lag:
-            raise DataError(f"the {self.title.lower()} needs a lag T of at least {self.shortest_lag}.")
-        for name, least in (("seed", 0), ("batches_per_epoch", 1), ("val_sequences", 1)):
-            if not isinstance(settings.get(name), int) or settings[name] < least:
-                raise DataError(f"the {self.title.lower()}'s {name.replace('_', ' ')} must be at least {least}.")
+        if not _whole(settings.get("lag"), self.shortest_lag, MAX_LAG):
+            raise DataError(f"the {self.title.lower()} needs a lag T of at least {self.shortest_lag} "
+                            f"and at most {MAX_LAG:,}.")
+        for name, least, most in (("seed", 0, 2**32 - 1), ("batches_per_epoch", 1, MAX_SEQUENCES),
+                                  ("val_sequences", 1, MAX_SEQUENCES)):
+            if not _whole(settings.get(name), least, most):
+                raise DataError(f"the {self.title.lower()}'s {name.replace('_', ' ')} must be at least {least} "
+                                f"and at most {most:,}.")
+
+    def _check_validation_set(self, source: str) -> None:
+        """Stored sequences that the task could have made: finite inputs, targets of its kind."""
+        inputs, targets = self._val_inputs, self._val_targets
+        if inputs.dtype.kind == "f" and not np.isfinite(inputs).all():
+            raise DataError(f"{source}: the stored validation inputs are not all finite numbers.")
+        if inputs.dtype.kind in "iu" and len(inputs) and not 0 <= inputs.min() <= inputs.max() < len(self.vocab):
+            raise DataError(f"{source}: the stored validation inputs hold symbols outside the task's.")
+        outside = (targets < 0) | (targets >= len(self.vocab))
+        if targets.dtype.kind in "iu" and (outside & (targets != IGNORE_INDEX)).any():
+            raise DataError(f"{source}: the stored validation targets hold symbols outside the task's.")
 
     def _make_vocab(self) -> Any:
         raise NotImplementedError
@@ -308,3 +326,7 @@ class CopyTask(GeneratedTask):
 def _squeeze(text: str) -> str:
     """Long runs of one character shortened to a count: ``______`` -> ``___(×95)___``."""
     return re.sub(r"(.)\1{11,}", lambda run: f"{run[1] * 3}(×{len(run[0])}){run[1] * 3}", text)
+
+
+def _whole(value, least: int, most: int) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= most

@@ -20,7 +20,7 @@ from ..errors import DataError
 from ..spec import HeadSpec, InputSpec
 from ..templates import Task
 from .batching import IGNORE_INDEX, LengthPooledBatcher, check_batch_shape
-from .checks import check_val_fraction, held_out, read_text_file, stored_array
+from .checks import check_val_fraction, held_out, read_text_file, stored_items
 from .dates import date_pairs
 from .vocab import BOUNDARY, LEVELS, UNKNOWN, Vocabulary
 
@@ -135,13 +135,17 @@ class PairCorpus:
         cls, description: dict[str, Any], vocabulary: dict[str, Any], arrays: dict[str, np.ndarray]
     ) -> PairCorpus:
         source = description.get("source", "the project")
+        vocab = PairVocabulary.from_json(vocabulary)
+        sizes = (len(vocab.source), len(vocab.target))
         splits = {}
         for split in SPLIT_NAMES:
-            sources, targets = (unpack_items(arrays, f"{split}_{side}", source) for side in SIDES)
+            sources, targets = (
+                stored_items(arrays, f"{split}_{side}", source, size) for side, size in zip(SIDES, sizes)
+            )
             if len(sources) != len(targets):
                 raise DataError(f"{source}: the saved {SPLIT_NAMES[split]} pairs are damaged (sides differ in count).")
             splits[split] = (sources, targets)
-        return cls(description, PairVocabulary.from_json(vocabulary), splits["train"], splits["val"])
+        return cls(description, vocab, splits["train"], splits["val"])
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Each split's sources and targets as ids end to end, plus where each one starts."""
@@ -340,10 +344,3 @@ def pack_items(items: list[np.ndarray], vocab: Vocabulary) -> tuple[np.ndarray, 
     ids = np.concatenate(items).astype(vocab.storage_dtype) if items else np.zeros(0, vocab.storage_dtype)
     offsets = np.cumsum([0] + [len(item) for item in items]).astype(np.int64)
     return ids, offsets
-
-
-def unpack_items(arrays: dict[str, np.ndarray], name: str, source: str) -> list[np.ndarray]:
-    """The items stored as ``{name}_ids`` and ``{name}_offsets``, undoing ``pack_items``."""
-    ids = stored_array(arrays, f"{name}_ids", source)
-    offsets = stored_array(arrays, f"{name}_offsets", source)
-    return np.split(ids, offsets[1:-1]) if len(offsets) > 1 else []

@@ -19,8 +19,8 @@ from ..errors import DataError
 from ..spec import HeadSpec, InputSpec
 from ..templates import Task
 from .batching import ItemBatcher, check_batch_shape
-from .checks import check_val_fraction, stored_array, validation_count
-from .pairs import SPLIT_NAMES, frame_targets, pack_items, unpack_items
+from .checks import check_val_fraction, stored_array, stored_items, validation_count
+from .pairs import SPLIT_NAMES, frame_targets, pack_items
 from .scene_drawing import WORDS, generate_scenes
 from .vocab import BOUNDARY, Vocabulary
 
@@ -84,13 +84,11 @@ class SceneCorpus:
         splits = {}
         for split, name in SPLIT_NAMES.items():
             images = stored_array(arrays, f"{split}_images", source)
-            captions = unpack_items(arrays, f"{split}_captions", source)
+            captions = stored_items(arrays, f"{split}_captions", source, len(vocab))
             if images.dtype != np.uint8 or images.ndim != 4 or images.shape[1] != images.shape[2]:
                 raise DataError(f"{source}: the saved {name} pictures are damaged (not square uint8 pictures).")
             if len(images) != len(captions):
                 raise DataError(f"{source}: the saved {name} pictures and captions differ in count.")
-            if any(len(caption) and caption.max() >= len(vocab) for caption in captions):
-                raise DataError(f"{source}: a saved {name} caption has a word outside the vocabulary.")
             splits[split] = (images, [caption.astype(np.int64) for caption in captions])
         if splits["train"][0].shape[1:] != splits["val"][0].shape[1:]:
             raise DataError(f"{source}: the saved training and validation pictures differ in size.")

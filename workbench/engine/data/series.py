@@ -19,7 +19,7 @@ from ..errors import DataError
 from ..spec import HeadSpec, InputSpec
 from ..templates import Task
 from .batching import Batch, Batcher, check_batch_shape
-from .checks import check_val_fraction, read_text_file, stored_array
+from .checks import check_val_fraction, read_text_file, stored_finite
 from .probe import ProbeExample
 
 SPLIT_NAMES = {"train": "training", "val": "validation"}
@@ -119,7 +119,7 @@ class SeriesCorpus:
         cls, description: dict[str, Any], vocabulary: dict[str, Any], arrays: dict[str, np.ndarray]
     ) -> SeriesCorpus:
         source = description.get("source", "the project")
-        values = stored_array(arrays, "values", source).astype(np.float32)
+        values = stored_finite(arrays, "values", source, ndim=2).astype(np.float32)
         columns = FeatureNames.from_json(vocabulary)
         if values.ndim != 2 or values.shape[1] != len(columns):
             raise DataError(f"{source}: the stored series does not match its {len(columns)} column names.")

@@ -9,7 +9,7 @@ import numpy as np
 
 from ..errors import DataError
 from .batching import StreamBatcher, check_batch_shape, stream_batches_per_epoch
-from .checks import check_val_fraction, read_text_file, stored_array
+from .checks import check_val_fraction, read_text_file, stored_ids
 from .probe import ProbeExample, next_token_example
 from ..templates import Task, language_model_task
 from .vocab import Vocabulary
@@ -35,8 +35,9 @@ class TextStream:
         cls, description: dict[str, Any], vocabulary: dict[str, Any], arrays: dict[str, np.ndarray]
     ) -> TextStream:
         source = description.get("source", "the project")
-        train, val = (stored_array(arrays, name, source) for name in ("train", "val"))
-        return cls(description, Vocabulary.from_json(vocabulary), train, val)
+        vocab = Vocabulary.from_json(vocabulary)
+        train, val = (stored_ids(arrays, name, source, len(vocab)) for name in ("train", "val"))
+        return cls(description, vocab, train, val)
 
     def arrays(self) -> dict[str, np.ndarray]:
         return dict(self._splits)

@@ -178,7 +178,8 @@ def _unpack(arrays: dict[str, np.ndarray], split: str, source: str) -> list[Stro
         raise DataError(f"{source}: the stored handwriting lines are damaged ({error}).") from None
     count = len(offsets) - 1
     if (
-        offsets.ndim != 1 or points.ndim != 2 or points.shape[1:] != (3,) or count < 1
+        offsets.ndim != 1 or offsets.dtype.kind not in "iu" or points.ndim != 2 or points.shape[1:] != (3,)
+        or points.dtype.kind != "f" or not np.isfinite(points).all() or count < 1
         or len(texts) != count or len(writers) != count
         or offsets[0] != 0 or offsets[-1] != len(points) or np.any(np.diff(offsets) < 0)
     ):

@@ -32,6 +32,7 @@ DENSITY_GRID = 48  # cells a side of the next-point density image
 MIN_MEASURED_HEIGHT = DEFAULT_LINE_HEIGHT / 3  # ink units: lower ink is read at the default size
 MAX_PRIMER_POINTS = 5000  # a primer resampled to more points than this is too flat or too long to read
 DENSITY_MIN_COMPONENT = 0.01  # mixture components lighter than this do not widen the density's frame
+MAX_BIAS = 10.0  # sampling bias at most: past e^-10 the spreads add no neatness, and exp(-bias) underflows
 
 
 @dataclass(frozen=True)
@@ -88,8 +89,8 @@ def write(
 
     Returns offsets in ink units; with a primer the first one moves on from its last point.
     """
-    if not (math.isfinite(bias) and bias >= 0):
-        raise WorkbenchError(f"the bias must be a number from 0 up, not {bias}")
+    if not (math.isfinite(bias) and 0 <= bias <= MAX_BIAS):
+        raise WorkbenchError(f"the bias must be a number from 0 to {MAX_BIAS:g}, not {bias}")
     synthesis = isinstance(model, HandwritingSynthesis)
     if synthesis and not text.strip():
         raise WorkbenchError("type the text to write")

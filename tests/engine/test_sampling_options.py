@@ -1,0 +1,26 @@
+"""Sampling options the sampler cannot honour are refused in words, before a token is written."""
+
+import pytest
+
+from workbench.engine.errors import WorkbenchError
+from workbench.engine.sampling import SamplingOptions
+
+
+@pytest.mark.parametrize("options, message", [
+    (SamplingOptions(temperature=float("nan")), "the temperature must be 0 (greedy) or from 0.01 to 100, not nan"),
+    (SamplingOptions(temperature=float("inf")), "the temperature must be 0 (greedy) or from 0.01 to 100, not inf"),
+    (SamplingOptions(temperature=1e-40), "the temperature must be 0 (greedy) or from 0.01 to 100"),
+    (SamplingOptions(length=10**9), "the sample length must be at least 1 token and at most 100,000, not 1000000000"),
+    (SamplingOptions(seed=10**30), "the seed must be from 0 to 18,446,744,073,709,551,615"),
+    (SamplingOptions(seed=-1), "the seed must be from 0 to"),
+])
+def test_options_out_of_range_are_refused(options, message):
+    with pytest.raises(WorkbenchError) as caught:
+        options.check()
+    assert str(caught.value).startswith(message)
+
+
+def test_the_ends_of_the_ranges_are_accepted():
+    for options in (SamplingOptions(length=100_000, temperature=100.0, seed=2**64 - 1),
+                    SamplingOptions(length=1, temperature=0.01, seed=0), SamplingOptions(temperature=0)):
+        assert options.check() is options
