@@ -13,8 +13,7 @@ from collections.abc import Callable
 from .engine.errors import WorkbenchError
 from .engine.sampling import MAX_TEMPERATURE, MIN_TEMPERATURE
 
-LARGEST_SEED = 2**32 - 1  # numpy and torch take it, and the seeds made from it (seed + sample index,
-# the trainer's seed × 1,000,003 + step) still fit torch's 64 bits
+LARGEST_SEED = 2**32 - 1  # a seed a person types; what a project may hold (config.LARGEST_SEED) is wider
 
 
 class OptionError(WorkbenchError):

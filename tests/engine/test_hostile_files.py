@@ -147,6 +147,33 @@ def test_a_gzip_bomb_is_refused_unread(original, tmp_path):
     assert "compression bomb" in refused(tampered(original, tmp_path, plant), "/data/arrays/train")
 
 
+def test_many_small_bombs_are_refused_by_what_the_whole_file_holds(original, tmp_path):
+    """Each dataset below the size that is looked at alone, together a thousand times the file."""
+    chunk = 1 << 20
+    bomb = zlib.compress(bytes(chunk), 9)
+
+    def plant(file):
+        for index in range(24):
+            dataset = file["probe/arrays"].create_dataset(
+                f"junk{index}", shape=(32 * chunk,), dtype=np.uint8, chunks=(chunk,), compression="gzip"
+            )
+            for offset in range(32):
+                dataset.id.write_direct_chunk((offset * chunk,), bomb)
+
+    assert "(a compression bomb or unwritten data)" in refused(tampered(original, tmp_path, plant), "but the file is")
+
+
+def test_another_writers_big_endian_numbers_open_and_train(original, tmp_path):
+    def big_endian(stored):
+        state = stored.optimizer["state"]["0"]
+        state["exp_avg"] = state["exp_avg"].astype(">f4")
+        name = next(iter(stored.weights))
+        stored.weights[name] = stored.weights[name].astype(">f4")
+
+    project = Project.open(rewritten(original, tmp_path, big_endian))
+    assert project.trainer().run(2).reason == "completed"
+
+
 def test_arrays_larger_than_the_memory_free_are_refused(original, tmp_path):
     with pytest.raises(ProjectError, match=r"its arrays take .* more than the .* of the 10\.0 kB of memory free"):
         read_project_file(original, available_memory=10_000)
@@ -196,6 +223,8 @@ CRAFTED = {
     "a run's columns differ": (lambda s: s.runs[0].series.update(loss=s.runs[0].series["loss"][:-2]),
                                "differ in length"),
     "a data position past the data": (set_state(data_position={"epoch": 0, "cursor": 10**6}), "does not fit"),
+    "the data's source is a number": (lambda s: s.data_description.update(source=5), "'source' is not text"),
+    "the data's notes are a number": (lambda s: s.data_description.update(notes=5), "notes are not a table"),
 }
 
 

@@ -191,3 +191,19 @@ def test_the_cli_refuses_before_building(tmp_path, capsys, nothing_is_built, opt
     err = capsys.readouterr().err
     assert status == 2 and err.startswith("workbench: ") and err.count("\n") == 1 and words in err
     assert not (tmp_path / "p.h5").exists()
+
+
+def test_a_project_that_cannot_train_here_still_opens_and_samples(tmp_path, lines_corpus, monkeypatch):
+    """Only training is refused: a model trained on a big machine can be sampled on a small one."""
+    from tiny import make_project
+    from workbench.engine.project import Project
+    from workbench.engine.sampling import SamplingOptions
+
+    path = make_project(lines_corpus).save(tmp_path / "p.h5")
+    project = Project.open(path)
+    need = training_memory(project.spec, project.config)
+    monkeypatch.setattr(memory_need, "available_memory", lambda device: need.parameter_bytes // 4)
+    assert project.trainer().sample(SamplingOptions(length=5)).text
+    with pytest.raises(SpecError, match="needs about .* to train"):
+        project.trainer().run(1)
+    assert project.step == 0

@@ -12,6 +12,7 @@ import pytest
 
 from tiny import make_project
 from workbench.cli import main
+from workbench.engine.errors import ProjectError
 from workbench.engine.project import Project
 from workbench.engine.project_lock import ProjectLock, ProjectLocked, remove_stale_temporaries
 
@@ -138,3 +139,29 @@ def test_only_the_projects_own_temporaries_are_removed(saved):
     with ProjectLock.acquire(saved):
         assert remove_stale_temporaries(saved) == [own]
     assert all(path.exists() for path in others)
+
+
+def test_a_lock_file_planted_as_a_link_is_never_written_through(tmp_path, text_corpus):
+    """A shared folder holding `.p.h5.lock -> ~/.bashrc` must not have the holder's PID written there."""
+    path = make_project(text_corpus).save(tmp_path / "p.h5")
+    victim = tmp_path / "victim.txt"
+    victim.write_text("precious\n")
+    (tmp_path / ".p.h5.lock").symlink_to(victim)
+    with pytest.raises(ProjectError, match="cannot lock .*p.h5 for writing"):
+        Project.open(path, lock=True)
+    assert victim.read_text() == "precious\n"
+
+
+def test_a_file_system_without_locks_is_refused_in_one_line(tmp_path, text_corpus, monkeypatch):
+    import errno
+    import fcntl
+
+    path = make_project(text_corpus).save(tmp_path / "p.h5")
+
+    def no_locks(descriptor, operation):
+        raise OSError(errno.ENOLCK, "No locks available")
+
+    monkeypatch.setattr(fcntl, "flock", no_locks)
+    with pytest.raises(ProjectError, match="No locks available") as caught:
+        Project.open(path, lock=True)
+    assert "\n" not in str(caught.value)

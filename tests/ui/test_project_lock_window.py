@@ -90,3 +90,16 @@ def test_a_project_in_a_folder_that_takes_no_lock_still_opens_to_be_looked_at(wi
     window.files.open(saved)
     qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
     assert not dialogs and window.windowTitle().startswith("p.h5")
+
+
+def test_reopening_its_own_file_that_fails_keeps_the_lock(window, qtbot, saved, dialogs):
+    """The window's file, damaged behind its back and opened again: the dialog says so, and the
+    window is still the file's writer (another is refused), with its project as it was."""
+    window.files.open(saved)
+    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    saved.write_bytes(saved.read_bytes()[:2000])  # cut short, as by a broken copy
+    window.files.open(saved)
+    qtbot.waitUntil(lambda: bool(dialogs), timeout=10_000)
+    assert "is truncated" in dialogs[0][1] or "damaged" in dialogs[0][1]
+    with pytest.raises(ProjectLocked):
+        ProjectLock.acquire(saved)

@@ -13,8 +13,10 @@ from .sampling import MAX_LENGTH, MAX_TEMPERATURE, MIN_TEMPERATURE
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SCHEDULES = ("constant", "cosine", "step")
 MAX_COUNT = 2**31 - 1  # sizes, steps and intervals: within every index type torch and numpy use
-LARGEST_SEED = 2**32 - 1  # numpy and torch take it, and the trainer's sample seeds (seed × 1,000,003
-# + step) and a new run's weights (seed + runs) made from it still fit torch's 64 bits
+# The largest seed a project may hold: the trainer's sample seeds (seed × 1,000,003 + step) and a
+# new run's (seed + runs) made from it still fit torch's 64 bits. Files from before this check
+# held any seed a user typed, so it is far wider than the 2**32 - 1 a new project is offered.
+LARGEST_SEED = 2**43 - 1
 MAX_LEARNING_RATE = 1e37  # Adam's first step is 10× the rate, and a step must fit float32 (up to 3.4e38)
 
 

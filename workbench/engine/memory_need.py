@@ -8,12 +8,12 @@ model in one line, with a hidden size (or embedding width) that would fit.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, replace
 
 import torch
 
 from .config import TrainConfig
+from .free_memory import host_available_memory
 from .errors import SpecError
 from .parameter_count import GATES, spec_parameters
 from .spec import InputSpec, ModelSpec, RecurrentSpec
@@ -127,25 +127,6 @@ def available_memory(device: torch.device | str = "cpu") -> int | None:
     if device.type == "cuda":
         return torch.cuda.mem_get_info(device)[0] if torch.cuda.is_available() else None
     return host_available_memory()
-
-
-def host_available_memory() -> int | None:
-    """Linux's MemAvailable (free memory plus the caches it can drop); else what sysconf says is
-    free, or at worst the size of the machine's memory (macOS), which still refuses what can
-    never fit; None on systems that tell neither (Windows)."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    for pages in ("SC_AVPHYS_PAGES", "SC_PHYS_PAGES"):
-        try:
-            return os.sysconf(pages) * os.sysconf("SC_PAGE_SIZE")
-        except (AttributeError, ValueError, OSError):
-            continue
-    return None
 
 
 def usable(available: int) -> int:

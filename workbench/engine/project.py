@@ -113,7 +113,6 @@ class Project:
         """The project's trainer (made once, on the device of ``config.device``); what is given
         replaces the trainer's own, what is not is kept (a trainer made without a sink discards)."""
         if self._trainer is None:
-            check_fits(self.spec, self.config)  # opening needs the weights' room only; training far more
             trainer = Trainer(self.model, self.corpus, self.config, sink or discard, callbacks, self.history, control)
             if self._checkpoint is not None:
                 self._checkpoint.restore(trainer)
@@ -246,6 +245,16 @@ class Project:
             created_with=f"Sequence Workbench {__version__}",
         ))
 
+    def writes(self, path: str | Path) -> bool:
+        """Whether this project holds the writer's lock of ``path``."""
+        return self._lock is not None and self._lock.holds(path)
+
+    def take_lock_of(self, other: "Project") -> None:
+        """Become the writer of ``other``'s file in its place: a file opened again is read while
+        its old project's lock keeps other writers out, and only then handed over."""
+        self.close()
+        self._lock, other._lock = other._lock, None
+
     def close(self) -> None:
         """Let another process write the project's file: the lock ``open`` or ``save`` took goes."""
         if self._lock is not None:
@@ -281,16 +290,21 @@ class Project:
         built: dict = {}
 
         def weight_shapes(spec_json: dict, config_json: dict) -> dict[str, tuple[int, ...]]:
-            """Before the weights are read: the spec and settings hold, and the model fits."""
+            """Before the weights are read: the spec and settings hold, and the weights the model
+            has (from a model on the meta device, which allocates nothing: a small file's spec
+            may describe a huge model)."""
             built["spec"] = spec = ModelSpec.from_dict(spec_json).check()
             built["config"] = TrainConfig.from_dict(config_json).check()
-            built["model"] = model = build_model(spec)
-            return {name: tuple(value.shape) for name, value in model.state_dict().items()}
+            with torch.device("meta"):
+                shapes = build_model(spec).state_dict()
+            return {name: tuple(value.shape) for name, value in shapes.items()}
 
         stored = read_project_file(path, weight_shapes)
-        spec, config, model = built["spec"], built["config"], built["model"]
+        spec, config = built["spec"], built["config"]
+        model = build_model(spec)  # as large as the stored weights, whose size the file's check bounded
         try:
             corpus = corpus_from_arrays(stored.data_description, stored.vocabulary, stored.data_arrays)
+            corpus.stats(), corpus.preview()  # what `info` and the window show first: fail here if at all
             if fit_to_task(spec, corpus.task()) != spec:
                 raise ProjectError(f"the model ({spec.describe()}) does not fit the project's data")
             model.load_state_dict(_finite_weights(stored.weights))

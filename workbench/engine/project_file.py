@@ -25,6 +25,7 @@ import numpy as np
 
 from .atomic import write_atomically
 from .errors import ProjectError, WorkbenchError
+from .free_memory import host_available_memory
 
 FORMAT_NAME = "sequence-workbench-project"
 FORMAT_VERSION = 1
@@ -190,7 +191,7 @@ def _os_reason(error: OSError) -> str:
 
 # What a reader may spend before it reads a byte of data: a file declares its arrays' shapes,
 # and a crafted one can declare far more than it stores (unallocated chunks, a gzip bomb).
-JSON_LIMIT = 64 << 20  # bytes of one JSON section (a word vocabulary is the largest real one)
+JSON_LIMIT = 64 << 20  # bytes of JSON in all (a word vocabulary is the largest real section)
 SMALL_DATASET = 64 << 20  # below this a dataset cannot hurt, whatever it expands to
 MAX_EXPANSION = 200  # stored bytes × this ≥ declared bytes, above SMALL_DATASET
 MAX_CHUNK = 64 << 20  # bytes of one chunk, which HDF5 inflates whole
@@ -208,8 +209,8 @@ def read_project_file(
 
     Nothing is read until the file's whole layout has been looked at: links to other files or
     within it, data kept outside it, virtual datasets and filters this workbench does not write
-    are refused, and so is a file whose arrays would not fit in memory or expand far beyond what
-    it stores. ``weight_shapes`` is given the stored model spec and training settings and returns
+    are refused, and so is a file whose arrays would not fit in memory, or would expand far
+    beyond what the file (or a large dataset) stores. ``weight_shapes`` is given the stored model spec and training settings and returns
     the shape of every weight they imply (or raises WorkbenchError); the stored weights must
     match it before they are read. ``available_memory``: bytes, by default what the machine has free.
 
@@ -233,8 +234,8 @@ def _read(path: Path, weight_shapes, available_memory: int | None) -> ProjectFil
     try:
         with h5py.File(path, "r") as file:
             _check_format(file)
-            declared = _survey(file)
-            _check_sizes(declared, available_memory)
+            declared, text_datasets = _survey(file)
+            _check_sizes(declared, text_datasets, path.stat().st_size, available_memory)
             return _read_sections(file, weight_shapes)
     except (OSError, KeyError, ValueError, RuntimeError, TypeError) as error:
         raise _Problem(_read_failure(error)) from error
@@ -270,12 +271,13 @@ def _check_format(file: h5py.File) -> None:
 # -- what the file holds, looked at before anything is read
 
 
-def _survey(file: h5py.File) -> dict[str, int]:
-    """Every dataset's declared size in bytes, by its path, after refusing what could reach
+def _survey(file: h5py.File) -> tuple[dict[str, int], set[str]]:
+    """Every dataset's declared size in bytes, by its path, and which of them are text; after refusing what could reach
     outside the file or run code: links that are not plain hard links, named datatypes, data
     stored in other files, virtual datasets, unknown filters, types that are not numbers or
     fixed-length text, and an object linked twice (a group linked into itself loops)."""
     declared: dict[str, int] = {}
+    texts: set[str] = set()
     seen = set()
     pending = [file]
     while pending:
@@ -295,9 +297,11 @@ def _survey(file: h5py.File) -> dict[str, int]:
                 pending.append(node)
             elif isinstance(node, h5py.Dataset):
                 declared[where] = _survey_dataset(where, node)
+                if node.dtype.kind == "S":
+                    texts.add(where)
             else:
                 raise _Problem(f"is refused: {where} is a named datatype, which projects do not have")
-    return declared
+    return declared, texts
 
 
 def _survey_dataset(where: str, dataset: h5py.Dataset) -> int:
@@ -312,7 +316,8 @@ def _survey_dataset(where: str, dataset: h5py.Dataset) -> int:
             raise _Problem(f"is refused: {where} uses the filter {name.decode(errors='replace')!r} "
                            f"({code}), which Sequence Workbench does not write")
     dtype = dataset.dtype
-    if not (dtype.kind in _NUMBER_KINDS or dtype.kind == "S") or dtype.subdtype is not None:
+    if not (dtype.kind in "biu" or (dtype.kind == "f" and dtype.itemsize in (2, 4, 8)) or dtype.kind == "S") \
+            or dtype.subdtype is not None:
         raise _Problem(f"is refused: {where} holds {dtype}, not numbers or text")
     size = int(np.prod(dataset.shape, dtype=object)) * dtype.itemsize
     if dataset.chunks is not None:
@@ -326,26 +331,25 @@ def _survey_dataset(where: str, dataset: h5py.Dataset) -> int:
     return size
 
 
-def _check_sizes(declared: dict[str, int], available_memory: int | None) -> None:
+def _check_sizes(declared: dict[str, int], text_datasets: set[str], file_size: int,
+                 available_memory: int | None) -> None:
+    """What the arrays will take once read: bounded by the file's own size (gzip expands at most
+    about a thousandfold, our data a few times), the JSON text in all (decoded it takes ten
+    times as much), and the memory free."""
     total = sum(declared.values())
-    available = available_memory if available_memory is not None else _free_memory()
+    if total > max(SMALL_DATASET, MAX_EXPANSION * file_size):
+        raise _Problem(f"is refused: its arrays take {_bytes(total)} but the file is {_bytes(file_size)} "
+                       f"(a compression bomb or unwritten data)")
+    text = sum(size for name, size in declared.items() if name in text_datasets)
+    if text > JSON_LIMIT:
+        raise _Problem(f"is refused: it holds {_bytes(text)} of JSON, more than the {_bytes(JSON_LIMIT)} "
+                       f"a project may")
+    available = available_memory if available_memory is not None else host_available_memory()
     if available is not None and total > MEMORY_SHARE * available:
         largest = max(declared, key=declared.get)
         raise _Problem(f"is refused: its arrays take {_bytes(total)} (the largest, {largest}, "
                        f"{_bytes(declared[largest])}), more than the {_bytes(int(MEMORY_SHARE * available))} "
                        f"it may use of the {_bytes(available)} of memory free")
-
-
-def _free_memory() -> int | None:
-    """Bytes of memory available to a new allocation (Linux's MemAvailable), or None unknown."""
-    try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
 
 
 def _bytes(count: int) -> str:
@@ -459,6 +463,8 @@ def _read_array(dataset: h5py.Dataset, digest: _ContentDigest) -> np.ndarray:
     if dataset.dtype.kind not in _NUMBER_KINDS:
         raise _Problem(f"is damaged: {dataset.name} is not an array of numbers")
     values = _read_values(dataset, digest)
+    if not values.dtype.isnative:  # another writer's big-endian numbers: torch takes only native ones
+        values = values.astype(values.dtype.newbyteorder("="))
     return values.reshape(()) if _is_scalar(dataset) else values
 
 

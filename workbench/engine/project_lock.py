@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import stat
 import sys
 from contextlib import suppress
 from pathlib import Path
@@ -55,11 +56,22 @@ class ProjectLock:
         path = Path(path)
         side_file = path.with_name(f".{path.name}.lock")
         while True:
+            # Never through a link: a shared folder's planted .p.h5.lock -> ~/.bashrc would be overwritten.
+            flags = os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0) | getattr(os, "O_NOFOLLOW", 0)
             try:
-                descriptor = os.open(side_file, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o644)
+                descriptor = os.open(side_file, flags, 0o644)
             except OSError as error:
                 raise ProjectNotWritable(f"cannot lock {path} for writing: {error.strerror or error}") from None
-            if not _try_lock(descriptor):
+            if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+                os.close(descriptor)
+                raise ProjectNotWritable(f"cannot lock {path} for writing: {side_file.name} is not a plain file")
+            try:
+                locked = _try_lock(descriptor)
+            except OSError as error:  # a file system without locks (some network mounts)
+                os.close(descriptor)
+                raise ProjectNotWritable(f"cannot lock {path} for writing: {error.strerror or error} "
+                                         f"(does its file system take locks?)") from None
+            if not locked:
                 refusal = _refusal(path, _read(descriptor))
                 os.close(descriptor)
                 raise ProjectLocked(refusal)

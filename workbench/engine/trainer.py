@@ -35,6 +35,7 @@ from .events import (
 )
 from .history import RunHistory
 from .inference import inference
+from .memory_need import check_fits
 from .optim import learning_rate_at, make_optimizer
 from .probes import GATE_NAMES, gradient_through_time
 from .sampling import SamplingOptions, sample_text
@@ -140,7 +141,13 @@ class Trainer:
     # -- the loop -----------------------------------------------------------------------
 
     def run(self, steps: int) -> RunOutcome:
-        """Train ``steps`` more steps, or until stopped; never raises for a diverging loss."""
+        """Train ``steps`` more steps, or until stopped; never raises for a diverging loss.
+
+        Refused (SpecError) before the first step when the model will not train in the memory
+        free: a project that opens and samples on a small machine may still need far more to
+        train (gradients, optimizer state, activations).
+        """
+        check_fits(self.model.spec, self.config, self.device)
         target = self.step + steps
         self.control.clear_stop()
         started = time.perf_counter()

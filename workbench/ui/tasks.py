@@ -72,8 +72,10 @@ def open_project(worker: EngineWorker, path: Path) -> ProjectSnapshot:
     """Open ``path`` as the window's file: the window is its writer, holding its lock, and
     another writer (a ``workbench train``, another window) is refused while it is open."""
     current = worker.project
-    if current is not None and current.path is not None and current.path.resolve() == path.resolve():
-        current.close()  # the window opens its own file again: its lock would refuse the reading
+    if current is not None and current.writes(path):  # its own file again: read under its own lock
+        project = Project.open(path)  # a failure leaves the open project, and its lock, as they were
+        project.take_lock_of(current)
+        return _install(worker, project)
     try:
         project = Project.open(path, lock=True)
     except ProjectNotWritable:  # a read-only folder: shown all the same; Save As puts it elsewhere

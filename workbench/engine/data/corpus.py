@@ -47,6 +47,11 @@ def corpus_from_arrays(
 ) -> Corpus:
     """The corpus whose ``description``, ``vocab.to_json()`` and ``arrays()`` these are."""
     kind, kinds = description.get("kind"), corpus_kinds()
+    for name in ("source", "title", "level"):
+        if not isinstance(description.get(name, ""), str):
+            raise DataError(f"the stored data description's {name!r} is not text.")
+    if not isinstance(description.get("notes", {}), dict):
+        raise DataError("the stored data description's notes are not a table.")
     if kind not in kinds:
         raise DataError(f"unknown kind of training data {kind!r}; known kinds are {', '.join(kinds)}.")
     return kinds[kind].from_arrays(description, vocabulary, arrays)
