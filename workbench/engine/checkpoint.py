@@ -7,7 +7,6 @@ steps, saving, opening and training N more gives the losses of 2N steps in one g
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,6 +14,7 @@ import torch
 
 from .errors import ProjectError
 from .optim import make_optimizer
+from .stored_values import is_finite_number, is_whole
 
 
 @dataclass
@@ -106,7 +106,7 @@ def check_checkpoint(checkpoint: TrainerCheckpoint, model, corpus, config) -> No
     unknown = sorted(set(state) - _STATE_KEYS)
     if unknown:
         raise ProjectError(f"trainer/state has an unknown field {unknown[0]!r}")
-    if not _whole(state.get("step", 0), 0, MAX_STEP):
+    if not is_whole(state.get("step", 0), 0, MAX_STEP):
         raise ProjectError(f"trainer/state's step {state.get('step')!r} is not a whole number of steps")
     if "data_position" in state:
         position = state["data_position"]
@@ -119,20 +119,12 @@ def check_checkpoint(checkpoint: TrainerCheckpoint, model, corpus, config) -> No
         _check_optimizer(checkpoint.optimizer, list(model.parameters()), config)
 
 
-def _whole(value, low: int, high: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
-
-
-def _finite_number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-
-
 def _hidden_parts(state: dict, model) -> int:
     """The carried state's parts: none, or the model's stack's (h; or h and c for an LSTM)."""
     parts = state.get("hidden_parts", 0)
     cell = getattr(model.spec.encoder, "cell", None)
     allowed = (0, 2 if cell == "lstm" else 1)
-    if not _whole(parts, 0, 2) or parts not in allowed:
+    if not is_whole(parts, 0, 2) or parts not in allowed:
         raise ProjectError(f"trainer/state's hidden parts {parts!r} do not fit a {cell} model (0 or {allowed[1]})")
     return parts
 
@@ -141,7 +133,7 @@ def _check_scaler(scaler) -> None:
     if scaler is None:
         return
     if not isinstance(scaler, dict) or set(scaler) != _SCALER_KEYS or not all(
-        _finite_number(value) and value >= 0 for value in scaler.values()
+        is_finite_number(value) and value >= 0 for value in scaler.values()
     ):
         raise ProjectError("trainer/state's loss scaler is damaged")
 
@@ -191,7 +183,7 @@ def _check_optimizer(stored: dict, parameters: list, config) -> None:
         for key, value in expected.items():
             # The settings follow trainer/config (a change there makes a fresh optimizer); only
             # the learning rate moves with the schedule, and it is set again before each step.
-            if key == "lr" and not (_finite_number(group[key]) and group[key] >= 0):
+            if key == "lr" and not (is_finite_number(group[key]) and group[key] >= 0):
                 raise ProjectError(f"optimizer/param_groups' learning rate {group[key]!r} is not a rate")
             if key not in ("lr", "params") and _as_json(group[key]) != _as_json(value):
                 raise ProjectError(f"optimizer/param_groups' {key} is {group[key]!r}, but trainer/config makes it "

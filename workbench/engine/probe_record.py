@@ -12,6 +12,7 @@ from .errors import ProjectError
 from .events import LayerSnapshot, ProbeSnapshot
 from .probes import GATE_NAMES, probed_layers
 from .spec import ModelSpec
+from .stored_values import is_whole
 
 
 def probe_to_record(snapshot: ProbeSnapshot | None) -> tuple[dict | None, dict[str, np.ndarray]]:
@@ -41,7 +42,7 @@ def probe_from_record(meta: dict | None, arrays: dict[str, np.ndarray], spec: Mo
     if meta is None:
         return None
     tokens, layers = meta.get("tokens"), meta.get("layers")
-    if not (set(meta) == {"step", "tokens", "layers"} and _whole(meta["step"]) and isinstance(tokens, list)
+    if not (set(meta) == {"step", "tokens", "layers"} and is_whole(meta["step"]) and isinstance(tokens, list)
             and all(isinstance(token, str) for token in tokens) and isinstance(layers, list)):
         raise ProjectError("probe/meta is damaged (a probe holds a step, its tokens and its layers)")
     length, width = len(tokens), spec.encoder.hidden_size
@@ -71,7 +72,3 @@ def _layer_from_record(layer, arrays: dict[str, np.ndarray], names: tuple[str, .
         found[part] = array
     return LayerSnapshot(name, layer["cell"], GATE_NAMES[layer["cell"]], found["gates"], found.get("cell_state"),
                          found["hidden"], found["grad_through_time"])
-
-
-def _whole(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0

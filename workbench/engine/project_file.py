@@ -25,7 +25,7 @@ import numpy as np
 
 from .atomic import write_atomically
 from .errors import ProjectError, WorkbenchError
-from .free_memory import host_available_memory
+from .hdf5_survey import NUMBER_KINDS, FileProblem, check_sizes, in_bytes, survey
 
 FORMAT_NAME = "sequence-workbench-project"
 FORMAT_VERSION = 1
@@ -72,10 +72,6 @@ class ProjectFile:
     created_with: str = ""  # the workbench version that saved the file
 
 
-class _Problem(Exception):
-    """What is wrong, worded to follow the file's name in a ProjectError."""
-
-
 # ---------------------------------------------------------------- saving
 
 
@@ -90,7 +86,7 @@ def write_project_file(path: str | os.PathLike, project: ProjectFile) -> None:
         _write_project(path, project)
     except OSError as error:
         raise ProjectError(f"cannot save {path}: {_os_reason(error)}") from error
-    except _Problem as problem:
+    except FileProblem as problem:
         raise ProjectError(f"cannot save {path}: {problem}") from problem.__cause__
 
 
@@ -153,7 +149,7 @@ def _write_json(group: h5py.Group, name: str, value, digest: "_ContentDigest") -
     try:
         encoded = json.dumps(value, ensure_ascii=False).encode()
     except (TypeError, ValueError) as error:
-        raise _Problem(f"{posixpath.join(group.name, name)} is not JSON ({error})") from error
+        raise FileProblem(f"{posixpath.join(group.name, name)} is not JSON ({error})") from error
     text = np.array([encoded], dtype=h5py.string_dtype("utf-8", len(encoded)))
     digest.add(group.create_dataset(name, data=text, fletcher32=True, **_GZIP), text)
 
@@ -189,16 +185,7 @@ def _os_reason(error: OSError) -> str:
 
 # ---------------------------------------------------------------- loading
 
-# What a reader may spend before it reads a byte of data: a file declares its arrays' shapes,
-# and a crafted one can declare far more than it stores (unallocated chunks, a gzip bomb).
-JSON_LIMIT = 64 << 20  # bytes of JSON in all (a word vocabulary is the largest real section)
-SMALL_DATASET = 64 << 20  # below this a dataset cannot hurt, whatever it expands to
-MAX_EXPANSION = 200  # stored bytes × this ≥ declared bytes, above SMALL_DATASET
-MAX_CHUNK = 64 << 20  # bytes of one chunk, which HDF5 inflates whole
-MEMORY_SHARE = 0.5  # of the memory available now that a project's arrays may take
-# The filters this workbench writes; any other (or a user-defined one) is refused.
-_OUR_FILTERS = {h5py.h5z.FILTER_DEFLATE, h5py.h5z.FILTER_SHUFFLE, h5py.h5z.FILTER_FLETCHER32}
-_NUMBER_KINDS = "biuf"  # numpy dtype kinds of arrays: bool, int, unsigned, float
+JSON_LIMIT = 64 << 20  # bytes of one JSON section (a word vocabulary is the largest real one)
 
 
 def read_project_file(
@@ -210,9 +197,10 @@ def read_project_file(
     Nothing is read until the file's whole layout has been looked at: links to other files or
     within it, data kept outside it, virtual datasets and filters this workbench does not write
     are refused, and so is a file whose arrays would not fit in memory, or would expand far
-    beyond what the file (or a large dataset) stores. ``weight_shapes`` is given the stored model spec and training settings and returns
-    the shape of every weight they imply (or raises WorkbenchError); the stored weights must
-    match it before they are read. ``available_memory``: bytes, by default what the machine has free.
+    beyond what the file (or a large dataset) stores. ``weight_shapes`` is given the stored
+    model spec and training settings and returns the shape of every weight they imply (or
+    raises WorkbenchError); the stored weights must match it before they are read.
+    ``available_memory``: bytes, by default what the machine has free.
 
     Every problem with the file, whatever h5py raised, becomes one ProjectError whose message
     starts with the path; the original error stays attached as its cause.
@@ -220,7 +208,7 @@ def read_project_file(
     path = Path(path)
     try:
         return _read(path, weight_shapes, available_memory)
-    except _Problem as problem:
+    except FileProblem as problem:
         raise ProjectError(f"{path} {problem}") from problem.__cause__
     except WorkbenchError as error:
         raise ProjectError(f"{path}: {error}") from None
@@ -228,17 +216,17 @@ def read_project_file(
 
 def _read(path: Path, weight_shapes, available_memory: int | None) -> ProjectFile:
     if not path.exists():
-        raise _Problem("does not exist")
+        raise FileProblem("does not exist")
     if path.is_dir():
-        raise _Problem("is a folder, not a project file")
+        raise FileProblem("is a folder, not a project file")
     try:
         with h5py.File(path, "r") as file:
             _check_format(file)
-            declared, text_datasets = _survey(file)
-            _check_sizes(declared, text_datasets, path.stat().st_size, available_memory)
+            declared, text_datasets = survey(file)
+            check_sizes(declared, text_datasets, path.stat().st_size, available_memory)
             return _read_sections(file, weight_shapes)
     except (OSError, KeyError, ValueError, RuntimeError, TypeError) as error:
-        raise _Problem(_read_failure(error)) from error
+        raise FileProblem(_read_failure(error)) from error
 
 
 def _read_failure(error: Exception) -> str:
@@ -257,106 +245,15 @@ def _read_failure(error: Exception) -> str:
 
 def _check_format(file: h5py.File) -> None:
     if _text_attribute(file, "format") != FORMAT_NAME:
-        raise _Problem("is an HDF5 file but not a Sequence Workbench project")
+        raise FileProblem("is an HDF5 file but not a Sequence Workbench project")
     version = _attribute(file, "format_version")
     if not isinstance(version, np.integer):
-        raise _Problem("is damaged: its format version is missing")
+        raise FileProblem("is damaged: its format version is missing")
     if version > FORMAT_VERSION:
-        raise _Problem(
-            f"was saved by a newer Sequence Workbench (format version {version}; "
-            f"this one reads up to {FORMAT_VERSION})"
+        raise FileProblem(
+                          f"was saved by a newer Sequence Workbench (format version {version}; "
+                          f"this one reads up to {FORMAT_VERSION})"
         )
-
-
-# -- what the file holds, looked at before anything is read
-
-
-def _survey(file: h5py.File) -> tuple[dict[str, int], set[str]]:
-    """Every dataset's declared size in bytes, by its path, and which of them are text; after refusing what could reach
-    outside the file or run code: links that are not plain hard links, named datatypes, data
-    stored in other files, virtual datasets, unknown filters, types that are not numbers or
-    fixed-length text, and an object linked twice (a group linked into itself loops)."""
-    declared: dict[str, int] = {}
-    texts: set[str] = set()
-    seen = set()
-    pending = [file]
-    while pending:
-        group = pending.pop()
-        for name in group:
-            where = posixpath.join(group.name, name)
-            link = group.get(name, getlink=True)
-            if isinstance(link, h5py.ExternalLink):
-                raise _Problem(f"is refused: {where} links to {link.filename!r}, another file")
-            if isinstance(link, h5py.SoftLink):
-                raise _Problem(f"is refused: {where} is a soft link (to {link.path}), which projects do not have")
-            node = group[name]
-            if node.id in seen:
-                raise _Problem(f"is refused: {where} is linked twice, which projects never are")
-            seen.add(node.id)
-            if isinstance(node, h5py.Group):
-                pending.append(node)
-            elif isinstance(node, h5py.Dataset):
-                declared[where] = _survey_dataset(where, node)
-                if node.dtype.kind == "S":
-                    texts.add(where)
-            else:
-                raise _Problem(f"is refused: {where} is a named datatype, which projects do not have")
-    return declared, texts
-
-
-def _survey_dataset(where: str, dataset: h5py.Dataset) -> int:
-    if dataset.is_virtual:
-        raise _Problem(f"is refused: {where} is a virtual dataset, made of other files' data")
-    if dataset.external:
-        raise _Problem(f"is refused: {where} keeps its data in another file ({dataset.external[0][0]!r})")
-    plist = dataset.id.get_create_plist()
-    for index in range(plist.get_nfilters()):
-        code, _, _, name = plist.get_filter(index)
-        if code not in _OUR_FILTERS:
-            raise _Problem(f"is refused: {where} uses the filter {name.decode(errors='replace')!r} "
-                           f"({code}), which Sequence Workbench does not write")
-    dtype = dataset.dtype
-    if not (dtype.kind in "biu" or (dtype.kind == "f" and dtype.itemsize in (2, 4, 8)) or dtype.kind == "S") \
-            or dtype.subdtype is not None:
-        raise _Problem(f"is refused: {where} holds {dtype}, not numbers or text")
-    size = int(np.prod(dataset.shape, dtype=object)) * dtype.itemsize
-    if dataset.chunks is not None:
-        chunk = int(np.prod(dataset.chunks, dtype=object)) * dtype.itemsize
-        if chunk > MAX_CHUNK:
-            raise _Problem(f"is refused: {where} is stored in chunks of {_bytes(chunk)}, "
-                           f"more than the {_bytes(MAX_CHUNK)} one may be")
-    if size > SMALL_DATASET and dataset.id.get_storage_size() * MAX_EXPANSION < size:
-        raise _Problem(f"is refused: {where} declares {_bytes(size)} but stores only "
-                       f"{_bytes(dataset.id.get_storage_size())} (a compression bomb or unwritten data)")
-    return size
-
-
-def _check_sizes(declared: dict[str, int], text_datasets: set[str], file_size: int,
-                 available_memory: int | None) -> None:
-    """What the arrays will take once read: bounded by the file's own size (gzip expands at most
-    about a thousandfold, our data a few times), the JSON text in all (decoded it takes ten
-    times as much), and the memory free."""
-    total = sum(declared.values())
-    if total > max(SMALL_DATASET, MAX_EXPANSION * file_size):
-        raise _Problem(f"is refused: its arrays take {_bytes(total)} but the file is {_bytes(file_size)} "
-                       f"(a compression bomb or unwritten data)")
-    text = sum(size for name, size in declared.items() if name in text_datasets)
-    if text > JSON_LIMIT:
-        raise _Problem(f"is refused: it holds {_bytes(text)} of JSON, more than the {_bytes(JSON_LIMIT)} "
-                       f"a project may")
-    available = available_memory if available_memory is not None else host_available_memory()
-    if available is not None and total > MEMORY_SHARE * available:
-        largest = max(declared, key=declared.get)
-        raise _Problem(f"is refused: its arrays take {_bytes(total)} (the largest, {largest}, "
-                       f"{_bytes(declared[largest])}), more than the {_bytes(int(MEMORY_SHARE * available))} "
-                       f"it may use of the {_bytes(available)} of memory free")
-
-
-def _bytes(count: int) -> str:
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if count >= size:
-            return f"{count / size:,.1f} {unit}"
-    return f"{count} bytes"
 
 
 # -- the sections
@@ -390,7 +287,7 @@ def _read_sections(file: h5py.File, weight_shapes) -> ProjectFile:
     )
     recorded = _text_attribute(file, _DIGEST_ATTRIBUTE)  # files from before the digest have none
     if recorded is not None and recorded != digest.hexdigest():
-        raise _Problem("is damaged: its contents do not match the digest saved with them")
+        raise FileProblem("is damaged: its contents do not match the digest saved with them")
     return project
 
 
@@ -399,15 +296,15 @@ def _check_weights(group: h5py.Group, expected: dict[str, tuple[int, ...]]) -> N
     stored = {_unescaped(name): dataset for name, dataset in group.items()}
     for name in expected:
         if name not in stored:
-            raise _Problem(f"is incomplete: {group.name} has no {name!r}, which its model has")
+            raise FileProblem(f"is incomplete: {group.name} has no {name!r}, which its model has")
     for name, dataset in stored.items():
         if name not in expected:
-            raise _Problem(f"is inconsistent: {dataset.name} is not a weight of its model")
+            raise FileProblem(f"is inconsistent: {dataset.name} is not a weight of its model")
         if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind != "f":
-            raise _Problem(f"is damaged: {dataset.name} is not an array of numbers")
+            raise FileProblem(f"is damaged: {dataset.name} is not an array of numbers")
         if _stored_shape(dataset) != tuple(expected[name]):
-            raise _Problem(f"is inconsistent: {dataset.name} has shape {_stored_shape(dataset)}, "
-                           f"but its model's {name} is {tuple(expected[name])}")
+            raise FileProblem(f"is inconsistent: {dataset.name} has shape {_stored_shape(dataset)}, "
+                              f"but its model's {name} is {tuple(expected[name])}")
 
 
 def _read_optimizer(group: h5py.Group, digest: _ContentDigest) -> dict:
@@ -425,11 +322,11 @@ def _read_run(name: str, group: h5py.Group, digest: _ContentDigest) -> Run:
 
 def _child(group: h5py.Group, name: str, kind: type = h5py.Dataset):
     if name not in group:
-        raise _Problem(f"is incomplete: it has no {posixpath.join(group.name, name)}")
+        raise FileProblem(f"is incomplete: it has no {posixpath.join(group.name, name)}")
     node = group[name]
     if not isinstance(node, kind):
         wanted = "group" if kind is h5py.Group else "dataset"
-        raise _Problem(f"is damaged: {node.name} is not a {wanted}")
+        raise FileProblem(f"is damaged: {node.name} is not a {wanted}")
     return node
 
 
@@ -441,17 +338,17 @@ def _groups(group: h5py.Group):
 def _read_json(group: h5py.Group, name: str, kind: type | tuple[type, ...], digest: _ContentDigest):
     dataset = _child(group, name)
     if dataset.dtype.kind != "S" or dataset.shape != (1,):
-        raise _Problem(f"is damaged: {dataset.name} is not JSON text")
+        raise FileProblem(f"is damaged: {dataset.name} is not JSON text")
     if dataset.dtype.itemsize > JSON_LIMIT:
-        raise _Problem(f"is refused: {dataset.name} is {_bytes(dataset.dtype.itemsize)} of JSON, "
-                       f"more than the {_bytes(JSON_LIMIT)} a section may be")
+        raise FileProblem(f"is refused: {dataset.name} is {in_bytes(dataset.dtype.itemsize)} of JSON, "
+                          f"more than the {in_bytes(JSON_LIMIT)} a section may be")
     try:
         value = json.loads(bytes(_read_values(dataset, digest)[0]).decode())
     except (ValueError, RecursionError) as error:  # bad UTF-8, bad JSON, or nested beyond reason
-        raise _Problem(f"is damaged: {dataset.name} is not valid JSON ({_first_line(error)})") from error
+        raise FileProblem(f"is damaged: {dataset.name} is not valid JSON ({_first_line(error)})") from error
     if not isinstance(value, kind):
-        raise _Problem(f"is damaged: {dataset.name} holds a JSON {type(value).__name__}, not the expected "
-                       f"{' or '.join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))}")
+        raise FileProblem(f"is damaged: {dataset.name} holds a JSON {type(value).__name__}, not the expected "
+                          f"{' or '.join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))}")
     return value
 
 
@@ -460,8 +357,8 @@ def _read_arrays(group: h5py.Group, digest: _ContentDigest) -> dict[str, np.ndar
 
 
 def _read_array(dataset: h5py.Dataset, digest: _ContentDigest) -> np.ndarray:
-    if dataset.dtype.kind not in _NUMBER_KINDS:
-        raise _Problem(f"is damaged: {dataset.name} is not an array of numbers")
+    if dataset.dtype.kind not in NUMBER_KINDS:
+        raise FileProblem(f"is damaged: {dataset.name} is not an array of numbers")
     values = _read_values(dataset, digest)
     if not values.dtype.isnative:  # another writer's big-endian numbers: torch takes only native ones
         values = values.astype(values.dtype.newbyteorder("="))
@@ -472,7 +369,7 @@ def _read_values(dataset: h5py.Dataset, digest: _ContentDigest) -> np.ndarray:
     try:
         values = dataset[()]
     except OSError as error:  # the fletcher32 filter refused the stored bytes
-        raise _Problem(f"is damaged: the checksum of {dataset.name} does not match") from error
+        raise FileProblem(f"is damaged: the checksum of {dataset.name} does not match") from error
     digest.add(dataset, values)
     return values
 
@@ -483,7 +380,7 @@ def _is_scalar(dataset: h5py.Dataset) -> bool:
     if marked is None:
         return False
     if not isinstance(marked, (bool, np.bool_)) or dataset.shape != (1,):
-        raise _Problem(f"is damaged: {dataset.name} has a bad {_SCALAR_ATTRIBUTE!r} mark")
+        raise FileProblem(f"is damaged: {dataset.name} has a bad {_SCALAR_ATTRIBUTE!r} mark")
     return bool(marked)
 
 
@@ -497,7 +394,7 @@ def _attribute(node: h5py.HLObject, name: str):
         return None
     stored = node.attrs.get_id(name)
     if stored.get_storage_size() > 4096:
-        raise _Problem(f"is damaged: the {name!r} attribute of {node.name} is {_bytes(stored.get_storage_size())}")
+        raise FileProblem(f"is damaged: the {name!r} attribute of {node.name} is {in_bytes(stored.get_storage_size())}")
     return node.attrs[name]
 
 

@@ -8,12 +8,11 @@ ProjectError naming the part (probe_record does the same for the latest probe sn
 
 from __future__ import annotations
 
-import math
-
 from .errors import ProjectError
 from .events import SampleGenerated
 from .history import RunHistory
 from .project_file import Run
+from .stored_values import is_finite_number, is_whole
 
 # Columns of a run that go together, one row a step, a metrics report or a validation.
 RUN_COLUMNS = (("step", "loss", "lr"), ("metric_step", "tokens_per_s", "grad_norm"),
@@ -44,19 +43,11 @@ def run_history(run: Run) -> RunHistory:
 def sample_from_json(item) -> SampleGenerated:
     """A stored sample: a step, its text, the temperature and the priming text."""
     if not (isinstance(item, dict) and set(item) == {"step", "text", "temperature", "prime"}
-            and _whole(item["step"]) and isinstance(item["text"], str) and isinstance(item["prime"], str)
-            and _number(item["temperature"]) and item["temperature"] >= 0):
+            and is_whole(item["step"]) and isinstance(item["text"], str) and isinstance(item["prime"], str)
+            and is_finite_number(item["temperature"]) and item["temperature"] >= 0):
         raise ProjectError("a stored sample is damaged (samples hold a step, a text, a temperature and a prime)")
     return SampleGenerated(item["step"], item["text"], float(item["temperature"]), item["prime"])
 
 
 def sample_to_json(sample: SampleGenerated) -> dict:
     return {"step": sample.step, "text": sample.text, "temperature": sample.temperature, "prime": sample.prime}
-
-
-def _whole(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
-
-
-def _number(value) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)

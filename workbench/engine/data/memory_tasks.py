@@ -18,6 +18,7 @@ import numpy as np
 
 from ..errors import DataError
 from ..spec import HeadSpec, InputSpec
+from ..stored_values import is_whole
 from ..templates import Task
 from .batching import IGNORE_INDEX, Batch, Batcher, check_batch_shape
 from .checks import stored_array
@@ -158,12 +159,12 @@ class GeneratedTask:
 
     def _check_parameters(self) -> None:
         settings = self.description
-        if not _whole(settings.get("lag"), self.shortest_lag, MAX_LAG):
+        if not is_whole(settings.get("lag"), self.shortest_lag, MAX_LAG):
             raise DataError(f"the {self.title.lower()} needs a lag T of at least {self.shortest_lag} "
                             f"and at most {MAX_LAG:,}.")
         for name, least, most in (("seed", 0, 2**32 - 1), ("batches_per_epoch", 1, MAX_SEQUENCES),
                                   ("val_sequences", 1, MAX_SEQUENCES)):
-            if not _whole(settings.get(name), least, most):
+            if not is_whole(settings.get(name), least, most):
                 raise DataError(f"the {self.title.lower()}'s {name.replace('_', ' ')} must be at least {least} "
                                 f"and at most {most:,}.")
 
@@ -326,7 +327,3 @@ class CopyTask(GeneratedTask):
 def _squeeze(text: str) -> str:
     """Long runs of one character shortened to a count: ``______`` -> ``___(×95)___``."""
     return re.sub(r"(.)\1{11,}", lambda run: f"{run[1] * 3}(×{len(run[0])}){run[1] * 3}", text)
-
-
-def _whole(value, least: int, most: int) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool) and least <= value <= most
