@@ -7,6 +7,24 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 pg.setConfigOptions(imageAxisOrder="row-major")
 
 
+@pytest.fixture(autouse=True)
+def no_unexpected_dialogs(monkeypatch):
+    """A message box the test did not expect fails it at once. Shown for real it would wait for
+    a click that never comes, and pytest-timeout cannot interrupt Qt's modal loop: the suite
+    hung on one (a second window refused a file the first still wrote). A test that expects a
+    dialog patches the function itself, after this."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def unexpected(kind):
+        def show(parent, title, text, *rest, **options):
+            pytest.fail(f"an unexpected {kind} dialog: {title}: {text}")
+
+        return staticmethod(show)
+
+    for kind in ("critical", "warning", "information", "question"):
+        monkeypatch.setattr(QMessageBox, kind, unexpected(kind))
+
+
 @pytest.fixture
 def lm_spec():
     from workbench.engine.spec import RecurrentSpec
