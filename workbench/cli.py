@@ -29,7 +29,7 @@ from .engine.handwriting.writing import DEFAULT_LINE_HEIGHT, MAX_BIAS, Primer, w
 from .engine.label_scores import LabelScores
 from .engine.project import Project
 from .engine.sampling import MAX_LENGTH, SamplingOptions
-from .engine.spec import CELLS
+from .engine.spec import CELLS, MAX_HIDDEN_SIZE, MAX_LAYERS
 from .engine.starters import demo_project, new_project, suggested_steps
 from .engine.templates import TEMPLATES
 from .engine.translation import evaluate_translation, translate
@@ -128,9 +128,9 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     sequence length and learning rate as the window offers them."""
     parser.add_argument("--template", choices=sorted(TEMPLATES), default=None, help="default: the demo's, else stacked")
     parser.add_argument("--cell", choices=CELLS, default="lstm")
-    parser.add_argument("--hidden", type=int_in(1, 8192), default=None,
+    parser.add_argument("--hidden", type=int_in(1, MAX_HIDDEN_SIZE), default=None,
                         help="units per layer (default: the demo's, else 256)")
-    parser.add_argument("--layers", type=int_in(1, 16), default=None,
+    parser.add_argument("--layers", type=int_in(1, MAX_LAYERS), default=None,
                         help="stacked layers (default: the demo's, else 2)")
     parser.add_argument("--embedding", type=int_in(1, 4096), default=64, help="embedding width (default 64)")
     parser.add_argument("--dropout", type=float_in(0, 1, below_hi=True), default=0.0,
@@ -248,7 +248,7 @@ def cmd_sample(args) -> int:
     separator = "" if project.corpus.kind == "lines" else SAMPLE_SEPARATOR
     for index in range(args.count):
         seed = None if args.seed is None else args.seed + index
-        options = SamplingOptions(args.length, args.temperature, args.top_k, args.prime, seed).check()
+        options = SamplingOptions(args.length, args.temperature, args.top_k, args.prime, seed)
         if index and separator:
             print(separator)
         print(trainer.sample(options).text)

@@ -24,3 +24,10 @@ def test_the_ends_of_the_ranges_are_accepted():
     for options in (SamplingOptions(length=100_000, temperature=100.0, seed=2**64 - 1),
                     SamplingOptions(length=1, temperature=0.01, seed=0), SamplingOptions(temperature=0)):
         assert options.check() is options
+
+
+def test_the_trainer_refuses_a_bad_seed_in_words_before_seeding(lines_corpus):
+    from tiny import make_project
+
+    with pytest.raises(WorkbenchError, match="the seed must be from 0 to"):
+        make_project(lines_corpus).trainer().sample(SamplingOptions(length=3, seed=2**70))

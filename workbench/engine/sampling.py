@@ -17,7 +17,7 @@ from .errors import WorkbenchError
 MAX_LENGTH = 100_000  # tokens in one sample: minutes of writing for a large model, as the window allows
 MIN_TEMPERATURE = 0.01  # below it a sample is greedy in all but name, and logits / T can overflow
 MAX_TEMPERATURE = 100.0  # above it every token is about equally likely: noise, not the model
-LARGEST_SEED = 2**64 - 1  # what torch.Generator.manual_seed takes
+MAX_GENERATOR_SEED = 2**64 - 1  # what torch.Generator.manual_seed takes
 
 
 @dataclass(frozen=True)
@@ -43,8 +43,8 @@ class SamplingOptions:
                                  f"{MAX_TEMPERATURE:g}, not {self.temperature}")
         if self.top_k < 0:
             raise WorkbenchError("top-k cannot be negative (0 keeps every token)")
-        if self.seed is not None and not 0 <= self.seed <= LARGEST_SEED:
-            raise WorkbenchError(f"the seed must be from 0 to {LARGEST_SEED:,}, not {self.seed}")
+        if self.seed is not None and not 0 <= self.seed <= MAX_GENERATOR_SEED:
+            raise WorkbenchError(f"the seed must be from 0 to {MAX_GENERATOR_SEED:,}, not {self.seed}")
         return self
 
 

@@ -33,6 +33,8 @@ INPUT_KINDS = ("tokens", "features", "image")
 ATTENTION_KINDS = ("additive", "multiplicative")
 POOLINGS = ("last", "mean", "max", "attention")
 IMAGE_INPUT_FIELDS = ("image_size", "channels")  # InputSpec fields only pictures use
+MAX_HIDDEN_SIZE = 8192  # units per layer and direction
+MAX_LAYERS = 16  # layers of one stack
 REQUIRED_PARTS = ("inputs", "encoder", "head")  # every model has these; the other parts may be null
 
 
@@ -420,10 +422,10 @@ def _check_stack(where: str, stack: RecurrentSpec) -> list[SpecProblem]:
     found = []
     if stack.cell not in CELLS:
         found.append(SpecProblem(where, f"unknown cell '{stack.cell}' (rnn, lstm or gru)"))
-    if not 1 <= stack.hidden_size <= 8192:
-        found.append(SpecProblem(where, "the hidden size must be between 1 and 8192 units"))
-    if not 1 <= stack.num_layers <= 16:
-        found.append(SpecProblem(where, "a stack has between 1 and 16 layers"))
+    if not 1 <= stack.hidden_size <= MAX_HIDDEN_SIZE:
+        found.append(SpecProblem(where, f"the hidden size must be between 1 and {MAX_HIDDEN_SIZE} units"))
+    if not 1 <= stack.num_layers <= MAX_LAYERS:
+        found.append(SpecProblem(where, f"a stack has between 1 and {MAX_LAYERS} layers"))
     if not 0.0 <= stack.dropout < 1.0:
         found.append(SpecProblem(where, "dropout is a probability: at least 0 and below 1"))
     elif stack.dropout > 0 and stack.num_layers == 1:

@@ -384,6 +384,7 @@ class Trainer:
 
     def sample(self, options: SamplingOptions) -> SampleGenerated:
         """Write a sample; its random stream is seeded from the step, not the training RNG."""
+        options.check()  # before its seed reaches the generator
         generator = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.step)
         if options.seed is not None:
             generator.manual_seed(options.seed)
