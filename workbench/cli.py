@@ -11,28 +11,29 @@ import json
 import os
 import signal
 import sys
+import threading
 from pathlib import Path
 
 from .cli_options import OptionParser, float_in, int_in, seed, temperature
 from .engine.callbacks import SaveEvery
-from .engine.captioning import caption, evaluate_captions
+from .engine.captioning import caption
 from .engine.data import DEFAULT_DEMO, DEMOS, load_demo
 from .engine.data.memory_tasks import MAX_LAG, MAX_SYMBOLS, AddingProblem, CopyTask
 from .engine.data.own_data import load_own_data
 from .engine.device import DEVICES
 from .engine.errors import WorkbenchError
+from .engine.evaluation import evaluate
+from .engine.events import TaskProgress, discard
 from .engine.export import FORMATS, export_model
-from .engine.forecast import evaluate_forecast
 from .engine.handwriting.strokes import line_height, offsets_to_strokes
 from .engine.handwriting.svg import ink_to_svg
 from .engine.handwriting.writing import DEFAULT_LINE_HEIGHT, MAX_BIAS, Primer, write
-from .engine.label_scores import LabelScores
 from .engine.project import Project
-from .engine.sampling import MAX_LENGTH, SamplingOptions
+from .engine.sampling import MAX_LENGTH, MAX_REPETITION_PENALTY, SamplingOptions
 from .engine.spec import CELLS, MAX_HIDDEN_SIZE, MAX_LAYERS
 from .engine.starters import demo_project, new_project, suggested_steps
 from .engine.templates import TEMPLATES
-from .engine.translation import evaluate_translation, translate
+from .engine.translation import translate
 from .progress import ProgressBar
 
 EXIT_USER_ERROR = 2
@@ -72,6 +73,22 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--text-column", help="--table: the column holding the texts")
     new.add_argument("--label-column", help="--table: the column holding the classes")
     new.add_argument("--columns", help="--series: the columns to model, comma-separated (default: the numeric ones)")
+    new.add_argument("--delimiter", default=None,
+                     help="--table, --series: the field separator: a character, or tab, comma, semicolon, pipe "
+                          "(default: guessed from the file)")
+    new.add_argument("--encoding", default=None, help="the file's text encoding, e.g. latin-1 (default UTF-8)")
+    new.add_argument("--val-fraction", type=float_in(0, 1, above_lo=True, below_hi=True), default=0.1,
+                     help="the share of the data held out for validation (default 0.1)")
+    new.add_argument("--fill", choices=("forward", "linear", "drop"), default=None,
+                     help="--series: fill empty cells with the last value, a straight line between neighbours, or "
+                          "drop their rows (default: a gap is refused, naming its line)")
+    new.add_argument("--differencing", action="store_true",
+                     help="--series: model the step-to-step changes (for a trending series); forecasts are "
+                          "added back up into the series' own units")
+    new.add_argument("--token-column", default="form",
+                     help="--conll: the token column of a CoNLL-U file, form or lemma (default form)")
+    new.add_argument("--tag-column", default="upos",
+                     help="--conll: the tag column of a CoNLL-U file, upos, xpos or deprel (default upos)")
     new.add_argument("--symbols", type=int_in(1, MAX_SYMBOLS), default=3,
                      help="--copy: symbols to remember (default 3)")
     _add_model_options(new)
@@ -88,6 +105,11 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--top-k", type=int_in(0), default=0, help="keep the k likeliest tokens (default all)")
     sample.add_argument("--length", type=int_in(1, MAX_LENGTH), default=300, help="tokens to write (default 300)")
     sample.add_argument("--count", type=int_in(1, MAX_SAMPLES), default=1, help="how many samples (default 1)")
+    sample.add_argument("--repetition-penalty", type=float_in(1, MAX_REPETITION_PENALTY), default=1.0,
+                        metavar="THETA",
+                        help="divide the scores of tokens written in the last 64 by THETA (CTRL's penalty): greedy "
+                             "or cold sampling follows the likeliest token, and after a run of spaces that is often "
+                             "another space, so it loops; 1.2 breaks such loops (default 1, off)")
     sample.add_argument("--seed", type=seed, default=None, help="repeatable samples")
 
     pen = commands.add_parser("write", help="write typed text in handwriting, as SVG (a handwriting project)")
@@ -108,6 +130,11 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("-o", "--out", type=Path, required=True, metavar="FILE")
     export.add_argument("--text-file", type=Path, default=None, metavar="FILE",
                         help="lstmvis: the text to run the model over (default: a stretch of the validation text)")
+
+    evaluate_command = commands.add_parser(
+        "evaluate", help="score a project's model on its whole validation split, beside its task's baselines")
+    evaluate_command.add_argument("project", type=Path)
+    evaluate_command.add_argument("--json", action="store_true", help="machine-readable output")
 
     info = commands.add_parser("info", help="summarise a project")
     info.add_argument("project", type=Path)
@@ -169,6 +196,9 @@ def cmd_new(args) -> int:
     print(f"Created {args.project}: {project.spec.describe()}, "
           f"{sum(p.numel() for p in project.model.parameters()):,} parameters, "
           f"{data_in_words(project.corpus.stats())}")
+    notes = project.corpus.description.get("notes", {})
+    for note in notes.values() if project.corpus.kind == "series" else ():
+        print(f"  {note}")
     return 0
 
 
@@ -201,13 +231,22 @@ def create_project(args) -> Project:
         own_kind = "tagged" if kind == "conll" else kind
         columns = args.columns.split(",") if args.columns else None
         corpus = load_own_data(
-            getattr(args, kind), own_kind, args.level, args.text_column, args.label_column, columns
+            getattr(args, kind), own_kind, args.level, args.text_column, args.label_column, columns,
+            delimiter=args.delimiter, encoding=args.encoding, val_fraction=args.val_fraction,
+            token_column=args.token_column, tag_column=args.tag_column,
+            series_options=series_options(args) if kind == "series" else None,
         )
     return new_project(
         corpus, demo=args.demo, template=args.template, cell=args.cell, hidden=args.hidden,
         layers=args.layers, embedding=args.embedding, dropout=args.dropout,
         batch_size=args.batch_size, seq_len=args.seq_len, learning_rate=args.lr, seed=args.seed,
     )
+
+
+def series_options(args) -> dict:
+    """What ``load_series_csv`` takes beyond the columns, from the command line."""
+    return {"delimiter": args.delimiter, "encoding": args.encoding, "val_fraction": args.val_fraction,
+            "fill": args.fill, "differencing": args.differencing}
 
 
 def cmd_train(args) -> int:
@@ -248,7 +287,7 @@ def cmd_sample(args) -> int:
     separator = "" if project.corpus.kind == "lines" else SAMPLE_SEPARATOR
     for index in range(args.count):
         seed = None if args.seed is None else args.seed + index
-        options = SamplingOptions(args.length, args.temperature, args.top_k, args.prime, seed)
+        options = SamplingOptions(args.length, args.temperature, args.top_k, args.prime, seed, args.repetition_penalty)
         if index and separator:
             print(separator)
         print(trainer.sample(options).text)
@@ -292,6 +331,9 @@ def cmd_export(args) -> int:
         raise WorkbenchError(f"cannot tell the format from {args.out.name}: add --format "
                              f"({', '.join(FORMATS)})")
     chosen = FORMATS[format_name]
+    if not suffix:  # `-o model --format onnx`: a file named for what it holds
+        args.out = args.out.with_name(args.out.name + chosen.suffix)
+        suffix = chosen.suffix
     if suffix in by_suffix and by_suffix[suffix] != format_name:
         raise WorkbenchError(f"{args.out.name} has the suffix of a {FORMATS[by_suffix[suffix]].title} file, but the "
                              f"format is {chosen.title}: name it {args.out.stem}{chosen.suffix}")
@@ -323,10 +365,29 @@ def cmd_info(args) -> int:
     if summary["last_validation"]:
         last = summary["last_validation"]
         accuracy = f", accuracy {last['accuracy']:.1%}" if last.get("accuracy") is not None else ""
-        print(f"  val loss   {last['loss']:.3f}{accuracy} at step {last['step']:,}")
+        scope = "the whole validation split" if last["whole"] else "a quick subset of the validation split"
+        print(f"  val loss   {last['loss']:.3f}{accuracy} at step {last['step']:,}, on {scope}")
     for text in summary["samples"]:
         print("  sample     " + text.strip().replace("\n", "\n             ")[:400])
     return 0
+
+
+def cmd_evaluate(args) -> int:
+    project = Project.open(args.project)
+    cancel = threading.Event()
+    bar = ProgressBar()
+    previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
+    try:
+        evaluation = evaluate(
+            project.trainer(), lambda done, total: bar(TaskProgress("Evaluating", done, total, unit="")), cancel.is_set
+        )
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if args.json:
+        print(json.dumps(evaluation.to_json(), indent=2))
+    else:
+        print("\n".join(evaluation.lines()))
+    return 0 if evaluation.whole else EXIT_INTERRUPTED
 
 
 def cmd_demo(args) -> int:
@@ -351,7 +412,7 @@ def cmd_demo(args) -> int:
         print(f"\nLook inside: .venv/bin/workbench open {path}   "
               f"Resume: .venv/bin/workbench train {path} --steps 2000")
     elif status in (0, EXIT_INTERRUPTED):
-        trainer = project.trainer()
+        trainer = project.trainer(sink=discard)  # the progress bar would print each sample a second time
         print("\nSamples at temperature 0.8:")
         for seed in range(5 if project.corpus.kind == "lines" else 2):
             print("  " + trainer.sample(SamplingOptions(300, 0.8, seed=seed)).text.strip())
@@ -361,43 +422,21 @@ def cmd_demo(args) -> int:
 
 
 def print_scores(project: Project) -> None:
-    """How a classifier, tagger or translator does on the validation data, in a few lines."""
+    """How a classifier, tagger, translator, captioner or forecaster does on the whole
+    validation split, beside its baselines, and a few of its outputs."""
+    print("\n" + "\n".join(evaluate(project.trainer(sink=discard)).lines()))
     if project.spec.template == "captioning":
-        scores = evaluate_captions(project.model, project.corpus, "val")
-        print(f"\nValidation ({scores.count:,} pictures, greedy): exact match {scores.exact_match:.1%}, "
-              f"BLEU {100 * scores.bleu:.1f}")
         for index, reference in enumerate(project.corpus.caption_texts("val")[:4]):
             written = " ".join(caption(project.model, project.corpus, index).words)
             print(f"  scene {index}: {written!r} (reference {reference!r})")
-        return
-    if project.spec.is_seq2seq:
-        scores = evaluate_translation(project.model, project.corpus, "val")
-        print(f"\nValidation ({scores.count:,} pairs, greedy): exact match {scores.exact_match:.1%}, "
-              f"BLEU {100 * scores.bleu:.1f}")
+    elif project.spec.is_seq2seq:
         for source, _ in project.corpus.pairs("val")[:4]:
             print(f"  {source!r} → {translate(project.model, project.corpus, source).output!r}")
-        return
-    if project.corpus.kind == "series":
-        for horizon in (1, 24):
-            scores = evaluate_forecast(project.model, project.corpus, horizon)
-            print(f"\nForecast {horizon} step{'s' * (horizon > 1)} ahead: {scores.describe()}")
-        return
-    result = project.trainer().evaluate()
-    if project.corpus.kind != "labelled":  # the long-range lab's tasks: the loss against their baseline
-        stats = project.corpus.stats()
-        against = f" ({stats['baseline']}: {stats['baseline_loss']:.4f})" if "baseline_loss" in stats else ""
-        print(f"\nValidation loss {result.loss:.4f}{against}")
-        return
-    scores = LabelScores(project.corpus.label_names, result.confusion)
-    print(f"\nValidation accuracy {scores.accuracy:.1%} (balanced {scores.balanced_accuracy:.1%}; always "
-          f"guessing the commonest label: {project.corpus.stats()['majority_share']:.1%})")
-    for name, precision, recall, support in zip(scores.label_names, scores.precision, scores.recall, scores.support):
-        print(f"  {name:12} precision {precision:6.1%}  recall {recall:6.1%}  ({support:,})")
 
 
 COMMANDS = {
     "demos": cmd_demos, "new": cmd_new, "train": cmd_train, "sample": cmd_sample,
-    "write": cmd_write, "info": cmd_info, "demo": cmd_demo, "export": cmd_export,
+    "write": cmd_write, "info": cmd_info, "demo": cmd_demo, "export": cmd_export, "evaluate": cmd_evaluate,
 }
 
 

@@ -167,6 +167,25 @@ def test_the_script_forecasts_from_a_csv_like_the_workbench(bare_python, tmp_pat
         assert done.returncode == 2 and refusal in done.stderr, done.stderr
 
 
+def test_the_script_adds_up_a_differenced_series_changes_like_the_workbench(bare_python, tmp_path):
+    steps = np.arange(400, dtype=np.float64)
+    values = np.stack([100 + 0.5 * steps + np.sin(steps / 5), 20 - 0.1 * steps], axis=1)  # trends
+    corpus = SeriesCorpus.from_values(values, ("rising", "falling"), "test:trends", "Trends", differencing=1)
+    forecaster = project_of(corpus, "stacked", RecurrentSpec("lstm", 12, 1))
+    export_model(forecaster, "onnx", tmp_path / "trends.onnx")
+    history = tmp_path / "history.csv"
+    history.write_text("rising,falling\n" + "".join(f"{a},{b}\n" for a, b in values[300:340]))
+    lines = run_script(bare_python, tmp_path / "run_trends.py", "--csv", str(history), "--steps", "6").splitlines()
+    shown = np.array([[float(v) for v in line.split(",")] for line in lines[1:]])
+    expected = forecast(forecaster.model, corpus, values[300:340], 6)  # (6, 2) near 270 and -14
+    np.testing.assert_allclose(shown, expected, rtol=1e-4, atol=1e-3)
+    one_row = tmp_path / "one_row.csv"
+    one_row.write_text("rising,falling\n1,2\n")
+    done = subprocess.run([bare_python, "-I", tmp_path / "run_trends.py", "--csv", str(one_row)],
+                          capture_output=True, text=True)
+    assert done.returncode == 2 and "reads the change from one row to the next, so it needs two rows" in done.stderr
+
+
 def test_the_script_says_when_its_model_or_its_picture_is_missing_or_wrong(bare_python, tmp_path):
     project = trained(make_project(write_text_corpus(tmp_path)), steps=2)
     export_model(project, "onnx", tmp_path / "prose.onnx")

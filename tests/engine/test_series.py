@@ -1,16 +1,19 @@
-"""Series data: the weather demo's cycles, normalisation, windows one step ahead, CSV files."""
+"""Series data: the weather demo's cycles, normalisation, differencing, windows one step ahead, CSV files."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import h5py
 import numpy as np
 import pytest
 
+from tiny import TINY_CONFIG
 from workbench.engine.builder import build_model
 from workbench.engine.data.series import SeriesCorpus, load_series_csv, load_weather_demo, weather_series
 from workbench.engine.errors import DataError
+from workbench.engine.project import Project
 from workbench.engine.spec import RecurrentSpec
 from workbench.engine.templates import from_template
 
@@ -35,7 +38,7 @@ def write_csv(tmp_path, text: str, name: str = "series.csv"):
 def csv_rows(count: int, delimiter: str = ",") -> str:
     lines = [delimiter.join(["date", "temp", "rain", "wind"])]
     for i in range(count):
-        lines.append(delimiter.join([f"2020-01-{i + 1:02d}", f"{10 + i * 0.5}", f"{i % 3}", f"{20 - i}"]))
+        lines.append(delimiter.join([f"2020-01-{i + 1:02d}", f"{10 + i % 7 * 0.5}", f"{i % 3}", f"{20 - i}"]))
     return "\n".join(lines) + "\n"
 
 
@@ -182,7 +185,7 @@ def test_csv_columns_are_chosen_by_name_in_the_order_given(tmp_path):
 
 
 def test_semicolons_and_decimal_commas_are_read(tmp_path):
-    text = "time;level\n" + "\n".join(f"08:{i:02d};{i},5" for i in range(12)) + "\n"
+    text = "time;level\n" + "\n".join(f"08:{i:02d};{i % 4},5" for i in range(12)) + "\n"
     corpus = load_series_csv(write_csv(tmp_path, text))
     assert corpus.columns == ("level",)
     assert corpus.values()[3, 0] == pytest.approx(3.5)
@@ -216,3 +219,94 @@ def test_csv_without_numbers_or_rows_is_refused(tmp_path):
         load_series_csv(write_csv(tmp_path, words, "words.csv"))
     with pytest.raises(DataError, match="no such file"):
         load_series_csv(tmp_path / "absent.csv")
+
+
+# Differencing
+
+
+def trend(steps: int = 200) -> np.ndarray:
+    """A rising line with a cycle on it (N, 2): the kind of series that is differenced."""
+    t = np.arange(steps, dtype=np.float64)
+    return np.stack([300 + 0.5 * t + 3 * np.sin(2 * np.pi * t / 12), 20 - 0.1 * t + np.cos(t / 5)], 1)
+
+
+@pytest.fixture
+def differenced() -> SeriesCorpus:
+    return SeriesCorpus.from_values(trend(), ("co2", "other"), "trend.csv", "trend", differencing=True)
+
+
+def test_a_differenced_series_is_modelled_as_its_normalised_changes(differenced):
+    values = differenced.values()
+    np.testing.assert_allclose(values, trend(), rtol=1e-6)  # the user's units, as before
+    changes = np.diff(values.astype(np.float64), axis=0)  # (N - 1, F)
+    train_steps = differenced.stats()["train_steps"]
+    assert differenced.description["differencing"] == 1 and differenced.differencing == 1
+    np.testing.assert_allclose(differenced.normalisation.mean, changes[: train_steps - 1].mean(0), rtol=1e-5)
+    np.testing.assert_allclose(differenced.normalised("train").mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(differenced.normalised("train").std(0), 1, atol=1e-5)
+    assert len(differenced.normalised("train")) == train_steps - 1
+    np.testing.assert_allclose(differenced.denormalise(differenced.normalised("val")), changes[train_steps - 1 :],
+                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(differenced.spread, values[:train_steps].std(0), rtol=1e-4)
+    batch = differenced.batcher("train", 4, 12, seed=0).next_batch()
+    assert np.abs(batch.inputs).max() < 5  # changes, normalised: not a trend's levels
+
+
+def test_predicted_changes_are_added_back_up_into_the_series_units(differenced):
+    values = differenced.values().astype(np.float64)
+    history, truth = values[100:150], values[150:160]  # (50, F), (10, F)
+    inputs = differenced.model_inputs(history)  # (49, F)
+    np.testing.assert_allclose(inputs, differenced.normalise(np.diff(history, axis=0)), atol=1e-6)
+    perfect = differenced.normalise(np.diff(values[149:160], axis=0))  # the changes that came, normalised (10, F)
+    np.testing.assert_allclose(differenced.forecast_in_units(perfect, history), truth, rtol=1e-5)
+    batched = differenced.forecast_in_units(np.stack([perfect, perfect]), np.stack([history, history]))
+    assert batched.shape == (2, 10, 2)
+    with pytest.raises(DataError, match="at least two steps of history"):
+        differenced.model_inputs(history[:1])
+
+
+def test_without_differencing_model_inputs_and_forecasts_are_the_normalisation(weather):
+    history = weather.values()[:30]
+    np.testing.assert_array_equal(weather.model_inputs(history), weather.normalise(history))
+    predicted = weather.normalised("val")[:5]
+    np.testing.assert_array_equal(weather.forecast_in_units(predicted, history), weather.denormalise(predicted))
+    np.testing.assert_array_equal(weather.spread, weather.normalisation.std)
+
+
+def test_differencing_is_recorded_in_the_project_and_survives_saving(differenced, tmp_path):
+    spec = from_template("stacked", differenced.task(), RecurrentSpec("gru", 8, 1))
+    project = Project.create(spec, differenced, replace(TINY_CONFIG, seq_len=10))
+    project.save(tmp_path / "trend.h5")
+    again = Project.open(tmp_path / "trend.h5")
+    try:
+        assert again.corpus.differencing == 1 and again.corpus.description["differencing"] == 1
+        np.testing.assert_array_equal(again.corpus.normalised("val"), differenced.normalised("val"))
+        np.testing.assert_array_equal(again.corpus.values(), differenced.values())
+    finally:
+        again.close()
+        project.close()
+
+
+def test_a_description_from_before_differencing_opens_as_order_zero(weather):
+    old = {key: value for key, value in weather.description.items() if key != "differencing"}
+    again = SeriesCorpus.from_arrays(json.loads(json.dumps(old)), weather.vocab.to_json(), weather.arrays())
+    assert again.differencing == 0 and again.stats() == weather.stats()
+    np.testing.assert_array_equal(again.normalised("val"), weather.normalised("val"))
+
+
+@pytest.mark.parametrize("order", [2, "1", 1.0, None])
+def test_a_damaged_differencing_order_is_refused(weather, order):
+    description = {**weather.description, "differencing": order}
+    with pytest.raises(DataError, match="demo:weather: the stored differencing order is damaged"):
+        SeriesCorpus.from_arrays(description, weather.vocab.to_json(), weather.arrays())
+
+
+def test_only_orders_zero_and_one_are_offered():
+    with pytest.raises(DataError, match="differencing is of order 0 .* or 1 .*, not 2"):
+        SeriesCorpus.from_values(trend(), ("a", "b"), "t", "t", differencing=2)
+
+
+def test_a_stored_split_that_does_not_fit_the_series_is_refused(weather):
+    description = {**weather.description, "train_steps": len(weather.values())}
+    with pytest.raises(DataError, match="the stored split does not fit"):
+        SeriesCorpus.from_arrays(description, weather.vocab.to_json(), weather.arrays())

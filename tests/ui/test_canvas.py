@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt
-from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent
+from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDropEvent, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -100,6 +100,31 @@ def test_palette_items_carry_their_entry_as_mime(qtbot):
     assert mime.hasFormat(MIME_TYPE)
     assert decode(mime) == PaletteEntry("template", "encoder-decoder")
     assert palette.supportedDropActions() == Qt.DropAction.CopyAction
+
+
+def test_a_long_palette_name_wraps_in_a_narrow_palette_rather_than_being_cut(qtbot):
+    import numpy as np
+
+    from workbench.ui.canvas import BlockPalette
+
+    palette = BlockPalette()
+    qtbot.addWidget(palette)
+    palette.resize(palette.minimumWidth(), 600)  # as narrow as the editor lets it be: too narrow for one line
+    palette.show()
+    qtbot.waitExposed(palette)
+    image = palette.viewport().grab().toImage().convertToFormat(QImage.Format.Format_Grayscale8)
+    shade = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+
+    def text_height(name: str) -> int:
+        """How many pixel rows of the entry's label, right of its icon, hold dark text."""
+        rect = palette.visualItemRect(palette.item_for("template", name))
+        label = shade[rect.top(): rect.bottom() + 1, rect.left() + palette.iconSize().width() + 6: rect.right()]
+        rows = np.flatnonzero((label < 128).any(axis=1))
+        return int(rows[-1] - rows[0] + 1) if len(rows) else 0
+
+    text = "Handwriting synthesis"
+    assert palette.item_for("template", "handwriting synthesis").text(0) == text
+    assert text_height("handwriting synthesis") > 1.6 * text_height("captioning")  # two lines: all of it shows
 
 
 def test_canvas_ignores_foreign_drags(make_editor, lm_spec):

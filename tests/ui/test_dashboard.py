@@ -4,13 +4,14 @@ import time
 import numpy as np
 import pytest
 from PySide6.QtCore import QRect
+from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
 
 from workbench.engine.events import RunStarted, StepMetrics, ValidationResult
 from workbench.engine.history import RunHistory
 from workbench.ui.dashboard import Dashboard
 from workbench.ui.dashboard.series import GrowingSeries, SmoothedSeries, ema
 from workbench.ui.dashboard.step_range import round_out, round_step_ceiling
-from workbench.ui.dashboard import widget
+from workbench.ui.dashboard import timed_graphics
 from workbench.ui.dashboard.widget import DRAW_SHARE, SHOT_INTERVAL_MS
 
 # The offscreen platform warns when a top-level widget is shown; nothing is wrong.
@@ -252,6 +253,35 @@ def test_per_layer_plot_follows_the_chosen_run(qtbot, dashboard):
     wait_drawn(qtbot, dashboard.layer_curves.curves["only"], len(older.metric_steps))
 
 
+def edit_field_width(combo) -> int:
+    """The width a combo box gives its current text and icon."""
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    return combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
+                                        QStyle.SubControl.SC_ComboBoxEditField, combo).width()
+
+
+# The window opens 1400 px wide with side docks of 290 and 340 px (main_window._restore_layout).
+CENTRAL_WIDTH_AT_DEFAULT_SIZE = 1400 - 290 - 340 - 20
+
+
+def test_the_toolbar_combos_show_their_longest_item_and_fit_the_default_window(qtbot, dashboard):
+    toolbar = dashboard.toolbar  # shown while empty, as in the window: the first minimum stuck
+    dashboard.load_runs([history("run-001", "RNN"), history("run-1000", "LSTM")])
+    dashboard.resize(dashboard.minimumSizeHint().width(), dashboard.height())  # the toolbar at its narrowest
+    qtbot.wait(50)
+    combo = toolbar.layer_run_combo
+    longest = max(combo.fontMetrics().horizontalAdvance(combo.itemText(i)) for i in range(combo.count()))
+    assert combo.currentText() == "run-1000"
+    assert edit_field_width(combo) >= longest + combo.iconSize().width()  # "run-1000", not "run-10"
+    dashboard.set_loss_per("value")  # "squared error": longer than the "nats / token" first shown
+    dashboard.resize(dashboard.minimumSizeHint().width(), dashboard.height())
+    qtbot.wait(50)
+    units = toolbar.units_combo
+    assert edit_field_width(units) >= units.fontMetrics().horizontalAdvance("squared error")
+    assert toolbar.minimumSizeHint().width() <= CENTRAL_WIDTH_AT_DEFAULT_SIZE  # was 764: the window grew to 1551
+
+
 def test_clear_removes_every_run(qtbot, dashboard):
     dashboard.load_runs([history("run-001", "RNN")])
     view = dashboard.plots.loss.getViewBox()
@@ -366,7 +396,9 @@ def test_shots_are_paced_by_what_they_cost(qtbot, dashboard):
     dashboard.draw_share = DRAW_SHARE
     dashboard.start_run(started("run-001"))
     dashboard.add_metrics(metrics(range(1, 2001)))
-    wait_drawn(qtbot, dashboard.current_run.loss, 2000)  # a shot, then its paint
+    for item in (dashboard.current_run.loss, dashboard.current_run.tokens_per_s):  # first points: not paced
+        wait_drawn(qtbot, item, 2000)
+    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())
     qtbot.waitUntil(lambda: dashboard.graphics.shot_paint_s > 0)  # the paint after a shot is timed
     dashboard._last_shot_s, dashboard.graphics.shot_paint_s = 0.0001, 0.0001  # nearly free: the shortest pause
     assert dashboard.redraw_interval_ms() == SHOT_INTERVAL_MS[0]
@@ -398,7 +430,7 @@ def test_plots_catch_up_at_once_when_the_run_ends(qtbot, dashboard):
 def test_every_paint_after_a_shot_counts_toward_its_cost_but_a_whole_window_paint(qtbot, dashboard, monkeypatch):
     """A shot may show as several paints (the plot, then an axis that moved): all are its cost.
     A paint of the whole view (a resize, a tab switch), or one long after the shot, is not."""
-    monkeypatch.setattr(widget, "SHOT_PAINTS_WITHIN_S", 10.0)  # a slow CI machine stays within it
+    monkeypatch.setattr(timed_graphics, "SHOT_PAINTS_WITHIN_S", 10.0)  # a slow CI machine stays within it
     dashboard.add_metrics(metrics(range(1, 51)))
     qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())
     graphics = dashboard.graphics
@@ -410,7 +442,7 @@ def test_every_paint_after_a_shot_counts_toward_its_cost_but_a_whole_window_pain
     assert graphics.shot_paint_s == pytest.approx(sum(costs)) and min(costs) > 0
     graphics.viewport().repaint()  # every plot painted
     assert graphics.last_paint_s > 0 and graphics.shot_paint_s == pytest.approx(sum(costs))
-    graphics._shot_at -= widget.SHOT_PAINTS_WITHIN_S  # long after the shot: the user zooming, a tooltip
+    graphics._shot_at -= timed_graphics.SHOT_PAINTS_WITHIN_S  # long after the shot: the user zooming, a tooltip
     graphics.viewport().repaint(QRect(0, 0, 100, 100))
     assert graphics.shot_paint_s == pytest.approx(sum(costs))
 
@@ -433,6 +465,7 @@ def test_the_loss_plot_gets_every_other_shot(qtbot, dashboard):
     """The loss plot is the one people watch; the others share the remaining shots in turn."""
     dashboard.add_metrics(metrics(range(1, 51)))
     run = dashboard.current_run
+    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())  # every plot has its first points
     dashboard._redraw_timer.stop()
     dashboard._drawn_at = dict.fromkeys(dashboard._drawn_at, -math.inf)
     drawn = []
@@ -460,6 +493,52 @@ def test_one_plot_is_brought_up_to_date_per_shot(qtbot, dashboard):
     assert not dashboard._redraw_timer.isActive()
     dashboard.add_step_losses(np.arange(51, 61), np.full(10, 2.0))  # a new loss touches the loss plot only
     assert [plot for plot, stale in dashboard._stale.items() if stale] == ["loss"]
+
+
+def run_colour_pixels(dashboard: Dashboard, plot) -> int:
+    """How many pixels inside ``plot``'s data area are drawn in the current run's colour."""
+    image = dashboard.graphics.grab().toImage()
+    area = dashboard.graphics.mapFromScene(plot.getViewBox().sceneBoundingRect()).boundingRect()
+    colour = dashboard.current_run.colour
+    return sum(
+        all(abs(a - b) <= 40 for a, b in zip(image.pixelColor(x, y).getRgb()[:3], colour.getRgb()[:3]))
+        for x in range(max(area.left(), 0), min(area.right(), image.width()))
+        for y in range(max(area.top(), 0), min(area.bottom(), image.height()))
+    )
+
+
+def test_a_runs_first_metrics_reach_every_plot_at_once_however_slow_the_shots(qtbot, dashboard):
+    """Paced shots are for a run's stream of points; its first point in each plot is not held
+    back: the global norm, learning rate and throughput plots stayed empty for ten seconds."""
+    dashboard.redraw_interval_ms = lambda: SHOT_INTERVAL_MS[1]  # painting is slow: 2 s between shots
+    dashboard.start_run(started("run-001"))
+    qtbot.wait(50)
+    dashboard.add_metrics(metrics([1]))  # the first step's metrics, alone for a while
+    run = dashboard.current_run
+    items = (run.loss, run.grad_norm, run.learning_rate, run.tokens_per_s)
+    qtbot.waitUntil(lambda: all(item.xData is not None and len(item.xData) == 1 for item in items), timeout=1000)
+    qtbot.waitUntil(lambda: "inputs" in dashboard.layer_curves.curves, timeout=1000)
+    qtbot.waitUntil(lambda: len(dashboard.layer_curves.curves["head"].xData) == 1, timeout=1000)
+    qtbot.wait(100)
+    for plot in (dashboard.plots.grad_norm, dashboard.plots.learning_rate, dashboard.plots.tokens_per_s):
+        assert run_colour_pixels(dashboard, plot) >= 12  # one point: a dot, since a line needs two
+    dashboard.add_metrics(metrics([50]))  # the second point: a line, also at once
+    qtbot.waitUntil(lambda: all(len(item.xData) == 2 for item in items), timeout=1000)
+    qtbot.waitUntil(lambda: len(dashboard.layer_curves.curves["head"].xData) == 2, timeout=1000)
+    dashboard.add_metrics(metrics([100]))  # from the third on, the plots keep to the pace
+    qtbot.wait(300)
+    assert sum(len(item.xData) == 3 for item in items) <= 1
+
+
+def test_a_lone_point_is_a_dot_until_the_line_has_two(qtbot, dashboard):
+    dashboard.add_metrics(metrics([1]))
+    run = dashboard.current_run
+    wait_drawn(qtbot, run.tokens_per_s, 1)
+    assert run.tokens_per_s.opts["symbol"] == "o" and run.loss.opts["symbol"] == "o"
+    dashboard.add_metrics(metrics([2]))
+    wait_drawn(qtbot, run.tokens_per_s, 2)
+    wait_drawn(qtbot, run.loss, 2)
+    assert run.tokens_per_s.opts["symbol"] is None and run.loss.opts["symbol"] is None
 
 
 def test_a_stream_of_losses_does_not_starve_the_other_plots(qtbot, dashboard):

@@ -8,6 +8,7 @@ from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from workbench.engine.events import ValidationResult
 from workbench.engine.predict import Classification, Tagging
 from workbench.engine.translation import Translation
+from workbench.engine.baselines import Baseline
 from workbench.engine.output_scores import OutputScores
 from workbench.ui.results import ResultsPanel
 from workbench.ui.results.colors import ATTENTION, BLUES, REDS, tag_color
@@ -84,6 +85,28 @@ def test_set_task_shows_the_views_of_that_kind_of_model(panel):
 # -- validation scores -----------------------------------------------------------------------
 
 
+def test_the_headline_says_whether_it_counted_a_subset_and_stands_beside_the_baselines(qtbot, panel):
+    panel.set_task("tagging", TAGS)
+    confusion = np.array([[50, 0, 0], [10, 30, 0], [0, 0, 10]], np.int64)
+    quick = ValidationResult(300, 0.5, 0.7, 0.9, confusion, scored=100, batches=2, of_batches=9)
+    panel.add_validation(quick)
+    assert "a quick score on 100 validation tokens, 2 of its 9 batches" in panel.scores.headline.text()
+    assert not panel.scores.baselines_label.isVisible()  # none known yet
+    panel.set_baselines((Baseline("commonest tag per token", "each token's commonest tag", 0.95),
+                         Baseline("commonest tag", "the commonest tag everywhere", 0.5)))
+    shown = panel.scores.baselines_label
+    assert shown.isVisible() and "commonest tag per token 95.0 %" in shown.text()
+    assert "worse than the commonest tag per token baseline" in shown.text()
+    assert "each token's commonest tag" in shown.toolTip()
+    with qtbot.waitSignal(panel.evaluate_labels_requested, timeout=1000):
+        qtbot.mouseClick(panel.scores.evaluate_button, Qt.MouseButton.LeftButton)
+    assert not panel.scores.evaluate_button.isEnabled()  # one request out at a time
+    whole = ValidationResult(300, 0.5, 0.7, 0.9, confusion, scored=900, batches=9, of_batches=9)
+    panel.show_whole_validation(whole)
+    assert "all 900 validation tokens" in panel.scores.headline.text()
+    assert panel.scores.evaluate_button.isEnabled()
+
+
 def test_a_validation_fills_the_headline_matrix_and_label_table(panel):
     panel.set_task("classification", SEXES, majority_share=0.778)
     panel.add_validation(ValidationResult(1500, 0.5, 0.7, 0.8, np.array([[80, 0], [20, 0]], np.int64)))
@@ -102,7 +125,7 @@ def test_a_validation_fills_the_headline_matrix_and_label_table(panel):
     assert pixel_at(matrix, corner(0, 1)) == REDS[0]
     table = panel.scores.table
     rows = [[table.item(row, column).text() for column in range(4)] for row in range(2)]
-    assert rows == [["female", "80.0 %", "100.0 %", "80"], ["male", "—", "0.0 %", "20"]]
+    assert rows == [["female", "80.0 %", "100.0 %", "80"], ["male", "never predicted", "0.0 %", "20"]]
 
 
 def test_the_commonest_label_defaults_to_the_validation_split_and_tagging_counts_tokens(panel):
@@ -193,10 +216,15 @@ def test_translate_and_evaluate_send_the_beam_width(qtbot, panel):
     with qtbot.waitSignal(panel.evaluate_requested, timeout=1000) as blocker:
         qtbot.mouseClick(view.evaluate_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [4] and view.evaluate_button.text() == "Evaluating…"
-    panel.show_scores(OutputScores("validation", 1, 2000, 0.985, 0.991))
+    panel.show_scores(OutputScores("validation", 1, 2000, 0.985, 0.991, 0.991, 0.995))
     assert view.evaluate_button.isEnabled()
-    assert view.scores_label.text() == "exact match <b>98.5 %</b> · BLEU <b>99.1</b> (greedy, 2,000 pairs)"
-    panel.show_scores(OutputScores("validation", 4, 20, 0.5, 0.25))
+    assert view.scores_label.text() == (
+        "exact match <b>98.5 %</b> · word BLEU <b>99.1</b> · char-BLEU 99.5 (greedy, 2,000 pairs)")
+    panel.set_baselines((Baseline("copy the source", "answers with the source", 0.999),))
+    panel.show_scores(OutputScores("validation", 1, 2000, 0.985, 0.991, 0.991, 0.995))
+    assert "Baselines: copy the source 99.9" in view.scores_label.text()
+    assert "worse than the copy the source baseline" in view.scores_label.text()
+    panel.show_scores(OutputScores("validation", 4, 20, 0.5, 0.25, 0.25, 0.6))
     assert "(beam 4, 20 pairs)" in view.scores_label.text()
 
 

@@ -110,3 +110,76 @@ def test_reading_position_is_kept_when_a_sample_arrives(panel):
     assert scroll.value() > scroll.maximum() // 2
     shown = panel.log_view.cursorForPosition(corner).block().text()
     assert shown == before
+
+
+def test_the_repetition_guard_is_off_by_default_and_says_why_greedy_repeats(qtbot, panel):
+    assert panel.repetition_spin.text() == "off" and panel.options.repetition_penalty == 1.0
+    tip = panel.repetition_spin.toolTip()
+    assert "greedy" in tip.lower() and "another space" in tip and "last 64" in tip
+    panel.temperature_slider.setValue(0)
+    panel.repetition_spin.setValue(1.2)
+    with qtbot.waitSignal(panel.sample_requested, timeout=1000) as blocker:
+        panel.request_sample()
+    options = blocker.args[0]
+    assert options.greedy and options.repetition_penalty == pytest.approx(1.2)
+    panel.show_result("def main():", options)
+    assert "repetition 1.20" in panel.result_view.toPlainText()
+    panel.set_model_writes(False)
+    assert not panel.repetition_spin.isEnabled()
+
+
+def laid_out_lines_fit(view) -> bool:
+    """Every laid-out line of the view's text fits inside the view's width."""
+    width, block = view.viewport().width(), view.document().begin()
+    while block.isValid():
+        layout = block.layout()
+        for index in range(layout.lineCount()):
+            if layout.lineAt(index).naturalTextWidth() > width:
+                return False
+        block = block.next()
+    return True
+
+
+def test_a_narrow_dock_shows_every_control_and_the_whole_sample(qtbot):
+    panel = SamplesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(300, 640)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert panel.width() <= 300  # the panel was 371 px wide at least: a 340 px dock cut it
+    for control in (panel.temperature_slider, panel.temperature_label, panel.top_k_spin, panel.repetition_spin,
+                    panel.length_spin, panel.prime_edit, panel.sample_button):
+        corner = control.mapTo(panel, QPoint(0, 0))
+        assert panel.rect().contains(corner) and panel.rect().contains(corner + QPoint(control.width() - 1, 0))
+    code = "def f():\n" + "    x = " + "a_long_identifier_" * 12 + "\n" + "    return x\n" * 40
+    panel.add_sample(SampleGenerated(100, code, 0.8, ""))
+    panel.show_result("the " + "word " * 200, SamplingOptions(prime="the "))
+    for view in (panel.log_view, panel.result_view):
+        assert laid_out_lines_fit(view)  # wrapped, never cut at the right edge
+        assert view.verticalScrollBar().maximum() > 0  # the rest is a scroll away
+    assert code in panel.log_view.toPlainText()
+
+
+def text_lines_drawn(widget) -> int:
+    """How many lines of text ``widget`` shows: bands of rows with ink in them."""
+    image = widget.grab().toImage()
+    background = image.pixelColor(image.width() - 2, image.height() - 2).lightness()
+    inked = [
+        any(abs(image.pixelColor(x, y).lightness() - background) > 60 for x in range(image.width()))
+        for y in range(image.height())
+    ]
+    return sum(1 for y in range(1, len(inked)) if inked[y] and not inked[y - 1])
+
+
+def test_the_placeholders_wrap_in_a_narrow_dock(qtbot):
+    """Qt draws a text view's placeholder on one line: "Samples written during training" and
+    the rest cut off at the edge of a narrow dock."""
+    panel = SamplesPanel()
+    qtbot.addWidget(panel)
+    panel.resize(250, 640)
+    panel.show()
+    qtbot.waitExposed(panel)
+    assert text_lines_drawn(panel.log_view.viewport()) >= 2
+    panel.set_model_writes(False, "Try it in the Results tab: pick an item and see what the model says.")
+    assert text_lines_drawn(panel.log_view.viewport()) >= 3
+    assert "Try it in the Results tab" in panel.log_view.placeholderText()

@@ -80,3 +80,9 @@ def test_the_end_of_a_run_shows_the_last_metrics_held_back(qtbot, status):
     assert status.progress.isHidden()
     qtbot.wait(2 * METRICS_INTERVAL_MS)
     assert status.step.text() == "step 20"  # nothing older arrives after the end
+
+
+def test_the_speed_names_what_the_model_learns_from(qtbot, status):
+    status.run_started(RunStarted("run-001", 0, 100, "cpu", "CPU", 10, "classifier", counts="items"))
+    status.metrics(StepMetrics(5, 0.5, 1e-3, 2_400.0, 1.0, ("head",), np.ones(1)))
+    assert status.speed.text() == "2.4k items/s"

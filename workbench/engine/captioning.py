@@ -29,7 +29,7 @@ from .decoding import GREEDY_BATCH, Decoded, beam_steps, greedy_steps, until_end
 from .errors import DataError
 from .heads import HEADS
 from .inference import inference
-from .output_scores import OutputScores, score_outputs
+from .output_scores import OutputScores, score_texts
 from .recurrence import State
 from .spec import ImageEncoderSpec, ModelSpec
 
@@ -182,10 +182,10 @@ def caption(
 def evaluate_captions(
     model: CaptioningModel, corpus: SceneCorpus, split: str, limit: int | None = None, beam_width: int = 1
 ) -> OutputScores:
-    """Exact match and word BLEU of the model's captions for the first ``limit`` pictures of ``split``."""
-    images, references = corpus.images(split)[:limit], corpus.captions(split)[:limit]
+    """Exact match, word BLEU and char-BLEU of the model's captions for the first ``limit`` pictures of ``split``."""
+    images, references = corpus.images(split)[:limit], corpus.caption_texts(split)[:limit]
     outputs = decode_pictures(model, images, beam_width, default_max_len(corpus), corpus.vocab.boundary)
-    return score_outputs(split, beam_width, [output.ids for output in outputs], references)
+    return score_texts(split, beam_width, [corpus.vocab.decode(output.ids) for output in outputs], references)
 
 
 def _picture(corpus: SceneCorpus, scene: int | np.ndarray, split: str) -> np.ndarray:

@@ -23,6 +23,7 @@ class RunStarted:
     device_name: str  # "CPU (2 threads)", "NVIDIA H100 80GB HBM3"
     parameters: int
     model: str  # ModelSpec.describe()
+    counts: str = "tokens"  # what StepMetrics.tokens_per_s counts: tokens, items, steps or points
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,14 @@ class ValidationResult:
     bits_per_token: float
     accuracy: float | None = None  # classifiers and taggers: share of items (tokens) right
     confusion: np.ndarray | None = None  # classifiers and taggers: (C, C), rows true, columns predicted
+    scored: int = 0  # what the loss is the mean over: tokens, items, lines or windows
+    batches: int = 0  # validation batches scored ...
+    of_batches: int = 0  # ... of the batches in the whole validation split
+
+    @property
+    def whole(self) -> bool:
+        """Whether every batch of the validation split was scored, not a quick subset."""
+        return self.batches >= self.of_batches
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ class RunHistory:
     val_steps: list[int] = field(default_factory=list)
     val_losses: list[float] = field(default_factory=list)
     val_accuracies: list[float] = field(default_factory=list)  # NaN where a validation counts none
+    val_whole: list[bool] = field(default_factory=list)  # the whole split, or a quick subset of it
 
     def record_step(self, step: int, loss: float, learning_rate: float) -> None:
         self.steps.append(step)
@@ -43,6 +44,7 @@ class RunHistory:
         self.val_steps.append(event.step)
         self.val_losses.append(event.loss)
         self.val_accuracies.append(np.nan if event.accuracy is None else event.accuracy)
+        self.val_whole.append(event.whole)
 
     def truncate(self, step: int) -> None:
         """Forget everything after ``step``: the trainer went back to that step's weights."""
@@ -53,7 +55,7 @@ class RunHistory:
         for series in self.layer_grad_norms.values():
             del series[kept:]
         kept = bisect_right(self.val_steps, step)
-        del self.val_steps[kept:], self.val_losses[kept:], self.val_accuracies[kept:]
+        del self.val_steps[kept:], self.val_losses[kept:], self.val_accuracies[kept:], self.val_whole[kept:]
 
     def series(self) -> dict[str, np.ndarray]:
         """Named 1-D arrays, the form the project file stores."""
@@ -67,6 +69,7 @@ class RunHistory:
             "val_step": np.asarray(self.val_steps, np.int64),
             "val_loss": np.asarray(self.val_losses, np.float32),
             "val_accuracy": np.asarray(self.val_accuracies, np.float32),
+            "val_whole": np.asarray(self.val_whole, np.uint8),
         }
         for name, norms in self.layer_grad_norms.items():
             padded = norms + [np.nan] * (len(self.metric_steps) - len(norms))
@@ -93,6 +96,8 @@ class RunHistory:
             val_steps=column("val_step"),
             val_losses=column("val_loss"),
             val_accuracies=column("val_accuracy") or [np.nan] * len(column("val_step")),
+            # Files before the column: their validations were quick ones unless set otherwise.
+            val_whole=[bool(whole) for whole in column("val_whole")] or [False] * len(column("val_step")),
         )
 
     def recent_loss(self, window: int = 50) -> float | None:

@@ -338,7 +338,8 @@ class Project:
             "recent_train_loss": history.recent_loss(),
             "last_validation": (
                 {"step": history.val_steps[-1], "loss": history.val_losses[-1],
-                 "accuracy": None if math.isnan(history.val_accuracies[-1]) else history.val_accuracies[-1]}
+                 "accuracy": None if math.isnan(history.val_accuracies[-1]) else history.val_accuracies[-1],
+                 "whole": history.val_whole[-1]}
                 if history.val_steps else None
             ),
             "samples": [sample.text for sample in self.samples[-3:]],

@@ -18,6 +18,8 @@ MAX_LENGTH = 100_000  # tokens in one sample: minutes of writing for a large mod
 MIN_TEMPERATURE = 0.01  # below it a sample is greedy in all but name, and logits / T can overflow
 MAX_TEMPERATURE = 100.0  # above it every token is about equally likely: noise, not the model
 MAX_GENERATOR_SEED = 2**64 - 1  # what torch.Generator.manual_seed takes
+MAX_REPETITION_PENALTY = 10.0  # far past it a repeated token is all but forbidden: a blunter tool than this
+REPETITION_WINDOW = 64  # the last tokens written that the repetition penalty looks back on
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class SamplingOptions:
     top_k: int = 0  # keep only the k likeliest tokens; 0 keeps all
     prime: str = ""  # text the model reads before it writes
     seed: int | None = None
+    repetition_penalty: float = 1.0  # θ > 1 makes the tokens written lately less likely; 1 is off
 
     @property
     def greedy(self) -> bool:
@@ -43,6 +46,9 @@ class SamplingOptions:
                                  f"{MAX_TEMPERATURE:g}, not {self.temperature}")
         if self.top_k < 0:
             raise WorkbenchError("top-k cannot be negative (0 keeps every token)")
+        if not 1 <= self.repetition_penalty <= MAX_REPETITION_PENALTY:
+            raise WorkbenchError(f"the repetition penalty must be from 1 (off) to {MAX_REPETITION_PENALTY:g}, "
+                                 f"not {self.repetition_penalty}")
         if self.seed is not None and not 0 <= self.seed <= MAX_GENERATOR_SEED:
             raise WorkbenchError(f"the seed must be from 0 to {MAX_GENERATOR_SEED:,}, not {self.seed}")
         return self
@@ -57,11 +63,32 @@ def next_token_distribution(logits: torch.Tensor, temperature: float, top_k: int
     return logits.softmax(-1)
 
 
+def penalise_repeats(logits: torch.Tensor, recent: list[int], penalty: float) -> torch.Tensor:
+    """Logits (V,) with those of the tokens in ``recent`` made less likely by ``penalty`` θ.
+
+    Penalised sampling of CTRL (Keskar et al., 2019, section 4.1): p_i ∝ exp(x_i / (T · I(i ∈ g)))
+    with I(c) = θ if c else 1, g the tokens generated, here the last REPETITION_WINDOW of them;
+    they suggest θ ≈ 1.2 with greedy decoding. Dividing a negative logit by θ would make its
+    token likelier, so a negative logit is multiplied by θ instead. A token is penalised once
+    however often it recurs in the window.
+    """
+    logits = logits.float()  # (V,), a copy when the model computes in half precision
+    if not recent or penalty == 1:
+        return logits
+    ids = torch.tensor(sorted(set(recent)), device=logits.device)  # (R,)
+    chosen = logits[ids]  # (R,)
+    penalised = logits.clone()
+    penalised[ids] = torch.where(chosen > 0, chosen / penalty, chosen * penalty)
+    return penalised
+
+
 @torch.no_grad()
 def sample_text(model, vocab, options: SamplingOptions, generator: torch.Generator | None = None) -> str:
     """Prime the model with ``options.prime`` and write ``options.length`` tokens after it.
 
     Line corpora (names) start from the boundary token and stop when the model writes it again.
+    With ``options.repetition_penalty`` above 1 the tokens among the last REPETITION_WINDOW
+    written are made less likely (``penalise_repeats``); at 1 the logits are left untouched.
     Returns the priming text followed by what the model wrote.
     """
     options.check()
@@ -84,6 +111,8 @@ def sample_text(model, vocab, options: SamplingOptions, generator: torch.Generat
         written: list[int] = []
         for _ in range(options.length):
             last = logits[0, -1]  # (V,)
+            if options.repetition_penalty != 1:
+                last = penalise_repeats(last, written[-REPETITION_WINDOW:], options.repetition_penalty)
             if options.greedy:
                 token = int(last.argmax())
             else:

@@ -60,7 +60,8 @@ def new_project(
     spec = from_template(template, task, stack)
     config = TrainConfig(
         batch_size=_chosen(batch_size, suggested and suggested.batch_size, 32),
-        seq_len=_chosen(seq_len, suggested and suggested.seq_len, 100),
+        seq_len=_chosen(seq_len, suggested and suggested.seq_len,
+                        corpus.fitting_seq_len() if getattr(corpus, "kind", "") == "series" else 100),
         learning_rate=_chosen(learning_rate, suggested and suggested.learning_rate, 2e-3),
         seed=seed,
     )

@@ -16,7 +16,7 @@ from .stored_values import is_finite_number, is_whole
 
 # Columns of a run that go together, one row a step, a metrics report or a validation.
 RUN_COLUMNS = (("step", "loss", "lr"), ("metric_step", "tokens_per_s", "grad_norm"),
-               ("val_step", "val_loss", "val_accuracy"))
+               ("val_step", "val_loss", "val_accuracy", "val_whole"))
 LAYER_NORM_PREFIX = "grad_norm/"  # one more column of metrics reports per layer
 
 

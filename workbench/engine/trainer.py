@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 
@@ -31,7 +32,7 @@ from .errors import WorkbenchError
 from .data.batching import IGNORE_INDEX
 from .events import (
     LayerSnapshot, ProbeSnapshot, RunFailed, RunFinished, RunStarted, SampleGenerated, Sink,
-    StepMetrics, ValidationResult, discard,
+    StepMetrics, TaskProgress, ValidationResult, discard,
 )
 from .history import RunHistory
 from .inference import inference
@@ -42,6 +43,9 @@ from .sampling import SamplingOptions, sample_text
 
 
 LABEL_HEADS = ("classification", "tagging")  # heads whose validation counts right and wrong labels
+PROGRESS_REPORTS = 100  # a whole validation tells its progress at most this many times
+
+Progress = Callable[[int, int], None]  # (batches done, batches in all)
 
 
 def count_confusion(prediction: torch.Tensor, target: torch.Tensor, num_classes: int) -> np.ndarray:
@@ -114,6 +118,7 @@ class Trainer:
         self._sound_clock = _BudgetClock()
         self._sound: SoundState | None = None  # the state to go back to when the run diverges
         self._loss_watch = LossWatch(self.history.losses)
+        self._target = 0  # the step the run under way ends at
 
     def reconfigure(self, config: TrainConfig) -> None:
         """New settings between runs. The schedule and clipping are read every step; a new
@@ -148,13 +153,14 @@ class Trainer:
         train (gradients, optimizer state, activations).
         """
         check_fits(self.model.spec, self.config, self.device)
-        target = self.step + steps
+        started_step, target = self.step, self.step + steps
+        self._target = target
         self.control.clear_stop()
         started = time.perf_counter()
         self._emit(RunStarted(
             run=self.history.name, step=self.step, target_step=target, device=self.device.type,
             device_name=describe_device(self.device), parameters=count_parameters(self.model),
-            model=self.model.spec.describe(),
+            model=self.model.spec.describe(), counts=self.counts,
         ))
         meter = _Meter(self.config.metrics_interval_s)
         # Once per run, not per step: probes, validation and sampling restore the mode they change.
@@ -178,6 +184,8 @@ class Trainer:
             if message:
                 reason = "failed"
                 self._emit(RunFailed(self.step, message))
+        if reason != "failed" and self.step > started_step:
+            self.final_validation()
         outcome = RunOutcome(reason, self.step, message)
         elapsed = time.perf_counter() - started
         if outcome.reason != "failed":
@@ -243,8 +251,8 @@ class Trainer:
 
     def _after_step(self) -> None:
         config = self.config
-        if config.val_every and self.step % config.val_every == 0:
-            self.validate()
+        if config.val_every and self.step % config.val_every == 0 and self.step < self._target:
+            self.validate()  # not at the run's last step: the whole split is scored then
         spec = self.model.spec
         if self.looks_inside and config.probe_every and self._probe_clock.due(
             self.step, config.probe_every, config.probe_budget
@@ -298,6 +306,15 @@ class Trainer:
         return f"{error}; training stopped and the weights are back to those after step {self.step:,} — {advice}"
 
     @property
+    def counts(self) -> str:
+        """What a batch's ``tokens`` count, so the throughput's unit: a classifier learns from
+        items, a forecaster from steps, a handwriting model from pen points."""
+        kind = self.model.spec.head.kind
+        if kind == "regression":
+            return "steps" if getattr(self.corpus, "kind", "") == "series" else "items"
+        return {"classification": "items", "mixture_density": "points"}.get(kind, "tokens")
+
+    @property
     def looks_inside(self) -> bool:
         """Whether probes can run: one recurrent stack (no decoder, not Graves' networks) and data
         with a probe example."""
@@ -322,23 +339,36 @@ class Trainer:
 
     # -- looking inside, between steps --------------------------------------------------
 
-    def validate(self) -> ValidationResult:
+    def validate(self, whole: bool = False) -> ValidationResult:
         """``evaluate``, recorded in the run's history and told to the world."""
-        result = self.evaluate()
+        result = self.evaluate(whole, progress=self._progress_sink("Validating on the whole validation split"))
         self.history.record_validation(result)
         self._emit(result)
         return result
 
-    def evaluate(self) -> ValidationResult:
-        """Mean loss (per token, or per line for handwriting) over at most ``val_batches`` batches,
-        and a classifier's or tagger's confusion matrix; the model's mode comes back after."""
+    def evaluate(
+        self, whole: bool = False, progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
+    ) -> ValidationResult:
+        """Mean loss (per token, or per line for handwriting) and a classifier's or tagger's
+        confusion matrix; the model's mode comes back after.
+
+        A quick validation (``whole`` False, the config's ``val_batches`` above 0) scores that
+        many batches, the same ones every time; the result says how many of how many. A whole
+        one streams every batch of the split, calls ``progress(done, total)`` now and then, and
+        stops early, saying so in the result, once ``cancelled()`` is true.
+        """
         total, weight, state = 0.0, 0, None
         head = self.model.spec.head
         confusion = np.zeros((head.num_outputs,) * 2, np.int64) if head.kind in LABEL_HEADS else None
-        batches = self.corpus.batcher("val", self.config.batch_size, self.config.seq_len, self.config.seed)
+        batcher = self.corpus.batcher("val", self.config.batch_size, self.config.seq_len, self.config.seed)
+        whole = whole or not self.config.val_batches or self.config.val_batches >= batcher.pass_length
+        wanted = batcher.pass_length if whole else self.config.val_batches
+        batches = batcher.epoch_batches() if whole else batcher.subset_batches(wanted)
+        every = max(1, wanted // PROGRESS_REPORTS)
+        scored = 0
         with inference(self.model):
-            for index, batch in enumerate(batches.epoch_batches()):
-                if self.config.val_batches and index >= self.config.val_batches:
+            for batch in batches:
+                if whole and cancelled():
                     break
                 state = state if batch.continues else None
                 if confusion is None:
@@ -348,9 +378,30 @@ class Trainer:
                     confusion += count_confusion(prediction, targets, head.num_outputs)
                 total += float(loss) * batch.loss_weight
                 weight += batch.loss_weight
+                scored += 1
+                if progress is not None and whole and (scored % every == 0 or scored == wanted):
+                    progress(scored, wanted)
         loss = total / max(weight, 1)
         accuracy = None if confusion is None else float(np.trace(confusion) / max(1, confusion.sum()))
-        return ValidationResult(self.step, loss, loss / math.log(2), accuracy, confusion)
+        return ValidationResult(
+            self.step, loss, loss / math.log(2), accuracy, confusion,
+            scored=weight, batches=scored, of_batches=batcher.pass_length,
+        )
+
+    def final_validation(self) -> ValidationResult:
+        """The whole validation split at the end of a run: the scores the run is judged by.
+        A stop request while it runs ends it early (the result then says it is a subset)."""
+        self.control.clear_stop()
+        result = self.evaluate(
+            whole=True, progress=self._progress_sink("Validating on the whole validation split"),
+            cancelled=lambda: self.control.stop_requested,
+        )
+        self.history.record_validation(result)
+        self._emit(result)
+        return result
+
+    def _progress_sink(self, what: str) -> Progress:
+        return lambda done, total: self._emit(TaskProgress(what, done, total, unit="batches"))
 
     def probe(self) -> ProbeSnapshot:
         """Gates, states and gradient through time on the corpus's fixed probe text."""

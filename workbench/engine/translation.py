@@ -19,7 +19,7 @@ from .data.pairs import BOUNDARY_ID, SPLIT_NAMES, PairCorpus, pad_sources
 from .decoding import GREEDY_BATCH, Decoded, beam_steps, greedy_steps, until_end
 from .errors import DataError
 from .inference import inference
-from .output_scores import OutputScores, score_outputs
+from .output_scores import OutputScores, score_texts
 
 
 
@@ -125,7 +125,7 @@ def translate(model: nn.Module, corpus: PairCorpus, text: str, beam_width: int =
 def evaluate_translation(
     model: nn.Module, corpus: PairCorpus, split: str, beam_width: int = 1, limit: int | None = None
 ) -> OutputScores:
-    """Exact match and BLEU of the model's outputs for the first ``limit`` pairs of ``split``."""
+    """Exact match, word BLEU and char-BLEU of the model's outputs for the first ``limit`` pairs of ``split``."""
     if split not in SPLIT_NAMES:
         raise DataError(f"unknown split {split!r}; the splits are {', '.join(SPLIT_NAMES)}.")
     sources, targets = corpus.ids(split)
@@ -139,4 +139,5 @@ def evaluate_translation(
         ]
     else:
         outputs = [beam_search(model, source, beam_width, max_len, boundary=boundary).ids for source in sources]
-    return score_outputs(split, beam_width, outputs, targets)
+    decode = corpus.vocab.target.decode
+    return score_texts(split, beam_width, [decode(ids) for ids in outputs], [decode(ids) for ids in targets])

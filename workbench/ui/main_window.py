@@ -119,6 +119,9 @@ class MainWindow(QMainWindow):
         self.results.evaluate_forecast_requested.connect(
             partial(self._ask_results, tasks.evaluate_forecast, "show_forecast_scores")
         )
+        self.results.evaluate_labels_requested.connect(
+            partial(self._ask_results, tasks.evaluate, "show_whole_validation")
+        )
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -293,6 +296,8 @@ class MainWindow(QMainWindow):
             self.results.set_series(tuple(snapshot.data_stats["columns"]), snapshot.data_stats["val_steps"])
         if kind == "captioning":
             self.results.set_scenes(snapshot.data_stats["val_pictures"])
+        if kind in ("classification", "tagging", "translation", "captioning"):
+            self.bridge.call(partial(tasks.baselines, self.bridge.worker), self.results.set_baselines, self.show_error)
         if kind in ("classification", "tagging") and snapshot.step > 0:  # scores of a trained model, at once
             self.bridge.call(partial(tasks.evaluate, self.bridge.worker), self.results.add_validation, self.show_error)
         self.data_panel.show_project(snapshot)

@@ -17,8 +17,8 @@ from PySide6.QtCore import QObject, QStandardPaths, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..engine.data import DEMOS
-from ..engine.data.labelled_files import table_columns
-from ..engine.data.series import series_columns
+from ..engine.data.series import survey_series_csv
+from ..engine.data.series_file import SeriesSurvey
 from ..engine.errors import DataError, WorkbenchError
 from ..engine.project import ProjectSnapshot
 from ..engine.starters import suggested_steps_for
@@ -73,33 +73,42 @@ class ProjectFiles(QObject):
         if self.confirm_discard("starting a new project"):
             self._load(partial(tasks.new_from_demo, self.bridge.worker, name), None, DEMOS[name].steps)
 
-    def new_from_file(self, path: Path, kind: str, level: str = "char", columns: tuple[str, ...] | None = None) -> None:
+    def new_from_file(
+        self, path: Path, kind: str, level: str = "char", columns: tuple[str, ...] | None = None,
+        series_options: dict | None = None, seq_len: int | None = None,
+    ) -> None:
         """A new project on the user's file; a table first asks which columns are text and label,
-        a series which columns to model."""
+        a series how to read it (``series_options``: ``load_series_csv``'s keywords) and the
+        sequence length, which must fit the series' validation part."""
         path = Path(path)
         if kind == "table" and columns is None:
-            self.bridge.call(partial(table_columns, path), partial(self._ask_columns, path, level),
+            self.bridge.call(partial(tasks.table_choices, path), partial(self._ask_columns, path, level),
                              partial(self._load_failed, name=path.name))
             return
         if kind == "series" and columns is None:
-            self.bridge.call(partial(series_columns, path), partial(self._ask_series_columns, path),
+            self.bridge.call(partial(survey_series_csv, path), partial(self._ask_series_options, path),
                              partial(self._load_failed, name=path.name))
             return
-        if self.confirm_discard("starting a new project"):
-            self._load(partial(tasks.new_from_file, self.bridge.worker, path, kind, level, columns), None, 1000)
-
-    def _ask_series_columns(self, path: Path, found: tuple[list[str], list[str]]) -> None:
-        header, numeric = found
-        if not numeric:
-            self._load_failed(DataError(f"{path}: no column holds numbers in its first row; the columns are "
-                                        f"{', '.join(header)}."))
+        if not self.confirm_discard("starting a new project"):
             return
-        dialog = SeriesColumnsDialog(path.name, header, numeric, parent=self.window)
-        if dialog.exec() == SeriesColumnsDialog.DialogCode.Accepted:
-            self.new_from_file(path, "series", "char", dialog.columns())
+        work = partial(tasks.new_from_file, self.bridge.worker, path, kind, level, columns)
+        if kind == "series":
+            work = partial(work, series_options=series_options or {}, seq_len=seq_len)
+        self._load(work, None, 1000)
 
-    def _ask_columns(self, path: Path, level: str, header: list[str]) -> None:
-        dialog = ColumnDialog(path.name, header, self.window)
+    def _ask_series_options(self, path: Path, survey: SeriesSurvey) -> None:
+        if not survey.numeric:
+            self._load_failed(DataError(f"{path}: no column holds numbers; the columns are "
+                                        f"{', '.join(survey.header)}."))
+            return
+        dialog = SeriesColumnsDialog(path.name, survey, parent=self.window)
+        if dialog.exec() == SeriesColumnsDialog.DialogCode.Accepted:
+            self.new_from_file(path, "series", "char", dialog.columns(), dialog.series_options(),
+                               dialog.chosen_seq_len())
+
+    def _ask_columns(self, path: Path, level: str, choices: tuple[list[str], tuple[str, str]]) -> None:
+        header, guess = choices
+        dialog = ColumnDialog(path.name, header, self.window, guess)
         if dialog.exec() == ColumnDialog.DialogCode.Accepted:
             self.new_from_file(path, "table", level, dialog.columns())
 

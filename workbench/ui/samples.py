@@ -9,17 +9,27 @@ from __future__ import annotations
 from collections import deque
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QColor, QFont, QFontDatabase, QKeySequence, QShortcut, QTextCharFormat, QTextCursor
+from PySide6.QtGui import (
+    QColor, QFont, QFontDatabase, QKeySequence, QPainter, QPalette, QShortcut, QTextCharFormat, QTextCursor,
+    QTextOption,
+)
 from PySide6.QtWidgets import (
-    QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSlider, QSpinBox, QSplitter,
-    QTextBrowser, QVBoxLayout, QWidget,
+    QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSlider, QSpinBox,
+    QSplitter, QTextBrowser, QVBoxLayout, QWidget,
 )
 
 from ..engine.events import SampleGenerated
-from ..engine.sampling import SamplingOptions
+from ..engine.sampling import MAX_REPETITION_PENALTY, REPETITION_WINDOW, SamplingOptions
 
 KEPT_SAMPLES = 50
 _TEMPERATURE_STEPS = 100  # the slider counts hundredths: 0 .. 2.00
+_REPEATS_TIP = (
+    "Greedy and low-temperature sampling repeat themselves: after a run of spaces a model's likeliest "
+    "next token is often another space, and greedy decoding always takes the likeliest, so it loops. "
+    f"Above 1 (off), the tokens among the last {REPETITION_WINDOW} written are made less likely: a "
+    "positive logit is divided by this penalty, a negative one multiplied (CTRL's penalised sampling; "
+    "about 1.2 is a good start)"
+)
 _MUTED = QColor("#5f6368")
 _ERROR = QColor("#c5221f")
 _SAMPLE_LABEL = "Sample"
@@ -30,6 +40,14 @@ def _monospace() -> QFont:
     font = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
     font.setStyleHint(QFont.StyleHint.Monospace)
     return font
+
+
+def _left(widget: QWidget) -> QHBoxLayout:
+    """``widget`` at its own width at the left of a form row."""
+    row = QHBoxLayout()
+    row.addWidget(widget)
+    row.addStretch(1)
+    return row
 
 
 def _temperature_text(temperature: float) -> str:
@@ -65,18 +83,49 @@ class _TextWriter:
         self.cursor.insertText(written, QTextCharFormat())
 
 
+class SampleView(QTextBrowser):
+    """A read-only view that shows the whole text in any width: lines wrap at the view's edge,
+    a word wider than the view (an identifier, a run of one character) anywhere, and the view
+    scrolls down, never sideways. Its placeholder wraps too: Qt draws it on one line, cut off
+    at the right edge of a narrow dock."""
+
+    def __init__(self, placeholder: str) -> None:
+        super().__init__()
+        self.setFont(_monospace())
+        self.setPlaceholderText(placeholder)
+        self.setOpenLinks(False)
+        self.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
+        self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        palette = self.palette()
+        self._placeholder_colour = palette.color(QPalette.ColorRole.PlaceholderText)
+        palette.setColor(QPalette.ColorRole.PlaceholderText, Qt.GlobalColor.transparent)  # Qt's own, unwrapped
+        self.setPalette(palette)
+
+    def paintEvent(self, event) -> None:
+        super().paintEvent(event)
+        if self.document().isEmpty() and self.placeholderText():
+            margin = round(self.document().documentMargin())
+            painter = QPainter(self.viewport())
+            painter.setPen(self._placeholder_colour)
+            painter.drawText(self.viewport().rect().adjusted(margin, margin, -margin, -margin),
+                             Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, self.placeholderText())
+            painter.end()
+
+
 class SamplesPanel(QWidget):
     sample_requested = Signal(object)  # SamplingOptions
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._samples: deque[SampleGenerated] = deque(maxlen=KEPT_SAMPLES)
-        self.log_view = self._text_view("Samples written during training appear here, newest first.")
+        self.log_view = SampleView("Samples written during training appear here, newest first.")
         self.temperature_slider = QSlider(Qt.Orientation.Horizontal)
         self.temperature_slider.setRange(0, 2 * _TEMPERATURE_STEPS)
         self.temperature_slider.setValue(round(SamplingOptions().temperature * _TEMPERATURE_STEPS))
         self.temperature_slider.setToolTip(
-            "Below 1 sharper and safer, above 1 more adventurous; 0 always takes the likeliest token"
+            "Below 1 sharper and safer, above 1 more adventurous; 0 always takes the likeliest token "
+            "(and may loop: see Repetition)"
         )
         self.temperature_label = QLabel()
         self.temperature_label.setMinimumWidth(72)
@@ -88,13 +137,21 @@ class SamplesPanel(QWidget):
         self.length_spin.setRange(1, 100_000)
         self.length_spin.setValue(SamplingOptions().length)
         self.length_spin.setSuffix(" tokens")
+        self.repetition_spin = QDoubleSpinBox()
+        self.repetition_spin.setRange(1.0, MAX_REPETITION_PENALTY)
+        self.repetition_spin.setSingleStep(0.05)
+        self.repetition_spin.setDecimals(2)
+        self.repetition_spin.setSpecialValueText("off")
+        self.repetition_spin.setValue(SamplingOptions().repetition_penalty)
+        self.repetition_spin.setToolTip(_REPEATS_TIP)
         self.prime_edit = QLineEdit()
-        self.prime_edit.setPlaceholderText("Priming text the model reads before it writes (optional)")
+        self.prime_edit.setPlaceholderText("text to start from")  # short: the field is narrow in a narrow dock
+        self.prime_edit.setToolTip("Priming text the model reads before it writes (optional)")
         self.prime_edit.setFont(_monospace())
         self.sample_button = QPushButton(_SAMPLE_LABEL)
         self.sample_button.setToolTip("Write a sample with these settings (Ctrl+Return)")
         self.sample_button.setDefault(True)
-        self.result_view = self._text_view("Press Sample to let the model write.")
+        self.result_view = SampleView("Press Sample to let the model write.")
         self._lay_out()
         self._show_temperature()
         self.temperature_slider.valueChanged.connect(self._show_temperature)
@@ -105,30 +162,22 @@ class SamplesPanel(QWidget):
             shortcut.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
             shortcut.activated.connect(self.request_sample)
 
-    def _text_view(self, placeholder: str) -> QTextBrowser:
-        view = QTextBrowser()
-        view.setFont(_monospace())
-        view.setPlaceholderText(placeholder)
-        view.setOpenLinks(False)
-        view.setLineWrapMode(QTextBrowser.LineWrapMode.WidgetWidth)
-        return view
-
     def _lay_out(self) -> None:
+        """One control a row, so that the panel fits a narrow dock (a row of two spin boxes made
+        it 370 px wide, more than the window's first layout gives it)."""
         log_box = QGroupBox("During training")
         QVBoxLayout(log_box).addWidget(self.log_view)
         sampler = QGroupBox("Sampler")
         temperature_row = QHBoxLayout()
         temperature_row.addWidget(self.temperature_slider, 1)
         temperature_row.addWidget(self.temperature_label)
-        numbers_row = QHBoxLayout()
-        numbers_row.addWidget(self.top_k_spin)
-        numbers_row.addSpacing(12)
-        numbers_row.addWidget(QLabel("Length"))
-        numbers_row.addWidget(self.length_spin)
-        numbers_row.addStretch(1)
         form = QFormLayout()
         form.addRow("Temperature", temperature_row)
-        form.addRow("Top-k", numbers_row)
+        form.addRow("Top-k", _left(self.top_k_spin))
+        repetition_label = QLabel("Repetition")
+        repetition_label.setToolTip(_REPEATS_TIP)
+        form.addRow(repetition_label, _left(self.repetition_spin))
+        form.addRow("Length", _left(self.length_spin))
         form.addRow("Prime", self.prime_edit)
         button_row = QHBoxLayout()
         button_row.addStretch(1)
@@ -185,6 +234,7 @@ class SamplesPanel(QWidget):
             top_k=self.top_k_spin.value(),
             prime=self.prime_edit.text(),
             seed=None,
+            repetition_penalty=self.repetition_spin.value(),
         )
 
     @property
@@ -204,8 +254,10 @@ class SamplesPanel(QWidget):
         self.result_view.clear()
         writer = _TextWriter(self.result_view)
         top_k = "all" if options.top_k == 0 else str(options.top_k)
+        repeats = "" if options.repetition_penalty == 1 else f"  ·  repetition {options.repetition_penalty:.2f}"
         writer.header(
-            f"temperature {_temperature_text(options.temperature)}  ·  top-k {top_k}  ·  {options.length} tokens",
+            f"temperature {_temperature_text(options.temperature)}  ·  top-k {top_k}{repeats}  ·  "
+            f"{options.length} tokens",
             first=True,
         )
         writer.generated(text, options.prime)
@@ -218,7 +270,9 @@ class SamplesPanel(QWidget):
 
     def set_model_writes(self, writes: bool, instead: str = "") -> None:
         """A model that does not write text cannot be sampled: the panel says where to look instead."""
-        for widget in (self.temperature_slider, self.top_k_spin, self.length_spin, self.prime_edit, self.sample_button):
+        controls = (self.temperature_slider, self.top_k_spin, self.repetition_spin, self.length_spin, self.prime_edit,
+                    self.sample_button)
+        for widget in controls:
             widget.setEnabled(writes)
         self.log_view.setPlaceholderText(
             "Samples written during training appear here, newest first." if writes

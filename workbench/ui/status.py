@@ -37,6 +37,7 @@ class TrainingStatus:
         self._latest: StepMetrics | None = None
         self._metrics_timer = QTimer(bar)
         self._metrics_timer.setSingleShot(True)
+        self._counts = "tokens"
         self._metrics_timer.setInterval(METRICS_INTERVAL_MS)
         self._metrics_timer.timeout.connect(self._show_latest)
 
@@ -45,6 +46,7 @@ class TrainingStatus:
 
     def run_started(self, event: RunStarted) -> None:
         self.device.setText(event.device_name)
+        self._counts = event.counts  # tokens, or items for a classifier, steps for a forecaster
         self._start, self._target = event.step, event.target_step
         self.progress.setRange(0, max(event.target_step - event.step, 1))
         self.progress.setValue(0)
@@ -65,7 +67,7 @@ class TrainingStatus:
         self._metrics_timer.start()
         self.show_step(event.step)
         self.loss.setText(f"loss {event.loss:.3f}")
-        self.speed.setText(f"{event.tokens_per_s / 1000:.1f}k tokens/s")
+        self.speed.setText(f"{event.tokens_per_s / 1000:.1f}k {self._counts}/s")
         self.progress.setValue(event.step - self._start)
 
     def task_progress(self, event: TaskProgress) -> None:

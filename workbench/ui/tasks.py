@@ -9,10 +9,12 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from ..engine.data.labelled_files import GUESS_ROWS, guess_text_and_label, read_table
 from ..engine.data.own_data import load_own_data
 from ..engine import captioning
 from ..engine import forecast as forecasting
-from ..engine import predict, translation
+from ..engine import evaluation, predict, translation
+from ..engine.baselines import Baseline
 from ..engine.captioning import Caption
 from ..engine.config import TrainConfig
 from ..engine.data import DEMOS
@@ -50,16 +52,24 @@ def new_from_demo(worker: EngineWorker, name: str) -> ProjectSnapshot:
 
 
 def new_from_file(
-    worker: EngineWorker, path: Path, kind: str, level: str = "char", columns: tuple[str, ...] | None = None
+    worker: EngineWorker, path: Path, kind: str, level: str = "char", columns: tuple[str, ...] | None = None,
+    series_options: dict | None = None, seq_len: int | None = None,
 ) -> ProjectSnapshot:
     """``kind``: a key of OWN_DATA_KINDS; ``columns``: a table's text and label columns, or the
-    columns of a series to model."""
+    columns of a series to model; a series also takes how to read it (``series_options``, the
+    keywords of ``load_series_csv``) and the sequence length its import dialog chose."""
     if kind == "series":
-        corpus = load_own_data(path, kind, columns=list(columns) if columns else None)
-    else:
-        text_column, label_column = columns or (None, None)
-        corpus = load_own_data(path, kind, level, text_column, label_column)
+        corpus = load_own_data(path, kind, columns=list(columns) if columns else None, series_options=series_options)
+        return _install(worker, new_project(corpus, seq_len=seq_len))
+    text_column, label_column = columns or (None, None)
+    corpus = load_own_data(path, kind, level, text_column, label_column)
     return _install(worker, new_project(corpus))
+
+
+def table_choices(path: Path) -> tuple[list[str], tuple[str, str]]:
+    """A table's header and the columns that look, by what they hold, like its texts and labels."""
+    table = read_table(path)
+    return table.header, guess_text_and_label(table.header, [fields for _, fields in table.rows[:GUESS_ROWS]])
 
 
 def new_lab_task(worker: EngineWorker, kind: str, lag: int, symbols: int) -> ProjectSnapshot:
@@ -168,8 +178,18 @@ def add_handwriting_line(worker: EngineWorker, strokes, text: str) -> ProjectSna
 
 
 def evaluate(worker: EngineWorker) -> ValidationResult:
-    """The validation scores of the model as it is (not recorded: for showing an opened project)."""
-    return worker.project.trainer().evaluate()
+    """The model as it is, scored on the whole validation split (not recorded: for showing an
+    opened project, or on demand), its progress told as TaskProgress events."""
+    def told(done: int, total: int) -> None:
+        worker.sink(TaskProgress("Scoring the whole validation split", done, total, unit="batches"))
+
+    return worker.project.trainer().evaluate(whole=True, progress=told)
+
+
+def baselines(worker: EngineWorker) -> tuple[Baseline, ...]:
+    """The project's data's baselines (made once per data set: a linear classifier trains, an
+    n-gram model counts), for the Results tab to show beside the model's scores."""
+    return evaluation.corpus_baselines(worker.project.corpus)
 
 
 def classify(worker: EngineWorker, text: str) -> Classification:

@@ -17,6 +17,7 @@ from ..errors import DataError
 
 IGNORE_INDEX = -100  # target value on padded steps
 POOL_BATCHES = 16  # items are sorted by length within pools of this many batches, to pad little
+SUBSET_DRAW = 7_919  # the second word of the generator's seed that draws a quick validation's items
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,6 +70,17 @@ class Batcher:
     def epoch_batches(self) -> Iterator[Batch]:
         """One pass in a fixed order (for validation); leaves the position alone."""
         for index in range(self._batches_per_epoch):
+            yield self._fixed_batch(index)
+
+    @property
+    def pass_length(self) -> int:
+        """Batches in one pass of ``epoch_batches``."""
+        return self._batches_per_epoch
+
+    def subset_batches(self, limit: int) -> Iterator[Batch]:
+        """A quick validation: the first ``limit`` batches of the fixed pass, contiguous so that
+        a stream's hidden state carries across them as it does in the whole pass."""
+        for index in range(min(limit, self._batches_per_epoch)):
             yield self._fixed_batch(index)
 
     def state(self) -> dict[str, int]:
@@ -155,8 +167,25 @@ class ItemBatcher(Batcher):
         return self._frame(self._rows(self._order, index))
 
     def epoch_batches(self) -> Iterator:
-        order, rows = self._fixed_order(), min(self._batch_size, self._count)
-        for index in range(-(-self._count // rows)):
+        order = self._fixed_order()
+        for index in range(self.pass_length):
+            yield self._frame(self._rows(order, index))
+
+    @property
+    def pass_length(self) -> int:
+        return -(-self._count // min(self._batch_size, self._count))
+
+    def subset_batches(self, limit: int) -> Iterator:
+        """A quick validation: ``limit`` batches of items drawn once for all (the same items at
+        every validation) from the whole split, in its fixed order. Not its first items: files
+        are often grouped by class, and the first few batches would hold one or two classes."""
+        if limit >= self.pass_length:
+            yield from self.epoch_batches()
+            return
+        rows = min(self._batch_size, self._count)
+        drawn = np.random.default_rng([self._seed, SUBSET_DRAW]).choice(self._count, limit * rows, replace=False)
+        order = self._fixed_order()[np.sort(drawn)]
+        for index in range(limit):
             yield self._frame(self._rows(order, index))
 
     def _epoch_order(self, rng: np.random.Generator) -> np.ndarray:

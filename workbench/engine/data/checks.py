@@ -14,15 +14,22 @@ MAX_CONTROL_SHARE = 0.3  # more control characters than this and it is not text
 TEXT_CONTROLS = frozenset("\n\r\t\f\v")
 
 
-def read_text_file(path: Path) -> str:
-    """The UTF-8 text of ``path`` with any BOM removed and line ends made ``\\n``."""
+def read_text_file(path: Path, encoding: str | None = None) -> str:
+    """The text of ``path`` with any BOM removed and line ends made ``\\n``.
+
+    ``encoding`` None reads UTF-8 (a BOM accepted) and refuses anything else, naming the first
+    byte that is not UTF-8; a named encoding (``latin-1``, ``cp1252``, ``utf-16``) is used as is.
+    """
     data = _read_bytes(path)
-    head = data[:SNIFF_BYTES]
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        raise DataError(f"{path}: the file is UTF-16 text; save it as UTF-8 and try again.")
-    if b"\0" in head:
-        raise DataError(f"{path}: the file looks binary (it contains NUL bytes), not text.")
-    text = _decode_utf8(path, data)
+    if encoding is None:
+        head = data[:SNIFF_BYTES]
+        if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            raise DataError(f"{path}: the file is UTF-16 text; give its encoding (utf-16) or save it as UTF-8.")
+        if b"\0" in head:
+            raise DataError(f"{path}: the file looks binary (it contains NUL bytes), not text.")
+        text = _decode_utf8(path, data)
+    else:
+        text = _decode(path, data, encoding).removeprefix("\ufeff")
     if not text.strip():
         raise DataError(f"{path}: the file is empty or holds only whitespace.")
     sample = text[:SNIFF_BYTES]
@@ -30,6 +37,20 @@ def read_text_file(path: Path) -> str:
     if controls > MAX_CONTROL_SHARE * len(sample):
         raise DataError(f"{path}: the file looks binary (mostly control characters), not text.")
     return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def check_encoding(encoding: str | None, source: str = "") -> None:
+    """A DataError unless ``encoding`` is None (UTF-8) or the name of a text encoding Python knows."""
+    if encoding is None:
+        return
+    try:
+        b"\n".decode(encoding)  # a LookupError for a name Python does not know, or a codec not of text
+    except UnicodeDecodeError:
+        pass  # a text codec, which wants more than one byte (UTF-16)
+    except LookupError:
+        where = f"{source}: " if source else ""
+        raise DataError(f"{where}{encoding!r} is not a text encoding Python knows; for example utf-8, latin-1, "
+                        "cp1252 or utf-16.") from None
 
 
 def check_val_fraction(val_fraction: float) -> None:
@@ -67,9 +88,27 @@ def _decode_utf8(path: Path, data: bytes) -> str:
     except UnicodeDecodeError as error:
         offset = start + error.start
         raise DataError(
-            f"{path}: the file is not UTF-8 text (byte {offset} is 0x{data[offset]:02x}); "
-            "save it as UTF-8 and try again."
+            f"{path}, line {_line_of(data, offset)}: the file is not UTF-8 text (byte {offset} is "
+            f"0x{data[offset]:02x}); give its encoding (--encoding latin-1, or cp1252 for Windows text) "
+            "or save it as UTF-8 and try again."
         ) from None
+
+
+def _decode(path: Path, data: bytes, encoding: str) -> str:
+    check_encoding(encoding, str(path))
+    try:
+        return data.decode(encoding)
+    except UnicodeDecodeError as error:
+        offset = error.start
+        raise DataError(
+            f"{path}, line {_line_of(data, offset)}: the file is not {encoding} text (byte {offset} is "
+            f"0x{data[offset]:02x}); give the encoding it was saved in."
+        ) from None
+
+
+def _line_of(data: bytes, offset: int) -> int:
+    """The line, counted from 1, that byte ``offset`` of ``data`` is on."""
+    return data.count(b"\n", 0, offset) + 1
 
 
 def _is_control(char: str) -> bool:

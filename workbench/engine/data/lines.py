@@ -133,10 +133,14 @@ def lines_from_items(
     return LineCorpus(description, vocab, train, val)
 
 
-def load_lines_file(path: str | Path, val_fraction: float = 0.1, seed: int = 0) -> LineCorpus:
-    """A line corpus of a UTF-8 file: one item per non-empty line, stripped of spaces."""
+def load_lines_file(
+    path: str | Path, val_fraction: float = 0.1, seed: int = 0, encoding: str | None = None
+) -> LineCorpus:
+    """A line corpus of a text file (UTF-8 unless ``encoding`` says otherwise): one item per
+    non-empty line, stripped of spaces."""
+    check_val_fraction(val_fraction)
     path = Path(path).expanduser().absolute()
-    lines = read_text_file(path).split("\n")
+    lines = read_text_file(path, encoding).split("\n")
     items = [line.strip() for line in lines if line.strip()]
     return lines_from_items(items, str(path), path.name, val_fraction, seed)
 

@@ -295,15 +295,19 @@ def pairs_from_items(
     return PairCorpus(description, vocab, splits["train"], splits["val"])
 
 
-def load_pairs_file(path: str | Path, val_fraction: float = 0.1, seed: int = 0, level: str = "char") -> PairCorpus:
-    """Pairs of a UTF-8 file: source, a tab, target on each line; blank lines are skipped.
+def load_pairs_file(
+    path: str | Path, val_fraction: float = 0.1, seed: int = 0, level: str = "char", encoding: str | None = None
+) -> PairCorpus:
+    """Pairs of a text file (UTF-8 unless ``encoding`` says otherwise): source, a tab, target on
+    each line; blank lines are skipped.
 
     Columns after a second tab are ignored, as in the Tatoeba sentence files (their third column
     is the attribution). Each side is stripped of surrounding spaces.
     """
+    check_val_fraction(val_fraction)
     path = Path(path).expanduser().absolute()
     items = []
-    for number, line in enumerate(read_text_file(path).split("\n"), start=1):
+    for number, line in enumerate(read_text_file(path, encoding).split("\n"), start=1):
         if not line.strip():
             continue
         if "\t" not in line:

@@ -3,12 +3,15 @@
 The series is kept in its own units; the model meets it normalised per column with the mean and
 standard deviation of the training part, which the project stores with the data, so forecasts
 come back in the units the user gave. The last ``val_fraction`` of the steps is held out.
+
+A trending series may be differenced (order 1): the model then reads and predicts the change
+from one step to the next, ``d_t = x_t - x_{t-1}``, normalised with the training part's changes,
+and a forecast is added back up from the last value it read. The project stores the series
+itself, with ``differencing`` in its description (a project from before has none: order 0).
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,13 +22,15 @@ from ..errors import DataError
 from ..spec import HeadSpec, InputSpec
 from ..templates import Task
 from .batching import Batch, Batcher, check_batch_shape
-from .checks import check_val_fraction, read_text_file, stored_finite
+from .checks import check_val_fraction, stored_finite
 from .probe import ProbeExample
+from .series_file import (
+    MIN_ROWS, SeriesSurvey, check_fill, choose_columns, fill_gaps, read_series_table, survey_table,
+)
 
 SPLIT_NAMES = {"train": "training", "val": "validation"}
-MIN_ROWS = 10  # fewer rows than this cannot be split into a training and a validation part
-MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "-"})  # cells read as missing values
-DELIMITERS = (",", ";", "\t")
+DEFAULT_VAL_FRACTION = 0.1
+DEFAULT_SEQ_LEN = 100  # the sequence length a new project takes when the series is long enough
 HOURS_PER_DAY = 24
 DAYS_PER_YEAR = 365
 
@@ -83,34 +88,50 @@ class Normalisation:
 
 
 class SeriesCorpus:
-    """A series of ``F`` columns over ``N`` steps; the model predicts every column one step ahead."""
+    """A series of ``F`` columns over ``N`` steps; the model predicts every column one step ahead.
+
+    What the model reads is the series, or with ``differencing`` its ``N - 1`` changes, normalised:
+    ``normalised(split)``, ``normalise`` and ``denormalise`` are in those terms. Everything else
+    (``values``, ``stats``, ``spread``) is in the series' own units; ``model_inputs`` and
+    ``forecast_in_units`` go from the one to the other.
+    """
 
     kind = "series"
 
     def __init__(self, description: dict[str, Any], columns: FeatureNames, values: np.ndarray) -> None:
-        self.description = description  # kind, source, title, val_fraction, train_steps, normalisation
+        # kind, source, title, val_fraction, train_steps, normalisation, differencing (absent: 0);
+        # from a file also fill, left_out and notes (what the import did, a sentence by topic)
+        self.description = description
         self.vocab = columns
         self._values = values  # (N, F) float32, the user's units
+        self.differencing = _stored_order(description.get("differencing", 0), self.source)
+        self._train_steps = description["train_steps"]
+        if not isinstance(self._train_steps, int) or not self.differencing < self._train_steps < len(values):
+            raise DataError(f"{self.source}: the stored split does not fit the series' {len(values)} steps.")
         self.normalisation = Normalisation.from_json(description["normalisation"], len(columns), self.source)
-        self._train_steps = int(description["train_steps"])
-        normalised = self.normalisation.apply(values)
-        self._splits = {"train": normalised[: self._train_steps], "val": normalised[self._train_steps :]}
+        train_levels = values[: self._train_steps].astype(np.float64)
+        self.spread = self.normalisation.std if not self.differencing else Normalisation.fit(train_levels).std
+        normalised = self.normalisation.apply(np.diff(values, axis=0) if self.differencing else values)
+        cut = self._train_steps - self.differencing  # (N - d, F) split where the validation steps begin
+        self._splits = {"train": normalised[:cut], "val": normalised[cut:]}
 
     @classmethod
     def from_values(
-        cls, values: np.ndarray, columns: tuple[str, ...], source: str, title: str, val_fraction: float = 0.1
+        cls, values: np.ndarray, columns: tuple[str, ...], source: str, title: str,
+        val_fraction: float = DEFAULT_VAL_FRACTION, differencing: bool | int = 0,
     ) -> SeriesCorpus:
-        """Hold out the last ``val_fraction`` of ``values`` (N, F); fit the normalisation on the rest."""
-        check_val_fraction(val_fraction)
+        """Hold out the last ``val_fraction`` of ``values`` (N, F); fit the normalisation on the rest
+        (on its changes, with ``differencing`` 1 or True)."""
+        order = differencing_order(differencing)
         values = np.asarray(values, np.float32)
         if len(values) < MIN_ROWS:
             raise DataError(f"{source}: a series needs at least {MIN_ROWS} steps; found {len(values)}.")
-        val_steps = min(len(values) - 2, max(2, round(len(values) * val_fraction)))
-        train_steps = len(values) - val_steps
+        train_steps, _ = split_steps(len(values), val_fraction)
+        train = values[:train_steps].astype(np.float64)
         description = {
             "kind": cls.kind, "source": source, "title": title, "val_fraction": val_fraction,
-            "train_steps": train_steps,
-            "normalisation": Normalisation.fit(values[:train_steps].astype(np.float64)).to_json(),
+            "train_steps": train_steps, "differencing": order,
+            "normalisation": Normalisation.fit(np.diff(train, axis=0) if order else train).to_json(),
         }
         return cls(description, FeatureNames(tuple(columns)), values)
 
@@ -150,7 +171,7 @@ class SeriesCorpus:
         return self._values[: self._train_steps] if split == "train" else self._values[self._train_steps :]
 
     def normalised(self, split: str) -> np.ndarray:
-        """One split as the model reads it (N, F)."""
+        """One split as the model reads it (N, F); differenced, the training part's first step has no change."""
         return self._splits[split]
 
     def probe_example(self, length: int) -> ProbeExample:
@@ -161,10 +182,31 @@ class SeriesCorpus:
         return ProbeExample(val[:steps], val[1 : steps + 1], tuple(f"{value:.1f}" for value in shown))
 
     def normalise(self, values: np.ndarray) -> np.ndarray:
+        """What the model reads (the changes, when differenced) -> normalised."""
         return self.normalisation.apply(np.asarray(values, np.float64))
 
     def denormalise(self, values: np.ndarray) -> np.ndarray:
+        """Normalised model outputs -> what the model predicts (the changes, when differenced)."""
         return self.normalisation.undo(np.asarray(values, np.float64))
+
+    def model_inputs(self, history: np.ndarray) -> np.ndarray:
+        """Steps in the series' units (..., T, F) -> what the model reads (..., T - d, F) float32."""
+        history = np.asarray(history, np.float64)
+        if history.shape[-2] <= self.differencing:
+            raise DataError(f"{self.source}: the model reads changes, so it needs at least two steps of history.")
+        return self.normalise(np.diff(history, axis=-2) if self.differencing else history)
+
+    def forecast_in_units(self, predicted: np.ndarray, history: np.ndarray) -> np.ndarray:
+        """The model's normalised predictions (..., K, F) after ``history`` (..., T, F) -> (..., K, F) in the
+        series' units: differenced, the predicted changes are added up from the last step of the history."""
+        steps = self.denormalise(predicted).astype(np.float64)
+        if self.differencing:
+            steps = np.asarray(history, np.float64)[..., -1:, :] + np.cumsum(steps, axis=-2)
+        return steps.astype(np.float32)
+
+    def fitting_seq_len(self, preferred: int = DEFAULT_SEQ_LEN) -> int:
+        """``preferred``, or the longest sequence length both parts have windows of, if shorter."""
+        return min(preferred, min(len(split) for split in self._splits.values()) - 1)
 
     def batcher(self, split: str, batch_size: int, seq_len: int, seed: int) -> WindowBatcher:
         self._check_split_fits(split, batch_size, seq_len)
@@ -178,18 +220,18 @@ class SeriesCorpus:
         check_batch_shape(batch_size, seq_len)
         have = len(self._splits[split])
         if have < seq_len + 1:
+            what = "changes" if self.differencing else "steps"
             raise DataError(
-                f"{self.source}: the {SPLIT_NAMES[split]} part has {have} steps, too few for windows of "
-                f"{seq_len} steps and the step after them; use a shorter sequence length."
+                f"{self.source}: the {SPLIT_NAMES[split]} part has {have} {what}, too few for windows of "
+                f"{seq_len} steps and the step after them; use a sequence length of at most {self.fitting_seq_len()}."
             )
 
     def stats(self) -> dict[str, Any]:
-        train, val = self._splits["train"], self._splits["val"]
         return {
             "columns": list(self.columns),
-            "steps": len(train) + len(val),
-            "train_steps": len(train),
-            "val_steps": len(val),
+            "steps": len(self._values),
+            "train_steps": self._train_steps,
+            "val_steps": len(self._values) - self._train_steps,
             "min": self._values.min(0).tolist(),
             "max": self._values.max(0).tolist(),
         }
@@ -205,6 +247,34 @@ class SeriesCorpus:
             rows.append(row)
             length += len(row) + 1
         return "\n".join(rows)
+
+
+def split_steps(steps: int, val_fraction: float = DEFAULT_VAL_FRACTION) -> tuple[int, int]:
+    """A series of ``steps`` -> (training steps, validation steps): the last ``val_fraction``, at least
+    two steps each side."""
+    check_val_fraction(val_fraction)
+    val_steps = min(steps - 2, max(2, round(steps * val_fraction)))
+    return steps - val_steps, val_steps
+
+
+def longest_seq_len(steps: int, val_fraction: float = DEFAULT_VAL_FRACTION, differencing: bool | int = 0) -> int:
+    """The longest sequence length whose windows, and the step after them, fit both parts of a series
+    of ``steps`` (0 when none does)."""
+    train_steps, val_steps = split_steps(steps, val_fraction)
+    return max(0, min(train_steps - differencing_order(differencing), val_steps) - 1)
+
+
+def differencing_order(differencing: bool | int) -> int:
+    """``differencing`` given as True/False or an order 0/1 -> the order."""
+    if isinstance(differencing, (bool, int, np.integer)) and differencing in (0, 1):
+        return int(differencing)
+    raise DataError(f"differencing is of order 0 (none) or 1 (the change from step to step), not {differencing!r}.")
+
+
+def _stored_order(order: Any, source: str) -> int:
+    if isinstance(order, bool) or not isinstance(order, int) or order not in (0, 1):
+        raise DataError(f"{source}: the stored differencing order is damaged ({order!r}).")
+    return order
 
 
 class WindowBatcher(Batcher):
@@ -283,91 +353,43 @@ def load_weather_demo(years: int = 3, seed: int = 0) -> SeriesCorpus:
     return SeriesCorpus.from_values(values, columns, "demo:weather", "Weather-like series")
 
 
+
+
 def load_series_csv(
-    path: str | Path, columns: list[str] | None = None, val_fraction: float = 0.1
+    path: str | Path, columns: list[str] | None = None, val_fraction: float = DEFAULT_VAL_FRACTION, *,
+    fill: str | None = None, differencing: bool | int = 0, delimiter: str | None = None, encoding: str | None = None,
 ) -> SeriesCorpus:
     """A series from a CSV file with a header row; rows are steps, in time order.
 
     ``columns`` names the columns to model, in that order; by default every column whose first
-    value is a number. The delimiter is whichever of comma, semicolon and tab the header holds
-    most of; with semicolons a decimal comma is accepted. Missing values (empty, NA, NaN, null)
-    are refused, naming the line: fill them in first, since a gap cannot be forecast from.
+    value is a number, except those that count time (see ``series_file.index_reason``): the
+    description's ``left_out`` names them and its ``notes`` (a sentence by topic: columns, gaps,
+    differencing) say what the import did. ``fill`` says what becomes
+    of gaps (``series_file.fill_gaps``); None refuses the first one, naming its line.
+    ``delimiter`` None guesses comma, semicolon or tab; ``encoding`` None reads UTF-8.
     """
+    check_val_fraction(val_fraction)
+    check_fill(fill)
+    order = differencing_order(differencing)
     path = Path(path).expanduser().absolute()
-    header, body, decimal_comma = _read_table(path)
-    chosen = _choose_columns(path, header, body[0][1], columns, decimal_comma)
-    values = np.empty((len(body), len(chosen)), np.float32)
-    for j, name in enumerate(chosen):
-        column = header.index(name)
-        for i, (line, row) in enumerate(body):
-            values[i, j] = _number(path, line, name, row[column], decimal_comma)
-    return SeriesCorpus.from_values(values, tuple(chosen), str(path), path.name, val_fraction)
+    table = read_series_table(path, delimiter, encoding)
+    chosen, left_out = choose_columns(table, columns)
+    values = np.stack([table.numbers(name) for name in chosen], axis=1)  # (N, F) float64, NaN in the gaps
+    values, filled = fill_gaps(table, chosen, values, fill)
+    corpus = SeriesCorpus.from_values(values, tuple(chosen), str(path), path.name, val_fraction, order)
+    notes = {
+        "columns": left_out and f"Left out {left_out}; name it among the columns to model it.",
+        "gaps": filled,
+        "differencing": order and "The model learns the change from one step to the next; forecasts add it back up.",
+    }
+    corpus.description.update(
+        fill=fill, left_out=[name for name in table.numeric_columns() if name not in chosen],
+        notes={topic: note for topic, note in notes.items() if note},
+    )
+    return corpus
 
 
-def series_columns(path: str | Path) -> tuple[list[str], list[str]]:
-    """A CSV's columns, and those whose first value is a number: what the user chooses from."""
-    path = Path(path).expanduser().absolute()
-    header, body, decimal_comma = _read_table(path)
-    return header, [name for name, cell in zip(header, body[0][1]) if _parse(cell, decimal_comma) is not None]
+def survey_series_csv(path: str | Path, delimiter: str | None = None, encoding: str | None = None) -> SeriesSurvey:
+    """What the import dialog offers: a CSV's columns, their gaps and the ones that count time."""
+    return survey_table(read_series_table(Path(path).expanduser().absolute(), delimiter, encoding))
 
-
-def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]], bool]:
-    """The header, the (line number, cells) of every non-blank row, and whether decimals are commas."""
-    text = read_text_file(path)
-    header_line = next(line for line in text.split("\n") if line.strip())
-    delimiter = max(DELIMITERS, key=header_line.count)
-    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
-    try:
-        rows = [(reader.line_num, row) for row in reader if any(cell.strip() for cell in row)]
-    except csv.Error as error:
-        raise DataError(f"{path}, line {reader.line_num}: not readable as CSV ({error}).") from None
-    header = [name.strip() for name in rows[0][1]]
-    body = rows[1:]
-    if len(body) < MIN_ROWS:
-        raise DataError(f"{path}: a series needs at least {MIN_ROWS} rows of values; found {len(body)}.")
-    for line, row in body:
-        if len(row) != len(header):
-            raise DataError(f"{path}, line {line}: {len(row)} values, but the header names {len(header)} columns.")
-    return header, body, delimiter == ";"
-
-
-def _choose_columns(
-    path: Path, header: list[str], first_row: list[str], wanted: list[str] | None, decimal_comma: bool
-) -> list[str]:
-    if wanted is None:
-        numeric = [name for name, cell in zip(header, first_row) if _parse(cell, decimal_comma) is not None]
-        if not numeric:
-            raise DataError(f"{path}: no column holds numbers in its first row; the columns are {', '.join(header)}.")
-        return numeric
-    if not wanted:
-        raise DataError(f"{path}: choose at least one column to model.")
-    for name in wanted:
-        if name not in header:
-            raise DataError(f"{path}: no column named {name!r}; the columns are {', '.join(header)}.")
-    if len(set(wanted)) != len(wanted):
-        raise DataError(f"{path}: a column is chosen twice.")
-    return list(wanted)
-
-
-def _number(path: Path, line: int, column: str, cell: str, decimal_comma: bool) -> float:
-    if cell.strip().lower() in MISSING:
-        raise DataError(
-            f"{path}, line {line}, column {column!r}: the value is missing; fill in the gaps "
-            f"(for example with the value before) and try again."
-        )
-    value = _parse(cell, decimal_comma)
-    if value is None:
-        raise DataError(f"{path}, line {line}, column {column!r}: {cell.strip()!r} is not a number.")
-    return value
-
-
-def _parse(cell: str, decimal_comma: bool) -> float | None:
-    """The finite number ``cell`` holds, or None."""
-    cell = cell.strip()
-    if decimal_comma and "," in cell and "." not in cell:
-        cell = cell.replace(",", ".")
-    try:
-        value = float(cell)
-    except ValueError:
-        return None
-    return value if np.isfinite(value) else None

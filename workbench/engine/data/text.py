@@ -137,9 +137,12 @@ def stream_from_text(
 
 
 def load_text_file(
-    path: str | Path, level: str = "char", val_fraction: float = 0.1, max_words: int = 10_000
+    path: str | Path, level: str = "char", val_fraction: float = 0.1, max_words: int = 10_000,
+    encoding: str | None = None,
 ) -> TextStream:
-    """A stream corpus of a UTF-8 text file; its last ``val_fraction`` is for validation."""
+    """A stream corpus of a text file (UTF-8 unless ``encoding`` says otherwise); its last
+    ``val_fraction`` is for validation."""
+    check_val_fraction(val_fraction)
     path = Path(path).expanduser().absolute()
-    text = read_text_file(path)
+    text = read_text_file(path, encoding)
     return stream_from_text(text, str(path), path.name, level, val_fraction, max_words)

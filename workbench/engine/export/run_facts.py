@@ -1,6 +1,6 @@
 """What a program needs besides the graphs to use an exported model: the task, the vocabularies,
-the label names, the series' normalisation, the decoding limit. Stored as JSON in each exported
-file's metadata and read by the standalone script (``standalone_script.py``).
+the label names, the series' normalisation and differencing, the decoding limit. Stored as JSON
+in each exported file's metadata and read by the standalone script (``standalone_script.py``).
 """
 
 from __future__ import annotations
@@ -57,4 +57,5 @@ def run_facts(project, files: dict[str, str]) -> dict:
     if task == "forecast":
         facts["columns"] = list(corpus.columns)
         facts["normalisation"] = corpus.normalisation.to_json()
+        facts["differencing"] = corpus.differencing  # 1: the model reads and predicts step-to-step changes
     return facts

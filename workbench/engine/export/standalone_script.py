@@ -9,7 +9,8 @@ a language model writes text (``--prime``, ``--length``, ``--temperature`` 0 for
 ``--top-k``, ``--seed``); a classifier or tagger reads ``--text``; a translator translates
 ``--text`` greedily; a captioner describes ``--image`` (a .npy file of an (H, W, C) uint8
 picture); a forecaster reads ``--csv`` (a header naming the trained columns, one row per step;
-commas, semicolons or tabs) and forecasts ``--steps`` steps; a handwriting network writes pen
+commas, semicolons or tabs) and forecasts ``--steps`` steps (a model of a differenced series
+reads the changes from row to row and adds its predicted changes up); a handwriting network writes pen
 strokes (``--text`` for a synthesis network, ``--bias``, ``--seed``) into ``--out`` (.svg or .csv).
 
 Recurrent state is an explicit input and output of every graph: the script starts it at zero
@@ -241,21 +242,32 @@ def read_history(path, columns):
 
 
 def forecast(graphs, facts, args):
-    """Read the rows of ``--csv``, then predict ``--steps`` more, each prediction read back in."""
+    """Read the rows of ``--csv``, then predict ``--steps`` more, each prediction read back in.
+
+    With ``differencing`` 1 the model reads the change from each row to the next and predicts the
+    next change; the changes are added up from the last row.
+    """
     columns, stored = facts["columns"], facts["normalisation"]
     mean, std = np.array(stored["mean"]), np.array(stored["std"])
+    differencing = facts.get("differencing", 0)  # absent from a file exported before differencing came
     if not args.csv:
         raise UserError("give the recent history with --csv (a header naming the columns, one row per step)")
-    history = read_history(args.csv, columns)
+    history = read_history(args.csv, columns)  # (T, F)
+    if len(history) <= differencing:
+        raise UserError(f"{args.csv}: the model reads the change from one row to the next, so it needs two rows")
+    inputs = np.diff(history, axis=0) if differencing else history  # (T - d, F)
     model = graphs["model"]
-    outputs, state = model.run({"inputs": ((history - mean) / std)[None].astype(np.float32), **model.zero_state(1)})
+    outputs, state = model.run({"inputs": ((inputs - mean) / std)[None].astype(np.float32), **model.zero_state(1)})
     step, steps = outputs["predictions"][:, -1:], []
     for _ in range(args.steps):
         steps.append(step[0, 0])
         outputs, state = model.run({"inputs": step, **state})
         step = outputs["predictions"]
+    predicted = np.array(steps).reshape(-1, len(columns)) * std + mean  # (steps, F)
+    if differencing:
+        predicted = history[-1] + np.cumsum(predicted, axis=0)
     lines = [",".join(columns)]
-    lines += [",".join(f"{value:.6g}" for value in row) for row in np.array(steps) * std + mean]
+    lines += [",".join(f"{value:.6g}" for value in row) for row in predicted]
     return "\n".join(lines)
 
 

@@ -4,13 +4,15 @@ The input block, the recurrent stack (one box per layer, two per layer when bidi
 then the head. An encoder–decoder puts the decoder column to the right of the encoder with the
 bridge (final state) between them and attention beside the head. A captioning model draws the
 picture and the CNN that reads it in the encoder's place: the decoder starts from the mean of the
-CNN's grid and attends over its cells. The layout fills the scene's part map (part name -> item)
+CNN's grid and attends over its cells. A handwriting synthesis network draws its soft window
+right of the stack, level with the gap between layers 1 and 2, and the text it reads below it
+(Graves 2013, fig. 12). The layout fills the scene's part map (part name -> item)
 and layer lists, which clicks, drops and problems use.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QGraphicsItem
 
 from ...engine.heads import HEADS
@@ -18,6 +20,7 @@ from ...engine.spec import CELL_NAMES, HeadSpec, InputSpec, ModelSpec, Recurrent
 from . import items as draw
 from .items import ArrowItem, BadgeItem, BlockItem, FrameItem
 from .pictures import COORDINATES, cnn_lines, picture_size
+from .soft_window import FEEDBACK, READS, SENDS, TEXT_TITLE, WINDOW_TITLE, text_subtitle, window_subtitle
 
 LAYER_W, LAYER_H = 224.0, 52.0  # one unidirectional layer
 DIR_W, DIR_GAP = 146.0, 14.0  # one direction of a bidirectional layer
@@ -28,6 +31,7 @@ CNN_H = 76.0  # the image encoder: a title and two lines
 ATT_W, ATT_H = 132.0, 56.0
 LINK = 48.0  # arrow length between blocks
 COLUMN_GAP, ATTENTION_GAP = 150.0, 226.0  # between encoder and decoder columns
+WINDOW_GAP, WINDOW_LANE = 96.0, 34.0  # the window's column right of the stack; where h¹ turns up to it
 
 
 class FoldedLayout:
@@ -49,6 +53,48 @@ class FoldedLayout:
         self._link_into_stack(inputs, "encoder")
         head = self._head_block(spec.head, 0.0, frame.y() - LINK)
         self._link_out_of_stack("encoder", head)
+        if spec.window is not None:
+            self._draw_window(spec, frame)
+
+    def _draw_window(self, spec: ModelSpec, frame: FrameItem) -> None:
+        """The soft window right of the stack: it reads layer 1 (h¹ₜ) and the text below it,
+        and sends wₜ to layer 2 and, dashed, to layer 1 at the next step."""
+        color = draw.ATTENTION_TINT.border
+        rows = self.scene.layer_rows["encoder"]
+        first = _scene_rect(rows[0][-1])
+        above = first.top() - (LAYER_GAP + LAYER_H) / 2  # where a second layer's gap would be
+        center_y = (first.top() + _scene_rect(rows[1][-1]).bottom()) / 2 if len(rows) > 1 else above
+        subtitle = window_subtitle(spec)
+        width = draw.fitting_width([subtitle], ATT_W)
+        left = frame.x() + frame.rect().width() + WINDOW_GAP
+        window = BlockItem(width, ATT_H, WINDOW_TITLE, subtitle, draw.ATTENTION_TINT, "window")
+        window.setPos(left, center_y - ATT_H / 2)
+        self.scene.addItem(window)
+        self.scene.part_items["window"] = window
+        middle_x = left + width / 2
+        lane = frame.x() + frame.rect().width() + WINDOW_LANE
+        reads_y, feedback_y = first.center().y() - 8, first.center().y() + 8
+        self.scene.addItem(ArrowItem([QPointF(first.right(), reads_y), QPointF(lane, reads_y),
+                                      QPointF(lane, center_y), QPointF(left, center_y)], color))
+        self.scene.add_caption(READS, QPointF(lane + 16, (reads_y + center_y) / 2))
+        back_x = left + 22
+        back = [QPointF(back_x, window.y() + ATT_H), QPointF(back_x, feedback_y), QPointF(first.right(), feedback_y)]
+        self.scene.addItem(ArrowItem(back, color, dashed=True))
+        self.scene.add_caption(FEEDBACK, QPointF((first.right() + back_x) / 2, feedback_y + 12))
+        if len(rows) > 1:
+            second = _scene_rect(rows[1][-1])
+            sends = [QPointF(middle_x, window.y()), QPointF(middle_x, second.center().y()),
+                     QPointF(second.right(), second.center().y())]
+            self.scene.addItem(ArrowItem(sends, color))
+            upper = SENDS if len(rows) == 2 else f"{SENDS} to layers 2–{len(rows)}"
+            self.scene.add_caption(upper, QPointF((second.right() + middle_x) / 2, second.center().y() - 12))
+        characters = text_subtitle(spec)
+        text_width = draw.fitting_width([characters], ATT_W)
+        text = BlockItem(text_width, IO_H, TEXT_TITLE, characters, draw.INPUT_TINT)
+        text.setPos(middle_x - text_width / 2, -IO_H)
+        self.scene.addItem(text)
+        self.scene.add_caption("↑ the text to write", QPointF(middle_x, 14))
+        self.scene.addItem(ArrowItem([QPointF(middle_x, text.y()), QPointF(middle_x, window.y() + ATT_H)], color))
 
     def _draw_encoder_decoder(self, spec: ModelSpec) -> None:
         assert spec.decoder is not None
@@ -164,6 +210,7 @@ class FoldedLayout:
             "tagging": f"{n} tags per step",
             "classification": f"{n} classes · {head.pooling} pooling",
             "regression": f"{n} value{'s' if n != 1 else ''} per step",
+            "mixture_density": f"{n} Gaussians · pen lift",
         }.get(head.kind, f"{n} outputs")
         block = BlockItem(IO_W, IO_H, title, subtitle, draw.HEAD_TINT, "head")
         block.setPos(x - IO_W / 2, bottom - IO_H)
@@ -262,3 +309,8 @@ class FoldedLayout:
     def _row(self, part: str, first: bool) -> list[BlockItem]:
         rows = self.scene.layer_rows[part]
         return rows[0] if first else rows[-1]
+
+
+def _scene_rect(box: BlockItem) -> QRectF:
+    """A box's own rectangle in scene coordinates (its bounding rectangle adds the selection halo)."""
+    return box.mapRectToScene(box.rect())

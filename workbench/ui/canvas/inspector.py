@@ -5,8 +5,12 @@ spin box are one undo step. The form follows ``spec_changed``; while it copies t
 its widgets ``_updating`` is set and signals are blocked, so that copy never edits back.
 Only fields that apply to the spec are shown (no decoder fields without a decoder, pooling
 only for a classifier). A captioning model shows its image encoder (the CNN) in place of the
-encoder, whose field it does not build. Below the form: the spec's problems and the live
-parameter count.
+encoder, whose field it does not build; a handwriting synthesis network shows its soft window.
+Below the form: the spec's problems and the live parameter count.
+
+The form fits whatever width its dock gives it, never scrolling sideways: labels and read-only
+values wrap, a row whose field cannot sit beside its label puts it below, and combo boxes may
+shrink below their longest item.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QScrollArea,
+    QSizePolicy,
     QSpinBox,
     QToolButton,
     QVBoxLayout,
@@ -35,6 +40,7 @@ from ...engine.spec import ATTENTION_KINDS, CELL_NAMES, CELLS, POOLINGS, Attenti
 from .channels_edit import ChannelsEdit, channels_text
 from .drops import reads_pictures, with_stack
 from .pictures import grid_text
+from .soft_window import WINDOW_TITLE
 
 PART_TITLES = {
     "model": "Whole model",
@@ -44,8 +50,10 @@ PART_TITLES = {
     "encoder": "Encoder",
     "decoder": "Decoder",
     "attention": "Attention",
+    "window": WINDOW_TITLE,
     "head": "Head",
 }
+COMBO_MIN_CHARACTERS = 6  # a combo box shrinks to this many characters (its popup still shows all)
 
 
 def with_field(spec: ModelSpec, part: str, field: str, value) -> ModelSpec:
@@ -84,6 +92,7 @@ class SpecInspector(QWidget):
         top = QHBoxLayout()
         self.title_label = QLabel()
         self.title_label.setStyleSheet("font-weight: 600; font-size: 14px;")
+        self.title_label.setWordWrap(True)
         self.show_all_button = QToolButton(text="Show all")
         self.show_all_button.clicked.connect(lambda: self.show_part("model"))
         top.addWidget(self.title_label, 1)
@@ -92,16 +101,19 @@ class SpecInspector(QWidget):
         body = QWidget()
         self._body = QVBoxLayout(body)
         self._body.setContentsMargins(0, 0, 0, 0)
-        for part in ("inputs", "target_inputs", "image_encoder", "encoder", "decoder", "attention", "head", "model"):
+        for part in ("inputs", "target_inputs", "image_encoder", "encoder", "window", "decoder", "attention", "head",
+                     "model"):
             self._add_group(part)
         self._body.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QScrollArea.Shape.NoFrame)
         scroll.setWidget(body)
+        self.scroll_area = scroll
         layout.addWidget(scroll, 1)
         self.parameter_label = QLabel()
         self.parameter_label.setStyleSheet("font-weight: 600;")
+        self.parameter_label.setWordWrap(True)
         self.problems_label = QLabel()
         self.problems_label.setWordWrap(True)
         self.problems_label.setStyleSheet("color: #c62828;")
@@ -112,6 +124,7 @@ class SpecInspector(QWidget):
         group = QGroupBox("Model" if part == "model" else PART_TITLES[part])
         form = QFormLayout(group)
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         self.groups[part], self._forms[part] = group, form
         self._body.addWidget(group)
         if part in ("inputs", "target_inputs"):
@@ -129,6 +142,12 @@ class SpecInspector(QWidget):
         elif part == "attention":
             kinds = [("none", "none")] + [(kind, kind) for kind in ATTENTION_KINDS]
             self._add_combo(part, "kind", "Attention", kinds)
+        elif part == "window":
+            self._add_spin(part, "components", "Gaussians", 1, 1000)
+            self.fields["window.components"].setToolTip(
+                "K, the Gaussians that slide along the text as the model writes (Graves 2013, eq. 46)"
+            )
+            self._add_info(part, "alphabet_size", "Characters")
         elif part == "head":
             self._add_info(part, "kind", "Predicts")
             self._add_combo(part, "pooling", "Pooling", [(pooling, pooling) for pooling in POOLINGS])
@@ -150,12 +169,16 @@ class SpecInspector(QWidget):
         self._add_info(part, "grid", "Output")
 
     def _add_row(self, part: str, field: str, label: str, widget: QWidget) -> None:
-        self._forms[part].addRow(label, widget)
+        caption = QLabel(label)
+        caption.setWordWrap(True)
+        self._forms[part].addRow(caption, widget)
         self.fields[f"{part}.{field}"] = widget
 
     def _add_info(self, part: str, field: str, label: str) -> None:
         info = QLabel()
         info.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        info.setWordWrap(True)
+        info.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)  # wraps to the width it gets
         self._add_row(part, field, label, info)
 
     def _add_spin(self, part: str, field: str, label: str, low: int, high: int) -> None:
@@ -180,6 +203,8 @@ class SpecInspector(QWidget):
 
     def _add_combo(self, part: str, field: str, label: str, choices: list[tuple[str, str]]) -> None:
         combo = QComboBox()
+        combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        combo.setMinimumContentsLength(COMBO_MIN_CHARACTERS)
         for text, value in choices:
             combo.addItem(text, value)
 
@@ -267,6 +292,8 @@ class SpecInspector(QWidget):
             return False
         if part == "image_encoder":
             return spec.image_encoder is not None
+        if part == "window":
+            return spec.window is not None
         if part == "encoder":
             return not reads_pictures(spec)  # the CNN reads the picture; the encoder field is not built
         if part == "attention":
@@ -290,6 +317,8 @@ class SpecInspector(QWidget):
             return spec.decoder is None
         if self.part == "image_encoder":
             return spec.image_encoder is None
+        if self.part == "window":
+            return spec.window is None
         return self.part == "encoder" and reads_pictures(spec)
 
     def _group_shown(self, spec: ModelSpec) -> str:

@@ -69,6 +69,18 @@ def text_width(text: str, size: int, bold: bool = False) -> float:
     return QFontMetricsF(font(size, bold)).horizontalAdvance(text)
 
 
+def wrapped(text: str, width: float, size: int) -> str:
+    """``text`` broken into lines at spaces so that each fits ``width`` at font ``size`` (a
+    single word wider than that keeps its own line)."""
+    lines: list[str] = []
+    for word in text.split():
+        if lines and text_width(f"{lines[-1]} {word}", size) <= width:
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines)
+
+
 def fitting_width(lines: list[str], minimum: float) -> float:
     """The width of a block whose subtitle ``lines`` fit inside it with a margin, at least ``minimum``."""
     return max([minimum] + [text_width(line, 11) + 28 for line in lines])

@@ -84,6 +84,8 @@ class BlockPalette(QTreeWidget):
         self.setDefaultDropAction(Qt.DropAction.CopyAction)
         self.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
         self.setMinimumWidth(170)
+        self.setWordWrap(True)  # a long name takes two lines in a narrow palette, never "Handwriting synth…"
+        self.setTextElideMode(Qt.TextElideMode.ElideNone)
         self._items: dict[PaletteEntry, QTreeWidgetItem] = {}
         for title, entries in SECTIONS:
             self._add_section(title, entries)

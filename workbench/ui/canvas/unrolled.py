@@ -6,8 +6,10 @@ per-step heads read the top row at every step, a classifier reads it once throug
 An encoder–decoder draws the decoder's grid to the right, fed by the encoder's final state and
 by attention over every encoder step. A captioning model reads its picture once: the picture
 and the CNN stand as single blocks in the encoder's place, the decoder's grid starting from the
-mean of the CNN's grid and attending over its cells. Each part is a frame whose cells are its
-children (or one block), so clicks, drops and problem outlines work as in the folded diagram.
+mean of the CNN's grid and attending over its cells. A handwriting synthesis network has a row
+of soft-window cells between its first and second layers (see ``unrolled_window``). Each part
+is a frame whose cells are its children (or one block), so clicks, drops and problem outlines
+work as in the folded diagram.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from ...engine.spec import InputSpec, ModelSpec, RecurrentSpec
 from . import items as draw
 from .items import ArrowItem, BadgeItem, BlockItem, FrameItem, Tint
 from .pictures import COORDINATES, cnn_lines, picture_size
+from .unrolled_window import WINDOW_ROW_H, draw_window_row
 
 STEPS = 5  # time steps drawn for one sequence
 SEQ2SEQ_STEPS = 3  # per side of an encoder–decoder
@@ -62,9 +65,16 @@ class UnrolledLayout:
 
     def _draw_single(self, spec: ModelSpec) -> None:
         inputs = self._input_row("inputs", "INPUTS", spec.inputs, STEPS, 0.0, 0.0)
-        frame, levels = self._stack("encoder", spec.encoder, STEPS, 0.0, self._top_of("inputs") - FRAME_GAP)
+        windowed = spec.window is not None
+        frame, levels = self._stack("encoder", spec.encoder, STEPS, 0.0, self._top_of("inputs") - FRAME_GAP,
+                                    window_row=windowed)
         self._link(inputs, [column[0] for column in levels[0]])
-        self._head_row(spec, STEPS, 0.0, frame.y() - FRAME_GAP, [column[-1] for column in levels[-1]])
+        past_window = windowed and len(levels) == 1  # layer 1's output passes the window on its way to the head
+        head = self._head_row(spec, STEPS, 0.0, frame.y() - FRAME_GAP, [column[-1] for column in levels[-1]],
+                              linked=not past_window)
+        if windowed:
+            above = head if past_window else [column[0] for column in levels[1]]
+            draw_window_row(self.scene, spec, frame, levels, above, LEVEL_GAP, PAD)
 
     def _draw_encoder_decoder(self, spec: ModelSpec) -> None:
         assert spec.decoder is not None
@@ -181,38 +191,46 @@ class UnrolledLayout:
         return self._row(part, title, label, cells, draw.INPUT_TINT, left, bottom_y)
 
     def _head_row(self, spec: ModelSpec, steps: int, left: float, bottom_y: float, tops: list[BlockItem],
-                  labels_right: bool = False) -> list[BlockItem | None]:
+                  labels_right: bool = False, linked: bool = True) -> list[BlockItem | None]:
+        """The head's cells; ``linked`` False leaves a per-step head's arrows from ``tops`` to the caller."""
         head = spec.head
         kind = HEADS.get(head.kind)
         title = "HEAD"
-        label = f"{kind.title if kind else head.kind}\n{head.num_outputs} outputs"
+        label = draw.wrapped(kind.title if kind else head.kind, LABEL_W - 14, 11) + f"\n{head.num_outputs} outputs"
         if head.kind == "classification":
             cells: list[tuple[str, str] | None] = [None] * (steps - 1) + [("class", f"{head.pooling} pool")]
             boxes = self._row("head", title, label, cells, draw.HEAD_TINT, left, bottom_y, labels_right)
             self._pool(spec, tops, boxes[-1])
             return boxes
-        names = {"next_token": ("x", 2, "next token"), "tagging": ("tag", 1, "tag"), "regression": ("y", 1, "values")}
+        names = {"next_token": ("x", 2, "next token"), "tagging": ("tag", 1, "tag"), "regression": ("y", 1, "values"),
+                 "mixture_density": ("x", 2, "next point")}
         stem, first, subtitle = names.get(head.kind, ("y", 1, head.kind))
         cells = [(f"{stem}{sub(first + t)}", subtitle) for t in range(steps)]
         if spec.decoder is not None:
             cells = [(f"y{sub(t + 1)}", "predicted") for t in range(steps)]
         boxes = self._row("head", title, label, cells, draw.HEAD_TINT, left, bottom_y, labels_right)
-        self._link(tops, boxes)
+        if linked:
+            self._link(tops, boxes)
         return boxes
 
     def _stack(self, part: str, stack: RecurrentSpec, steps: int, left: float, bottom_y: float,
-               labels_right: bool = False) -> tuple[FrameItem, list[list[list[BlockItem]]]]:
-        """A frame with the stack's cells; levels[layer][step] lists the cells bottom to top."""
+               labels_right: bool = False, window_row: bool = False) -> tuple[FrameItem, list[list[list[BlockItem]]]]:
+        """A frame with the stack's cells; levels[layer][step] lists the cells bottom to top.
+
+        ``window_row`` leaves room above layer 1 for a synthesis network's window, which draws
+        the link from layer 1 to layer 2 itself.
+        """
         layers = max(1, min(stack.num_layers, 16))
         directions = ("forward", "backward") if stack.bidirectional else ("forward",)
         level_h = len(directions) * CELL_H + (len(directions) - 1) * PAIR_GAP
-        height = TITLE + layers * level_h + (layers - 1) * LEVEL_GAP + PAD
+        window_h = WINDOW_ROW_H + LEVEL_GAP if window_row else 0.0
+        height = TITLE + layers * level_h + (layers - 1) * LEVEL_GAP + PAD + window_h
         frame = self._frame(part, part.upper(), height, steps, left, bottom_y, labels_right)
         tint = draw.CELL_TINTS.get(stack.cell, draw.UNKNOWN_CELL)
         cell = SHORT_CELLS.get(stack.cell, stack.cell)
         levels: list[list[list[BlockItem]]] = []
         for layer in range(layers):
-            base = height - PAD - layer * (level_h + LEVEL_GAP)
+            base = height - PAD - layer * (level_h + LEVEL_GAP) - (window_h if layer else 0.0)
             level: list[list[BlockItem]] = [[] for _ in range(steps)]
             for row, direction in enumerate(directions):
                 y = base - CELL_H - row * (CELL_H + PAIR_GAP)
@@ -228,9 +246,10 @@ class UnrolledLayout:
                 for column in level:
                     self.scene.addItem(draw.polyline([top(column[0]), bottom(column[1])]))
             if levels:
-                self._link([column[-1] for column in levels[-1]], [column[0] for column in level])
+                if not (window_row and layer == 1):
+                    self._link([column[-1] for column in levels[-1]], [column[0] for column in level])
                 if stack.dropout > 0:
-                    middle = (top(levels[-1][0][-1]).y() + bottom(level[0][0]).y()) / 2
+                    middle = top(levels[-1][0][-1]).y() - LEVEL_GAP / 2
                     x = left + (frame.rect().width() - PAD - LABEL_W / 2 if labels_right else PAD + LABEL_W / 2)
                     self.scene.addItem(BadgeItem(f"dropout {stack.dropout:g}").center_on(QPointF(x, middle)))
             levels.append(level)

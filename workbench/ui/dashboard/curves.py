@@ -13,6 +13,9 @@ from .run_data import RunData
 from .series import SmoothedSeries
 
 
+FIRST_POINTS = 2  # a run's first points reach a plot at once (not paced) until it has a line
+
+
 @dataclass(frozen=True)
 class DisplayOptions:
     smoothing: float = 0.9  # moving-average factor per step, 0 draws the raw loss only
@@ -65,6 +68,18 @@ def set_fine(item: pg.PlotDataItem, fine: bool) -> None:
     item.updateItems(styleUpdate=True)
 
 
+def mark_lone_point(item: pg.PlotDataItem, points: int) -> None:
+    """Draw a dot while ``item`` has a single point: a line needs two, and the plot would look
+    empty until the run's second metrics arrive (seconds, for a slow model's first steps)."""
+    lone = points == 1
+    if lone:
+        item.setSymbolBrush(pg.mkPen(item.opts["pen"]).color())
+    if lone != (item.opts["symbol"] is not None):
+        item.setSymbol("o" if lone else None)
+        item.setSymbolPen(None)
+        item.setSymbolSize(6)
+
+
 def place(plot: pg.PlotItem, item: pg.PlotDataItem, noisy: bool) -> None:
     """Add ``item`` to ``plot`` drawing only what the pixels can show.
 
@@ -103,7 +118,14 @@ class RunCurves:
         self.visible = True
         self.live = False  # set_live: drawn plainly while its run trains
         self._raw_wanted = True  # the raw loss is hidden while it equals the smoothed one
+        self._drawn_points = dict.fromkeys(("loss", "grad_norm", "learning_rate", "tokens_per_s"), 0)  # by plot
         self.set_current(True)
+
+    def waits_for_first_points(self, plot: str) -> bool:
+        """``plot`` (a DashboardPlots field, not "layers") has yet to show this run's first point,
+        or its first line (two points), and the run has them."""
+        series = self.run.loss if plot == "loss" else getattr(self.run, plot)
+        return self.visible and self._drawn_points[plot] < min(len(series), FIRST_POINTS)
 
     def set_current(self, current: bool) -> None:
         """The current run is drawn boldest and on top; earlier runs thinner, a little faded."""
@@ -139,13 +161,17 @@ class RunCurves:
     def redraw(self, plot: str, options: DisplayOptions) -> None:
         """Give this run's items in ``plot`` (a DashboardPlots field, not "layers") their data."""
         run = self.run
+        series = run.loss if plot == "loss" else getattr(run, plot)
+        self._drawn_points[plot] = len(series)
         if plot != "loss":
-            series = getattr(run, plot)
-            getattr(self, plot).setData(series.x, series.y)
+            item = getattr(self, plot)
+            item.setData(series.x, series.y)
+            mark_lone_point(item, len(series))
             return
         scale = options.loss_scale
         self.loss_raw.setData(run.loss.x, run.loss.y * scale)
         self.loss.setData(run.loss.x, self._smoothed_loss.values(options.smoothing) * scale)
+        mark_lone_point(self.loss, len(series))
         self._raw_wanted = options.smoothing > 0
         self.loss_raw.setVisible(self.visible and self._raw_wanted)
         self.validation.setData(run.validation.x, run.validation.y * scale)
@@ -163,12 +189,21 @@ class LayerCurves:
         self.legend = legend
         self.run: RunData | None = None
         self.curves: dict[str, pg.PlotDataItem] = {}
+        self._drawn_points = 0  # of self.run's shortest layer series, at the last redraw
 
     def show(self, run: RunData | None) -> None:
+        if run is not self.run:
+            self._drawn_points = 0
         self.run = run
         names = list(run.layer_grad_norms) if run is not None else []
         if names != list(self.curves):
             self._rebuild(names)
+
+    def waits_for_first_points(self) -> bool:
+        """The plot has yet to show the first point, or line, of each layer of the run it shows."""
+        if self.run is None or not self.run.layer_grad_norms:
+            return False
+        return self._drawn_points < min(FIRST_POINTS, *map(len, self.run.layer_grad_norms.values()))
 
     def redraw(self) -> None:
         if self.run is None:
@@ -178,6 +213,8 @@ class LayerCurves:
         for name, curve in self.curves.items():
             series = self.run.layer_grad_norms[name]
             curve.setData(series.x, series.y)
+            mark_lone_point(curve, len(series))
+        self._drawn_points = min(map(len, self.run.layer_grad_norms.values()), default=0)
 
     def _rebuild(self, names: list[str]) -> None:
         for curve in self.curves.values():

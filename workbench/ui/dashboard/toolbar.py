@@ -2,13 +2,30 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QAction, QColor, QIcon, QPixmap
 from PySide6.QtWidgets import QCheckBox, QComboBox, QHBoxLayout, QLabel, QMenu, QSlider, QToolButton, QWidget
 
 from .curves import DisplayOptions
 
 _SMOOTHING_STEPS = 100  # the slider counts hundredths: 0 .. 0.99
+_SMOOTHING_WIDTHS = (60, 130)  # px: the slider gives way first when the window is narrow
+
+
+class WholeItemsComboBox(QComboBox):
+    """A combo box as wide as its longest item, never squeezed narrower.
+
+    ``AdjustToContents`` recomputes the size hint when items come or change, but Qt keeps the
+    minimum size hint it first computed (the empty box's), and a full toolbar squeezes the box
+    to it: "run-001" showed as "run-0".
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+
+    def minimumSizeHint(self) -> QSize:
+        return self.sizeHint()
 
 
 def _swatch(colour: QColor) -> QIcon:
@@ -28,21 +45,21 @@ class DashboardToolbar(QWidget):
         self.smoothing_slider = QSlider(Qt.Orientation.Horizontal)
         self.smoothing_slider.setRange(0, _SMOOTHING_STEPS - 1)
         self.smoothing_slider.setValue(round(defaults.smoothing * _SMOOTHING_STEPS))
-        self.smoothing_slider.setFixedWidth(130)
+        self.smoothing_slider.setMinimumWidth(_SMOOTHING_WIDTHS[0])
+        self.smoothing_slider.setMaximumWidth(_SMOOTHING_WIDTHS[1])
         self.smoothing_slider.setToolTip("Exponential moving average of the training loss, per step (0 = raw)")
         self.smoothing_label = QLabel()
         self.smoothing_label.setMinimumWidth(28)
         self.log_scale_check = QCheckBox("Log scale")
         self.log_scale_check.setToolTip("Logarithmic loss axis")
-        self.units_combo = QComboBox()
+        self.units_combo = WholeItemsComboBox()  # "squared error" is longer than "nats / token"
         self.units_combo.addItem("", False)
         self.units_combo.addItem("", True)
         self._per = ""
         self.set_loss_per(defaults.per)
         self.units_combo.setToolTip("Loss units: bits = nats / ln 2")
-        self.layer_run_combo = QComboBox()
+        self.layer_run_combo = WholeItemsComboBox()
         self.layer_run_combo.setToolTip("The run whose per-layer gradient norms are drawn")
-        self.layer_run_combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.runs_button = QToolButton()
         self.runs_button.setText("Runs ▾")
         self.runs_button.setStyleSheet("QToolButton::menu-indicator { image: none; width: 0px; }")
@@ -62,8 +79,9 @@ class DashboardToolbar(QWidget):
         row = QHBoxLayout(self)
         row.setContentsMargins(8, 4, 10, 0)
         row.setSpacing(8)
-        for widget in (QLabel("Smoothing"), self.smoothing_slider, self.smoothing_label):
-            row.addWidget(widget)
+        row.addWidget(QLabel("Smoothing"))
+        row.addWidget(self.smoothing_slider, 1)  # up to its maximum width; the rest goes to the gap
+        row.addWidget(self.smoothing_label)
         row.addSpacing(10)
         row.addWidget(self.log_scale_check)
         row.addSpacing(10)

@@ -34,13 +34,13 @@ from . import style
 from .curves import DashboardPlots, DisplayOptions, LayerCurves, RunCurves
 from .run_data import RunData
 from .step_range import RoundExtent, shown_values
+from .timed_graphics import TimedGraphics
 from .toolbar import DashboardToolbar
 
 PLOTS = ("loss", "layers", "grad_norm", "learning_rate", "tokens_per_s")  # DashboardPlots' fields
 REDRAW_INTERVAL_S = dict.fromkeys(PLOTS, 0.5) | {"loss": 0.1}  # the shortest interval between two redraws
 SHOT_INTERVAL_MS = (20, 2000)  # the shortest and the longest interval between two shots
 DRAW_SHARE = 0.015  # at most this share of the GUI thread's time goes to redrawing and painting plots
-SHOT_PAINTS_WITHIN_S = 0.25  # paints this soon after a shot are its cost (a moved axis follows in ~0.1 s)
 _UNNAMED_RUN = "current run"  # metrics that arrive before any run was announced
 
 
@@ -49,39 +49,13 @@ def _axes(log: bool = False) -> dict:
     return grid_axes(style.BACKGROUND, **left)
 
 
-class _TimedGraphics(pg.GraphicsLayoutWidget):
-    """Times its paints, so that redraws can be paced by their cost.
-
-    ``shot_paint_s`` is what painting took in the SHOT_PAINTS_WITHIN_S after the last redraw
-    (``expect_shot_paint``): the cost of that redraw on screen, which may come as more than one
-    paint (the plot, then an axis that moved). A paint of the whole view (first show, resize,
-    tab switch) is not counted, nor is one long after the shot (the user zooming, a tooltip).
-    """
-
-    last_paint_s = 0.0
-    shot_paint_s = 0.0
-    _shot_at = -math.inf
-
-    def expect_shot_paint(self) -> None:
-        self.shot_paint_s = 0.0
-        self._shot_at = time.monotonic()
-
-    def paintEvent(self, event) -> None:
-        started = time.perf_counter()
-        super().paintEvent(event)
-        self.last_paint_s = time.perf_counter() - started
-        after_shot = time.monotonic() - self._shot_at <= SHOT_PAINTS_WITHIN_S
-        if after_shot and event.rect() != self.viewport().rect():
-            self.shot_paint_s += self.last_paint_s
-
-
 class Dashboard(QWidget):
     draw_share = DRAW_SHARE  # tests of what the plots show may pace faster
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.toolbar = DashboardToolbar()
-        self.graphics = _TimedGraphics()
+        self.graphics = TimedGraphics()
         self.graphics.setBackground(style.BACKGROUND)
         self.graphics.setMinimumSize(400, 300)
         self.plots = self._make_plots()
@@ -303,8 +277,28 @@ class Dashboard(QWidget):
     def _mark_dirty(self, curves: RunCurves, plots: tuple[str, ...] = PLOTS) -> None:
         for plot in plots:
             self._stale[plot].add(curves)
-        if not self._redraw_timer.isActive():
-            self._redraw_timer.start(self.redraw_interval_ms())
+        timer = self._redraw_timer
+        if not timer.isActive():
+            timer.start(self._pause_ms())
+        elif timer.remainingTime() > SHOT_INTERVAL_MS[0] and self._first_points_wait():
+            timer.start(SHOT_INTERVAL_MS[0])  # a paced shot, due in seconds, is brought forward
+
+    def waits_for_first_points(self, plot: str) -> bool:
+        """``plot`` (a PLOTS name) has yet to show a run's first point, or first line (curves.FIRST_POINTS)."""
+        if plot == "layers":
+            return self._shown_layer_run() in self._stale[plot] and self.layer_curves.waits_for_first_points()
+        return any(curves.waits_for_first_points(plot) for curves in self._stale[plot])
+
+    def _first_points_wait(self) -> bool:
+        return any(self.waits_for_first_points(plot) for plot in PLOTS)
+
+    def _pause_ms(self) -> int:
+        """The shortest pause while a plot waits for its first points, else ``redraw_interval_ms``.
+
+        Paced, a run's first points would reach the plots one every few seconds (one plot a shot,
+        every other shot the loss plot's): the throughput plot stayed empty for 10 s of training.
+        """
+        return SHOT_INTERVAL_MS[0] if self._first_points_wait() else self.redraw_interval_ms()
 
     def redraw_interval_ms(self) -> int:
         """The pause before the next shot, so that redrawing and painting keep to DRAW_SHARE."""
@@ -315,8 +309,9 @@ class Dashboard(QWidget):
         return min(longest, max(shortest, round(1000 * cost_s / self.draw_share)))
 
     def _redraw(self) -> None:
-        """Bring one stale plot up to date: the loss plot if the last shot was another's, else
-        the next of the others in turn (so a stream of losses cannot starve them)."""
+        """Bring one stale plot up to date: one that waits for its first points, or else the loss
+        plot if the last shot was another's, else the next of the others in turn (so a stream of
+        losses cannot starve them)."""
         if not self.isVisible():
             return  # behind another tab: showEvent catches up
         started = time.perf_counter()
@@ -327,7 +322,8 @@ class Dashboard(QWidget):
         if not stale:
             return
         ready_at = {plot: self._drawn_at[plot] + REDRAW_INTERVAL_S[plot] for plot in stale}
-        plot = next((plot for plot in stale if ready_at[plot] <= now), None)
+        first = [plot for plot in stale if self.waits_for_first_points(plot)]
+        plot = first[0] if first else next((plot for plot in stale if ready_at[plot] <= now), None)
         if plot is None:
             self._redraw_timer.start(max(1, round(1000 * (min(ready_at.values()) - now))))
             return
@@ -349,7 +345,7 @@ class Dashboard(QWidget):
         # The range now, not while painting: a moved axis then comes in the same paint, not a second.
         getattr(self.plots, plot).getViewBox().prepareForPaint()
         self._last_shot_s = time.perf_counter() - started
-        pause_ms = self.redraw_interval_ms()  # this redraw and the paints of the last one
+        pause_ms = self._pause_ms()  # this redraw and the paints of the last one
         self.graphics.expect_shot_paint()
         if any(self._stale.values()):
             self._redraw_timer.start(pause_ms)

@@ -4,7 +4,9 @@ The engine sends a line as (N, 3) rows (dx, dy, end_of_stroke) in pad ink units 
 ``workbench.engine.handwriting.events``). ``written_strokes`` adds the offsets up from a start
 point into absolute strokes; ``InkAnimator`` hands out ever longer prefixes of them on a timer,
 at a fixed number of points per second, so a long line takes proportionally longer, as writing
-does; ``WrittenInkPlayer`` puts them on the pad as its overlay.
+does; ``WrittenInkPlayer`` puts them on the pad as its overlay, having told the pad how far the
+whole line reaches, so a line longer than the paper is fitted in view before its first point
+and the view holds still while it is drawn in.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
 from ...engine.handwriting.events import HandwritingWritten
 from ...engine.handwriting.strokes import offsets_to_strokes
+from .ink import strokes_bounds
 from .pad import DrawingPad
 
 DEFAULT_START = (40.0, 0.62)  # unprimed writing starts here: x in ink pixels, y as a fraction of the height
@@ -138,6 +141,7 @@ class WrittenInkPlayer(QObject):
         self.animator.stop()
         self.event, self.strokes = event, strokes
         self.pad.set_overlay_strokes([])
+        self.pad.set_overlay_extent(strokes_bounds(strokes))
         if strokes:
             self.animator.start(strokes)
         return self.animator.total if strokes else 0
@@ -146,6 +150,7 @@ class WrittenInkPlayer(QObject):
         self.animator.stop()
         self.event, self.strokes = None, []
         self.pad.set_overlay_strokes([])
+        self.pad.set_overlay_extent(None)
 
     def _on_progressed(self, shown: int, total: int) -> None:
         self.pad.set_overlay_strokes(self.animator.strokes_until(shown))

@@ -1,5 +1,5 @@
-"""Ink as data and as paint: strokes, their paths and pen, the undo history of a pad, the cache
-of finished ink, and the density image drawn under the pen.
+"""Ink as data and as paint: strokes, their bounds, paths and pen, the undo history of a pad, the
+cache of finished ink, and the density image drawn under the pen.
 
 Coordinates are the pad's ink coordinates (see ``pad``): pixels of its canvas, y down.
 """
@@ -7,7 +7,7 @@ Coordinates are the pad's ink coordinates (see ``pad``): pixels of its canvas, y
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainterPath, QPen
 
 from ...engine.handwriting.svg import INK_COLOUR, INK_WIDTH
@@ -35,6 +35,25 @@ def stroke_path(points: np.ndarray) -> QPainterPath:
 def _extend_path(path: QPainterPath, xy: list[list[float]]) -> None:
     for x, y in xy:
         path.lineTo(x, y)
+
+
+def strokes_bounds(strokes) -> QRectF | None:
+    """The smallest rectangle (ink coordinates) holding every point of ``strokes``; None for no points."""
+    points = [stroke for stroke in strokes if len(stroke)]
+    if not points:
+        return None
+    xy = np.concatenate(points)  # (n, 2)
+    (left, top), (right, bottom) = xy.min(axis=0), xy.max(axis=0)
+    return QRectF(QPointF(float(left), float(top)), QPointF(float(right), float(bottom)))
+
+
+def united(rect: QRectF | None, other: QRectF | None) -> QRectF | None:
+    """The smallest rectangle holding both; either may be None (QRectF.united would drop a
+    zero-width or zero-height one, such as the bounds of a straight stroke)."""
+    if rect is None or other is None:
+        return other if rect is None else rect
+    return QRectF(QPointF(min(rect.left(), other.left()), min(rect.top(), other.top())),
+                  QPointF(max(rect.right(), other.right()), max(rect.bottom(), other.bottom())))
 
 
 def ink_pen(color: QColor, width: float = INK_WIDTH) -> QPen:

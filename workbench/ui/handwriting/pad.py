@@ -7,13 +7,16 @@ Ink coordinates
     pen passed them; the ink is a list of strokes. Offsets and pen-up bits are the engine's job.
 
 Widget transform
-    The canvas is shown as a sheet of paper scaled to fit the widget, aspect kept, centred::
+    The pad shows ``view_rect()``: the canvas, grown to hold all the ink when some lies outside
+    it (a line the model wrote past the right edge, the user's ink set from elsewhere). That
+    rectangle is a sheet of paper scaled to fit the widget, aspect kept, centred::
 
-        widget = offset + scale * ink        ink = (widget - offset) / scale
-        scale  = min((widget_width - 2 * MARGIN) / canvas_width, (widget_height - 2 * MARGIN) / canvas_height)
+        widget = offset + scale * (ink - view_origin)        ink = (widget - offset) / scale + view_origin
+        scale  = min((widget_width - 2 * MARGIN) / view_width, (widget_height - 2 * MARGIN) / view_height)
 
     ``ink_transform()`` is that map as a QTransform; ``ink_to_widget`` and ``widget_to_ink``
-    apply it each way. Pen positions are clamped to the canvas, so ink never leaves the paper.
+    apply it each way. Pen positions are clamped to the paper, so ink never leaves it and no
+    ink is ever cut off at its edge.
 
 What the model shows (overlay strokes, the density of the next pen position, the chance that
 the pen lifts) is only drawn here; the pad never computes it and never touches torch.
@@ -33,7 +36,9 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from ...engine.handwriting.svg import as_stroke
-from .ink import INK_COLOR, INK_WIDTH, Ink, InkHistory, PathCache, density_image, ink_pen, stroke_path
+from .ink import (
+    INK_COLOR, INK_WIDTH, Ink, InkHistory, PathCache, density_image, ink_pen, stroke_path, strokes_bounds, united,
+)
 
 CANVAS_SIZE = (1200.0, 300.0)  # ink pixels: one line of handwriting, 4:1
 MARGIN = 10  # widget pixels between the paper and the widget's edge
@@ -42,6 +47,7 @@ MIN_INK_PIXELS = 1.8  # ... but never thinner than this on screen
 BASELINE = 0.68  # of the canvas height: the solid rule the writing sits on
 MIDLINE = 0.42  # the dashed x-height rule
 LEFT_RULE = 56.0  # ink pixels: the exercise book's red margin
+FIT_MARGIN = 40.0  # ink pixels of paper kept beyond the model's line when the paper grows to hold it
 
 OVERLAY_COLOR = QColor("#d1495b")
 _PAPER = QColor("#fcfbf6")
@@ -54,9 +60,6 @@ _RING_TRACK = QColor("#c9ccd3")
 _RING_HALO = QColor(255, 255, 255, 200)
 HINT_TEXT = "Draw a line of your handwriting here"
 _HINT_DETAIL = "mouse or pen  ·  Ctrl+Z takes back a stroke  ·  Esc cancels the one you are drawing"
-
-
-
 
 
 @contextmanager
@@ -92,6 +95,8 @@ class DrawingPad(QWidget):
         self._pointer: QPointF | None = None  # ink coordinates of the pen over the paper
         self._overlay = PathCache()
         self._overlay_color = QColor(OVERLAY_COLOR)
+        self._overlay_extent: QRectF | None = None  # where the overlay will reach once complete
+        self._view = QRectF(0.0, 0.0, *self.canvas_size)  # what the paper shows (see view_rect)
         self._density: tuple[QImage, QRectF] | None = None
         self._end_of_stroke: float | None = None
         self._end_of_stroke_at: QPointF | None = None
@@ -185,6 +190,7 @@ class DrawingPad(QWidget):
     def _on_ink_edited(self) -> None:
         self._ink_paths = [stroke_path(stroke) for stroke in self._history.strokes]
         self._ink_layer = None
+        self._fit_view()
         self._update_actions()
         self.update()
         self.inkChanged.emit()
@@ -212,10 +218,40 @@ class DrawingPad(QWidget):
         if color is not None and QColor(color) != self._overlay_color:
             self._overlay_color = QColor(color)
             self._ink_layer = None
+        if first_changed is not None:
+            self._fit_view()
         self.update()
 
     def overlay_strokes(self) -> Ink:
         return [stroke.copy() for stroke in self._overlay.strokes]
+
+    def set_overlay_extent(self, rect: QRectF | None) -> None:
+        """Keep ``rect`` (ink coordinates) in view: where an overlay drawn in over time will reach.
+
+        Told the whole line's bounds before the first point, the pad fits it once and holds
+        still while it is drawn in, rather than shrinking frame by frame. None: only the
+        overlay strokes themselves are kept in view.
+        """
+        self._overlay_extent = None if rect is None else QRectF(rect)
+        self._fit_view()
+
+    def view_rect(self) -> QRectF:
+        """The ink rectangle the paper shows: the canvas, grown to hold all the ink.
+
+        The finished ink is held as it is (the pen never leaves the paper, so a stroke drawn
+        never grows it); the overlay and its extent keep ``FIT_MARGIN`` of paper beyond them.
+        """
+        return QRectF(self._view)
+
+    def _fit_view(self) -> None:
+        view = united(QRectF(0.0, 0.0, *self.canvas_size), strokes_bounds(self._history.strokes))
+        overlay = united(strokes_bounds(self._overlay.strokes), self._overlay_extent)
+        if overlay is not None:
+            view = united(view, overlay.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN))
+        if view != self._view:
+            self._view = view
+            self._ink_layer = None
+            self.update()
 
     def set_density_image(self, image: np.ndarray | None, rect: QRectF | None = None) -> None:
         """Show (H, W) ``image`` as a heatmap over ``rect`` (ink coordinates; row 0 at the top).
@@ -245,9 +281,11 @@ class DrawingPad(QWidget):
 
     def ink_transform(self) -> QTransform:
         """Ink coordinates → widget coordinates (see the module docstring)."""
-        width, height = self.canvas_size
+        view = self._view
+        width, height = view.width(), view.height()
         scale = max(min((self.width() - 2 * MARGIN) / width, (self.height() - 2 * MARGIN) / height), 1e-6)
-        dx, dy = (self.width() - scale * width) / 2, (self.height() - scale * height) / 2
+        dx = (self.width() - scale * width) / 2 - scale * view.left()
+        dy = (self.height() - scale * height) / 2 - scale * view.top()
         return QTransform(scale, 0.0, 0.0, scale, dx, dy)
 
     def ink_to_widget(self, point: QPointF) -> QPointF:
@@ -257,13 +295,12 @@ class DrawingPad(QWidget):
         return self.ink_transform().inverted()[0].map(QPointF(point))
 
     def paper_rect(self) -> QRectF:
-        """The canvas in widget coordinates."""
-        return self.ink_transform().mapRect(QRectF(0.0, 0.0, *self.canvas_size))
+        """The paper (``view_rect()``) in widget coordinates."""
+        return self.ink_transform().mapRect(self._view)
 
     def _clamped_ink(self, widget_point: QPointF) -> QPointF:
-        point = self.widget_to_ink(widget_point)
-        width, height = self.canvas_size
-        return QPointF(min(max(point.x(), 0.0), width), min(max(point.y(), 0.0), height))
+        point, view = self.widget_to_ink(widget_point), self._view
+        return QPointF(min(max(point.x(), view.left()), view.right()), min(max(point.y(), view.top()), view.bottom()))
 
     # -- the pen ------------------------------------------------------------------------
 
@@ -420,7 +457,7 @@ class DrawingPad(QWidget):
         a frame while the pen hovers or the model writes; a pixmap costs well under one.
         """
         ratio = self.devicePixelRatioF()
-        key = (self.width(), self.height(), ratio)
+        key = (self.width(), self.height(), ratio, self._view.getRect())
         if self._ink_layer is not None and self._ink_layer_key == key:
             return self._ink_layer
         layer = QPixmap(max(round(self.width() * ratio), 1), max(round(self.height() * ratio), 1))
@@ -458,18 +495,20 @@ class DrawingPad(QWidget):
         painter.restore()
 
     def _paint_rules(self, painter: QPainter) -> None:
-        width, height = self.canvas_size
+        """The canvas's rules, drawn across the whole paper when it has grown."""
+        height = self.canvas_size[1]
+        view = self._view
         rule = QPen(_RULE, 1.2)
         rule.setCosmetic(True)
         painter.setPen(rule)
-        painter.drawLine(QPointF(0, BASELINE * height), QPointF(width, BASELINE * height))
+        painter.drawLine(QPointF(view.left(), BASELINE * height), QPointF(view.right(), BASELINE * height))
         rule.setStyle(Qt.PenStyle.DashLine)
         painter.setPen(rule)
-        painter.drawLine(QPointF(0, MIDLINE * height), QPointF(width, MIDLINE * height))
+        painter.drawLine(QPointF(view.left(), MIDLINE * height), QPointF(view.right(), MIDLINE * height))
         left = QPen(_LEFT_RULE, 1.0)
         left.setCosmetic(True)
         painter.setPen(left)
-        painter.drawLine(QPointF(LEFT_RULE, 0), QPointF(LEFT_RULE, height))
+        painter.drawLine(QPointF(LEFT_RULE, view.top()), QPointF(LEFT_RULE, view.bottom()))
 
     def _paint_hint(self, painter: QPainter, paper: QRectF) -> None:
         """The hint written on the baseline, the keys below it."""

@@ -6,13 +6,16 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
 from ...engine.label_scores import LabelScores
-from .formatting import percent
+from ...engine.scores import share_text
+from .formatting import NO_VALUE
+
+NEVER_PREDICTED = "never predicted"  # a label the model never chose has no precision
 
 ROWS_WITHOUT_SCROLLING = 12
 COLUMNS = ("label", "precision", "recall", "support")
 HEADER_TIPS = (
     "",
-    "Of the items predicted with this label, the share that truly carry it (— if none was predicted)",
+    "Of the items predicted with this label, the share that truly carry it ('never predicted' if none was)",
     "Of the items that truly carry this label, the share the model found (— if there are none)",
     "How many validation items truly carry this label",
 )
@@ -43,7 +46,8 @@ class LabelScoresTable(QTableWidget):
         precision, recall, support = scores.precision, scores.recall, scores.support
         self.setRowCount(len(scores.label_names))
         for row, name in enumerate(scores.label_names):
-            cells = (name, percent(precision[row]), percent(recall[row]), f"{int(support[row]):,}")
+            cells = (name, share_text(precision[row], NEVER_PREDICTED), share_text(recall[row], NO_VALUE),
+                     f"{int(support[row]):,}")
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 align = Qt.AlignmentFlag.AlignLeft if column == 0 else Qt.AlignmentFlag.AlignRight

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
+from ...engine.baselines import Baseline
 from ...engine.events import ValidationResult
 from .colors import MUTED
 from .forecast_view import ForecastView
@@ -70,6 +71,7 @@ class ResultsPanel(QWidget):
     evaluate_captions_requested = Signal(int)  # beam width: caption and score the validation pictures
     forecast_requested = Signal(int, int)  # start (a validation step), horizon
     evaluate_forecast_requested = Signal(int)  # horizon
+    evaluate_labels_requested = Signal()  # a classifier's or tagger's whole validation split
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -107,6 +109,7 @@ class ResultsPanel(QWidget):
         self.caption_view.evaluate_requested.connect(self.evaluate_captions_requested)
         self.forecast_view.forecast_requested.connect(self.forecast_requested)
         self.forecast_view.evaluate_requested.connect(self.evaluate_forecast_requested)
+        self.scores.evaluate_requested.connect(self.evaluate_labels_requested)
 
     def _labels_page(self) -> QWidget:
         """Classifiers and taggers: validation scores above, trying the model below."""
@@ -161,6 +164,17 @@ class ResultsPanel(QWidget):
         if event.confusion is not None and self.kind in ("classification", "tagging"):
             self.scores.show_validation(event, self.label_names, self.majority_share)
 
+    def show_whole_validation(self, event: ValidationResult) -> None:
+        """The answer to ``evaluate_labels_requested``."""
+        self.scores.answered()
+        self.add_validation(event)
+
+    def set_baselines(self, baselines: tuple[Baseline, ...]) -> None:
+        """The data's baselines, in the headline score's unit, shown beside the model's scores."""
+        self.scores.set_baselines(baselines)
+        self.translate_view.set_baselines(baselines)
+        self.caption_view.set_baselines(baselines)
+
     def show_classification(self, result: Classification) -> None:
         self.classify_view.show_classification(result)
 
@@ -187,6 +201,7 @@ class ResultsPanel(QWidget):
 
     def show_error(self, message: str) -> None:
         """In the view whose request failed, else in the current kind's view."""
+        self.scores.answered()
         view = next((view for view in self._views_by_kind().values() if view.waiting), self.try_view)
         if view is not None:
             view.show_error(message)
@@ -194,5 +209,7 @@ class ResultsPanel(QWidget):
     def clear(self) -> None:
         """Forget the scores and answers shown, and any request still out; keep the kind of model."""
         self.scores.clear()
+        self.scores.answered()
+        self.set_baselines(())  # the next project's come with it
         for view in self._views_by_kind().values():
             view.clear()

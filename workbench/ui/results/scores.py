@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QScrollArea, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QHBoxLayout, QLabel, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget,
+)
 
+from ...engine.baselines import Baseline
 from ...engine.events import ValidationResult
 from ...engine.label_scores import LabelScores
+from .baseline_text import baselines_line, baselines_tip
 from .colors import MUTED
 from .confusion import ConfusionMatrixView
 from .formatting import percent
@@ -23,14 +27,24 @@ HEADLINE_TIP = (
 )
 
 
-def headline(scores: LabelScores, step: int, majority_share: float, per_token: bool) -> str:
-    """'Validation accuracy 87.1 % · balanced 80.2 % · always guessing the commonest label: 77.8 % (step 1,500)'."""
+def headline(scores: LabelScores, event: ValidationResult, majority_share: float, per_token: bool) -> str:
+    """'Validation accuracy 87.1 % · balanced 80.2 % · always guessing the commonest label: 77.8 %
+    (step 1,500, all 3,366 validation items)'."""
     accuracy = "Validation accuracy per token" if per_token else "Validation accuracy"
     return (
         f"{accuracy} <b>{percent(scores.accuracy)}</b> · balanced <b>{percent(scores.balanced_accuracy)}</b>"
         f" · always guessing the commonest label: {percent(majority_share)}"
-        f' <span style="color:{MUTED}">(step {step:,})</span>'
+        f' <span style="color:{MUTED}">(step {event.step:,}, {scope(event, per_token)})</span>'
     )
+
+
+def scope(event: ValidationResult, per_token: bool) -> str:
+    """What the scores were counted on: 'all 3,366 validation items', or a quick subset, said so."""
+    items = "tokens" if per_token else "items"
+    if event.whole:
+        return f"all {event.scored:,} validation {items}"
+    return (f"a quick score on {event.scored:,} validation {items}, {event.batches:,} of its {event.of_batches:,} "
+            "batches; the whole split is scored when the run ends")
 
 
 def names_for(label_names: tuple[str, ...], size: int) -> tuple[str, ...]:
@@ -41,8 +55,15 @@ def names_for(label_names: tuple[str, ...], size: int) -> tuple[str, ...]:
 class ScoresView(QWidget):
     """A sentence until the first validation with a confusion matrix, then that validation's scores."""
 
+    evaluate_requested = Signal()  # score the whole validation split now
+
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.evaluate_button = QPushButton("Score the whole split")
+        self.evaluate_button.setToolTip(
+            "Score the model as it is now on every validation item (during training the scores shown "
+            "may come from a quick subset; the whole split is scored when a run ends)")
+        self.evaluate_button.clicked.connect(self._ask)
         self.per_token = False  # a tagger's confusion counts tokens, a classifier's counts items
         self.scores: LabelScores | None = None
         self.placeholder = QLabel(BEFORE_VALIDATION)
@@ -52,6 +73,11 @@ class ScoresView(QWidget):
         self.headline = QLabel()
         self.headline.setWordWrap(True)
         self.headline.setTextFormat(Qt.TextFormat.RichText)
+        self.baselines: tuple[Baseline, ...] = ()
+        self.baselines_label = QLabel()
+        self.baselines_label.setWordWrap(True)
+        self.baselines_label.setTextFormat(Qt.TextFormat.RichText)
+        self.baselines_label.hide()
         self.confusion = ConfusionMatrixView()
         self.confusion_caption = QLabel()
         self.confusion_caption.setWordWrap(True)
@@ -82,7 +108,11 @@ class ScoresView(QWidget):
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.headline)
+        top = QHBoxLayout()
+        top.addWidget(self.headline, 1)
+        top.addWidget(self.evaluate_button, 0, Qt.AlignmentFlag.AlignTop)
+        layout.addLayout(top)
+        layout.addWidget(self.baselines_label)
         layout.addLayout(body, 1)
         return page
 
@@ -94,8 +124,9 @@ class ScoresView(QWidget):
         if majority_share is None:
             majority_share = float(self.scores.support.max(initial=0) / max(1, self.scores.total))
         items = "tokens" if self.per_token else "items"
-        self.headline.setText(headline(self.scores, event.step, majority_share, self.per_token))
+        self.headline.setText(headline(self.scores, event, majority_share, self.per_token))
         self.headline.setToolTip(HEADLINE_TIP.format(items=items))
+        self._show_baselines()
         self.confusion.set_confusion(self.scores.label_names, counts)
         self.matrix_scroll.setMinimumHeight(min(self.confusion.sizeHint().height(), MAX_MATRIX_HEIGHT))
         self.confusion_caption.setText(
@@ -103,6 +134,27 @@ class ScoresView(QWidget):
             "chose; a cell is as dark as its share of its row.")
         self.table.show_scores(self.scores)
         self.pages.setCurrentIndex(1)
+
+    def _ask(self) -> None:
+        self.evaluate_button.setEnabled(False)  # one request out at a time
+        self.evaluate_requested.emit()
+
+    def answered(self) -> None:
+        """The whole-split scores (or an error) came back: the button can be pressed again."""
+        self.evaluate_button.setEnabled(True)
+
+    def set_baselines(self, baselines: tuple[Baseline, ...]) -> None:
+        """The data's baselines (the engine computes them once a project opens), shown beside
+        every validation from now on."""
+        self.baselines = tuple(baselines)
+        self._show_baselines()
+
+    def _show_baselines(self) -> None:
+        shown = bool(self.baselines) and self.scores is not None
+        if shown:
+            self.baselines_label.setText(baselines_line(self.scores.accuracy, self.baselines, percent))
+            self.baselines_label.setToolTip(baselines_tip(self.baselines))
+        self.baselines_label.setVisible(shown)
 
     def clear(self) -> None:
         self.scores = None

@@ -19,10 +19,12 @@ from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
 from . import colors
-from .try_translate import BEAM_TIP, MAX_BEAM, decoding
+from .try_translate import BEAM_TIP, MAX_BEAM
+from .baseline_text import SCORES_TIP, output_scores_text
 from .try_view import TryView
 
 if TYPE_CHECKING:
+    from ...engine.baselines import Baseline
     from ...engine.captioning import Caption
     from ...engine.output_scores import OutputScores
 
@@ -42,12 +44,6 @@ HOW_TO_READ = ("Below, one picture per word with where the model looked as it wr
                "peak. Hover or click a word to see it large.")
 PLAIN_PICTURE = "The picture, as the model reads it"
 WORD_PICTURE = "Where the model looked for “{}”"
-
-
-def scores_text(scores: OutputScores) -> str:
-    """'exact match 98.3 % · BLEU 99.1 (greedy, 600 pictures)'."""
-    return (f"exact match <b>{100 * scores.exact_match:.1f} %</b> · BLEU <b>{100 * scores.bleu:.1f}</b>"
-            f" ({decoding(scores.beam_width)}, {scores.count:,} pictures)")
 
 
 def reference_html(text: str, reference: str | None) -> str:
@@ -161,6 +157,7 @@ class CaptionView(TryView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.result: Caption | None = None
+        self.baselines: tuple[Baseline, ...] = ()  # word BLEU of copying the source, of the commonest output
         self.pinned: int | None = None  # the clicked word, shown while no other is hovered
         self._pictures: dict[int | None, QPixmap] = {}  # the big picture, plain (None) or under a word's attention
         self.thumbnails: list[WordThumbnail] = []
@@ -179,8 +176,8 @@ class CaptionView(TryView):
         self.evaluate_button.setToolTip("Caption every validation picture with this beam width and score the captions")
         self.scores_label = QLabel(NOT_SCORED)
         self.scores_label.setTextFormat(Qt.TextFormat.RichText)
-        self.scores_label.setToolTip("Exact match: the share of captions identical to their reference.\n"
-                                     "BLEU: overlap of 1- to 4-word runs with the references, 0 to 100.")
+        self.scores_label.setToolTip(SCORES_TIP)
+        self.scores_label.setWordWrap(True)
         self.scene_spin = QSpinBox()
         self.scene_spin.setToolTip("Which validation picture to caption")
         self.scene_count_label = QLabel()
@@ -374,7 +371,11 @@ class CaptionView(TryView):
 
     def show_scores(self, scores: OutputScores) -> None:
         self.answered()
-        self.scores_label.setText(scores_text(scores))
+        self.scores_label.setText(output_scores_text(scores, "pictures", self.baselines))
+
+    def set_baselines(self, baselines: tuple[Baseline, ...]) -> None:
+        """The data's baselines, in word BLEU, shown under the next scores."""
+        self.baselines = tuple(baselines)
 
     def clear(self) -> None:
         self.answered()

@@ -12,9 +12,11 @@ from PySide6.QtWidgets import (
 
 from . import colors
 from .attention_map import AttentionMap
+from .baseline_text import SCORES_TIP, output_scores_text
 from .try_view import TryView
 
 if TYPE_CHECKING:
+    from ...engine.baselines import Baseline
     from ...engine.translation import Translation
     from ...engine.output_scores import OutputScores
 
@@ -31,16 +33,6 @@ ATTENTION_CAPTION = ("Where the model looked: one row per token it wrote, one co
                      "the darker a cell, the more attention.")
 
 
-def decoding(beam_width: int) -> str:
-    return "greedy" if beam_width == 1 else f"beam {beam_width}"
-
-
-def scores_text(scores: OutputScores) -> str:
-    """'exact match 98.5 % · BLEU 99.1 (greedy, 2,000 pairs)'."""
-    return (f"exact match <b>{100 * scores.exact_match:.1f} %</b> · BLEU <b>{100 * scores.bleu:.1f}</b>"
-            f" ({decoding(scores.beam_width)}, {scores.count:,} pairs)")
-
-
 class TranslateView(TryView):
     translate_requested = Signal(str, int)  # text, beam width
     evaluate_requested = Signal(int)  # beam width
@@ -48,6 +40,7 @@ class TranslateView(TryView):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.result: Translation | None = None
+        self.baselines: tuple[Baseline, ...] = ()  # word BLEU of copying the source, of the commonest output
         self._build_controls()
         self._build_answer()
         self._lay_out()
@@ -60,8 +53,8 @@ class TranslateView(TryView):
         self.evaluate_button.setToolTip("Translate every validation source with this beam width and score the outputs")
         self.scores_label = QLabel(NOT_SCORED)
         self.scores_label.setTextFormat(Qt.TextFormat.RichText)
-        self.scores_label.setToolTip("Exact match: the share of outputs identical to their reference.\n"
-                                     "BLEU: overlap of 1- to 4-token runs with the references, 0 to 100.")
+        self.scores_label.setToolTip(SCORES_TIP)
+        self.scores_label.setWordWrap(True)
         self.text_edit = QLineEdit()
         self.text_edit.setPlaceholderText("Type a text to translate…")
         self.text_edit.setClearButtonEnabled(True)
@@ -151,7 +144,11 @@ class TranslateView(TryView):
 
     def show_scores(self, scores: OutputScores) -> None:
         self.answered()
-        self.scores_label.setText(scores_text(scores))
+        self.scores_label.setText(output_scores_text(scores, "pairs", self.baselines))
+
+    def set_baselines(self, baselines: tuple[Baseline, ...]) -> None:
+        """The data's baselines, in word BLEU, shown under the next scores."""
+        self.baselines = tuple(baselines)
 
     def clear(self) -> None:
         self.answered()

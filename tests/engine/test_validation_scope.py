@@ -1,0 +1,90 @@
+"""What a validation scored: a quick subset drawn from the whole split and saying so, the whole
+split at the end of every run, progress and cancel on the way."""
+
+from dataclasses import replace
+
+import numpy as np
+
+from workbench.engine.data.labelled import labelled_corpus
+from workbench.engine.events import RunFinished, TaskProgress, ValidationResult
+from workbench.engine.project import Project
+from workbench.engine.spec import RecurrentSpec
+from workbench.engine.templates import from_template
+from tiny import TINY_CONFIG, Recorder, make_project, write_text_corpus
+
+NAMES = [f"{first}{second}" for first in "bcdfgklmnprst" for second in ("ana", "ela", "ina", "ona", "una")]
+
+
+def grouped_classifier(**config) -> Project:
+    """A classifier whose file lists every 'first' item before every 'second' one, as exports
+    of a database often do."""
+    texts = NAMES + [name[::-1] + "o" for name in NAMES]
+    labels = ["first"] * len(NAMES) + ["second"] * len(NAMES)
+    corpus = labelled_corpus(texts, labels, "class", "test:grouped", "Grouped", val_fraction=0.4, seed=1)
+    spec = from_template("stacked", corpus.task(8), RecurrentSpec("lstm", 8, 1))
+    return Project.create(spec, corpus, replace(TINY_CONFIG, **config))
+
+
+def test_a_quick_validation_draws_its_items_from_the_whole_split_and_says_how_many():
+    project = grouped_classifier(batch_size=4, val_batches=2)
+    result = project.trainer().evaluate()
+    assert not result.whole and (result.batches, result.scored) == (2, 8)
+    val_labels = [label for _, label in project.corpus.items("val")]
+    assert result.of_batches == -(-len(val_labels) // 4)
+    # the first 8 validation items are all 'first'; 8 drawn from the whole split are not
+    assert len(set(val_labels[:8])) == 1
+    assert np.count_nonzero(result.confusion.sum(1)) == 2
+    assert np.array_equal(result.confusion, project.trainer().evaluate().confusion)  # the same items every time
+
+
+def test_a_whole_validation_scores_every_item():
+    project = grouped_classifier(batch_size=4, val_batches=2)
+    result = project.trainer().evaluate(whole=True)
+    assert result.whole and result.scored == len(project.corpus.items("val"))
+    assert result.confusion.sum() == result.scored
+
+
+def test_every_run_ends_with_the_whole_validation_split(tmp_path):
+    recorder = Recorder()
+    project = make_project(write_text_corpus(tmp_path), val_every=5, val_batches=1)
+    trainer = project.trainer(recorder)
+    trainer.run(10)
+    validations = recorder.of(ValidationResult)
+    assert [v.step for v in validations] == [5, 10]  # no quick one at step 10: the whole split is scored there
+    assert not validations[0].whole and validations[1].whole
+    assert validations[1].batches == validations[1].of_batches > 1
+    assert project.history.val_steps[-1] == 10 and project.history.val_whole == [False, True]
+    kinds = [type(event) for event in recorder.events]
+    assert kinds.index(RunFinished) > len(kinds) - 1 - kinds[::-1].index(ValidationResult)  # scores, then the end
+    progress = recorder.of(TaskProgress)
+    assert progress and progress[-1].done == progress[-1].total == validations[1].of_batches
+
+
+def test_a_stop_during_the_final_validation_ends_it_and_the_result_says_it_is_part(tmp_path):
+    project = make_project(write_text_corpus(tmp_path), val_batches=1)
+    trainer = project.trainer()
+
+    def stop_at_second_batch(event):
+        if isinstance(event, TaskProgress) and event.done == 2:
+            trainer.control.stop()
+
+    trainer.sink = stop_at_second_batch
+    trainer.run(3)
+    batches = trainer.corpus.batcher("val", 4, 16, 0).pass_length
+    assert batches > 3
+    final = project.history
+    assert final.val_steps == [3] and final.val_whole == [False]
+
+
+def test_the_whole_split_flag_is_kept_in_the_project_file(tmp_path):
+    project = make_project(write_text_corpus(tmp_path), val_every=2, val_batches=1)
+    project.trainer().run(4)
+    project.save(tmp_path / "p.h5")
+    reopened = Project.open(tmp_path / "p.h5")
+    assert reopened.history.val_whole == [False, True]
+    assert reopened.summary()["last_validation"]["whole"] is True
+
+
+def test_throughput_names_what_it_counts(tmp_path):
+    assert grouped_classifier(batch_size=4).trainer().counts == "items"
+    assert make_project(write_text_corpus(tmp_path)).trainer().counts == "tokens"

@@ -1,0 +1,228 @@
+"""A project's model scored on the whole validation split, beside the baselines its task calls
+for: what ``workbench evaluate`` and the Results tab's Evaluate button run (on the engine's
+worker thread, streamed in batches, with progress and cancel).
+
+Each task has its own scores and baselines: a language model's cross-entropy against an n-gram
+model's; a classifier's accuracy against the commonest class and a bag-of-tokens linear
+classifier; a tagger's against the commonest tag of each word; a translator's word BLEU against
+copying the source and always writing the commonest target; a forecaster's error against the
+naive, seasonal-naive and linear autoregressive forecasts.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from weakref import WeakKeyDictionary
+
+import numpy as np
+
+from . import baselines as base
+from .baselines import Baseline
+from .captioning import decode_pictures, default_max_len as caption_max_len
+from .decoding import GREEDY_BATCH
+from .forecast import evaluate_forecast
+from .inference import inference
+from .label_scores import LabelScores
+from .ngram import CHAR_ORDER, WORD_ORDER
+from .output_scores import score_texts
+from .scores import Evaluation, Score
+from .translation import default_max_len, greedy_decode_batch
+
+Progress = Callable[[int, int], None]  # (done, total)
+Cancelled = Callable[[], bool]
+LONG_HORIZON = 24  # the farther forecast scored beside the next step's
+ALL_WINDOWS = 1 << 30  # every forecast start the validation part holds
+
+_corpus_baselines: WeakKeyDictionary = WeakKeyDictionary()  # corpus -> its baselines, made once
+
+
+def evaluate(trainer, progress: Progress | None = None, cancelled: Cancelled = lambda: False) -> Evaluation:
+    """Score ``trainer``'s model on the whole validation split of its corpus."""
+    model, corpus = trainer.model, trainer.corpus
+    spec = model.spec
+    if spec.template == "captioning":
+        return _captioning(trainer, progress, cancelled)
+    if spec.is_seq2seq:
+        return _translation(trainer, progress, cancelled)
+    if getattr(corpus, "kind", "") == "series":
+        return _forecasting(trainer)
+    result = trainer.evaluate(whole=True, progress=progress, cancelled=cancelled)
+    common = dict(step=result.step, count=result.scored, whole=result.whole)
+    if spec.writes_with_pen:
+        return Evaluation("handwriting", counted="lines", **common,
+                          headline=Score("negative log-likelihood", result.loss, "nats/line", False))
+    if getattr(corpus, "kind", "") == "labelled":
+        return _labelled(corpus, result, common)
+    stats = corpus.stats()
+    if "baseline_loss" in stats:  # the long-range lab's generated tasks
+        unit = "MSE" if spec.head.kind == "regression" else "nats/symbol"
+        lab = Baseline(stats["baseline"], "what a model that learnt nothing from the sequence scores",
+                       stats["baseline_loss"])
+        return Evaluation("long-range lab task", counted="answers", **common,
+                          headline=Score("validation loss", result.loss, unit, False), baselines=(lab,))
+    return _language_model(corpus, result, common)
+
+
+def corpus_baselines(corpus) -> tuple[Baseline, ...]:
+    """The baselines that need only the data (not the model), made once per corpus: the window
+    shows them beside every validation."""
+    if corpus not in _corpus_baselines:
+        _corpus_baselines[corpus] = _baselines_of(corpus)
+    return _corpus_baselines[corpus]
+
+
+def _baselines_of(corpus) -> tuple[Baseline, ...]:
+    kind = getattr(corpus, "kind", "")
+    if kind == "labelled":
+        train, val = corpus.items("train"), corpus.items("val")
+        train_ids, train_labels = [ids for ids, _ in train], [label for _, label in train]
+        val_ids, val_labels = [ids for ids, _ in val], [label for _, label in val]
+        if corpus.labelling == "tags":
+            return base.majority_tags(train_ids, train_labels, val_ids, val_labels, len(corpus.label_names))
+        train_labels, val_labels = np.asarray(train_labels), np.asarray(val_labels)
+        return (
+            base.majority_class(train_labels, val_labels),
+            base.bag_of_tokens(train_ids, train_labels, val_ids, val_labels, len(corpus.vocab),
+                               len(corpus.label_names)),
+        )
+    if kind in ("stream", "lines"):
+        word = corpus.vocab.level == "word"
+        train, val = (_token_stream(corpus, split) for split in ("train", "val"))
+        order = WORD_ORDER if word else CHAR_ORDER
+        return (base.ngram_language_model(train, val, len(corpus.vocab), order, "word" if word else "character"),)
+    if kind == "pairs":
+        sources, targets = zip(*corpus.pairs("val"))
+        train_targets = [target for _, target in corpus.pairs("train")]
+        written = (base.copy_source(sources, targets), base.majority_target(train_targets, targets))
+    elif kind == "scenes":
+        written = (base.majority_target(corpus.caption_texts("train"), corpus.caption_texts("val")),)
+    else:
+        return ()
+    return tuple(Baseline(b.name, b.explanation, b.scores.word_bleu) for b in written)  # in word BLEU
+
+
+def _token_stream(corpus, split: str) -> np.ndarray:
+    """A split's tokens as one stream; a line corpus's items each after a boundary token, as the
+    model reads them, so that predicting the end of an item counts too."""
+    arrays = corpus.arrays()
+    if corpus.kind == "stream":
+        return arrays[split]
+    ids, offsets = arrays[f"{split}_ids"], arrays[f"{split}_offsets"]
+    stream = np.insert(ids.astype(np.int64), offsets[:-1], corpus.vocab.boundary)  # <s> before each item
+    return np.append(stream, corpus.vocab.boundary)
+
+
+def unknown_share(vocab, ids: np.ndarray) -> float | None:
+    """The share of ``ids`` that are the word vocabulary's unknown token (None at the character level)."""
+    unknown = getattr(vocab, "unknown", None)
+    if unknown is None or not len(ids):
+        return None
+    return float(np.count_nonzero(ids == unknown) / len(ids))
+
+
+def _unknown_note(share: float | None, what: str) -> tuple[str, ...]:
+    if not share:
+        return ()
+    return (f"{100 * share:.1f} % of the validation {what} are not in the vocabulary: the model reads "
+            "each as <unk>, so it cannot tell them apart; a larger vocabulary or the character level "
+            "sees them",)
+
+
+def _language_model(corpus, result, common) -> Evaluation:
+    token = "char" if corpus.vocab.level == "char" else "word"
+    headline = Score("cross-entropy", result.bits_per_token, f"bits/{token}", False)
+    others = (
+        Score("cross-entropy", result.loss, f"nats/{token}", False),
+        Score("perplexity", math.exp(min(result.loss, 700)), "", False),
+    )
+    in_bits = tuple(
+        Baseline(b.name, b.explanation, b.value / math.log(2)) for b in corpus_baselines(corpus)
+    )  # the n-gram model's nats, in the headline's bits
+    notes = _unknown_note(unknown_share(corpus.vocab, _token_stream(corpus, "val")), "words")
+    return Evaluation("language model", counted=f"{token}s", **common, headline=headline, others=others,
+                      baselines=in_bits, notes=notes)
+
+
+def _labelled(corpus, result, common) -> Evaluation:
+    labels = LabelScores(corpus.label_names, result.confusion)
+    tagging = corpus.labelling == "tags"
+    headline = Score("accuracy per token" if tagging else "accuracy", labels.accuracy, "share")
+    others = (Score("balanced accuracy", labels.balanced_accuracy, "share"),)
+    val_ids = np.concatenate([ids for ids, _ in corpus.items("val")] or [np.zeros(0, np.int64)])
+    notes = _unknown_note(unknown_share(corpus.vocab, val_ids), "words")
+    return Evaluation("tagging" if tagging else "sequence classification", counted="tokens" if tagging else "items",
+                      **common, headline=headline, others=others, baselines=corpus_baselines(corpus),
+                      notes=notes, labels=labels)
+
+
+def _text_scores(task: str, counted: str, step: int, outputs: list[str], references: list[str],
+                 baselines: tuple[Baseline, ...], whole: bool, notes: tuple[str, ...] = ()) -> Evaluation:
+    scores = score_texts("val", 1, outputs, references[: len(outputs)])
+    return Evaluation(
+        task, step, len(outputs), counted, whole,
+        headline=Score("word BLEU", scores.word_bleu, "bleu"),
+        others=(Score("exact match", scores.exact_match, "share"), Score("char-BLEU", scores.char_bleu, "bleu")),
+        baselines=baselines, notes=("greedy decoding; BLEU over whitespace-separated words, with one "
+                                    "reference each",) + notes,
+    )
+
+
+def _translation(trainer, progress: Progress | None, cancelled: Cancelled) -> Evaluation:
+    model, corpus = trainer.model, trainer.corpus
+    sources, _ = corpus.ids("val")
+    references = [target for _, target in corpus.pairs("val")]
+    max_len, boundary = default_max_len(corpus), corpus.vocab.target.boundary
+    outputs: list[str] = []
+    with inference(model):
+        for start in range(0, len(sources), GREEDY_BATCH):
+            if cancelled():
+                break
+            for decoded in greedy_decode_batch(model, sources[start : start + GREEDY_BATCH], max_len, boundary):
+                outputs.append(corpus.vocab.target.decode(decoded.ids))
+            if progress is not None:
+                progress(len(outputs), len(sources))
+    target_ids = np.concatenate(corpus.ids("val")[1] or [np.zeros(0, np.int64)])
+    notes = _unknown_note(unknown_share(corpus.vocab.target, target_ids), "target words")
+    return _text_scores("translation", "pairs", trainer.step, outputs, references, corpus_baselines(corpus),
+                        len(outputs) == len(sources), notes)
+
+
+def _captioning(trainer, progress: Progress | None, cancelled: Cancelled) -> Evaluation:
+    model, corpus = trainer.model, trainer.corpus
+    images, references = corpus.images("val"), corpus.caption_texts("val")
+    max_len, boundary = caption_max_len(corpus), corpus.vocab.boundary
+    outputs: list[str] = []
+    for start in range(0, len(images), GREEDY_BATCH):
+        if cancelled():
+            break
+        for decoded in decode_pictures(model, images[start : start + GREEDY_BATCH], 1, max_len, boundary):
+            outputs.append(corpus.vocab.decode(decoded.ids))
+        if progress is not None:
+            progress(len(outputs), len(images))
+    return _text_scores("image captioning", "pictures", trainer.step, outputs, references,
+                        corpus_baselines(corpus), len(outputs) == len(images))
+
+
+def _forecasting(trainer) -> Evaluation:
+    """Errors relative to the naive forecast's (columns normalised, so each counts by its
+    spread), beside the naive, seasonal-naive and autoregressive forecasts on the same windows;
+    each column's error in its own unit too."""
+    model, corpus = trainer.model, trainer.corpus
+    near = evaluate_forecast(model, corpus, 1, windows=ALL_WINDOWS)
+    headline = Score("error 1 step ahead", near.ratio, "× naive", False)
+    others = [Score(f"{column} MAE 1 step ahead", float(error), "")
+              for column, error in zip(near.columns, near.model_mae)]
+    notes = [near.describe()]
+    horizon = min(LONG_HORIZON, max(1, len(corpus.values("val")) // 4))
+    if horizon > 1:
+        far = evaluate_forecast(model, corpus, horizon, windows=ALL_WINDOWS)
+        others.append(Score(f"error {horizon} steps ahead", far.ratio, "× naive", False))
+        notes.append(f"{horizon} steps ahead: {far.describe()}")
+    if near.period:
+        notes.append(f"the training part repeats every {near.period:,} steps (its dominant period)")
+    baselines = tuple(Baseline(b.label, b.explanation, b.ratio) for b in near.baselines)
+    return Evaluation(
+        "forecasting", trainer.step, near.windows, "forecasts", True, headline=headline, others=tuple(others),
+        baselines=baselines, notes=tuple(notes),
+    )
