@@ -374,13 +374,16 @@ def cmd_info(args) -> int:
 
 def cmd_evaluate(args) -> int:
     project = Project.open(args.project)
+    if not project.step:
+        print(f"{args.project} has not been trained yet: its scores are those of random weights.", file=sys.stderr)
     cancel = threading.Event()
     bar = ProgressBar()
     previous = signal.signal(signal.SIGINT, lambda *_: cancel.set())
     try:
-        evaluation = evaluate(
-            project.trainer(), lambda done, total: bar(TaskProgress("Evaluating", done, total, unit="")), cancel.is_set
-        )
+        def told(done: int, total: int) -> None:
+            bar(TaskProgress("Evaluating on the whole validation split", done, total, unit=""))
+
+        evaluation = evaluate(project.trainer(), told, cancel.is_set)
     finally:
         signal.signal(signal.SIGINT, previous)
     if args.json:

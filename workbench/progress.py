@@ -86,7 +86,7 @@ class ProgressBar:
     def _task(self, event: TaskProgress) -> None:
         """A long task inside the run (the whole validation at its end): its own line, redrawn
         on a terminal; elsewhere only its end."""
-        text = f"{event.what}: {event.done:,}/{event.total:,} {event.unit}" if event.total else event.what
+        text = f"{event.what}: {event.done:,}/{event.total:,} {event.unit}".rstrip() if event.total else event.what
         done = event.total is not None and event.done >= event.total
         if self.interactive:
             self.stream.write("\r\x1b[K" + text + ("\n" if done else ""))

@@ -43,7 +43,7 @@ def test_a_tagger_is_shown_beside_the_commonest_tag_of_each_word():
 
 def test_baselines_are_made_once_per_corpus():
     project = tagging_project()
-    assert corpus_baselines(project.corpus) is corpus_baselines(project.corpus)
+    assert corpus_baselines(project.corpus, 8) is corpus_baselines(project.corpus, 8)
 
 
 def test_a_translator_is_scored_in_word_bleu_beside_copying_the_source():
@@ -75,7 +75,7 @@ def test_a_language_model_stands_beside_an_ngram_model_in_bits(tmp_path):
     assert evaluation.headline.unit == "bits/char" and evaluation.counted == "chars"
     (ngram,) = evaluation.baselines
     assert ngram.name == "5-gram model"
-    nats = corpus_baselines(project.corpus)[0].value
+    nats = corpus_baselines(project.corpus, project.config.seq_len)[0].value
     assert ngram.value == pytest.approx(nats / math.log(2))  # shown in the headline's bits
     assert evaluation.others[0].value == pytest.approx(evaluation.headline.value * math.log(2))
 

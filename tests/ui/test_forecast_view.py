@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from workbench.engine.forecast import ForecastScores, ForecastShown
+from workbench.engine.forecast import ForecastBaseline, ForecastScores, ForecastShown
 from workbench.ui.results.colors import ERROR
 from workbench.ui.results.forecast_view import DEFAULT_HORIZON, ForecastView, number
 
@@ -129,3 +129,18 @@ def test_an_error_is_shown_in_words_and_the_buttons_come_back(view):
     assert "0 to 252" in view.error_label.text() and ERROR in view.error_label.styleSheet()
     assert view.error_label.isVisibleTo(view)
     assert view.forecast_button.isEnabled() and view.evaluate_button.isEnabled()
+
+
+def test_scores_name_the_best_baseline_and_each_columns_errors_once(view):
+    naive = ForecastBaseline("naive", "repeats the last value", 1, np.array([3.07, 8.0]), 1.0)
+    ar = ForecastBaseline("linear autoregression", "a least-squares fit of the last 48 steps", 48,
+                          np.array([0.5, 2.0]), 0.2)
+    scores = ForecastScores(
+        horizon=24, windows=256, columns=COLUMNS, model_mae=np.array([1.06, 4.0]), naive_mae=np.array([3.07, 8.0]),
+        model_rmse=np.array([1.3, 5.0]), naive_rmse=np.array([3.5, 9.0]), ratio=0.33, baselines=(naive, ar),
+    )
+    view.show_scores(scores)
+    text = view.scores_label.text()
+    assert "the best baseline, the linear autoregression (48 steps), does 0.20×: the model does worse than it" in text
+    assert text.endswith("(temperature MAE 1.06 (naive 3.07, linear autoregression 0.500))")
+    assert text.count("MAE") == 1

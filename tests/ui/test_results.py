@@ -91,6 +91,7 @@ def test_the_headline_says_whether_it_counted_a_subset_and_stands_beside_the_bas
     quick = ValidationResult(300, 0.5, 0.7, 0.9, confusion, scored=100, batches=2, of_batches=9)
     panel.add_validation(quick)
     assert "a quick score on 100 validation tokens, 2 of its 9 batches" in panel.scores.headline.text()
+    assert "always guessing the commonest label" in panel.scores.headline.text()
     assert not panel.scores.baselines_label.isVisible()  # none known yet
     panel.set_baselines((Baseline("commonest tag per token", "each token's commonest tag", 0.95),
                          Baseline("commonest tag", "the commonest tag everywhere", 0.5)))
@@ -98,6 +99,7 @@ def test_the_headline_says_whether_it_counted_a_subset_and_stands_beside_the_bas
     assert shown.isVisible() and "commonest tag per token 95.0 %" in shown.text()
     assert "worse than the commonest tag per token baseline" in shown.text()
     assert "each token's commonest tag" in shown.toolTip()
+    assert "always guessing" not in panel.scores.headline.text()  # the baselines' line says it now
     with qtbot.waitSignal(panel.evaluate_labels_requested, timeout=1000):
         qtbot.mouseClick(panel.scores.evaluate_button, Qt.MouseButton.LeftButton)
     assert not panel.scores.evaluate_button.isEnabled()  # one request out at a time

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtWidgets import QMainWindow
 
-from workbench.engine.events import RunStarted, StepMetrics
+from workbench.engine.events import RunStarted, StepMetrics, TaskProgress
 from workbench.ui.status import METRICS_INTERVAL_MS, TrainingStatus
 
 
@@ -86,3 +86,12 @@ def test_the_speed_names_what_the_model_learns_from(qtbot, status):
     status.run_started(RunStarted("run-001", 0, 100, "cpu", "CPU", 10, "classifier", counts="items"))
     status.metrics(StepMetrics(5, 0.5, 1e-3, 2_400.0, 1.0, ("head",), np.ones(1)))
     assert status.speed.text() == "2.4k items/s"
+
+
+def test_the_runs_last_validation_shows_its_batches_then_gives_the_bar_back(qtbot, status):
+    status.run_started(RunStarted("run-001", 0, 100, "cpu", "CPU", 10, "model"))
+    status.task_progress(TaskProgress("Validating on the whole validation split", 3, 40, unit="batches"))
+    assert status.progress.format() == "Validating on the whole validation split: 3 of 40 batches"
+    status.task_progress(TaskProgress("Validating on the whole validation split", 40, 40, unit="batches"))
+    assert status.progress.isVisibleTo(status.bar) and status.progress.format() == "%v of 100 steps"
+    assert status.progress.maximum() == 100

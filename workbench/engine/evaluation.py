@@ -21,10 +21,11 @@ from . import baselines as base
 from .baselines import Baseline
 from .captioning import decode_pictures, default_max_len as caption_max_len
 from .decoding import GREEDY_BATCH
+from .errors import WorkbenchError
 from .forecast import evaluate_forecast
 from .inference import inference
 from .label_scores import LabelScores
-from .ngram import CHAR_ORDER, WORD_ORDER
+from .ngram import CHAR_ORDER, WORD_ORDER, KneserNey
 from .output_scores import score_texts
 from .scores import Evaluation, Score
 from .translation import default_max_len, greedy_decode_batch
@@ -33,6 +34,7 @@ Progress = Callable[[int, int], None]  # (done, total)
 Cancelled = Callable[[], bool]
 LONG_HORIZON = 24  # the farther forecast scored beside the next step's
 ALL_WINDOWS = 1 << 30  # every forecast start the validation part holds
+NOTHING_SCORED = "the evaluation was stopped before it scored anything"
 
 _corpus_baselines: WeakKeyDictionary = WeakKeyDictionary()  # corpus -> its baselines, made once
 
@@ -48,12 +50,14 @@ def evaluate(trainer, progress: Progress | None = None, cancelled: Cancelled = l
     if getattr(corpus, "kind", "") == "series":
         return _forecasting(trainer)
     result = trainer.evaluate(whole=True, progress=progress, cancelled=cancelled)
+    if not result.batches:
+        raise WorkbenchError(NOTHING_SCORED)
     common = dict(step=result.step, count=result.scored, whole=result.whole)
     if spec.writes_with_pen:
         return Evaluation("handwriting", counted="lines", **common,
                           headline=Score("negative log-likelihood", result.loss, "nats/line", False))
     if getattr(corpus, "kind", "") == "labelled":
-        return _labelled(corpus, result, common)
+        return _labelled(corpus, result, common, trainer.config.seq_len)
     stats = corpus.stats()
     if "baseline_loss" in stats:  # the long-range lab's generated tasks
         unit = "MSE" if spec.head.kind == "regression" else "nats/symbol"
@@ -61,24 +65,27 @@ def evaluate(trainer, progress: Progress | None = None, cancelled: Cancelled = l
                        stats["baseline_loss"])
         return Evaluation("long-range lab task", counted="answers", **common,
                           headline=Score("validation loss", result.loss, unit, False), baselines=(lab,))
-    return _language_model(corpus, result, common)
+    return _language_model(corpus, result, common, trainer.config.seq_len)
 
 
-def corpus_baselines(corpus) -> tuple[Baseline, ...]:
-    """The baselines that need only the data (not the model), made once per corpus: the window
-    shows them beside every validation."""
-    if corpus not in _corpus_baselines:
-        _corpus_baselines[corpus] = _baselines_of(corpus)
-    return _corpus_baselines[corpus]
+def corpus_baselines(corpus, seq_len: int) -> tuple[Baseline, ...]:
+    """The baselines that need only the data (not the model), made once per corpus and
+    sequence length: the window shows them beside every validation. Items are cut to
+    ``seq_len`` tokens, as the model reads them, so both are scored on the same tokens."""
+    made = _corpus_baselines.setdefault(corpus, {})
+    if seq_len not in made:
+        made[seq_len] = _baselines_of(corpus, seq_len)
+    return made[seq_len]
 
 
-def _baselines_of(corpus) -> tuple[Baseline, ...]:
+def _baselines_of(corpus, seq_len: int) -> tuple[Baseline, ...]:
     kind = getattr(corpus, "kind", "")
     if kind == "labelled":
         train, val = corpus.items("train"), corpus.items("val")
-        train_ids, train_labels = [ids for ids, _ in train], [label for _, label in train]
-        val_ids, val_labels = [ids for ids, _ in val], [label for _, label in val]
+        train_ids, val_ids = [ids[:seq_len] for ids, _ in train], [ids[:seq_len] for ids, _ in val]
+        train_labels, val_labels = [label for _, label in train], [label for _, label in val]
         if corpus.labelling == "tags":
+            train_labels, val_labels = [t[:seq_len] for t in train_labels], [t[:seq_len] for t in val_labels]
             return base.majority_tags(train_ids, train_labels, val_ids, val_labels, len(corpus.label_names))
         train_labels, val_labels = np.asarray(train_labels), np.asarray(val_labels)
         return (
@@ -86,11 +93,13 @@ def _baselines_of(corpus) -> tuple[Baseline, ...]:
             base.bag_of_tokens(train_ids, train_labels, val_ids, val_labels, len(corpus.vocab),
                                len(corpus.label_names)),
         )
-    if kind in ("stream", "lines"):
+    if kind == "stream":
         word = corpus.vocab.level == "word"
         train, val = (_token_stream(corpus, split) for split in ("train", "val"))
         order = WORD_ORDER if word else CHAR_ORDER
         return (base.ngram_language_model(train, val, len(corpus.vocab), order, "word" if word else "character"),)
+    if kind == "lines":
+        return (_line_ngram(corpus, seq_len),)
     if kind == "pairs":
         sources, targets = zip(*corpus.pairs("val"))
         train_targets = [target for _, target in corpus.pairs("train")]
@@ -113,6 +122,24 @@ def _token_stream(corpus, split: str) -> np.ndarray:
     return np.append(stream, corpus.vocab.boundary)
 
 
+def _line_ngram(corpus, seq_len: int) -> Baseline:
+    """A Kneser–Ney model of the training items, scored on each validation item as the model
+    reads it: from its start mark, on no other item's tokens, up to ``seq_len`` targets (the
+    item's characters and its end mark)."""
+    order = CHAR_ORDER
+    model = KneserNey(_token_stream(corpus, "train"), len(corpus.vocab), order)
+    arrays, boundary = corpus.arrays(), corpus.vocab.boundary
+    ids, offsets = arrays["val_ids"].astype(np.int64), arrays["val_offsets"]
+    windows = []
+    for start, end in zip(offsets[:-1], offsets[1:]):
+        framed = np.concatenate([np.full(order - 1, -1), [boundary], ids[start:end], [boundary]])  # -1: no token
+        targets = min(end - start + 1, seq_len)
+        windows.append(np.lib.stride_tricks.sliding_window_view(framed, order)[1 : 1 + targets])
+    nats = float(-model.window_log_probs(np.concatenate(windows)).mean())
+    return Baseline(f"{order}-gram model", f"predicts each character of an item from up to {order - 1} before it in "
+                    f"the item, by counting runs of {order} in the training items (Kneser–Ney smoothing)", nats)
+
+
 def unknown_share(vocab, ids: np.ndarray) -> float | None:
     """The share of ``ids`` that are the word vocabulary's unknown token (None at the character level)."""
     unknown = getattr(vocab, "unknown", None)
@@ -129,7 +156,7 @@ def _unknown_note(share: float | None, what: str) -> tuple[str, ...]:
             "sees them",)
 
 
-def _language_model(corpus, result, common) -> Evaluation:
+def _language_model(corpus, result, common, seq_len: int) -> Evaluation:
     token = "char" if corpus.vocab.level == "char" else "word"
     headline = Score("cross-entropy", result.bits_per_token, f"bits/{token}", False)
     others = (
@@ -137,14 +164,14 @@ def _language_model(corpus, result, common) -> Evaluation:
         Score("perplexity", math.exp(min(result.loss, 700)), "", False),
     )
     in_bits = tuple(
-        Baseline(b.name, b.explanation, b.value / math.log(2)) for b in corpus_baselines(corpus)
+        Baseline(b.name, b.explanation, b.value / math.log(2)) for b in corpus_baselines(corpus, seq_len)
     )  # the n-gram model's nats, in the headline's bits
     notes = _unknown_note(unknown_share(corpus.vocab, _token_stream(corpus, "val")), "words")
     return Evaluation("language model", counted=f"{token}s", **common, headline=headline, others=others,
                       baselines=in_bits, notes=notes)
 
 
-def _labelled(corpus, result, common) -> Evaluation:
+def _labelled(corpus, result, common, seq_len: int) -> Evaluation:
     labels = LabelScores(corpus.label_names, result.confusion)
     tagging = corpus.labelling == "tags"
     headline = Score("accuracy per token" if tagging else "accuracy", labels.accuracy, "share")
@@ -152,12 +179,14 @@ def _labelled(corpus, result, common) -> Evaluation:
     val_ids = np.concatenate([ids for ids, _ in corpus.items("val")] or [np.zeros(0, np.int64)])
     notes = _unknown_note(unknown_share(corpus.vocab, val_ids), "words")
     return Evaluation("tagging" if tagging else "sequence classification", counted="tokens" if tagging else "items",
-                      **common, headline=headline, others=others, baselines=corpus_baselines(corpus),
+                      **common, headline=headline, others=others, baselines=corpus_baselines(corpus, seq_len),
                       notes=notes, labels=labels)
 
 
 def _text_scores(task: str, counted: str, step: int, outputs: list[str], references: list[str],
                  baselines: tuple[Baseline, ...], whole: bool, notes: tuple[str, ...] = ()) -> Evaluation:
+    if not outputs:
+        raise WorkbenchError(NOTHING_SCORED)
     scores = score_texts("val", 1, outputs, references[: len(outputs)])
     return Evaluation(
         task, step, len(outputs), counted, whole,
@@ -184,7 +213,8 @@ def _translation(trainer, progress: Progress | None, cancelled: Cancelled) -> Ev
                 progress(len(outputs), len(sources))
     target_ids = np.concatenate(corpus.ids("val")[1] or [np.zeros(0, np.int64)])
     notes = _unknown_note(unknown_share(corpus.vocab.target, target_ids), "target words")
-    return _text_scores("translation", "pairs", trainer.step, outputs, references, corpus_baselines(corpus),
+    baselines = corpus_baselines(corpus, trainer.config.seq_len)
+    return _text_scores("translation", "pairs", trainer.step, outputs, references, baselines,
                         len(outputs) == len(sources), notes)
 
 
@@ -201,7 +231,7 @@ def _captioning(trainer, progress: Progress | None, cancelled: Cancelled) -> Eva
         if progress is not None:
             progress(len(outputs), len(images))
     return _text_scores("image captioning", "pictures", trainer.step, outputs, references,
-                        corpus_baselines(corpus), len(outputs) == len(images))
+                        corpus_baselines(corpus, trainer.config.seq_len), len(outputs) == len(images))
 
 
 def _forecasting(trainer) -> Evaluation:

@@ -27,6 +27,8 @@ SHORTEST_WITHIN = 0.8  # of the highest clear peak: the shortest peak this high 
 CHUNK_ROWS = 65_536  # rows of the autoregression's design matrix built at a time
 
 
+FORECAST_BATCH = 1024  # forecasts rolled forward together when scoring
+
 @dataclass(frozen=True)
 class ForecastBaseline:
     """One baseline's errors on the windows the model was scored on."""
@@ -185,8 +187,12 @@ def evaluate_forecast(
     read = starts[:, None] + np.arange(-history, 0)  # (W, history)
     past, truth = series[read], series[starts[:, None] + np.arange(horizon)]  # (W, history | horizon, F)
     seen = values[read]  # (W, history, F) the past in the series' units, as the model is given it
-    with inference(model):
-        predicted = roll_forward(model, torch.from_numpy(corpus.model_inputs(seen)), horizon)
+    inputs = corpus.model_inputs(seen)
+    with inference(model):  # in chunks: every window of a long series at once would not fit in memory
+        predicted = np.concatenate([
+            roll_forward(model, torch.from_numpy(inputs[start : start + FORECAST_BATCH]), horizon)
+            for start in range(0, len(inputs), FORECAST_BATCH)
+        ])
     predicted = scale.apply(corpus.forecast_in_units(predicted, seen))  # (W, horizon, F)
     model_error, naive_error = predicted - truth, past[:, -1:] - truth  # (W, horizon, F), on the scale
     std = scale.std.astype(np.float32)

@@ -184,7 +184,7 @@ class Trainer:
             if message:
                 reason = "failed"
                 self._emit(RunFailed(self.step, message))
-        if reason != "failed" and self.step > started_step:
+        if reason == "completed" and self.step > started_step:  # a stopped run wants out: `evaluate` scores it
             self.final_validation()
         outcome = RunOutcome(reason, self.step, message)
         elapsed = time.perf_counter() - started
@@ -341,7 +341,7 @@ class Trainer:
 
     def validate(self, whole: bool = False) -> ValidationResult:
         """``evaluate``, recorded in the run's history and told to the world."""
-        result = self.evaluate(whole, progress=self._progress_sink("Validating on the whole validation split"))
+        result = self.evaluate(whole)
         self.history.record_validation(result)
         self._emit(result)
         return result
@@ -381,24 +381,30 @@ class Trainer:
                 scored += 1
                 if progress is not None and whole and (scored % every == 0 or scored == wanted):
                     progress(scored, wanted)
-        loss = total / max(weight, 1)
-        accuracy = None if confusion is None else float(np.trace(confusion) / max(1, confusion.sum()))
+        loss = total / weight if weight else math.nan  # nothing scored (cancelled at once): no score, not 0
+        accuracy = None if confusion is None else float(np.trace(confusion) / confusion.sum() if weight else math.nan)
         return ValidationResult(
             self.step, loss, loss / math.log(2), accuracy, confusion,
             scored=weight, batches=scored, of_batches=batcher.pass_length,
         )
 
-    def final_validation(self) -> ValidationResult:
+    def final_validation(self) -> ValidationResult | None:
         """The whole validation split at the end of a run: the scores the run is judged by.
-        A stop request while it runs ends it early (the result then says it is a subset)."""
-        self.control.clear_stop()
+        Pause holds it; Stop (or the window closing) ends it early, and the result then says it
+        is a subset; nothing is recorded when not one batch was scored."""
         result = self.evaluate(
             whole=True, progress=self._progress_sink("Validating on the whole validation split"),
-            cancelled=lambda: self.control.stop_requested,
+            cancelled=self._validation_cancelled,
         )
+        if not result.batches:
+            return None
         self.history.record_validation(result)
         self._emit(result)
         return result
+
+    def _validation_cancelled(self) -> bool:
+        self.control.wait_while_paused()
+        return self.control.stop_requested
 
     def _progress_sink(self, what: str) -> Progress:
         return lambda done, total: self._emit(TaskProgress(what, done, total, unit="batches"))

@@ -38,6 +38,7 @@ class TrainingStatus:
         self._metrics_timer = QTimer(bar)
         self._metrics_timer.setSingleShot(True)
         self._counts = "tokens"
+        self._running = False  # a run's bar is up: a task inside it gives the bar back when done
         self._metrics_timer.setInterval(METRICS_INTERVAL_MS)
         self._metrics_timer.timeout.connect(self._show_latest)
 
@@ -48,11 +49,15 @@ class TrainingStatus:
         self.device.setText(event.device_name)
         self._counts = event.counts  # tokens, or items for a classifier, steps for a forecaster
         self._start, self._target = event.step, event.target_step
-        self.progress.setRange(0, max(event.target_step - event.step, 1))
-        self.progress.setValue(0)
-        self.progress.setFormat(f"%v of {event.target_step - event.step:,} steps")
+        self._running = True
+        self._show_run_progress(0)
         self.progress.show()
         self.show_step(event.step)
+
+    def _show_run_progress(self, done: int) -> None:
+        self.progress.setRange(0, max(self._target - self._start, 1))
+        self.progress.setValue(done)
+        self.progress.setFormat(f"%v of {self._target - self._start:,} steps")
 
     def metrics(self, event: StepMetrics) -> None:
         self._latest = event
@@ -73,12 +78,17 @@ class TrainingStatus:
     def task_progress(self, event: TaskProgress) -> None:
         """A long request's progress (a download in bytes, an export in steps); hidden when it is done."""
         if event.total and event.done >= event.total:
-            self.progress.hide()
+            if self._running:  # a task inside the run (its last validation): the run's bar comes back
+                self._show_run_progress(self._target - self._start)
+            else:
+                self.progress.hide()
             return
         if event.unit == "bytes":
             amount = f"{event.done / 1e6:.1f}" + (f" of {event.total / 1e6:.1f}" if event.total else "") + " MB"
-        else:
+        elif event.unit == "steps":
             amount = f"step {event.done + 1}" + (f" of {event.total}" if event.total else "")
+        else:  # batches, pairs: counted as done
+            amount = f"{event.done:,}" + (f" of {event.total:,}" if event.total else "") + f" {event.unit}"
         self.progress.setRange(0, event.total or 0)  # 0..0: a busy bar when the size is unknown
         self.progress.setValue(event.done)
         self.progress.setFormat(f"{event.what}: {amount}")
@@ -88,6 +98,7 @@ class TrainingStatus:
         self.progress.hide()
 
     def run_ended(self, message: str) -> None:
+        self._running = False
         self._show_latest()
         self._metrics_timer.stop()
         self.progress.hide()

@@ -189,7 +189,8 @@ def evaluate(worker: EngineWorker) -> ValidationResult:
 def baselines(worker: EngineWorker) -> tuple[Baseline, ...]:
     """The project's data's baselines (made once per data set: a linear classifier trains, an
     n-gram model counts), for the Results tab to show beside the model's scores."""
-    return evaluation.corpus_baselines(worker.project.corpus)
+    project = worker.project
+    return evaluation.corpus_baselines(project.corpus, project.config.seq_len)
 
 
 def classify(worker: EngineWorker, text: str) -> Classification:

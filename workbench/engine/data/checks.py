@@ -47,7 +47,7 @@ def check_encoding(encoding: str | None, source: str = "") -> None:
         b"\n".decode(encoding)  # a LookupError for a name Python does not know, or a codec not of text
     except UnicodeDecodeError:
         pass  # a text codec, which wants more than one byte (UTF-16)
-    except LookupError:
+    except (LookupError, UnicodeError):  # unknown, or a codec of something else than text (punycode)
         where = f"{source}: " if source else ""
         raise DataError(f"{where}{encoding!r} is not a text encoding Python knows; for example utf-8, latin-1, "
                         "cp1252 or utf-16.") from None
@@ -103,6 +103,10 @@ def _decode(path: Path, data: bytes, encoding: str) -> str:
         raise DataError(
             f"{path}, line {_line_of(data, offset)}: the file is not {encoding} text (byte {offset} is "
             f"0x{data[offset]:02x}); give the encoding it was saved in."
+        ) from None
+    except UnicodeError as error:  # a codec that fails without saying where (punycode, idna)
+        raise DataError(
+            f"{path}: cannot be read as {encoding} text ({error}); give the encoding it was saved in."
         ) from None
 
 

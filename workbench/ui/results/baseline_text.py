@@ -38,8 +38,10 @@ def output_scores_text(scores: OutputScores, counted: str, baselines: tuple[Base
     decoding = "greedy" if scores.beam_width == 1 else f"beam {scores.beam_width}"
     text = (f"exact match <b>{100 * scores.exact_match:.1f} %</b> · word BLEU <b>{100 * scores.word_bleu:.1f}</b>"
             f" · char-BLEU {100 * scores.char_bleu:.1f} ({decoding}, {scores.count:,} {counted})")
-    if baselines:
+    if baselines and scores.beam_width == 1:  # the baselines are scored on the whole split, as greedy decoding is
         text += "<br>" + baselines_line(scores.word_bleu, baselines, lambda value: f"{100 * value:.1f}", False)
+    elif baselines:
+        text += "<br>Baselines are set beside greedy decoding of the whole split (beam search scores the first part)."
     return text
 
 

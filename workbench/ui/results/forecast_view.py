@@ -50,8 +50,10 @@ def scores_text(scores: ForecastScores, column: int) -> str:
     """'Over 256 forecasts 24 steps ahead: error 0.33× the naive forecast (temperature MAE 1.06 vs 3.07)'."""
     forecasts = f"{scores.windows} forecast{'s' * (scores.windows != 1)}"
     ahead = f"{scores.horizon} step{'s' * (scores.horizon != 1)} ahead"
+    if scores.baselines:  # the verdict against every baseline, then the shown column's errors in its unit
+        return f"Over {forecasts} {ahead}: {scores.verdict()} ({scores.column_errors(column)})"
     mae = f"{scores.columns[column]} MAE {number(scores.model_mae[column])} vs {number(scores.naive_mae[column])}"
-    return f"Over {forecasts} {ahead}: {scores.describe()} ({mae})"
+    return f"Over {forecasts} {ahead}: {scores.verdict()} ({mae})"
 
 
 def _column_of(columns: tuple[str, ...], name: str) -> int:

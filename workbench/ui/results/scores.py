@@ -27,13 +27,15 @@ HEADLINE_TIP = (
 )
 
 
-def headline(scores: LabelScores, event: ValidationResult, majority_share: float, per_token: bool) -> str:
+def headline(scores: LabelScores, event: ValidationResult, majority_share: float | None, per_token: bool) -> str:
     """'Validation accuracy 87.1 % · balanced 80.2 % · always guessing the commonest label: 77.8 %
-    (step 1,500, all 3,366 validation items)'."""
+    (step 1,500, all 3,366 validation items)'; without ``majority_share`` (the baselines' line
+    says it) no commonest label."""
     accuracy = "Validation accuracy per token" if per_token else "Validation accuracy"
+    commonest = "" if majority_share is None else f" · always guessing the commonest label: {percent(majority_share)}"
     return (
         f"{accuracy} <b>{percent(scores.accuracy)}</b> · balanced <b>{percent(scores.balanced_accuracy)}</b>"
-        f" · always guessing the commonest label: {percent(majority_share)}"
+        f"{commonest}"
         f' <span style="color:{MUTED}">(step {event.step:,}, {scope(event, per_token)})</span>'
     )
 
@@ -66,6 +68,7 @@ class ScoresView(QWidget):
         self.evaluate_button.clicked.connect(self._ask)
         self.per_token = False  # a tagger's confusion counts tokens, a classifier's counts items
         self.scores: LabelScores | None = None
+        self._shown: tuple[ValidationResult, float] | None = None  # the validation shown, and the commonest share
         self.placeholder = QLabel(BEFORE_VALIDATION)
         self.placeholder.setWordWrap(True)
         self.placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -124,7 +127,7 @@ class ScoresView(QWidget):
         if majority_share is None:
             majority_share = float(self.scores.support.max(initial=0) / max(1, self.scores.total))
         items = "tokens" if self.per_token else "items"
-        self.headline.setText(headline(self.scores, event, majority_share, self.per_token))
+        self._shown = (event, majority_share)
         self.headline.setToolTip(HEADLINE_TIP.format(items=items))
         self._show_baselines()
         self.confusion.set_confusion(self.scores.label_names, counts)
@@ -150,7 +153,12 @@ class ScoresView(QWidget):
         self._show_baselines()
 
     def _show_baselines(self) -> None:
+        """The headline, and under it the baselines once they are known (which then say what
+        always guessing the commonest label scores)."""
         shown = bool(self.baselines) and self.scores is not None
+        if self.scores is not None:
+            event, majority_share = self._shown
+            self.headline.setText(headline(self.scores, event, None if shown else majority_share, self.per_token))
         if shown:
             self.baselines_label.setText(baselines_line(self.scores.accuracy, self.baselines, percent))
             self.baselines_label.setToolTip(baselines_tip(self.baselines))
