@@ -6,7 +6,7 @@ from dataclasses import replace
 import numpy as np
 
 from workbench.engine.data.labelled import labelled_corpus
-from workbench.engine.events import RunFinished, TaskProgress, ValidationResult
+from workbench.engine.events import RunFinished, RunStarted, TaskProgress, ValidationResult
 from workbench.engine.project import Project
 from workbench.engine.spec import RecurrentSpec
 from workbench.engine.templates import from_template
@@ -88,3 +88,18 @@ def test_the_whole_split_flag_is_kept_in_the_project_file(tmp_path):
 def test_throughput_names_what_it_counts(tmp_path):
     assert grouped_classifier(batch_size=4).trainer().counts == "items"
     assert make_project(write_text_corpus(tmp_path)).trainer().counts == "tokens"
+
+
+def test_a_stopped_run_is_not_held_by_a_last_validation(tmp_path):
+    """Stop, or the window closing, wants out at once: `evaluate` scores a stopped run."""
+    project = make_project(write_text_corpus(tmp_path), val_batches=1)
+    trainer = project.trainer()
+    trainer.sink = lambda event: trainer.control.stop() if isinstance(event, RunStarted) else None
+    outcome = trainer.run(5)
+    assert outcome.reason == "stopped" and project.history.val_steps == []
+
+
+def test_nothing_scored_is_no_score(tmp_path):
+    project = make_project(write_text_corpus(tmp_path))
+    result = project.trainer().evaluate(whole=True, cancelled=lambda: True)
+    assert result.batches == 0 and np.isnan(result.loss)
