@@ -100,3 +100,18 @@ def test_json_has_no_nan_and_a_never_predicted_label_has_no_precision():
     assert report["labels"][1] == {"name": "y", "precision": None, "recall": 0.0, "support": 2}
     assert any("never predicted" in line for line in evaluation.lines())
     assert not any("nan" in line.lower() for line in evaluation.lines())
+
+
+def test_a_word_tagger_says_what_unknown_words_cost():
+    rng = np.random.default_rng(1)
+    sentences = [list(rng.choice(WORDS, 5)) + [f"name{i}"] for i in range(80)]  # each with a word of its own
+    tags = [[TAG_OF.get(w, "NOUN") for w in s] for s in sentences]
+    corpus = labelled_corpus(sentences, tags, "tags", "test:tags", "Tags", level="word", val_fraction=0.25, seed=0)
+    project = new_project(corpus, hidden=8, layers=1, batch_size=8, seq_len=8)
+    evaluation = evaluate(project.trainer())
+    unknown_ids = corpus.vocab.unknown
+    read_unknown = sum(int(np.count_nonzero(ids[:8] == unknown_ids)) for ids, _ in corpus.items("val"))
+    assert read_unknown > 0
+    cost = [note for note in evaluation.notes if "read as <unk>" in note]
+    assert len(cost) == 1 and cost[0].startswith(f"of the {read_unknown:,} validation tokens read as <unk>")
+    assert any("are not in the vocabulary" in note for note in evaluation.notes)

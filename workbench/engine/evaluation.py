@@ -16,10 +16,12 @@ from collections.abc import Callable
 from weakref import WeakKeyDictionary
 
 import numpy as np
+import torch
 
 from . import baselines as base
 from .baselines import Baseline
 from .captioning import decode_pictures, default_max_len as caption_max_len
+from .data.batching import IGNORE_INDEX
 from .decoding import GREEDY_BATCH
 from .errors import WorkbenchError
 from .forecast import evaluate_forecast
@@ -49,7 +51,8 @@ def evaluate(trainer, progress: Progress | None = None, cancelled: Cancelled = l
         return _translation(trainer, progress, cancelled)
     if getattr(corpus, "kind", "") == "series":
         return _forecasting(trainer)
-    result = trainer.evaluate(whole=True, progress=progress, cancelled=cancelled)
+    unknown = _UnknownWords.of(corpus)
+    result = trainer.evaluate(whole=True, progress=progress, cancelled=cancelled, observe=unknown)
     if not result.batches:
         raise WorkbenchError(NOTHING_SCORED)
     common = dict(step=result.step, count=result.scored, whole=result.whole)
@@ -57,7 +60,7 @@ def evaluate(trainer, progress: Progress | None = None, cancelled: Cancelled = l
         return Evaluation("handwriting", counted="lines", **common,
                           headline=Score("negative log-likelihood", result.loss, "nats/line", False))
     if getattr(corpus, "kind", "") == "labelled":
-        return _labelled(corpus, result, common, trainer.config.seq_len)
+        return _labelled(corpus, result, common, trainer.config.seq_len, unknown)
     stats = corpus.stats()
     if "baseline_loss" in stats:  # the long-range lab's generated tasks
         unit = "MSE" if spec.head.kind == "regression" else "nats/symbol"
@@ -171,13 +174,41 @@ def _language_model(corpus, result, common, seq_len: int) -> Evaluation:
                       baselines=in_bits, notes=notes)
 
 
-def _labelled(corpus, result, common, seq_len: int) -> Evaluation:
+class _UnknownWords:
+    """What unknown words cost a word-level tagger: how many of the validation tokens it read as
+    ``<unk>`` it tagged right (a batch observer of ``Trainer.evaluate``)."""
+
+    def __init__(self, unknown: int) -> None:
+        self.unknown, self.right, self.total = unknown, 0, 0
+
+    @classmethod
+    def of(cls, corpus) -> _UnknownWords | None:
+        unknown = getattr(getattr(corpus, "vocab", None), "unknown", None)
+        tagging = getattr(corpus, "kind", "") == "labelled" and corpus.labelling == "tags"
+        return cls(unknown) if tagging and unknown is not None else None
+
+    def __call__(self, batch, prediction: torch.Tensor, targets: torch.Tensor) -> None:
+        read_unknown = torch.from_numpy(batch.inputs == self.unknown).to(targets.device)  # (B, T)
+        counted = read_unknown & (targets != IGNORE_INDEX)
+        self.right += int((counted & (prediction.argmax(-1) == targets)).sum())
+        self.total += int(counted.sum())
+
+    def note(self, labels: LabelScores) -> tuple[str, ...]:
+        if not self.total:
+            return ()
+        unknown_right = self.right / self.total
+        known_right = (np.trace(labels.confusion) - self.right) / max(1, labels.total - self.total)
+        return (f"of the {self.total:,} validation tokens read as <unk>, the model tags {100 * unknown_right:.1f} % "
+                f"right, against {100 * known_right:.1f} % of those it knows: that is what unknown words cost",)
+
+
+def _labelled(corpus, result, common, seq_len: int, unknown: _UnknownWords | None = None) -> Evaluation:
     labels = LabelScores(corpus.label_names, result.confusion)
     tagging = corpus.labelling == "tags"
     headline = Score("accuracy per token" if tagging else "accuracy", labels.accuracy, "share")
     others = (Score("balanced accuracy", labels.balanced_accuracy, "share"),)
     val_ids = np.concatenate([ids for ids, _ in corpus.items("val")] or [np.zeros(0, np.int64)])
-    notes = _unknown_note(unknown_share(corpus.vocab, val_ids), "words")
+    notes = _unknown_note(unknown_share(corpus.vocab, val_ids), "words") + (unknown.note(labels) if unknown else ())
     return Evaluation("tagging" if tagging else "sequence classification", counted="tokens" if tagging else "items",
                       **common, headline=headline, others=others, baselines=corpus_baselines(corpus, seq_len),
                       notes=notes, labels=labels)

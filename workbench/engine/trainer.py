@@ -347,7 +347,8 @@ class Trainer:
         return result
 
     def evaluate(
-        self, whole: bool = False, progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
+        self, whole: bool = False, progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False,
+        observe: Callable | None = None,
     ) -> ValidationResult:
         """Mean loss (per token, or per line for handwriting) and a classifier's or tagger's
         confusion matrix; the model's mode comes back after.
@@ -355,7 +356,9 @@ class Trainer:
         A quick validation (``whole`` False, the config's ``val_batches`` above 0) scores that
         many batches, the same ones every time; the result says how many of how many. A whole
         one streams every batch of the split, calls ``progress(done, total)`` now and then, and
-        stops early, saying so in the result, once ``cancelled()`` is true.
+        stops early, saying so in the result, once ``cancelled()`` is true. A classifier's or
+        tagger's ``observe(batch, prediction, targets)`` sees each batch's scores, for counts of
+        its own.
         """
         total, weight, state = 0.0, 0, None
         head = self.model.spec.head
@@ -376,6 +379,8 @@ class Trainer:
                 else:
                     loss, prediction, targets, state = self.model.batch_outputs(batch, state, self.device)
                     confusion += count_confusion(prediction, targets, head.num_outputs)
+                    if observe is not None:
+                        observe(batch, prediction, targets)
                 total += float(loss) * batch.loss_weight
                 weight += batch.loss_weight
                 scored += 1
