@@ -331,7 +331,7 @@ def cmd_export(args) -> int:
         raise WorkbenchError(f"cannot tell the format from {args.out.name}: add --format "
                              f"({', '.join(FORMATS)})")
     chosen = FORMATS[format_name]
-    if suffix not in by_suffix:  # `-o model --format onnx`, `-o model.v2 …`: a file named for what it holds
+    if not suffix:  # `-o model --format onnx`: a file named for what it holds
         args.out = args.out.with_name(args.out.name + chosen.suffix)
         suffix = chosen.suffix
     if suffix in by_suffix and by_suffix[suffix] != format_name:

@@ -67,8 +67,6 @@ def test_an_export_without_a_suffix_gets_its_formats(text_project, tmp_path, cap
     status, out, _ = run(capsys, "export", text_project, "--format", "torchscript", "-o", tmp_path / "model")
     assert status == 0
     assert (tmp_path / "model.pt").exists() and not (tmp_path / "model").exists()
-    status, _, _ = run(capsys, "export", text_project, "--format", "torchscript", "-o", tmp_path / "model.v2")
-    assert status == 0 and (tmp_path / "model.v2.pt").exists() and not (tmp_path / "model.v2").exists()
 
 
 def test_the_demo_prints_each_final_sample_once(tmp_path, capfd):
