@@ -298,12 +298,20 @@ class MainWindow(QMainWindow):
             self.results.set_scenes(snapshot.data_stats["val_pictures"])
         if kind in ("classification", "tagging", "translation", "captioning"):
             self.bridge.call(partial(tasks.baselines, self.bridge.worker), self.results.set_baselines, self.show_error)
+        self.dashboard.set_baseline(None, None)
+        if snapshot.spec.generates_text and snapshot.data_description.get("kind") in ("stream", "lines"):
+            self.bridge.call(partial(tasks.baselines, self.bridge.worker), self._show_loss_baseline, self.show_error)
         if kind in ("classification", "tagging") and snapshot.step > 0:  # scores of a trained model, at once
             self.bridge.call(partial(tasks.evaluate, self.bridge.worker), self.results.add_validation, self.show_error)
         self.data_panel.show_project(snapshot)
         self.status.show_step(snapshot.step)
         self._update_title()
         self._update_actions()
+
+    def _show_loss_baseline(self, baselines) -> None:
+        """A language model's n-gram model, across the Training tab's loss plot."""
+        if baselines:
+            self.dashboard.set_baseline(baselines[0].name, baselines[0].value)
 
     def set_suggested_steps(self, steps: int) -> None:
         self.steps.setValue(steps)

@@ -31,6 +31,7 @@ from ...engine.events import RunStarted, StepMetrics, ValidationResult
 from ...engine.history import RunHistory
 from ..plot_grid import grid_axes
 from . import style
+from .baseline_line import BaselineLine
 from .curves import DashboardPlots, DisplayOptions, LayerCurves, RunCurves
 from .run_data import RunData
 from .step_range import RoundExtent, shown_values
@@ -72,6 +73,7 @@ class Dashboard(QWidget):
         self._runs: list[RunCurves] = []  # drawing order; the last is the current run
         self._layer_run: str | None = None  # None: the per-layer plot follows the current run
         self._options = self.toolbar.options
+        self.baseline = BaselineLine(self.plots.loss)
         self._stale: dict[str, set[RunCurves]] = {plot: set() for plot in PLOTS}  # runs out of date, by plot
         self._next_plot = 1  # index into PLOTS: where the next shot that is not the loss plot's looks first
         self._last_plot: str | None = None  # the plot the last shot redrew
@@ -189,6 +191,10 @@ class Dashboard(QWidget):
         for plot in vars(self.plots).values():  # back to the empty range the hint is placed in
             plot.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
             plot.enableAutoRange()
+
+    def set_baseline(self, name: str | None, nats: float | None) -> None:
+        """A baseline's loss (nats per token) drawn across the loss plot; None removes it."""
+        self.baseline.show(name, nats, self._options)
 
     def set_loss_per(self, per: str) -> None:
         """What the project's loss is a mean over: see ``ModelSpec.loss_per``."""
@@ -397,6 +403,7 @@ class Dashboard(QWidget):
         if rescaled:  # the rounded values were in the other scale: the data alone until the next redraw
             self._extents["loss"].follow(self._last_step("loss"), None)
         self.plots.loss.setLabel("left", "loss", units=options.loss_units, color=style.AXIS_COLOUR)
+        self.baseline.rescale(options)
         for curves in self._runs:
             self._mark_dirty(curves, ("loss",))
 
