@@ -106,7 +106,7 @@ def main() -> None:
     for beam_width, limit in ((1, None), (args.beam_width, args.beam_limit)):
         started = time.perf_counter()
         scores = evaluate_captions(project.model, corpus, "val", limit, beam_width)
-        print(f"  beam {beam_width}: exact match {scores.exact_match:.3f}, BLEU {100 * scores.bleu:.1f} "
+        print(f"  beam {beam_width}: exact match {scores.exact_match:.3f}, word BLEU {100 * scores.word_bleu:.1f} "
               f"on {scores.count} validation pictures ({time.perf_counter() - started:.1f} s)")
     side = project.model.grid_side
     hits = named = 0

@@ -58,7 +58,7 @@ def train_and_score(template: str, corpus, args: argparse.Namespace) -> None:
     for beam_width, limit in ((1, args.greedy_limit), (args.beam_width, args.beam_limit)):
         started = time.perf_counter()
         scores = evaluate_translation(project.model, corpus, "val", beam_width, limit)
-        print(f"  beam {beam_width}: exact match {scores.exact_match:.3f}, BLEU {100 * scores.bleu:.1f} "
+        print(f"  beam {beam_width}: exact match {scores.exact_match:.3f}, word BLEU {100 * scores.word_bleu:.1f} "
               f"on {scores.count} validation pairs ({time.perf_counter() - started:.1f} s)")
     for text in EXAMPLES:
         print(f"    {text!r} -> {translate(project.model, corpus, text).output!r}")

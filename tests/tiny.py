@@ -48,3 +48,12 @@ def write_lines_corpus(folder):
     path = folder / "names.txt"
     path.write_text("\n".join(["Anna", "Bob", "Clara", "Dmitri", "Eve", "Frida", "Gus", "Hana"] * 4), encoding="utf-8")
     return load_lines_file(path)
+
+
+def write_file(path, content):
+    """``content`` (text, as UTF-8 with its line endings kept, or bytes) at ``path``."""
+    if isinstance(content, str):
+        path.write_text(content, encoding="utf-8", newline="")
+    else:
+        path.write_bytes(content)
+    return path

@@ -202,7 +202,7 @@ def test_a_small_model_learns_a_few_scenes_by_heart():
     assert not trainer.looks_inside  # probes look inside single recurrent stacks only
     assert trainer.run(100).reason == "completed"  # about 60 are enough
     scores = evaluate_captions(project.model, few, "train")
-    assert (scores.count, scores.exact_match, scores.bleu) == (len(few.images("train")), 1.0, 1.0)
+    assert (scores.count, scores.exact_match, scores.word_bleu) == (len(few.images("train")), 1.0, 1.0)
     assert evaluate_captions(project.model, few, "train", beam_width=3).exact_match == 1.0
 
 

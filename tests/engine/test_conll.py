@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from tiny import write_file
 
 from workbench.engine.data.conll import read_conll, read_tagged_file
 from workbench.engine.errors import DataError
 
 
 def write(tmp_path, content: str | bytes, name: str = "tags.conll"):
-    path = tmp_path / name
-    if isinstance(content, str):
-        path.write_text(content, encoding="utf-8", newline="")
-    else:
-        path.write_bytes(content)
-    return path
+    return write_file(tmp_path / name, content)
 
 
 def test_sentences_are_separated_by_blank_lines(tmp_path):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from tiny import write_file
 
 from workbench.engine.data.labelled_files import (
     guess_text_and_label,
@@ -25,12 +26,7 @@ PACKAGES = [  # (package, section, description), descriptions of several lines h
 
 
 def write(tmp_path, content: str | bytes, name: str = "packages.csv"):
-    path = tmp_path / name
-    if isinstance(content, str):
-        path.write_text(content, encoding="utf-8", newline="")
-    else:
-        path.write_bytes(content)
-    return path
+    return write_file(tmp_path / name, content)
 
 
 def quoted(rows, delimiter: str) -> str:

@@ -17,7 +17,7 @@ from workbench.engine.errors import DataError, WorkbenchError
 from workbench.engine.project import Project
 from workbench.engine.spec import RecurrentSpec
 from workbench.engine.templates import from_template
-from workbench.engine.output_scores import corpus_bleu, exact_match
+from workbench.engine.output_scores import corpus_bleu, score_texts
 from workbench.engine.translation import (
     beam_search, evaluate_translation, greedy_decode, greedy_decode_batch, translate,
 )
@@ -137,10 +137,10 @@ def test_translation_shows_tokens_and_the_alignment_matrix(numbers):
 
 
 def test_exact_match():
-    assert exact_match(["2026-11-22", "2001-01-01"], ["2026-11-22", "2001-01-02"]) == 0.5
-    assert exact_match([(1, 2)], [[1, 2]]) == 1.0
+    assert score_texts("val", 1, ["2026-11-22", "2001-01-01"], ["2026-11-22", "2001-01-02"]).exact_match == 0.5
+    assert score_texts("val", 1, ["a  b"], ["a b"]).exact_match == 1.0  # words match: spacing aside
     with pytest.raises(WorkbenchError):
-        exact_match(["a"], [])
+        score_texts("val", 1, ["a"], [])
 
 
 def test_bleu_of_a_perfect_output_is_one():
@@ -196,7 +196,7 @@ def test_a_small_model_learns_a_few_pairs_by_heart(numbers, template):
     assert trainer.run(80).reason == "completed"  # about 40 are enough
     model = project.model
     scores = evaluate_translation(model, numbers, "train")
-    assert (scores.count, scores.exact_match, scores.bleu) == (11, 1.0, pytest.approx(1.0))
+    assert (scores.count, scores.exact_match, scores.word_bleu) == (11, 1.0, pytest.approx(1.0))
     assert evaluate_translation(model, numbers, "train", beam_width=3).exact_match == 1.0
     for source in numbers.ids("train")[0]:
         greedy, beam = greedy_decode(model, source, 6), beam_search(model, source, 4, 6)

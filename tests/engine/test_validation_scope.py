@@ -4,6 +4,7 @@ split at the end of every run, progress and cancel on the way."""
 from dataclasses import replace
 
 import numpy as np
+import pytest
 
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.events import RunFinished, RunStarted, TaskProgress, ValidationResult
@@ -103,3 +104,18 @@ def test_nothing_scored_is_no_score(tmp_path):
     project = make_project(write_text_corpus(tmp_path))
     result = project.trainer().evaluate(whole=True, cancelled=lambda: True)
     assert result.batches == 0 and np.isnan(result.loss)
+
+
+def test_evaluate_reuses_the_runs_last_whole_validation_of_the_same_weights(tmp_path):
+    from workbench.engine.evaluation import evaluate
+
+    project = make_project(write_text_corpus(tmp_path), val_batches=1)
+    trainer = project.trainer()
+    trainer.run(3)
+    told = []
+    evaluation = evaluate(trainer, lambda done, total: told.append(done))
+    assert told == []  # no second pass over the split: the run ended with one
+    assert evaluation.headline.value == pytest.approx(trainer.last_whole_validation.bits_per_token)
+    trainer.reconfigure(replace(trainer.config, batch_size=2))  # other batches: the old pass is not these
+    evaluate(trainer, lambda done, total: told.append(done))
+    assert told

@@ -101,11 +101,11 @@ def test_evaluate_sends_the_beam_and_shows_the_scores(qtbot, panel):
     with qtbot.waitSignal(panel.evaluate_captions_requested, timeout=1000) as blocker:
         qtbot.mouseClick(view.evaluate_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [1] and view.evaluate_button.text() == "Evaluating…"
-    panel.show_caption_scores(OutputScores("val", 1, 600, 0.983, 0.991, 0.991, 0.995))
+    panel.show_caption_scores(OutputScores("val", 1, 600, 0.983, 0.991, 0.995))
     assert view.scores_label.text() == (
         "exact match <b>98.3 %</b> · word BLEU <b>99.1</b> · char-BLEU 99.5 (greedy, 600 pictures)")
     assert view.evaluate_button.isEnabled()
-    panel.show_caption_scores(OutputScores("val", 4, 20, 0.5, 0.25, 0.25, 0.6))
+    panel.show_caption_scores(OutputScores("val", 4, 20, 0.5, 0.25, 0.6))
     assert "(beam 4, 20 pictures)" in view.scores_label.text()
 
 
@@ -185,7 +185,7 @@ def test_an_error_shows_in_the_captioner_and_turns_the_buttons_back_on(qtbot, pa
 def test_clear_forgets_the_caption_and_scores(panel):
     view = panel.caption_view
     panel.show_caption(caption(), None)
-    panel.show_caption_scores(OutputScores("val", 1, 600, 0.983, 0.991, 0.991, 0.995))
+    panel.show_caption_scores(OutputScores("val", 1, 600, 0.983, 0.991, 0.995))
     panel.clear()
     assert view.result is None and not view.thumbnails and not view.picture_label.isVisible()
     assert "Not scored yet" in view.scores_label.text() and "press Caption" in view.details_label.text()
@@ -201,7 +201,7 @@ def test_the_captioner_renders_at_a_realistic_size(qtbot, panel, tmp_path):
     view = panel.caption_view
     panel.show_caption(caption(random_picture(), WORDS * 4), "a red circle above")
     view.click_word(5)
-    panel.show_caption_scores(OutputScores("val", 1, 600, 0.983, 0.991, 0.991, 0.995))
+    panel.show_caption_scores(OutputScores("val", 1, 600, 0.983, 0.991, 0.995))
     qtbot.waitUntil(lambda: not overlapping(view.picture_label, view.picture_title, view.caption_label,
                                             view.details_label, view.thumbnail_scroll), timeout=1000)
     panel.grab().save(str(tmp_path / "captioning.png"))

@@ -218,15 +218,15 @@ def test_translate_and_evaluate_send_the_beam_width(qtbot, panel):
     with qtbot.waitSignal(panel.evaluate_requested, timeout=1000) as blocker:
         qtbot.mouseClick(view.evaluate_button, Qt.MouseButton.LeftButton)
     assert blocker.args == [4] and view.evaluate_button.text() == "Evaluating…"
-    panel.show_scores(OutputScores("validation", 1, 2000, 0.985, 0.991, 0.991, 0.995))
+    panel.show_scores(OutputScores("validation", 1, 2000, 0.985, 0.991, 0.995))
     assert view.evaluate_button.isEnabled()
     assert view.scores_label.text() == (
         "exact match <b>98.5 %</b> · word BLEU <b>99.1</b> · char-BLEU 99.5 (greedy, 2,000 pairs)")
     panel.set_baselines((Baseline("copy the source", "answers with the source", 0.999),))
-    panel.show_scores(OutputScores("validation", 1, 2000, 0.985, 0.991, 0.991, 0.995))
+    panel.show_scores(OutputScores("validation", 1, 2000, 0.985, 0.991, 0.995))
     assert "Baselines: copy the source 99.9" in view.scores_label.text()
     assert "worse than the copy the source baseline" in view.scores_label.text()
-    panel.show_scores(OutputScores("validation", 4, 20, 0.5, 0.25, 0.25, 0.6))
+    panel.show_scores(OutputScores("validation", 4, 20, 0.5, 0.25, 0.6))
     assert "(beam 4, 20 pairs)" in view.scores_label.text()
 
 

@@ -16,6 +16,8 @@ doubly stochastic regularisation (eq. 14).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -180,12 +182,22 @@ def caption(
 
 
 def evaluate_captions(
-    model: CaptioningModel, corpus: SceneCorpus, split: str, limit: int | None = None, beam_width: int = 1
+    model: CaptioningModel, corpus: SceneCorpus, split: str, limit: int | None = None, beam_width: int = 1,
+    progress: Callable[[int, int], None] | None = None, cancelled: Callable[[], bool] = lambda: False,
 ) -> OutputScores:
-    """Exact match, word BLEU and char-BLEU of the model's captions for the first ``limit`` pictures of ``split``."""
+    """Exact match, word BLEU and char-BLEU of the model's captions for the first ``limit``
+    pictures of ``split``; progress and cancel as ``translation.evaluate_translation``."""
     images, references = corpus.images(split)[:limit], corpus.caption_texts(split)[:limit]
-    outputs = decode_pictures(model, images, beam_width, default_max_len(corpus), corpus.vocab.boundary)
-    return score_texts(split, beam_width, [corpus.vocab.decode(output.ids) for output in outputs], references)
+    max_len, boundary = default_max_len(corpus), corpus.vocab.boundary
+    captions: list[str] = []
+    for start in range(0, len(images), GREEDY_BATCH):
+        if cancelled():
+            break
+        decoded = decode_pictures(model, images[start : start + GREEDY_BATCH], beam_width, max_len, boundary)
+        captions += [corpus.vocab.decode(output.ids) for output in decoded]
+        if progress is not None:
+            progress(len(captions), len(images))
+    return score_texts(split, beam_width, captions, references[: len(captions)])
 
 
 def _picture(corpus: SceneCorpus, scene: int | np.ndarray, split: str) -> np.ndarray:

@@ -20,17 +20,15 @@ import torch
 
 from . import baselines as base
 from .baselines import Baseline
-from .captioning import decode_pictures, default_max_len as caption_max_len
+from .captioning import evaluate_captions
 from .data.batching import IGNORE_INDEX
-from .decoding import GREEDY_BATCH
 from .errors import WorkbenchError
 from .forecast import evaluate_forecast
-from .inference import inference
 from .label_scores import LabelScores
 from .ngram import CHAR_ORDER, WORD_ORDER, KneserNey
-from .output_scores import score_texts
+from .output_scores import OutputScores
 from .scores import Evaluation, Score
-from .translation import default_max_len, greedy_decode_batch
+from .translation import evaluate_translation
 
 Progress = Callable[[int, int], None]  # (done, total)
 Cancelled = Callable[[], bool]
@@ -52,7 +50,9 @@ def evaluate(trainer, progress: Progress | None = None, cancelled: Cancelled = l
     if getattr(corpus, "kind", "") == "series":
         return _forecasting(trainer)
     unknown = _UnknownWords.of(corpus)
-    result = trainer.evaluate(whole=True, progress=progress, cancelled=cancelled, observe=unknown)
+    result = trainer.last_whole_validation  # the run's last validation: these very weights, scored already
+    if unknown is not None or result is None or result.step != trainer.step:
+        result = trainer.evaluate(whole=True, progress=progress, cancelled=cancelled, observe=unknown)
     if not result.batches:
         raise WorkbenchError(NOTHING_SCORED)
     common = dict(step=result.step, count=result.scored, whole=result.whole)
@@ -115,23 +115,26 @@ def _baselines_of(corpus, seq_len: int) -> tuple[Baseline, ...]:
 
 
 def _token_stream(corpus, split: str) -> np.ndarray:
-    """A split's tokens as one stream; a line corpus's items each after a boundary token, as the
-    model reads them, so that predicting the end of an item counts too."""
+    """A split's tokens as one stream (a line corpus's items as ``_items_stream`` lays them)."""
     arrays = corpus.arrays()
     if corpus.kind == "stream":
         return arrays[split]
-    ids, offsets = arrays[f"{split}_ids"], arrays[f"{split}_offsets"]
-    stream = np.insert(ids.astype(np.int64), offsets[:-1], corpus.vocab.boundary)  # <s> before each item
-    return np.append(stream, corpus.vocab.boundary)
+    return _items_stream(arrays[f"{split}_ids"], arrays[f"{split}_offsets"], corpus.vocab.boundary)
+
+
+def _items_stream(ids: np.ndarray, offsets: np.ndarray, boundary: int) -> np.ndarray:
+    """Items end to end, each after a boundary token as the model reads them, and one after the
+    last, so that predicting the end of an item counts too."""
+    stream = np.insert(ids.astype(np.int64), offsets[:-1], boundary)
+    return np.append(stream, boundary)
 
 
 def _line_ngram(corpus, seq_len: int) -> Baseline:
     """A Kneser–Ney model of the training items, scored on each validation item as the model
     reads it: from its start mark, on no other item's tokens, up to ``seq_len`` targets (the
     item's characters and its end mark)."""
-    order = CHAR_ORDER
-    model = KneserNey(_token_stream(corpus, "train"), len(corpus.vocab), order)
-    arrays, boundary = corpus.arrays(), corpus.vocab.boundary
+    order, arrays, boundary = CHAR_ORDER, corpus.arrays(), corpus.vocab.boundary
+    model = KneserNey(_items_stream(arrays["train_ids"], arrays["train_offsets"], boundary), len(corpus.vocab), order)
     ids, offsets = arrays["val_ids"].astype(np.int64), arrays["val_offsets"]
     windows = []
     for start, end in zip(offsets[:-1], offsets[1:]):
@@ -169,7 +172,8 @@ def _language_model(corpus, result, common, seq_len: int) -> Evaluation:
     in_bits = tuple(
         Baseline(b.name, b.explanation, b.value / math.log(2)) for b in corpus_baselines(corpus, seq_len)
     )  # the n-gram model's nats, in the headline's bits
-    notes = _unknown_note(unknown_share(corpus.vocab, _token_stream(corpus, "val")), "words")
+    word_level = corpus.vocab.unknown is not None  # characters are never unknown: no stream to pack for nothing
+    notes = _unknown_note(unknown_share(corpus.vocab, _token_stream(corpus, "val")), "words") if word_level else ()
     return Evaluation("language model", counted=f"{token}s", **common, headline=headline, others=others,
                       baselines=in_bits, notes=notes)
 
@@ -214,13 +218,12 @@ def _labelled(corpus, result, common, seq_len: int, unknown: _UnknownWords | Non
                       notes=notes, labels=labels)
 
 
-def _text_scores(task: str, counted: str, step: int, outputs: list[str], references: list[str],
-                 baselines: tuple[Baseline, ...], whole: bool, notes: tuple[str, ...] = ()) -> Evaluation:
-    if not outputs:
+def _text_scores(task: str, counted: str, step: int, scores: OutputScores, total: int,
+                 baselines: tuple[Baseline, ...], notes: tuple[str, ...] = ()) -> Evaluation:
+    if not scores.count:
         raise WorkbenchError(NOTHING_SCORED)
-    scores = score_texts("val", 1, outputs, references[: len(outputs)])
     return Evaluation(
-        task, step, len(outputs), counted, whole,
+        task, step, scores.count, counted, scores.count == total,
         headline=Score("word BLEU", scores.word_bleu, "bleu"),
         others=(Score("exact match", scores.exact_match, "share"), Score("char-BLEU", scores.char_bleu, "bleu")),
         baselines=baselines, notes=("greedy decoding; BLEU over whitespace-separated words, with one "
@@ -229,40 +232,19 @@ def _text_scores(task: str, counted: str, step: int, outputs: list[str], referen
 
 
 def _translation(trainer, progress: Progress | None, cancelled: Cancelled) -> Evaluation:
-    model, corpus = trainer.model, trainer.corpus
-    sources, _ = corpus.ids("val")
-    references = [target for _, target in corpus.pairs("val")]
-    max_len, boundary = default_max_len(corpus), corpus.vocab.target.boundary
-    outputs: list[str] = []
-    with inference(model):
-        for start in range(0, len(sources), GREEDY_BATCH):
-            if cancelled():
-                break
-            for decoded in greedy_decode_batch(model, sources[start : start + GREEDY_BATCH], max_len, boundary):
-                outputs.append(corpus.vocab.target.decode(decoded.ids))
-            if progress is not None:
-                progress(len(outputs), len(sources))
-    target_ids = np.concatenate(corpus.ids("val")[1] or [np.zeros(0, np.int64)])
-    notes = _unknown_note(unknown_share(corpus.vocab.target, target_ids), "target words")
-    baselines = corpus_baselines(corpus, trainer.config.seq_len)
-    return _text_scores("translation", "pairs", trainer.step, outputs, references, baselines,
-                        len(outputs) == len(sources), notes)
+    corpus = trainer.corpus
+    scores = evaluate_translation(trainer.model, corpus, "val", progress=progress, cancelled=cancelled)
+    target_ids = corpus.ids("val")[1]
+    notes = _unknown_note(unknown_share(corpus.vocab.target, np.concatenate(target_ids)), "target words")
+    return _text_scores("translation", "pairs", trainer.step, scores, len(target_ids),
+                        corpus_baselines(corpus, trainer.config.seq_len), notes)
 
 
 def _captioning(trainer, progress: Progress | None, cancelled: Cancelled) -> Evaluation:
-    model, corpus = trainer.model, trainer.corpus
-    images, references = corpus.images("val"), corpus.caption_texts("val")
-    max_len, boundary = caption_max_len(corpus), corpus.vocab.boundary
-    outputs: list[str] = []
-    for start in range(0, len(images), GREEDY_BATCH):
-        if cancelled():
-            break
-        for decoded in decode_pictures(model, images[start : start + GREEDY_BATCH], 1, max_len, boundary):
-            outputs.append(corpus.vocab.decode(decoded.ids))
-        if progress is not None:
-            progress(len(outputs), len(images))
-    return _text_scores("image captioning", "pictures", trainer.step, outputs, references,
-                        corpus_baselines(corpus, trainer.config.seq_len), len(outputs) == len(images))
+    corpus = trainer.corpus
+    scores = evaluate_captions(trainer.model, corpus, "val", progress=progress, cancelled=cancelled)
+    return _text_scores("image captioning", "pictures", trainer.step, scores, len(corpus.captions("val")),
+                        corpus_baselines(corpus, trainer.config.seq_len))
 
 
 def _forecasting(trainer) -> Evaluation:

@@ -19,6 +19,7 @@ from torch import nn
 from .data.series import Normalisation, SeriesCorpus
 from .errors import DataError
 from .inference import inference
+from .scores import compare
 
 AUTOREGRESSION_STEPS = 24  # steps an autoregression reads when the series has no clear period
 CLEAR_PEAK = 0.2  # the autocorrelation a period must reach, and rise by from its lowest before
@@ -96,10 +97,11 @@ class ForecastScores:
 
 
 def _compared(error: float, other: float) -> str:
-    """'better than', 'as well as' or 'worse than': ``error`` against ``other``, within half a percent."""
-    if error < 0.995 * other:
-        return "better than"
-    return "worse than" if error > 1.005 * other else "as well as"
+    """'better than', 'as well as' or 'worse than': ``error`` against ``other``, level within
+    ``scores.LEVEL_WITHIN`` of it as every score's verdict is."""
+    return {1: "better than", 0: "as well as", -1: "worse than"}[
+        compare(error, other, higher_is_better=False, is_share=False)
+    ]
 
 
 def _number(value: float) -> str:

@@ -25,3 +25,11 @@ def host_available_memory() -> int | None:
         except (AttributeError, ValueError, OSError):
             continue
     return None
+
+
+def in_bytes(count: int) -> str:
+    """A size for people: "16.0 GB", "1.9 MB", "312 bytes"."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if count >= size:
+            return f"{count / size:,.1f} {unit}"
+    return f"{count} bytes"

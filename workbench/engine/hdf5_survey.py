@@ -13,7 +13,7 @@ import posixpath
 import h5py
 import numpy as np
 
-from .free_memory import host_available_memory
+from .free_memory import host_available_memory, in_bytes
 
 # What a reader may spend before it reads a byte of data: a file declares its arrays' shapes,
 # and a crafted one can declare far more than it stores (unallocated chunks, a gzip bomb).
@@ -110,11 +110,3 @@ def check_sizes(declared: dict[str, int], text_datasets: set[str], file_size: in
         raise FileProblem(f"is refused: its arrays take {in_bytes(total)} (the largest, {largest}, "
                           f"{in_bytes(declared[largest])}), more than the {in_bytes(int(MEMORY_SHARE * available))} "
                           f"it may use of the {in_bytes(available)} of memory free")
-
-
-def in_bytes(count: int) -> str:
-    """A size for people: "16.0 GB", "1.9 MB", "312 bytes"."""
-    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
-        if count >= size:
-            return f"{count / size:,.1f} {unit}"
-    return f"{count} bytes"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 import torch
 
 from .config import TrainConfig
-from .free_memory import host_available_memory
+from .free_memory import host_available_memory, in_bytes
 from .errors import SpecError
 from .parameter_count import GATES, spec_parameters
 from .spec import InputSpec, ModelSpec, RecurrentSpec
@@ -151,8 +151,8 @@ def check_fits(
         return
     where = "GPU memory" if device.type == "cuda" else "memory"
     raise SpecError(
-        f"this model needs about {_bytes_in_words(need.total)} to train ({_count_in_words(need.parameters)} "
-        f"parameters with {need.copies_named}, plus activations), but {_bytes_in_words(available)} of {where} "
+        f"this model needs about {in_bytes(need.total)} to train ({_count_in_words(need.parameters)} "
+        f"parameters with {need.copies_named}, plus activations), but {in_bytes(available)} of {where} "
         f"is available and a quarter of it is kept free; {_what_would_fit(spec, config, device, usable(available))}"
     )
 
@@ -208,10 +208,6 @@ def _with_embedding_at_most(spec: ModelSpec, width: int) -> ModelSpec:
 
 def _reads_tokens(inputs: InputSpec | None) -> bool:
     return inputs is not None and inputs.kind == "tokens"
-
-
-def _bytes_in_words(count: int) -> str:
-    return f"{count / 1e9:.1f} GB" if count >= 1e8 else f"{count / 1e6:.0f} MB"
 
 
 def _count_in_words(count: int) -> str:

@@ -25,7 +25,8 @@ import numpy as np
 
 from .atomic import write_atomically
 from .errors import ProjectError, WorkbenchError
-from .hdf5_survey import NUMBER_KINDS, FileProblem, check_sizes, in_bytes, survey
+from .free_memory import in_bytes
+from .hdf5_survey import NUMBER_KINDS, FileProblem, check_sizes, survey
 
 FORMAT_NAME = "sequence-workbench-project"
 FORMAT_VERSION = 1

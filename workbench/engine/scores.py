@@ -62,10 +62,7 @@ class Evaluation:
 
     @property
     def best_baseline(self) -> Baseline | None:
-        if not self.baselines:
-            return None
-        pick = max if self.headline.higher_is_better else min
-        return pick(self.baselines, key=lambda baseline: baseline.value)
+        return best_of(self.baselines, self.headline.higher_is_better)
 
     def verdict(self) -> str:
         """Where the model stands against its best baseline, in words."""
@@ -125,6 +122,13 @@ class Evaluation:
                 )
             ]
         return summary
+
+
+def best_of(baselines: tuple[Baseline, ...], higher_is_better: bool = True) -> Baseline | None:
+    """The baseline a model must beat: the best score of them (None when there are none)."""
+    if not baselines:
+        return None
+    return (max if higher_is_better else min)(baselines, key=lambda baseline: baseline.value)
 
 
 def compare(value: float, baseline: float, higher_is_better: bool, is_share: bool) -> int:

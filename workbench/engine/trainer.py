@@ -119,12 +119,14 @@ class Trainer:
         self._sound: SoundState | None = None  # the state to go back to when the run diverges
         self._loss_watch = LossWatch(self.history.losses)
         self._target = 0  # the step the run under way ends at
+        self.last_whole_validation: ValidationResult | None = None  # the latest of the whole split, recorded
 
     def reconfigure(self, config: TrainConfig) -> None:
         """New settings between runs. The schedule and clipping are read every step; a new
         optimizer kind, momentum or weight decay starts a fresh optimizer (its moments are lost);
         a new batch shape or seed takes effect from the next epoch."""
         old, self.config = self.config, config.check()
+        self.last_whole_validation = None  # its batches were another shape
         if config.device != old.device:
             raise WorkbenchError("the device cannot change once the project has trained on one")
         if (config.optimizer, config.momentum, config.weight_decay) != (old.optimizer, old.momentum, old.weight_decay):
@@ -298,6 +300,7 @@ class Trainer:
         if self._sound is None:
             return f"{error}; training stopped with no sound weights to go back to — rebuild the model and {advice}"
         self._sound.restore(self)
+        self.last_whole_validation = None  # the steps after it will be trained anew
         self.history.truncate(self.step)
         self._loss_watch = LossWatch(self.history.losses)
         self.samples = [sample for sample in self.samples if sample.step <= self.step]
@@ -339,10 +342,17 @@ class Trainer:
 
     # -- looking inside, between steps --------------------------------------------------
 
-    def validate(self, whole: bool = False) -> ValidationResult:
-        """``evaluate``, recorded in the run's history and told to the world."""
-        result = self.evaluate(whole)
+    def validate(
+        self, whole: bool = False, progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
+    ) -> ValidationResult | None:
+        """``evaluate``, recorded in the run's history and told to the world; nothing is
+        recorded when not one batch was scored (cancelled at once)."""
+        result = self.evaluate(whole, progress, cancelled)
+        if not result.batches:
+            return None
         self.history.record_validation(result)
+        if result.whole:
+            self.last_whole_validation = result
         self._emit(result)
         return result
 
@@ -396,23 +406,15 @@ class Trainer:
     def final_validation(self) -> ValidationResult | None:
         """The whole validation split at the end of a run: the scores the run is judged by.
         Pause holds it; Stop (or the window closing) ends it early, and the result then says it
-        is a subset; nothing is recorded when not one batch was scored."""
-        result = self.evaluate(
-            whole=True, progress=self._progress_sink("Validating on the whole validation split"),
-            cancelled=self._validation_cancelled,
-        )
-        if not result.batches:
-            return None
-        self.history.record_validation(result)
-        self._emit(result)
-        return result
+        is a subset."""
+        def told(done: int, total: int) -> None:
+            self._emit(TaskProgress("Validating on the whole validation split", done, total, unit="batches"))
+
+        return self.validate(True, told, self._validation_cancelled)
 
     def _validation_cancelled(self) -> bool:
         self.control.wait_while_paused()
         return self.control.stop_requested
-
-    def _progress_sink(self, what: str) -> Progress:
-        return lambda done, total: self._emit(TaskProgress(what, done, total, unit="batches"))
 
     def probe(self) -> ProbeSnapshot:
         """Gates, states and gradient through time on the corpus's fixed probe text."""

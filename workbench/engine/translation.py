@@ -7,6 +7,8 @@ the source as typed, also when the model reads its source reversed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -123,21 +125,29 @@ def translate(model: nn.Module, corpus: PairCorpus, text: str, beam_width: int =
 
 
 def evaluate_translation(
-    model: nn.Module, corpus: PairCorpus, split: str, beam_width: int = 1, limit: int | None = None
+    model: nn.Module, corpus: PairCorpus, split: str, beam_width: int = 1, limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None, cancelled: Callable[[], bool] = lambda: False,
 ) -> OutputScores:
-    """Exact match, word BLEU and char-BLEU of the model's outputs for the first ``limit`` pairs of ``split``."""
+    """Exact match, word BLEU and char-BLEU of the model's outputs for the first ``limit`` pairs
+    of ``split``; ``progress(done, total)`` after each batch, and the pairs decoded so far are
+    scored once ``cancelled()`` is true (the count then says how many)."""
     if split not in SPLIT_NAMES:
         raise DataError(f"unknown split {split!r}; the splits are {', '.join(SPLIT_NAMES)}.")
     sources, targets = corpus.ids(split)
     sources, targets = sources[:limit], targets[:limit]
     max_len, boundary = default_max_len(corpus), corpus.vocab.target.boundary
-    if beam_width == 1:
-        outputs = [
-            decoded.ids
-            for start in range(0, len(sources), GREEDY_BATCH)
-            for decoded in greedy_decode_batch(model, sources[start : start + GREEDY_BATCH], max_len, boundary)
-        ]
-    else:
-        outputs = [beam_search(model, source, beam_width, max_len, boundary=boundary).ids for source in sources]
+    batch = GREEDY_BATCH if beam_width == 1 else 1
+    outputs: list[np.ndarray] = []
+    for start in range(0, len(sources), batch):
+        if cancelled():
+            break
+        chosen = sources[start : start + batch]
+        if beam_width == 1:
+            outputs += [decoded.ids for decoded in greedy_decode_batch(model, chosen, max_len, boundary)]
+        else:
+            outputs.append(beam_search(model, chosen[0], beam_width, max_len, boundary=boundary).ids)
+        if progress is not None:
+            progress(len(outputs), len(sources))
     decode = corpus.vocab.target.decode
-    return score_texts(split, beam_width, [decode(ids) for ids in outputs], [decode(ids) for ids in targets])
+    return score_texts(split, beam_width, [decode(ids) for ids in outputs],
+                       [decode(ids) for ids in targets[: len(outputs)]])

@@ -165,3 +165,18 @@ def stored_finite(arrays: dict[str, np.ndarray], name: str, source: str, ndim: i
     if values.ndim != ndim or values.dtype.kind != "f" or not np.isfinite(values).all():
         raise DataError(f"{source}: the saved {name!r} is not a {ndim}-D array of finite numbers.")
     return values
+
+
+DELIMITER_SPELLINGS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}
+DELIMITER_NAMES = {character: name for name, character in DELIMITER_SPELLINGS.items() if name != "\\t"}
+
+
+def given_delimiter(path: Path, delimiter: str | None) -> str | None:
+    """The delimiter the user gave, as one character (tables and series alike): ``tab`` and
+    ``\\t`` name a tab, ``comma``, ``semicolon``, ``pipe`` and ``space`` theirs."""
+    if delimiter is None:
+        return None
+    character = DELIMITER_SPELLINGS.get(delimiter.lower(), delimiter)
+    if len(character) != 1 or character in "\"\r\n":
+        raise DataError(f"{path}: the delimiter must be one character (or tab), not {delimiter!r}.")
+    return character

@@ -16,12 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import DataError
-from .checks import check_val_fraction, read_text_file
+from .checks import DELIMITER_NAMES, check_val_fraction, given_delimiter, read_text_file
 from .labelled import LabelledCorpus, labelled_corpus
 
-DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", " ": "space"}
 GUESSED_DELIMITERS = ",;\t|"  # those a table is tried with when no delimiter is given
-DELIMITER_SPELLINGS = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";", "pipe": "|", "space": " "}
 TAB_SUFFIXES = {".tsv", ".tab"}
 SNIFF_CHARS = 64 * 1024  # how much of a table the sniffer looks at
 GUESS_ROWS = 2000  # rows looked at to guess which column is the text and which the label
@@ -136,7 +134,7 @@ def load_conll(
 def read_table(path: str | Path, delimiter: str | None = None, encoding: str | None = None) -> Table:
     """The header and rows of a table, every row as wide as the header, every column named once."""
     path = Path(path).expanduser().absolute()
-    given = _given_delimiter(path, delimiter)
+    given = given_delimiter(path, delimiter)
     text = read_text_file(path, encoding)
     chosen = given or _guessed_delimiter(text, path.suffix)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=chosen, strict=True)
@@ -178,16 +176,6 @@ def _check_header_width(path: Path, header: tuple[int, list[str]], delimiter: st
 
 def _plural(delimiter: str) -> str:
     return f"{DELIMITER_NAMES[delimiter]}s" if delimiter in DELIMITER_NAMES else repr(delimiter)
-
-
-def _given_delimiter(path: Path, delimiter: str | None) -> str | None:
-    """The delimiter the user gave, as one character: ``tab`` and ``\\t`` name a tab."""
-    if delimiter is None:
-        return None
-    character = DELIMITER_SPELLINGS.get(delimiter.lower(), delimiter)
-    if len(character) != 1 or character in "\"\r\n":
-        raise DataError(f"{path}: the delimiter must be one character (or tab), not {delimiter!r}.")
-    return character
 
 
 def _guessed_delimiter(text: str, suffix: str) -> str:

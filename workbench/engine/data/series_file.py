@@ -16,12 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import DataError
-from .checks import check_encoding, read_text_file
+from .checks import given_delimiter, read_text_file
 
 MIN_ROWS = 10  # fewer rows than this cannot be split into a training and a validation part
 MISSING = frozenset({"", "na", "n/a", "nan", "null", "none", "-"})  # cells read as missing values
 DELIMITERS = (",", ";", "\t")
-DELIMITER_NAMES = {"tab": "\t", "\\t": "\t", "comma": ",", "semicolon": ";"}
 GAP_FILLS = ("forward", "linear", "drop")
 INDEX_NAMES = frozenset({"", "index", "idx", "year", "date", "time", "timestamp", "datetime", "unnamed: 0"})
 EVEN_STEP_TOLERANCE = 0.01  # steps within 1 % of each other count as one constant step
@@ -101,9 +100,8 @@ class SeriesSurvey:
 def read_series_table(path: Path, delimiter: str | None = None, encoding: str | None = None) -> SeriesTable:
     """The table in ``path``; ``delimiter`` None takes whichever of comma, semicolon and tab the
     header holds most of, and with semicolons a decimal comma is accepted."""
-    delimiter = _delimiter(delimiter)
-    check_encoding(encoding, str(path))
-    text = read_text_file(path, encoding)
+    delimiter = given_delimiter(path, delimiter)
+    text = read_text_file(path, encoding)  # which checks the encoding first
     if delimiter is None:
         header_line = next(line for line in text.split("\n") if line.strip())
         delimiter = max(DELIMITERS, key=header_line.count)
@@ -233,12 +231,3 @@ def parse_number(cell: str, decimal_comma: bool) -> float | None:
     except ValueError:
         return None
     return value if np.isfinite(value) else None
-
-
-def _delimiter(delimiter: str | None) -> str | None:
-    if delimiter is None:
-        return None
-    delimiter = DELIMITER_NAMES.get(delimiter.lower(), delimiter) if isinstance(delimiter, str) else delimiter
-    if not isinstance(delimiter, str) or len(delimiter) != 1 or delimiter in "\"\r\n":
-        raise DataError(f"the delimiter must be one character (or 'tab'), not {delimiter!r}.")
-    return delimiter

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import math
 
+from ...engine.scores import share_text
+
 NO_VALUE = "—"  # a score that is undefined (no item carries, or none was given, that label)
 VISIBLE_CHARACTERS = {" ": "␣", "\n": "⏎", "\t": "⇥"}
 
 
 def percent(share: float | None) -> str:
     """0.871 -> '87.1 %'; None or NaN -> '—'."""
-    if share is None or math.isnan(share):
-        return NO_VALUE
-    return f"{100 * share:.1f} %"
+    return share_text(math.nan if share is None else share, NO_VALUE)
 
 
 def visible_token(token: str) -> str:
