@@ -315,3 +315,17 @@ def test_each_view_renders_at_a_realistic_size(qtbot, panel, tmp_path):
     assert panel.size().height() == 700  # no view forced the panel taller
     for name in ("classification", "tagging", "translation"):
         assert (tmp_path / f"{name}.png").stat().st_size > 10_000
+
+
+def test_the_matrix_and_its_caption_do_not_overlap_under_a_two_line_baselines_line(qtbot, panel):
+    panel.resize(880, 640)  # the Results tab at the window's default size
+    panel.set_task("classification", SEXES, majority_share=0.778)
+    panel.add_validation(ValidationResult(200, 0.3, 0.4, 0.855, np.array([[366, 33], [42, 75]], np.int64),
+                                          scored=516, batches=9, of_batches=9))
+    panel.set_baselines((Baseline("commonest class", "always female", 0.773),
+                         Baseline("bag-of-tokens logistic regression", "a linear classifier", 0.853)))
+    qtbot.wait(50)
+    scores = panel.scores
+    assert scores.baselines_label.height() > scores.headline.height()  # it wraps here
+    assert scores.confusion_caption.geometry().top() >= scores.matrix_scroll.geometry().bottom()
+    assert scores.matrix_scroll.height() >= scores.confusion.sizeHint().height()

@@ -113,7 +113,7 @@ class ResultsPanel(QWidget):
 
     def _labels_page(self) -> QWidget:
         """Classifiers and taggers: validation scores above, trying the model below."""
-        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter = self.labels_splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(_grouped("Validation scores", self.scores))
         splitter.addWidget(_grouped("Try it", self.try_pages))
         splitter.setChildrenCollapsible(False)
@@ -163,6 +163,16 @@ class ResultsPanel(QWidget):
     def add_validation(self, event: ValidationResult) -> None:
         if event.confusion is not None and self.kind in ("classification", "tagging"):
             self.scores.show_validation(event, self.label_names, self.majority_share)
+            self._make_room_for_scores()
+
+    def _make_room_for_scores(self) -> None:
+        """A splitter keeps the sizes it had when its child was a one-line placeholder; the
+        scores that replace it (matrix, table, baselines) would be squeezed over each other."""
+        scores_box, try_box = (self.labels_splitter.widget(i) for i in range(2))
+        needed = scores_box.minimumSizeHint().height()
+        top, bottom = self.labels_splitter.sizes()
+        if top < needed:
+            self.labels_splitter.setSizes([needed, max(top + bottom - needed, try_box.minimumSizeHint().height())])
 
     def show_whole_validation(self, event: ValidationResult) -> None:
         """The answer to ``evaluate_labels_requested``."""
@@ -172,6 +182,7 @@ class ResultsPanel(QWidget):
     def set_baselines(self, baselines: tuple[Baseline, ...]) -> None:
         """The data's baselines, in the headline score's unit, shown beside the model's scores."""
         self.scores.set_baselines(baselines)
+        self._make_room_for_scores()
         self.translate_view.set_baselines(baselines)
         self.caption_view.set_baselines(baselines)
 
