@@ -49,7 +49,7 @@ from bench_trainer import BareLoop  # noqa: E402
 from machine import (  # noqa: E402
     MAX_OTHER_CORES, MAX_STOLEN_CORES, cpu_clock, describe_machine, load_average, steal_seconds, timed, wait_for_quiet,
 )
-from workbench.engine.callbacks import Callback  # noqa: E402
+from workbench.engine.training.callbacks import Callback  # noqa: E402
 from workbench.ui.app import configure_pyqtgraph  # noqa: E402
 from workbench.ui.main_window import MainWindow  # noqa: E402
 

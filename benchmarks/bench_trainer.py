@@ -42,15 +42,16 @@ import numpy as np
 import torch
 from torch.nn import functional as F
 
-from workbench.engine.builder import build_model
-from workbench.engine.config import TrainConfig
+from workbench.engine.model.builder import build_model
+from workbench.engine.training.config import TrainConfig
 from workbench.engine.data import DEMOS, IGNORE_INDEX, load_demo
-from workbench.engine.probes import trace_stack
-from workbench.engine.project import Project
-from workbench.engine.sampling import SamplingOptions
+from workbench.engine.inside.probes import trace_stack
+from workbench.engine.project.project import Project
+from workbench.engine.inference.sampling import SamplingOptions
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template, language_model_task
-from workbench.engine.trainer import Trainer
+from workbench.engine.model.templates import from_template
+from workbench.engine.data.base import language_model_task
+from workbench.engine.training.trainer import Trainer
 
 from machine import MAX_OTHER_CORES, describe_machine, load_average, timed, wait_for_quiet, watched
 

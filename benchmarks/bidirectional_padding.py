@@ -13,8 +13,8 @@ import time
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from workbench.engine.builder import make_stack
-from workbench.engine.recurrence import run_stack
+from workbench.engine.model.sequence_models import make_stack
+from workbench.engine.model.recurrence import run_stack
 from workbench.engine.spec import RecurrentSpec
 
 

@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from workbench.engine.config import TrainConfig
+from workbench.engine.training.config import TrainConfig
 from workbench.engine.data.memory_tasks import AddingProblem, CopyTask
-from workbench.engine.project import Project
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
+from workbench.engine.model.templates import from_template
 
 LEARNED_FRACTION = 0.1  # of the baseline loss
 

@@ -17,14 +17,15 @@ import time
 import numpy as np
 import torch
 
-from workbench.engine.builder import count_parameters
-from workbench.engine.captioning import Caption, caption, evaluate_captions
-from workbench.engine.config import TrainConfig
+from workbench.engine.model.sequence_models import count_parameters
+from workbench.engine.inference.captions import Caption, caption
+from workbench.engine.scoring.decoded_outputs import evaluate_captions
+from workbench.engine.training.config import TrainConfig
 from workbench.engine.data.scene_drawing import COLOURS, SHAPES
 from workbench.engine.data.scenes import load_scenes_demo
-from workbench.engine.project import Project
+from workbench.engine.project.project import Project
 from workbench.engine.spec import ImageEncoderSpec, RecurrentSpec
-from workbench.engine.templates import captioning
+from workbench.engine.model.templates import captioning
 
 COLOUR_DISTANCE = 70  # a pixel within this (RGB, Euclidean) of a colour word's RGB has that colour
 SHADES = " .:-=+*#%@"  # attention maps in text, light to heavy

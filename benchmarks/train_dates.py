@@ -11,13 +11,14 @@ from __future__ import annotations
 import argparse
 import time
 
-from workbench.engine.builder import count_parameters
-from workbench.engine.config import TrainConfig
+from workbench.engine.model.sequence_models import count_parameters
+from workbench.engine.training.config import TrainConfig
 from workbench.engine.data.pairs import load_dates_demo
-from workbench.engine.project import Project
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import TEMPLATES, from_template
-from workbench.engine.translation import evaluate_translation, translate
+from workbench.engine.model.templates import TEMPLATES, from_template
+from workbench.engine.scoring.decoded_outputs import evaluate_translation
+from workbench.engine.inference.translation import translate
 
 EXAMPLES = ("Sunday, 22 November 2026", "22/11/26", "Nov 22nd 2026", "11/22/2026", "the 3rd of may, 1961")
 

@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 import time
 
-from workbench.engine.config import TrainConfig
+from workbench.engine.training.config import TrainConfig
 from workbench.engine.data.series import load_weather_demo
-from workbench.engine.forecast import evaluate_forecast
-from workbench.engine.project import Project
+from workbench.engine.scoring.forecast_scores import evaluate_forecast
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
+from workbench.engine.model.templates import from_template
 
 
 def parse_arguments() -> argparse.Namespace:

@@ -26,9 +26,9 @@ import torch
 
 from bench_trainer import BareLoop, make_trainer
 from machine import describe_machine, timed, wait_for_quiet
-from workbench.engine.callbacks import Callback
+from workbench.engine.training.callbacks import Callback
 from workbench.engine.data import DEMOS
-from workbench.engine.trainer import Trainer
+from workbench.engine.training.trainer import Trainer
 
 TURNS = 10  # turns of each loop per group; a group's figure is the ratio of their sums
 BUSY_LOOP = """

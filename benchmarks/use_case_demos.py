@@ -21,9 +21,9 @@ from pathlib import Path
 import torch
 
 from workbench.engine.data import DEMOS, load_demo
-from workbench.engine.evaluation import evaluate
-from workbench.engine.scores import Evaluation
-from workbench.engine.starters import new_project
+from workbench.engine.scoring.evaluation import evaluate
+from workbench.engine.scoring.scores import Evaluation
+from workbench.engine.project.starters import new_project
 
 COMPARED = {"python-tags": ["bidirectional", "stacked"], "dates": ["attention", "encoder-decoder"]}
 TRAINED = ["names", "names-sex", "python-tags", "dates", "weather", "adding", "copy", "scenes"]

@@ -2,11 +2,11 @@
 
 from dataclasses import replace
 
-from workbench.engine.config import TrainConfig
+from workbench.engine.training.config import TrainConfig
 from workbench.engine.data import load_lines_file, load_text_file
-from workbench.engine.project import Project
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
+from workbench.engine.model.templates import from_template
 
 TINY_CONFIG = TrainConfig(
     batch_size=4, seq_len=16, val_every=0, probe_every=0, probe_budget=0.0, sample_every=0, sample_budget=0.0,

@@ -15,25 +15,25 @@ import threading
 from pathlib import Path
 
 from .cli_options import OptionParser, float_in, int_in, seed, temperature
-from .engine.callbacks import SaveEvery
-from .engine.captioning import caption
+from .engine.training.callbacks import SaveEvery
+from .engine.inference.captions import caption
 from .engine.data import DEFAULT_DEMO, DEMOS, load_demo
 from .engine.data.memory_tasks import MAX_LAG, MAX_SYMBOLS, AddingProblem, CopyTask
 from .engine.data.own_data import load_own_data
-from .engine.device import DEVICES
-from .engine.errors import WorkbenchError
-from .engine.evaluation import evaluate
+from .engine.training.device import DEVICES
+from .engine.common.errors import WorkbenchError
+from .engine.scoring.evaluation import evaluate
 from .engine.events import TaskProgress, discard
 from .engine.export import FORMATS, export_model
-from .engine.handwriting.strokes import line_height, offsets_to_strokes
-from .engine.handwriting.svg import ink_to_svg
-from .engine.handwriting.writing import DEFAULT_LINE_HEIGHT, MAX_BIAS, Primer, write
-from .engine.project import Project
-from .engine.sampling import MAX_LENGTH, MAX_REPETITION_PENALTY, SamplingOptions
+from .engine.data.handwriting.strokes import line_height, offsets_to_strokes
+from .engine.export.svg import ink_to_svg
+from .engine.inference.writing import DEFAULT_LINE_HEIGHT, MAX_BIAS, Primer, write
+from .engine.project.project import Project
+from .engine.inference.sampling import MAX_LENGTH, MAX_REPETITION_PENALTY, SamplingOptions
 from .engine.spec import CELLS, MAX_HIDDEN_SIZE, MAX_LAYERS
-from .engine.starters import demo_project, new_project, suggested_steps
-from .engine.templates import TEMPLATES
-from .engine.translation import translate
+from .engine.project.starters import demo_project, new_project, suggested_steps
+from .engine.model.templates import TEMPLATES
+from .engine.inference.translation import translate
 from .progress import ProgressBar
 
 EXIT_USER_ERROR = 2

@@ -8,7 +8,14 @@ import time
 from typing import TextIO
 
 from .engine.events import (
-    Event, RunFailed, RunFinished, RunStarted, SampleGenerated, StepMetrics, TaskProgress, ValidationResult,
+    Event,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    SampleGenerated,
+    StepMetrics,
+    TaskProgress,
+    ValidationResult,
 )
 
 

@@ -25,9 +25,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QFont, QImage, QPainter  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from workbench.engine.handwriting.strokes import offsets_to_strokes, slant_degrees, strokes_to_offsets  # noqa: E402
-from workbench.engine.handwriting.writing import Primer, write  # noqa: E402
-from workbench.engine.project import Project  # noqa: E402
+from workbench.engine.data.handwriting.strokes import offsets_to_strokes, slant_degrees, strokes_to_offsets  # noqa: E402
+from workbench.engine.inference.writing import Primer, write  # noqa: E402
+from workbench.engine.project.project import Project  # noqa: E402
 from workbench.ui.handwriting.ink import INK_COLOR, ink_pen, stroke_path  # noqa: E402
 
 TEXTS = ("sequence workbench", "lexicon zebra")  # no training line holds these words

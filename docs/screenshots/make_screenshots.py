@@ -25,8 +25,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 import numpy as np  # noqa: E402
 
 from workbench.engine.data import load_demo  # noqa: E402
-from workbench.engine.handwriting.strokes import offsets_to_strokes  # noqa: E402
-from workbench.engine.starters import new_project  # noqa: E402
+from workbench.engine.data.handwriting.strokes import offsets_to_strokes  # noqa: E402
+from workbench.engine.project.starters import new_project  # noqa: E402
 from workbench.ui import tasks  # noqa: E402
 from workbench.ui.app import configure_pyqtgraph  # noqa: E402
 from workbench.ui.export_dialog import ExportDialog  # noqa: E402

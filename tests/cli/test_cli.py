@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from workbench.cli import SAMPLE_SEPARATOR, main
-from workbench.engine.project import Project
+from workbench.engine.project.project import Project
 
 PROSE = "It was the best of times, it was the worst of times; it was the age of wisdom.\n" * 40
 
@@ -107,9 +107,9 @@ def test_ctrl_c_saves_and_exits_cleanly(tmp_path, prose):
 
 
 def test_a_handwriting_project_is_described_in_lines_and_is_not_sampled_as_text(tmp_path, capsys):
-    from workbench.engine.handwriting.corpus import StrokeCorpus
-    from workbench.engine.handwriting.synthetic import synthesize_corpus
-    from workbench.engine.starters import new_project
+    from workbench.engine.data.handwriting.corpus import StrokeCorpus
+    from workbench.engine.data.handwriting.synthetic import synthesize_corpus
+    from workbench.engine.project.starters import new_project
 
     corpus = StrokeCorpus.from_samples(synthesize_corpus(10, seed=2, writers=5), "test:pen", "Pen lines")
     path = tmp_path / "hand.h5"
@@ -124,9 +124,9 @@ def test_a_handwriting_project_is_described_in_lines_and_is_not_sampled_as_text(
 def test_write_puts_a_handwritten_line_in_an_svg(tmp_path, capsys, prose):
     import re
 
-    from workbench.engine.handwriting.corpus import StrokeCorpus
-    from workbench.engine.handwriting.synthetic import synthesize_corpus
-    from workbench.engine.starters import new_project
+    from workbench.engine.data.handwriting.corpus import StrokeCorpus
+    from workbench.engine.data.handwriting.synthetic import synthesize_corpus
+    from workbench.engine.project.starters import new_project
 
     corpus = StrokeCorpus.from_samples(synthesize_corpus(10, seed=2, writers=5), "test:pen", "Pen lines")
     path = tmp_path / "hand.h5"

@@ -8,7 +8,7 @@ import pytest
 
 from workbench.cli import main
 from workbench.engine.data.labelled import labelled_corpus
-from workbench.engine.starters import new_project
+from workbench.engine.project.starters import new_project
 
 PROSE = "It was the best of times, it was the worst of times; it was the age of wisdom.\n" * 60
 

@@ -9,8 +9,8 @@ import sys
 import pytest
 
 from workbench.cli import main
-from workbench.engine.project import Project
-from workbench.engine.project_lock import ProjectLock
+from workbench.engine.project.project import Project
+from workbench.engine.project.project_lock import ProjectLock
 
 PROSE = "It was the best of times, it was the worst of times; it was the age of wisdom.\n" * 40
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from workbench.engine.atomic import write_atomically
+from workbench.engine.common.atomic import write_atomically
 
 
 def test_a_failed_write_names_the_target(tmp_path):

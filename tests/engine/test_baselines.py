@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
-from workbench.engine.baselines import (
+from workbench.engine.scoring.baselines import (
     _Features,
     _fit_logistic_regression,
     bag_of_tokens,
@@ -19,8 +19,8 @@ from workbench.engine.baselines import (
     majority_target,
     ngram_language_model,
 )
-from workbench.engine.errors import DataError
-from workbench.engine.ngram import KneserNey, _discounts, cross_entropy
+from workbench.engine.common.errors import DataError
+from workbench.engine.scoring.ngram import KneserNey, _discounts, cross_entropy
 
 
 def test_the_commonest_class_is_the_training_splits():

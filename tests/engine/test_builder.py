@@ -6,13 +6,13 @@ import pytest
 import torch
 from torch import nn
 
-from workbench.engine.builder import (
-    Seq2SeqModel, SequenceModel, build_model, count_parameters, parameter_group,
-)
-from workbench.engine.errors import SpecError
-from workbench.engine.parameter_count import spec_parameters
+from workbench.engine.model.sequence_models import Seq2SeqModel, SequenceModel, count_parameters, parameter_group
+from workbench.engine.model.builder import build_model
+from workbench.engine.common.errors import SpecError
+from workbench.engine.model.parameter_count import spec_parameters
 from workbench.engine.spec import AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
-from workbench.engine.templates import Task, from_template, language_model_task
+from workbench.engine.data.base import Task, language_model_task
+from workbench.engine.model.templates import from_template
 
 TRANSLATION = Task(
     "translation", InputSpec(vocab_size=30, embedding_dim=16), HeadSpec("next_token", 12),

@@ -9,21 +9,23 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.engine.builder import build_model, count_parameters, parameter_group
-from workbench.engine.captioning import (
-    CaptioningModel, caption, decode_pictures, default_max_len, evaluate_captions,
-)
-from workbench.engine.config import TrainConfig
+from workbench.engine.model.builder import build_model
+from workbench.engine.model.sequence_models import count_parameters, parameter_group
+from workbench.engine.model.captioning import CaptioningModel
+from workbench.engine.inference.captions import caption, decode_pictures, default_max_len
+from workbench.engine.scoring.decoded_outputs import evaluate_captions
+from workbench.engine.training.config import TrainConfig
 from workbench.engine.data import corpus as corpus_module
 from workbench.engine.data.scene_drawing import generate_scenes
 from workbench.engine.data.scenes import SceneCorpus, scenes_from_items
-from workbench.engine.decoding import beam_steps
-from workbench.engine.errors import DataError, SpecError, WorkbenchError
-from workbench.engine.inference import inference
-from workbench.engine.parameter_count import spec_parameters
-from workbench.engine.project import Project
+from workbench.engine.inference.decoding import beam_steps
+from workbench.engine.common.errors import DataError, SpecError, WorkbenchError
+from workbench.engine.model.inference_mode import inference
+from workbench.engine.model.parameter_count import spec_parameters
+from workbench.engine.project.project import Project
 from workbench.engine.spec import AttentionSpec, HeadSpec, ImageEncoderSpec, InputSpec, ModelSpec, RecurrentSpec
-from workbench.engine.templates import Task, captioning, fit_to_task, from_template
+from workbench.engine.data.base import Task
+from workbench.engine.model.templates import captioning, fit_to_task, from_template
 
 STACK = RecurrentSpec("lstm", 16)
 SMALL_CNN = ImageEncoderSpec(channels=(4, 8))

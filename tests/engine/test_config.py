@@ -5,9 +5,9 @@ from dataclasses import fields
 import pytest
 
 from tiny import make_project
-from workbench.engine.config import ALLOWED, LARGEST_SEED, TrainConfig
-from workbench.engine.errors import WorkbenchError
-from workbench.engine.sampling import SamplingOptions
+from workbench.engine.training.config import ALLOWED, LARGEST_SEED, TrainConfig
+from workbench.engine.common.errors import WorkbenchError
+from workbench.engine.inference.sampling import SamplingOptions
 
 
 def test_every_setting_has_its_rule_and_the_defaults_pass():

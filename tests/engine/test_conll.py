@@ -6,7 +6,7 @@ import pytest
 from tiny import write_file
 
 from workbench.engine.data.conll import read_conll, read_tagged_file
-from workbench.engine.errors import DataError
+from workbench.engine.common.errors import DataError
 
 
 def write(tmp_path, content: str | bytes, name: str = "tags.conll"):

@@ -19,7 +19,7 @@ from workbench.engine.data import (
     load_text_file,
 )
 from workbench.engine.data.batching import LineBatcher
-from workbench.engine.errors import DataError
+from workbench.engine.common.errors import DataError
 
 NAMES = ["ann", "bob", "carla", "dave", "eve", "francesca", "gus", "hal", "ida", "jo", "kim"]
 

@@ -8,12 +8,12 @@ import torch
 
 from tiny import Recorder, make_project
 from workbench.cli import main
-from workbench.engine.callbacks import Callback
-from workbench.engine.divergence import LOSS_FACTOR, LOSS_PATIENCE, LossWatch
+from workbench.engine.training.callbacks import Callback
+from workbench.engine.training.divergence import LOSS_FACTOR, LOSS_PATIENCE, LossWatch
 from workbench.engine.events import RunFailed, StepMetrics, ValidationResult
-from workbench.engine.history import RunHistory
-from workbench.engine.project import Project
-from workbench.engine.starters import demo_project
+from workbench.engine.training.history import RunHistory
+from workbench.engine.project.project import Project
+from workbench.engine.project.starters import demo_project
 
 
 def weights_of(model):

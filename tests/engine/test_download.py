@@ -20,7 +20,7 @@ from workbench.engine.data.download import (
     fetch,
     load_shakespeare,
 )
-from workbench.engine.errors import DataError
+from workbench.engine.common.errors import DataError
 
 BODY = bytes(range(256)) * 1200  # 300 KiB: several chunks
 BODY_SHA256 = hashlib.sha256(BODY).hexdigest()

@@ -6,13 +6,13 @@ import math
 import numpy as np
 import pytest
 
-from workbench.engine.baselines import Baseline
+from workbench.engine.scoring.scores import Baseline
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.data.pairs import pairs_from_items
-from workbench.engine.evaluation import corpus_baselines, evaluate
-from workbench.engine.label_scores import LabelScores
-from workbench.engine.scores import Evaluation, Score
-from workbench.engine.starters import new_project
+from workbench.engine.scoring.evaluation import corpus_baselines, evaluate
+from workbench.engine.scoring.label_scores import LabelScores
+from workbench.engine.scoring.scores import Evaluation, Score
+from workbench.engine.project.starters import new_project
 from tiny import make_project, write_lines_corpus
 
 WORDS = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran"]

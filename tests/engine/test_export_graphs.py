@@ -22,15 +22,16 @@ from workbench.engine.data.pairs import pairs_from_items
 from workbench.engine.data.scene_drawing import generate_scenes
 from workbench.engine.data.scenes import scenes_from_items
 from workbench.engine.data.series import SeriesCorpus
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.common.errors import WorkbenchError
 from workbench.engine.export import export_model
 from workbench.engine.export import graph_check, onnx_file, torchscript_file
 from workbench.engine.export.graphs import Graph, model_graphs
-from workbench.engine.handwriting.corpus import StrokeCorpus
-from workbench.engine.handwriting.synthetic import synthesize_corpus
-from workbench.engine.project import Project
+from workbench.engine.data.handwriting.corpus import StrokeCorpus
+from workbench.engine.data.handwriting.synthetic import synthesize_corpus
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template, handwriting_task
+from workbench.engine.model.templates import from_template
+from workbench.engine.data.base import handwriting_task
 
 graph_check_torch_run = graph_check.torch_run  # the real one, for a test that swaps the reference
 

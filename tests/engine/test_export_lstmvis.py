@@ -12,14 +12,14 @@ import torch
 from tiny import TINY_CONFIG, make_project, write_lines_corpus, write_text_corpus
 from workbench.engine.data import load_text_file
 from workbench.engine.data.labelled import labelled_corpus
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.common.errors import WorkbenchError
 from workbench.engine.export import export_model
 from workbench.engine.export import lstmvis
 from workbench.engine.export.lstmvis import DEFAULT_TOKENS, dictionary_names, export_lstmvis
-from workbench.engine.probes import trace_stack
-from workbench.engine.project import Project
+from workbench.engine.inside.probes import trace_stack
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
+from workbench.engine.model.templates import from_template
 
 TEXT = 'the lazy dog said "hello" (to the fox).\nThen the fox jumped.'
 

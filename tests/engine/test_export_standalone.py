@@ -14,20 +14,20 @@ import pytest
 
 from tiny import PROSE, TINY_CONFIG, make_project, write_lines_corpus, write_text_corpus
 from workbench.engine.data import load_text_file
-from workbench.engine.captioning import caption
+from workbench.engine.inference.captions import caption
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.data.pairs import pairs_from_items
 from workbench.engine.data.scene_drawing import generate_scenes
 from workbench.engine.data.scenes import scenes_from_items
 from workbench.engine.data.series import SeriesCorpus
 from workbench.engine.export import export_model
-from workbench.engine.forecast import forecast
-from workbench.engine.predict import classify, tag
-from workbench.engine.project import Project
-from workbench.engine.sampling import SamplingOptions, sample_text
+from workbench.engine.inference.forecasting import forecast
+from workbench.engine.inference.predict import classify, tag
+from workbench.engine.project.project import Project
+from workbench.engine.inference.sampling import SamplingOptions, sample_text
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
-from workbench.engine.translation import translate
+from workbench.engine.model.templates import from_template
+from workbench.engine.inference.translation import translate
 
 WORDS = ["ab", "abc", "ba", "cab", "bca", "acb", "bb", "aa", "cc", "bac", "cabba", "acca"]
 LENT = ("numpy", "onnxruntime")  # all the script may import besides the standard library
@@ -215,12 +215,12 @@ def test_the_script_writes_ink_by_the_networks_own_mixture(bare_python, tmp_path
     every step, and a synthesis network's window passes the last letter exactly where it stopped."""
     import torch
 
-    from workbench.engine.handwriting.corpus import StrokeCorpus
-    from workbench.engine.handwriting.mixture import apply_bias
-    from workbench.engine.handwriting.stroke_batches import START_POINT
-    from workbench.engine.handwriting.synthetic import synthesize_corpus
-    from workbench.engine.handwriting.writing import DEFAULT_LINE_HEIGHT, MAX_POINTS, MAX_POINTS_PER_CHARACTER
-    from workbench.engine.templates import handwriting_task
+    from workbench.engine.data.handwriting.corpus import StrokeCorpus
+    from workbench.engine.model.handwriting.mixture import apply_bias
+    from workbench.engine.data.handwriting.stroke_batches import START_POINT
+    from workbench.engine.data.handwriting.synthetic import synthesize_corpus
+    from workbench.engine.inference.writing import DEFAULT_LINE_HEIGHT, MAX_POINTS, MAX_POINTS_PER_CHARACTER
+    from workbench.engine.data.base import handwriting_task
 
     strokes = StrokeCorpus.from_samples(synthesize_corpus(12, seed=3, writers=3), "t", "t", 0.25, seed=1)
     spec = from_template(template, handwriting_task(len(strokes.vocab), 3), RecurrentSpec("lstm", 16, 2))

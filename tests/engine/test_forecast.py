@@ -13,21 +13,20 @@ from torch import nn
 
 from tiny import TINY_CONFIG
 from workbench.engine.data.series import SeriesCorpus
-from workbench.engine.errors import DataError
-from workbench.engine.forecast import (
+from workbench.engine.common.errors import DataError
+from workbench.engine.scoring.forecast_scores import (
     ForecastBaseline,
     ForecastScores,
     autoregression_forecast,
     dominant_period,
     evaluate_forecast,
     fit_autoregression,
-    forecast,
-    forecast_at,
     seasonal_naive_forecast,
 )
-from workbench.engine.project import Project
+from workbench.engine.inference.forecasting import forecast, forecast_at
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
+from workbench.engine.model.templates import from_template
 
 PERIOD = 24
 OMEGA = 2 * math.pi / PERIOD

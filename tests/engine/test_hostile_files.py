@@ -16,10 +16,10 @@ import pytest
 
 from tiny import make_project
 from workbench.cli import main
-from workbench.engine.errors import ProjectError, WorkbenchError
-from workbench.engine.project import Project
-from workbench.engine.project_file import read_project_file, write_project_file
-from workbench.engine.sampling import SamplingOptions
+from workbench.engine.common.errors import ProjectError, WorkbenchError
+from workbench.engine.project.project import Project
+from workbench.engine.project.project_file import read_project_file, write_project_file
+from workbench.engine.inference.sampling import SamplingOptions
 
 
 @pytest.fixture(scope="module")
@@ -181,7 +181,7 @@ def test_arrays_larger_than_the_memory_free_are_refused(original, tmp_path):
 
 
 def test_a_json_section_may_not_be_enormous(original, tmp_path, monkeypatch):
-    from workbench.engine import project_file
+    from workbench.engine.project import project_file
 
     monkeypatch.setattr(project_file, "JSON_LIMIT", 100)
     assert "of JSON, more than" in refused(original, "/")

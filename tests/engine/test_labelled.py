@@ -13,14 +13,14 @@ from tiny import TINY_CONFIG, Recorder
 from workbench.engine.data import IGNORE_INDEX, corpus_from_arrays, load_demo
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.data.labelled_files import load_classification_table, table_columns
-from workbench.engine.errors import DataError
+from workbench.engine.common.errors import DataError
 from workbench.engine.events import ValidationResult
-from workbench.engine.label_scores import LabelScores
-from workbench.engine.predict import classify, tag
-from workbench.engine.project import Project
+from workbench.engine.scoring.label_scores import LabelScores
+from workbench.engine.inference.predict import classify, tag
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
-from workbench.engine.trainer import count_confusion
+from workbench.engine.model.templates import from_template
+from workbench.engine.training.trainer import count_confusion
 
 WORDS = ["apple", "pear", "fig", "kiwi", "plum", "lime", "date", "yam", "leek", "kale", "bean", "corn"]
 KINDS = ["fruit"] * 7 + ["veg"] * 5

@@ -3,7 +3,7 @@
 import pytest
 
 from workbench.engine.data.labelled_files import load_classification_table, load_conll
-from workbench.engine.errors import DataError
+from workbench.engine.common.errors import DataError
 
 PROSE = [
     "It was the best of times, it was the worst of times,",

@@ -5,13 +5,14 @@ from dataclasses import replace
 import pytest
 import torch
 
-import workbench.engine.project as project_module
+import workbench.engine.project.project as project_module
 from workbench.cli import main
-from workbench.engine import memory_need
-from workbench.engine.builder import build_model, count_parameters
-from workbench.engine.config import TrainConfig
-from workbench.engine.errors import SpecError
-from workbench.engine.memory_need import (
+from workbench.engine.training import memory_need
+from workbench.engine.model.builder import build_model
+from workbench.engine.model.sequence_models import count_parameters
+from workbench.engine.training.config import TrainConfig
+from workbench.engine.common.errors import SpecError
+from workbench.engine.training.memory_need import (
     SIZE_STEP,
     activations,
     available_memory,
@@ -19,9 +20,10 @@ from workbench.engine.memory_need import (
     host_available_memory,
     training_memory,
 )
-from workbench.engine.optim import make_optimizer
+from workbench.engine.training.optimizers import make_optimizer
 from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
-from workbench.engine.templates import Task, from_template, language_model_task
+from workbench.engine.data.base import Task, language_model_task
+from workbench.engine.model.templates import from_template
 
 CONFIG = TrainConfig(batch_size=32, seq_len=32, device="cpu")
 GB = 10**9
@@ -196,8 +198,8 @@ def test_the_cli_refuses_before_building(tmp_path, capsys, nothing_is_built, opt
 def test_a_project_that_cannot_train_here_still_opens_and_samples(tmp_path, lines_corpus, monkeypatch):
     """Only training is refused: a model trained on a big machine can be sampled on a small one."""
     from tiny import make_project
-    from workbench.engine.project import Project
-    from workbench.engine.sampling import SamplingOptions
+    from workbench.engine.project.project import Project
+    from workbench.engine.inference.sampling import SamplingOptions
 
     path = make_project(lines_corpus).save(tmp_path / "p.h5")
     project = Project.open(path)

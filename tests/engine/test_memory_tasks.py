@@ -13,11 +13,11 @@ import pytest
 from tiny import TINY_CONFIG, Recorder
 from workbench.engine.data.batching import IGNORE_INDEX
 from workbench.engine.data.memory_tasks import AddingProblem, CopyTask
-from workbench.engine.errors import DataError
+from workbench.engine.common.errors import DataError
 from workbench.engine.events import ProbeSnapshot
-from workbench.engine.project import Project
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
+from workbench.engine.model.templates import from_template
 
 
 def same_batches(first, second) -> bool:

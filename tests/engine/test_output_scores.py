@@ -8,8 +8,8 @@ from collections import Counter
 
 import pytest
 
-from workbench.engine.errors import WorkbenchError
-from workbench.engine.output_scores import corpus_bleu, score_texts
+from workbench.engine.common.errors import WorkbenchError
+from workbench.engine.scoring.output_scores import corpus_bleu, score_texts
 
 
 def counted_bleu(hypotheses, references, max_n=4):

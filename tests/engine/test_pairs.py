@@ -10,10 +10,8 @@ import numpy as np
 import pytest
 
 from workbench.engine.data.batching import IGNORE_INDEX
-from workbench.engine.data.pairs import (
-    PairCorpus, PairVocabulary, load_dates_demo, load_pairs_file, pairs_from_items,
-)
-from workbench.engine.errors import DataError
+from workbench.engine.data.pairs import PairCorpus, PairVocabulary, load_dates_demo, load_pairs_file, pairs_from_items
+from workbench.engine.common.errors import DataError
 
 PAIRS = [
     ("one", "1"), ("two", "2"), ("three", "3"), ("four", "4"), ("five", "5"),

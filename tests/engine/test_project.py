@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from tiny import make_project
-from workbench.engine.errors import ProjectError, WorkbenchError
-from workbench.engine.project import Project
+from workbench.engine.common.errors import ProjectError, WorkbenchError
+from workbench.engine.project.project import Project
 
 
 def test_everything_comes_back(tmp_path, text_corpus):

@@ -7,9 +7,9 @@ import h5py
 import numpy as np
 import pytest
 
-from workbench.engine import project_file
-from workbench.engine.errors import ProjectError
-from workbench.engine.project_file import (
+from workbench.engine.project import project_file
+from workbench.engine.common.errors import ProjectError
+from workbench.engine.project.project_file import (
     FORMAT_NAME,
     FORMAT_VERSION,
     ProjectFile,

@@ -12,9 +12,9 @@ import pytest
 
 from tiny import make_project
 from workbench.cli import main
-from workbench.engine.errors import ProjectError
-from workbench.engine.project import Project
-from workbench.engine.project_lock import ProjectLock, ProjectLocked, remove_stale_temporaries
+from workbench.engine.common.errors import ProjectError
+from workbench.engine.project.project import Project
+from workbench.engine.project.project_lock import ProjectLock, ProjectLocked, remove_stale_temporaries
 
 
 @pytest.fixture

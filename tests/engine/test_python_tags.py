@@ -9,7 +9,7 @@ import pytest
 
 from workbench.engine.data.stdlib import stdlib_modules
 from workbench.engine.data.python_tags import TAG_IDS, TAGS, python_tagging_items, tag_python_source
-from workbench.engine.errors import DataError
+from workbench.engine.common.errors import DataError
 
 # One letter per tag, to write the expected tags under the text.
 CODES = {" ": "whitespace", "N": "newline", "K": "keyword", "a": "name", "9": "number", "s": "string", "#": "comment",

@@ -8,7 +8,7 @@ from torch import nn
 
 from tiny import make_project
 from workbench.engine.data.vocab import Vocabulary
-from workbench.engine.sampling import REPETITION_WINDOW, SamplingOptions, penalise_repeats, sample_text
+from workbench.engine.inference.sampling import REPETITION_WINDOW, SamplingOptions, penalise_repeats, sample_text
 
 CODE_CHARACTERS = "def x(y):\n"
 

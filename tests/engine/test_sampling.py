@@ -4,8 +4,8 @@ import pytest
 import torch
 
 from tiny import make_project
-from workbench.engine.errors import WorkbenchError
-from workbench.engine.sampling import SamplingOptions, next_token_distribution, sample_text
+from workbench.engine.common.errors import WorkbenchError
+from workbench.engine.inference.sampling import SamplingOptions, next_token_distribution, sample_text
 
 
 def test_temperature_sharpens_and_top_k_truncates():

@@ -2,8 +2,8 @@
 
 import pytest
 
-from workbench.engine.errors import WorkbenchError
-from workbench.engine.sampling import SamplingOptions
+from workbench.engine.common.errors import WorkbenchError
+from workbench.engine.inference.sampling import SamplingOptions
 
 
 @pytest.mark.parametrize("options, message", [

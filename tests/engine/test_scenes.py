@@ -8,7 +8,7 @@ import pytest
 from workbench.engine.data.batching import IGNORE_INDEX
 from workbench.engine.data.scene_drawing import COLOURS, MIN_GAP, RELATIONS, SHAPES, generate_scenes
 from workbench.engine.data.scenes import SceneCorpus, load_scenes_demo, scenes_from_items
-from workbench.engine.errors import DataError
+from workbench.engine.common.errors import DataError
 
 JITTER_DISTANCE = 40  # a shape's pixels lie within this of its colour word's RGB (jitter ≤ 20 a channel)
 FILL = {"square": (0.99, 1.0), "circle": (0.7, 0.88), "triangle": (0.45, 0.62)}  # share of the bounding box

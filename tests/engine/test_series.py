@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 
 from tiny import TINY_CONFIG
-from workbench.engine.builder import build_model
+from workbench.engine.model.builder import build_model
 from workbench.engine.data.series import SeriesCorpus, load_series_csv, load_weather_demo, weather_series
-from workbench.engine.errors import DataError
-from workbench.engine.project import Project
+from workbench.engine.common.errors import DataError
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
+from workbench.engine.model.templates import from_template
 
 HOURS_PER_YEAR = 365 * 24
 

@@ -9,10 +9,10 @@ import pytest
 
 from tiny import TINY_CONFIG
 from workbench.engine.data.series import SeriesCorpus, load_series_csv, longest_seq_len, survey_series_csv
-from workbench.engine.errors import DataError
-from workbench.engine.project import Project
+from workbench.engine.common.errors import DataError
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
+from workbench.engine.model.templates import from_template
 
 GAPPY = """date,level,flow
 d1,,5

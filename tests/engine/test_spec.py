@@ -5,11 +5,10 @@ from dataclasses import replace
 
 import pytest
 
-from workbench.engine.errors import SpecError
-from workbench.engine.spec import (
-    SPEC_VERSION, AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec,
-)
-from workbench.engine.templates import Task, fit_to_task, from_template, language_model_task
+from workbench.engine.common.errors import SpecError
+from workbench.engine.spec import SPEC_VERSION, AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
+from workbench.engine.data.base import Task, language_model_task
+from workbench.engine.model.templates import fit_to_task, from_template
 
 LM = language_model_task(40)
 STACK = RecurrentSpec("gru", 32, 2, dropout=0.1)

@@ -12,7 +12,7 @@ from workbench.engine.data.labelled_files import (
     read_table,
     table_columns,
 )
-from workbench.engine.errors import DataError
+from workbench.engine.common.errors import DataError
 
 PACKAGES = [  # (package, section, description), descriptions of several lines holding ; and ,
     ("adduser", "admin", "add and remove users and groups\nThis package includes the 'adduser' and 'deluser'\n"

@@ -8,16 +8,22 @@ import pytest
 import torch
 
 from tiny import Recorder, make_project
-from workbench.engine.callbacks import Callback
-from workbench.engine.config import TrainConfig
-from workbench.engine.errors import WorkbenchError
+from workbench.engine.training.callbacks import Callback
+from workbench.engine.training.config import TrainConfig
+from workbench.engine.common.errors import WorkbenchError
 from workbench.engine.events import (
-    ProbeSnapshot, RunFailed, RunFinished, RunStarted, SampleGenerated, StepMetrics, ValidationResult,
+    ProbeSnapshot,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    SampleGenerated,
+    StepMetrics,
+    ValidationResult,
 )
-from workbench.engine.builder import parameter_group
-from workbench.engine.optim import learning_rate_at
-from workbench.engine.project import Project
-from workbench.engine.trainer import _BudgetClock
+from workbench.engine.model.sequence_models import parameter_group
+from workbench.engine.training.optimizers import learning_rate_at
+from workbench.engine.project.project import Project
+from workbench.engine.training.trainer import _BudgetClock
 
 
 class StopAt(Callback):

@@ -10,17 +10,16 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.engine.builder import build_model
-from workbench.engine.config import TrainConfig
+from workbench.engine.model.builder import build_model
+from workbench.engine.training.config import TrainConfig
 from workbench.engine.data.pairs import PairCorpus, pairs_from_items
-from workbench.engine.errors import DataError, WorkbenchError
-from workbench.engine.project import Project
+from workbench.engine.common.errors import DataError, WorkbenchError
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
-from workbench.engine.output_scores import corpus_bleu, score_texts
-from workbench.engine.translation import (
-    beam_search, evaluate_translation, greedy_decode, greedy_decode_batch, translate,
-)
+from workbench.engine.model.templates import from_template
+from workbench.engine.scoring.output_scores import corpus_bleu, score_texts
+from workbench.engine.inference.translation import beam_search, greedy_decode, greedy_decode_batch, translate
+from workbench.engine.scoring.decoded_outputs import evaluate_translation
 
 NUMBERS = [
     ("one", "1"), ("two", "2"), ("three", "3"), ("four", "4"), ("five", "5"), ("six", "6"),

@@ -8,9 +8,9 @@ import pytest
 
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.events import RunFinished, RunStarted, TaskProgress, ValidationResult
-from workbench.engine.project import Project
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
+from workbench.engine.model.templates import from_template
 from tiny import TINY_CONFIG, Recorder, make_project, write_text_corpus
 
 NAMES = [f"{first}{second}" for first in "bcdfgklmnprst" for second in ("ana", "ela", "ina", "ona", "una")]
@@ -107,7 +107,7 @@ def test_nothing_scored_is_no_score(tmp_path):
 
 
 def test_evaluate_reuses_the_runs_last_whole_validation_of_the_same_weights(tmp_path):
-    from workbench.engine.evaluation import evaluate
+    from workbench.engine.scoring.evaluation import evaluate
 
     project = make_project(write_text_corpus(tmp_path), val_batches=1)
     trainer = project.trainer()

@@ -7,7 +7,7 @@ import pytest
 
 from tiny import Recorder, make_project
 from workbench.engine.events import RunFailed, RunFinished, StepMetrics
-from workbench.engine.worker import EngineWorker
+from workbench.engine.training.worker import EngineWorker
 
 
 @pytest.fixture

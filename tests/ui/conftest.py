@@ -28,7 +28,8 @@ def no_unexpected_dialogs(monkeypatch):
 @pytest.fixture
 def lm_spec():
     from workbench.engine.spec import RecurrentSpec
-    from workbench.engine.templates import from_template, language_model_task
+    from workbench.engine.model.templates import from_template
+    from workbench.engine.data.base import language_model_task
 
     return from_template("stacked", language_model_task(53, 64), RecurrentSpec("lstm", 128, 2))
 

@@ -12,9 +12,10 @@ from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDro
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from workbench.engine.parameter_count import spec_parameters
+from workbench.engine.model.parameter_count import spec_parameters
 from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
-from workbench.engine.templates import Task, from_template
+from workbench.engine.data.base import Task
+from workbench.engine.model.templates import from_template
 from workbench.ui.canvas import ArchitectureEditor, PaletteEntry
 from workbench.ui.canvas.items import BlockItem
 from workbench.ui.canvas.mime import MIME_TYPE, decode
@@ -186,7 +187,7 @@ def test_encoder_decoder_on_language_model_is_refused(make_editor, lm_spec):
 
 
 def test_handwriting_templates_swap_between_prediction_and_synthesis(make_editor):
-    from workbench.engine.templates import handwriting_task
+    from workbench.engine.data.base import handwriting_task
 
     alphabet = 40
     prediction = from_template("handwriting", handwriting_task(alphabet), RecurrentSpec("lstm", 64, 2))

@@ -12,7 +12,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template, handwriting_task
+from workbench.engine.model.templates import from_template
+from workbench.engine.data.base import handwriting_task
 from workbench.ui.canvas import ArchitectureEditor
 from workbench.ui.canvas.items import ArrowItem
 from workbench.ui.document import SpecDocument

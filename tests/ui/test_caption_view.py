@@ -4,8 +4,8 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QEnterEvent
 from PySide6.QtWidgets import QApplication
 
-from workbench.engine.captioning import Caption
-from workbench.engine.output_scores import OutputScores
+from workbench.engine.inference.captions import Caption
+from workbench.engine.scoring.output_scores import OutputScores
 from workbench.ui.results import ResultsPanel
 from workbench.ui.results.try_caption import SELECTED_WORD, heat_overlay, upscaled
 

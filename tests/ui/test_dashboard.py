@@ -7,7 +7,7 @@ from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
 
 from workbench.engine.events import RunStarted, StepMetrics, ValidationResult
-from workbench.engine.history import RunHistory
+from workbench.engine.training.history import RunHistory
 from workbench.ui.dashboard import Dashboard
 from workbench.ui.dashboard.series import GrowingSeries, SmoothedSeries, ema
 from workbench.ui.dashboard.step_range import round_out, round_step_ceiling

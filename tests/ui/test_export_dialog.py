@@ -13,7 +13,8 @@ from shiboken6 import isValid
 
 from tiny import make_project
 from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
-from workbench.engine.templates import Task, from_template
+from workbench.engine.data.base import Task
+from workbench.engine.model.templates import from_template
 from workbench.ui import export_dialog, tasks
 from workbench.ui.engine_bridge import EngineBridge
 from workbench.ui.export_dialog import ExportDialog

@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from workbench.engine.forecast import ForecastBaseline, ForecastScores, ForecastShown
+from workbench.engine.scoring.forecast_scores import ForecastBaseline, ForecastScores
+from workbench.engine.inference.forecasting import ForecastShown
 from workbench.ui.results.colors import ERROR
 from workbench.ui.results.forecast_view import DEFAULT_HORIZON, ForecastView, number
 

@@ -9,7 +9,8 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
 from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
-from workbench.engine.templates import Task, from_template, handwriting_task, language_model_task
+from workbench.engine.data.base import Task, handwriting_task, language_model_task
+from workbench.engine.model.templates import from_template
 from workbench.ui.canvas import ArchitectureEditor
 from workbench.ui.document import SpecDocument
 from workbench.ui.main_window import MainWindow

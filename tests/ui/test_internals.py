@@ -9,12 +9,13 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
-from workbench.engine.config import TrainConfig
+from workbench.engine.training.config import TrainConfig
 from workbench.engine.data import load_text_file
 from workbench.engine.events import LayerSnapshot, ProbeSnapshot
-from workbench.engine.project import Project
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template, language_model_task
+from workbench.engine.model.templates import from_template
+from workbench.engine.data.base import language_model_task
 from workbench.ui.internals import InternalsPanel, gate_saturation
 from workbench.ui.internals.panel import LIVE_PAUSE_MAX_S, LIVE_SHARE, PAINTED_WITHIN_MS
 from workbench.ui.internals.analysis import diverging_rgb, display_token, symmetric_limit

@@ -11,11 +11,12 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from PySide6.QtWidgets import QDialog
 
 from test_main_window import corpus, load_tiny, make_window  # noqa: F401 (fixtures)
-from workbench.engine.config import TrainConfig
+from workbench.engine.training.config import TrainConfig
 from workbench.engine.data import download
 from workbench.engine.data.download import Download
 from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
-from workbench.engine.templates import Task, from_template
+from workbench.engine.data.base import Task
+from workbench.engine.model.templates import from_template
 from workbench.ui.cell_comparison import with_cell
 from workbench.ui.lab_dialog import LabTaskDialog
 from workbench.ui.training_settings import TrainingSettingsDialog

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QMessageBox
 from test_canvas import center_of, drop
 from tiny import PROSE, make_project
 from workbench.engine.data import load_text_file
-from workbench.engine.sampling import SamplingOptions
+from workbench.engine.inference.sampling import SamplingOptions
 from workbench.ui import tasks
 from workbench.ui.main_window import MainWindow
 
@@ -244,9 +244,9 @@ def test_recent_files_and_the_window_layout_come_back_next_time(make_window, qtb
 
 
 def test_a_handwriting_project_writes_typed_text_in_its_tab(make_window, qtbot):
-    from workbench.engine.handwriting.corpus import StrokeCorpus
-    from workbench.engine.handwriting.synthetic import synthesize_corpus
-    from workbench.engine.starters import new_project
+    from workbench.engine.data.handwriting.corpus import StrokeCorpus
+    from workbench.engine.data.handwriting.synthetic import synthesize_corpus
+    from workbench.engine.project.starters import new_project
 
     window = make_window()
     assert not window.handwriting.write_button.isEnabled()  # no handwriting model yet
@@ -270,9 +270,9 @@ def test_a_handwriting_project_writes_typed_text_in_its_tab(make_window, qtbot):
 
 
 def test_the_pad_shows_the_next_point_and_adds_the_users_line_to_the_data(make_window, qtbot):
-    from workbench.engine.handwriting.corpus import StrokeCorpus
-    from workbench.engine.handwriting.synthetic import synthesize_corpus
-    from workbench.engine.starters import new_project
+    from workbench.engine.data.handwriting.corpus import StrokeCorpus
+    from workbench.engine.data.handwriting.synthetic import synthesize_corpus
+    from workbench.engine.project.starters import new_project
 
     window = make_window()
     corpus = StrokeCorpus.from_samples(synthesize_corpus(12, seed=4, writers=4), "test:pen", "Pen lines")

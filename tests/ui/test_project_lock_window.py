@@ -10,7 +10,7 @@ from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
 
 from tiny import make_project
-from workbench.engine.project_lock import ProjectLock, ProjectLocked
+from workbench.engine.project.project_lock import ProjectLock, ProjectLocked
 from workbench.ui import tasks
 from workbench.ui.main_window import MainWindow
 
@@ -81,7 +81,7 @@ def test_a_project_in_a_folder_that_takes_no_lock_still_opens_to_be_looked_at(wi
                                                                                monkeypatch):
     """A shared read-only folder: nobody can write there, so the window shows the project unlocked
     (tests run as root, for whom no folder is read-only: the refusal is made to happen)."""
-    from workbench.engine.project_lock import ProjectNotWritable
+    from workbench.engine.project.project_lock import ProjectNotWritable
 
     def refuse(path, holder=None):
         raise ProjectNotWritable(f"cannot lock {path} for writing: Read-only file system")

@@ -6,10 +6,10 @@ from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 
 from workbench.engine.events import ValidationResult
-from workbench.engine.predict import Classification, Tagging
-from workbench.engine.translation import Translation
-from workbench.engine.baselines import Baseline
-from workbench.engine.output_scores import OutputScores
+from workbench.engine.inference.predict import Classification, Tagging
+from workbench.engine.inference.translation import Translation
+from workbench.engine.scoring.scores import Baseline
+from workbench.engine.scoring.output_scores import OutputScores
 from workbench.ui.results import ResultsPanel
 from workbench.ui.results.colors import ATTENTION, BLUES, REDS, tag_color
 from workbench.ui.results.formatting import percent, token_spans

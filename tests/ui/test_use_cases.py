@@ -17,9 +17,9 @@ from workbench.engine.data.pairs import pairs_from_items
 from workbench.engine.data.scene_drawing import generate_scenes
 from workbench.engine.data.scenes import scenes_from_items
 from workbench.engine.data.series import SeriesCorpus
-from workbench.engine.project import Project
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template
+from workbench.engine.model.templates import from_template
 from workbench.ui import tasks
 from workbench.ui.column_dialog import SeriesColumnsDialog
 

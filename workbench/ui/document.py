@@ -10,7 +10,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoStack
 
-from ..engine.parameter_count import spec_parameters
+from ..engine.model.parameter_count import spec_parameters
 from ..engine.spec import ModelSpec, SpecProblem
 from .commands import SpecEditCommand
 

@@ -23,9 +23,16 @@ from typing import Any, Callable
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
 from ..engine.events import (
-    ProbeSnapshot, RunFailed, RunFinished, RunStarted, SampleGenerated, StepMetrics, TaskProgress, ValidationResult,
+    ProbeSnapshot,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    SampleGenerated,
+    StepMetrics,
+    TaskProgress,
+    ValidationResult,
 )
-from ..engine.worker import EngineWorker
+from ..engine.training.worker import EngineWorker
 
 DRAIN_INTERVAL_MS = 33  # the least time between two drains: what arrives meanwhile is merged
 

@@ -23,7 +23,7 @@ from ..engine.events import TaskProgress
 from ..engine.export import FORMATS, ExportFormat, export_model
 from ..engine.export.report import ExportReport
 from ..engine.spec import ModelSpec
-from ..engine.worker import EngineWorker
+from ..engine.training.worker import EngineWorker
 from .engine_bridge import EngineBridge
 from .results.colors import ERROR, MUTED
 

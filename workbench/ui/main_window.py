@@ -14,9 +14,9 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSpinBox, QTabWidget
 
 from ..engine.data import DEFAULT_DEMO, DEMOS
-from ..engine.config import TrainConfig
+from ..engine.training.config import TrainConfig
 from ..engine.events import RunFailed, RunFinished, RunStarted, StepMetrics
-from ..engine.project import ProjectSnapshot
+from ..engine.project.project import ProjectSnapshot
 from ..engine.spec import ModelSpec
 from . import tasks
 from .canvas import ArchitectureEditor

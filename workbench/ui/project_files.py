@@ -19,9 +19,9 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 from ..engine.data import DEMOS
 from ..engine.data.series import survey_series_csv
 from ..engine.data.series_file import SeriesSurvey
-from ..engine.errors import DataError, WorkbenchError
-from ..engine.project import ProjectSnapshot
-from ..engine.starters import suggested_steps_for
+from ..engine.common.errors import DataError, WorkbenchError
+from ..engine.project.project import ProjectSnapshot
+from ..engine.project.starters import suggested_steps_for
 from . import tasks
 from .autosave import AutosaveStore
 from .column_dialog import ColumnDialog, SeriesColumnsDialog

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.events import SampleGenerated
-from ..engine.sampling import MAX_REPETITION_PENALTY, REPETITION_WINDOW, SamplingOptions
+from ..engine.inference.sampling import MAX_REPETITION_PENALTY, REPETITION_WINDOW, SamplingOptions
 
 KEPT_SAMPLES = 50
 _TEMPERATURE_STEPS = 100  # the slider counts hundredths: 0 .. 2.00

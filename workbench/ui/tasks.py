@@ -11,27 +11,29 @@ from pathlib import Path
 
 from ..engine.data.labelled_files import GUESS_ROWS, guess_text_and_label, read_table
 from ..engine.data.own_data import load_own_data
-from ..engine import captioning
-from ..engine import forecast as forecasting
-from ..engine import evaluation, predict, translation
-from ..engine.baselines import Baseline
-from ..engine.captioning import Caption
-from ..engine.config import TrainConfig
+from ..engine.inference import captions
+from ..engine.inference import forecasting
+from ..engine.scoring import decoded_outputs, evaluation, forecast_scores
+from ..engine.inference import predict, translation
+from ..engine.scoring.scores import Baseline
+from ..engine.inference.captions import Caption
+from ..engine.training.config import TrainConfig
 from ..engine.data import DEMOS
 from ..engine.data.memory_tasks import AddingProblem, CopyTask
 from ..engine.events import TaskProgress, ValidationResult
-from ..engine.forecast import ForecastScores, ForecastShown
-from ..engine.handwriting import writing
-from ..engine.handwriting.events import HandwritingWritten, NextPointDensity
-from ..engine.predict import Classification, Tagging
-from ..engine.project import Project, ProjectSnapshot
-from ..engine.project_lock import ProjectNotWritable
-from ..engine.sampling import SamplingOptions, sample_text
+from ..engine.scoring.forecast_scores import ForecastScores
+from ..engine.inference.forecasting import ForecastShown
+from ..engine.inference import writing
+from ..engine.events import HandwritingWritten, NextPointDensity
+from ..engine.inference.predict import Classification, Tagging
+from ..engine.project.project import Project, ProjectSnapshot
+from ..engine.project.project_lock import ProjectNotWritable
+from ..engine.inference.sampling import SamplingOptions, sample_text
 from ..engine.spec import ModelSpec
-from ..engine.starters import demo_project, new_project
-from ..engine.output_scores import OutputScores
-from ..engine.translation import Translation
-from ..engine.worker import EngineWorker
+from ..engine.project.starters import demo_project, new_project
+from ..engine.scoring.output_scores import OutputScores
+from ..engine.inference.translation import Translation
+from ..engine.training.worker import EngineWorker
 
 BEAM_EVALUATION_PAIRS = 500
 
@@ -212,7 +214,7 @@ def evaluate_translation(worker: EngineWorker, beam_width: int) -> OutputScores:
     """Exact match and BLEU on the validation pairs (beam search on the first 500: it is slower)."""
     project = worker.project
     limit = None if beam_width == 1 else BEAM_EVALUATION_PAIRS
-    return translation.evaluate_translation(project.model, project.corpus, "val", beam_width, limit)
+    return decoded_outputs.evaluate_translation(project.model, project.corpus, "val", beam_width, limit)
 
 
 def forecast(worker: EngineWorker, start: int, horizon: int) -> ForecastShown:
@@ -222,13 +224,13 @@ def forecast(worker: EngineWorker, start: int, horizon: int) -> ForecastShown:
 
 def evaluate_forecast(worker: EngineWorker, horizon: int) -> ForecastScores:
     project = worker.project
-    return forecasting.evaluate_forecast(project.model, project.corpus, horizon)
+    return forecast_scores.evaluate_forecast(project.model, project.corpus, horizon)
 
 
 def caption_scene(worker: EngineWorker, index: int, beam_width: int) -> tuple[Caption, str]:
     """A caption for validation scene ``index``, and the scene's own caption to compare with."""
     project = worker.project
-    written = captioning.caption(project.model, project.corpus, index, beam_width)
+    written = captions.caption(project.model, project.corpus, index, beam_width)
     return written, project.corpus.caption_texts("val")[index]
 
 
@@ -236,4 +238,4 @@ def evaluate_captions(worker: EngineWorker, beam_width: int) -> OutputScores:
     """Exact match and BLEU on the validation scenes (beam search on the first 500: it is slower)."""
     project = worker.project
     limit = None if beam_width == 1 else BEAM_EVALUATION_PAIRS
-    return captioning.evaluate_captions(project.model, project.corpus, "val", limit, beam_width)
+    return decoded_outputs.evaluate_captions(project.model, project.corpus, "val", limit, beam_width)

@@ -11,8 +11,8 @@ from PySide6.QtWidgets import (
     QSpinBox, QVBoxLayout, QWidget,
 )
 
-from ..engine.config import OPTIMIZERS, SCHEDULES, TrainConfig
-from ..engine.errors import WorkbenchError
+from ..engine.training.config import OPTIMIZERS, SCHEDULES, TrainConfig
+from ..engine.common.errors import WorkbenchError
 
 OPTIMIZER_NAMES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD with momentum"}
 SCHEDULE_NAMES = {"constant": "constant", "cosine": "cosine decay", "step": "step decay"}

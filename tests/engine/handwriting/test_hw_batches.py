@@ -5,15 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from workbench.engine.errors import DataError
-from workbench.engine.handwriting.stroke_batches import (
+from workbench.engine.common.errors import DataError
+from workbench.engine.data.handwriting.stroke_batches import (
     PADDING,
     START_POINT,
     UNKNOWN,
     StrokeAlphabet,
     StrokeBatcher,
 )
-from workbench.engine.handwriting.strokes import StrokeSample
+from workbench.engine.data.handwriting.strokes import StrokeSample
 
 
 def numbered_line(line: int, length: int) -> StrokeSample:

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.engine.errors import DataError
-from workbench.engine.handwriting.iam import load_iam_line, load_iam_ondb, read_transcription
+from workbench.engine.common.errors import DataError
+from workbench.engine.data.handwriting.iam import load_iam_line, load_iam_ondb, read_transcription
 
 HEADER = "Data:\nWriter-ID: 10000\n\nOCR:\n\nA MOVE to stop Mr. Gaitskell\nfrom nominating any\n\n"
 

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.engine.handwriting.mixture import (
+from workbench.engine.model.handwriting.mixture import (
     MixtureDensityHead,
     MixtureParams,
     apply_bias,

@@ -7,13 +7,8 @@ import pytest
 import torch
 from torch import nn
 
-from workbench.engine.handwriting.mixture import mixture_nll_per_step
-from workbench.engine.handwriting.networks import (
-    GeneratedStrokes,
-    PredictionNetwork,
-    SynthesisNetwork,
-    generate,
-)
+from workbench.engine.model.handwriting.mixture import mixture_nll_per_step
+from workbench.engine.model.handwriting.networks import GeneratedStrokes, PredictionNetwork, SynthesisNetwork, generate
 
 ALPHABET = 6
 

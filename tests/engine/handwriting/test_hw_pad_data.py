@@ -7,21 +7,16 @@ import pytest
 import torch
 from tiny import TINY_CONFIG
 
-from workbench.engine.errors import WorkbenchError
-from workbench.engine.handwriting.corpus import StrokeCorpus
-from workbench.engine.handwriting.stroke_batches import START_POINT
-from workbench.engine.handwriting.strokes import line_height, pen_step
-from workbench.engine.handwriting.synthetic import synthesize_corpus
-from workbench.engine.handwriting.writing import (
-    USER_WRITER,
-    Primer,
-    next_point_density,
-    primer_offsets,
-    user_line,
-)
-from workbench.engine.project import Project
+from workbench.engine.common.errors import WorkbenchError
+from workbench.engine.data.handwriting.corpus import StrokeCorpus
+from workbench.engine.data.handwriting.stroke_batches import START_POINT
+from workbench.engine.data.handwriting.strokes import line_height, pen_step
+from workbench.engine.data.handwriting.synthetic import synthesize_corpus
+from workbench.engine.inference.writing import USER_WRITER, Primer, next_point_density, primer_offsets, user_line
+from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.templates import from_template, handwriting_task
+from workbench.engine.model.templates import from_template
+from workbench.engine.data.base import handwriting_task
 
 
 @pytest.fixture(scope="module")

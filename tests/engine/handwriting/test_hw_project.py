@@ -7,19 +7,21 @@ import pytest
 import torch
 
 from tiny import TINY_CONFIG, Recorder
-from workbench.engine.builder import build_model, count_parameters
-from workbench.engine.errors import DataError, SpecError, WorkbenchError
+from workbench.engine.model.builder import build_model
+from workbench.engine.model.sequence_models import count_parameters
+from workbench.engine.common.errors import DataError, SpecError, WorkbenchError
 from workbench.engine.events import ProbeSnapshot, SampleGenerated, StepMetrics, ValidationResult
-from workbench.engine.handwriting.corpus import StrokeCorpus
-from workbench.engine.handwriting.model import HandwritingPrediction, HandwritingSynthesis
-from workbench.engine.handwriting.synthetic import synthesize_corpus
-from workbench.engine.handwriting.strokes import pen_step
-from workbench.engine.handwriting.writing import Primer, primer_offsets, resample, write
-from workbench.engine.parameter_count import spec_parameters
-from workbench.engine.project import Project
+from workbench.engine.data.handwriting.corpus import StrokeCorpus
+from workbench.engine.model.handwriting.model import HandwritingPrediction, HandwritingSynthesis
+from workbench.engine.data.handwriting.synthetic import synthesize_corpus
+from workbench.engine.data.handwriting.strokes import pen_step
+from workbench.engine.inference.writing import Primer, primer_offsets, resample, write
+from workbench.engine.model.parameter_count import spec_parameters
+from workbench.engine.project.project import Project
 from workbench.engine.spec import ModelSpec, RecurrentSpec
-from workbench.engine.starters import new_project
-from workbench.engine.templates import from_template, handwriting_task, language_model_task
+from workbench.engine.project.starters import new_project
+from workbench.engine.model.templates import from_template
+from workbench.engine.data.base import handwriting_task, language_model_task
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pytest
 
-from workbench.engine.errors import DataError
-from workbench.engine.handwriting.strokes import (
+from workbench.engine.common.errors import DataError
+from workbench.engine.data.handwriting.strokes import (
     StrokeSample,
     StrokeStats,
     offsets_to_strokes,

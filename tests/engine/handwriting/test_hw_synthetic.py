@@ -8,9 +8,9 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from workbench.engine.errors import DataError
-from workbench.engine.handwriting.strokes import offsets_to_strokes, slant_degrees
-from workbench.engine.handwriting.synthetic import WriterStyle, synthesize_corpus, write_line
+from workbench.engine.common.errors import DataError
+from workbench.engine.data.handwriting.strokes import offsets_to_strokes, slant_degrees
+from workbench.engine.data.handwriting.synthetic import WriterStyle, synthesize_corpus, write_line
 
 PLAIN = WriterStyle(
     face="scripts", slant=10.0, width=1.0, size=16.0, letter_gap=0.1, word_gap=0.6, joins=0.8,

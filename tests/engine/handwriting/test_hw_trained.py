@@ -7,10 +7,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from workbench.engine.handwriting.strokes import offsets_to_strokes, slant_degrees
-from workbench.engine.handwriting.synthetic import WriterStyle, write_line
-from workbench.engine.handwriting.writing import Primer, write
-from workbench.engine.project import Project
+from workbench.engine.data.handwriting.strokes import offsets_to_strokes, slant_degrees
+from workbench.engine.data.handwriting.synthetic import WriterStyle, write_line
+from workbench.engine.inference.writing import Primer, write
+from workbench.engine.project.project import Project
 
 FIXTURE = Path(__file__).parent / "trained" / "synthesis.h5"
 PRIMER_TEXT = "the quick brown fox jumps"  # tall letters: their down-strokes carry the slant

@@ -5,7 +5,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from workbench.engine.handwriting.window import SoftWindow, passed_end, with_end_slot
+from workbench.engine.model.handwriting.window import SoftWindow, passed_end, with_end_slot
 
 
 def set_window(window, alpha, beta, kappa_step):

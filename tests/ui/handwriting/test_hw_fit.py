@@ -10,7 +10,7 @@ from PySide6.QtCore import QEvent, QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from workbench.engine.handwriting.events import HandwritingWritten
+from workbench.engine.events import HandwritingWritten
 from workbench.ui.handwriting.animation import DEFAULT_START
 from workbench.ui.handwriting.pad import CANVAS_SIZE, FIT_MARGIN, MARGIN, OVERLAY_COLOR
 from workbench.ui.handwriting.panel import HandwritingPanel

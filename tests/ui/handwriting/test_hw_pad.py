@@ -5,7 +5,14 @@ from PySide6.QtGui import QAction, QColor, QInputDevice, QKeySequence, QMouseEve
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
 from workbench.ui.handwriting.pad import (
-    BASELINE, CANVAS_SIZE, MARGIN, OVERLAY_COLOR, DrawingPad, InkHistory, PathCache, as_stroke,
+    BASELINE,
+    CANVAS_SIZE,
+    MARGIN,
+    OVERLAY_COLOR,
+    DrawingPad,
+    InkHistory,
+    PathCache,
+    as_stroke,
 )
 
 # The offscreen platform warns when a top-level widget is shown; nothing is wrong.

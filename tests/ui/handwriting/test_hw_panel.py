@@ -4,7 +4,7 @@ from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter
 from PySide6.QtWidgets import QApplication
 
-from workbench.engine.handwriting.events import HandwritingWritten, NextPointDensity
+from workbench.engine.events import HandwritingWritten, NextPointDensity
 from workbench.ui.handwriting.pad import CANVAS_SIZE, OVERLAY_COLOR
 from workbench.ui.handwriting.panel import NO_PROJECT_HINT, NO_TEXT_TIP, PRIMER_TEXT_MISSING, HandwritingPanel
 from workbench.ui.handwriting.written_views import PHI_EMPTY, PHI_NO_TEXT

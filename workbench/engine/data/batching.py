@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 
 IGNORE_INDEX = -100  # target value on padded steps
 POOL_BATCHES = 16  # items are sorted by length within pools of this many batches, to pad little

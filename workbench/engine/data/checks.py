@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 
 SNIFF_BYTES = 8192  # how much of a file is inspected for signs of binary data
 MAX_CONTROL_SHARE = 0.3  # more control characters than this and it is not text

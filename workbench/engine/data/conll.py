@@ -28,7 +28,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import DataError
+from ..common.errors import DataError
 from .checks import read_text_file
 
 DOCUMENT_START = "-DOCSTART-"

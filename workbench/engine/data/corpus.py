@@ -1,13 +1,15 @@
-"""The kinds of corpus (text streams, line items, handwriting lines), and rebuilding any of
+"""The kinds of corpus (text streams, line items, handwriting lines, ...), and rebuilding any of
 them from what a project file stores."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Union
+from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
+from .base import Corpus
+from .handwriting.corpus import StrokeCorpus
 from .labelled import LabelledCorpus
 from .lines import LineCorpus
 from .memory_tasks import AddingProblem, CopyTask
@@ -16,23 +18,11 @@ from .scenes import SceneCorpus
 from .series import SeriesCorpus
 from .text import TextStream
 
-if TYPE_CHECKING:
-    from ..handwriting.corpus import StrokeCorpus
-
-Corpus = Union[
-    TextStream, LineCorpus, LabelledCorpus, PairCorpus, SeriesCorpus, AddingProblem, CopyTask, SceneCorpus,
-    "StrokeCorpus",
-]
+__all__ = ["Corpus", "corpus_from_arrays", "corpus_kinds"]
 
 
-def corpus_kinds() -> dict[str, type]:
-    """Each kind of corpus by the name its project file stores.
-
-    Handwriting data is built on this package (its batching), so it is imported when asked for:
-    a module-level import made the two packages import each other.
-    """
-    from ..handwriting.corpus import StrokeCorpus
-
+def corpus_kinds() -> dict[str, type[Corpus]]:
+    """Each kind of corpus by the name its project file stores."""
     return {
         corpus.kind: corpus
         for corpus in (

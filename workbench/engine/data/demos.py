@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DataError
+from ..common.errors import DataError
 from .corpus import Corpus
 from .download import SHAKESPEARE, Progress, load_shakespeare
 from .labelled import LabelledCorpus, labelled_corpus
@@ -158,8 +158,8 @@ def _load_english_prose() -> TextStream:
 
 def _load_handwriting() -> Corpus:
     """Lines in the synthetic hands of many writers (Hershey script faces, styled at random)."""
-    from ..handwriting.corpus import StrokeCorpus
-    from ..handwriting.synthetic import synthesize_corpus
+    from .handwriting.corpus import StrokeCorpus
+    from .handwriting.synthetic import synthesize_corpus
 
     lines = synthesize_corpus(HANDWRITING_LINES, seed=0)
     return StrokeCorpus.from_samples(lines, "demo:handwriting", DEMOS["handwriting"].title)

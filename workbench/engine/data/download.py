@@ -18,8 +18,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..atomic import write_atomically
-from ..errors import DataError, WorkbenchError
+from ..common.atomic import write_atomically
+from ..common.errors import DataError, WorkbenchError
 from .checks import read_text_file
 from .text import TextStream, stream_from_text
 

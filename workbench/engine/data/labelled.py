@@ -14,15 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 from ..spec import HeadSpec, InputSpec
-from ..templates import Task
+from .base import SPLIT_NAMES, Task
 from .batching import IGNORE_INDEX, Batch, ItemBatcher, check_batch_shape
 from .checks import check_val_fraction, held_out, stored_ids, stored_offsets
 from .probe import ProbeExample
 from .vocab import UNKNOWN, Vocabulary
 
-SPLIT_NAMES = {"train": "training", "val": "validation"}
 LABELLINGS = ("class", "tags")  # one label per item, or one per token
 MAX_WORDS = 20_000  # a word vocabulary keeps this many of the most frequent words
 

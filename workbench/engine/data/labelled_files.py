@@ -15,7 +15,7 @@ import io
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..errors import DataError
+from ..common.errors import DataError
 from .checks import DELIMITER_NAMES, check_val_fraction, given_delimiter, read_text_file
 from .labelled import LabelledCorpus, labelled_corpus
 

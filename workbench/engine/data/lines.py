@@ -7,14 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 from .batching import LineBatcher, check_batch_shape
 from .checks import check_val_fraction, held_out, read_text_file, stored_items
 from .probe import ProbeExample, next_token_example
-from ..templates import Task, language_model_task
+from .base import SPLIT_NAMES, Task, language_model_task
 from .vocab import Vocabulary
 
-SPLIT_NAMES = {"train": "training", "val": "validation"}
 
 
 class LineCorpus:

@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 from ..spec import HeadSpec, InputSpec
-from ..stored_values import is_whole
-from ..templates import Task
+from ..common.stored_values import is_whole
+from .base import Task
 from .batching import IGNORE_INDEX, Batch, Batcher, check_batch_shape
 from .checks import stored_array
 from .probe import ProbeExample

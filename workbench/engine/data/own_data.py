@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..errors import DataError
+from ..common.errors import DataError
 from .corpus import Corpus
 from .labelled_files import load_classification_table, load_conll
 from .lines import load_lines_file

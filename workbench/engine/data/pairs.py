@@ -16,15 +16,14 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 from ..spec import HeadSpec, InputSpec
-from ..templates import Task
+from .base import SPLIT_NAMES, Task
 from .batching import IGNORE_INDEX, LengthPooledBatcher, check_batch_shape
 from .checks import check_val_fraction, held_out, read_text_file, stored_items
 from .dates import date_pairs
 from .vocab import BOUNDARY, LEVELS, UNKNOWN, Vocabulary
 
-SPLIT_NAMES = {"train": "training", "val": "validation"}
 SIDES = ("source", "target")
 BOUNDARY_ID = 0  # id of BOUNDARY in every target vocabulary
 TARGET_UNKNOWN_ID = 1  # id of UNKNOWN in a word-level target vocabulary

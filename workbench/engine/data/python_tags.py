@@ -23,7 +23,7 @@ import tokenize
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 from .stdlib import stdlib_modules
 
 TAGS = ("whitespace", "newline", "keyword", "name", "number", "string", "comment", "operator")

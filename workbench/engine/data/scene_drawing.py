@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 
 COLOURS = {  # each colour word's RGB; a shape's own differs by up to COLOUR_JITTER a channel
     "red": (220, 50, 50),

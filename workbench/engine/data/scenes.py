@@ -15,12 +15,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 from ..spec import HeadSpec, InputSpec
-from ..templates import Task
+from .base import Task
 from .batching import ItemBatcher, check_batch_shape
 from .checks import check_val_fraction, stored_array, stored_items, validation_count
-from .pairs import SPLIT_NAMES, frame_targets, pack_items
+from .base import SPLIT_NAMES
+from .pairs import frame_targets, pack_items
 from .scene_drawing import WORDS, generate_scenes
 from .vocab import BOUNDARY, Vocabulary
 

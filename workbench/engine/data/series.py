@@ -18,17 +18,14 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 from ..spec import HeadSpec, InputSpec
-from ..templates import Task
+from .base import SPLIT_NAMES, Task
 from .batching import Batch, Batcher, check_batch_shape
 from .checks import check_val_fraction, stored_finite
 from .probe import ProbeExample
-from .series_file import (
-    MIN_ROWS, SeriesSurvey, check_fill, choose_columns, fill_gaps, read_series_table, survey_table,
-)
+from .series_file import MIN_ROWS, SeriesSurvey, check_fill, choose_columns, fill_gaps, read_series_table, survey_table
 
-SPLIT_NAMES = {"train": "training", "val": "validation"}
 DEFAULT_VAL_FRACTION = 0.1
 DEFAULT_SEQ_LEN = 100  # the sequence length a new project takes when the series is long enough
 HOURS_PER_DAY = 24

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 from .checks import given_delimiter, read_text_file
 
 MIN_ROWS = 10  # fewer rows than this cannot be split into a training and a validation part

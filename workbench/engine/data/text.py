@@ -7,14 +7,13 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 from .batching import StreamBatcher, check_batch_shape, stream_batches_per_epoch
 from .checks import check_val_fraction, read_text_file, stored_ids
 from .probe import ProbeExample, next_token_example
-from ..templates import Task, language_model_task
+from .base import SPLIT_NAMES, Task, language_model_task
 from .vocab import Vocabulary
 
-SPLIT_NAMES = {"train": "training", "val": "validation"}
 PROBE_MARKS = tuple("\"'()[]{}")  # a probe line with these shows the model tracking nesting
 
 

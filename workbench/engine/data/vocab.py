@@ -9,7 +9,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import DataError
+from ..common.errors import DataError
 
 BOUNDARY = "<s>"  # starts and ends every item of a line corpus
 UNKNOWN = "<unk>"  # stands for every word left out of a word vocabulary

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from ..errors import WorkbenchError
+from ..common.errors import WorkbenchError
 from ..spec import ModelSpec
 from .report import ExportReport, Progress, no_progress
 

@@ -16,7 +16,7 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..errors import WorkbenchError
+from ..common.errors import WorkbenchError
 from .graphs import Graph, Sizes
 from .report import Progress
 

@@ -25,9 +25,9 @@ from typing import Callable
 import torch
 from torch import nn
 
-from ..builder import SequenceModel
-from ..handwriting.model import HandwritingPrediction, HandwritingSynthesis
-from ..handwriting.networks import SynthesisState
+from ..model.sequence_models import SequenceModel
+from ..model.handwriting.model import HandwritingPrediction, HandwritingSynthesis
+from ..model.handwriting.networks import SynthesisState
 
 Sizes = dict[str, int]  # a length for every named axis: {"batch": 2, "time": 7, ...}
 

@@ -41,12 +41,12 @@ import numpy as np
 import torch
 
 from ... import __version__
-from ..atomic import write_files_atomically
-from ..builder import build_model
+from ..common.atomic import write_files_atomically
+from ..model.builder import build_model
 from ..data.vocab import split_words
-from ..errors import WorkbenchError
-from ..inference import inference
-from ..probes import trace_stack
+from ..common.errors import WorkbenchError
+from ..model.inference_mode import inference
+from ..inside.probes import trace_stack
 from .report import ExportReport, Progress, no_progress
 
 TOLERANCE = 1e-4  # largest difference between the probe's states and the fused model's

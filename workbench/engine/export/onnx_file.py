@@ -28,8 +28,8 @@ import torch
 from onnxruntime.capi import onnxruntime_pybind11_state as ort_errors
 
 from ... import __version__
-from ..atomic import write_files_atomically
-from ..errors import WorkbenchError
+from ..common.atomic import write_files_atomically
+from ..common.errors import WorkbenchError
 from .graph_check import TRACE_SIZES, check_graphs
 from .graphs import Graph, model_graphs
 from .report import ExportReport, Progress, no_progress

@@ -35,18 +35,18 @@ def run_facts(project, files: dict[str, str]) -> dict:
     if task in ("classification", "tagging"):
         facts["labels"] = list(corpus.label_names)
     if task == "translation":
-        from ..translation import default_max_len
+        from ..inference.translation import default_max_len
 
         facts["source"], facts["target"] = corpus.vocab.source.to_json(), corpus.vocab.target.to_json()
         facts["max_len"] = default_max_len(corpus)
     if task == "captioning":
-        from ..captioning import default_max_len as caption_max_len
+        from ..inference.captions import default_max_len as caption_max_len
 
         facts["max_len"] = caption_max_len(corpus)
         facts["image_shape"] = [project.spec.inputs.image_size] * 2 + [project.spec.inputs.channels]
     if task.startswith("handwriting"):
-        from ..handwriting.stroke_batches import START_POINT
-        from ..handwriting.writing import DEFAULT_LINE_HEIGHT, MAX_POINTS, MAX_POINTS_PER_CHARACTER
+        from ..data.handwriting.stroke_batches import START_POINT
+        from ..inference.writing import DEFAULT_LINE_HEIGHT, MAX_POINTS, MAX_POINTS_PER_CHARACTER
 
         facts["alphabet"] = corpus.vocab.to_json()["characters"]  # ids from 2; 0 pads, 1 is unknown
         facts["normalisation"] = corpus.normalisation.to_json()

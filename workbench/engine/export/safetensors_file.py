@@ -17,10 +17,10 @@ from safetensors.torch import save as tensors_to_bytes
 from torch import nn
 
 from ... import __version__
-from ..atomic import write_files_atomically
-from ..builder import build_model
-from ..errors import WorkbenchError
-from ..inference import inference
+from ..common.atomic import write_files_atomically
+from ..model.builder import build_model
+from ..common.errors import WorkbenchError
+from ..model.inference_mode import inference
 from ..spec import ModelSpec
 from .report import ExportReport, Progress, no_progress
 

@@ -18,7 +18,7 @@ from pathlib import Path
 import torch
 
 from ... import __version__
-from ..atomic import write_files_atomically
+from ..common.atomic import write_files_atomically
 from .graph_check import TRACE_SIZES, check_graphs, torch_run
 from .graphs import Graph, model_graphs
 from .onnx_file import graph_paths

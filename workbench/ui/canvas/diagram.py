@@ -18,7 +18,7 @@ from PySide6.QtCore import QPointF, QRectF, QTimer, Signal
 from PySide6.QtGui import QPainter, QPen
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsSimpleTextItem, QGraphicsTextItem
 
-from ...engine.parameter_count import spec_parameters
+from ...engine.model.parameter_count import spec_parameters
 from ...engine.spec import ModelSpec, SpecProblem
 from . import items as draw
 from .folded import FoldedLayout

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from ...engine.errors import SpecError
-from ...engine.heads import HEADS
+from ...engine.common.errors import SpecError
+from ...engine.spec import HEAD_KINDS
 from ...engine.spec import CELL_NAMES, CELLS, HeadSpec, ModelSpec, RecurrentSpec
-from ...engine.templates import TEMPLATES, Task, from_template
+from ...engine.model.templates import TEMPLATES, from_template
+from ...engine.data.base import Task
 from .mime import PaletteEntry
 
 DROPOUT = 0.2  # the rate a dropped Dropout block sets; the inspector changes it
@@ -127,7 +128,7 @@ def _drop_dropout(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
 
 
 def _drop_head(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
-    if name not in HEADS:
+    if name not in HEAD_KINDS:
         raise DropRefused(f"unknown head '{name}'")
     head = HeadSpec(kind=name, num_outputs=spec.head.num_outputs, pooling=spec.head.pooling)
     if name == "next_token":
@@ -139,7 +140,7 @@ def _drop_head(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
     refusals = [problem.message for problem in new.problems() if problem.where == "head"]
     if refusals:
         raise DropRefused(refusals[0])
-    return SpecChange(new, f"Swap head to {HEADS[name].title}")
+    return SpecChange(new, f"Swap head to {HEAD_KINDS[name].title}")
 
 
 def _drop_embedding(spec: ModelSpec, name: str, part: str | None) -> SpecChange:

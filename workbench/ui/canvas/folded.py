@@ -15,7 +15,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QGraphicsItem
 
-from ...engine.heads import HEADS
+from ...engine.spec import HEAD_KINDS
 from ...engine.spec import CELL_NAMES, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
 from . import items as draw
 from .items import ArrowItem, BadgeItem, BlockItem, FrameItem
@@ -202,7 +202,7 @@ class FoldedLayout:
         return block
 
     def _head_block(self, head: HeadSpec, x: float, bottom: float) -> BlockItem:
-        kind = HEADS.get(head.kind)
+        kind = HEAD_KINDS.get(head.kind)
         title = kind.title.capitalize() if kind else head.kind
         n = head.num_outputs
         subtitle = {

@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...engine.heads import HEADS
-from ...engine.parameter_count import spec_parameters
+from ...engine.spec import HEAD_KINDS
+from ...engine.model.parameter_count import spec_parameters
 from ...engine.spec import ATTENTION_KINDS, CELL_NAMES, CELLS, POOLINGS, AttentionSpec, ModelSpec
 from .channels_edit import ChannelsEdit, channels_text
 from .drops import reads_pictures, with_stack
@@ -262,7 +262,7 @@ class SpecInspector(QWidget):
         if part == "image_encoder" and field == "grid":
             return grid_text(spec)
         if part == "head" and field == "kind":
-            kind = HEADS.get(owner.kind)
+            kind = HEAD_KINDS.get(owner.kind)
             return f"{kind.title if kind else owner.kind} · {owner.num_outputs} outputs"
         return getattr(owner, field)
 

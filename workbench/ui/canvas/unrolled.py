@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF
 
-from ...engine.heads import HEADS
+from ...engine.spec import HEAD_KINDS
 from ...engine.spec import InputSpec, ModelSpec, RecurrentSpec
 from . import items as draw
 from .items import ArrowItem, BadgeItem, BlockItem, FrameItem, Tint
@@ -194,7 +194,7 @@ class UnrolledLayout:
                   labels_right: bool = False, linked: bool = True) -> list[BlockItem | None]:
         """The head's cells; ``linked`` False leaves a per-step head's arrows from ``tops`` to the caller."""
         head = spec.head
-        kind = HEADS.get(head.kind)
+        kind = HEAD_KINDS.get(head.kind)
         title = "HEAD"
         label = draw.wrapped(kind.title if kind else head.kind, LABEL_W - 14, 11) + f"\n{head.num_outputs} outputs"
         if head.kind == "classification":

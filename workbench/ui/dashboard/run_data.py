@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from ...engine.events import StepMetrics, ValidationResult
-from ...engine.history import RunHistory
+from ...engine.training.history import RunHistory
 from .series import GrowingSeries
 
 

@@ -28,7 +28,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...engine.events import RunStarted, StepMetrics, ValidationResult
-from ...engine.history import RunHistory
+from ...engine.training.history import RunHistory
 from ..plot_grid import grid_axes
 from . import style
 from .baseline_line import BaselineLine

@@ -10,7 +10,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QImage, QPainterPath, QPen
 
-from ...engine.handwriting.svg import INK_COLOUR, INK_WIDTH
+from ...engine.export.svg import INK_COLOUR, INK_WIDTH
 
 INK_COLOR = QColor(INK_COLOUR)  # INK_WIDTH is in ink pixels: the ink thickens as the pad grows, like a zoomed page
 _DENSITY_STOPS = ((0.0, (70, 110, 230)), (0.55, (130, 60, 200)), (1.0, (245, 165, 45)))  # blue → violet → amber

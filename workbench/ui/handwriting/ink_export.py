@@ -14,8 +14,8 @@ import numpy as np
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtGui import QColor, QGuiApplication, QImage, QPainter
 
-from ...engine.atomic import write_atomically
-from ...engine.handwriting.svg import DEFAULT_MARGIN, checked_strokes, ink_bounds, ink_to_svg, view_box
+from ...engine.common.atomic import write_atomically
+from ...engine.export.svg import DEFAULT_MARGIN, checked_strokes, ink_bounds, ink_to_svg, view_box
 from .ink import INK_COLOR, INK_WIDTH, ink_pen, stroke_path
 
 __all__ = ["ink_bounds", "ink_to_png", "ink_to_svg"]

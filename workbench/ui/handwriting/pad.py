@@ -35,9 +35,18 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
-from ...engine.handwriting.svg import as_stroke
+from ...engine.export.svg import as_stroke
 from .ink import (
-    INK_COLOR, INK_WIDTH, Ink, InkHistory, PathCache, density_image, ink_pen, stroke_path, strokes_bounds, united,
+    INK_COLOR,
+    INK_WIDTH,
+    Ink,
+    InkHistory,
+    PathCache,
+    density_image,
+    ink_pen,
+    stroke_path,
+    strokes_bounds,
+    united,
 )
 
 CANVAS_SIZE = (1200.0, 300.0)  # ink pixels: one line of handwriting, 4:1

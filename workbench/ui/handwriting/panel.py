@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
     QToolBar, QVBoxLayout, QWidget,
 )
 
-from ...engine.handwriting.events import HandwritingWritten, NextPointDensity
+from ...engine.events import HandwritingWritten, NextPointDensity
 from .animation import WrittenInkPlayer, written_summary
 from .ink_export import ink_to_png, ink_to_svg
 from .pad import MARGIN as PAD_MARGIN

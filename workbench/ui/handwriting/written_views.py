@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QPalette
 
-from ...engine.handwriting.events import HandwritingWritten
+from ...engine.events import HandwritingWritten
 
 PHI_TITLE = "Attention window φ (characters × time)"
 PI_TITLE = "Mixture weights π (components × time)"

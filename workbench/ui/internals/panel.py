@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from workbench.engine.events import LayerSnapshot, ProbeSnapshot
-from workbench.engine.probes import GATE_NAMES, probed_layers
+from workbench.engine.inside.probes import GATE_NAMES, probed_layers
 from workbench.engine.spec import ModelSpec
 
 from .activation_text import ActivationTextView

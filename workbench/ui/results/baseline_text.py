@@ -6,13 +6,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ...engine.baselines import Baseline
-from ...engine.scores import best_of, compare
+from ...engine.scoring.scores import Baseline
+from ...engine.scoring.scores import best_of, compare
 from .colors import ERROR, MUTED
 from .formatting import percent
 
 if TYPE_CHECKING:
-    from ...engine.output_scores import OutputScores
+    from ...engine.scoring.output_scores import OutputScores
 
 
 def baselines_line(value: float, baselines: tuple[Baseline, ...], shown: Callable[[float], str],

@@ -15,7 +15,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
 
-from ...engine.forecast import ForecastScores, ForecastShown
+from ...engine.scoring.forecast_scores import ForecastScores
+from ...engine.inference.forecasting import ForecastShown
 from ..dashboard.style import AXIS_COLOUR, BACKGROUND, GRID_ALPHA, TEXT_COLOUR, line_pen, make_legend
 from ..plot_grid import grid_axes, show_grid
 from .colors import MUTED

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ...engine.scores import share_text
+from ...engine.scoring.scores import share_text
 
 NO_VALUE = "—"  # a score that is undefined (no item carries, or none was given, that label)
 VISIBLE_CHARACTERS = {" ": "␣", "\n": "⏎", "\t": "⇥"}

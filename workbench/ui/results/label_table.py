@@ -5,8 +5,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QTableWidget, QTableWidgetItem, QWidget
 
-from ...engine.label_scores import LabelScores
-from ...engine.scores import share_text
+from ...engine.scoring.label_scores import LabelScores
+from ...engine.scoring.scores import share_text
 from .formatting import NO_VALUE
 
 NEVER_PREDICTED = "never predicted"  # a label the model never chose has no precision

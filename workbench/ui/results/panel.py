@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from ...engine.baselines import Baseline
+from ...engine.scoring.scores import Baseline
 from ...engine.events import ValidationResult
 from .colors import MUTED
 from .forecast_view import ForecastView
@@ -30,11 +30,12 @@ from .try_translate import TranslateView
 from .try_view import TryView
 
 if TYPE_CHECKING:
-    from ...engine.captioning import Caption
-    from ...engine.output_scores import OutputScores
-    from ...engine.forecast import ForecastScores, ForecastShown
-    from ...engine.predict import Classification, Tagging
-    from ...engine.translation import Translation
+    from ...engine.inference.captions import Caption
+    from ...engine.scoring.output_scores import OutputScores
+    from ...engine.scoring.forecast_scores import ForecastScores
+    from ...engine.inference.forecasting import ForecastShown
+    from ...engine.inference.predict import Classification, Tagging
+    from ...engine.inference.translation import Translation
 
 NOT_APPLICABLE_WIDTH = 520
 KINDS = ("classification", "tagging", "translation", "forecasting", "captioning")

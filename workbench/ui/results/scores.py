@@ -7,9 +7,9 @@ from PySide6.QtWidgets import (
     QHBoxLayout, QLabel, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget,
 )
 
-from ...engine.baselines import Baseline
+from ...engine.scoring.scores import Baseline
 from ...engine.events import ValidationResult
-from ...engine.label_scores import LabelScores
+from ...engine.scoring.label_scores import LabelScores
 from .baseline_text import baselines_line, baselines_tip
 from .colors import MUTED
 from .confusion import ConfusionMatrixView

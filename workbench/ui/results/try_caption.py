@@ -24,9 +24,9 @@ from .baseline_text import SCORES_TIP, output_scores_text
 from .try_view import TryView
 
 if TYPE_CHECKING:
-    from ...engine.baselines import Baseline
-    from ...engine.captioning import Caption
-    from ...engine.output_scores import OutputScores
+    from ...engine.scoring.scores import Baseline
+    from ...engine.inference.captions import Caption
+    from ...engine.scoring.output_scores import OutputScores
 
 PICTURE_SIDE = 240  # pixels: the picture is shown at the largest whole multiple of its side that fits
 THUMBNAIL_SIDE = 96

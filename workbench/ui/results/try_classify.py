@@ -16,7 +16,7 @@ from .probability_bars import ProbabilityBars
 from .try_view import TryView
 
 if TYPE_CHECKING:
-    from ...engine.predict import Classification
+    from ...engine.inference.predict import Classification
 
 BEFORE_ANSWER = "Type a text and press Enter to see which label the model gives it."
 NO_ATTENTION = "This model pools its states without attention, so it cannot show which tokens it weighed."

@@ -16,7 +16,7 @@ from .formatting import percent, token_spans, visible_token
 from .try_view import TryView
 
 if TYPE_CHECKING:
-    from ...engine.predict import Tagging
+    from ...engine.inference.predict import Tagging
 
 LOW_CONFIDENCE = 0.5  # a chosen tag below this probability is marked: the model thinks another as likely
 UNSURE = f"wavy red underline: less than {100 * LOW_CONFIDENCE:.0f} % sure"

@@ -16,9 +16,9 @@ from .baseline_text import SCORES_TIP, output_scores_text
 from .try_view import TryView
 
 if TYPE_CHECKING:
-    from ...engine.baselines import Baseline
-    from ...engine.translation import Translation
-    from ...engine.output_scores import OutputScores
+    from ...engine.scoring.scores import Baseline
+    from ...engine.inference.translation import Translation
+    from ...engine.scoring.output_scores import OutputScores
 
 MAX_BEAM = 16
 BEAM_TIP = (

@@ -12,8 +12,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from workbench.engine.handwriting.corpus import StrokeCorpus
-from workbench.engine.project import Project
+from workbench.engine.data.handwriting.corpus import StrokeCorpus
+from workbench.engine.project.project import Project
 
 FIXTURE = Path(__file__).with_name("synthesis.h5")
 

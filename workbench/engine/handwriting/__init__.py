@@ -1,4 +1,0 @@
-"""Handwriting: stroke data and Graves' mixture-density prediction and synthesis networks.
-
-A. Graves, "Generating Sequences With Recurrent Neural Networks" (2013), sections 4 and 5.
-"""

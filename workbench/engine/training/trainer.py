@@ -1,0 +1,551 @@
+"""The headless training loop for language models (token streams and line corpora).
+
+The loop knows the model only through ``model(x, state) -> (logits, state)`` and its head's
+loss. It trains on the fused modules, carries the hidden state across contiguous batches
+(truncated backpropagation through time), and tells the world what happens through a sink of
+typed events, throttled here at the source. Probes, validation and samples run on this same
+thread between steps.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..model.sequence_models import count_parameters, parameter_group
+from .callbacks import Callback
+from .config import TrainConfig
+from .control import TrainerControl
+from .device import describe_device, resolve_device
+from .divergence import (
+    SOUND_BUDGET,
+    SOUND_EVERY,
+    Diverged,
+    LossWatch,
+    SoundState,
+    finite_norm,
+    optimizer_tensors,
+    weight_norm,
+    weights_diverged,
+)
+from ..common.errors import WorkbenchError
+from ..data.batching import IGNORE_INDEX
+from ..events import (
+    LayerSnapshot,
+    ProbeSnapshot,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    SampleGenerated,
+    Sink,
+    StepMetrics,
+    TaskProgress,
+    ValidationResult,
+    discard,
+)
+from .history import RunHistory
+from ..model.inference_mode import inference
+from .memory_need import check_fits
+from .optimizers import learning_rate_at, make_optimizer
+from ..inside.probes import GATE_NAMES, gradient_through_time
+from ..inference.sampling import SamplingOptions, sample_text
+
+
+LABEL_HEADS = ("classification", "tagging")  # heads whose validation counts right and wrong labels
+PROGRESS_REPORTS = 100  # a whole validation tells its progress at most this many times
+
+Progress = Callable[[int, int], None]  # (batches done, batches in all)
+
+
+def count_confusion(prediction: torch.Tensor, target: torch.Tensor, num_classes: int) -> np.ndarray:
+    """(C, C) counts, rows the true label and columns the predicted one, over real targets.
+
+    ``prediction``: scores (B, C) with targets (B,), or (B, T, C) with targets (B, T) holding
+    IGNORE_INDEX on padded steps.
+    """
+    predicted = prediction.argmax(-1).flatten()
+    target = target.flatten()
+    real = target != IGNORE_INDEX
+    pairs = target[real] * num_classes + predicted[real]
+    counts = torch.bincount(pairs.cpu(), minlength=num_classes * num_classes)
+    return counts.view(num_classes, num_classes).numpy().astype(np.int64)
+
+
+@dataclass(frozen=True)
+class RunOutcome:
+    reason: str  # "completed", "stopped" or "failed"
+    step: int
+    message: str = ""
+
+
+def detach_state(state):
+    if state is None:
+        return None
+    if isinstance(state, tuple):
+        return tuple(s.detach() for s in state)
+    return state.detach()
+
+
+def numpy_copy(tensor: torch.Tensor) -> np.ndarray:
+    return tensor.detach().float().cpu().numpy().copy()
+
+
+class Trainer:
+    """Owns the model on its device, the optimizer, the data position and the run history."""
+
+    def __init__(
+        self,
+        model: nn.Module,
+        corpus,
+        config: TrainConfig,
+        sink: Sink = discard,
+        callbacks: list[Callback] | None = None,
+        history: RunHistory | None = None,
+        control: TrainerControl | None = None,
+    ) -> None:
+        self.config = config.check()
+        self.device = resolve_device(config.device)
+        self.model = model.to(self.device)
+        self.corpus = corpus
+        self.sink = sink
+        self.callbacks = list(callbacks or [])
+        self.control = control or TrainerControl()
+        self.optimizer = make_optimizer(self.model.parameters(), config)
+        self.amp = config.amp and self.device.type == "cuda"
+        self.scaler = torch.amp.GradScaler("cuda", enabled=self.amp)
+        corpus.check_fits(config.batch_size, config.seq_len)
+        self.train_batches = corpus.batcher("train", config.batch_size, config.seq_len, config.seed)
+        self.step = 0
+        self.hidden = None  # state carried to the next contiguous batch
+        self.history = history or RunHistory("run-001")
+        self.latest_probe: ProbeSnapshot | None = None
+        self.samples: list[SampleGenerated] = []
+        # Fixed for the trainer's life, so listed once: the parameters, and each one's layer.
+        self._parameters, self._layer_names, self._layer_index = _layers_of(self.model)
+        self._probe_clock = _BudgetClock()
+        self._sample_clock = _BudgetClock()
+        self._sound_clock = _BudgetClock()
+        self._sound: SoundState | None = None  # the state to go back to when the run diverges
+        self._loss_watch = LossWatch(self.history.losses)
+        self._target = 0  # the step the run under way ends at
+        self.last_whole_validation: ValidationResult | None = None  # the latest of the whole split, recorded
+
+    def reconfigure(self, config: TrainConfig) -> None:
+        """New settings between runs. The schedule and clipping are read every step; a new
+        optimizer kind, momentum or weight decay starts a fresh optimizer (its moments are lost);
+        a new batch shape or seed takes effect from the next epoch."""
+        old, self.config = self.config, config.check()
+        self.last_whole_validation = None  # its batches were another shape
+        if config.device != old.device:
+            raise WorkbenchError("the device cannot change once the project has trained on one")
+        if (config.optimizer, config.momentum, config.weight_decay) != (old.optimizer, old.momentum, old.weight_decay):
+            self.optimizer = make_optimizer(self.model.parameters(), config)
+            self._sound = None  # its optimizer state was another optimizer's
+        if (config.batch_size, config.seq_len, config.seed) != (old.batch_size, old.seq_len, old.seed):
+            self.renew_batches()
+
+    def renew_batches(self) -> None:
+        """Batches made anew (new settings, or new training data), from the start of the next
+        epoch: this epoch's order was drawn for the old ones."""
+        config = self.config
+        epoch = self.train_batches.state()["epoch"] + 1
+        self.train_batches = self.corpus.batcher("train", config.batch_size, config.seq_len, config.seed)
+        self.train_batches.restore({"epoch": epoch, "cursor": 0})
+        self.hidden = None
+        self._sound = None  # its data position was in the old batches
+
+    # -- the loop -----------------------------------------------------------------------
+
+    def run(self, steps: int) -> RunOutcome:
+        """Train ``steps`` more steps, or until stopped; never raises for a diverging loss.
+
+        Refused (SpecError) before the first step when the model will not train in the memory
+        free: a project that opens and samples on a small machine may still need far more to
+        train (gradients, optimizer state, activations).
+        """
+        check_fits(self.model.spec, self.config, self.device)
+        started_step, target = self.step, self.step + steps
+        self._target = target
+        self.control.clear_stop()
+        started = time.perf_counter()
+        self._emit(RunStarted(
+            run=self.history.name, step=self.step, target_step=target, device=self.device.type,
+            device_name=describe_device(self.device), parameters=count_parameters(self.model),
+            model=self.model.spec.describe(), counts=self.counts,
+        ))
+        meter = _Meter(self.config.metrics_interval_s)
+        # Once per run, not per step: probes, validation and sampling restore the mode they change.
+        self.model.train()
+        reason, message = "completed", ""
+        while self.step < target:
+            self.control.wait_while_paused()
+            self.control.serve_requests()
+            if self.control.stop_requested:
+                reason = "stopped"
+                break
+            try:
+                self._guarded_step(meter)
+            except Diverged as error:
+                reason, message = "failed", self._fall_back(error)
+                self._emit(RunFailed(self.step, message))
+                break
+            self._after_step()
+        if reason != "failed":  # the last step's weights have had no loss to show whether they are sound
+            message = self.settle()
+            if message:
+                reason = "failed"
+                self._emit(RunFailed(self.step, message))
+        if reason == "completed" and self.step > started_step:  # a stopped run wants out: `evaluate` scores it
+            self.final_validation()
+        outcome = RunOutcome(reason, self.step, message)
+        elapsed = time.perf_counter() - started
+        if outcome.reason != "failed":
+            self._emit(RunFinished(self.step, outcome.reason, elapsed))
+        for callback in self.callbacks:
+            callback.on_run_end(self, outcome)
+        return outcome
+
+    def _guarded_step(self, meter: "_Meter") -> None:
+        """One training step, with a copy of the state taken before it when there is none and
+        after it now and then; raises Diverged."""
+        if self._sound is None:
+            self._keep_sound_state()
+        step_started = time.perf_counter()
+        self._train_one_step(meter)
+        trained_s = time.perf_counter() - step_started
+        for clock in (self._probe_clock, self._sample_clock, self._sound_clock):
+            clock.trained(trained_s)
+        if self._sound_clock.due(self.step, SOUND_EVERY, SOUND_BUDGET):
+            self._keep_sound_state()
+
+    def _train_one_step(self, meter: "_Meter") -> None:
+        batch = self.train_batches.next_batch()
+        state = self.hidden if batch.continues else None
+        lr = learning_rate_at(self.step, self.config)
+        for group in self.optimizer.param_groups:
+            group["lr"] = lr
+        autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
+        with autocast:
+            loss, state = self.model.batch_loss(batch, state, self.device)
+        self.optimizer.zero_grad(set_to_none=True)
+        self.scaler.scale(loss).backward()
+        self.scaler.unscale_(self.optimizer)
+        report = meter.due()
+        layer_norms = self._layer_grad_norms() if report else None
+        clip = self.config.grad_clip if self.config.grad_clip > 0 else math.inf
+        grad_norm = float(nn.utils.clip_grad_norm_(self._parameters, clip))
+        loss_value = loss.detach().item()
+        if not math.isfinite(loss_value):
+            raise Diverged(f"the loss became {loss_value} at step {self.step + 1:,}")
+        if not self.amp and not math.isfinite(grad_norm):
+            raise Diverged(f"the gradient norm became {grad_norm} at step {self.step + 1:,}")
+        if self._loss_watch.observe(loss_value):
+            raise self._loss_watch.diverged(loss_value, self.step + 1)
+        if report:
+            exploded = weights_diverged(weight_norm(self._parameters), self._sound, self.step)
+            if exploded:
+                raise exploded
+        self.scaler.step(self.optimizer)
+        self.scaler.update()
+        self.hidden = detach_state(state)
+        self.step += 1
+        self.history.record_step(self.step, loss_value, lr)
+        meter.add(loss_value, batch.tokens)
+        if report:
+            event = StepMetrics(
+                step=self.step, loss=meter.mean_loss(), learning_rate=lr, tokens_per_s=meter.rate(),
+                grad_norm=grad_norm, layer_names=self._layer_names, layer_grad_norms=layer_norms,
+            )
+            meter.reset()
+            self.history.record_metrics(event)
+            self._emit(event)
+
+    def _after_step(self) -> None:
+        config = self.config
+        if config.val_every and self.step % config.val_every == 0 and self.step < self._target:
+            self.validate()  # not at the run's last step: the whole split is scored then
+        spec = self.model.spec
+        if self.looks_inside and config.probe_every and self._probe_clock.due(
+            self.step, config.probe_every, config.probe_budget
+        ):
+            self.probe()
+        if spec.generates_text and config.sample_every and self._sample_clock.due(
+            self.step, config.sample_every, config.sample_budget
+        ):
+            with self._sample_clock.timing(self.step):
+                self.sample(SamplingOptions(length=config.sample_length, temperature=config.sample_temperature))
+        for callback in self.callbacks:
+            callback.on_step_end(self)
+
+    # -- divergence: the last sound state -----------------------------------------------
+
+    def _sound_weight_norm(self) -> float | None:
+        """The weights' norm when the state now is sound: weights and optimizer state finite,
+        the weights' norm not exploded since the last sound state, no exploding loss."""
+        norm = weight_norm(self._parameters)
+        if self._loss_watch.streak or weights_diverged(norm, self._sound, self.step):
+            return None
+        return norm if finite_norm(optimizer_tensors(self.optimizer)) else None
+
+    def _keep_sound_state(self) -> None:
+        """The state now becomes the one to go back to, if it is sound."""
+        with self._sound_clock.timing(self.step):
+            norm = self._sound_weight_norm()
+            if norm is not None:
+                self._sound = SoundState.capture(self, norm)
+
+    def settle(self) -> str:
+        """Before the state is kept (the run's end, a save): weights that are not finite, or whose
+        norm exploded, go back to the last sound state; says so, or "" when they were sound."""
+        exploded = weights_diverged(weight_norm(self._parameters), self._sound, self.step)
+        return self._fall_back(exploded) if exploded else ""
+
+    def _fall_back(self, error: Diverged) -> str:
+        """Go back to the last sound state, unless the state now is sound (a non-finite loss the
+        weights did not cause); the run's history, samples and probe are cut back with it."""
+        advice = "try a lower learning rate" + (" or gradient clipping" if not self.config.grad_clip else "")
+        if self._sound_weight_norm() is not None:
+            return f"{error}; training stopped and the weights are those after step {self.step:,} — {advice}"
+        if self._sound is None:
+            return f"{error}; training stopped with no sound weights to go back to — rebuild the model and {advice}"
+        self._sound.restore(self)
+        self.last_whole_validation = None  # the steps after it will be trained anew
+        self.history.truncate(self.step)
+        self._loss_watch = LossWatch(self.history.losses)
+        self.samples = [sample for sample in self.samples if sample.step <= self.step]
+        if self.latest_probe is not None and self.latest_probe.step > self.step:
+            self.latest_probe = None
+        return f"{error}; training stopped and the weights are back to those after step {self.step:,} — {advice}"
+
+    @property
+    def counts(self) -> str:
+        """What a batch's ``tokens`` count, so the throughput's unit: a classifier learns from
+        items, a forecaster from steps, a handwriting model from pen points."""
+        kind = self.model.spec.head.kind
+        if kind == "regression":
+            return "steps" if getattr(self.corpus, "kind", "") == "series" else "items"
+        return {"classification": "items", "mixture_density": "points"}.get(kind, "tokens")
+
+    @property
+    def looks_inside(self) -> bool:
+        """Whether probes can run: one recurrent stack (no decoder, not Graves' networks) and data
+        with a probe example."""
+        spec = self.model.spec
+        return not (spec.is_seq2seq or spec.writes_with_pen) and hasattr(self.corpus, "probe_example")
+
+    def _layer_grad_norms(self) -> np.ndarray:
+        """Gradient norm of each layer (before clipping), in ``self._layer_names`` order.
+
+        One fused norm over all gradients and one copy to the host, not a sync per parameter.
+        """
+        grads = [parameter.grad for parameter in self._parameters]
+        present = [i for i, grad in enumerate(grads) if grad is not None]
+        squares = np.zeros(len(self._layer_names))
+        if present:
+            norms = torch.stack(torch._foreach_norm([grads[i] for i in present])).double().cpu().numpy()
+            np.add.at(squares, self._layer_index[present], norms**2)
+        return np.sqrt(squares).astype(np.float32)
+
+    def _emit(self, event) -> None:
+        self.sink(event)
+
+    # -- looking inside, between steps --------------------------------------------------
+
+    def validate(
+        self, whole: bool = False, progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
+    ) -> ValidationResult | None:
+        """``evaluate``, recorded in the run's history and told to the world; nothing is
+        recorded when not one batch was scored (cancelled at once)."""
+        result = self.evaluate(whole, progress, cancelled)
+        if not result.batches:
+            return None
+        self.history.record_validation(result)
+        if result.whole:
+            self.last_whole_validation = result
+        self._emit(result)
+        return result
+
+    def evaluate(
+        self, whole: bool = False, progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False,
+        observe: Callable | None = None,
+    ) -> ValidationResult:
+        """Mean loss (per token, or per line for handwriting) and a classifier's or tagger's
+        confusion matrix; the model's mode comes back after.
+
+        A quick validation (``whole`` False, the config's ``val_batches`` above 0) scores that
+        many batches, the same ones every time; the result says how many of how many. A whole
+        one streams every batch of the split, calls ``progress(done, total)`` now and then, and
+        stops early, saying so in the result, once ``cancelled()`` is true. A classifier's or
+        tagger's ``observe(batch, prediction, targets)`` sees each batch's scores, for counts of
+        its own.
+        """
+        total, weight, state = 0.0, 0, None
+        head = self.model.spec.head
+        confusion = np.zeros((head.num_outputs,) * 2, np.int64) if head.kind in LABEL_HEADS else None
+        batcher = self.corpus.batcher("val", self.config.batch_size, self.config.seq_len, self.config.seed)
+        whole = whole or not self.config.val_batches or self.config.val_batches >= batcher.pass_length
+        wanted = batcher.pass_length if whole else self.config.val_batches
+        batches = batcher.epoch_batches() if whole else batcher.subset_batches(wanted)
+        every = max(1, wanted // PROGRESS_REPORTS)
+        scored = 0
+        with inference(self.model):
+            for batch in batches:
+                if whole and cancelled():
+                    break
+                state = state if batch.continues else None
+                if confusion is None:
+                    loss, state = self.model.batch_loss(batch, state, self.device)
+                else:
+                    loss, prediction, targets, state = self.model.batch_outputs(batch, state, self.device)
+                    confusion += count_confusion(prediction, targets, head.num_outputs)
+                    if observe is not None:
+                        observe(batch, prediction, targets)
+                total += float(loss) * batch.loss_weight
+                weight += batch.loss_weight
+                scored += 1
+                if progress is not None and whole and (scored % every == 0 or scored == wanted):
+                    progress(scored, wanted)
+        loss = total / weight if weight else math.nan  # nothing scored (cancelled at once): no score, not 0
+        accuracy = None if confusion is None else float(np.trace(confusion) / confusion.sum() if weight else math.nan)
+        return ValidationResult(
+            self.step, loss, loss / math.log(2), accuracy, confusion,
+            scored=weight, batches=scored, of_batches=batcher.pass_length,
+        )
+
+    def final_validation(self) -> ValidationResult | None:
+        """The whole validation split at the end of a run: the scores the run is judged by.
+        Pause holds it; Stop (or the window closing) ends it early, and the result then says it
+        is a subset."""
+        def told(done: int, total: int) -> None:
+            self._emit(TaskProgress("Validating on the whole validation split", done, total, unit="batches"))
+
+        return self.validate(True, told, self._validation_cancelled)
+
+    def _validation_cancelled(self) -> bool:
+        self.control.wait_while_paused()
+        return self.control.stop_requested
+
+    def probe(self) -> ProbeSnapshot:
+        """Gates, states and gradient through time on the corpus's fixed probe text."""
+        with self._probe_clock.timing(self.step):
+            return self._probe()
+
+    def _probe(self) -> ProbeSnapshot:
+        example = self.corpus.probe_example(self.config.probe_length)
+        inputs = torch.from_numpy(example.inputs)[None].to(self.device)  # (1, T) or (1, T, F)
+        targets = torch.from_numpy(np.asarray(example.targets))[None].to(self.device)
+        self.model.eval()
+        traces, norms = gradient_through_time(self.model, inputs, targets)
+        self.model.train()
+        layers = tuple(
+            LayerSnapshot(
+                name=trace.name,
+                cell=trace.cell,
+                gate_names=GATE_NAMES[trace.cell],
+                gates=np.stack([numpy_copy(trace.gates[g][0]) for g in GATE_NAMES[trace.cell]])
+                if trace.gates else np.zeros((0, inputs.shape[1], trace.hidden.shape[-1]), np.float32),
+                cell_state=None if trace.cell_state is None else numpy_copy(trace.cell_state[0]),
+                hidden=numpy_copy(trace.hidden[0]),
+                grad_through_time=norms[index].numpy().copy(),
+            )
+            for index, trace in enumerate(traces)
+        )
+        snapshot = ProbeSnapshot(step=self.step, token_ids=example.token_ids, tokens=example.labels, layers=layers)
+        self.latest_probe = snapshot
+        self._emit(snapshot)
+        return snapshot
+
+    def sample(self, options: SamplingOptions) -> SampleGenerated:
+        """Write a sample; its random stream is seeded from the step, not the training RNG."""
+        options.check()  # before its seed reaches the generator
+        generator = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.step)
+        if options.seed is not None:
+            generator.manual_seed(options.seed)
+        text = sample_text(self.model, self.corpus.vocab, options, generator)
+        event = SampleGenerated(self.step, text, options.temperature, options.prime)
+        self.samples = (self.samples + [event])[-20:]
+        self._emit(event)
+        return event
+
+
+def _layers_of(model: nn.Module) -> tuple[list[nn.Parameter], tuple[str, ...], np.ndarray]:
+    """The model's parameters, its layer names, and the index of each parameter's layer in them."""
+    named = list(model.named_parameters())
+    groups = [parameter_group(name) for name, _ in named]
+    names = tuple(dict.fromkeys(groups))
+    index = np.array([names.index(group) for group in groups], dtype=np.intp)
+    return [parameter for _, parameter in named], names, index
+
+
+class _BudgetClock:
+    """Says when work between steps (a probe, a sample) is due: every ``every`` steps, and only
+    within a share of training time.
+
+    A probe of a small model costs a training step or two (every layer run alone and a
+    backward pass through the probe text), and a sample one model call per token, which on a GPU is
+    as slow as on a CPU while the steps are many times faster; so a fixed step interval would
+    spend a large share of training on them. After each call the next waits until the training
+    steps themselves have run ``cost / budget`` seconds, which keeps the work under ``budget``
+    of training time on any model and device; a pause, validation, samples and callbacks do not
+    count as training.
+    """
+
+    def __init__(self) -> None:
+        self.last_step: int | None = None
+        self.last_cost = 0.0
+        self.trained_s = 0.0  # time spent in training steps since the last call
+
+    def due(self, step: int, every: int, budget: float) -> bool:
+        if self.last_step is None:
+            return step % every == 0
+        if step - self.last_step < every:
+            return False
+        return budget == 0 or self.trained_s >= self.last_cost / budget
+
+    def trained(self, seconds: float) -> None:
+        """A training step took ``seconds``."""
+        self.trained_s += seconds
+
+    @contextmanager
+    def timing(self, step: int):
+        self.last_step = step
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.last_cost = time.perf_counter() - started
+            self.trained_s = 0.0
+
+
+class _Meter:
+    """Loss and throughput since the last report; says when a report is due (time-throttled)."""
+
+    def __init__(self, interval_s: float) -> None:
+        self.interval_s = interval_s
+        self.reset()
+        self.last_report = self.window_start - interval_s  # the first step reports
+
+    def due(self) -> bool:
+        return time.perf_counter() - self.last_report >= self.interval_s
+
+    def add(self, loss: float, tokens: int) -> None:
+        self.loss_sum += loss
+        self.count += 1
+        self.tokens += tokens
+
+    def mean_loss(self) -> float:
+        return self.loss_sum / max(self.count, 1)
+
+    def rate(self) -> float:
+        return self.tokens / max(time.perf_counter() - self.window_start, 1e-9)
+
+    def reset(self) -> None:
+        self.loss_sum, self.count, self.tokens = 0.0, 0, 0
+        self.window_start = self.last_report = time.perf_counter()
