@@ -42,13 +42,20 @@ if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
+from bench_trainer import BareLoop  # noqa: E402
+from machine import (  # noqa: E402
+    MAX_OTHER_CORES,
+    MAX_STOLEN_CORES,
+    cpu_clock,
+    describe_machine,
+    load_average,
+    steal_seconds,
+    timed,
+    wait_for_quiet,
+)
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QObject, QSettings, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench_trainer import BareLoop  # noqa: E402
-from machine import (  # noqa: E402
-    MAX_OTHER_CORES, MAX_STOLEN_CORES, cpu_clock, describe_machine, load_average, steal_seconds, timed, wait_for_quiet,
-)
 from workbench.engine.training.callbacks import Callback  # noqa: E402
 from workbench.ui.app import configure_pyqtgraph  # noqa: E402
 from workbench.ui.main_window import MainWindow  # noqa: E402
@@ -89,9 +96,9 @@ class Turns(Callback):
         self.same_batches &= self.bare.batches.state() == trainer.train_batches.state()
         busy, ours, wall = (b - a for a, b in zip(self._clock, cpu_clock()))
         self.others.append(max(0.0, busy - ours) / wall)
-        self.stolen.append(max(
-            (steal_between - self._steal) / self.engine_s[-1], (steal_seconds() - steal_between) / self.bare_s[-1]
-        ))
+        self.stolen.append(
+            max((steal_between - self._steal) / self.engine_s[-1], (steal_seconds() - steal_between) / self.bare_s[-1])
+        )
         self._count, self.phase = 0, "engine"
         if len(self.engine_s) == self.rounds:
             trainer.control.stop()
@@ -213,8 +220,14 @@ def prepare(worker, rounds: int, turn_s: float) -> Turns:
 
 
 def measure(
-    app: QApplication, demo: str, tab: str, seconds: float, folder: Path, profile: Path | None = None,
-    without_dashboard: bool = False, turn_s: float = TURN_S,
+    app: QApplication,
+    demo: str,
+    tab: str,
+    seconds: float,
+    folder: Path,
+    profile: Path | None = None,
+    without_dashboard: bool = False,
+    turn_s: float = TURN_S,
 ) -> Result:
     started = time.perf_counter()
     window = open_demo_window(app, folder, demo, tab)
@@ -278,21 +291,31 @@ def count_redraws(dashboard) -> list[str]:
 
 def summarise(demo, tab, turns: Turns, lateness: TickLateness, shown, minutes, paints) -> Result:
     kept = [
-        (engine, bare, stolen) for engine, bare, others, stolen in
-        list(zip(turns.engine_s, turns.bare_s, turns.others, turns.stolen))[WARMUP_ROUNDS:]
+        (engine, bare, stolen)
+        for engine, bare, others, stolen in list(zip(turns.engine_s, turns.bare_s, turns.others, turns.stolen))[
+            WARMUP_ROUNDS:
+        ]
         if others <= MAX_OTHER_CORES and stolen <= MAX_STOLEN_CORES
     ]
     return Result(
-        demo=demo, tab=tab, turn_steps=turns.steps,
+        demo=demo,
+        tab=tab,
+        turn_steps=turns.steps,
         ratios=[bare / engine for engine, bare, _ in kept],
         total_ratio=sum(b for _, b, _ in kept) / max(sum(e for e, _, _ in kept), 1e-9),
         left_out=len(turns.engine_s) - WARMUP_ROUNDS - len(kept),
-        late_engine_ms=lateness.late_ms["engine"], late_bare_ms=lateness.late_ms["bare"],
-        gui_cores_engine=lateness.cores("engine"), gui_cores_bare=lateness.cores("bare"),
+        late_engine_ms=lateness.late_ms["engine"],
+        late_bare_ms=lateness.late_ms["bare"],
+        gui_cores_engine=lateness.cores("engine"),
+        gui_cores_bare=lateness.cores("bare"),
         stolen_cores=float(np.mean([s for _, _, s in kept])) if kept else float("nan"),
-        paint_ms=paints, loss_redraws=shown["loss_redraws"], shots=shown["shots"],
-        probes=shown["probes"], samples=shown["samples"],
-        engine_steps=turns.steps * len(turns.engine_s), same_batches=turns.same_batches,
+        paint_ms=paints,
+        loss_redraws=shown["loss_redraws"],
+        shots=shown["shots"],
+        probes=shown["probes"],
+        samples=shown["samples"],
+        engine_steps=turns.steps * len(turns.engine_s),
+        same_batches=turns.same_batches,
         minutes=minutes,
     )
 
@@ -336,8 +359,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--demo", nargs="+", default=["names", "python-code"])
     parser.add_argument("--tab", nargs="+", default=["training", "inside"], choices=["training", "inside"])
     parser.add_argument("--seconds", type=float, default=40.0, help="engine seconds per demo and tab")
-    parser.add_argument("--without-dashboard", action="store_true",
-                        help="the ceiling: every view live but the training curves, which get no data")
+    parser.add_argument(
+        "--without-dashboard",
+        action="store_true",
+        help="the ceiling: every view live but the training curves, which get no data",
+    )
     parser.add_argument("--profile", type=Path, help="write the GUI thread's cProfile stats here (one file per run)")
     parser.add_argument("--turn-seconds", type=float, default=TURN_S, help="about how long each loop's turn is")
     parser.add_argument("--switch-interval-ms", type=float, help="the interpreter's GIL switch interval")
@@ -352,9 +378,18 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as folder:
         for demo in args.demo:
             for tab in args.tab:
-                results.append(measure(
-                    app, demo, tab, args.seconds, Path(folder), args.profile, args.without_dashboard, args.turn_seconds
-                ))
+                results.append(
+                    measure(
+                        app,
+                        demo,
+                        tab,
+                        args.seconds,
+                        Path(folder),
+                        args.profile,
+                        args.without_dashboard,
+                        args.turn_seconds,
+                    )
+                )
                 row, _, note = report(results[-1:]).splitlines()[2:5]
                 print(row, note, sep="\n", flush=True)
     print(f"Load after {load_average()}")

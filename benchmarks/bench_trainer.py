@@ -40,20 +40,19 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
+from machine import MAX_OTHER_CORES, describe_machine, load_average, timed, wait_for_quiet, watched
 from torch.nn import functional as F
 
-from workbench.engine.model.builder import build_model
-from workbench.engine.training.config import TrainConfig
 from workbench.engine.data import DEMOS, IGNORE_INDEX, load_demo
-from workbench.engine.inside.probes import trace_stack
-from workbench.engine.project.project import Project
-from workbench.engine.inference.sampling import SamplingOptions
-from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
 from workbench.engine.data.base import language_model_task
+from workbench.engine.inference.sampling import SamplingOptions
+from workbench.engine.inside.probes import trace_stack
+from workbench.engine.model.builder import build_model
+from workbench.engine.model.templates import from_template
+from workbench.engine.project.project import Project
+from workbench.engine.spec import RecurrentSpec
+from workbench.engine.training.config import TrainConfig
 from workbench.engine.training.trainer import Trainer
-
-from machine import MAX_OTHER_CORES, describe_machine, load_average, timed, wait_for_quiet, watched
 
 EMBEDDING_DIM = 64
 DEFAULTS = TrainConfig()  # the default probe, validation and sample intervals
@@ -150,8 +149,12 @@ def make_trainer(demo: str) -> Trainer:
     stack = RecurrentSpec("lstm", settings.hidden_size, settings.num_layers)
     spec = from_template("stacked", language_model_task(len(corpus.vocab), EMBEDDING_DIM), stack)
     config = TrainConfig(
-        batch_size=settings.batch_size, seq_len=settings.seq_len, device="cpu",
-        probe_every=0, val_every=0, sample_every=0,
+        batch_size=settings.batch_size,
+        seq_len=settings.seq_len,
+        device="cpu",
+        probe_every=0,
+        val_every=0,
+        sample_every=0,
     )
     return Project.create(spec, corpus, config).trainer()
 
@@ -243,8 +246,12 @@ def measure_round(trainer: Trainer, bare: BareLoop, chunk: int, index: int) -> R
     _, other_cores, _ = watched(alternate)
     steps = chunk * ALTERNATIONS
     return Round(
-        steps=steps, tokens=turns.tokens, bare_s=seconds["bare"], engine_off_s=seconds["off"],
-        engine_probes_s=seconds["probes"], probes_in_window=max(1, steps // DEFAULTS.probe_every),
+        steps=steps,
+        tokens=turns.tokens,
+        bare_s=seconds["bare"],
+        engine_off_s=seconds["off"],
+        engine_probes_s=seconds["probes"],
+        probes_in_window=max(1, steps // DEFAULTS.probe_every),
         other_cores=other_cores,
     )
 
@@ -397,15 +404,18 @@ def demo_notes(result: DemoResult) -> list[str]:
 def report(results: list[DemoResult], load_before: str, minutes: float) -> str:
     command = " ".join(["python benchmarks/bench_trainer.py", *sys.argv[1:]])
     lines = [
-        f"Command: `{command}` ({minutes:.1f} min)", "",
-        f"Machine: {describe_machine()}; load average before {load_before}, after {load_average()}.", "",
+        f"Command: `{command}` ({minutes:.1f} min)",
+        "",
+        f"Machine: {describe_machine()}; load average before {load_before}, after {load_average()}.",
+        "",
         "| demo | loop | tokens/s (median) | engine / bare (median) | middle half of rounds | all rounds |",
         "|---|---|---:|---:|---:|---:|",
     ]
     for result in results:
         lines += throughput_rows(result)
     lines += [
-        "", "| demo | engine step (ms) | probe call (ms) | probe call / step | "
+        "",
+        "| demo | engine step (ms) | probe call (ms) | probe call / step | "
         "probe's cost in its window / step | validation (ms) | sample (ms) |",
         "|---|---:|---:|---:|---:|---:|---:|",
     ]

@@ -13,8 +13,8 @@ import time
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from workbench.engine.model.sequence_models import make_stack
 from workbench.engine.model.recurrence import run_stack
+from workbench.engine.model.sequence_models import make_stack
 from workbench.engine.spec import RecurrentSpec
 
 
@@ -48,8 +48,10 @@ def main() -> None:
     x = torch.randn(args.batch, args.steps, 64)
     lengths = torch.randint(args.steps // 2, args.steps + 1, (args.batch,))
     lengths[0] = args.steps
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); batch {args.batch} × {args.steps} steps "
-          f"(lengths {int(lengths.min())}–{args.steps}), hidden {args.hidden}, {args.layers} layer(s)")
+    print(
+        f"torch {torch.__version__}, {torch.get_num_threads()} thread(s); batch {args.batch} × {args.steps} steps "
+        f"(lengths {int(lengths.min())}–{args.steps}), hidden {args.hidden}, {args.layers} layer(s)"
+    )
     for cell in ("lstm", "gru", "rnn"):
         stack = make_stack(RecurrentSpec(cell, args.hidden, args.layers, bidirectional=True), 64)
         slow, fast = (timed(run, stack, x, lengths, args.repeats) for run in (packed, apart))

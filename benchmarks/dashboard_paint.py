@@ -27,11 +27,11 @@ if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
+from machine import describe_machine  # noqa: E402
 from PySide6.QtCore import QLineF, Qt  # noqa: E402
 from PySide6.QtGui import QColor, QImage, QPainter, QPen  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from machine import describe_machine  # noqa: E402
 from workbench.engine.events import RunStarted, StepMetrics  # noqa: E402
 from workbench.ui.app import configure_pyqtgraph  # noqa: E402
 from workbench.ui.dashboard.widget import Dashboard  # noqa: E402
@@ -44,8 +44,15 @@ def filled_dashboard(app: QApplication, steps: int) -> Dashboard:
     step = np.arange(1, steps + 1)
     loss = 3 * np.exp(-step / (steps / 3)) + 1.2 + 0.2 * rng.standard_normal(steps)
     events = [
-        StepMetrics(int(s), float(value), 2e-3, 5e4 + 1e3 * rng.standard_normal(), 1 + rng.random(),
-                    LAYERS, rng.random(len(LAYERS)) + 0.1)
+        StepMetrics(
+            int(s),
+            float(value),
+            2e-3,
+            5e4 + 1e3 * rng.standard_normal(),
+            1 + rng.random(),
+            LAYERS,
+            rng.random(len(LAYERS)) + 0.1,
+        )
         for s, value in zip(step[::5], loss[::5])
     ]
     dashboard = Dashboard()
@@ -95,8 +102,10 @@ def dashboard_rows(app: QApplication, steps: int, repeats: int) -> list[str]:
         "per-layer plot": dashboard.layer_curves.redraw,
         "throughput plot": lambda: run.redraw("tokens_per_s", dashboard._options),
     }
-    rows = [f"| {steps:,} | {name} | {paint_ms(app, dashboard, change, repeats):.1f} ms |"
-            for name, change in changes.items()]
+    rows = [
+        f"| {steps:,} | {name} | {paint_ms(app, dashboard, change, repeats):.1f} ms |"
+        for name, change in changes.items()
+    ]
     dashboard.close()
     return rows
 
@@ -135,8 +144,19 @@ def live_row(app: QApplication, steps: int, seconds: float, steps_per_s: float =
         since_metrics += drain_s
         if since_metrics >= 0.1:
             since_metrics = 0.0
-            dashboard.add_metrics([StepMetrics(int(step), float(loss[-1]), 2e-3, 5e4 + 1e3 * rng.standard_normal(),
-                                               1 + rng.random(), LAYERS, rng.random(len(LAYERS)) + 0.1)])
+            dashboard.add_metrics(
+                [
+                    StepMetrics(
+                        int(step),
+                        float(loss[-1]),
+                        2e-3,
+                        5e4 + 1e3 * rng.standard_normal(),
+                        1 + rng.random(),
+                        LAYERS,
+                        rng.random(len(LAYERS)) + 0.1,
+                    )
+                ]
+            )
         dashboard.add_step_losses(new, loss)
         next_drain += drain_s
         while time.perf_counter() < next_drain:
@@ -144,9 +164,11 @@ def live_row(app: QApplication, steps: int, seconds: float, steps_per_s: float =
             time.sleep(0.002)
     cores = (time.thread_time() - cpu_started) / (time.perf_counter() - wall_started)
     dashboard.close()
-    return (f"| {steps:,} → {int(step):,} | {cores:.3f} | {len(paints) / seconds:.1f} "
-            f"| {len(paints) / max(len(shots), 1):.2f} "
-            f"| {statistics.median(paints):.1f} ms | {np.percentile(paints, 99):.1f} ms |")
+    return (
+        f"| {steps:,} → {int(step):,} | {cores:.3f} | {len(paints) / seconds:.1f} "
+        f"| {len(paints) / max(len(shots), 1):.2f} "
+        f"| {statistics.median(paints):.1f} ms | {np.percentile(paints, 99):.1f} ms |"
+    )
 
 
 def line_rows(repeats: int) -> list[str]:
@@ -156,12 +178,15 @@ def line_rows(repeats: int) -> list[str]:
     zigzag = [QLineF(x[i], y[i], x[i + 1], y[i + 1]) for i in range(len(x) - 1)]
     grid = [QLineF(10 + 12.3 * i, 0, 10 + 12.3 * i, 400) for i in range(40)]
     square, rounded = Qt.PenCapStyle.SquareCap, Qt.PenCapStyle.RoundCap
-    cases = [
-        ("zig-zag, 1000 segments", zigzag, width, antialias, 255, square)
-        for width in (1.0, 1.6, 2.6) for antialias in (False, True)
-    ] + [
-        ("zig-zag, round caps (the dashboard's pens)", zigzag, width, True, 255, rounded) for width in (1.0, 1.6)
-    ] + [("grid, 40 lines", grid, 1.0, False, alpha, square) for alpha in (255, 30)]
+    cases = (
+        [
+            ("zig-zag, 1000 segments", zigzag, width, antialias, 255, square)
+            for width in (1.0, 1.6, 2.6)
+            for antialias in (False, True)
+        ]
+        + [("zig-zag, round caps (the dashboard's pens)", zigzag, width, True, 255, rounded) for width in (1.0, 1.6)]
+        + [("grid, 40 lines", grid, 1.0, False, alpha, square) for alpha in (255, 30)]
+    )
     rows = []
     for name, lines, width, antialias, alpha, cap in cases:
         pen = QPen(QColor(31, 119, 180, alpha))
@@ -178,8 +203,10 @@ def line_rows(repeats: int) -> list[str]:
             painter.drawLines(lines)
             times.append(time.perf_counter() - started)
             painter.end()
-        rows.append(f"| {name} | {width:g} px | {'yes' if antialias else 'no'} | {alpha} "
-                    f"| {1000 * statistics.median(times):.2f} ms |")
+        rows.append(
+            f"| {name} | {width:g} px | {'yes' if antialias else 'no'} | {alpha} "
+            f"| {1000 * statistics.median(times):.2f} ms |"
+        )
     return rows
 
 

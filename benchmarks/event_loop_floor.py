@@ -22,11 +22,11 @@ if not os.environ.get("DISPLAY"):
 
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
+from bench_trainer import BareLoop, make_trainer  # noqa: E402
+from machine import describe_machine  # noqa: E402
 from PySide6.QtCore import QElapsedTimer, Qt, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench_trainer import BareLoop, make_trainer  # noqa: E402
-from machine import describe_machine  # noqa: E402
 from workbench.engine.data import DEMOS  # noqa: E402
 
 TICK_MS = 10
@@ -61,6 +61,7 @@ def measure(app: QApplication, demo: str, seconds: float, threads: int | None) -
     steps = [0]
     worker = None
     if threads is not None:
+
         def train() -> None:
             loop = BareLoop(make_trainer(demo))  # the trainer sets torch's threads: one per core
             torch.set_num_threads(threads)

@@ -20,10 +20,10 @@ from pathlib import Path
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+from bench_gui import close_window, open_demo_window  # noqa: E402
 from PySide6.QtCore import QEventLoop, QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
-from bench_gui import close_window, open_demo_window  # noqa: E402
 from workbench.ui.app import configure_pyqtgraph  # noqa: E402
 
 SETTLE_S = 3.0  # after the project arrives: first paints, the status bar's last update

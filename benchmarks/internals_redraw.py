@@ -22,10 +22,10 @@ import time
 if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
 from bench_trainer import make_trainer  # noqa: E402
 from machine import describe_machine  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
 from workbench.ui.app import configure_pyqtgraph  # noqa: E402
 from workbench.ui.internals.panel import InternalsPanel  # noqa: E402
 

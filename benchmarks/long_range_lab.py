@@ -14,11 +14,11 @@ from __future__ import annotations
 import argparse
 import time
 
-from workbench.engine.training.config import TrainConfig
 from workbench.engine.data.memory_tasks import AddingProblem, CopyTask
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
+from workbench.engine.training.config import TrainConfig
 
 LEARNED_FRACTION = 0.1  # of the baseline loss
 
@@ -48,9 +48,17 @@ def train_one(task, cell: str, args: argparse.Namespace) -> str:
     """Train until learned or out of steps; one line of the table."""
     spec = from_template("stacked", task.task(), RecurrentSpec(cell, args.hidden, 1))
     config = TrainConfig(
-        batch_size=args.batch_size, seq_len=task.lag, optimizer=args.optimizer, learning_rate=args.lr,
-        grad_clip=args.clip, val_every=args.check_every, val_batches=0, probe_every=0, sample_every=0,
-        seed=args.seed, device="cpu",
+        batch_size=args.batch_size,
+        seq_len=task.lag,
+        optimizer=args.optimizer,
+        learning_rate=args.lr,
+        grad_clip=args.clip,
+        val_every=args.check_every,
+        val_batches=0,
+        probe_every=0,
+        sample_every=0,
+        seed=args.seed,
+        device="cpu",
     )
     project = Project.create(spec, task, config)
     baseline = task.stats()["baseline_loss"]
@@ -76,10 +84,14 @@ def train_one(task, cell: str, args: argparse.Namespace) -> str:
 def main() -> None:
     args = parse_arguments()
     cells = args.cells.split(",")
-    print(f"{args.task}: hidden {args.hidden}, batch {args.batch_size}, {args.optimizer} {args.lr}, "
-          f"clip {args.clip or 'off'}")
-    print(f"{'T':>5} {'cell':>5} {'steps':>6} {'val loss':>10} {'best':>10} {'/baseline':>9} {'max grad':>9}  "
-          f"{'':<22} {'time':>7}")
+    print(
+        f"{args.task}: hidden {args.hidden}, batch {args.batch_size}, {args.optimizer} {args.lr}, "
+        f"clip {args.clip or 'off'}"
+    )
+    print(
+        f"{'T':>5} {'cell':>5} {'steps':>6} {'val loss':>10} {'best':>10} {'/baseline':>9} {'max grad':>9}  "
+        f"{'':<22} {'time':>7}"
+    )
     for lag in (int(text) for text in args.lags.split(",")):
         task = make_task(args.task, lag, args.symbols)  # one task per lag: every cell meets the same sequences
         print(f"  baseline loss {task.stats()['baseline_loss']:.4f} ({task.stats()['baseline']})")

@@ -17,15 +17,15 @@ import time
 import numpy as np
 import torch
 
-from workbench.engine.model.sequence_models import count_parameters
-from workbench.engine.inference.captions import Caption, caption
-from workbench.engine.scoring.decoded_outputs import evaluate_captions
-from workbench.engine.training.config import TrainConfig
 from workbench.engine.data.scene_drawing import COLOURS, SHAPES
 from workbench.engine.data.scenes import load_scenes_demo
-from workbench.engine.project.project import Project
-from workbench.engine.spec import ImageEncoderSpec, RecurrentSpec
+from workbench.engine.inference.captions import Caption, caption
+from workbench.engine.model.sequence_models import count_parameters
 from workbench.engine.model.templates import captioning
+from workbench.engine.project.project import Project
+from workbench.engine.scoring.decoded_outputs import evaluate_captions
+from workbench.engine.spec import ImageEncoderSpec, RecurrentSpec
+from workbench.engine.training.config import TrainConfig
 
 COLOUR_DISTANCE = 70  # a pixel within this (RGB, Euclidean) of a colour word's RGB has that colour
 SHADES = " .:-=+*#%@"  # attention maps in text, light to heavy
@@ -74,10 +74,14 @@ def show_example(result: Caption, reference: str) -> None:
     side = result.attention.shape[1]
     for word, weights in zip(result.words, result.attention):
         row, column = np.unravel_index(int(weights.argmax()), weights.shape)
-        rows = ["".join(SHADES[min(len(SHADES) - 1, int(w * len(SHADES) / weights.max()))] for w in line)
-                for line in weights]
-        print(f"      {word:>9}: most on cell (row {row}, column {column}) of {side}×{side}, "
-              f"weight {weights.max():.2f}   |{'|'.join(rows)}|")
+        rows = [
+            "".join(SHADES[min(len(SHADES) - 1, int(w * len(SHADES) / weights.max()))] for w in line)
+            for line in weights
+        ]
+        print(
+            f"      {word:>9}: most on cell (row {row}, column {column}) of {side}×{side}, "
+            f"weight {weights.max():.2f}   |{'|'.join(rows)}|"
+        )
 
 
 def main() -> None:
@@ -89,33 +93,49 @@ def main() -> None:
     cnn = ImageEncoderSpec(tuple(args.channels), coordinates=not args.no_coordinates)
     spec = captioning(corpus.task(args.embedding), RecurrentSpec("lstm", args.hidden), cnn).check()
     config = TrainConfig(
-        batch_size=args.batch_size, seq_len=corpus.longest + 1, learning_rate=args.learning_rate,
-        schedule="cosine", decay_steps=args.steps, val_every=0, probe_every=0, sample_every=0,
-        device=args.device, seed=args.seed,
+        batch_size=args.batch_size,
+        seq_len=corpus.longest + 1,
+        learning_rate=args.learning_rate,
+        schedule="cosine",
+        decay_steps=args.steps,
+        val_every=0,
+        probe_every=0,
+        sample_every=0,
+        device=args.device,
+        seed=args.seed,
     )
     project = Project.create(spec, corpus, config)
     trainer = project.trainer()
-    print(f"{project.spec.describe()}, {count_parameters(project.model):,} parameters, "
-          f"{torch.get_num_threads()} thread(s)", flush=True)
+    print(
+        f"{project.spec.describe()}, {count_parameters(project.model):,} parameters, "
+        f"{torch.get_num_threads()} thread(s)",
+        flush=True,
+    )
     started = time.perf_counter()
     trainer.run(args.steps)
     train_s = time.perf_counter() - started
     validation = trainer.validate()
     epochs = args.steps / trainer.train_batches.batches_per_epoch
-    print(f"  {args.steps} steps ({epochs:.1f} epochs) in {train_s:.0f} s ({1000 * train_s / args.steps:.1f} ms a "
-          f"step); training loss {trainer.history.recent_loss():.4f}, validation loss {validation.loss:.4f} nats/word")
+    print(
+        f"  {args.steps} steps ({epochs:.1f} epochs) in {train_s:.0f} s ({1000 * train_s / args.steps:.1f} ms a "
+        f"step); training loss {trainer.history.recent_loss():.4f}, validation loss {validation.loss:.4f} nats/word"
+    )
     for beam_width, limit in ((1, None), (args.beam_width, args.beam_limit)):
         started = time.perf_counter()
         scores = evaluate_captions(project.model, corpus, "val", limit, beam_width)
-        print(f"  beam {beam_width}: exact match {scores.exact_match:.3f}, word BLEU {100 * scores.word_bleu:.1f} "
-              f"on {scores.count} validation pictures ({time.perf_counter() - started:.1f} s)")
+        print(
+            f"  beam {beam_width}: exact match {scores.exact_match:.3f}, word BLEU {100 * scores.word_bleu:.1f} "
+            f"on {scores.count} validation pictures ({time.perf_counter() - started:.1f} s)"
+        )
     side = project.model.grid_side
     hits = named = 0
     for index in range(len(corpus.images("val"))):
         found, words = looked_at_the_shape(caption(project.model, corpus, index), side)
         hits, named = hits + found, named + words
-    print(f"  attention: for {hits / named:.1%} of the {named} colour and shape words written on the validation "
-          f"pictures the most-attended cell holds pixels of the colour named")
+    print(
+        f"  attention: for {hits / named:.1%} of the {named} colour and shape words written on the validation "
+        f"pictures the most-attended cell holds pixels of the colour named"
+    )
     references = corpus.caption_texts("val")
     for index in range(args.examples):
         print(f"  validation scene {index}:")

@@ -11,14 +11,14 @@ from __future__ import annotations
 import argparse
 import time
 
-from workbench.engine.model.sequence_models import count_parameters
-from workbench.engine.training.config import TrainConfig
 from workbench.engine.data.pairs import load_dates_demo
-from workbench.engine.project.project import Project
-from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import TEMPLATES, from_template
-from workbench.engine.scoring.decoded_outputs import evaluate_translation
 from workbench.engine.inference.translation import translate
+from workbench.engine.model.sequence_models import count_parameters
+from workbench.engine.model.templates import TEMPLATES, from_template
+from workbench.engine.project.project import Project
+from workbench.engine.scoring.decoded_outputs import evaluate_translation
+from workbench.engine.spec import RecurrentSpec
+from workbench.engine.training.config import TrainConfig
 
 EXAMPLES = ("Sunday, 22 November 2026", "22/11/26", "Nov 22nd 2026", "11/22/2026", "the 3rd of may, 1961")
 
@@ -44,8 +44,16 @@ def parse_arguments() -> argparse.Namespace:
 def train_and_score(template: str, corpus, args: argparse.Namespace) -> None:
     spec = from_template(template, corpus.task(args.embedding), RecurrentSpec(args.cell, args.hidden))
     config = TrainConfig(
-        batch_size=args.batch_size, seq_len=64, learning_rate=args.learning_rate, schedule="cosine",
-        decay_steps=args.steps, val_every=0, probe_every=0, sample_every=0, device=args.device, seed=args.seed,
+        batch_size=args.batch_size,
+        seq_len=64,
+        learning_rate=args.learning_rate,
+        schedule="cosine",
+        decay_steps=args.steps,
+        val_every=0,
+        probe_every=0,
+        sample_every=0,
+        device=args.device,
+        seed=args.seed,
     )
     project = Project.create(spec, corpus, config)
     trainer = project.trainer()
@@ -54,13 +62,17 @@ def train_and_score(template: str, corpus, args: argparse.Namespace) -> None:
     trainer.run(args.steps)
     train_s = time.perf_counter() - started
     validation = trainer.validate()
-    print(f"  {args.steps} steps in {train_s:.0f} s ({1000 * train_s / args.steps:.1f} ms a step); "
-          f"training loss {trainer.history.recent_loss():.4f}, validation loss {validation.loss:.4f} nats/char")
+    print(
+        f"  {args.steps} steps in {train_s:.0f} s ({1000 * train_s / args.steps:.1f} ms a step); "
+        f"training loss {trainer.history.recent_loss():.4f}, validation loss {validation.loss:.4f} nats/char"
+    )
     for beam_width, limit in ((1, args.greedy_limit), (args.beam_width, args.beam_limit)):
         started = time.perf_counter()
         scores = evaluate_translation(project.model, corpus, "val", beam_width, limit)
-        print(f"  beam {beam_width}: exact match {scores.exact_match:.3f}, word BLEU {100 * scores.word_bleu:.1f} "
-              f"on {scores.count} validation pairs ({time.perf_counter() - started:.1f} s)")
+        print(
+            f"  beam {beam_width}: exact match {scores.exact_match:.3f}, word BLEU {100 * scores.word_bleu:.1f} "
+            f"on {scores.count} validation pairs ({time.perf_counter() - started:.1f} s)"
+        )
     for text in EXAMPLES:
         print(f"    {text!r} -> {translate(project.model, corpus, text).output!r}")
 

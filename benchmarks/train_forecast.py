@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 import time
 
-from workbench.engine.training.config import TrainConfig
 from workbench.engine.data.series import load_weather_demo
-from workbench.engine.scoring.forecast_scores import evaluate_forecast
-from workbench.engine.project.project import Project
-from workbench.engine.spec import RecurrentSpec
 from workbench.engine.model.templates import from_template
+from workbench.engine.project.project import Project
+from workbench.engine.scoring.forecast_scores import evaluate_forecast
+from workbench.engine.spec import RecurrentSpec
+from workbench.engine.training.config import TrainConfig
 
 
 def parse_arguments() -> argparse.Namespace:
@@ -43,8 +43,15 @@ def main() -> None:
     corpus = load_weather_demo()
     spec = from_template("stacked", corpus.task(), RecurrentSpec(args.cell, args.hidden, args.layers))
     config = TrainConfig(
-        batch_size=args.batch_size, seq_len=args.seq_len, learning_rate=args.lr, val_every=args.report_every,
-        val_batches=0, probe_every=0, sample_every=0, seed=args.seed, device="cpu",
+        batch_size=args.batch_size,
+        seq_len=args.seq_len,
+        learning_rate=args.lr,
+        val_every=args.report_every,
+        val_batches=0,
+        probe_every=0,
+        sample_every=0,
+        seed=args.seed,
+        device="cpu",
     )
     project = Project.create(spec, corpus, config)
     print(f"{spec.describe()}; {corpus.stats()['train_steps']} training hours, {corpus.stats()['val_steps']} held out")
@@ -54,8 +61,10 @@ def main() -> None:
         trainer.run(min(args.report_every, args.steps - trainer.step))
         history = project.history
         loss = f"{history.val_losses[-1]:.4f}" if history.val_steps else "-"
-        print(f"step {trainer.step:5d}  train {history.recent_loss():.4f}  validation {loss}  "
-              f"({time.perf_counter() - started:.0f} s)")
+        print(
+            f"step {trainer.step:5d}  train {history.recent_loss():.4f}  validation {loss}  "
+            f"({time.perf_counter() - started:.0f} s)"
+        )
     print(f"\nforecasts from {args.history} hours of history, {args.windows} starts in the held-out part")
     titles = "   ".join(f"{name + ' MAE model / naive':>30}" for name in corpus.columns)
     print(f"{'horizon':>8} {'ratio':>6}   {titles}")

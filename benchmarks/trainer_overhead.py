@@ -23,11 +23,11 @@ import time
 from dataclasses import replace
 
 import torch
-
 from bench_trainer import BareLoop, make_trainer
 from machine import describe_machine, timed, wait_for_quiet
-from workbench.engine.training.callbacks import Callback
+
 from workbench.engine.data import DEMOS
+from workbench.engine.training.callbacks import Callback
 from workbench.engine.training.trainer import Trainer
 
 TURNS = 10  # turns of each loop per group; a group's figure is the ratio of their sums
@@ -81,8 +81,12 @@ def compare_variants(demo: str, groups: int) -> list[str]:
         for title in loops:
             ratios[title].append(seconds["bare loop"] / seconds[title])
     rows = [f"| {title} | {statistics.median(r):.3f} | {iqr(r)} |" for title, r in ratios.items()]
-    header = [f"{demo}: {groups} groups of {TURNS} turns of {chunk} steps per loop", "",
-              "| loop | engine / bare (median) | middle half |", "|---|---:|---:|"]
+    header = [
+        f"{demo}: {groups} groups of {TURNS} turns of {chunk} steps per loop",
+        "",
+        "| loop | engine / bare (median) | middle half |",
+        "|---|---:|---:|",
+    ]
     return header + rows[1:]
 
 
@@ -115,8 +119,12 @@ def compare_threads(demo: str) -> list[str]:
     bare = BareLoop(make_trainer(demo))
     bare.run(10)  # warm up
     steps = max(5, round(1.0 / (timed(bare.run, 5) / 5)))
-    rows = [f"{demo}: median ms per step over 5 stretches of {steps} steps", "",
-            "| other process | 2 threads (ms) | 1 thread (ms) |", "|---|---:|---:|"]
+    rows = [
+        f"{demo}: median ms per step over 5 stretches of {steps} steps",
+        "",
+        "| other process | 2 threads (ms) | 1 thread (ms) |",
+        "|---|---:|---:|",
+    ]
     for duty in (0.0, 0.3, 1.0):
         wait_for_quiet(30.0)
         neighbour = subprocess.Popen([sys.executable, "-c", BUSY_LOOP, str(duty)]) if duty else None
@@ -129,8 +137,9 @@ def compare_threads(demo: str) -> list[str]:
         if neighbour is not None:
             neighbour.terminate()
             neighbour.wait()
-        rows.append(f"| {'none' if not duty else f'spinning {duty:.0%} of a core'} | "
-                    f"{timings[0]:.1f} | {timings[1]:.1f} |")
+        rows.append(
+            f"| {'none' if not duty else f'spinning {duty:.0%} of a core'} | {timings[0]:.1f} | {timings[1]:.1f} |"
+        )
     torch.set_num_threads(2)
     return rows
 

@@ -21,9 +21,9 @@ from pathlib import Path
 import torch
 
 from workbench.engine.data import DEMOS, load_demo
+from workbench.engine.project.starters import new_project
 from workbench.engine.scoring.evaluation import evaluate
 from workbench.engine.scoring.scores import Evaluation
-from workbench.engine.project.starters import new_project
 
 COMPARED = {"python-tags": ["bidirectional", "stacked"], "dates": ["attention", "encoder-decoder"]}
 TRAINED = ["names", "names-sex", "python-tags", "dates", "weather", "adding", "copy", "scenes"]
@@ -76,8 +76,9 @@ def rewrite_readme(path: Path, rows: dict[str, tuple[str, str]]) -> None:
         match = ROW.match(lines[index])
         cells = [cell.strip() for cell in match["rest"].split("|")]
         result, baseline = rows.get(match["title"].strip(), (cells[0], cells[1] if len(cells) > 1 else "—"))
-        lines[index] = f"| {match['title'].strip()} | {match['task'].strip()} | {match['model'].strip()} | " \
-                       f"{result} | {baseline} |"
+        lines[index] = (
+            f"| {match['title'].strip()} | {match['task'].strip()} | {match['model'].strip()} | {result} | {baseline} |"
+        )
         index += 1
     path.write_text("\n".join(lines), encoding="utf-8")
 
@@ -97,8 +98,14 @@ def main() -> None:
         for template in COMPARED.get(name, [None]):
             for cell in cells:
                 project, evaluation, elapsed = train_and_score(name, template, cell)
-                row = (name, project.spec.describe(), f"{DEMOS[name].steps:,}", f"{elapsed:.0f} s",
-                       result_text(evaluation), baseline_text(evaluation))
+                row = (
+                    name,
+                    project.spec.describe(),
+                    f"{DEMOS[name].steps:,}",
+                    f"{elapsed:.0f} s",
+                    result_text(evaluation),
+                    baseline_text(evaluation),
+                )
                 print("| " + " | ".join(row) + " |", flush=True)
                 runs.setdefault(DEMOS[name].title, []).append((cell, evaluation))
     for title, scored in runs.items():

@@ -30,12 +30,12 @@ if not os.environ.get("DISPLAY"):
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-from PySide6.QtCore import QEvent, QObject  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
-
 from bench_gui import close_window, open_demo_window  # noqa: E402
 from internals_redraw import snapshots  # noqa: E402
 from machine import describe_machine  # noqa: E402
+from PySide6.QtCore import QEvent, QObject  # noqa: E402
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
 from workbench.engine.events import RunStarted, StepMetrics  # noqa: E402
 from workbench.ui.app import configure_pyqtgraph  # noqa: E402
 from workbench.ui.main_window import MainWindow  # noqa: E402
@@ -75,7 +75,7 @@ def snapshot_costs(app: QApplication, window: MainWindow, layouts: WindowLayouts
     panel = window.internals
     costs = []
     for snapshot in taken:
-        arrival = timed(app, layouts, lambda: panel.add_snapshot(snapshot))
+        arrival = timed(app, layouts, lambda snapshot=snapshot: panel.add_snapshot(snapshot))
         redraw = timed(app, layouts, panel._redraw)  # what the panel's timer does
         costs.append((arrival[0] + redraw[0], arrival[1] + redraw[1]))
     return costs[WARMUP:]
@@ -92,7 +92,7 @@ def status_costs(app: QApplication, window: MainWindow, layouts: WindowLayouts, 
         speed = float(rng.uniform(20_000, 40_000))
         event = StepMetrics(step, 2.0 - step / 1e5, 1e-3, speed, 1.0, ("head",), np.ones(1))
         status._metrics_timer.stop()  # as if the half second had passed
-        costs.append(timed(app, layouts, lambda: status.metrics(event)))
+        costs.append(timed(app, layouts, lambda event=event: status.metrics(event)))
     return costs[WARMUP:]
 
 

@@ -7,7 +7,6 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import pytest  # noqa: E402
-
 from tiny import write_lines_corpus, write_text_corpus  # noqa: E402
 
 

@@ -2,15 +2,25 @@
 
 from dataclasses import replace
 
-from workbench.engine.training.config import TrainConfig
 from workbench.engine.data import load_lines_file, load_text_file
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
+from workbench.engine.training.config import TrainConfig
 
 TINY_CONFIG = TrainConfig(
-    batch_size=4, seq_len=16, val_every=0, probe_every=0, probe_budget=0.0, sample_every=0, sample_budget=0.0,
-    metrics_interval_s=0.0, device="cpu", probe_length=24, sample_length=40, val_batches=4,
+    batch_size=4,
+    seq_len=16,
+    val_every=0,
+    probe_every=0,
+    probe_budget=0.0,
+    sample_every=0,
+    sample_budget=0.0,
+    metrics_interval_s=0.0,
+    device="cpu",
+    probe_length=24,
+    sample_length=40,
+    val_batches=4,
 )
 
 PROSE = (

@@ -64,8 +64,9 @@ def contrasting_writers(project: Project) -> list[Primer]:
     by_writer: dict[str, list] = {}
     for line in project.corpus.lines("train"):
         by_writer.setdefault(line.writer, []).append(line)
-    slants = {writer: np.nanmedian([slant_degrees(line.points) for line in lines])
-              for writer, lines in by_writer.items()}
+    slants = {
+        writer: np.nanmedian([slant_degrees(line.points) for line in lines]) for writer, lines in by_writer.items()
+    }
     ranked = sorted((writer for writer in slants if np.isfinite(slants[writer])), key=slants.get)
     primers = []
     for writer in (ranked[-1], ranked[0]):
@@ -131,8 +132,10 @@ def main(argv: list[str] | None = None) -> None:
     for number, primer in enumerate(contrasting_writers(project), 1):
         strokes, written = written_strokes(project, TEXTS[1], 1.0, 3, primer)
         primer_slant = slant_degrees(strokes_to_offsets(primer.strokes))
-        print(f"writer {number}: primer {primer.text!r} slant {primer_slant:.1f}°, "
-              f"continuation slant {slant_degrees(written.points):.1f}°")
+        print(
+            f"writer {number}: primer {primer.text!r} slant {primer_slant:.1f}°, "
+            f"continuation slant {slant_degrees(written.points):.1f}°"
+        )
         rows.append((f"hand {number}", [(list(primer.strokes), PRIMER_INK), (strokes, INK_COLOR)]))
     figure(rows, args.out / "primed.png")
     print(f"wrote {', '.join(str(args.out / name) for name in ('plain.png', 'biased.png', 'primed.png'))}")

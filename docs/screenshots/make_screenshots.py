@@ -19,10 +19,9 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
+import numpy as np  # noqa: E402
 from PySide6.QtCore import QSettings  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
-
-import numpy as np  # noqa: E402
 
 from workbench.engine.data import load_demo  # noqa: E402
 from workbench.engine.data.handwriting.strokes import offsets_to_strokes  # noqa: E402
@@ -64,7 +63,12 @@ def load(app: QApplication, window: MainWindow, make_project) -> None:
 def prose_project():
     project = new_project(load_demo("english-prose"), hidden=128, layers=1, learning_rate=4e-3)
     project.config = replace(
-        project.config, probe_every=50, probe_budget=0.0, probe_length=120, sample_every=100, sample_budget=0.0,
+        project.config,
+        probe_every=50,
+        probe_budget=0.0,
+        probe_length=120,
+        sample_every=100,
+        sample_budget=0.0,
         val_every=50,
     )  # a probe every 50 steps and a sample every 100 whatever they cost: snapshots to scrub through
     return project
@@ -91,10 +95,17 @@ def close_window(window: MainWindow) -> None:
 
 def shoot(app: QApplication, window: MainWindow, tab, name: str) -> None:
     window.tabs.setCurrentWidget(tab)  # a tab shown now catches up with what it missed behind the others
-    pump(app, lambda: not (
-        tab is window.dashboard and window.dashboard._redraw_timer.isActive()
-        or tab is window.internals and window.internals._dirty
-    ))
+    pump(
+        app,
+        lambda: (
+            not (
+                tab is window.dashboard
+                and window.dashboard._redraw_timer.isActive()
+                or tab is window.internals
+                and window.internals._dirty
+            )
+        ),
+    )
     time.sleep(0.2)
     pump(app, lambda: True)
     window.grab().save(str(HERE / name))
@@ -238,9 +249,16 @@ def export(app: QApplication, window: MainWindow) -> None:
 
 
 SCENES = {
-    "training": rnn_then_lstm, "inside": inside_prose, "handwriting": handwriting, "classifier": classifier,
-    "tagger": tagger, "translator": translator, "forecaster": forecaster, "lab": long_range_lab,
-    "captioner": captioner, "export": export,
+    "training": rnn_then_lstm,
+    "inside": inside_prose,
+    "handwriting": handwriting,
+    "classifier": classifier,
+    "tagger": tagger,
+    "translator": translator,
+    "forecaster": forecaster,
+    "lab": long_range_lab,
+    "captioner": captioner,
+    "export": export,
 }
 
 

@@ -31,8 +31,23 @@ def run(capsys, *argv):
 
 def test_new_train_sample_info(tmp_path, prose, capsys):
     project = tmp_path / "p.h5"
-    status, out, _ = run(capsys, "new", project, "--text", prose, "--hidden", 32, "--layers", 1,
-                         "--batch-size", 4, "--seq-len", 16, "--cell", "gru")
+    status, out, _ = run(
+        capsys,
+        "new",
+        project,
+        "--text",
+        prose,
+        "--hidden",
+        32,
+        "--layers",
+        1,
+        "--batch-size",
+        4,
+        "--seq-len",
+        16,
+        "--cell",
+        "gru",
+    )
     assert status == 0 and "Created" in out and "GRU 32" in out
     status, _, err = run(capsys, "train", project, "--steps", 30, "--device", "cpu", "--save-every", 10)
     assert status == 0 and "Saved" in err and "step 30" in err
@@ -57,17 +72,28 @@ def test_training_continues_where_it_stopped(tmp_path, prose, capsys):
     assert Project.open(project).history.steps == list(range(1, 13))
 
 
-@pytest.mark.parametrize("argv,expected", [
-    (["new", "{tmp}/p.h5", "--text", "{tmp}/missing.txt"], "missing.txt"),
-    (["new", "{tmp}/p.h5", "--text", "{prose}", "--template", "bidirectional"],
-     "a bidirectional encoder cannot generate text left to right"),
-    (["new", "{tmp}/p.h5", "--text", "{prose}", "--template", "encoder-decoder"], "use the stacked template"),
-    (["new", "{tmp}/p.h5", "--text", "{prose}", "--hidden", "0"], "--hidden: must be a whole number from 1 to 8,192"),
-    (["new", "{tmp}/p.h5", "--text", "{prose}", "--batch-size", "64", "--seq-len", "200"], "too short for one batch"),
-    (["new", "{prose}", "--demo", "names"], "already exists; add --force"),
-    (["train", "{prose}"], "prose.txt"),
-    (["info", "{tmp}/nowhere.h5"], "nowhere.h5"),
-])
+@pytest.mark.parametrize(
+    "argv,expected",
+    [
+        (["new", "{tmp}/p.h5", "--text", "{tmp}/missing.txt"], "missing.txt"),
+        (
+            ["new", "{tmp}/p.h5", "--text", "{prose}", "--template", "bidirectional"],
+            "a bidirectional encoder cannot generate text left to right",
+        ),
+        (["new", "{tmp}/p.h5", "--text", "{prose}", "--template", "encoder-decoder"], "use the stacked template"),
+        (
+            ["new", "{tmp}/p.h5", "--text", "{prose}", "--hidden", "0"],
+            "--hidden: must be a whole number from 1 to 8,192",
+        ),
+        (
+            ["new", "{tmp}/p.h5", "--text", "{prose}", "--batch-size", "64", "--seq-len", "200"],
+            "too short for one batch",
+        ),
+        (["new", "{prose}", "--demo", "names"], "already exists; add --force"),
+        (["train", "{prose}"], "prose.txt"),
+        (["info", "{tmp}/nowhere.h5"], "nowhere.h5"),
+    ],
+)
 def test_user_errors_exit_2_with_one_line(tmp_path, prose, capsys, argv, expected):
     argv = [a.format(tmp=tmp_path, prose=prose) for a in argv]
     status, out, err = run(capsys, *argv)
@@ -92,10 +118,31 @@ def test_ctrl_c_saves_and_exits_cleanly(tmp_path, prose):
     project = tmp_path / "p.h5"
     workbench = [sys.executable, "-m", "workbench"]
     project, prose = str(project), str(prose)
-    subprocess.run([*workbench, "new", project, "--text", prose, "--hidden", "16", "--layers", "1",
-                    "--batch-size", "4", "--seq-len", "16"], check=True, capture_output=True)
-    child = subprocess.Popen([*workbench, "train", project, "--steps", "1000000", "--save-every", "1000000"],
-                             stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    subprocess.run(
+        [
+            *workbench,
+            "new",
+            project,
+            "--text",
+            prose,
+            "--hidden",
+            "16",
+            "--layers",
+            "1",
+            "--batch-size",
+            "4",
+            "--seq-len",
+            "16",
+        ],
+        check=True,
+        capture_output=True,
+    )
+    child = subprocess.Popen(
+        [*workbench, "train", project, "--steps", "1000000", "--save-every", "1000000"],
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
     assert "Training" in child.stderr.readline()  # the run has started
     time.sleep(1.0)
     child.send_signal(signal.SIGINT)
@@ -150,8 +197,24 @@ def test_write_puts_a_handwritten_line_in_an_svg(tmp_path, capsys, prose):
     status, _, err = run(capsys, "write", path, "hello", "--out", tmp_path / "missing" / "x.svg")
     assert status == 2 and "cannot write" in err and "Traceback" not in err
     text_project = tmp_path / "text.h5"
-    assert run(capsys, "new", text_project, "--text", prose, "--hidden", 8, "--layers", 1,
-               "--batch-size", 4, "--seq-len", 16)[0] == 0
+    assert (
+        run(
+            capsys,
+            "new",
+            text_project,
+            "--text",
+            prose,
+            "--hidden",
+            8,
+            "--layers",
+            1,
+            "--batch-size",
+            4,
+            "--seq-len",
+            16,
+        )[0]
+        == 0
+    )
     status, _, err = run(capsys, "write", text_project, "hello", "--out", svg)
     assert status == 2 and "does not write with a pen" in err
 
@@ -165,8 +228,11 @@ def test_own_data_of_each_kind_makes_the_model_its_task_needs(tmp_path, capsys):
     conll = tmp_path / "tags.conll"
     conll.write_text("the\tDET\ncat\tNOUN\n\na\tDET\ndog\tNOUN\n\nthe\tDET\nfox\tNOUN\n")
     made = {}
-    for name, options in (("pairs", ["--pairs", str(pairs)]), ("conll", ["--conll", str(conll)]),
-                          ("table", ["--table", str(table), "--text-column", "word", "--label-column", "kind"])):
+    for name, options in (
+        ("pairs", ["--pairs", str(pairs)]),
+        ("conll", ["--conll", str(conll)]),
+        ("table", ["--table", str(table), "--text-column", "word", "--label-column", "kind"]),
+    ):
         assert main(["new", str(tmp_path / f"{name}.h5"), *options, "--hidden", "8"]) == 0
         made[name] = Project.open(tmp_path / f"{name}.h5").spec
     assert made["pairs"].template == "attention" and made["pairs"].is_seq2seq
@@ -174,8 +240,23 @@ def test_own_data_of_each_kind_makes_the_model_its_task_needs(tmp_path, capsys):
     assert made["table"].head.kind == "classification" and made["table"].head.num_outputs == 2
     series = tmp_path / "weather.csv"
     series.write_text("day,temp,rain\n" + "".join(f"d{i},{i % 7},{i % 3}\n" for i in range(400)))
-    assert main(["new", str(tmp_path / "s.h5"), "--series", str(series), "--columns", "temp", "--hidden", "8",
-                 "--seq-len", "20"]) == 0
+    assert (
+        main(
+            [
+                "new",
+                str(tmp_path / "s.h5"),
+                "--series",
+                str(series),
+                "--columns",
+                "temp",
+                "--hidden",
+                "8",
+                "--seq-len",
+                "20",
+            ]
+        )
+        == 0
+    )
     opened = Project.open(tmp_path / "s.h5")
     assert opened.spec.head.kind == "regression" and opened.corpus.columns == ("temp",)
     assert main(["new", str(tmp_path / "lab.h5"), "--copy", "15", "--symbols", "2", "--cell", "gru"]) == 0
@@ -191,11 +272,14 @@ def test_a_lab_demo_reports_its_loss_against_the_baseline(tmp_path, capsys):
     assert "guessing one of the 8 symbols  2.079 nats/symbol" in out and "Baselines, in the first score's unit:" in out
 
 
-@pytest.mark.parametrize("options, message", [
-    (["--copy", "0"], "must be a whole number from"),
-    (["--adding", "0"], "must be a whole number from"),
-    (["--copy", "10", "--symbols", "500"], "--symbols: must be a whole number from 1 to 100"),
-])
+@pytest.mark.parametrize(
+    "options, message",
+    [
+        (["--copy", "0"], "must be a whole number from"),
+        (["--adding", "0"], "must be a whole number from"),
+        (["--copy", "10", "--symbols", "500"], "--symbols: must be a whole number from 1 to 100"),
+    ],
+)
 def test_a_lab_task_out_of_range_is_refused_in_words(tmp_path, capsys, options, message):
     assert main(["new", str(tmp_path / "lab.h5"), *options]) == 2
     assert message in capsys.readouterr().err

@@ -80,8 +80,9 @@ def test_the_repetition_penalty_is_offered_and_checked(text_project, capsys):
     status, _, err = run(capsys, "sample", text_project, "--repetition-penalty", "0.5")
     assert status == 2 and "--repetition-penalty" in err and "from 1 to 10" in err
     status, greedy, _ = run(capsys, "sample", text_project, "--temperature", "0", "--length", 60)
-    status, guarded, _ = run(capsys, "sample", text_project, "--temperature", "0", "--length", 60,
-                             "--repetition-penalty", "3")
+    status, guarded, _ = run(
+        capsys, "sample", text_project, "--temperature", "0", "--length", 60, "--repetition-penalty", "3"
+    )
     assert status == 0 and guarded != greedy
 
 
@@ -89,7 +90,18 @@ def test_the_repetition_penalty_is_offered_and_checked(text_project, capsys):
 def test_an_encoding_that_cannot_read_text_is_one_line(tmp_path, capsys, encoding):
     table = tmp_path / "t.csv"
     table.write_text("text,label\nhello there,x\nbye now,y\n", encoding="utf-8")
-    status, _, err = run(capsys, "new", tmp_path / "t.h5", "--table", table, "--encoding", encoding,
-                         "--text-column", "text", "--label-column", "label")
+    status, _, err = run(
+        capsys,
+        "new",
+        tmp_path / "t.h5",
+        "--table",
+        table,
+        "--encoding",
+        encoding,
+        "--text-column",
+        "text",
+        "--label-column",
+        "label",
+    )
     assert status == 2 and "is not a text encoding Python knows" in err and "Traceback" not in err
     assert not (tmp_path / "t.h5").exists()

@@ -20,8 +20,25 @@ def project(tmp_path, capsys):
     prose = tmp_path / "prose.txt"
     prose.write_text(PROSE, encoding="utf-8")
     path = tmp_path / "p.h5"
-    assert main(["new", str(path), "--text", str(prose), "--hidden", "16", "--layers", "1",
-                 "--batch-size", "4", "--seq-len", "16"]) == 0
+    assert (
+        main(
+            [
+                "new",
+                str(path),
+                "--text",
+                str(prose),
+                "--hidden",
+                "16",
+                "--layers",
+                "1",
+                "--batch-size",
+                "4",
+                "--seq-len",
+                "16",
+            ]
+        )
+        == 0
+    )
     capsys.readouterr()
     return path
 
@@ -30,7 +47,9 @@ def start_training(path) -> subprocess.Popen:
     """A ``workbench train`` in another process, returned once it trains (it holds the lock)."""
     child = subprocess.Popen(
         [sys.executable, "-m", "workbench", "train", str(path), "--steps", "1000000", "--save-every", "1000000"],
-        stderr=subprocess.PIPE, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
     )
     assert "Training" in child.stderr.readline()
     return child

@@ -9,6 +9,7 @@ from collections import Counter, defaultdict
 import numpy as np
 import pytest
 
+from workbench.engine.common.errors import DataError
 from workbench.engine.scoring.baselines import (
     _Features,
     _fit_logistic_regression,
@@ -19,7 +20,6 @@ from workbench.engine.scoring.baselines import (
     majority_target,
     ngram_language_model,
 )
-from workbench.engine.common.errors import DataError
 from workbench.engine.scoring.ngram import KneserNey, _discounts, cross_entropy
 
 
@@ -92,8 +92,13 @@ def test_each_token_gets_its_commonest_training_tag():
     train_tokens = [np.array([1, 2, 1]), np.array([3, 1]), np.array([5, 5, 6, 6, 6])]
     train_tags = [np.array([0, 1, 0]), np.array([2, 1]), np.array([1, 2, 2, 2, 2])]
     # tag totals: 0 ×2, 1 ×3, 2 ×5; token 5 is tagged 1 once and 2 once: the tie goes to 2, commoner overall
-    per_token, everywhere = majority_tags(train_tokens, train_tags, [np.array([1, 2, 4, 5]), np.array([3])],
-                                          [np.array([0, 1, 2, 2]), np.array([0])], tag_count=3)
+    per_token, everywhere = majority_tags(
+        train_tokens,
+        train_tags,
+        [np.array([1, 2, 4, 5]), np.array([3])],
+        [np.array([0, 1, 2, 2]), np.array([0])],
+        tag_count=3,
+    )
     # guesses: 1 → 0, 2 → 1, 4 (unseen) → 2, 5 → 2, 3 → 2
     assert per_token.value == pytest.approx(4 / 5) and per_token.name == "commonest tag per token"
     assert everywhere.value == pytest.approx(2 / 5)  # tag 2 everywhere

@@ -6,16 +6,18 @@ import pytest
 import torch
 from torch import nn
 
-from workbench.engine.model.sequence_models import Seq2SeqModel, SequenceModel, count_parameters, parameter_group
-from workbench.engine.model.builder import build_model
 from workbench.engine.common.errors import SpecError
-from workbench.engine.model.parameter_count import spec_parameters
-from workbench.engine.spec import AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
 from workbench.engine.data.base import Task, language_model_task
+from workbench.engine.model.builder import build_model
+from workbench.engine.model.parameter_count import spec_parameters
+from workbench.engine.model.sequence_models import Seq2SeqModel, SequenceModel, count_parameters, parameter_group
 from workbench.engine.model.templates import from_template
+from workbench.engine.spec import AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
 
 TRANSLATION = Task(
-    "translation", InputSpec(vocab_size=30, embedding_dim=16), HeadSpec("next_token", 12),
+    "translation",
+    InputSpec(vocab_size=30, embedding_dim=16),
+    HeadSpec("next_token", 12),
     target_inputs=InputSpec(vocab_size=12, embedding_dim=8),
 )
 
@@ -59,14 +61,19 @@ def test_classification_ignores_padding(pooling, bidirectional):
 
 
 def test_tagging_and_regression_heads():
-    tagger = build_model(from_template(
-        "bidirectional", Task("tagging", InputSpec(vocab_size=20), HeadSpec("tagging", 9)), RecurrentSpec("lstm", 8)
-    ))
+    tagger = build_model(
+        from_template(
+            "bidirectional", Task("tagging", InputSpec(vocab_size=20), HeadSpec("tagging", 9)), RecurrentSpec("lstm", 8)
+        )
+    )
     assert tagger(torch.randint(0, 20, (2, 5)))[0].shape == (2, 5, 9)
-    forecaster = build_model(from_template(
-        "stacked", Task("forecast", InputSpec("features", feature_dim=3, projection_dim=4), HeadSpec("regression", 2)),
-        RecurrentSpec("gru", 8),
-    ))
+    forecaster = build_model(
+        from_template(
+            "stacked",
+            Task("forecast", InputSpec("features", feature_dim=3, projection_dim=4), HeadSpec("regression", 2)),
+            RecurrentSpec("gru", 8),
+        )
+    )
     prediction, _ = forecaster(torch.randn(2, 5, 3))
     assert prediction.shape == (2, 5, 2)
     target = torch.full((2, 5, 2), float("nan"))
@@ -89,7 +96,7 @@ def test_seq2seq_step_by_step_decoding_equals_teacher_forcing(template, cells):
     memory, state = model.encode(source, mask)
     steps = []
     for t in range(4):
-        logits, state, weights = model.decode(target[:, t:t + 1], state, memory, mask)
+        logits, state, weights = model.decode(target[:, t : t + 1], state, memory, mask)
         steps.append(logits)
         if weights is not None:
             assert torch.allclose(weights.sum(-1), torch.ones(2, 1))
@@ -123,14 +130,24 @@ def test_parameter_groups_name_layers():
 SPECS_OF_EVERY_KIND = [
     from_template("stacked", language_model_task(40, 16), RecurrentSpec("lstm", 32, 2)),
     from_template("stacked", language_model_task(40, 16), RecurrentSpec("rnn", 8, 3)),
-    from_template("bidirectional", Task("tagging", InputSpec(vocab_size=20), HeadSpec("tagging", 9)),
-                  RecurrentSpec("gru", 12, 2)),
-    from_template("attention", Task("classification", InputSpec(vocab_size=20), HeadSpec("classification", 3)),
-                  RecurrentSpec("lstm", 10)),
-    from_template("stacked", Task("forecast", InputSpec("features", feature_dim=3, projection_dim=4),
-                                  HeadSpec("regression", 2)), RecurrentSpec("gru", 8)),
-    from_template("stacked", Task("forecast", InputSpec("features", feature_dim=3), HeadSpec("regression", 1)),
-                  RecurrentSpec("rnn", 5)),
+    from_template(
+        "bidirectional", Task("tagging", InputSpec(vocab_size=20), HeadSpec("tagging", 9)), RecurrentSpec("gru", 12, 2)
+    ),
+    from_template(
+        "attention",
+        Task("classification", InputSpec(vocab_size=20), HeadSpec("classification", 3)),
+        RecurrentSpec("lstm", 10),
+    ),
+    from_template(
+        "stacked",
+        Task("forecast", InputSpec("features", feature_dim=3, projection_dim=4), HeadSpec("regression", 2)),
+        RecurrentSpec("gru", 8),
+    ),
+    from_template(
+        "stacked",
+        Task("forecast", InputSpec("features", feature_dim=3), HeadSpec("regression", 1)),
+        RecurrentSpec("rnn", 5),
+    ),
     from_template("encoder-decoder", TRANSLATION, RecurrentSpec("gru", 16, 2)),
     from_template("attention", TRANSLATION, RecurrentSpec("lstm", 16, 2)),
 ]

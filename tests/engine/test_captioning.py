@@ -9,30 +9,37 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.engine.model.builder import build_model
-from workbench.engine.model.sequence_models import count_parameters, parameter_group
-from workbench.engine.model.captioning import CaptioningModel
-from workbench.engine.inference.captions import caption, decode_pictures, default_max_len
-from workbench.engine.scoring.decoded_outputs import evaluate_captions
-from workbench.engine.training.config import TrainConfig
+from workbench.engine.common.errors import DataError, SpecError, WorkbenchError
 from workbench.engine.data import corpus as corpus_module
+from workbench.engine.data.base import Task
 from workbench.engine.data.scene_drawing import generate_scenes
 from workbench.engine.data.scenes import SceneCorpus, scenes_from_items
+from workbench.engine.inference.captions import caption, decode_pictures, default_max_len
 from workbench.engine.inference.decoding import beam_steps
-from workbench.engine.common.errors import DataError, SpecError, WorkbenchError
+from workbench.engine.model.builder import build_model
+from workbench.engine.model.captioning import CaptioningModel
 from workbench.engine.model.inference_mode import inference
 from workbench.engine.model.parameter_count import spec_parameters
-from workbench.engine.project.project import Project
-from workbench.engine.spec import AttentionSpec, HeadSpec, ImageEncoderSpec, InputSpec, ModelSpec, RecurrentSpec
-from workbench.engine.data.base import Task
+from workbench.engine.model.sequence_models import count_parameters, parameter_group
 from workbench.engine.model.templates import captioning, fit_to_task, from_template
+from workbench.engine.project.project import Project
+from workbench.engine.scoring.decoded_outputs import evaluate_captions
+from workbench.engine.spec import AttentionSpec, HeadSpec, ImageEncoderSpec, InputSpec, ModelSpec, RecurrentSpec
+from workbench.engine.training.config import TrainConfig
 
 STACK = RecurrentSpec("lstm", 16)
 SMALL_CNN = ImageEncoderSpec(channels=(4, 8))
 TRANSLATION = Task("translation", InputSpec(vocab_size=30), HeadSpec("next_token", 12), InputSpec(vocab_size=12))
 CONFIG = TrainConfig(
-    batch_size=8, seq_len=9, learning_rate=0.01, val_every=0, probe_every=0, sample_every=0,
-    metrics_interval_s=0.0, device="cpu", seed=0,
+    batch_size=8,
+    seq_len=9,
+    learning_rate=0.01,
+    val_every=0,
+    probe_every=0,
+    sample_every=0,
+    metrics_interval_s=0.0,
+    device="cpu",
+    seed=0,
 )
 
 
@@ -80,16 +87,25 @@ def test_other_templates_refuse_pictures_and_captioning_refuses_other_data(corpu
         from_template("captioning", TRANSLATION, STACK)
 
 
-@pytest.mark.parametrize("edit, problem", [
-    (lambda spec: replace(spec, image_encoder=ImageEncoderSpec(channels=())), "at least one block"),
-    (lambda spec: replace(spec, image_encoder=ImageEncoderSpec(channels=(8, 0))), "between 1 and 4096 channels"),
-    (lambda spec: replace(spec, image_encoder=ImageEncoderSpec(channels=(4,) * 5)), "24 pixels a side are too small"),
-    (lambda spec: replace(spec, decoder=None, target_inputs=None, attention=None), "it needs a decoder"),
-    (lambda spec: replace(spec, reverse_source=True), "a picture has no order to reverse"),
-    (lambda spec: replace(spec, inputs=replace(spec.inputs, image_size=0)), "picture size is unknown"),
-    (lambda spec: replace(spec, inputs=replace(spec.inputs, channels=0)), "at least one colour channel"),
-    (lambda spec: replace(spec, inputs=InputSpec(vocab_size=9)), "image encoder reads pictures, but this model reads"),
-])
+@pytest.mark.parametrize(
+    "edit, problem",
+    [
+        (lambda spec: replace(spec, image_encoder=ImageEncoderSpec(channels=())), "at least one block"),
+        (lambda spec: replace(spec, image_encoder=ImageEncoderSpec(channels=(8, 0))), "between 1 and 4096 channels"),
+        (
+            lambda spec: replace(spec, image_encoder=ImageEncoderSpec(channels=(4,) * 5)),
+            "24 pixels a side are too small",
+        ),
+        (lambda spec: replace(spec, decoder=None, target_inputs=None, attention=None), "it needs a decoder"),
+        (lambda spec: replace(spec, reverse_source=True), "a picture has no order to reverse"),
+        (lambda spec: replace(spec, inputs=replace(spec.inputs, image_size=0)), "picture size is unknown"),
+        (lambda spec: replace(spec, inputs=replace(spec.inputs, channels=0)), "at least one colour channel"),
+        (
+            lambda spec: replace(spec, inputs=InputSpec(vocab_size=9)),
+            "image encoder reads pictures, but this model reads",
+        ),
+    ],
+)
 def test_validation_names_what_is_wrong(corpus, edit, problem):
     spec = edit(captioning(corpus.task(8), STACK, SMALL_CNN))
     assert any(problem in found.message for found in spec.problems()), [found.message for found in spec.problems()]
@@ -124,8 +140,14 @@ def test_parameter_groups_name_the_cnn_blocks(corpus):
     model = make_model(corpus)
     groups = {parameter_group(name) for name, _ in model.named_parameters()}
     assert groups == {
-        "image_encoder.l0", "image_encoder.l1", "initial_state", "target_inputs", "decoder.l0", "attention",
-        "combine", "head",
+        "image_encoder.l0",
+        "image_encoder.l1",
+        "initial_state",
+        "target_inputs",
+        "decoder.l0",
+        "attention",
+        "combine",
+        "head",
     }
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from tiny import write_file
 
-from workbench.engine.data.conll import read_conll, read_tagged_file
 from workbench.engine.common.errors import DataError
+from workbench.engine.data.conll import read_conll, read_tagged_file
 
 
 def write(tmp_path, content: str | bytes, name: str = "tags.conll"):
@@ -99,8 +99,10 @@ def test_conllu_skips_comments_multiword_tokens_and_empty_nodes(tmp_path):
     reading = read_tagged_file(write(tmp_path, conllu(CONLLU), "sample.conllu"))
     assert reading.sentences == [
         (["I", "do", "n't", "know", "."], ["PRON", "AUX", "PART", "VERB", "PUNCT"]),
-        (["Sam", "ate", "rice", "and", "Kim", "beans", "."],
-         ["PROPN", "VERB", "NOUN", "CCONJ", "PROPN", "NOUN", "PUNCT"]),
+        (
+            ["Sam", "ate", "rice", "and", "Kim", "beans", "."],
+            ["PROPN", "VERB", "NOUN", "CCONJ", "PROPN", "NOUN", "PUNCT"],
+        ),
     ]
     assert (reading.layout, reading.token_column, reading.tag_column) == ("CoNLL-U", "FORM", "UPOS")
     assert reading.skipped == {"comment lines": 5, "multiword tokens": 1, "empty nodes": 1}
@@ -119,22 +121,36 @@ def test_conllu_without_its_comments_is_still_read_by_its_columns(tmp_path):
     stripped = [line for line in CONLLU if not line.startswith("#")]
     (tokens, tags), _ = read_conll(write(tmp_path, conllu(stripped)))
     assert tokens == ["I", "do", "n't", "know", "."] and tags[0] == "PRON"
-    starting_with_a_contraction = ["1-2 Don't _ _ _ _ _ _ _ _", "1 Do do AUX VBP _ 3 aux _ _",
-                                   "2 n't not PART RB _ 3 advmod _ _", "3 know know VERB VB _ 0 root _ _", "",
-                                   "1 Right right INTJ UH _ 0 root _ _"]
+    starting_with_a_contraction = [
+        "1-2 Don't _ _ _ _ _ _ _ _",
+        "1 Do do AUX VBP _ 3 aux _ _",
+        "2 n't not PART RB _ 3 advmod _ _",
+        "3 know know VERB VB _ 0 root _ _",
+        "",
+        "1 Right right INTJ UH _ 0 root _ _",
+    ]
     assert read_conll(write(tmp_path, conllu(starting_with_a_contraction))) == [
-        (["Do", "n't", "know"], ["AUX", "PART", "VERB"]), (["Right"], ["INTJ"])]
+        (["Do", "n't", "know"], ["AUX", "PART", "VERB"]),
+        (["Right"], ["INTJ"]),
+    ]
 
 
 def test_a_tag_column_of_underscores_is_refused_naming_it_and_the_others(tmp_path):
-    lines = [line.replace(" PRP ", " _ ").replace(" VBP ", " _ ").replace(" RB ", " _ ").replace(" VB ", " _ ")
-             .replace(" . _ ", " _ _ ") for line in CONLLU[:10]]
+    lines = [
+        line.replace(" PRP ", " _ ")
+        .replace(" VBP ", " _ ")
+        .replace(" RB ", " _ ")
+        .replace(" VB ", " _ ")
+        .replace(" . _ ", " _ _ ")
+        for line in CONLLU[:10]
+    ]
     path = write(tmp_path, conllu(lines))
     assert read_conll(path)[0][1] == ["PRON", "AUX", "PART", "VERB", "PUNCT"]
     with pytest.raises(DataError) as caught:
         read_conll(path, tag_column="xpos")
-    assert str(caught.value) == (f"{path}: the tag column XPOS is '_' (no tag) on all 5 word lines; choose another "
-                                 f"tag column (upos or deprel).")
+    assert str(caught.value) == (
+        f"{path}: the tag column XPOS is '_' (no tag) on all 5 word lines; choose another tag column (upos or deprel)."
+    )
 
 
 def test_a_word_without_a_tag_among_tagged_ones_is_named_by_line(tmp_path):
@@ -186,8 +202,9 @@ def test_a_comment_line_in_a_file_that_is_not_conllu_says_where_comments_belong(
 
 
 def test_an_encoding_reads_a_latin1_file(tmp_path):
-    path = write(tmp_path, conllu(["1 Café café NOUN NN _ 0 root _ _", "", "1 Été été NOUN NN _ 0 root _ _"])
-                 .encode("latin-1"))
+    path = write(
+        tmp_path, conllu(["1 Café café NOUN NN _ 0 root _ _", "", "1 Été été NOUN NN _ 0 root _ _"]).encode("latin-1")
+    )
     with pytest.raises(DataError, match="line 1: the file is not UTF-8 text .*--encoding latin-1"):
         read_conll(path)
     assert read_conll(path, encoding="latin-1") == [(["Café"], ["NOUN"]), (["Été"], ["NOUN"])]

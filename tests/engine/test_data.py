@@ -7,6 +7,7 @@ import json
 import numpy as np
 import pytest
 
+from workbench.engine.common.errors import DataError
 from workbench.engine.data import (
     DEMOS,
     IGNORE_INDEX,
@@ -19,7 +20,6 @@ from workbench.engine.data import (
     load_text_file,
 )
 from workbench.engine.data.batching import LineBatcher
-from workbench.engine.common.errors import DataError
 
 NAMES = ["ann", "bob", "carla", "dave", "eve", "francesca", "gus", "hal", "ida", "jo", "kim"]
 

@@ -3,8 +3,8 @@
 import pytest
 import torch
 
-from workbench.engine.training import device
 from workbench.engine.common.errors import WorkbenchError
+from workbench.engine.training import device
 
 
 @pytest.mark.parametrize(("cores", "threads"), [(1, 1), (2, 2), (16, 8)])

@@ -5,15 +5,15 @@ from dataclasses import replace
 
 import pytest
 import torch
-
 from tiny import Recorder, make_project
+
 from workbench.cli import main
-from workbench.engine.training.callbacks import Callback
-from workbench.engine.training.divergence import LOSS_FACTOR, LOSS_PATIENCE, LossWatch
 from workbench.engine.events import RunFailed, StepMetrics, ValidationResult
-from workbench.engine.training.history import RunHistory
 from workbench.engine.project.project import Project
 from workbench.engine.project.starters import demo_project
+from workbench.engine.training.callbacks import Callback
+from workbench.engine.training.divergence import LOSS_FACTOR, LOSS_PATIENCE, LossWatch
+from workbench.engine.training.history import RunHistory
 
 
 def weights_of(model):
@@ -54,8 +54,9 @@ def test_nan_weights_after_the_first_step_save_the_untrained_ones(lines_corpus, 
     untrained = weights_of(project.model)
     outcome = project.trainer(callbacks=[PoisonAt(1)]).run(20)
     assert outcome.reason == "failed" and outcome.step == 0
-    assert outcome.message.startswith("the loss became nan at step 2; training stopped and the weights are back "
-                                      "to those after step 0")
+    assert outcome.message.startswith(
+        "the loss became nan at step 2; training stopped and the weights are back to those after step 0"
+    )
     project.save(tmp_path / "p.h5")
     opened = Project.open(tmp_path / "p.h5")
     assert opened.step == 0 and opened.history.steps == []
@@ -154,15 +155,25 @@ def test_workbench_train_exits_1_and_saves_sound_weights_when_the_loss_explodes(
     assert_same_weights(opened.model, untrained)
 
 
-@pytest.mark.parametrize("settings", [
-    {},  # the demo's own
-    {"learning_rate": 0.05, "grad_clip": 0.0},  # spiky: too fast and unclipped, yet it learns
-])
+@pytest.mark.parametrize(
+    "settings",
+    [
+        {},  # the demo's own
+        {"learning_rate": 0.05, "grad_clip": 0.0},  # spiky: too fast and unclipped, yet it learns
+    ],
+)
 def test_healthy_runs_of_the_names_demo_never_trip_the_guard(settings):
     project = demo_project("names", hidden=32, layers=1)
-    project.set_config(replace(
-        project.config, val_every=0, probe_every=0, sample_every=0, device="cpu", **settings,
-    ))
+    project.set_config(
+        replace(
+            project.config,
+            val_every=0,
+            probe_every=0,
+            sample_every=0,
+            device="cpu",
+            **settings,
+        )
+    )
     recorder = Recorder()
     trainer = project.trainer(recorder)
     outcome = trainer.run(300)

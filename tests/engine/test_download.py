@@ -11,6 +11,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from workbench.engine.common.errors import DataError
 from workbench.engine.data import download
 from workbench.engine.data.download import (
     SHAKESPEARE,
@@ -20,7 +21,6 @@ from workbench.engine.data.download import (
     fetch,
     load_shakespeare,
 )
-from workbench.engine.common.errors import DataError
 
 BODY = bytes(range(256)) * 1200  # 300 KiB: several chunks
 BODY_SHA256 = hashlib.sha256(BODY).hexdigest()

@@ -5,26 +5,41 @@ import math
 
 import numpy as np
 import pytest
-
-from workbench.engine.scoring.scores import Baseline
-from workbench.engine.data.labelled import labelled_corpus
-from workbench.engine.data.pairs import pairs_from_items
-from workbench.engine.scoring.evaluation import corpus_baselines, evaluate
-from workbench.engine.scoring.label_scores import LabelScores
-from workbench.engine.scoring.scores import Evaluation, Score
-from workbench.engine.project.starters import new_project
 from tiny import make_project, write_lines_corpus
 
+from workbench.engine.data.labelled import labelled_corpus
+from workbench.engine.data.pairs import pairs_from_items
+from workbench.engine.project.starters import new_project
+from workbench.engine.scoring.evaluation import corpus_baselines, evaluate
+from workbench.engine.scoring.label_scores import LabelScores
+from workbench.engine.scoring.scores import Baseline, Evaluation, Score
+
 WORDS = ["the", "cat", "sat", "on", "a", "mat", "dog", "ran"]
-TAG_OF = {"the": "DET", "a": "DET", "cat": "NOUN", "mat": "NOUN", "dog": "NOUN", "sat": "VERB", "ran": "VERB",
-          "on": "ADP"}
+TAG_OF = {
+    "the": "DET",
+    "a": "DET",
+    "cat": "NOUN",
+    "mat": "NOUN",
+    "dog": "NOUN",
+    "sat": "VERB",
+    "ran": "VERB",
+    "on": "ADP",
+}
 
 
 def tagging_project():
     rng = np.random.default_rng(0)
     sentences = [list(rng.choice(WORDS, 6)) for _ in range(60)]
-    corpus = labelled_corpus(sentences, [[TAG_OF[w] for w in s] for s in sentences], "tags", "test:tags", "Tags",
-                             level="word", val_fraction=0.25, seed=0)
+    corpus = labelled_corpus(
+        sentences,
+        [[TAG_OF[w] for w in s] for s in sentences],
+        "tags",
+        "test:tags",
+        "Tags",
+        level="word",
+        val_fraction=0.25,
+        seed=0,
+    )
     return new_project(corpus, hidden=8, layers=1, batch_size=8, seq_len=8)
 
 
@@ -82,8 +97,15 @@ def test_a_language_model_stands_beside_an_ngram_model_in_bits(tmp_path):
 
 def test_the_verdict_reads_better_level_or_worse():
     def verdict(value, baseline, higher=True):
-        return Evaluation("t", 1, 10, "items", True, Score("accuracy", value, "share", higher),
-                          baselines=(Baseline("lookup", "looks it up", baseline),)).verdict()
+        return Evaluation(
+            "t",
+            1,
+            10,
+            "items",
+            True,
+            Score("accuracy", value, "share", higher),
+            baselines=(Baseline("lookup", "looks it up", baseline),),
+        ).verdict()
 
     assert verdict(0.90, 0.80).startswith("better than the best baseline, lookup (80.0 %)")
     assert verdict(0.855, 0.856).startswith("level with")  # a tenth of a point is no difference
@@ -93,8 +115,16 @@ def test_the_verdict_reads_better_level_or_worse():
 
 def test_json_has_no_nan_and_a_never_predicted_label_has_no_precision():
     labels = LabelScores(("x", "y"), np.array([[8, 0], [2, 0]], np.int64))
-    evaluation = Evaluation("sequence classification", 5, 10, "items", True, Score("accuracy", 0.8, "share"),
-                            baselines=(Baseline("commonest class", "always x", 0.8),), labels=labels)
+    evaluation = Evaluation(
+        "sequence classification",
+        5,
+        10,
+        "items",
+        True,
+        Score("accuracy", 0.8, "share"),
+        baselines=(Baseline("commonest class", "always x", 0.8),),
+        labels=labels,
+    )
     text = json.dumps(evaluation.to_json(), allow_nan=False)
     report = json.loads(text)
     assert report["labels"][1] == {"name": "y", "precision": None, "recall": 0.0, "support": 2}

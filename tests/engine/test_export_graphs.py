@@ -12,33 +12,35 @@ import onnx
 import onnxruntime
 import pytest
 import torch
+from tiny import TINY_CONFIG, make_project, write_lines_corpus, write_text_corpus
 from torch import nn
 
-from tiny import TINY_CONFIG, make_project, write_lines_corpus, write_text_corpus
 from workbench.cli import main
+from workbench.engine.common.errors import WorkbenchError
+from workbench.engine.data.base import handwriting_task
+from workbench.engine.data.handwriting.corpus import StrokeCorpus
+from workbench.engine.data.handwriting.synthetic import synthesize_corpus
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.data.memory_tasks import AddingProblem, CopyTask
 from workbench.engine.data.pairs import pairs_from_items
 from workbench.engine.data.scene_drawing import generate_scenes
 from workbench.engine.data.scenes import scenes_from_items
 from workbench.engine.data.series import SeriesCorpus
-from workbench.engine.common.errors import WorkbenchError
-from workbench.engine.export import export_model
-from workbench.engine.export import graph_check, onnx_file, torchscript_file
+from workbench.engine.export import export_model, graph_check, onnx_file, torchscript_file
 from workbench.engine.export.graphs import Graph, model_graphs
-from workbench.engine.data.handwriting.corpus import StrokeCorpus
-from workbench.engine.data.handwriting.synthetic import synthesize_corpus
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
-from workbench.engine.data.base import handwriting_task
 
 graph_check_torch_run = graph_check.torch_run  # the real one, for a test that swaps the reference
 
 WORDS = ["ab", "abc", "ba", "cab", "bca", "acb", "bb", "aa", "cc", "bac"]
 
 
-def project_of(corpus, template, stack=RecurrentSpec("gru", 12, 2), task=None, **config):
+GRU_STACK = RecurrentSpec("gru", 12, 2)
+
+
+def project_of(corpus, template, stack=GRU_STACK, task=None, **config):
     spec = from_template(template, task or corpus.task(8), stack)
     return Project.create(spec, corpus, replace(TINY_CONFIG, **config))
 
@@ -60,15 +62,41 @@ def every_kind(folder):
     pen = handwriting_task(len(strokes.vocab), components=3)
     yield "prose lstm", make_project(write_text_corpus(folder), layers=2)
     yield "names rnn", make_project(write_lines_corpus(folder), cell="rnn")
-    yield "classifier", project_of(labelled_corpus(WORDS, ["x", "y"] * 5, "class", "t", "t"), "bidirectional",
-                                   RecurrentSpec("lstm", 12, 2, bidirectional=True))
-    yield "tagger", project_of(labelled_corpus(WORDS, [["v" if c == "a" else "c" for c in w] for w in WORDS],
-                                               "tags", "t", "t"), "bidirectional", RecurrentSpec("gru", 12, 1))
+    yield (
+        "classifier",
+        project_of(
+            labelled_corpus(WORDS, ["x", "y"] * 5, "class", "t", "t"),
+            "bidirectional",
+            RecurrentSpec("lstm", 12, 2, bidirectional=True),
+        ),
+    )
+    yield (
+        "tagger",
+        project_of(
+            labelled_corpus(WORDS, [["v" if c == "a" else "c" for c in w] for w in WORDS], "tags", "t", "t"),
+            "bidirectional",
+            RecurrentSpec("gru", 12, 1),
+        ),
+    )
     yield "forecaster", project_of(series_corpus(), "stacked", RecurrentSpec("lstm", 12, 1))
-    yield "translator", project_of(pairs_from_items([(w, w[::-1]) for w in WORDS], "t", "t"), "encoder-decoder",
-                                   RecurrentSpec("lstm", 12, 2), seq_len=8)
-    yield "attention", project_of(pairs_from_items([(w, w[::-1]) for w in WORDS], "t", "t"), "attention",
-                                  RecurrentSpec("gru", 12, 1, bidirectional=True), seq_len=8)
+    yield (
+        "translator",
+        project_of(
+            pairs_from_items([(w, w[::-1]) for w in WORDS], "t", "t"),
+            "encoder-decoder",
+            RecurrentSpec("lstm", 12, 2),
+            seq_len=8,
+        ),
+    )
+    yield (
+        "attention",
+        project_of(
+            pairs_from_items([(w, w[::-1]) for w in WORDS], "t", "t"),
+            "attention",
+            RecurrentSpec("gru", 12, 1, bidirectional=True),
+            seq_len=8,
+        ),
+    )
     yield "captioner", project_of(scenes_from_items(images, captions, "t", "t"), "captioning", seq_len=10)
     yield "handwriting", project_of(strokes, "handwriting", RecurrentSpec("lstm", 12, 2), pen, seq_len=40)
     yield "synthesis", project_of(strokes, "handwriting synthesis", RecurrentSpec("lstm", 12, 2), pen, seq_len=40)
@@ -89,12 +117,30 @@ def projects(tmp_path_factory):
 def declared_axes(path):
     """name -> the file's declared shape of each input and output (numbers, or the axis's name)."""
     graph = onnx.load(str(path)).graph
-    return {value.name: [dim.dim_param or dim.dim_value for dim in value.type.tensor_type.shape.dim]
-            for value in (*graph.input, *graph.output)}
+    return {
+        value.name: [dim.dim_param or dim.dim_value for dim in value.type.tensor_type.shape.dim]
+        for value in (*graph.input, *graph.output)
+    }
 
 
-@pytest.mark.parametrize("kind", ["prose lstm", "names rnn", "classifier", "tagger", "forecaster", "translator",
-                                  "attention", "captioner", "handwriting", "synthesis", "dropout", "adding", "copy"])
+@pytest.mark.parametrize(
+    "kind",
+    [
+        "prose lstm",
+        "names rnn",
+        "classifier",
+        "tagger",
+        "forecaster",
+        "translator",
+        "attention",
+        "captioner",
+        "handwriting",
+        "synthesis",
+        "dropout",
+        "adding",
+        "copy",
+    ],
+)
 def test_every_kind_of_model_exports_to_onnx_and_torchscript_checked_at_other_sizes(projects, kind, tmp_path):
     project = projects[kind]
     onnx_report = export_model(project, "onnx", tmp_path / "model.onnx")
@@ -110,8 +156,11 @@ def test_every_kind_of_model_exports_to_onnx_and_torchscript_checked_at_other_si
     for graph, path in zip(graphs, onnx_files):
         axes = declared_axes(path)
         assert list(axes) == graph.input_names + graph.output_names
-        assert all(axes[port.name][axis] == name for port in (*graph.inputs, *graph.outputs)
-                   for axis, name in port.dynamic_axes().items())
+        assert all(
+            axes[port.name][axis] == name
+            for port in (*graph.inputs, *graph.outputs)
+            for axis, name in port.dynamic_axes().items()
+        )
         metadata = {prop.key: prop.value for prop in onnx.load(str(path)).metadata_props}
         assert metadata["workbench.role"] == graph.role and metadata["workbench.spec"] == project.spec.to_json()
 
@@ -179,10 +228,13 @@ class _ReshapesToTheTracedSize(_PinsTheLength):
         return flat.reshape(inputs.shape[0], inputs.shape[1], -1), h, c
 
 
-@pytest.mark.parametrize("fmt, module, refusal", [
-    ("onnx", onnx_file, r"model\.onnx: onnxruntime could not run the file \(.*Reshape"),
-    ("torchscript", torchscript_file, r"model\.torchscript: the loaded module could not run the file \(.*shape"),
-])
+@pytest.mark.parametrize(
+    "fmt, module, refusal",
+    [
+        ("onnx", onnx_file, r"model\.onnx: onnxruntime could not run the file \(.*Reshape"),
+        ("torchscript", torchscript_file, r"model\.torchscript: the loaded module could not run the file \(.*shape"),
+    ],
+)
 def test_a_graph_that_fails_at_other_sizes_is_refused_in_words(projects, tmp_path, monkeypatch, fmt, module, refusal):
     graph = model_graphs(projects["prose lstm"].model)[0]
     monkeypatch.setattr(module, "model_graphs", lambda model: [replace(graph, module=_ReshapesToTheTracedSize(graph))])
@@ -236,7 +288,7 @@ def test_the_command_line_picks_the_format_from_the_suffix(tmp_path, capsys):
     refusals = {
         ("-o", "p.model"): "cannot tell the format from p.model: add --format",
         ("-o", "p.pt", "--format", "onnx"): "p.pt has the suffix of a TorchScript file, but the format is ONNX: "
-                                             "name it p.onnx",
+        "name it p.onnx",
         ("-o", "p.pt", "--text-file", "p.h5"): "--text-file is for LSTMVis exports; TorchScript reads no text",
         ("-o", "p.json", "--format", "safetensors"): "p.json: the spec goes in NAME.json beside NAME.safetensors",
     }

@@ -4,22 +4,22 @@ text, under the vocabulary's own ids; texts the model cannot read are refused, l
 from __future__ import annotations
 
 import json
+
 import h5py
 import numpy as np
 import pytest
 import torch
-
 from tiny import TINY_CONFIG, make_project, write_lines_corpus, write_text_corpus
+
+from workbench.engine.common.errors import WorkbenchError
 from workbench.engine.data import load_text_file
 from workbench.engine.data.labelled import labelled_corpus
-from workbench.engine.common.errors import WorkbenchError
-from workbench.engine.export import export_model
-from workbench.engine.export import lstmvis
+from workbench.engine.export import export_model, lstmvis
 from workbench.engine.export.lstmvis import DEFAULT_TOKENS, dictionary_names, export_lstmvis
 from workbench.engine.inside.probes import trace_stack
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
 
 TEXT = 'the lazy dog said "hello" (to the fox).\nThen the fox jumped.'
 
@@ -79,8 +79,9 @@ def tagger():
     words = ["banana", "apple", "kiwi", "cherry", "melon", "grape", "lime", "peach"] * 3
     tags = [["v" if c in "aeiou" else "c" for c in word] for word in words]
     corpus = labelled_corpus(words, tags, "tags", "test:vowels", "Vowels", val_fraction=0.2)
-    return Project.create(from_template("bidirectional", corpus.task(8), RecurrentSpec("lstm", 6, 2)), corpus,
-                          TINY_CONFIG)
+    return Project.create(
+        from_template("bidirectional", corpus.task(8), RecurrentSpec("lstm", 6, 2)), corpus, TINY_CONFIG
+    )
 
 
 def test_char_lstm_states_load_as_lstmvis_reads_them(tmp_path):
@@ -93,7 +94,11 @@ def test_char_lstm_states_load_as_lstmvis_reads_them(tmp_path):
     config, states, ids, words = read_as_lstmvis(folder)
     assert config["name"] == "prose" and "cell state" in config["description"]
     assert [(t["type"], t["layer"], t["path"]) for t in config["states"]["types"]] == [
-        ("state", 1, "cell1"), ("output", 1, "hidden1"), ("state", 2, "cell2"), ("output", 2, "hidden2")]
+        ("state", 1, "cell1"),
+        ("output", 1, "hidden1"),
+        ("state", 2, "cell2"),
+        ("output", 2, "hidden2"),
+    ]
     assert "".join(words) == TEXT.replace(" ", "␣").replace("\n", "↵")
     traces, fused = traced(project, ids)
     for layer, trace in enumerate(traces, start=1):
@@ -128,8 +133,9 @@ def test_gru_has_hidden_states_only(tmp_path):
     assert "a GRU has no cell state" in config["description"] and "a GRU has no cell state" in report.describe()
     with h5py.File(tmp_path / "gru.h5", "r") as file:
         assert sorted(file) == ["hidden1", "hidden2", "word_ids"]
-    np.testing.assert_allclose(states["hidden2"], traced(project, project.corpus.vocab.encode(TEXT))[1].numpy(),
-                               atol=1e-5, rtol=0)
+    np.testing.assert_allclose(
+        states["hidden2"], traced(project, project.corpus.vocab.encode(TEXT))[1].numpy(), atol=1e-5, rtol=0
+    )
 
 
 def test_a_bidirectional_tagger_holds_both_directions_side_by_side(tmp_path):

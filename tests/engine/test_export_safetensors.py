@@ -8,18 +8,18 @@ from dataclasses import replace
 import pytest
 import torch
 from safetensors.torch import save_file
-
 from tiny import TINY_CONFIG, make_project, write_lines_corpus, write_text_corpus
+
 from workbench.cli import main
+from workbench.engine.common.errors import WorkbenchError
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.data.pairs import pairs_from_items
 from workbench.engine.data.scene_drawing import generate_scenes
 from workbench.engine.data.scenes import scenes_from_items
-from workbench.engine.common.errors import WorkbenchError
 from workbench.engine.export.safetensors_file import export_safetensors, load_safetensors_model
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
 
 
 def project_of(corpus, template, **config):

@@ -11,23 +11,23 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from tiny import PROSE, TINY_CONFIG, make_project, write_lines_corpus, write_text_corpus
+
 from workbench.engine.data import load_text_file
-from workbench.engine.inference.captions import caption
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.data.pairs import pairs_from_items
 from workbench.engine.data.scene_drawing import generate_scenes
 from workbench.engine.data.scenes import scenes_from_items
 from workbench.engine.data.series import SeriesCorpus
 from workbench.engine.export import export_model
+from workbench.engine.inference.captions import caption
 from workbench.engine.inference.forecasting import forecast
 from workbench.engine.inference.predict import classify, tag
-from workbench.engine.project.project import Project
 from workbench.engine.inference.sampling import SamplingOptions, sample_text
-from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
 from workbench.engine.inference.translation import translate
+from workbench.engine.model.templates import from_template
+from workbench.engine.project.project import Project
+from workbench.engine.spec import RecurrentSpec
 
 WORDS = ["ab", "abc", "ba", "cab", "bca", "acb", "bb", "aa", "cc", "bac", "cabba", "acca"]
 LENT = ("numpy", "onnxruntime")  # all the script may import besides the standard library
@@ -46,8 +46,12 @@ def bare_python(tmp_path_factory) -> Path:
         for entry in (package, package.with_name(f"{name}.libs")):  # wheels keep their shared libraries beside
             if entry.exists():
                 (lent / entry.name).symlink_to(entry)
-    purelib = subprocess.run([python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-                             capture_output=True, text=True, check=True).stdout.strip()
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
     (Path(purelib) / "lent.pth").write_text(f"{lent}\n")
     missing = subprocess.run([python, "-I", "-c", "import torch"], capture_output=True, text=True, cwd=folder)
     assert "No module named 'torch'" in missing.stderr
@@ -57,8 +61,7 @@ def bare_python(tmp_path_factory) -> Path:
 
 
 def run_script(python: Path, script: Path, *args: str) -> str:
-    done = subprocess.run([python, "-I", script, *args], capture_output=True, text=True, cwd=script.parent,
-                          timeout=120)
+    done = subprocess.run([python, "-I", script, *args], capture_output=True, text=True, cwd=script.parent, timeout=120)
     assert done.returncode == 0, done.stderr
     return done.stdout[:-1]  # print's newline
 
@@ -79,11 +82,14 @@ def project_of(corpus, template, stack, **config):
     return trained(Project.create(spec, corpus, replace(TINY_CONFIG, **config)))
 
 
-@pytest.mark.parametrize("make, prime", [
-    (lambda folder: make_project(write_text_corpus(folder), layers=2), "The fox "),
-    (lambda folder: make_project(write_lines_corpus(folder), cell="gru"), ""),
-    (lambda folder: make_project(word_corpus(folder)), "the dog ( said"),  # words re-spaced as the workbench does
-])
+@pytest.mark.parametrize(
+    "make, prime",
+    [
+        (lambda folder: make_project(write_text_corpus(folder), layers=2), "The fox "),
+        (lambda folder: make_project(write_lines_corpus(folder), cell="gru"), ""),
+        (lambda folder: make_project(word_corpus(folder)), "the dog ( said"),  # words re-spaced as the workbench does
+    ],
+)
 def test_the_script_writes_the_workbenchs_greedy_sample(bare_python, tmp_path, make, prime):
     project = trained(make(tmp_path), steps=150)
     report = export_model(project, "onnx", tmp_path / "lm.onnx")
@@ -98,17 +104,23 @@ def test_the_script_writes_the_workbenchs_greedy_sample(bare_python, tmp_path, m
 def test_the_script_samples_with_temperature_and_top_k_from_the_vocabulary(bare_python, tmp_path):
     project = trained(make_project(write_text_corpus(tmp_path)))
     export_model(project, "onnx", tmp_path / "prose.onnx")
-    written = [run_script(bare_python, tmp_path / "run_prose.py", "--length", "60", "--seed", str(seed),
-                          "--top-k", "5") for seed in (1, 2)]
+    written = [
+        run_script(bare_python, tmp_path / "run_prose.py", "--length", "60", "--seed", str(seed), "--top-k", "5")
+        for seed in (1, 2)
+    ]
     assert written[0] != written[1] and all(set(text) <= set(project.corpus.vocab.tokens) for text in written)
-    done = subprocess.run([bare_python, "-I", tmp_path / "run_prose.py", "--prime", "fox€"], capture_output=True,
-                          text=True)
+    done = subprocess.run(
+        [bare_python, "-I", tmp_path / "run_prose.py", "--prime", "fox€"], capture_output=True, text=True
+    )
     assert done.returncode == 2 and "the character '€' never appeared in the training data" in done.stderr
 
 
 def test_the_script_classifies_and_tags_like_the_workbench(bare_python, tmp_path):
-    classifier = project_of(labelled_corpus(WORDS, ["x", "y"] * 6, "class", "t", "t"), "bidirectional",
-                            RecurrentSpec("lstm", 12, 1, bidirectional=True))
+    classifier = project_of(
+        labelled_corpus(WORDS, ["x", "y"] * 6, "class", "t", "t"),
+        "bidirectional",
+        RecurrentSpec("lstm", 12, 1, bidirectional=True),
+    )
     export_model(classifier, "onnx", tmp_path / "kinds.onnx")
     lines = run_script(bare_python, tmp_path / "run_kinds.py", "--text", "cabab").splitlines()
     expected = classify(classifier.model, classifier.corpus, "cabab")
@@ -125,16 +137,21 @@ def test_the_script_classifies_and_tags_like_the_workbench(bare_python, tmp_path
 
 
 def test_the_script_translates_and_captions_greedily_like_the_workbench(bare_python, tmp_path):
-    translator = project_of(pairs_from_items([(w, w[::-1]) for w in WORDS * 3], "t", "t"), "attention",
-                            RecurrentSpec("gru", 16, 1, bidirectional=True), seq_len=8)
+    translator = project_of(
+        pairs_from_items([(w, w[::-1]) for w in WORDS * 3], "t", "t"),
+        "attention",
+        RecurrentSpec("gru", 16, 1, bidirectional=True),
+        seq_len=8,
+    )
     export_model(translator, "onnx", tmp_path / "reverse.onnx")
     for text in ("abcc", "cab"):
         expected = translate(translator.model, translator.corpus, text).output
         assert run_script(bare_python, tmp_path / "run_reverse.py", "--text", text) == expected
 
     images, captions = generate_scenes(16, seed=0, size=24)
-    captioner = project_of(scenes_from_items(images, captions, "t", "t"), "captioning", RecurrentSpec("lstm", 16, 1),
-                           seq_len=10)
+    captioner = project_of(
+        scenes_from_items(images, captions, "t", "t"), "captioning", RecurrentSpec("lstm", 16, 1), seq_len=10
+    )
     export_model(captioner, "onnx", tmp_path / "scenes.onnx")
     picture = tmp_path / "picture.npy"
     np.save(picture, images[3])
@@ -181,8 +198,9 @@ def test_the_script_adds_up_a_differenced_series_changes_like_the_workbench(bare
     np.testing.assert_allclose(shown, expected, rtol=1e-4, atol=1e-3)
     one_row = tmp_path / "one_row.csv"
     one_row.write_text("rising,falling\n1,2\n")
-    done = subprocess.run([bare_python, "-I", tmp_path / "run_trends.py", "--csv", str(one_row)],
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [bare_python, "-I", tmp_path / "run_trends.py", "--csv", str(one_row)], capture_output=True, text=True
+    )
     assert done.returncode == 2 and "reads the change from one row to the next, so it needs two rows" in done.stderr
 
 
@@ -196,15 +214,21 @@ def test_the_script_says_when_its_model_or_its_picture_is_missing_or_wrong(bare_
     assert done.returncode == 2 and f"{alone / 'prose.onnx'}: the exported model is missing" in done.stderr
 
     images, captions = generate_scenes(8, seed=0, size=24)
-    captioner = project_of(scenes_from_items(images, captions, "t", "t"), "captioning", RecurrentSpec("lstm", 8, 1),
-                           seq_len=10)
+    captioner = project_of(
+        scenes_from_items(images, captions, "t", "t"), "captioning", RecurrentSpec("lstm", 8, 1), seq_len=10
+    )
     export_model(captioner, "onnx", tmp_path / "scenes.onnx")
     np.save(tmp_path / "small.npy", images[0][:10])
     (tmp_path / "text.npy").write_text("not a picture")
-    for picture, refusal in {"small.npy": "the model reads (24, 24, 3) uint8 pictures, not uint8 (10, 24, 3)",
-                             "text.npy": "not a .npy file of numbers"}.items():
-        done = subprocess.run([bare_python, "-I", tmp_path / "run_scenes.py", "--image", tmp_path / picture],
-                              capture_output=True, text=True)
+    for picture, refusal in {
+        "small.npy": "the model reads (24, 24, 3) uint8 pictures, not uint8 (10, 24, 3)",
+        "text.npy": "not a .npy file of numbers",
+    }.items():
+        done = subprocess.run(
+            [bare_python, "-I", tmp_path / "run_scenes.py", "--image", tmp_path / picture],
+            capture_output=True,
+            text=True,
+        )
         assert done.returncode == 2 and refusal in done.stderr, done.stderr
 
 
@@ -215,12 +239,12 @@ def test_the_script_writes_ink_by_the_networks_own_mixture(bare_python, tmp_path
     every step, and a synthesis network's window passes the last letter exactly where it stopped."""
     import torch
 
+    from workbench.engine.data.base import handwriting_task
     from workbench.engine.data.handwriting.corpus import StrokeCorpus
-    from workbench.engine.model.handwriting.mixture import apply_bias
     from workbench.engine.data.handwriting.stroke_batches import START_POINT
     from workbench.engine.data.handwriting.synthetic import synthesize_corpus
     from workbench.engine.inference.writing import DEFAULT_LINE_HEIGHT, MAX_POINTS, MAX_POINTS_PER_CHARACTER
-    from workbench.engine.data.base import handwriting_task
+    from workbench.engine.model.handwriting.mixture import apply_bias
 
     strokes = StrokeCorpus.from_samples(synthesize_corpus(12, seed=3, writers=3), "t", "t", 0.25, seed=1)
     spec = from_template(template, handwriting_task(len(strokes.vocab), 3), RecurrentSpec("lstm", 16, 2))
@@ -252,6 +276,13 @@ def test_the_script_writes_ink_by_the_networks_own_mixture(bare_python, tmp_path
         assert not any(ended[:-1]) and (ended[-1] or len(moves) == MAX_POINTS_PER_CHARACTER * len(text))
     else:
         assert len(moves) == MAX_POINTS
-    run_script(bare_python, tmp_path / "run_hand.py", "--seed", "4", "--out", str(tmp_path / "ink.svg"),
-               *(["--text", text] if spec.window else []))
+    run_script(
+        bare_python,
+        tmp_path / "run_hand.py",
+        "--seed",
+        "4",
+        "--out",
+        str(tmp_path / "ink.svg"),
+        *(["--text", text] if spec.window else []),
+    )
     assert (tmp_path / "ink.svg").read_text().count("<path ") >= 1

@@ -9,11 +9,14 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
+from tiny import TINY_CONFIG
 from torch import nn
 
-from tiny import TINY_CONFIG
-from workbench.engine.data.series import SeriesCorpus
 from workbench.engine.common.errors import DataError
+from workbench.engine.data.series import SeriesCorpus
+from workbench.engine.inference.forecasting import forecast, forecast_at
+from workbench.engine.model.templates import from_template
+from workbench.engine.project.project import Project
 from workbench.engine.scoring.forecast_scores import (
     ForecastBaseline,
     ForecastScores,
@@ -23,10 +26,7 @@ from workbench.engine.scoring.forecast_scores import (
     fit_autoregression,
     seasonal_naive_forecast,
 )
-from workbench.engine.inference.forecasting import forecast, forecast_at
-from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
 
 PERIOD = 24
 OMEGA = 2 * math.pi / PERIOD
@@ -109,14 +109,18 @@ def test_a_model_that_knows_the_function_beats_the_naive_forecast(waves):
     scores = evaluate_forecast(SineRecurrence(waves), waves, horizon=12, history=24, windows=40, seed=3)
     assert scores.ratio < 0.01 and scores.model_mae[0] < 0.01
     assert scores.verdict().startswith(
-        f"error {scores.ratio:.2f}× the naive forecast: better than repeating the last value")
+        f"error {scores.ratio:.2f}× the naive forecast: better than repeating the last value"
+    )
 
 
 def test_the_baselines_are_scored_on_the_same_windows(waves):
     scores = evaluate_forecast(Persistence(), waves, horizon=12, history=48, windows=40, seed=3)
     naive, seasonal, autoregression = scores.baselines
     assert scores.period == 24 and [b.label for b in scores.baselines] == [
-        "naive", "seasonal-naive (24 steps)", "linear autoregression (48 steps)"]
+        "naive",
+        "seasonal-naive (24 steps)",
+        "linear autoregression (48 steps)",
+    ]
     np.testing.assert_allclose(naive.mae, scores.naive_mae, rtol=1e-6)
     assert naive.ratio == 1.0
     # a pure sine repeats every 24 steps and is a linear recurrence: both baselines are (nearly) exact
@@ -126,7 +130,8 @@ def test_the_baselines_are_scored_on_the_same_windows(waves):
         "error 1.00× the naive forecast: as well as repeating the last value; the best baseline, the seasonal-naive "
         f"(24 steps), does {seasonal.ratio:.2f}×: the model does worse than it. Mean absolute error in each column's "
         f"own unit: level MAE {scores.model_mae[0]:#.3g} (naive {naive.mae[0]:#.3g}, seasonal-naive "
-        f"{seasonal.mae[0]:#.3g}, linear autoregression {autoregression.mae[0]:#.3g})")
+        f"{seasonal.mae[0]:#.3g}, linear autoregression {autoregression.mae[0]:#.3g})"
+    )
 
 
 def test_a_trending_seasonal_series_is_beaten_by_its_baselines_not_by_persistence():
@@ -147,10 +152,12 @@ def test_the_verdict_says_whether_the_model_beats_the_best_baseline():
 
     assert scores(0.3, ("seasonal-naive", 24, 0.5)).verdict() == (
         "error 0.30× the naive forecast: better than repeating the last value; the best baseline, the "
-        "seasonal-naive (24 steps), does 0.50×: the model does better than it")
+        "seasonal-naive (24 steps), does 0.50×: the model does better than it"
+    )
     assert scores(1.1, ("seasonal-naive", 24, 1.3), ("linear autoregression", 48, 1.2)).verdict() == (
         "error 1.10× the naive forecast: worse than repeating the last value; no other baseline does better "
-        "(seasonal-naive (24 steps) 1.30×, linear autoregression (48 steps) 1.20×)")
+        "(seasonal-naive (24 steps) 1.30×, linear autoregression (48 steps) 1.20×)"
+    )
     bare = ForecastScores(6, 10, ("x",), np.ones(1), np.ones(1), np.ones(1), np.ones(1), 0.33)
     assert bare.describe() == "error 0.33× the naive forecast" and bare.best_baseline() is None
 
@@ -169,8 +176,9 @@ def test_the_dominant_period_is_found_in_a_noisy_trending_series_and_not_in_nois
 
 def test_the_seasonal_naive_forecast_reads_one_period_back_from_the_last_period_observed():
     series = np.arange(100.0)[:, None]
-    np.testing.assert_array_equal(seasonal_naive_forecast(series, np.array([50, 60]), 5, 3)[:, :, 0],
-                                  [[47, 48, 49, 47, 48], [57, 58, 59, 57, 58]])
+    np.testing.assert_array_equal(
+        seasonal_naive_forecast(series, np.array([50, 60]), 5, 3)[:, :, 0], [[47, 48, 49, 47, 48], [57, 58, 59, 57, 58]]
+    )
 
 
 def test_an_autoregression_recovers_a_linear_recurrence():
@@ -244,23 +252,36 @@ class Damped(nn.Module):
 def test_a_series_not_differenced_scores_as_before_differencing_came():
     rng = np.random.default_rng(7)
     t = np.arange(240)
-    values = np.stack([20 + 0.05 * t + 2 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.2, 240),
-                       1000 - 0.5 * t + 30 * np.cos(2 * np.pi * t / 12) + rng.normal(0, 5, 240)], 1)
+    values = np.stack(
+        [
+            20 + 0.05 * t + 2 * np.sin(2 * np.pi * t / 12) + rng.normal(0, 0.2, 240),
+            1000 - 0.5 * t + 30 * np.cos(2 * np.pi * t / 12) + rng.normal(0, 5, 240),
+        ],
+        1,
+    )
     corpus = SeriesCorpus.from_values(values, ("a", "b"), "test:two", "two", val_fraction=0.25)
     scores = evaluate_forecast(Damped(), corpus, horizon=6, history=20, windows=16, seed=1)
     # the figures the scoring gave before differencing came, on the model's normalised scale
     assert scores.windows == 16 and scores.period == 12 and scores.ratio == pytest.approx(1.3449098, rel=1e-6)
-    for got, expected in ((scores.model_mae, [2.30451298, 39.9898262]), (scores.naive_mae, [1.65497267, 30.4209747]),
-                          (scores.model_rmse, [2.787251, 48.6307335]), (scores.naive_rmse, [1.99088252, 35.6662941])):
+    for got, expected in (
+        (scores.model_mae, [2.30451298, 39.9898262]),
+        (scores.naive_mae, [1.65497267, 30.4209747]),
+        (scores.model_rmse, [2.787251, 48.6307335]),
+        (scores.naive_rmse, [1.99088252, 35.6662941]),
+    ):
         np.testing.assert_allclose(got, expected, rtol=1e-6)
-    expected = [(1.0, [1.65497267, 30.4209747]), (0.300630392, [0.64064765, 7.46636581]),
-                (0.117734141, [0.165939898, 3.92074654])]
+    expected = [
+        (1.0, [1.65497267, 30.4209747]),
+        (0.300630392, [0.64064765, 7.46636581]),
+        (0.117734141, [0.165939898, 3.92074654]),
+    ]
     for baseline, (ratio, mae) in zip(scores.baselines, expected, strict=True):
         assert baseline.ratio == pytest.approx(ratio, rel=1e-6)
         np.testing.assert_allclose(baseline.mae, mae, rtol=1e-6)
     shown = forecast_at(Damped(), corpus, start=3, horizon=3, history=10)
-    np.testing.assert_allclose(shown.forecast, [[29.9443779, 932.103394], [29.1334267, 940.117554],
-                                                [28.4846668, 946.528931]], rtol=1e-6)
+    np.testing.assert_allclose(
+        shown.forecast, [[29.9443779, 932.103394], [29.1334267, 940.117554], [28.4846668, 946.528931]], rtol=1e-6
+    )
 
 
 class MeanChange(nn.Module):

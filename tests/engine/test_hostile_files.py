@@ -13,13 +13,13 @@ from dataclasses import replace
 import h5py
 import numpy as np
 import pytest
-
 from tiny import make_project
+
 from workbench.cli import main
 from workbench.engine.common.errors import ProjectError, WorkbenchError
+from workbench.engine.inference.sampling import SamplingOptions
 from workbench.engine.project.project import Project
 from workbench.engine.project.project_file import read_project_file, write_project_file
-from workbench.engine.inference.sampling import SamplingOptions
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +28,15 @@ def original(tmp_path_factory):
     from tiny import write_text_corpus
 
     folder = tmp_path_factory.mktemp("original")
-    project = make_project(write_text_corpus(folder), hidden=8, val_every=4, probe_every=4, sample_every=4,
-                           probe_length=12, sample_length=8)
+    project = make_project(
+        write_text_corpus(folder),
+        hidden=8,
+        val_every=4,
+        probe_every=4,
+        sample_every=4,
+        probe_length=12,
+        sample_length=8,
+    )
     project.trainer().run(8)
     return project.save(folder / "p.h5")
 
@@ -198,30 +205,47 @@ CRAFTED = {
     "trainer step 'lots'": (set_state(step="lots"), "step 'lots' is not a whole number"),
     "negative step": (set_state(step=-3), "is not a whole number"),
     "hidden parts 10**9": (set_state(hidden_parts=10**9), "hidden parts 1000000000"),
-    "3-byte RNG state": (lambda s: s.trainer_arrays.update(torch_rng=np.arange(3, dtype=np.uint8)),
-                         "torch_rng is not a random generator's state"),
-    "RNG state of the wrong kind": (lambda s: s.trainer_arrays.update(torch_rng=np.zeros(5056, np.uint8)),
-                                    "torch_rng is not a random generator's state"),
-    "optimizer groups altered": (lambda s: s.optimizer["param_groups"][0].update(params=[0]),
-                                 "param_groups does not name the model's"),
-    "an optimizer group's beta is text": (lambda s: s.optimizer["param_groups"][0].update(betas=["a", 1]),
-                                          "betas is ['a', 1]"),
-    "rmsprop over Adam's state": (lambda s: s.train_config.update(optimizer="rmsprop"),
-                                  "does not hold rmsprop's settings"),
+    "3-byte RNG state": (
+        lambda s: s.trainer_arrays.update(torch_rng=np.arange(3, dtype=np.uint8)),
+        "torch_rng is not a random generator's state",
+    ),
+    "RNG state of the wrong kind": (
+        lambda s: s.trainer_arrays.update(torch_rng=np.zeros(5056, np.uint8)),
+        "torch_rng is not a random generator's state",
+    ),
+    "optimizer groups altered": (
+        lambda s: s.optimizer["param_groups"][0].update(params=[0]),
+        "param_groups does not name the model's",
+    ),
+    "an optimizer group's beta is text": (
+        lambda s: s.optimizer["param_groups"][0].update(betas=["a", 1]),
+        "betas is ['a', 1]",
+    ),
+    "rmsprop over Adam's state": (
+        lambda s: s.train_config.update(optimizer="rmsprop"),
+        "does not hold rmsprop's settings",
+    ),
     "token id out of range": (lambda s: s.data_arrays["train"].__setitem__(5, 250), "holds the id 250"),
-    "negative token id": (lambda s: s.data_arrays.update(train=s.data_arrays["train"].astype(np.int16) - 1),
-                          "holds the id -1"),
-    "NaN weights": (lambda s: next(iter(s.weights.values())).__setitem__((0,) * 2, np.nan),
-                    "NaN or infinite"),
-    "a weight of the wrong shape": (lambda s: s.weights.update({next(iter(s.weights)): np.zeros((2, 2), np.float32)}),
-                                    "has shape (2, 2)"),
+    "negative token id": (
+        lambda s: s.data_arrays.update(train=s.data_arrays["train"].astype(np.int16) - 1),
+        "holds the id -1",
+    ),
+    "NaN weights": (lambda s: next(iter(s.weights.values())).__setitem__((0,) * 2, np.nan), "NaN or infinite"),
+    "a weight of the wrong shape": (
+        lambda s: s.weights.update({next(iter(s.weights)): np.zeros((2, 2), np.float32)}),
+        "has shape (2, 2)",
+    ),
     "a weight missing": (lambda s: s.weights.pop(next(iter(s.weights))), "has no"),
     "hidden size 10**9": (lambda s: s.spec["encoder"].update(hidden_size=10**9), "hidden size"),
     "a sample's text is a number": (lambda s: s.samples[0].update(text=5), "a stored sample is damaged"),
-    "a probe layer the model lacks": (lambda s: s.probe_meta["layers"][0].update(name="encoder.l7"),
-                                      "names a layer its model does not have"),
-    "a run's columns differ": (lambda s: s.runs[0].series.update(loss=s.runs[0].series["loss"][:-2]),
-                               "differ in length"),
+    "a probe layer the model lacks": (
+        lambda s: s.probe_meta["layers"][0].update(name="encoder.l7"),
+        "names a layer its model does not have",
+    ),
+    "a run's columns differ": (
+        lambda s: s.runs[0].series.update(loss=s.runs[0].series["loss"][:-2]),
+        "differ in length",
+    ),
     "a data position past the data": (set_state(data_position={"epoch": 0, "cursor": 10**6}), "does not fit"),
     "the data's source is a number": (lambda s: s.data_description.update(source=5), "'source' is not text"),
     "the data's notes are a number": (lambda s: s.data_description.update(notes=5), "notes are not a table"),
@@ -261,14 +285,20 @@ def test_a_group_where_a_dataset_belongs_and_the_reverse_are_refused(original, t
 def contents(project: Project) -> dict:
     """Everything an opened project holds, in comparable form."""
     return {
-        "spec": project.spec, "config": project.config, "step": project.step,
+        "spec": project.spec,
+        "config": project.config,
+        "step": project.step,
         "weights": {name: value.numpy().tobytes() for name, value in project.model.state_dict().items()},
         "data": {name: (array.dtype.str, array.tobytes()) for name, array in project.corpus.arrays().items()},
         "runs": [(run.name, run.meta, run.steps, run.losses, run.val_losses) for run in project.runs],
         "samples": project.samples,
-        "probe": None if project.latest_probe is None else (
-            project.latest_probe.step, project.latest_probe.tokens,
-            [layer.gates.tobytes() for layer in project.latest_probe.layers]),
+        "probe": None
+        if project.latest_probe is None
+        else (
+            project.latest_probe.step,
+            project.latest_probe.tokens,
+            [layer.gates.tobytes() for layer in project.latest_probe.layers],
+        ),
         "checkpoint": repr(project._checkpoint.state),
     }
 
@@ -282,12 +312,12 @@ def byte_mutant(data: bytes, rng: np.random.Generator) -> bytes:
             mutant[position] ^= 1 << rng.integers(8)
     elif kind == 1:
         start = rng.integers(0, len(mutant))
-        mutant[start:start + rng.integers(1, 64)] = bytes(min(64, len(mutant) - start))[: rng.integers(1, 64)]
+        mutant[start : start + rng.integers(1, 64)] = bytes(min(64, len(mutant) - start))[: rng.integers(1, 64)]
     elif kind == 2:
         source, target, length = rng.integers(0, len(mutant), 2).tolist() + [int(rng.integers(4, 256))]
-        mutant[target:target + length] = mutant[source:source + length]
+        mutant[target : target + length] = mutant[source : source + length]
     else:
-        del mutant[rng.integers(1, len(mutant)):]
+        del mutant[rng.integers(1, len(mutant)) :]
     return bytes(mutant)
 
 
@@ -327,10 +357,25 @@ def json_paths(value, path=()):
 
 def field_mutant(stored, rng: np.random.Generator) -> None:
     """One JSON field given a hostile value, or one array given a hostile dtype, shape or values."""
-    sections = [stored.spec, stored.train_config, stored.trainer_state, stored.data_description, stored.vocabulary,
-                stored.samples, stored.probe_meta, stored.optimizer["param_groups"], stored.runs[0].meta]
-    arrays = [stored.weights, stored.data_arrays, stored.trainer_arrays, stored.probe_arrays, stored.runs[0].series,
-              *stored.optimizer["state"].values()]
+    sections = [
+        stored.spec,
+        stored.train_config,
+        stored.trainer_state,
+        stored.data_description,
+        stored.vocabulary,
+        stored.samples,
+        stored.probe_meta,
+        stored.optimizer["param_groups"],
+        stored.runs[0].meta,
+    ]
+    arrays = [
+        stored.weights,
+        stored.data_arrays,
+        stored.trainer_arrays,
+        stored.probe_arrays,
+        stored.runs[0].series,
+        *stored.optimizer["state"].values(),
+    ]
     if rng.random() < 0.6:
         places = list(json_paths(sections[rng.integers(len(sections))]))
         container, key = places[rng.integers(len(places))]

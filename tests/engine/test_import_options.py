@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
+from workbench.engine.common.errors import DataError
 from workbench.engine.data.labelled_files import load_conll
 from workbench.engine.data.lines import load_lines_file
 from workbench.engine.data.own_data import load_own_data
 from workbench.engine.data.pairs import load_pairs_file
 from workbench.engine.data.text import load_text_file
-from workbench.engine.common.errors import DataError
 
 LOADERS = [load_text_file, load_lines_file, load_pairs_file, load_conll]
 

@@ -8,18 +8,18 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
-
 from tiny import TINY_CONFIG, Recorder
+
+from workbench.engine.common.errors import DataError
 from workbench.engine.data import IGNORE_INDEX, corpus_from_arrays, load_demo
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.data.labelled_files import load_classification_table, table_columns
-from workbench.engine.common.errors import DataError
 from workbench.engine.events import ValidationResult
-from workbench.engine.scoring.label_scores import LabelScores
 from workbench.engine.inference.predict import classify, tag
-from workbench.engine.project.project import Project
-from workbench.engine.spec import RecurrentSpec
 from workbench.engine.model.templates import from_template
+from workbench.engine.project.project import Project
+from workbench.engine.scoring.label_scores import LabelScores
+from workbench.engine.spec import RecurrentSpec
 from workbench.engine.training.trainer import count_confusion
 
 WORDS = ["apple", "pear", "fig", "kiwi", "plum", "lime", "date", "yam", "leek", "kale", "bean", "corn"]
@@ -141,8 +141,11 @@ def test_a_tagger_learns_vowels_and_its_accuracy_is_kept_with_the_project(tmp_pa
 
 def test_the_names_demo_labels_names_on_both_lists_by_their_commoner_use():
     corpus = load_demo("names-sex")
-    labels = {corpus.vocab.decode(ids): corpus.label_names[label] for split in ("train", "val")
-              for ids, label in corpus.items(split)}
+    labels = {
+        corpus.vocab.decode(ids): corpus.label_names[label]
+        for split in ("train", "val")
+        for ids, label in corpus.items(split)
+    }
     assert labels["Mary"] == "female" and labels["James"] == "male"
     assert labels["Ashley"] == "female" and labels["Aaron"] == "male"  # both on both lists
     stats = corpus.stats()
@@ -152,7 +155,7 @@ def test_the_names_demo_labels_names_on_both_lists_by_their_commoner_use():
 
 def test_a_table_names_its_columns_and_bad_rows_name_their_line(tmp_path):
     path = tmp_path / "reviews.csv"
-    path.write_text("id,text,stars\n1,good film,pos\n2,\"bad, slow\",neg\n3,fine,pos\n4,awful,neg\n")
+    path.write_text('id,text,stars\n1,good film,pos\n2,"bad, slow",neg\n3,fine,pos\n4,awful,neg\n')
     assert table_columns(path) == ["id", "text", "stars"]
     corpus = load_classification_table(path, "text", "stars", level="word", val_fraction=0.25)
     assert corpus.label_names == ("neg", "pos") and corpus.stats()["items"] == 4
@@ -193,6 +196,6 @@ def test_a_word_met_only_in_validation_reads_as_unknown():
     sentences = [["the", "cat"], ["a", "dog"], ["the", "dog"], ["a", "cat"], ["one", "zebra"]]
     tags = [["D", "N"]] * 5
     corpus = labelled_corpus(sentences, tags, "tags", "t", "t", level="word", val_fraction=0.2, seed=3)
-    (val_ids, _), = corpus.items("val")  # seed 3 holds out "one zebra"
+    ((val_ids, _),) = corpus.items("val")  # seed 3 holds out "one zebra"
     assert val_ids.tolist() == [corpus.vocab.unknown] * 2
     assert set(corpus.vocab.tokens) == {"<unk>", "the", "a", "cat", "dog"}

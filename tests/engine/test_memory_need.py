@@ -7,11 +7,14 @@ import torch
 
 import workbench.engine.project.project as project_module
 from workbench.cli import main
-from workbench.engine.training import memory_need
+from workbench.engine.common.errors import SpecError
+from workbench.engine.data.base import Task, language_model_task
 from workbench.engine.model.builder import build_model
 from workbench.engine.model.sequence_models import count_parameters
+from workbench.engine.model.templates import from_template
+from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
+from workbench.engine.training import memory_need
 from workbench.engine.training.config import TrainConfig
-from workbench.engine.common.errors import SpecError
 from workbench.engine.training.memory_need import (
     SIZE_STEP,
     activations,
@@ -21,14 +24,13 @@ from workbench.engine.training.memory_need import (
     training_memory,
 )
 from workbench.engine.training.optimizers import make_optimizer
-from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
-from workbench.engine.data.base import Task, language_model_task
-from workbench.engine.model.templates import from_template
 
 CONFIG = TrainConfig(batch_size=32, seq_len=32, device="cpu")
 GB = 10**9
 TRANSLATION = Task(
-    "translation", InputSpec(vocab_size=300, embedding_dim=64), HeadSpec("next_token", 200),
+    "translation",
+    InputSpec(vocab_size=300, embedding_dim=64),
+    HeadSpec("next_token", 200),
     target_inputs=InputSpec(vocab_size=200, embedding_dim=64),
 )
 
@@ -51,8 +53,9 @@ def fits(spec, config=CONFIG, device="cpu", available=4 * GB) -> bool:
     return True
 
 
-@pytest.mark.parametrize("optimizer, momentum", [("adam", 0.9), ("rmsprop", 0.9), ("rmsprop", 0.0),
-                                                 ("sgd", 0.9), ("sgd", 0.0)])
+@pytest.mark.parametrize(
+    "optimizer, momentum", [("adam", 0.9), ("rmsprop", 0.9), ("rmsprop", 0.0), ("sgd", 0.9), ("sgd", 0.0)]
+)
 def test_the_parameter_part_is_exactly_what_torch_keeps(optimizer, momentum):
     """Weights, gradients and the optimizer's state after a real step, to the byte; the rollback
     copy (weights on the device, state on the host) and, on a CPU, the save's copy come on top."""
@@ -89,12 +92,18 @@ def saved_for_backward(model, inputs) -> int:
     return sum(storages.values())
 
 
-@pytest.mark.parametrize("spec, inputs", [
-    (language_model(256, 2), (torch.randint(0, 65, (32, 32)),)),
-    (language_model(128, 1, "gru", vocab=2000), (torch.randint(0, 2000, (32, 32)),)),
-    (from_template("attention", TRANSLATION, RecurrentSpec("lstm", 128, 1)),
-     (torch.randint(0, 300, (32, 32)), torch.randint(0, 200, (32, 32)))),
-], ids=["lstm", "gru", "attention"])
+@pytest.mark.parametrize(
+    "spec, inputs",
+    [
+        (language_model(256, 2), (torch.randint(0, 65, (32, 32)),)),
+        (language_model(128, 1, "gru", vocab=2000), (torch.randint(0, 2000, (32, 32)),)),
+        (
+            from_template("attention", TRANSLATION, RecurrentSpec("lstm", 128, 1)),
+            (torch.randint(0, 300, (32, 32)), torch.randint(0, 200, (32, 32))),
+        ),
+    ],
+    ids=["lstm", "gru", "attention"],
+)
 def test_activations_are_within_a_sane_factor_of_what_autograd_keeps(spec, inputs):
     estimated = activations(spec, CONFIG) * 4 / 2  # bytes; the other half is their gradients
     real = saved_for_backward(build_model(spec), inputs)
@@ -124,8 +133,9 @@ def test_an_encoder_decoder_caps_both_stacks():
     spec = from_template("attention", TRANSLATION, RecurrentSpec("gru", 8192, 8))
     message = refusal(spec, available=2 * GB)
     suggested = int(message.split("a hidden size of ")[1].split(" or less")[0].replace(",", ""))
-    capped = replace(spec, encoder=replace(spec.encoder, hidden_size=suggested),
-                     decoder=replace(spec.decoder, hidden_size=suggested))
+    capped = replace(
+        spec, encoder=replace(spec.encoder, hidden_size=suggested), decoder=replace(spec.decoder, hidden_size=suggested)
+    )
     assert fits(capped, available=2 * GB)
 
 
@@ -164,10 +174,13 @@ def test_without_a_figure_nothing_is_refused(monkeypatch):
     check_fits(language_model(8192, 16), CONFIG)
 
 
-@pytest.mark.parametrize("inputs, words", [
-    (InputSpec("tokens", vocab_size=65, embedding_dim=65537), "embedding width must be between 1 and 65536"),
-    (InputSpec("features", feature_dim=3, projection_dim=65537), "projection width must be between 0"),
-])
+@pytest.mark.parametrize(
+    "inputs, words",
+    [
+        (InputSpec("tokens", vocab_size=65, embedding_dim=65537), "embedding width must be between 1 and 65536"),
+        (InputSpec("features", feature_dim=3, projection_dim=65537), "projection width must be between 0"),
+    ],
+)
 def test_widths_have_an_upper_bound(inputs, words):
     spec = replace(language_model(), inputs=inputs)
     assert any(words in problem.message for problem in spec.problems())
@@ -184,10 +197,14 @@ def nothing_is_built(monkeypatch):
     monkeypatch.setattr(project_module, "build_model", refuse)
 
 
-@pytest.mark.parametrize("options, words", [
-    (["--hidden", "8192", "--layers", "16"], "a hidden size of"),
-    (["--embedding", "1000000000"], "embedding"),
-], ids=["hidden", "embedding"])
+@pytest.mark.parametrize(
+    "options, words",
+    [
+        (["--hidden", "8192", "--layers", "16"], "a hidden size of"),
+        (["--embedding", "1000000000"], "embedding"),
+    ],
+    ids=["hidden", "embedding"],
+)
 def test_the_cli_refuses_before_building(tmp_path, capsys, nothing_is_built, options, words):
     status = main(["new", str(tmp_path / "p.h5"), "--demo", "names", *options])
     err = capsys.readouterr().err
@@ -198,8 +215,9 @@ def test_the_cli_refuses_before_building(tmp_path, capsys, nothing_is_built, opt
 def test_a_project_that_cannot_train_here_still_opens_and_samples(tmp_path, lines_corpus, monkeypatch):
     """Only training is refused: a model trained on a big machine can be sampled on a small one."""
     from tiny import make_project
-    from workbench.engine.project.project import Project
+
     from workbench.engine.inference.sampling import SamplingOptions
+    from workbench.engine.project.project import Project
 
     path = make_project(lines_corpus).save(tmp_path / "p.h5")
     project = Project.open(path)

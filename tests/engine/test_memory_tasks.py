@@ -9,15 +9,15 @@ from dataclasses import replace
 import h5py
 import numpy as np
 import pytest
-
 from tiny import TINY_CONFIG, Recorder
+
+from workbench.engine.common.errors import DataError
 from workbench.engine.data.batching import IGNORE_INDEX
 from workbench.engine.data.memory_tasks import AddingProblem, CopyTask
-from workbench.engine.common.errors import DataError
 from workbench.engine.events import ProbeSnapshot
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
 
 
 def same_batches(first, second) -> bool:

@@ -9,14 +9,23 @@ import h5py
 import numpy as np
 import pytest
 
+from workbench.engine.common.errors import DataError
 from workbench.engine.data.batching import IGNORE_INDEX
 from workbench.engine.data.pairs import PairCorpus, PairVocabulary, load_dates_demo, load_pairs_file, pairs_from_items
-from workbench.engine.common.errors import DataError
 
 PAIRS = [
-    ("one", "1"), ("two", "2"), ("three", "3"), ("four", "4"), ("five", "5"),
-    ("six", "6"), ("seven", "7"), ("eight", "8"), ("nine", "9"), ("ten", "10"),
-    ("eleven", "11"), ("twelve", "12"),
+    ("one", "1"),
+    ("two", "2"),
+    ("three", "3"),
+    ("four", "4"),
+    ("five", "5"),
+    ("six", "6"),
+    ("seven", "7"),
+    ("eight", "8"),
+    ("nine", "9"),
+    ("ten", "10"),
+    ("eleven", "11"),
+    ("twelve", "12"),
 ]
 
 
@@ -32,8 +41,10 @@ def write_tsv(tmp_path, text: str, name: str = "pairs.tsv"):
 
 
 def test_tsv_file_gives_its_pairs_split_in_two(tmp_path):
-    text = "".join(f"{s}\t{t}\n" for s, t in PAIRS[:6]) + "\n  \n" + "".join(
-        f" {s} \t {t}\tattribution #{i}\n" for i, (s, t) in enumerate(PAIRS[6:])
+    text = (
+        "".join(f"{s}\t{t}\n" for s, t in PAIRS[:6])
+        + "\n  \n"
+        + "".join(f" {s} \t {t}\tattribution #{i}\n" for i, (s, t) in enumerate(PAIRS[6:]))
     )
     corpus = load_pairs_file(write_tsv(tmp_path, text), val_fraction=0.25)
     assert sorted(corpus.pairs("train") + corpus.pairs("val")) == sorted(PAIRS)
@@ -110,7 +121,7 @@ def test_an_epoch_shows_every_pair_once_and_restores_exactly(corpus):
     batcher = corpus.batcher("train", 3, 16, seed=5)
     assert batcher.batches_per_epoch == 3
     seen = [
-        tuple(row[: n].tolist())
+        tuple(row[:n].tolist())
         for batch in (batcher.next_batch() for _ in range(3))
         for row, n in zip(batch.target_out, (batch.target_out != IGNORE_INDEX).sum(1) - 1)
     ]

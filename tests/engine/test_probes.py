@@ -8,12 +8,12 @@ import pytest
 import torch
 from torch import nn
 
+from workbench.engine.data.base import language_model_task
+from workbench.engine.inside.probes import gradient_through_time, probed_layers, trace_stack
 from workbench.engine.model.builder import build_model
 from workbench.engine.model.heads import ClassificationHead, TokenHead
-from workbench.engine.inside.probes import gradient_through_time, probed_layers, trace_stack
-from workbench.engine.spec import RecurrentSpec
 from workbench.engine.model.templates import from_template
-from workbench.engine.data.base import language_model_task
+from workbench.engine.spec import RecurrentSpec
 
 FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 

@@ -6,8 +6,8 @@ import h5py
 import numpy as np
 import pytest
 import torch
-
 from tiny import make_project
+
 from workbench.engine.common.errors import ProjectError, WorkbenchError
 from workbench.engine.project.project import Project
 

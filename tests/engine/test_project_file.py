@@ -7,8 +7,8 @@ import h5py
 import numpy as np
 import pytest
 
-from workbench.engine.project import project_file
 from workbench.engine.common.errors import ProjectError
+from workbench.engine.project import project_file
 from workbench.engine.project.project_file import (
     FORMAT_NAME,
     FORMAT_VERSION,
@@ -262,9 +262,7 @@ def test_invalid_json_is_reported(saved):
         text = np.array([b"{not json"], dtype=h5py.string_dtype("utf-8", 9))
         file["model"].create_dataset("spec", data=text, fletcher32=True)
 
-    with pytest.raises(
-        ProjectError, match=r"project\.h5 is damaged: /model/spec is not valid JSON"
-    ):
+    with pytest.raises(ProjectError, match=r"project\.h5 is damaged: /model/spec is not valid JSON"):
         read_project_file(saved)
 
 

@@ -9,8 +9,8 @@ import sys
 import textwrap
 
 import pytest
-
 from tiny import make_project
+
 from workbench.cli import main
 from workbench.engine.common.errors import ProjectError
 from workbench.engine.project.project import Project
@@ -80,8 +80,9 @@ def test_a_project_that_holds_no_lock_holds_none_after_saving(tmp_path, text_cor
 
 def start(code: str, *args) -> subprocess.Popen:
     """A Python child that prints a line once it is where the test wants it, then waits."""
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *map(str, args)],
-                            stdout=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *map(str, args)], stdout=subprocess.PIPE, text=True
+    )
 
 
 def kill(child: subprocess.Popen) -> None:
@@ -91,13 +92,16 @@ def kill(child: subprocess.Popen) -> None:
 
 
 def test_a_writer_killed_with_sigkill_leaves_no_lock(saved):
-    child = start("""
+    child = start(
+        """
         import sys, time
         from workbench.engine.project import Project
         project = Project.open(sys.argv[1], lock=True)
         print("locked", flush=True)
         time.sleep(600)
-    """, saved)
+    """,
+        saved,
+    )
     assert child.stdout.readline() == "locked\n"
     with pytest.raises(ProjectLocked, match=re.escape(f"process {child.pid} (python -c {saved})")):
         Project.open(saved, lock=True)
@@ -108,7 +112,8 @@ def test_a_writer_killed_with_sigkill_leaves_no_lock(saved):
 
 
 def test_a_save_killed_midway_leaves_a_temporary_the_next_writer_removes(saved):
-    child = start("""
+    child = start(
+        """
         import os, sys, time
         from workbench.engine.project import Project
 
@@ -120,7 +125,9 @@ def test_a_save_killed_midway_leaves_a_temporary_the_next_writer_removes(saved):
         project.trainer().run(2)
         os.replace = hang
         project.save()
-    """, saved)
+    """,
+        saved,
+    )
     assert child.stdout.readline() == "writing\n"
     kill(child)
     temporaries = list(saved.parent.glob(".p.h5.tmp-*"))

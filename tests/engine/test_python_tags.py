@@ -7,31 +7,37 @@ import string
 import numpy as np
 import pytest
 
-from workbench.engine.data.stdlib import stdlib_modules
-from workbench.engine.data.python_tags import TAG_IDS, TAGS, python_tagging_items, tag_python_source
 from workbench.engine.common.errors import DataError
+from workbench.engine.data.python_tags import TAG_IDS, TAGS, python_tagging_items, tag_python_source
+from workbench.engine.data.stdlib import stdlib_modules
 
 # One letter per tag, to write the expected tags under the text.
-CODES = {" ": "whitespace", "N": "newline", "K": "keyword", "a": "name", "9": "number", "s": "string", "#": "comment",
-         "o": "operator"}
+CODES = {
+    " ": "whitespace",
+    "N": "newline",
+    "K": "keyword",
+    "a": "name",
+    "9": "number",
+    "s": "string",
+    "#": "comment",
+    "o": "operator",
+}
 CODE_OF_ID = {TAG_IDS[tag]: code for code, tag in CODES.items()}
 SNIPPET = [  # (line, its tags)
-    ("def area(r):\n",
-     "KKK aaaaoaooN"),
-    ('    """Circle.\n',
-     "    sssssssssss"),  # the line break inside the string is string
-    ('    Area."""\n',
-     "ssssssssssssN"),  # so is the indentation inside it
-    ("    return 3.14 * r ** 2  # pi r squared\n",
-     "    KKKKKK 9999 o a oo 9  ##############N"),
-    ("\n",
-     "N"),
-    ("match = None if True else f'{x}'\n",  # a soft keyword is a name
-     "aaaaa o KKKK KK KKKK KKKK ssssssN"),
-    ("total = 1 + \\\n",  # the backslash that joins lines is layout; the joined break is a newline
-     "aaaaa o 9 o  N"),
-    ("    0x1F\n",
-     "    9999N"),
+    ("def area(r):\n", "KKK aaaaoaooN"),
+    ('    """Circle.\n', "    sssssssssss"),  # the line break inside the string is string
+    ('    Area."""\n', "ssssssssssssN"),  # so is the indentation inside it
+    ("    return 3.14 * r ** 2  # pi r squared\n", "    KKKKKK 9999 o a oo 9  ##############N"),
+    ("\n", "N"),
+    (
+        "match = None if True else f'{x}'\n",  # a soft keyword is a name
+        "aaaaa o KKKK KK KKKK KKKK ssssssN",
+    ),
+    (
+        "total = 1 + \\\n",  # the backslash that joins lines is layout; the joined break is a newline
+        "aaaaa o 9 o  N",
+    ),
+    ("    0x1F\n", "    9999N"),
 ]
 
 

@@ -6,8 +6,8 @@ import pytest
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from workbench.engine.model.sequence_models import make_stack
 from workbench.engine.model.recurrence import final_outputs, reverse_padded, run_stack
+from workbench.engine.model.sequence_models import make_stack
 from workbench.engine.spec import RecurrentSpec
 
 LENGTHS = torch.tensor([5, 2, 7, 1])

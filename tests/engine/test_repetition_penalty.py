@@ -4,9 +4,9 @@ from dataclasses import replace
 
 import pytest
 import torch
+from tiny import make_project
 from torch import nn
 
-from tiny import make_project
 from workbench.engine.data.vocab import Vocabulary
 from workbench.engine.inference.sampling import REPETITION_WINDOW, SamplingOptions, penalise_repeats, sample_text
 
@@ -45,7 +45,7 @@ def test_greedy_sampling_repeats_without_the_penalty(echo):
 def test_the_penalty_breaks_the_repeat(echo):
     model, vocab = echo
     text = sample_text(model, vocab, SamplingOptions(length=30, temperature=0, prime="def ", repetition_penalty=3.0))
-    written = text[len("def "):]
+    written = text[len("def ") :]
     assert written[0] == " "  # nothing written yet: nothing to penalise
     assert written[1] != " " and len(set(written)) == len(vocab.tokens)  # 2 / 3 < 1: every other token first
 
@@ -61,8 +61,9 @@ def test_a_token_comes_back_once_it_has_left_the_window(echo):
 def test_the_penalty_changes_what_is_drawn_at_a_temperature(echo):
     model, vocab = echo
     plain = sample_text(model, vocab, SamplingOptions(length=200, temperature=0.05, prime="def ", seed=4))
-    guarded = sample_text(model, vocab, SamplingOptions(length=200, temperature=0.05, prime="def ", seed=4,
-                                                        repetition_penalty=2.0))
+    guarded = sample_text(
+        model, vocab, SamplingOptions(length=200, temperature=0.05, prime="def ", seed=4, repetition_penalty=2.0)
+    )
     assert plain == "def " + " " * 200
     assert set(guarded) == set(CODE_CHARACTERS)
 

@@ -2,8 +2,8 @@
 
 import pytest
 import torch
-
 from tiny import make_project
+
 from workbench.engine.common.errors import WorkbenchError
 from workbench.engine.inference.sampling import SamplingOptions, next_token_distribution, sample_text
 
@@ -55,11 +55,14 @@ def test_names_stop_at_the_boundary_token(lines_corpus):
     assert names & {"Anna", "Bob", "Clara", "Dmitri", "Eve", "Frida", "Gus", "Hana"}
 
 
-@pytest.mark.parametrize("options,message", [
-    (SamplingOptions(length=0), "at least 1 token"),
-    (SamplingOptions(temperature=-1), "temperature cannot be negative"),
-    (SamplingOptions(top_k=-2), "top-k cannot be negative"),
-])
+@pytest.mark.parametrize(
+    "options,message",
+    [
+        (SamplingOptions(length=0), "at least 1 token"),
+        (SamplingOptions(temperature=-1), "temperature cannot be negative"),
+        (SamplingOptions(top_k=-2), "top-k cannot be negative"),
+    ],
+)
 def test_bad_options_are_refused(text_corpus, options, message):
     with pytest.raises(WorkbenchError, match=message):
         sample_text(make_project(text_corpus).model, text_corpus.vocab, options)

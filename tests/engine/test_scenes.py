@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from workbench.engine.common.errors import DataError
 from workbench.engine.data.batching import IGNORE_INDEX
 from workbench.engine.data.scene_drawing import COLOURS, MIN_GAP, RELATIONS, SHAPES, generate_scenes
 from workbench.engine.data.scenes import SceneCorpus, load_scenes_demo, scenes_from_items
-from workbench.engine.common.errors import DataError
 
 JITTER_DISTANCE = 40  # a shape's pixels lie within this of its colour word's RGB (jitter ≤ 20 a channel)
 FILL = {"square": (0.99, 1.0), "circle": (0.7, 0.88), "triangle": (0.45, 0.62)}  # share of the bounding box
@@ -111,13 +111,16 @@ def test_arrays_round_trip():
         assert again.caption_texts(split) == corpus.caption_texts(split)
 
 
-@pytest.mark.parametrize("damage, problem", [
-    (lambda arrays: arrays.pop("val_images"), "no 'val_images' array"),
-    (lambda arrays: arrays.update(train_images=arrays["train_images"].astype(np.float32)), "not square uint8"),
-    (lambda arrays: arrays.update(train_images=arrays["train_images"][:-1]), "differ in count"),
-    (lambda arrays: arrays.update(val_images=arrays["val_images"][:, :20]), "not square"),
-    (lambda arrays: arrays.update(train_captions_ids=arrays["train_captions_ids"] + 100), "outside the vocabulary"),
-])
+@pytest.mark.parametrize(
+    "damage, problem",
+    [
+        (lambda arrays: arrays.pop("val_images"), "no 'val_images' array"),
+        (lambda arrays: arrays.update(train_images=arrays["train_images"].astype(np.float32)), "not square uint8"),
+        (lambda arrays: arrays.update(train_images=arrays["train_images"][:-1]), "differ in count"),
+        (lambda arrays: arrays.update(val_images=arrays["val_images"][:, :20]), "not square"),
+        (lambda arrays: arrays.update(train_captions_ids=arrays["train_captions_ids"] + 100), "outside the vocabulary"),
+    ],
+)
 def test_damaged_arrays_are_refused_in_words(damage, problem):
     corpus = load_scenes_demo(count=20, size=24)
     arrays = corpus.arrays()
@@ -159,13 +162,22 @@ def test_the_sequence_length_must_hold_the_longest_caption():
         corpus.batcher("train", 4, 8, seed=0)
 
 
-@pytest.mark.parametrize("make, problem", [
-    (lambda: generate_scenes(10, 0, 16), "at least 24 pixels"),
-    (lambda: generate_scenes(1, 0, 32), "at least 2 scenes"),
-    (lambda: scenes_from_items(*generate_scenes(4, 0, 24), "test", "Test", val_fraction=1.5), "validation fraction"),
-    (lambda: scenes_from_items(np.zeros((3, 24, 24, 3), np.uint8), ["a red circle"] * 2, "test", "Test"), "3 pictures"),
-    (lambda: scenes_from_items(np.zeros((2, 24, 24, 3), np.uint8), ["a red dog"] * 2, "test", "Test"), "'dog'"),
-])
+@pytest.mark.parametrize(
+    "make, problem",
+    [
+        (lambda: generate_scenes(10, 0, 16), "at least 24 pixels"),
+        (lambda: generate_scenes(1, 0, 32), "at least 2 scenes"),
+        (
+            lambda: scenes_from_items(*generate_scenes(4, 0, 24), "test", "Test", val_fraction=1.5),
+            "validation fraction",
+        ),
+        (
+            lambda: scenes_from_items(np.zeros((3, 24, 24, 3), np.uint8), ["a red circle"] * 2, "test", "Test"),
+            "3 pictures",
+        ),
+        (lambda: scenes_from_items(np.zeros((2, 24, 24, 3), np.uint8), ["a red dog"] * 2, "test", "Test"), "'dog'"),
+    ],
+)
 def test_bad_requests_are_refused_in_words(make, problem):
     with pytest.raises(DataError, match=problem):
         make()

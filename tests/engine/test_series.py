@@ -8,14 +8,14 @@ from dataclasses import replace
 import h5py
 import numpy as np
 import pytest
-
 from tiny import TINY_CONFIG
-from workbench.engine.model.builder import build_model
-from workbench.engine.data.series import SeriesCorpus, load_series_csv, load_weather_demo, weather_series
+
 from workbench.engine.common.errors import DataError
+from workbench.engine.data.series import SeriesCorpus, load_series_csv, load_weather_demo, weather_series
+from workbench.engine.model.builder import build_model
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
 
 HOURS_PER_YEAR = 365 * 24
 
@@ -162,7 +162,10 @@ def test_the_task_builds_a_forecaster():
     corpus = SeriesCorpus.from_values(np.random.default_rng(0).normal(size=(50, 3)), ("a", "b", "c"), "t", "t")
     task = corpus.task()
     assert (task.inputs.kind, task.inputs.feature_dim, task.head.kind, task.head.num_outputs) == (
-        "features", 3, "regression", 3,
+        "features",
+        3,
+        "regression",
+        3,
     )
     build_model(from_template("stacked", task, RecurrentSpec("gru", 8, 1)))
 
@@ -195,7 +198,8 @@ def test_semicolons_and_decimal_commas_are_read(tmp_path):
     "edit, columns, message",
     [
         (
-            lambda text: text.replace("11.5,", "eleven,"), ["temp"],
+            lambda text: text.replace("11.5,", "eleven,"),
+            ["temp"],
             r"series.csv, line 5, column 'temp': 'eleven' is not a number",
         ),
         (lambda text: text.replace(",2,18", ",,18"), None, r"series.csv, line 4, column 'rain': the value is missing"),
@@ -245,8 +249,9 @@ def test_a_differenced_series_is_modelled_as_its_normalised_changes(differenced)
     np.testing.assert_allclose(differenced.normalised("train").mean(0), 0, atol=1e-5)
     np.testing.assert_allclose(differenced.normalised("train").std(0), 1, atol=1e-5)
     assert len(differenced.normalised("train")) == train_steps - 1
-    np.testing.assert_allclose(differenced.denormalise(differenced.normalised("val")), changes[train_steps - 1 :],
-                               rtol=1e-4, atol=1e-4)
+    np.testing.assert_allclose(
+        differenced.denormalise(differenced.normalised("val")), changes[train_steps - 1 :], rtol=1e-4, atol=1e-4
+    )
     np.testing.assert_allclose(differenced.spread, values[:train_steps].std(0), rtol=1e-4)
     batch = differenced.batcher("train", 4, 12, seed=0).next_batch()
     assert np.abs(batch.inputs).max() < 5  # changes, normalised: not a trend's levels

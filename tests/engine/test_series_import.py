@@ -6,13 +6,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-
 from tiny import TINY_CONFIG
-from workbench.engine.data.series import SeriesCorpus, load_series_csv, longest_seq_len, survey_series_csv
+
 from workbench.engine.common.errors import DataError
+from workbench.engine.data.series import SeriesCorpus, load_series_csv, longest_seq_len, survey_series_csv
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
 
 GAPPY = """date,level,flow
 d1,,5
@@ -50,8 +50,11 @@ def wavy_rows(count: int) -> list[str]:
 
 
 def test_a_gap_is_refused_by_default_naming_its_line_and_the_fills(tmp_path):
-    with pytest.raises(DataError, match=r"series.csv, line 2, column 'level': the value is missing \(4 gaps in all\)"
-                                        r".*'forward'.*'linear'.*'drop'.*--fill"):
+    with pytest.raises(
+        DataError,
+        match=r"series.csv, line 2, column 'level': the value is missing \(4 gaps in all\)"
+        r".*'forward'.*'linear'.*'drop'.*--fill",
+    ):
         load_series_csv(write(tmp_path, GAPPY))
 
 
@@ -96,17 +99,20 @@ def test_a_year_column_is_not_modelled_by_default_and_the_user_is_told(tmp_path)
     assert corpus.columns == ("SUNACTIVITY",) and corpus.description["left_out"] == ["YEAR"]
     assert corpus.description["notes"] == {
         "columns": "Left out YEAR (it rises by 1 every row, like an index or a date); name it among the columns to "
-                   "model it."
+        "model it."
     }
     asked = load_series_csv(write(tmp_path, text), columns=["YEAR", "SUNACTIVITY"])
     assert asked.columns == ("YEAR", "SUNACTIVITY") and asked.description["notes"] == {}
 
 
-@pytest.mark.parametrize("name, values, reason", [
-    ("step", [f"{0.25 * i:g}" for i in range(12)], "it rises by 0.25 every row"),
-    ("timestamp", [f"{i * i}" for i in range(12)], "named 'timestamp'"),
-    ("", [f"{i * i}" for i in range(12)], "no name, like an index"),
-])
+@pytest.mark.parametrize(
+    "name, values, reason",
+    [
+        ("step", [f"{0.25 * i:g}" for i in range(12)], "it rises by 0.25 every row"),
+        ("timestamp", [f"{i * i}" for i in range(12)], "named 'timestamp'"),
+        ("", [f"{i * i}" for i in range(12)], "no name, like an index"),
+    ],
+)
 def test_columns_that_count_time_are_found_by_their_steps_or_their_name(tmp_path, name, values, reason):
     rows = wavy_rows(12)
     text = f"{name},a,b\n" + "".join(f"{value},{row}\n" for value, row in zip(values, rows))

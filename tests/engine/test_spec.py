@@ -6,9 +6,9 @@ from dataclasses import replace
 import pytest
 
 from workbench.engine.common.errors import SpecError
-from workbench.engine.spec import SPEC_VERSION, AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
 from workbench.engine.data.base import Task, language_model_task
 from workbench.engine.model.templates import fit_to_task, from_template
+from workbench.engine.spec import SPEC_VERSION, AttentionSpec, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
 
 LM = language_model_task(40)
 STACK = RecurrentSpec("gru", 32, 2, dropout=0.1)
@@ -25,10 +25,16 @@ def messages(spec):
     return [problem.message for problem in spec.problems()]
 
 
-@pytest.mark.parametrize("template,task", [
-    ("stacked", LM), ("bidirectional", CLASSIFICATION), ("encoder-decoder", TRANSLATION),
-    ("attention", TRANSLATION), ("attention", CLASSIFICATION),
-])
+@pytest.mark.parametrize(
+    "template,task",
+    [
+        ("stacked", LM),
+        ("bidirectional", CLASSIFICATION),
+        ("encoder-decoder", TRANSLATION),
+        ("attention", TRANSLATION),
+        ("attention", CLASSIFICATION),
+    ],
+)
 def test_every_template_round_trips_through_json(template, task):
     spec = from_template(template, task, STACK)
     assert spec.template == template
@@ -58,21 +64,26 @@ def test_translation_templates_refuse_language_model_data():
         from_template("attention", LM, STACK)
 
 
-@pytest.mark.parametrize("edit,expected", [
-    (lambda s: replace(s, encoder=replace(s.encoder, cell="lstmx")), "unknown cell 'lstmx'"),
-    (lambda s: replace(s, encoder=replace(s.encoder, hidden_size=0)), "hidden size must be between"),
-    (lambda s: replace(s, encoder=replace(s.encoder, num_layers=1, dropout=0.3)), "needs at least two layers"),
-    (lambda s: replace(s, encoder=replace(s.encoder, dropout=1.0)), "dropout is a probability"),
-    (lambda s: replace(s, inputs=replace(s.inputs, vocab_size=0)), "vocabulary is empty"),
-    (lambda s: replace(s, head=HeadSpec("next_token", 39)), "predict over the input vocabulary"),
-    (lambda s: replace(s, head=HeadSpec("mystery", 3)), "unknown head 'mystery'"),
-    (lambda s: replace(s, attention=AttentionSpec()), "attention needs a decoder"),
-    (lambda s: replace(s, reverse_source=True), "reversing the source needs an encoder–decoder"),
-    (lambda s: replace(s, head=HeadSpec("classification", 1)), "at least two classes"),
-    (lambda s: replace(s, head=HeadSpec("classification", 3, pooling="median")), "unknown pooling 'median'"),
-    (lambda s: replace(s, head=HeadSpec("regression", 1), encoder=replace(s.encoder, bidirectional=True)),
-     "a forecaster cannot read the future"),
-])
+@pytest.mark.parametrize(
+    "edit,expected",
+    [
+        (lambda s: replace(s, encoder=replace(s.encoder, cell="lstmx")), "unknown cell 'lstmx'"),
+        (lambda s: replace(s, encoder=replace(s.encoder, hidden_size=0)), "hidden size must be between"),
+        (lambda s: replace(s, encoder=replace(s.encoder, num_layers=1, dropout=0.3)), "needs at least two layers"),
+        (lambda s: replace(s, encoder=replace(s.encoder, dropout=1.0)), "dropout is a probability"),
+        (lambda s: replace(s, inputs=replace(s.inputs, vocab_size=0)), "vocabulary is empty"),
+        (lambda s: replace(s, head=HeadSpec("next_token", 39)), "predict over the input vocabulary"),
+        (lambda s: replace(s, head=HeadSpec("mystery", 3)), "unknown head 'mystery'"),
+        (lambda s: replace(s, attention=AttentionSpec()), "attention needs a decoder"),
+        (lambda s: replace(s, reverse_source=True), "reversing the source needs an encoder–decoder"),
+        (lambda s: replace(s, head=HeadSpec("classification", 1)), "at least two classes"),
+        (lambda s: replace(s, head=HeadSpec("classification", 3, pooling="median")), "unknown pooling 'median'"),
+        (
+            lambda s: replace(s, head=HeadSpec("regression", 1), encoder=replace(s.encoder, bidirectional=True)),
+            "a forecaster cannot read the future",
+        ),
+    ],
+)
 def test_validation_names_the_problem(edit, expected):
     spec = from_template("stacked", LM, STACK)
     assert messages(spec) == []
@@ -89,14 +100,17 @@ def test_decoder_rules():
     assert "unknown attention" in " ".join(messages(replace(spec, attention=AttentionSpec("psychic"))))
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("{", "not valid JSON"),
-    ("[]", "not a JSON object"),
-    ('{"inputs": {}}', "no version"),
-    ('{"version": 99}', "version 99"),
-    ('{"version": 1, "colour": "red"}', "unknown field 'colour'"),
-    ('{"version": 1, "encoder": {"cell": "gru", "size": 3}}', "'encoder' has an unknown field 'size'"),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("{", "not valid JSON"),
+        ("[]", "not a JSON object"),
+        ('{"inputs": {}}', "no version"),
+        ('{"version": 99}', "version 99"),
+        ('{"version": 1, "colour": "red"}', "unknown field 'colour'"),
+        ('{"version": 1, "encoder": {"cell": "gru", "size": 3}}', "'encoder' has an unknown field 'size'"),
+    ],
+)
 def test_bad_json_gives_a_clear_error(text, expected):
     with pytest.raises(SpecError, match=expected):
         ModelSpec.from_json(text)
@@ -143,18 +157,21 @@ def spec_json_with(**changes) -> dict:
     return data
 
 
-@pytest.mark.parametrize("path,value,expected", [
-    ("encoder__hidden_size", "lots", "'encoder.hidden_size' is 'lots', not a whole number"),
-    ("encoder__hidden_size", 12.5, "not a whole number"),
-    ("encoder__num_layers", True, "not a whole number"),
-    ("encoder__dropout", float("nan"), "'encoder.dropout' is 'nan', not a number"),
-    ("encoder__bidirectional", 1, "not true or false"),
-    ("encoder__cell", 3, "not text"),
-    ("head", None, "has no 'head'"),
-    ("inputs", None, "has no 'inputs'"),
-    ("reverse_source", "yes", "'reverse_source' is not true or false"),
-    ("version", True, "no version number"),
-])
+@pytest.mark.parametrize(
+    "path,value,expected",
+    [
+        ("encoder__hidden_size", "lots", "'encoder.hidden_size' is 'lots', not a whole number"),
+        ("encoder__hidden_size", 12.5, "not a whole number"),
+        ("encoder__num_layers", True, "not a whole number"),
+        ("encoder__dropout", float("nan"), "'encoder.dropout' is 'nan', not a number"),
+        ("encoder__bidirectional", 1, "not true or false"),
+        ("encoder__cell", 3, "not text"),
+        ("head", None, "has no 'head'"),
+        ("inputs", None, "has no 'inputs'"),
+        ("reverse_source", "yes", "'reverse_source' is not true or false"),
+        ("version", True, "no version number"),
+    ],
+)
 def test_a_stored_field_of_the_wrong_type_is_refused_in_one_line(path, value, expected):
     """Issue 18: a spec from a file is checked for types before its ranges are compared."""
     with pytest.raises(SpecError, match=expected.replace("(", r"\(").replace(")", r"\)")) as caught:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from tiny import write_file
 
+from workbench.engine.common.errors import DataError
 from workbench.engine.data.labelled_files import (
     guess_text_and_label,
     guess_text_and_label_columns,
@@ -12,15 +13,18 @@ from workbench.engine.data.labelled_files import (
     read_table,
     table_columns,
 )
-from workbench.engine.common.errors import DataError
 
 PACKAGES = [  # (package, section, description), descriptions of several lines holding ; and ,
-    ("adduser", "admin", "add and remove users and groups\nThis package includes the 'adduser' and 'deluser'\n"
-                         "commands; it creates users, groups and home directories."),
+    (
+        "adduser",
+        "admin",
+        "add and remove users and groups\nThis package includes the 'adduser' and 'deluser'\n"
+        "commands; it creates users, groups and home directories.",
+    ),
     ("bash", "shells", "GNU Bourne Again SHell\nBash is an sh-compatible command language interpreter."),
     ("curl", "web", "command line tool for transferring data with URL syntax"),
     ("dash", "shells", "POSIX-compliant shell\nThe Debian Almquist Shell, a small and fast shell."),
-    ("wget", "web", "retrieves files from the web; \"non-interactive\", with recursion"),
+    ("wget", "web", 'retrieves files from the web; "non-interactive", with recursion'),
     ("passwd", "admin", "change and administer password and group data"),
 ]
 
@@ -31,8 +35,10 @@ def write(tmp_path, content: str | bytes, name: str = "packages.csv"):
 
 def quoted(rows, delimiter: str) -> str:
     """A table as a spreadsheet saves it: fields quoted, quotes doubled."""
+
     def field(value: str) -> str:
         return '"' + value.replace('"', '""') + '"' if any(c in value for c in f'"\n{delimiter}') else value
+
     return "".join(delimiter.join(map(field, row)) + "\r\n" for row in rows)
 
 
@@ -61,8 +67,9 @@ def test_a_given_delimiter_is_used_as_is(tmp_path):
     assert table_columns(path, delimiter="semicolon") == ["name", "kind"]
     with pytest.raises(DataError) as caught:
         table_columns(path, delimiter=",")
-    assert str(caught.value) == (f"{path}, line 1: the header has one column when split by commas; check the "
-                                 f"delimiter given.")
+    assert str(caught.value) == (
+        f"{path}, line 1: the header has one column when split by commas; check the delimiter given."
+    )
     tsv = write(tmp_path, "name\tkind\nAnn\ta\nBob\tb\n", "names.txt")
     assert table_columns(tsv, delimiter="\\t") == table_columns(tsv, delimiter="tab") == ["name", "kind"]
     with pytest.raises(DataError, match="the delimiter must be one character"):
@@ -70,8 +77,11 @@ def test_a_given_delimiter_is_used_as_is(tmp_path):
 
 
 def test_a_latin1_table_is_refused_naming_the_byte_and_read_with_its_encoding(tmp_path):
-    rows = [("Package", "Section", "Description"), ("inkscape", "graphics", "vector editor with Bézier curves"),
-            ("lyx", "editors", "document processor; café")]
+    rows = [
+        ("Package", "Section", "Description"),
+        ("inkscape", "graphics", "vector editor with Bézier curves"),
+        ("lyx", "editors", "document processor; café"),
+    ]
     path = write(tmp_path, quoted(rows, ";").encode("latin-1"))
     with pytest.raises(DataError) as caught:
         read_table(path)
@@ -92,8 +102,9 @@ def test_a_column_named_twice_and_an_unclosed_quote_are_named_by_line(tmp_path):
     path = write(tmp_path, "\nid,text,text\n1,a,b\n")
     with pytest.raises(DataError) as caught:
         table_columns(path)
-    assert str(caught.value) == (f"{path}, line 2: the column name 'text' is there twice (columns 2 and 3); name "
-                                 f"each column once.")
+    assert str(caught.value) == (
+        f"{path}, line 2: the column name 'text' is there twice (columns 2 and 3); name each column once."
+    )
     path = write(tmp_path, 'text,label\nfine,a\n"never closed,b\nmore,c\n')
     with pytest.raises(DataError) as caught:
         table_columns(path)
@@ -110,8 +121,10 @@ def test_the_text_and_label_columns_are_recognised_by_what_they_hold(tmp_path):
     path = write(tmp_path, quoted([("Package", "Section", "Description"), *PACKAGES], ";"))
     assert guess_text_and_label_columns(path) == ("Description", "Section")
     header = ["a", "b", "c", "d"]  # names that say nothing: an id, a label, a constant, a text
-    rows = [[str(i), ["pos", "neg"][i % 2], "x", f"review number {i} said {'good' if i % 2 else 'bad'} things"]
-            for i in range(30)]
+    rows = [
+        [str(i), ["pos", "neg"][i % 2], "x", f"review number {i} said {'good' if i % 2 else 'bad'} things"]
+        for i in range(30)
+    ]
     assert guess_text_and_label(header, rows) == ("d", "b")
     names = [["Mary", "female", "1"], ["James", "male", "2"], ["Ashley", "female", "3"], ["Aaron", "male", "4"]]
     assert guess_text_and_label(["name", "sex", "rank"], names) == ("name", "sex")

@@ -6,10 +6,8 @@ import time
 import numpy as np
 import pytest
 import torch
-
 from tiny import Recorder, make_project
-from workbench.engine.training.callbacks import Callback
-from workbench.engine.training.config import TrainConfig
+
 from workbench.engine.common.errors import WorkbenchError
 from workbench.engine.events import (
     ProbeSnapshot,
@@ -21,8 +19,10 @@ from workbench.engine.events import (
     ValidationResult,
 )
 from workbench.engine.model.sequence_models import parameter_group
-from workbench.engine.training.optimizers import learning_rate_at
 from workbench.engine.project.project import Project
+from workbench.engine.training.callbacks import Callback
+from workbench.engine.training.config import TrainConfig
+from workbench.engine.training.optimizers import learning_rate_at
 from workbench.engine.training.trainer import _BudgetClock
 
 
@@ -213,11 +213,14 @@ def test_bad_settings_are_refused_in_words():
         TrainConfig(learning_rate=0).check()
 
 
-@pytest.mark.parametrize("corpus_name,cell,layers,dropout", [
-    ("text_corpus", "lstm", 2, 0.3),  # hidden state carried across batches, dropout RNG
-    ("text_corpus", "gru", 1, 0.0),
-    ("lines_corpus", "rnn", 1, 0.0),
-])
+@pytest.mark.parametrize(
+    "corpus_name,cell,layers,dropout",
+    [
+        ("text_corpus", "lstm", 2, 0.3),  # hidden state carried across batches, dropout RNG
+        ("text_corpus", "gru", 1, 0.0),
+        ("lines_corpus", "rnn", 1, 0.0),
+    ],
+)
 def test_exact_resume_matches_an_uninterrupted_run(request, tmp_path, corpus_name, cell, layers, dropout):
     corpus = request.getfixturevalue(corpus_name)
     settings = dict(cell=cell, layers=layers, dropout=dropout, schedule="cosine", decay_steps=40, warmup_steps=3)

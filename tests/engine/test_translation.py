@@ -10,20 +10,30 @@ import numpy as np
 import pytest
 import torch
 
-from workbench.engine.model.builder import build_model
-from workbench.engine.training.config import TrainConfig
-from workbench.engine.data.pairs import PairCorpus, pairs_from_items
 from workbench.engine.common.errors import DataError, WorkbenchError
-from workbench.engine.project.project import Project
-from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
-from workbench.engine.scoring.output_scores import corpus_bleu, score_texts
+from workbench.engine.data.pairs import PairCorpus, pairs_from_items
 from workbench.engine.inference.translation import beam_search, greedy_decode, greedy_decode_batch, translate
+from workbench.engine.model.builder import build_model
+from workbench.engine.model.templates import from_template
+from workbench.engine.project.project import Project
 from workbench.engine.scoring.decoded_outputs import evaluate_translation
+from workbench.engine.scoring.output_scores import corpus_bleu, score_texts
+from workbench.engine.spec import RecurrentSpec
+from workbench.engine.training.config import TrainConfig
 
 NUMBERS = [
-    ("one", "1"), ("two", "2"), ("three", "3"), ("four", "4"), ("five", "5"), ("six", "6"),
-    ("seven", "7"), ("eight", "8"), ("nine", "9"), ("ten", "10"), ("eleven", "11"), ("twelve", "12"),
+    ("one", "1"),
+    ("two", "2"),
+    ("three", "3"),
+    ("four", "4"),
+    ("five", "5"),
+    ("six", "6"),
+    ("seven", "7"),
+    ("eight", "8"),
+    ("nine", "9"),
+    ("ten", "10"),
+    ("eleven", "11"),
+    ("twelve", "12"),
 ]
 TEMPLATES = ["attention", "encoder-decoder"]
 
@@ -187,8 +197,15 @@ def test_bleu_pools_counts_over_the_corpus():
 def test_a_small_model_learns_a_few_pairs_by_heart(numbers, template):
     spec = from_template(template, numbers.task(16), RecurrentSpec("lstm", 32))
     config = TrainConfig(
-        batch_size=16, seq_len=8, learning_rate=0.01, val_every=0, probe_every=0, sample_every=0,
-        metrics_interval_s=0.0, device="cpu", seed=0,
+        batch_size=16,
+        seq_len=8,
+        learning_rate=0.01,
+        val_every=0,
+        probe_every=0,
+        sample_every=0,
+        metrics_interval_s=0.0,
+        device="cpu",
+        seed=0,
     )
     project = Project.create(spec, numbers, config)
     trainer = project.trainer()

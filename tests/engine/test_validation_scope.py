@@ -5,13 +5,13 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from tiny import TINY_CONFIG, Recorder, make_project, write_text_corpus
 
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.events import RunFinished, RunStarted, TaskProgress, ValidationResult
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
-from tiny import TINY_CONFIG, Recorder, make_project, write_text_corpus
 
 NAMES = [f"{first}{second}" for first in "bcdfgklmnprst" for second in ("ana", "ela", "ina", "ona", "una")]
 

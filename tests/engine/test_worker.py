@@ -4,8 +4,8 @@ import threading
 import time
 
 import pytest
-
 from tiny import Recorder, make_project
+
 from workbench.engine.events import RunFailed, RunFinished, StepMetrics
 from workbench.engine.training.worker import EngineWorker
 

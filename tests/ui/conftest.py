@@ -27,9 +27,9 @@ def no_unexpected_dialogs(monkeypatch):
 
 @pytest.fixture
 def lm_spec():
-    from workbench.engine.spec import RecurrentSpec
-    from workbench.engine.model.templates import from_template
     from workbench.engine.data.base import language_model_task
+    from workbench.engine.model.templates import from_template
+    from workbench.engine.spec import RecurrentSpec
 
     return from_template("stacked", language_model_task(53, 64), RecurrentSpec("lstm", 128, 2))
 

@@ -12,10 +12,10 @@ from PySide6.QtGui import QDragEnterEvent, QDragLeaveEvent, QDragMoveEvent, QDro
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
-from workbench.engine.model.parameter_count import spec_parameters
-from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
 from workbench.engine.data.base import Task
+from workbench.engine.model.parameter_count import spec_parameters
 from workbench.engine.model.templates import from_template
+from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
 from workbench.ui.canvas import ArchitectureEditor, PaletteEntry
 from workbench.ui.canvas.items import BlockItem
 from workbench.ui.canvas.mime import MIME_TYPE, decode
@@ -93,8 +93,14 @@ def test_palette_items_carry_their_entry_as_mime(qtbot):
     palette = BlockPalette()
     qtbot.addWidget(palette)
     names = {(entry.kind, entry.name) for entry in palette.entries()}
-    assert {("template", "stacked"), ("template", "attention"), ("cell", "gru"), ("dropout", "dropout"),
-            ("embedding", "embedding"), ("head", "classification")} <= names
+    assert {
+        ("template", "stacked"),
+        ("template", "attention"),
+        ("cell", "gru"),
+        ("dropout", "dropout"),
+        ("embedding", "embedding"),
+        ("head", "classification"),
+    } <= names
     item = palette.item_for("template", "encoder-decoder")
     assert item.toolTip(0) and not item.icon(0).isNull()
     mime = palette.mimeData([item])
@@ -119,7 +125,7 @@ def test_a_long_palette_name_wraps_in_a_narrow_palette_rather_than_being_cut(qtb
     def text_height(name: str) -> int:
         """How many pixel rows of the entry's label, right of its icon, hold dark text."""
         rect = palette.visualItemRect(palette.item_for("template", name))
-        label = shade[rect.top(): rect.bottom() + 1, rect.left() + palette.iconSize().width() + 6: rect.right()]
+        label = shade[rect.top() : rect.bottom() + 1, rect.left() + palette.iconSize().width() + 6 : rect.right()]
         rows = np.flatnonzero((label < 128).any(axis=1))
         return int(rows[-1] - rows[0] + 1) if len(rows) else 0
 
@@ -132,8 +138,9 @@ def test_canvas_ignores_foreign_drags(make_editor, lm_spec):
     editor, document = make_editor(lm_spec)
     mime = QMimeData()
     mime.setText("stacked")
-    event = QDragEnterEvent(QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
-                            Qt.KeyboardModifier.NoModifier)
+    event = QDragEnterEvent(
+        QPoint(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
     QApplication.sendEvent(editor.view.viewport(), event)
     assert not event.isAccepted()
 
@@ -162,8 +169,7 @@ def test_drop_bidirectional_on_tagger_shows_both_directions(make_editor):
     assert drop(editor, "template", "bidirectional")
     assert document.spec.template == "bidirectional" and document.spec.encoder.bidirectional
     subtitles = [box.subtitle for box in editor.scene.layer_items["encoder"]]
-    assert subtitles == ["layer 1 · forward →", "← backward · layer 1",
-                         "layer 2 · forward →", "← backward · layer 2"]
+    assert subtitles == ["layer 1 · forward →", "← backward · layer 1", "layer 2 · forward →", "← backward · layer 2"]
     assert "concat 64" in editor.scene.texts()
 
 
@@ -431,8 +437,15 @@ def test_captioning_draws_the_picture_and_its_cnn_in_place_of_an_encoder(make_ed
     editor.scene.set_unrolled(unrolled)
     assert set(editor.scene.part_items) == CAPTIONING_PARTS
     texts = editor.scene.texts()
-    assert {"Picture", "48×48×3", "CNN", "conv 16 → 32 → 64", "6×6 grid of 64 features", "mean of the grid",
-            "+ row, column channels"} <= set(texts)
+    assert {
+        "Picture",
+        "48×48×3",
+        "CNN",
+        "conv 16 → 32 → 64",
+        "6×6 grid of 64 features",
+        "mean of the grid",
+        "+ row, column channels",
+    } <= set(texts)
     assert "ENCODER" not in texts and "Features" not in texts
     assert editor.scene.part_items["image_encoder"].title == "CNN"
     assert "encoder" not in editor.scene.layer_items and "decoder" in editor.scene.layer_items
@@ -508,12 +521,15 @@ def test_captioning_template_on_text_data_is_refused(make_editor, lm_spec, qtbot
     assert document.spec == lm_spec and refused.args[0] in editor.scene.texts()
 
 
-@pytest.mark.parametrize(("template", "message"), [
-    ("attention", "a recurrent encoder cannot read pictures: use the captioning template"),
-    ("encoder-decoder", "a recurrent encoder cannot read pictures: use the captioning template"),
-    ("stacked", "a model that reads pictures needs an image encoder (a CNN): start from the captioning template"),
-    ("handwriting", "the handwriting template writes with a pen, but this is captioning data"),
-])
+@pytest.mark.parametrize(
+    ("template", "message"),
+    [
+        ("attention", "a recurrent encoder cannot read pictures: use the captioning template"),
+        ("encoder-decoder", "a recurrent encoder cannot read pictures: use the captioning template"),
+        ("stacked", "a model that reads pictures needs an image encoder (a CNN): start from the captioning template"),
+        ("handwriting", "the handwriting template writes with a pen, but this is captioning data"),
+    ],
+)
 def test_text_templates_on_a_captioning_model_are_refused(make_editor, captioner, qtbot, template, message):
     editor, document = make_editor(captioner)
     with qtbot.waitSignal(editor.view.drop_refused, timeout=1000) as refused:

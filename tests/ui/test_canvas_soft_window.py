@@ -11,9 +11,9 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QWidget
 
-from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
 from workbench.engine.data.base import handwriting_task
+from workbench.engine.model.templates import from_template
+from workbench.engine.spec import RecurrentSpec
 from workbench.ui.canvas import ArchitectureEditor
 from workbench.ui.canvas.items import ArrowItem
 from workbench.ui.document import SpecDocument
@@ -56,8 +56,9 @@ def arrows_between(scene, start: QRectF, end: QRectF) -> list[ArrowItem]:
         if isinstance(item, ArrowItem):
             path = item.path()
             first, last = path.elementAt(0), path.elementAt(path.elementCount() - 1)
-            if start.adjusted(-2, -2, 2, 2).contains(QPointF(first.x, first.y)) and \
-                    end.adjusted(-2, -2, 2, 2).contains(QPointF(last.x, last.y)):
+            if start.adjusted(-2, -2, 2, 2).contains(QPointF(first.x, first.y)) and end.adjusted(-2, -2, 2, 2).contains(
+                QPointF(last.x, last.y)
+            ):
                 found.append(item)
     return found
 

@@ -103,7 +103,8 @@ def test_evaluate_sends_the_beam_and_shows_the_scores(qtbot, panel):
     assert blocker.args == [1] and view.evaluate_button.text() == "Evaluating…"
     panel.show_caption_scores(OutputScores("val", 1, 600, 0.983, 0.991, 0.995))
     assert view.scores_label.text() == (
-        "exact match <b>98.3 %</b> · word BLEU <b>99.1</b> · char-BLEU 99.5 (greedy, 600 pictures)")
+        "exact match <b>98.3 %</b> · word BLEU <b>99.1</b> · char-BLEU 99.5 (greedy, 600 pictures)"
+    )
     assert view.evaluate_button.isEnabled()
     panel.show_caption_scores(OutputScores("val", 4, 20, 0.5, 0.25, 0.6))
     assert "(beam 4, 20 pictures)" in view.scores_label.text()
@@ -146,8 +147,9 @@ def test_the_big_picture_is_the_image_upscaled_and_a_chosen_word_lays_its_overla
     qtbot.mouseClick(view.thumbnails[2], Qt.MouseButton.LeftButton)
     overlaid = heat_overlay(upscaled(image, 240), attention()[2])
     assert colour_at(label, 123, 77) == tuple(overlaid[77, 123])
-    assert "“circle”" in view.picture_title.text() and f"background-color:{SELECTED_WORD};\">circle<" in (
-        view.caption_label.text())
+    assert "“circle”" in view.picture_title.text() and f'background-color:{SELECTED_WORD};">circle<' in (
+        view.caption_label.text()
+    )
     view.caption_label.linkHovered.emit("1")  # hovering another word shows it while the mouse stays
     assert "“red”" in view.picture_title.text()
     view.caption_label.linkHovered.emit("")  # and the clicked one again when it leaves
@@ -202,8 +204,14 @@ def test_the_captioner_renders_at_a_realistic_size(qtbot, panel, tmp_path):
     panel.show_caption(caption(random_picture(), WORDS * 4), "a red circle above")
     view.click_word(5)
     panel.show_caption_scores(OutputScores("val", 1, 600, 0.983, 0.991, 0.995))
-    qtbot.waitUntil(lambda: not overlapping(view.picture_label, view.picture_title, view.caption_label,
-                                            view.details_label, view.thumbnail_scroll), timeout=1000)
+    qtbot.waitUntil(
+        lambda: (
+            not overlapping(
+                view.picture_label, view.picture_title, view.caption_label, view.details_label, view.thumbnail_scroll
+            )
+        ),
+        timeout=1000,
+    )
     panel.grab().save(str(tmp_path / "captioning.png"))
     assert panel.size().height() == 700
     assert view.thumbnail_row.width() > view.thumbnail_scroll.width()  # too many words: the row scrolls

@@ -8,10 +8,9 @@ from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
 
 from workbench.engine.events import RunStarted, StepMetrics, ValidationResult
 from workbench.engine.training.history import RunHistory
-from workbench.ui.dashboard import Dashboard
+from workbench.ui.dashboard import Dashboard, timed_graphics
 from workbench.ui.dashboard.series import GrowingSeries, SmoothedSeries, ema
 from workbench.ui.dashboard.step_range import round_out, round_step_ceiling
-from workbench.ui.dashboard import timed_graphics
 from workbench.ui.dashboard.widget import DRAW_SHARE, SHOT_INTERVAL_MS
 
 # The offscreen platform warns when a top-level widget is shown; nothing is wrong.
@@ -130,9 +129,7 @@ def test_log_scale_toggles_the_loss_plot_log_mode(qtbot, dashboard):
     dashboard.toolbar.log_scale_check.setChecked(True)
     assert loss_plot.ctrl.logYCheck.isChecked()
     assert loss_plot.getAxis("left").logMode
-    qtbot.waitUntil(
-        lambda: np.allclose(curves.loss_raw.getData()[1], np.log10([e.loss for e in events])), timeout=3000
-    )
+    qtbot.waitUntil(lambda: np.allclose(curves.loss_raw.getData()[1], np.log10([e.loss for e in events])), timeout=3000)
     dashboard.toolbar.log_scale_check.setChecked(False)
     assert not loss_plot.ctrl.logYCheck.isChecked()
 
@@ -257,8 +254,11 @@ def edit_field_width(combo) -> int:
     """The width a combo box gives its current text and icon."""
     option = QStyleOptionComboBox()
     combo.initStyleOption(option)
-    return combo.style().subControlRect(QStyle.ComplexControl.CC_ComboBox, option,
-                                        QStyle.SubControl.SC_ComboBoxEditField, combo).width()
+    return (
+        combo.style()
+        .subControlRect(QStyle.ComplexControl.CC_ComboBox, option, QStyle.SubControl.SC_ComboBoxEditField, combo)
+        .width()
+    )
 
 
 # The window opens 1400 px wide with side docks of 290 and 340 px (main_window._restore_layout).
@@ -365,10 +365,12 @@ def test_a_constant_learning_rate_is_shown_at_its_value(qtbot):
     qtbot.addWidget(dashboard)
     dashboard.show()
     dashboard.start_run(RunStarted("run-001", 0, 10, "cpu", "CPU", 100, "stacked: LSTM 8"))
-    dashboard.add_metrics([
-        StepMetrics(step, 2.0, 0.002, 1000.0, 1.0, ("encoder.l0",), np.array([1.0], np.float32))
-        for step in range(1, 6)
-    ])
+    dashboard.add_metrics(
+        [
+            StepMetrics(step, 2.0, 0.002, 1000.0, 1.0, ("encoder.l0",), np.array([1.0], np.float32))
+            for step in range(1, 6)
+        ]
+    )
     view = dashboard.plots.learning_rate.getViewBox()
     qtbot.waitUntil(lambda: view.viewRange()[1][1] == pytest.approx(0.0022), timeout=3000)
     assert view.viewRange()[1][0] == 0
@@ -423,7 +425,7 @@ def test_plots_catch_up_at_once_when_the_run_ends(qtbot, dashboard):
     assert dashboard.redraw_interval_ms() == SHOT_INTERVAL_MS[1]
     dashboard.end_run()
     for item in (run.loss, run.grad_norm, run.learning_rate, run.tokens_per_s):
-        qtbot.waitUntil(lambda: len(item.xData) == 100, timeout=1500)  # not 4 × 2 s
+        qtbot.waitUntil(lambda item=item: len(item.xData) == 100, timeout=1500)  # not 4 × 2 s
     assert dashboard.redraw_interval_ms() == SHOT_INTERVAL_MS[0]
 
 
@@ -642,11 +644,11 @@ def test_live_steps_end_at_a_round_number_and_hold_still(qtbot, dashboard):
         dashboard.add_metrics(metrics(range(first, last + 1)))
         run = dashboard.current_run
         wait_drawn(qtbot, run.loss, last)
-        qtbot.waitUntil(lambda: view.viewRange()[0][1] >= end)  # auto-range follows before a paint
+        qtbot.waitUntil(lambda end=end: view.viewRange()[0][1] >= end)  # auto-range follows before a paint
         low, high = view.viewRange()[0]
         assert low <= 0 and end <= high < 1.05 * end
     for plot in ("layers", "grad_norm", "tokens_per_s"):
-        qtbot.waitUntil(lambda: getattr(dashboard.plots, plot).getViewBox().viewRange()[0][1] >= 2500)
+        qtbot.waitUntil(lambda plot=plot: getattr(dashboard.plots, plot).getViewBox().viewRange()[0][1] >= 2500)
 
 
 def test_the_raw_loss_is_a_faint_opaque_tint_of_the_run_colour(qtbot, dashboard):

@@ -5,8 +5,8 @@ from concurrent.futures import Future
 
 import pytest
 from PySide6.QtCore import QThread
-
 from tiny import make_project
+
 from workbench.engine.events import StepMetrics
 from workbench.ui.engine_bridge import EngineBridge, _Reply
 

@@ -10,11 +10,11 @@ import pytest
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QStatusBar
 from shiboken6 import isValid
-
 from tiny import make_project
-from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
+
 from workbench.engine.data.base import Task
 from workbench.engine.model.templates import from_template
+from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
 from workbench.ui import export_dialog, tasks
 from workbench.ui.engine_bridge import EngineBridge
 from workbench.ui.export_dialog import ExportDialog
@@ -23,7 +23,9 @@ from workbench.ui.status import TrainingStatus
 
 ROWS = {"onnx": 0, "torchscript": 1, "safetensors": 2, "lstmvis": 3}
 TRANSLATION = Task(
-    "translation", InputSpec(vocab_size=30, embedding_dim=16), HeadSpec("next_token", 12),
+    "translation",
+    InputSpec(vocab_size=30, embedding_dim=16),
+    HeadSpec("next_token", 12),
     target_inputs=InputSpec(vocab_size=12, embedding_dim=8),
 )
 

@@ -3,8 +3,8 @@
 import numpy as np
 import pytest
 
-from workbench.engine.scoring.forecast_scores import ForecastBaseline, ForecastScores
 from workbench.engine.inference.forecasting import ForecastShown
+from workbench.engine.scoring.forecast_scores import ForecastBaseline, ForecastScores
 from workbench.ui.results.colors import ERROR
 from workbench.ui.results.forecast_view import DEFAULT_HORIZON, ForecastView, number
 
@@ -23,9 +23,15 @@ def shown_forecast(start: int = 40, horizon: int = 5, history: int = 8) -> Forec
     past, truth, predicted = values[:history], values[history : history + horizon], values[history + horizon :]
     naive = np.repeat(past[-1:], horizon, axis=0)
     return ForecastShown(
-        columns=COLUMNS, start=start, history_steps=np.arange(start - history, start), history=past,
-        truth=truth, forecast=predicted, naive=naive,
-        model_mae=np.abs(predicted - truth).mean(0), naive_mae=np.abs(naive - truth).mean(0),
+        columns=COLUMNS,
+        start=start,
+        history_steps=np.arange(start - history, start),
+        history=past,
+        truth=truth,
+        forecast=predicted,
+        naive=naive,
+        model_mae=np.abs(predicted - truth).mean(0),
+        naive_mae=np.abs(naive - truth).mean(0),
     )
 
 
@@ -92,8 +98,11 @@ def test_the_plot_shows_the_chosen_column_joined_to_the_last_value_read(view):
         np.testing.assert_array_equal(x, np.arange(32, 40))
         np.testing.assert_array_equal(y, result.history[:, column])
         last = result.history[-1, column]
-        for curve, values in ((view.truth_curve, result.truth), (view.forecast_curve, result.forecast),
-                              (view.naive_curve, result.naive)):
+        for curve, values in (
+            (view.truth_curve, result.truth),
+            (view.forecast_curve, result.forecast),
+            (view.naive_curve, result.naive),
+        ):
             x, y = curve.getData()
             np.testing.assert_array_equal(x, np.arange(39, 45))
             np.testing.assert_array_equal(y, np.concatenate([[last], values[:, column]]))
@@ -101,7 +110,8 @@ def test_the_plot_shows_the_chosen_column_joined_to_the_last_value_read(view):
         assert view.start_line.value() == 39 and view.start_line.isVisible()
         assert view.plot.getAxis("left").labelText == name
         assert f"{name} MAE {number(result.model_mae[column])} vs {number(result.naive_mae[column])}" in (
-            view.forecast_label.text())
+            view.forecast_label.text()
+        )
     view.clear()
     assert all(curve.getData() == (None, None) for curve in (view.history_curve, view.truth_curve))
     assert view.forecast_label.text() == "" and not view.start_line.isVisible()
@@ -112,12 +122,19 @@ def test_scores_read_as_a_ratio_to_the_naive_forecast(qtbot, view):
         view.evaluate_button.click()
     assert blocker.args == [DEFAULT_HORIZON] and not view.forecast_button.isEnabled()
     scores = ForecastScores(
-        horizon=24, windows=256, columns=COLUMNS, model_mae=np.array([1.06, 4.0]), naive_mae=np.array([3.07, 8.0]),
-        model_rmse=np.array([1.3, 5.0]), naive_rmse=np.array([3.5, 9.0]), ratio=0.33,
+        horizon=24,
+        windows=256,
+        columns=COLUMNS,
+        model_mae=np.array([1.06, 4.0]),
+        naive_mae=np.array([3.07, 8.0]),
+        model_rmse=np.array([1.3, 5.0]),
+        naive_rmse=np.array([3.5, 9.0]),
+        ratio=0.33,
     )
     view.show_scores(scores)
     assert view.scores_label.text() == (
-        "Over 256 forecasts 24 steps ahead: error 0.33× the naive forecast (temperature MAE 1.06 vs 3.07)")
+        "Over 256 forecasts 24 steps ahead: error 0.33× the naive forecast (temperature MAE 1.06 vs 3.07)"
+    )
     assert view.forecast_button.isEnabled()
     view.column_combo.setCurrentIndex(1)
     assert view.scores_label.text().endswith("(humidity MAE 4.00 vs 8.00)")
@@ -134,11 +151,19 @@ def test_an_error_is_shown_in_words_and_the_buttons_come_back(view):
 
 def test_scores_name_the_best_baseline_and_each_columns_errors_once(view):
     naive = ForecastBaseline("naive", "repeats the last value", 1, np.array([3.07, 8.0]), 1.0)
-    ar = ForecastBaseline("linear autoregression", "a least-squares fit of the last 48 steps", 48,
-                          np.array([0.5, 2.0]), 0.2)
+    ar = ForecastBaseline(
+        "linear autoregression", "a least-squares fit of the last 48 steps", 48, np.array([0.5, 2.0]), 0.2
+    )
     scores = ForecastScores(
-        horizon=24, windows=256, columns=COLUMNS, model_mae=np.array([1.06, 4.0]), naive_mae=np.array([3.07, 8.0]),
-        model_rmse=np.array([1.3, 5.0]), naive_rmse=np.array([3.5, 9.0]), ratio=0.33, baselines=(naive, ar),
+        horizon=24,
+        windows=256,
+        columns=COLUMNS,
+        model_mae=np.array([1.06, 4.0]),
+        naive_mae=np.array([3.07, 8.0]),
+        model_rmse=np.array([1.3, 5.0]),
+        naive_rmse=np.array([3.5, 9.0]),
+        ratio=0.33,
+        baselines=(naive, ar),
     )
     view.show_scores(scores)
     text = view.scores_label.text()

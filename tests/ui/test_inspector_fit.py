@@ -8,9 +8,9 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QWidget
 
-from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
 from workbench.engine.data.base import Task, handwriting_task, language_model_task
 from workbench.engine.model.templates import from_template
+from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
 from workbench.ui.canvas import ArchitectureEditor
 from workbench.ui.document import SpecDocument
 from workbench.ui.main_window import MainWindow
@@ -21,12 +21,23 @@ PARTS = ("model", "inputs", "target_inputs", "image_encoder", "encoder", "window
 def specs():
     """One model of each kind the inspector has fields for."""
     stack = RecurrentSpec("lstm", 128, 2)
-    translation = Task("translation", InputSpec("tokens", vocab_size=40, embedding_dim=32),
-                       HeadSpec("next_token", num_outputs=30), InputSpec("tokens", vocab_size=30, embedding_dim=32))
-    captions = Task("captioning", InputSpec("image", image_size=48, channels=3), HeadSpec("next_token", num_outputs=30),
-                    InputSpec("tokens", vocab_size=30, embedding_dim=32))
-    classes = Task("classification", InputSpec("tokens", vocab_size=40, embedding_dim=32),
-                   HeadSpec("classification", num_outputs=12))
+    translation = Task(
+        "translation",
+        InputSpec("tokens", vocab_size=40, embedding_dim=32),
+        HeadSpec("next_token", num_outputs=30),
+        InputSpec("tokens", vocab_size=30, embedding_dim=32),
+    )
+    captions = Task(
+        "captioning",
+        InputSpec("image", image_size=48, channels=3),
+        HeadSpec("next_token", num_outputs=30),
+        InputSpec("tokens", vocab_size=30, embedding_dim=32),
+    )
+    classes = Task(
+        "classification",
+        InputSpec("tokens", vocab_size=40, embedding_dim=32),
+        HeadSpec("classification", num_outputs=12),
+    )
     return {
         "language model": from_template("stacked", language_model_task(53), stack),
         "classifier": from_template("stacked", classes, stack),

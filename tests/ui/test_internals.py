@@ -1,6 +1,5 @@
 """The internals panel: what its heatmaps, scrubber and coloured text show for probe snapshots."""
 
-
 import time
 from dataclasses import replace
 
@@ -9,17 +8,17 @@ import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QGraphicsItem, QWidget
 
-from workbench.engine.training.config import TrainConfig
 from workbench.engine.data import load_text_file
+from workbench.engine.data.base import language_model_task
 from workbench.engine.events import LayerSnapshot, ProbeSnapshot
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
-from workbench.engine.data.base import language_model_task
+from workbench.engine.training.config import TrainConfig
 from workbench.ui.internals import InternalsPanel, gate_saturation
-from workbench.ui.internals.panel import LIVE_PAUSE_MAX_S, LIVE_SHARE, PAINTED_WITHIN_MS
-from workbench.ui.internals.analysis import diverging_rgb, display_token, symmetric_limit
+from workbench.ui.internals.analysis import display_token, diverging_rgb, symmetric_limit
 from workbench.ui.internals.history import SnapshotHistory
+from workbench.ui.internals.panel import LIVE_PAUSE_MAX_S, LIVE_SHARE, PAINTED_WITHIN_MS
 
 GATES = {"rnn": (), "lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}
 PROBE = 'say "hi"\nto me'
@@ -36,7 +35,10 @@ def fake_layer(name, cell, steps, hidden, rng):
         if gate in ("cell", "new"):
             gates[index] = gates[index] * 2 - 1
     return LayerSnapshot(
-        name=name, cell=cell, gate_names=GATES[cell], gates=gates,
+        name=name,
+        cell=cell,
+        gate_names=GATES[cell],
+        gates=gates,
         cell_state=rng.normal(0, 3, (steps, hidden)).astype(np.float32) if cell == "lstm" else None,
         hidden=rng.uniform(-1, 1, (steps, hidden)).astype(np.float32),
         grad_through_time=np.logspace(-12, 0, steps).astype(np.float32),
@@ -47,7 +49,9 @@ def fake_snapshot(step=100, cell="lstm", hidden=8, text=PROBE, layers=("encoder.
     rng = np.random.default_rng(seed)
     tokens = tuple(text)
     return ProbeSnapshot(
-        step=step, token_ids=np.arange(len(tokens)), tokens=tokens,
+        step=step,
+        token_ids=np.arange(len(tokens)),
+        tokens=tokens,
         layers=tuple(fake_layer(name, cell, len(tokens), hidden, rng) for name in layers),
     )
 
@@ -85,8 +89,16 @@ def trained_snapshots(tmp_path_factory):
     path = tmp_path_factory.mktemp("prose") / "prose.txt"
     path.write_text(PROSE * 30, encoding="utf-8")
     corpus = load_text_file(path)
-    config = TrainConfig(batch_size=4, seq_len=16, val_every=0, probe_every=0, sample_every=0,
-                         metrics_interval_s=0.0, device="cpu", probe_length=40)
+    config = TrainConfig(
+        batch_size=4,
+        seq_len=16,
+        val_every=0,
+        probe_every=0,
+        sample_every=0,
+        metrics_interval_s=0.0,
+        device="cpu",
+        probe_length=40,
+    )
     snapshots = {}
     for cell in ("lstm", "gru", "rnn"):
         spec = from_template("stacked", language_model_task(len(corpus.vocab), 12), RecurrentSpec(cell, 16, 2))
@@ -100,12 +112,14 @@ def trained_snapshots(tmp_path_factory):
 
 
 def test_gate_saturation_counts_fractions_of_steps():
-    gates = np.array([
-        [0.05, 0.50, 0.95, 0.10],
-        [0.00, 0.91, 0.99, 0.90],
-        [0.50, 0.95, 0.02, 0.50],
-        [0.09, 0.20, 1.00, 0.50],
-    ])  # (T=4, H=4)
+    gates = np.array(
+        [
+            [0.05, 0.50, 0.95, 0.10],
+            [0.00, 0.91, 0.99, 0.90],
+            [0.50, 0.95, 0.02, 0.50],
+            [0.09, 0.20, 1.00, 0.50],
+        ]
+    )  # (T=4, H=4)
     left, right = gate_saturation(gates)
     np.testing.assert_array_equal(left, [0.75, 0.0, 0.25, 0.0])  # 0.10 itself is not < 0.1
     np.testing.assert_array_equal(right, [0.0, 0.5, 0.75, 0.0])  # nor is 0.90 > 0.9
@@ -322,7 +336,7 @@ def test_clicking_a_heatmap_row_colours_the_text_by_that_unit(qtbot, panel):
     assert text.unit_box.value() == 6 and "h[6]" in text.caption.text() and "encoder.l0" in text.caption.text()
     values = snapshot.layers[0].hidden[:, 6]
     np.testing.assert_array_equal(text.values, values)
-    rgb = [tuple(int(color[i:i + 2], 16) for i in (1, 3, 5)) for color in text.colors]
+    rgb = [tuple(int(color[i : i + 2], 16) for i in (1, 3, 5)) for color in text.colors]
     redness = [r - g if r > b else -1 for r, g, b in rgb]  # reds fade to white through pink
     strongest = int(np.argmax(values))
     assert int(np.argmax(redness)) == strongest
@@ -364,8 +378,7 @@ def test_gru_rnn_and_bidirectional_layers(qtbot, panel):
     with qtbot.waitSignal(panel.redrawn, timeout=2000):
         box.setCurrentIndex(1)
     assert panel.current_layer.name == "encoder.l0.reverse"
-    np.testing.assert_array_equal(
-        panel.gates_view.heatmaps["forget"].image.image, bidirectional.layers[1].gates[1].T)
+    np.testing.assert_array_equal(panel.gates_view.heatmaps["forget"].image.image, bidirectional.layers[1].gates[1].T)
     assert "right to left" in panel.activation_view.caption.text()
     assert list(in_front(panel, panel.gradient_view).curves) == list(names)
 

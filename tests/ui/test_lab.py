@@ -9,14 +9,14 @@ from hashlib import sha256
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 from PySide6.QtWidgets import QDialog
-
 from test_main_window import corpus, load_tiny, make_window  # noqa: F401 (fixtures)
-from workbench.engine.training.config import TrainConfig
+
 from workbench.engine.data import download
-from workbench.engine.data.download import Download
-from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
 from workbench.engine.data.base import Task
+from workbench.engine.data.download import Download
 from workbench.engine.model.templates import from_template
+from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
+from workbench.engine.training.config import TrainConfig
 from workbench.ui.cell_comparison import with_cell
 from workbench.ui.lab_dialog import LabTaskDialog
 from workbench.ui.training_settings import TrainingSettingsDialog
@@ -107,8 +107,14 @@ def test_a_downloaded_demo_shows_its_progress_then_opens(qtbot, make_window, tmp
 
 
 def test_ok_without_edits_keeps_every_setting_exactly(qtbot):
-    config = TrainConfig(learning_rate=0.0012345678, grad_clip=0.125, momentum=0.9995, batch_size=5000,
-                         decay_steps=0, weight_decay=3.5e-7)
+    config = TrainConfig(
+        learning_rate=0.0012345678,
+        grad_clip=0.125,
+        momentum=0.9995,
+        batch_size=5000,
+        decay_steps=0,
+        weight_decay=3.5e-7,
+    )
     dialog = TrainingSettingsDialog(config, training=False)
     qtbot.addWidget(dialog)
     assert dialog.config() == config

@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QSettings
 from PySide6.QtWidgets import QMessageBox
-
 from test_canvas import center_of, drop
 from tiny import PROSE, make_project
+
 from workbench.engine.data import load_text_file
 from workbench.engine.inference.sampling import SamplingOptions
 from workbench.ui import tasks
@@ -289,10 +289,14 @@ def test_the_pad_shows_the_next_point_and_adds_the_users_line_to_the_data(make_w
     qtbot.waitUntil(lambda: panel.pad.grab().toImage() != plain, timeout=10_000)
     qtbot.waitUntil(lambda: not panel._density_in_flight, timeout=10_000)
     shown = panel.pad.grab().toImage()
-    changed = np.array([
-        (x, y) for y in range(0, shown.height(), 2) for x in range(0, shown.width(), 2)
-        if shown.pixel(x, y) != plain.pixel(x, y)
-    ])
+    changed = np.array(
+        [
+            (x, y)
+            for y in range(0, shown.height(), 2)
+            for x in range(0, shown.width(), 2)
+            if shown.pixel(x, y) != plain.pixel(x, y)
+        ]
+    )
     pen = panel.pad.ink_to_widget(QPointF(*wave[-1]))
     ratio = shown.devicePixelRatio()
     middle = changed.mean(axis=0) / ratio  # the heatmap and the lift ring sit at the pen's end
@@ -309,8 +313,7 @@ def test_the_pad_shows_the_next_point_and_adds_the_users_line_to_the_data(make_w
     assert window.isWindowModified()
 
 
-def test_a_diverged_run_shows_the_step_it_went_back_to_and_its_curve_cut_back(make_window, qtbot, corpus,
-                                                                                monkeypatch):
+def test_a_diverged_run_shows_the_step_it_went_back_to_and_its_curve_cut_back(make_window, qtbot, corpus, monkeypatch):
     """Issue 18: the run goes back to its last sound state; the window shows that, not the wreck."""
     warnings = []
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *rest: warnings.append((title, text)))

@@ -8,8 +8,8 @@ import os
 import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QMessageBox
-
 from tiny import make_project
+
 from workbench.engine.project.project_lock import ProjectLock, ProjectLocked
 from workbench.ui import tasks
 from workbench.ui.main_window import MainWindow
@@ -77,8 +77,9 @@ def test_an_unexpected_error_while_opening_shows_a_dialog(window, qtbot, saved, 
     assert "Traceback" in capsys.readouterr().err  # for the log, not for the user
 
 
-def test_a_project_in_a_folder_that_takes_no_lock_still_opens_to_be_looked_at(window, qtbot, saved, dialogs,
-                                                                               monkeypatch):
+def test_a_project_in_a_folder_that_takes_no_lock_still_opens_to_be_looked_at(
+    window, qtbot, saved, dialogs, monkeypatch
+):
     """A shared read-only folder: nobody can write there, so the window shows the project unlocked
     (tests run as root, for whom no folder is read-only: the refusal is made to happen)."""
     from workbench.engine.project.project_lock import ProjectNotWritable

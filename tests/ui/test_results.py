@@ -8,8 +8,8 @@ from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from workbench.engine.events import ValidationResult
 from workbench.engine.inference.predict import Classification, Tagging
 from workbench.engine.inference.translation import Translation
-from workbench.engine.scoring.scores import Baseline
 from workbench.engine.scoring.output_scores import OutputScores
+from workbench.engine.scoring.scores import Baseline
 from workbench.ui.results import ResultsPanel
 from workbench.ui.results.colors import ATTENTION, BLUES, REDS, tag_color
 from workbench.ui.results.formatting import percent, token_spans
@@ -93,8 +93,12 @@ def test_the_headline_says_whether_it_counted_a_subset_and_stands_beside_the_bas
     assert "a quick score on 100 validation tokens, 2 of its 9 batches" in panel.scores.headline.text()
     assert "always guessing the commonest label" in panel.scores.headline.text()
     assert not panel.scores.baselines_label.isVisible()  # none known yet
-    panel.set_baselines((Baseline("commonest tag per token", "each token's commonest tag", 0.95),
-                         Baseline("commonest tag", "the commonest tag everywhere", 0.5)))
+    panel.set_baselines(
+        (
+            Baseline("commonest tag per token", "each token's commonest tag", 0.95),
+            Baseline("commonest tag", "the commonest tag everywhere", 0.5),
+        )
+    )
     shown = panel.scores.baselines_label
     assert shown.isVisible() and "commonest tag per token 95.0 %" in shown.text()
     assert "worse than the commonest tag per token baseline" in shown.text()
@@ -221,7 +225,8 @@ def test_translate_and_evaluate_send_the_beam_width(qtbot, panel):
     panel.show_scores(OutputScores("validation", 1, 2000, 0.985, 0.991, 0.995))
     assert view.evaluate_button.isEnabled()
     assert view.scores_label.text() == (
-        "exact match <b>98.5 %</b> · word BLEU <b>99.1</b> · char-BLEU 99.5 (greedy, 2,000 pairs)")
+        "exact match <b>98.5 %</b> · word BLEU <b>99.1</b> · char-BLEU 99.5 (greedy, 2,000 pairs)"
+    )
     panel.set_baselines((Baseline("copy the source", "answers with the source", 0.999),))
     panel.show_scores(OutputScores("validation", 1, 2000, 0.985, 0.991, 0.995))
     assert "Baselines: copy the source 99.9" in view.scores_label.text()
@@ -320,10 +325,17 @@ def test_each_view_renders_at_a_realistic_size(qtbot, panel, tmp_path):
 def test_the_matrix_and_its_caption_do_not_overlap_under_a_two_line_baselines_line(qtbot, panel):
     panel.resize(880, 640)  # the Results tab at the window's default size
     panel.set_task("classification", SEXES, majority_share=0.778)
-    panel.add_validation(ValidationResult(200, 0.3, 0.4, 0.855, np.array([[366, 33], [42, 75]], np.int64),
-                                          scored=516, batches=9, of_batches=9))
-    panel.set_baselines((Baseline("commonest class", "always female", 0.773),
-                         Baseline("bag-of-tokens logistic regression", "a linear classifier", 0.853)))
+    panel.add_validation(
+        ValidationResult(
+            200, 0.3, 0.4, 0.855, np.array([[366, 33], [42, 75]], np.int64), scored=516, batches=9, of_batches=9
+        )
+    )
+    panel.set_baselines(
+        (
+            Baseline("commonest class", "always female", 0.773),
+            Baseline("bag-of-tokens logistic regression", "a linear classifier", 0.853),
+        )
+    )
     qtbot.wait(50)
     scores = panel.scores
     assert scores.baselines_label.height() > scores.headline.height()  # it wraps here

@@ -6,7 +6,6 @@ from workbench.engine.events import SampleGenerated
 from workbench.engine.inference.sampling import SamplingOptions
 from workbench.ui.samples import KEPT_SAMPLES, SamplesPanel
 
-
 # The offscreen platform warns when a top-level widget is shown; nothing is wrong.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
 
@@ -147,8 +146,15 @@ def test_a_narrow_dock_shows_every_control_and_the_whole_sample(qtbot):
     panel.show()
     qtbot.waitExposed(panel)
     assert panel.width() <= 300  # the panel was 371 px wide at least: a 340 px dock cut it
-    for control in (panel.temperature_slider, panel.temperature_label, panel.top_k_spin, panel.repetition_spin,
-                    panel.length_spin, panel.prime_edit, panel.sample_button):
+    for control in (
+        panel.temperature_slider,
+        panel.temperature_label,
+        panel.top_k_spin,
+        panel.repetition_spin,
+        panel.length_spin,
+        panel.prime_edit,
+        panel.sample_button,
+    ):
         corner = control.mapTo(panel, QPoint(0, 0))
         assert panel.rect().contains(corner) and panel.rect().contains(corner + QPoint(control.width() - 1, 0))
     code = "def f():\n" + "    x = " + "a_long_identifier_" * 12 + "\n" + "    return x\n" * 40

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox
-
 from test_main_window import make_window  # noqa: F401 (fixture)
+
 from workbench.engine.data.series import survey_series_csv
 from workbench.ui import tasks
 from workbench.ui.column_dialog import ColumnDialog, SeriesColumnsDialog
@@ -86,7 +86,10 @@ def test_a_column_with_a_word_among_its_numbers_is_offered_disabled_with_the_lin
 
 
 def test_the_window_opens_the_sunspot_series_with_the_chosen_sequence_length(
-    qtbot, make_window, tmp_path, monkeypatch  # noqa: F811
+    qtbot,
+    make_window,  # noqa: F811 (the fixture)
+    tmp_path,
+    monkeypatch,
 ):
     asked = {}
 
@@ -106,12 +109,14 @@ def test_the_window_opens_the_sunspot_series_with_the_chosen_sequence_length(
     window = make_window()
     window.data_panel.file_requested.emit(sunspot_like(tmp_path), "series", "char")
     qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
-    assert asked == {"columns": ("SUNACTIVITY",), "seq_len": 24,
-                     "series_options": {"fill": None, "differencing": True, "val_fraction": 0.1}}
+    assert asked == {
+        "columns": ("SUNACTIVITY",),
+        "seq_len": 24,
+        "series_options": {"fill": None, "differencing": True, "val_fraction": 0.1},
+    }
     project = window.bridge.worker.project
     assert project.config.seq_len == 24 and project.corpus.differencing == 1
     assert project.corpus.columns == ("SUNACTIVITY",) and project.corpus.description["left_out"] == ["YEAR"]
-
 
 
 def test_the_column_dialog_offers_the_columns_that_hold_texts_and_labels(qtbot, tmp_path):

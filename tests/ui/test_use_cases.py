@@ -9,17 +9,17 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
-
 from test_main_window import make_window  # noqa: F401 (fixture)
 from tiny import TINY_CONFIG
+
 from workbench.engine.data.labelled import labelled_corpus
 from workbench.engine.data.pairs import pairs_from_items
 from workbench.engine.data.scene_drawing import generate_scenes
 from workbench.engine.data.scenes import scenes_from_items
 from workbench.engine.data.series import SeriesCorpus
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
 from workbench.ui import tasks
 from workbench.ui.column_dialog import SeriesColumnsDialog
 
@@ -115,8 +115,10 @@ def test_a_series_file_asks_which_numeric_columns_to_model(qtbot, make_window, t
     window = make_window()
     window.data_panel.file_requested.emit(path, "series", "char")
     qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
-    assert offered == {"columns": ["time (not numbers)", "temp", "rain", "site (not numbers)"],
-                       "checked": ("temp", "rain")}
+    assert offered == {
+        "columns": ["time (not numbers)", "temp", "rain", "site (not numbers)"],
+        "checked": ("temp", "rain"),
+    }
     assert window.bridge.worker.project.corpus.columns == ("temp",) and window.results.kind == "forecasting"
 
 

@@ -8,8 +8,8 @@ is drawing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Union
 
 import numpy as np
 
@@ -133,9 +133,16 @@ class NextPointDensity:
     end_of_stroke: float  # probability that the pen lifts after the last point
 
 
-Event = Union[
-    RunStarted, StepMetrics, ValidationResult, ProbeSnapshot, SampleGenerated, RunFinished, RunFailed, TaskProgress
-]
+Event = (
+    RunStarted
+    | StepMetrics
+    | ValidationResult
+    | ProbeSnapshot
+    | SampleGenerated
+    | RunFinished
+    | RunFailed
+    | TaskProgress
+)
 Sink = Callable[[Event], None]
 
 

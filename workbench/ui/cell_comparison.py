@@ -50,7 +50,8 @@ class CellComparison(QObject):
         cell = self._queue.pop(0)
         spec = with_cell(self.window.document.spec, cell)
         self.window.bridge.call(
-            partial(tasks.rebuild, self.window.bridge.worker, spec, self._seed), partial(self._train, cell),
+            partial(tasks.rebuild, self.window.bridge.worker, spec, self._seed),
+            partial(self._train, cell),
             self._failed,
         )
 

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
-    QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QListWidget, QListWidgetItem, QSpinBox,
-    QVBoxLayout, QWidget,
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ..engine.data.series import DEFAULT_SEQ_LEN, DEFAULT_VAL_FRACTION, longest_seq_len, split_steps
@@ -26,8 +35,9 @@ class ColumnDialog(QDialog):
     """Two choices from the header, offered first: ``guess``, the columns whose contents look like
     texts and labels (a description, a section), else columns named like them."""
 
-    def __init__(self, file_name: str, header: list[str], parent: QWidget | None = None,
-                 guess: tuple[str, str] | None = None) -> None:
+    def __init__(
+        self, file_name: str, header: list[str], parent: QWidget | None = None, guess: tuple[str, str] | None = None
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Choose the columns")
         self.text_column = QComboBox()
@@ -75,7 +85,10 @@ class SeriesColumnsDialog(QDialog):
     part has windows of) and differencing; the normalisation is shown."""
 
     def __init__(
-        self, file_name: str, survey: SeriesSurvey, parent: QWidget | None = None,
+        self,
+        file_name: str,
+        survey: SeriesSurvey,
+        parent: QWidget | None = None,
         val_fraction: float = DEFAULT_VAL_FRACTION,
     ) -> None:
         super().__init__(parent)
@@ -95,8 +108,10 @@ class SeriesColumnsDialog(QDialog):
         self.fill.setCurrentIndex(-1)
         self.seq_len = QSpinBox(minimum=1, suffix=" steps")
         self.differencing = QCheckBox("Model the change from one step to the next (first differences)")
-        self.differencing_note = QLabel("For a series that trends, such as CO₂ rising over the years; forecasts "
-                                        "add the changes back up, in the series' own units.")
+        self.differencing_note = QLabel(
+            "For a series that trends, such as CO₂ rising over the years; forecasts "
+            "add the changes back up, in the series' own units."
+        )
         self.gap_note, self.seq_len_note, self.normalisation = QLabel(), QLabel(), QLabel()
         self.problem = QLabel()
         self.problem.setStyleSheet("color: #b3261e;")
@@ -114,7 +129,8 @@ class SeriesColumnsDialog(QDialog):
 
     def columns(self) -> tuple[str, ...]:
         return tuple(
-            self.list.item(row).data(Qt.ItemDataRole.UserRole) for row in range(self.list.count())
+            self.list.item(row).data(Qt.ItemDataRole.UserRole)
+            for row in range(self.list.count())
             if self.list.item(row).checkState() == Qt.CheckState.Checked
         )
 
@@ -145,8 +161,10 @@ class SeriesColumnsDialog(QDialog):
         return item
 
     def _layout(self, file_name: str) -> None:
-        intro = QLabel(f"<b>{file_name}</b>: the forecaster learns to predict the next step of the checked "
-                       f"columns from all of them. Rows are steps, in time order ({self.survey.rows:,} rows).")
+        intro = QLabel(
+            f"<b>{file_name}</b>: the forecaster learns to predict the next step of the checked "
+            f"columns from all of them. Rows are steps, in time order ({self.survey.rows:,} rows)."
+        )
         intro.setWordWrap(True)
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
@@ -177,11 +195,15 @@ class SeriesColumnsDialog(QDialog):
             self.seq_len.setValue(min(DEFAULT_SEQ_LEN, longest))
         self._default_seq_len = min(DEFAULT_SEQ_LEN, longest)
         train_steps, val_steps = split_steps(max(steps, MIN_ROWS), self.val_fraction)
-        self.seq_len_note.setText(f"At most {longest}: the last {val_steps:,} of the {steps:,} steps are held out "
-                                  "for validation, and each window needs the step after it.")
+        self.seq_len_note.setText(
+            f"At most {longest}: the last {val_steps:,} of the {steps:,} steps are held out "
+            "for validation, and each window needs the step after it."
+        )
         of_what = "the change from step to step in each column" if differencing else "each column"
-        self.normalisation.setText(f"z-score: {of_what}, less its mean and over its standard deviation in the "
-                                   f"first {train_steps:,} steps (the training part).")
+        self.normalisation.setText(
+            f"z-score: {of_what}, less its mean and over its standard deviation in the "
+            f"first {train_steps:,} steps (the training part)."
+        )
         problem = self._problem(columns, gaps, fill, steps, longest)
         self.problem.setText(problem)
         self.problem.setVisible(bool(problem))

@@ -11,8 +11,16 @@ from pathlib import Path
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton,
-    QVBoxLayout, QWidget,
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ..engine.data import DEFAULT_DEMO, DEMOS
@@ -108,7 +116,8 @@ class DataPanel(QWidget):
             rows = _token_rows(stats) + _label_rows(stats)
         cells = "".join(
             f"<tr><td>{name}</td><td align='right'>&nbsp;&nbsp;{_count(value)}</td></tr>"
-            for name, value in rows if value is not None
+            for name, value in rows
+            if value is not None
         )
         self.stats.setText(f"<table>{cells}</table>")
         self.preview.setPlainText(snapshot.data_preview)
@@ -128,8 +137,12 @@ class DataPanel(QWidget):
 def _token_rows(stats: dict) -> list[tuple[str, object]]:
     rows = [("vocabulary", stats.get("vocab_size")), ("level", stats.get("level"))]
     if "items" in stats:
-        rows += [("items", stats["items"]), ("training items", stats.get("train_items")),
-                 ("validation items", stats.get("val_items")), ("longest item", stats.get("longest_item"))]
+        rows += [
+            ("items", stats["items"]),
+            ("training items", stats.get("train_items")),
+            ("validation items", stats.get("val_items")),
+            ("longest item", stats.get("longest_item")),
+        ]
     else:
         rows += [("characters", stats.get("characters"))]
     return rows + [("training tokens", stats.get("train_tokens")), ("validation tokens", stats.get("val_tokens"))]
@@ -138,9 +151,12 @@ def _token_rows(stats: dict) -> list[tuple[str, object]]:
 def _stroke_rows(stats: dict) -> list[tuple[str, object]]:
     """Handwriting: lines, writers (and how many lines are the user's own), pen points."""
     return [
-        ("training lines", stats.get("train_lines")), ("validation lines", stats.get("val_lines")),
-        ("writers", stats.get("writers")), ("your lines", stats.get("your_lines")),
-        ("characters", stats.get("characters")), ("training points", stats.get("train_points")),
+        ("training lines", stats.get("train_lines")),
+        ("validation lines", stats.get("val_lines")),
+        ("writers", stats.get("writers")),
+        ("your lines", stats.get("your_lines")),
+        ("characters", stats.get("characters")),
+        ("training points", stats.get("train_points")),
         ("longest line", stats.get("longest_line")),
     ]
 
@@ -148,9 +164,12 @@ def _stroke_rows(stats: dict) -> list[tuple[str, object]]:
 def _pair_rows(stats: dict) -> list[tuple[str, object]]:
     """Translation pairs: how many, both vocabularies, the longest of each side."""
     return [
-        ("training pairs", stats.get("train_pairs")), ("validation pairs", stats.get("val_pairs")),
-        ("source vocabulary", stats.get("source_vocab_size")), ("target vocabulary", stats.get("target_vocab_size")),
-        ("longest source", stats.get("longest_source")), ("longest target", stats.get("longest_target")),
+        ("training pairs", stats.get("train_pairs")),
+        ("validation pairs", stats.get("val_pairs")),
+        ("source vocabulary", stats.get("source_vocab_size")),
+        ("target vocabulary", stats.get("target_vocab_size")),
+        ("longest source", stats.get("longest_source")),
+        ("longest target", stats.get("longest_target")),
     ]
 
 
@@ -168,13 +187,19 @@ def _label_rows(stats: dict) -> list[tuple[str, object]]:
 def _sequence_task_rows(stats: dict) -> list[tuple[str, object]]:
     """A series (its columns and split) or a long-range task (its lag and the baseline to beat)."""
     if "train_steps" in stats:
-        return [("columns", ", ".join(stats.get("columns", []))), ("training steps", stats.get("train_steps")),
-                ("validation steps", stats.get("val_steps"))]
+        return [
+            ("columns", ", ".join(stats.get("columns", []))),
+            ("training steps", stats.get("train_steps")),
+            ("validation steps", stats.get("val_steps")),
+        ]
     baseline = stats.get("baseline_loss")
     return [
-        ("lag T", stats.get("lag")), ("sequence length", stats.get("sequence_length")),
-        ("symbols to copy", stats.get("symbols")), ("validation sequences", stats.get("val_sequences")),
-        ("baseline", stats.get("baseline")), ("baseline loss", None if baseline is None else f"{baseline:.4f}"),
+        ("lag T", stats.get("lag")),
+        ("sequence length", stats.get("sequence_length")),
+        ("symbols to copy", stats.get("symbols")),
+        ("validation sequences", stats.get("val_sequences")),
+        ("baseline", stats.get("baseline")),
+        ("baseline loss", None if baseline is None else f"{baseline:.4f}"),
     ]
 
 
@@ -182,7 +207,10 @@ def _picture_rows(stats: dict) -> list[tuple[str, object]]:
     """Captioned pictures: how many, their size, the caption vocabulary."""
     size = stats.get("image_size")
     return [
-        ("training pictures", stats.get("train_pictures")), ("validation pictures", stats.get("val_pictures")),
-        ("picture size", f"{size}×{size}" if size else None), ("caption vocabulary", stats.get("vocab_size")),
-        ("different captions", stats.get("distinct_captions")), ("longest caption", stats.get("longest_caption")),
+        ("training pictures", stats.get("train_pictures")),
+        ("validation pictures", stats.get("val_pictures")),
+        ("picture size", f"{size}×{size}" if size else None),
+        ("caption vocabulary", stats.get("vocab_size")),
+        ("different captions", stats.get("distinct_captions")),
+        ("longest caption", stats.get("longest_caption")),
     ]

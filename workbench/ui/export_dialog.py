@@ -14,8 +14,20 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QPalette, QShowEvent
 from PySide6.QtWidgets import (
-    QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel, QLineEdit, QListWidget,
-    QListWidgetItem, QPlainTextEdit, QProgressBar, QPushButton, QVBoxLayout, QWidget,
+    QDialog,
+    QDialogButtonBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
 )
 from shiboken6 import isValid
 
@@ -194,7 +206,9 @@ class ExportDialog(QDialog):
 
     def choose_text_file(self) -> None:
         chosen, _ = QFileDialog.getOpenFileName(
-            self, "Text to run the model over", str(self.default_path(self.format).parent),
+            self,
+            "Text to run the model over",
+            str(self.default_path(self.format).parent),
             "Text files (*.txt);;All files (*)",
         )
         if chosen:

@@ -14,10 +14,10 @@ from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSpinBox, QTabWidget
 
 from ..engine.data import DEFAULT_DEMO, DEMOS
-from ..engine.training.config import TrainConfig
 from ..engine.events import RunFailed, RunFinished, RunStarted, StepMetrics
 from ..engine.project.project import ProjectSnapshot
 from ..engine.spec import ModelSpec
+from ..engine.training.config import TrainConfig
 from . import tasks
 from .canvas import ArchitectureEditor
 from .cell_comparison import CellComparison
@@ -31,9 +31,9 @@ from .internals import InternalsPanel
 from .lab_dialog import LabTaskDialog
 from .project_files import ProjectFiles
 from .results import ResultsPanel
-from .training_settings import TrainingSettingsDialog
 from .samples import SamplesPanel
 from .status import TrainingStatus
+from .training_settings import TrainingSettingsDialog
 
 APP_NAME = "Sequence Workbench"
 HANDWRITING_KINDS = {"handwriting": "prediction", "handwriting synthesis": "synthesis"}  # template -> panel
@@ -156,11 +156,15 @@ class MainWindow(QMainWindow):
         self.stop_action = action("S&top", self.bridge.stop, "Shift+F5", "Stop training (Shift+F5)")
         self.reset_action = action("&Reset weights", self.reset_weights, None, "Start a new run from fresh weights")
         self.settings_action = action(
-            "Training &settings…", lambda: self.edit_training_settings(), "Ctrl+T",
+            "Training &settings…",
+            lambda: self.edit_training_settings(),
+            "Ctrl+T",
             "Optimizer, learning rate, gradient clipping, batch size (Ctrl+T)",
         )
         self.compare_action = action(
-            "&Compare RNN, LSTM and GRU", self.compare_cells, "Ctrl+Shift+T",
+            "&Compare RNN, LSTM and GRU",
+            self.compare_cells,
+            "Ctrl+Shift+T",
             "Train the model with each cell in turn, one run each, and overlay their curves",
         )
         self.steps = QSpinBox()
@@ -469,7 +473,8 @@ class MainWindow(QMainWindow):
 
     def _about(self) -> None:
         QMessageBox.about(
-            self, f"About {APP_NAME}",
+            self,
+            f"About {APP_NAME}",
             "<b>Sequence Workbench</b><p>Build, train and look inside recurrent sequence models: "
             "RNN, LSTM and GRU, stacked, bidirectional, encoder–decoder and attention.</p>"
             "<p>Train F5 · Pause F6 · Stop Shift+F5 · Undo Ctrl+Z · Save Ctrl+S</p>",

@@ -12,9 +12,9 @@ BELOW_VIEW_BOX = -200  # pyqtgraph puts a plot's view box at z -100 and its axes
 def mixed(colour: QColor, background: QColor) -> QColor:
     """``colour`` (translucent) painted over ``background``, as one opaque colour."""
     alpha = colour.alphaF()
-    return QColor.fromRgbF(*(
-        alpha * c + (1 - alpha) * b for c, b in zip(colour.getRgbF()[:3], background.getRgbF()[:3])
-    ))
+    return QColor.fromRgbF(
+        *(alpha * c + (1 - alpha) * b for c, b in zip(colour.getRgbF()[:3], background.getRgbF()[:3]))
+    )
 
 
 class GridAxis(pg.AxisItem):

@@ -16,10 +16,10 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QStandardPaths, QTimer
 from PySide6.QtWidgets import QFileDialog, QMessageBox
 
+from ..engine.common.errors import DataError, WorkbenchError
 from ..engine.data import DEMOS
 from ..engine.data.series import survey_series_csv
 from ..engine.data.series_file import SeriesSurvey
-from ..engine.common.errors import DataError, WorkbenchError
 from ..engine.project.project import ProjectSnapshot
 from ..engine.project.starters import suggested_steps_for
 from . import tasks
@@ -74,20 +74,31 @@ class ProjectFiles(QObject):
             self._load(partial(tasks.new_from_demo, self.bridge.worker, name), None, DEMOS[name].steps)
 
     def new_from_file(
-        self, path: Path, kind: str, level: str = "char", columns: tuple[str, ...] | None = None,
-        series_options: dict | None = None, seq_len: int | None = None,
+        self,
+        path: Path,
+        kind: str,
+        level: str = "char",
+        columns: tuple[str, ...] | None = None,
+        series_options: dict | None = None,
+        seq_len: int | None = None,
     ) -> None:
         """A new project on the user's file; a table first asks which columns are text and label,
         a series how to read it (``series_options``: ``load_series_csv``'s keywords) and the
         sequence length, which must fit the series' validation part."""
         path = Path(path)
         if kind == "table" and columns is None:
-            self.bridge.call(partial(tasks.table_choices, path), partial(self._ask_columns, path, level),
-                             partial(self._load_failed, name=path.name))
+            self.bridge.call(
+                partial(tasks.table_choices, path),
+                partial(self._ask_columns, path, level),
+                partial(self._load_failed, name=path.name),
+            )
             return
         if kind == "series" and columns is None:
-            self.bridge.call(partial(survey_series_csv, path), partial(self._ask_series_options, path),
-                             partial(self._load_failed, name=path.name))
+            self.bridge.call(
+                partial(survey_series_csv, path),
+                partial(self._ask_series_options, path),
+                partial(self._load_failed, name=path.name),
+            )
             return
         if not self.confirm_discard("starting a new project"):
             return
@@ -98,13 +109,15 @@ class ProjectFiles(QObject):
 
     def _ask_series_options(self, path: Path, survey: SeriesSurvey) -> None:
         if not survey.numeric:
-            self._load_failed(DataError(f"{path}: no column holds numbers; the columns are "
-                                        f"{', '.join(survey.header)}."))
+            self._load_failed(
+                DataError(f"{path}: no column holds numbers; the columns are {', '.join(survey.header)}.")
+            )
             return
         dialog = SeriesColumnsDialog(path.name, survey, parent=self.window)
         if dialog.exec() == SeriesColumnsDialog.DialogCode.Accepted:
-            self.new_from_file(path, "series", "char", dialog.columns(), dialog.series_options(),
-                               dialog.chosen_seq_len())
+            self.new_from_file(
+                path, "series", "char", dialog.columns(), dialog.series_options(), dialog.chosen_seq_len()
+            )
 
     def _ask_columns(self, path: Path, level: str, choices: tuple[list[str], tuple[str, str]]) -> None:
         header, guess = choices
@@ -156,8 +169,7 @@ class ProjectFiles(QObject):
             QMessageBox.critical(self.window, "Cannot open", str(error))
             return
         traceback.print_exception(error)
-        QMessageBox.critical(self.window, "Cannot open",
-                             f"{name} could not be opened: {type(error).__name__}: {error}")
+        QMessageBox.critical(self.window, "Cannot open", f"{name} could not be opened: {type(error).__name__}: {error}")
 
     # -- saving --------------------------------------------------------------------------
 
@@ -199,7 +211,8 @@ class ProjectFiles(QObject):
         if not self.unsaved:
             return True
         answer = QMessageBox.question(
-            self.window, "Unsaved changes",
+            self.window,
+            "Unsaved changes",
             f"Save the changes to {self.display_name} before {doing}?",
             QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard | QMessageBox.StandardButton.Cancel,
             QMessageBox.StandardButton.Save,
@@ -243,9 +256,11 @@ class ProjectFiles(QObject):
         newest = leftovers[0]
         when = datetime.fromtimestamp(newest.stat().st_mtime)
         answer = QMessageBox.question(
-            self.window, "Recover unsaved work",
+            self.window,
+            "Recover unsaved work",
             f"Sequence Workbench did not close normally. Recover the work autosaved at {when:%H:%M on %d %b}?",
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes,
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.Yes,
         )
         if answer == QMessageBox.StandardButton.Yes:
             self.recover(newest)

@@ -10,12 +10,31 @@ from collections import deque
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import (
-    QColor, QFont, QFontDatabase, QKeySequence, QPainter, QPalette, QShortcut, QTextCharFormat, QTextCursor,
+    QColor,
+    QFont,
+    QFontDatabase,
+    QKeySequence,
+    QPainter,
+    QPalette,
+    QShortcut,
+    QTextCharFormat,
+    QTextCursor,
     QTextOption,
 )
 from PySide6.QtWidgets import (
-    QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSlider, QSpinBox,
-    QSplitter, QTextBrowser, QVBoxLayout, QWidget,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QSplitter,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ..engine.events import SampleGenerated
@@ -79,7 +98,7 @@ class _TextWriter:
             bold = QTextCharFormat()
             bold.setFontWeight(QFont.Weight.Bold)
             self.cursor.insertText(prime, bold)
-            written = text[len(prime):]
+            written = text[len(prime) :]
         self.cursor.insertText(written, QTextCharFormat())
 
 
@@ -108,8 +127,11 @@ class SampleView(QTextBrowser):
             margin = round(self.document().documentMargin())
             painter = QPainter(self.viewport())
             painter.setPen(self._placeholder_colour)
-            painter.drawText(self.viewport().rect().adjusted(margin, margin, -margin, -margin),
-                             Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap, self.placeholderText())
+            painter.drawText(
+                self.viewport().rect().adjusted(margin, margin, -margin, -margin),
+                Qt.AlignmentFlag.AlignTop | Qt.TextFlag.TextWordWrap,
+                self.placeholderText(),
+            )
             painter.end()
 
 
@@ -270,12 +292,19 @@ class SamplesPanel(QWidget):
 
     def set_model_writes(self, writes: bool, instead: str = "") -> None:
         """A model that does not write text cannot be sampled: the panel says where to look instead."""
-        controls = (self.temperature_slider, self.top_k_spin, self.repetition_spin, self.length_spin, self.prime_edit,
-                    self.sample_button)
+        controls = (
+            self.temperature_slider,
+            self.top_k_spin,
+            self.repetition_spin,
+            self.length_spin,
+            self.prime_edit,
+            self.sample_button,
+        )
         for widget in controls:
             widget.setEnabled(writes)
         self.log_view.setPlaceholderText(
-            "Samples written during training appear here, newest first." if writes
+            "Samples written during training appear here, newest first."
+            if writes
             else f"This model does not write text. {instead}"
         )
         self.result_view.setPlaceholderText("Press Sample to let the model write." if writes else "")

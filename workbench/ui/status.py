@@ -8,7 +8,6 @@ from PySide6.QtWidgets import QLabel, QProgressBar, QStatusBar
 from ..engine.events import RunStarted, StepMetrics, TaskProgress
 from .steady_label import SteadyLabel
 
-
 METRICS_INTERVAL_MS = 500  # the step, loss and progress bar follow training twice a second
 
 

@@ -9,30 +9,26 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
-from ..engine.data.labelled_files import GUESS_ROWS, guess_text_and_label, read_table
-from ..engine.data.own_data import load_own_data
-from ..engine.inference import captions
-from ..engine.inference import forecasting
-from ..engine.scoring import decoded_outputs, evaluation, forecast_scores
-from ..engine.inference import predict, translation
-from ..engine.scoring.scores import Baseline
-from ..engine.inference.captions import Caption
-from ..engine.training.config import TrainConfig
 from ..engine.data import DEMOS
+from ..engine.data.labelled_files import GUESS_ROWS, guess_text_and_label, read_table
 from ..engine.data.memory_tasks import AddingProblem, CopyTask
-from ..engine.events import TaskProgress, ValidationResult
-from ..engine.scoring.forecast_scores import ForecastScores
+from ..engine.data.own_data import load_own_data
+from ..engine.events import HandwritingWritten, NextPointDensity, TaskProgress, ValidationResult
+from ..engine.inference import captions, forecasting, predict, translation, writing
+from ..engine.inference.captions import Caption
 from ..engine.inference.forecasting import ForecastShown
-from ..engine.inference import writing
-from ..engine.events import HandwritingWritten, NextPointDensity
 from ..engine.inference.predict import Classification, Tagging
+from ..engine.inference.sampling import SamplingOptions, sample_text
+from ..engine.inference.translation import Translation
 from ..engine.project.project import Project, ProjectSnapshot
 from ..engine.project.project_lock import ProjectNotWritable
-from ..engine.inference.sampling import SamplingOptions, sample_text
-from ..engine.spec import ModelSpec
 from ..engine.project.starters import demo_project, new_project
+from ..engine.scoring import decoded_outputs, evaluation, forecast_scores
+from ..engine.scoring.forecast_scores import ForecastScores
 from ..engine.scoring.output_scores import OutputScores
-from ..engine.inference.translation import Translation
+from ..engine.scoring.scores import Baseline
+from ..engine.spec import ModelSpec
+from ..engine.training.config import TrainConfig
 from ..engine.training.worker import EngineWorker
 
 BEAM_EVALUATION_PAIRS = 500
@@ -54,8 +50,13 @@ def new_from_demo(worker: EngineWorker, name: str) -> ProjectSnapshot:
 
 
 def new_from_file(
-    worker: EngineWorker, path: Path, kind: str, level: str = "char", columns: tuple[str, ...] | None = None,
-    series_options: dict | None = None, seq_len: int | None = None,
+    worker: EngineWorker,
+    path: Path,
+    kind: str,
+    level: str = "char",
+    columns: tuple[str, ...] | None = None,
+    series_options: dict | None = None,
+    seq_len: int | None = None,
 ) -> ProjectSnapshot:
     """``kind``: a key of OWN_DATA_KINDS; ``columns``: a table's text and label columns, or the
     columns of a series to model; a series also takes how to read it (``series_options``, the
@@ -106,9 +107,7 @@ def runs_of(worker: EngineWorker) -> list:
     return copy.deepcopy(worker.project.runs)
 
 
-def save_project_with_spec(
-    worker: EngineWorker, path: Path, spec: ModelSpec
-) -> tuple[Path, ProjectSnapshot | None]:
+def save_project_with_spec(worker: EngineWorker, path: Path, spec: ModelSpec) -> tuple[Path, ProjectSnapshot | None]:
     """Save what the window shows: an edited spec first becomes the project's model."""
     rebuilt = use_spec(worker, spec) if not spec.problems() else None
     return worker.project.save(path, lock=True), rebuilt
@@ -182,6 +181,7 @@ def add_handwriting_line(worker: EngineWorker, strokes, text: str) -> ProjectSna
 def evaluate(worker: EngineWorker) -> ValidationResult:
     """The model as it is, scored on the whole validation split (not recorded: for showing an
     opened project, or on demand), its progress told as TaskProgress events."""
+
     def told(done: int, total: int) -> None:
         worker.sink(TaskProgress("Scoring the whole validation split", done, total, unit="batches"))
 

@@ -7,12 +7,22 @@ from dataclasses import replace
 
 from PySide6.QtGui import QDoubleValidator
 from PySide6.QtWidgets import (
-    QComboBox, QDialog, QDialogButtonBox, QDoubleSpinBox, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit,
-    QSpinBox, QVBoxLayout, QWidget,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QVBoxLayout,
+    QWidget,
 )
 
-from ..engine.training.config import OPTIMIZERS, SCHEDULES, TrainConfig
 from ..engine.common.errors import WorkbenchError
+from ..engine.training.config import OPTIMIZERS, SCHEDULES, TrainConfig
 
 OPTIMIZER_NAMES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD with momentum"}
 SCHEDULE_NAMES = {"constant": "constant", "cosine": "cosine decay", "step": "step decay"}
@@ -69,7 +79,9 @@ class TrainingSettingsDialog(QDialog):
         ):
             control.setToolTip(
                 f"{what} comes at most this often, and less often when it would take more than "
-                f"{budget:.0%} of training time." if budget else f"{what} comes this often."
+                f"{budget:.0%} of training time."
+                if budget
+                else f"{what} comes this often."
             )
 
         optimisation = QGroupBox("Optimisation")
@@ -95,7 +107,8 @@ class TrainingSettingsDialog(QDialog):
         note = QLabel(
             "Changes apply from the next step, while training too. A new optimizer starts without its "
             "moments; a new batch shape takes effect from the next epoch."
-            if training else "Changes apply from the next step."
+            if training
+            else "Changes apply from the next step."
         )
         note.setWordWrap(True)
         self.problem = QLabel()
@@ -108,8 +121,12 @@ class TrainingSettingsDialog(QDialog):
         layout.addWidget(note)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
-        for signal in (self.optimizer.currentIndexChanged, self.schedule.currentIndexChanged,
-                       self.learning_rate.textChanged, self.weight_decay.textChanged):
+        for signal in (
+            self.optimizer.currentIndexChanged,
+            self.schedule.currentIndexChanged,
+            self.learning_rate.textChanged,
+            self.weight_decay.textChanged,
+        ):
             signal.connect(self._refresh)
         self._refresh()
 
@@ -121,11 +138,19 @@ class TrainingSettingsDialog(QDialog):
             raise WorkbenchError("the learning rate and weight decay are numbers, such as 0.002 or 1e-4") from None
         return replace(
             self._config,
-            optimizer=self.optimizer.currentData(), learning_rate=learning_rate, momentum=self.momentum.value(),
-            weight_decay=weight_decay, schedule=self.schedule.currentData(), warmup_steps=self.warmup.value(),
-            decay_steps=self.decay_steps.value(), grad_clip=self.grad_clip.value(),
-            batch_size=self.batch_size.value(), seq_len=self.seq_len.value(), val_every=self.val_every.value(),
-            probe_every=self.probe_every.value(), sample_every=self.sample_every.value(),
+            optimizer=self.optimizer.currentData(),
+            learning_rate=learning_rate,
+            momentum=self.momentum.value(),
+            weight_decay=weight_decay,
+            schedule=self.schedule.currentData(),
+            warmup_steps=self.warmup.value(),
+            decay_steps=self.decay_steps.value(),
+            grad_clip=self.grad_clip.value(),
+            batch_size=self.batch_size.value(),
+            seq_len=self.seq_len.value(),
+            val_every=self.val_every.value(),
+            probe_every=self.probe_every.value(),
+            sample_every=self.sample_every.value(),
         ).check()
 
     def _refresh(self) -> None:

@@ -144,8 +144,10 @@ def test_bias_narrows_the_samples_and_sharpens_the_weights():
     unbiased = apply_bias(params, 0.0)
     torch.testing.assert_close(unbiased.log_pi, params.log_pi)
     assert torch.equal(unbiased.log_sigma, params.log_sigma)
-    variances = [float(sample_point(apply_bias(params, b), torch.Generator().manual_seed(2))[:, :2].var(0).sum())
-                 for b in (0.0, 1.0, 3.0)]
+    variances = [
+        float(sample_point(apply_bias(params, b), torch.Generator().manual_seed(2))[:, :2].var(0).sum())
+        for b in (0.0, 1.0, 3.0)
+    ]
     assert variances[0] > variances[1] > variances[2]
     assert variances[2] < 0.1 * variances[0]
     weights = [apply_bias(params, b).log_pi[0].exp() for b in (0.0, 1.0, 3.0)]

@@ -181,8 +181,14 @@ def test_a_synthesis_primer_reads_its_own_text_first():
     model = tiny_synthesis()
     force_window(model, kappa_step=1.0)
     primer, primer_text = random_points(1, 2)[0], torch.tensor([4, 0])  # e.g. "a "
-    out = generate(model, steps_max=50, generator=torch.Generator().manual_seed(0), primer=primer,
-                   primer_text=primer_text, text=torch.tensor([1, 2, 3]))
+    out = generate(
+        model,
+        steps_max=50,
+        generator=torch.Generator().manual_seed(0),
+        primer=primer,
+        primer_text=primer_text,
+        text=torch.tensor([1, 2, 3]),
+    )
     # Start + 2 primer points leave κ = 3 on the window over 5 characters: points at κ = 3, 4, 5.
     assert out.stopped and len(out.points) == 3
     np.testing.assert_allclose(out.kappa[:, 0], [3, 4, 5])

@@ -8,15 +8,15 @@ import torch
 from tiny import TINY_CONFIG
 
 from workbench.engine.common.errors import WorkbenchError
+from workbench.engine.data.base import handwriting_task
 from workbench.engine.data.handwriting.corpus import StrokeCorpus
 from workbench.engine.data.handwriting.stroke_batches import START_POINT
 from workbench.engine.data.handwriting.strokes import line_height, pen_step
 from workbench.engine.data.handwriting.synthetic import synthesize_corpus
 from workbench.engine.inference.writing import USER_WRITER, Primer, next_point_density, primer_offsets, user_line
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.model.templates import from_template
-from workbench.engine.data.base import handwriting_task
 
 
 @pytest.fixture(scope="module")
@@ -118,8 +118,9 @@ def test_a_line_from_the_pad_joins_the_training_data_at_the_training_size(corpus
 
 def test_a_line_added_during_training_is_read_from_the_next_epoch(corpus):
     corpus = StrokeCorpus.from_arrays(corpus.description, corpus.vocab.to_json(), corpus.arrays())  # a copy
-    spec = from_template("handwriting synthesis", handwriting_task(len(corpus.vocab), components=3),
-                         RecurrentSpec("lstm", 8, 1))
+    spec = from_template(
+        "handwriting synthesis", handwriting_task(len(corpus.vocab), components=3), RecurrentSpec("lstm", 8, 1)
+    )
     before = len(corpus.lines("train"))
     project = Project.create(spec, corpus, replace(TINY_CONFIG, batch_size=64, seq_len=60, val_every=0))
     trainer = project.trainer()

@@ -5,23 +5,23 @@ from dataclasses import replace
 import numpy as np
 import pytest
 import torch
-
 from tiny import TINY_CONFIG, Recorder
-from workbench.engine.model.builder import build_model
-from workbench.engine.model.sequence_models import count_parameters
+
 from workbench.engine.common.errors import DataError, SpecError, WorkbenchError
-from workbench.engine.events import ProbeSnapshot, SampleGenerated, StepMetrics, ValidationResult
-from workbench.engine.data.handwriting.corpus import StrokeCorpus
-from workbench.engine.model.handwriting.model import HandwritingPrediction, HandwritingSynthesis
-from workbench.engine.data.handwriting.synthetic import synthesize_corpus
-from workbench.engine.data.handwriting.strokes import pen_step
-from workbench.engine.inference.writing import Primer, primer_offsets, resample, write
-from workbench.engine.model.parameter_count import spec_parameters
-from workbench.engine.project.project import Project
-from workbench.engine.spec import ModelSpec, RecurrentSpec
-from workbench.engine.project.starters import new_project
-from workbench.engine.model.templates import from_template
 from workbench.engine.data.base import handwriting_task, language_model_task
+from workbench.engine.data.handwriting.corpus import StrokeCorpus
+from workbench.engine.data.handwriting.strokes import pen_step
+from workbench.engine.data.handwriting.synthetic import synthesize_corpus
+from workbench.engine.events import ProbeSnapshot, SampleGenerated, StepMetrics, ValidationResult
+from workbench.engine.inference.writing import Primer, primer_offsets, resample, write
+from workbench.engine.model.builder import build_model
+from workbench.engine.model.handwriting.model import HandwritingPrediction, HandwritingSynthesis
+from workbench.engine.model.parameter_count import spec_parameters
+from workbench.engine.model.sequence_models import count_parameters
+from workbench.engine.model.templates import from_template
+from workbench.engine.project.project import Project
+from workbench.engine.project.starters import new_project
+from workbench.engine.spec import ModelSpec, RecurrentSpec
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +62,15 @@ def test_the_two_handwriting_templates_and_what_they_refuse():
     ]
 
 
-@pytest.mark.parametrize("template,hidden,layers", [
-    ("handwriting", 16, 1), ("handwriting", 24, 3), ("handwriting synthesis", 16, 1), ("handwriting synthesis", 20, 3),
-])
+@pytest.mark.parametrize(
+    "template,hidden,layers",
+    [
+        ("handwriting", 16, 1),
+        ("handwriting", 24, 3),
+        ("handwriting synthesis", 16, 1),
+        ("handwriting synthesis", 20, 3),
+    ],
+)
 def test_the_parameter_count_from_the_spec_matches_the_module(template, hidden, layers):
     spec = from_template(template, handwriting_task(33, components=7), RecurrentSpec("lstm", hidden, layers))
     model = build_model(spec)

@@ -13,13 +13,28 @@ from workbench.engine.data.handwriting.strokes import offsets_to_strokes, slant_
 from workbench.engine.data.handwriting.synthetic import WriterStyle, synthesize_corpus, write_line
 
 PLAIN = WriterStyle(
-    face="scripts", slant=10.0, width=1.0, size=16.0, letter_gap=0.1, word_gap=0.6, joins=0.8,
-    drift=0.1, jitter=0.2, smoothing=3, pen_step=3.6,
+    face="scripts",
+    slant=10.0,
+    width=1.0,
+    size=16.0,
+    letter_gap=0.1,
+    word_gap=0.6,
+    joins=0.8,
+    drift=0.1,
+    jitter=0.2,
+    smoothing=3,
+    pen_step=3.6,
 )
 
 PANGRAM_LINES = [
-    "the quick brown fox", "jumps over the lazy dog", "pack my box with", "five dozen liquor jugs",
-    "sphinx of black quartz", "judge my vow", "how vexingly quick", "daft zebras jump",
+    "the quick brown fox",
+    "jumps over the lazy dog",
+    "pack my box with",
+    "five dozen liquor jugs",
+    "sphinx of black quartz",
+    "judge my vow",
+    "how vexingly quick",
+    "daft zebras jump",
 ]
 
 

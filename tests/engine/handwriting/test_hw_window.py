@@ -37,8 +37,9 @@ def test_kappa_never_decreases_and_starts_slow():
     kappas, _ = run(window, text, torch.ones(4, 9, dtype=torch.bool), steps=60)
     assert (kappas.diff(dim=0) > 0).all()
     # Initialised near 1/25 character per step, not 1 (the κ̂ bias).
-    _, kappa, _ = window.forward_step(torch.zeros(1, 6), torch.zeros(1, 3), F.one_hot(text[:1], 5).float(),
-                                      torch.ones(1, 9, dtype=torch.bool))
+    _, kappa, _ = window.forward_step(
+        torch.zeros(1, 6), torch.zeros(1, 3), F.one_hot(text[:1], 5).float(), torch.ones(1, 9, dtype=torch.bool)
+    )
     torch.testing.assert_close(kappa, torch.full((1, 3), 1 / 25))
 
 
@@ -69,8 +70,9 @@ def test_w_is_the_phi_weighted_sum_of_one_hots():
     window = SoftWindow(width=4, components=1, alphabet_size=3)
     set_window(window, alpha=2.0, beta=0.5, kappa_step=1.5)
     text = torch.tensor([[2, 0, 2]])
-    w, kappa, phi = window.forward_step(torch.randn(1, 4), torch.zeros(1, 1), F.one_hot(text, 3).float(),
-                                        torch.ones(1, 3, dtype=torch.bool))
+    w, kappa, phi = window.forward_step(
+        torch.randn(1, 4), torch.zeros(1, 1), F.one_hot(text, 3).float(), torch.ones(1, 3, dtype=torch.bool)
+    )
     # κ = 0 + 1.5 and φ(u) = 2 exp(-0.5 (1.5 - u)²) for u = 1, 2, 3.
     expected_phi = torch.tensor([[2 * math.exp(-0.125), 2 * math.exp(-0.125), 2 * math.exp(-1.125)]])
     torch.testing.assert_close(kappa, torch.tensor([[1.5]]))

@@ -37,8 +37,12 @@ def overlay_pixel(image, point: QPointF) -> bool:
         for dy in (-1, 0, 1):
             colour = image.pixelColor(x + dx, y + dy)
             target = QColor(OVERLAY_COLOR)
-            if abs(colour.red() - target.red()) + abs(colour.green() - target.green()) \
-                    + abs(colour.blue() - target.blue()) < 60:
+            if (
+                abs(colour.red() - target.red())
+                + abs(colour.green() - target.green())
+                + abs(colour.blue() - target.blue())
+                < 60
+            ):
                 return True
     return False
 
@@ -51,8 +55,12 @@ def widget_bounds(pad, strokes) -> QRectF:
 
 def inside(outer: QRectF, inner: QRectF) -> bool:
     """Edge by edge (QRectF.contains is False for a rectangle of zero height, a straight stroke's)."""
-    return (outer.left() <= inner.left() and inner.right() <= outer.right()
-            and outer.top() <= inner.top() and inner.bottom() <= outer.bottom())
+    return (
+        outer.left() <= inner.left()
+        and inner.right() <= outer.right()
+        and outer.top() <= inner.top()
+        and inner.bottom() <= outer.bottom()
+    )
 
 
 @pytest.fixture

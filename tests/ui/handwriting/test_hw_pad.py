@@ -86,7 +86,7 @@ def dark_pixels(image, rect=None) -> int:
     pixels = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine() // 4, 4)
     pixels = pixels[:, : image.width(), :3].astype(int)
     if rect is not None:
-        pixels = pixels[rect.top(): rect.bottom() + 1, rect.left(): rect.right() + 1]
+        pixels = pixels[rect.top() : rect.bottom() + 1, rect.left() : rect.right() + 1]
     return int((pixels.sum(-1) < 3 * 110).sum())
 
 
@@ -249,15 +249,31 @@ def test_pen_moved_reports_ink_coordinates_while_hovering_and_drawing(qtbot, pad
 
 def test_a_tablet_pen_draws_a_stroke(qtbot, pad):
     stylus = QPointingDevice(
-        "test stylus", 1, QInputDevice.DeviceType.Stylus, QPointingDevice.PointerType.Pen,
-        QInputDevice.Capability.Position | QInputDevice.Capability.Pressure, 1, 3,
+        "test stylus",
+        1,
+        QInputDevice.DeviceType.Stylus,
+        QPointingDevice.PointerType.Pen,
+        QInputDevice.Capability.Position | QInputDevice.Capability.Pressure,
+        1,
+        3,
     )
 
     def tablet(kind, ink_point, button, buttons):
         position = on_screen(pad, [ink_point])[0]
         event = QTabletEvent(
-            kind, stylus, position, pad.mapToGlobal(position), 0.6, 0.0, 0.0, 0.0, 0.0, 0.0,
-            Qt.KeyboardModifier.NoModifier, button, buttons,
+            kind,
+            stylus,
+            position,
+            pad.mapToGlobal(position),
+            0.6,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            0.0,
+            Qt.KeyboardModifier.NoModifier,
+            button,
+            buttons,
         )
         QApplication.sendEvent(pad, event)
         assert event.isAccepted()  # so Qt makes no mouse events of it as well
@@ -301,7 +317,8 @@ def test_overlay_strokes_are_drawn_in_their_colour_and_grow_cheaply(pad):
     assert any(
         abs(image.pixelColor(x + dx, y + dy).red() - target.red()) < 30
         and abs(image.pixelColor(x + dx, y + dy).green() - target.green()) < 30
-        for dx in (-1, 0, 1) for dy in (-1, 0, 1)
+        for dx in (-1, 0, 1)
+        for dy in (-1, 0, 1)
     )
     assert pad.is_empty()  # the model's ink is not the user's
     pad.set_overlay_strokes([model_ink[::-1][:50]])  # different ink of another length: rebuilt

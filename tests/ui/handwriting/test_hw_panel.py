@@ -44,8 +44,9 @@ def written_event(points=OFFSETS, text="hi there", primed=False, stopped=True, w
     phi = np.zeros((n, u), dtype=np.float32)
     phi[np.arange(n), np.minimum(np.arange(n) * u // n, u - 1)] = 1.0  # a diagonal band
     weights = np.full((n, 5), 0.2, dtype=np.float32)
-    return HandwritingWritten(text, 0.5, np.asarray(points, np.float32), weights, phi if with_phi else None,
-                              primed, stopped)
+    return HandwritingWritten(
+        text, 0.5, np.asarray(points, np.float32), weights, phi if with_phi else None, primed, stopped
+    )
 
 
 def assert_strokes_equal(actual, expected):
@@ -81,8 +82,16 @@ def synthesis(panel):
 
 def test_without_a_project_everything_is_disabled_and_the_hint_says_why(panel):
     assert panel.status_label.text() == NO_PROJECT_HINT
-    for widget in (panel.pad, panel.text_edit, panel.primer_text_edit, panel.write_button, panel.bias_slider,
-                   panel.prime_check, panel.predict_check, panel.add_button):
+    for widget in (
+        panel.pad,
+        panel.text_edit,
+        panel.primer_text_edit,
+        panel.write_button,
+        panel.bias_slider,
+        panel.prime_check,
+        panel.predict_check,
+        panel.add_button,
+    ):
         assert not widget.isEnabled(), widget
 
 

@@ -11,8 +11,7 @@ import math
 
 def is_whole(value, least: int = 0, most: int | None = None) -> bool:
     """A whole number (not a flag) from ``least`` to ``most`` (no limit when None)."""
-    return (isinstance(value, int) and not isinstance(value, bool) and value >= least
-            and (most is None or value <= most))
+    return isinstance(value, int) and not isinstance(value, bool) and value >= least and (most is None or value <= most)
 
 
 def is_finite_number(value) -> bool:

@@ -39,9 +39,7 @@ class Batch:
 
 def check_batch_shape(batch_size: int, seq_len: int) -> None:
     if batch_size < 1 or seq_len < 1:
-        raise DataError(
-            f"batch size and sequence length must be at least 1, not {batch_size} and {seq_len}."
-        )
+        raise DataError(f"batch size and sequence length must be at least 1, not {batch_size} and {seq_len}.")
 
 
 class Batcher:
@@ -229,9 +227,7 @@ class LineBatcher(ItemBatcher):
     full batches (all items in one batch when there are fewer than ``B``).
     """
 
-    def __init__(
-        self, items: Sequence[np.ndarray], boundary: int, batch_size: int, seq_len: int, seed: int
-    ) -> None:
+    def __init__(self, items: Sequence[np.ndarray], boundary: int, batch_size: int, seq_len: int, seed: int) -> None:
         check_batch_shape(batch_size, seq_len)
         super().__init__(len(items), batch_size, seed)
         self._items, self._boundary, self._seq_len = items, boundary, seq_len

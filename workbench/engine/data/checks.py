@@ -49,8 +49,9 @@ def check_encoding(encoding: str | None, source: str = "") -> None:
         pass  # a text codec, which wants more than one byte (UTF-16)
     except (LookupError, UnicodeError):  # unknown, or a codec of something else than text (punycode)
         where = f"{source}: " if source else ""
-        raise DataError(f"{where}{encoding!r} is not a text encoding Python knows; for example utf-8, latin-1, "
-                        "cp1252 or utf-16.") from None
+        raise DataError(
+            f"{where}{encoding!r} is not a text encoding Python knows; for example utf-8, latin-1, cp1252 or utf-16."
+        ) from None
 
 
 def check_val_fraction(val_fraction: float) -> None:
@@ -146,8 +147,14 @@ def stored_offsets(arrays: dict[str, np.ndarray], name: str, source: str, length
     """Where each saved item starts in an array of ``length``, and where the last one ends:
     from 0, never decreasing, up to ``length``; so the items cover the array once, in order."""
     offsets = stored_array(arrays, name, source)
-    if (offsets.ndim != 1 or offsets.dtype.kind not in "iu" or len(offsets) < 1 or offsets[0] != 0
-            or offsets[-1] != length or (np.diff(offsets.astype(np.int64)) < 0).any()):
+    if (
+        offsets.ndim != 1
+        or offsets.dtype.kind not in "iu"
+        or len(offsets) < 1
+        or offsets[0] != 0
+        or offsets[-1] != length
+        or (np.diff(offsets.astype(np.int64)) < 0).any()
+    ):
         raise DataError(f"{source}: the saved {name!r} do not divide the items' {length} ids.")
     return offsets
 
@@ -177,6 +184,6 @@ def given_delimiter(path: Path, delimiter: str | None) -> str | None:
     if delimiter is None:
         return None
     character = DELIMITER_SPELLINGS.get(delimiter.lower(), delimiter)
-    if len(character) != 1 or character in "\"\r\n":
+    if len(character) != 1 or character in '"\r\n':
         raise DataError(f"{path}: the delimiter must be one character (or tab), not {delimiter!r}.")
     return character

@@ -57,7 +57,9 @@ class TaggedFile:
 
 
 def read_conll(
-    path: str | Path, token_column: str = DEFAULT_TOKEN_COLUMN, tag_column: str = DEFAULT_TAG_COLUMN,
+    path: str | Path,
+    token_column: str = DEFAULT_TOKEN_COLUMN,
+    tag_column: str = DEFAULT_TAG_COLUMN,
     encoding: str | None = None,
 ) -> list[Sentence]:
     """The sentences of ``path`` as (tokens, tags); a DataError names the line of any problem."""
@@ -65,7 +67,9 @@ def read_conll(
 
 
 def read_tagged_file(
-    path: str | Path, token_column: str = DEFAULT_TOKEN_COLUMN, tag_column: str = DEFAULT_TAG_COLUMN,
+    path: str | Path,
+    token_column: str = DEFAULT_TOKEN_COLUMN,
+    tag_column: str = DEFAULT_TAG_COLUMN,
     encoding: str | None = None,
 ) -> TaggedFile:
     """The sentences of ``path``, read as its layout (see the module's docstring) says."""
@@ -73,8 +77,10 @@ def read_tagged_file(
     token_column, tag_column = token_column.strip().lower(), tag_column.strip().lower()
     for role, name, allowed in (("token", token_column, TOKEN_COLUMNS), ("tag", tag_column, TAG_COLUMNS)):
         if name not in allowed:
-            raise DataError(f"{path}: there is no {role} column {name!r}; a CoNLL-U file gives its {role} from "
-                            f"{' or '.join(allowed)}.")
+            raise DataError(
+                f"{path}: there is no {role} column {name!r}; a CoNLL-U file gives its {role} from "
+                f"{' or '.join(allowed)}."
+            )
     lines = read_text_file(path, encoding).split("\n")
     first = _first_token_line(lines)
     if first is not None and _is_conllu_line(lines[first - 1]):
@@ -94,8 +100,7 @@ def read_tagged_file(
 
 def _first_token_line(lines: list[str]) -> int | None:
     """The number of the first line that is not blank and not a ``#`` line, if any."""
-    return next((number for number, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")),
-                None)
+    return next((number for number, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")), None)
 
 
 def _is_conllu_line(line: str) -> bool:
@@ -103,7 +108,8 @@ def _is_conllu_line(line: str) -> bool:
     columns = line.split("\t")
     word_id = columns[0].strip()
     return len(columns) == len(CONLLU_COLUMNS) and any(
-        pattern.fullmatch(word_id) for pattern in (WORD_ID, MULTIWORD_ID, EMPTY_NODE_ID))
+        pattern.fullmatch(word_id) for pattern in (WORD_ID, MULTIWORD_ID, EMPTY_NODE_ID)
+    )
 
 
 def _read_conllu(path: Path, lines: list[str], token_column: str, tag_column: str) -> TaggedFile:
@@ -127,8 +133,10 @@ def _read_conllu(path: Path, lines: list[str], token_column: str, tag_column: st
         where = f"{path}, line {number}"
         columns = [column.strip() for column in line.split("\t")]
         if len(columns) != len(CONLLU_COLUMNS):
-            raise DataError(f"{where}: {len(columns)} columns where a CoNLL-U line has 10 separated by tabs "
-                            f"({' '.join(CONLLU_COLUMNS).upper()}): {line.strip()[:40]!r}.")
+            raise DataError(
+                f"{where}: {len(columns)} columns where a CoNLL-U line has 10 separated by tabs "
+                f"({' '.join(CONLLU_COLUMNS).upper()}): {line.strip()[:40]!r}."
+            )
         word_id = columns[0]
         if MULTIWORD_ID.fullmatch(word_id):
             skipped["multiword tokens"] += 1
@@ -137,8 +145,10 @@ def _read_conllu(path: Path, lines: list[str], token_column: str, tag_column: st
             skipped["empty nodes"] += 1
             continue
         if not WORD_ID.fullmatch(word_id):
-            raise DataError(f"{where}: the ID {word_id!r} is not a word's number (1, 2, …), a multiword token's "
-                            f"range (1-2) or an empty node (1.1).")
+            raise DataError(
+                f"{where}: the ID {word_id!r} is not a word's number (1, 2, …), a multiword token's "
+                f"range (1-2) or an empty node (1.1)."
+            )
         token, tag = columns[token_at], columns[tag_at]
         for role, name, value in (("token", token_column, token), ("tag", tag_column, tag)):
             if not value:
@@ -163,17 +173,23 @@ def _refuse_unfilled_columns(
     words = sum(len(tokens) for tokens, _ in sentences)
     if sentences and all(token == NO_VALUE for tokens, _ in sentences for token in tokens):
         others = " or ".join(name for name in TOKEN_COLUMNS if name != token_column)
-        raise DataError(f"{path}: the token column {token_column.upper()} is '_' (empty) on all {words:,} word "
-                        f"lines; choose the token column {others}.")
+        raise DataError(
+            f"{path}: the token column {token_column.upper()} is '_' (empty) on all {words:,} word "
+            f"lines; choose the token column {others}."
+        )
     if not untagged:
         return
     others = " or ".join(name for name in TAG_COLUMNS if name != tag_column)
     if not tagged_line:
-        raise DataError(f"{path}: the tag column {tag_column.upper()} is '_' (no tag) on all {words:,} word "
-                        f"lines; choose another tag column ({others}).")
-    raise DataError(f"{path}, line {untagged[0]}: the word has no {tag_column.upper()} tag ('_'), while line "
-                    f"{tagged_line} has one ({len(untagged):,} words have none); every word needs a tag: fill "
-                    f"them in, or choose another tag column ({others}).")
+        raise DataError(
+            f"{path}: the tag column {tag_column.upper()} is '_' (no tag) on all {words:,} word "
+            f"lines; choose another tag column ({others})."
+        )
+    raise DataError(
+        f"{path}, line {untagged[0]}: the word has no {tag_column.upper()} tag ('_'), while line "
+        f"{tagged_line} has one ({len(untagged):,} words have none); every word needs a tag: fill "
+        f"them in, or choose another tag column ({others})."
+    )
 
 
 def _read_plain(path: Path, lines: list[str]) -> TaggedFile:
@@ -194,8 +210,10 @@ def _read_plain(path: Path, lines: list[str]) -> TaggedFile:
         columns = _columns(line, separator, where)
         first = first or (number, len(columns))
         if len(columns) != first[1]:
-            raise DataError(f"{where}: {len(columns)} columns where line {first[0]} has {first[1]}; every line "
-                            f"holds the same columns, the token first and its tag last ({line.strip()[:40]!r}).")
+            raise DataError(
+                f"{where}: {len(columns)} columns where line {first[0]} has {first[1]}; every line "
+                f"holds the same columns, the token first and its tag last ({line.strip()[:40]!r})."
+            )
         if not tokens:
             starts.append(number)
         tokens.append(columns[0])
@@ -203,9 +221,11 @@ def _read_plain(path: Path, lines: list[str]) -> TaggedFile:
     if tokens:
         sentences.append((tokens, tags))
     if _numbers_its_words(sentences):
-        raise DataError(f"{path}, line {starts[0]}: the first column numbers the words of every sentence "
-                        f"(1, 2, 3, …), so it is an ID, not the token; a CoNLL-U file has 10 tab-separated "
-                        f"columns, and this one has {first[1]}.")
+        raise DataError(
+            f"{path}, line {starts[0]}: the first column numbers the words of every sentence "
+            f"(1, 2, 3, …), so it is an ID, not the token; a CoNLL-U file has 10 tab-separated "
+            f"columns, and this one has {first[1]}."
+        )
     columns = first[1] if first else 2
     return TaggedFile(sentences, PLAIN, "column 1", f"column {columns}")
 
@@ -221,8 +241,11 @@ def _columns(line: str, separator: str | None, where: str) -> list[str]:
     columns = [column.strip() for column in line.split(separator)]
     if len(columns) < 2:
         gap = "a tab" if separator else "a space"
-        comment = (" (a '#' comment line belongs in a CoNLL-U file: 10 tab-separated columns, a word's ID "
-                   "first)" if line.startswith("#") else "")
+        comment = (
+            " (a '#' comment line belongs in a CoNLL-U file: 10 tab-separated columns, a word's ID first)"
+            if line.startswith("#")
+            else ""
+        )
         raise DataError(f"{where}: no tag; a line holds a token, {gap} and its tag ({line.strip()[:40]!r}){comment}.")
     if not columns[0]:
         raise DataError(f"{where}: the token is empty ({line.strip()[:40]!r}).")

@@ -26,7 +26,14 @@ def corpus_kinds() -> dict[str, type[Corpus]]:
     return {
         corpus.kind: corpus
         for corpus in (
-            TextStream, LineCorpus, LabelledCorpus, PairCorpus, SeriesCorpus, AddingProblem, CopyTask, SceneCorpus,
+            TextStream,
+            LineCorpus,
+            LabelledCorpus,
+            PairCorpus,
+            SeriesCorpus,
+            AddingProblem,
+            CopyTask,
+            SceneCorpus,
             StrokeCorpus,
         )
     }

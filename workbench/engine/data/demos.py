@@ -235,8 +235,8 @@ DEMOS: dict[str, Demo] = {
         Demo(
             name="dates",
             title="Dates to ISO",
-            description="Dates as people write them (\"Sunday, 22 November 2026\", \"22/11/26\", "
-            "\"Nov 22nd 2026\") and in ISO form. An encoder–decoder translates; attention shows which "
+            description='Dates as people write them ("Sunday, 22 November 2026", "22/11/26", '
+            '"Nov 22nd 2026") and in ISO form. An encoder–decoder translates; attention shows which '
             "characters each output digit reads.",
             load=load_dates_demo,
             hidden_size=64,
@@ -275,8 +275,8 @@ DEMOS: dict[str, Demo] = {
         Demo(
             name="scenes",
             title="Captioned scenes",
-            description="Pictures of one or two coloured shapes with captions such as \"a red circle above a "
-            "blue square\". A small CNN reads the picture and an LSTM writes the caption, attending over a "
+            description='Pictures of one or two coloured shapes with captions such as "a red circle above a '
+            'blue square". A small CNN reads the picture and an LSTM writes the caption, attending over a '
             "6×6 grid: see where it looks for each word.",
             load=load_scenes_demo,
             hidden_size=128,

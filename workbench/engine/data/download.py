@@ -55,9 +55,7 @@ SHAKESPEARE = Download(
 )
 
 
-def load_shakespeare(
-    progress: Progress | None = None, should_stop: Callable[[], bool] | None = None
-) -> TextStream:
+def load_shakespeare(progress: Progress | None = None, should_stop: Callable[[], bool] | None = None) -> TextStream:
     """The tiny-shakespeare text of char-rnn as a stream corpus, downloaded on first use."""
     path = fetch(SHAKESPEARE.url, SHAKESPEARE.sha256, progress=progress, should_stop=should_stop)
     return stream_from_text(read_text_file(path), f"download:{SHAKESPEARE.name}", "Tiny Shakespeare")

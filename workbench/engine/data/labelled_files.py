@@ -78,8 +78,14 @@ def guess_text_and_label(header: list[str], rows: list[list[str]]) -> tuple[str,
 
 
 def load_classification_table(
-    path: str | Path, text_column: str, label_column: str, level: str = "char",
-    val_fraction: float = 0.1, seed: int = 0, delimiter: str | None = None, encoding: str | None = None,
+    path: str | Path,
+    text_column: str,
+    label_column: str,
+    level: str = "char",
+    val_fraction: float = 0.1,
+    seed: int = 0,
+    delimiter: str | None = None,
+    encoding: str | None = None,
 ) -> LabelledCorpus:
     """One item per row: ``text_column`` read as characters (or words), ``label_column`` its class.
 
@@ -90,8 +96,10 @@ def load_classification_table(
     table = read_table(path, delimiter, encoding)
     header = table.header
     if text_column == label_column:
-        raise DataError(f"{path}: the column {text_column!r} cannot be both the texts and their labels; "
-                        f"choose two of {', '.join(header)}.")
+        raise DataError(
+            f"{path}: the column {text_column!r} cannot be both the texts and their labels; "
+            f"choose two of {', '.join(header)}."
+        )
     columns = []
     for role, name in (("text", text_column), ("label", label_column)):
         if name not in header:
@@ -110,8 +118,12 @@ def load_classification_table(
 
 
 def load_conll(
-    path: str | Path, val_fraction: float = 0.1, seed: int = 0, token_column: str = "form",
-    tag_column: str = "upos", encoding: str | None = None,
+    path: str | Path,
+    val_fraction: float = 0.1,
+    seed: int = 0,
+    token_column: str = "form",
+    tag_column: str = "upos",
+    encoding: str | None = None,
 ) -> LabelledCorpus:
     """Tagged sentences, tagged word by word: a CoNLL-U file (``token_column`` form or lemma,
     ``tag_column`` upos, xpos or deprel), or ``token<TAB>tag`` lines (the defaults only); see conll.py."""
@@ -122,12 +134,18 @@ def load_conll(
     reading = read_tagged_file(path, token_column, tag_column, encoding)
     sentences = reading.sentences
     if len(sentences) < 2:  # one is kept for validation
-        raise DataError(f"{path}: one sentence of {len(sentences[0][0]):,} tokens; a blank line ends each "
-                        f"sentence, and a tagger needs at least 2.")
+        raise DataError(
+            f"{path}: one sentence of {len(sentences[0][0]):,} tokens; a blank line ends each "
+            f"sentence, and a tagger needs at least 2."
+        )
     tokens = [words for words, _ in sentences]
     tags = [labels for _, labels in sentences]
-    notes = {"format": reading.layout, "token_column": reading.token_column, "tag_column": reading.tag_column,
-             **{f"skipped {what}": count for what, count in reading.skipped.items()}}
+    notes = {
+        "format": reading.layout,
+        "token_column": reading.token_column,
+        "tag_column": reading.tag_column,
+        **{f"skipped {what}": count for what, count in reading.skipped.items()},
+    }
     return labelled_corpus(tokens, tags, "tags", str(path), path.name, "word", val_fraction, seed, notes)
 
 
@@ -156,12 +174,15 @@ def read_table(path: str | Path, delimiter: str | None = None, encoding: str | N
     name = _plural(chosen)
     for index, column in enumerate(header):
         if column in header[:index]:
-            raise DataError(f"{path}, line {header_line}: the column name {column!r} is there twice (columns "
-                            f"{header.index(column) + 1} and {index + 1}); name each column once.")
+            raise DataError(
+                f"{path}, line {header_line}: the column name {column!r} is there twice (columns "
+                f"{header.index(column) + 1} and {index + 1}); name each column once."
+            )
     for line_number, row in numbered[1:]:
         if len(row) != len(header):
-            raise DataError(f"{path}, line {line_number}: {len(row)} fields where the header has {len(header)} "
-                            f"(split by {name}).")
+            raise DataError(
+                f"{path}, line {line_number}: {len(row)} fields where the header has {len(header)} (split by {name})."
+            )
     return Table(header, numbered[1:], chosen, encoding or "utf-8")
 
 
@@ -170,8 +191,9 @@ def _check_header_width(path: Path, header: tuple[int, list[str]], delimiter: st
     line, names = header
     if len(names) < 2:
         how = "the delimiter given" if given else "the delimiter (none of comma, semicolon, tab or pipe was found)"
-        raise DataError(f"{path}, line {line}: the header has one column when split by {_plural(delimiter)}; "
-                        f"check {how}.")
+        raise DataError(
+            f"{path}, line {line}: the header has one column when split by {_plural(delimiter)}; check {how}."
+        )
 
 
 def _plural(delimiter: str) -> str:
@@ -214,8 +236,9 @@ def _csv_problem(error: str) -> str:
     if "end of data" in error:
         return 'a quote (") opened in this row is never closed'
     if "expected after" in error:
-        return ('a quoted field goes on after its closing quote; quote the whole field and double each quote '
-                'inside it ("")')
+        return (
+            'a quoted field goes on after its closing quote; quote the whole field and double each quote inside it ("")'
+        )
     return f"not readable as a table ({error})"
 
 

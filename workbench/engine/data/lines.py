@@ -8,12 +8,11 @@ from typing import Any
 import numpy as np
 
 from ..common.errors import DataError
+from .base import SPLIT_NAMES, Task, language_model_task
 from .batching import LineBatcher, check_batch_shape
 from .checks import check_val_fraction, held_out, read_text_file, stored_items
 from .probe import ProbeExample, next_token_example
-from .base import SPLIT_NAMES, Task, language_model_task
 from .vocab import Vocabulary
-
 
 
 class LineCorpus:
@@ -105,15 +104,12 @@ class LineCorpus:
         return "\n".join(lines)[:max_chars]
 
 
-def lines_from_items(
-    items: list[str], source: str, title: str, val_fraction: float = 0.1, seed: int = 0
-) -> LineCorpus:
+def lines_from_items(items: list[str], source: str, title: str, val_fraction: float = 0.1, seed: int = 0) -> LineCorpus:
     """A line corpus; a seeded shuffle picks the validation items, both splits keep file order."""
     check_val_fraction(val_fraction)
     if len(items) < 2:
         raise DataError(
-            f"{source}: needs at least 2 items, one per line, to keep one for validation; "
-            f"found {len(items)}."
+            f"{source}: needs at least 2 items, one per line, to keep one for validation; found {len(items)}."
         )
     vocab = Vocabulary.of_characters("".join(items), with_boundary=True)
     ends = np.cumsum([len(item) for item in items])

@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 
 from ..common.errors import DataError
-from ..spec import HeadSpec, InputSpec
 from ..common.stored_values import is_whole
+from ..spec import HeadSpec, InputSpec
 from .base import Task
 from .batching import IGNORE_INDEX, Batch, Batcher, check_batch_shape
 from .checks import stored_array
@@ -99,8 +99,14 @@ class GeneratedTask:
     @classmethod
     def _describe(cls, lag: int, seed: int, batches_per_epoch: int, val_sequences: int, **extra: int) -> dict:
         return {
-            "kind": cls.kind, "source": f"generated:{cls.kind}", "title": f"{cls.title}, T = {lag}", "lag": lag,
-            "seed": seed, "batches_per_epoch": batches_per_epoch, "val_sequences": val_sequences, **extra,
+            "kind": cls.kind,
+            "source": f"generated:{cls.kind}",
+            "title": f"{cls.title}, T = {lag}",
+            "lag": lag,
+            "seed": seed,
+            "batches_per_epoch": batches_per_epoch,
+            "val_sequences": val_sequences,
+            **extra,
         }
 
     @classmethod
@@ -139,8 +145,9 @@ class GeneratedTask:
     def probe_example(self, length: int) -> ProbeExample:
         """The first validation sequence, whole: its answer comes at its end, whatever ``length``."""
         inputs, targets = self._val_inputs[0], self._val_targets[0]
-        return ProbeExample(inputs.astype(self.batch_dtypes[0]), targets.astype(self.batch_dtypes[1]),
-                            self.step_labels(inputs))
+        return ProbeExample(
+            inputs.astype(self.batch_dtypes[0]), targets.astype(self.batch_dtypes[1]), self.step_labels(inputs)
+        )
 
     def step_labels(self, inputs: np.ndarray) -> tuple[str, ...]:
         """Each input step of one sequence as text, for the views."""
@@ -160,13 +167,19 @@ class GeneratedTask:
     def _check_parameters(self) -> None:
         settings = self.description
         if not is_whole(settings.get("lag"), self.shortest_lag, MAX_LAG):
-            raise DataError(f"the {self.title.lower()} needs a lag T of at least {self.shortest_lag} "
-                            f"and at most {MAX_LAG:,}.")
-        for name, least, most in (("seed", 0, 2**32 - 1), ("batches_per_epoch", 1, MAX_SEQUENCES),
-                                  ("val_sequences", 1, MAX_SEQUENCES)):
+            raise DataError(
+                f"the {self.title.lower()} needs a lag T of at least {self.shortest_lag} and at most {MAX_LAG:,}."
+            )
+        for name, least, most in (
+            ("seed", 0, 2**32 - 1),
+            ("batches_per_epoch", 1, MAX_SEQUENCES),
+            ("val_sequences", 1, MAX_SEQUENCES),
+        ):
             if not is_whole(settings.get(name), least, most):
-                raise DataError(f"the {self.title.lower()}'s {name.replace('_', ' ')} must be at least {least} "
-                                f"and at most {most:,}.")
+                raise DataError(
+                    f"the {self.title.lower()}'s {name.replace('_', ' ')} must be at least {least} "
+                    f"and at most {most:,}."
+                )
 
     def _check_validation_set(self, source: str) -> None:
         """Stored sequences that the task could have made: finite inputs, targets of its kind."""
@@ -202,9 +215,7 @@ class AddingProblem(GeneratedTask):
     shortest_lag = 2
 
     @classmethod
-    def generate(
-        cls, lag: int, seed: int = 0, batches_per_epoch: int = 100, val_sequences: int = 256
-    ) -> AddingProblem:
+    def generate(cls, lag: int, seed: int = 0, batches_per_epoch: int = 100, val_sequences: int = 256) -> AddingProblem:
         """``lag`` is the sequence length T: the first marker is at least T/2 steps before the answer."""
         return cls(cls._describe(lag, seed, batches_per_epoch, val_sequences))
 
@@ -265,8 +276,13 @@ class CopyTask(GeneratedTask):
 
     @classmethod
     def generate(
-        cls, lag: int, symbols: int = 10, alphabet: int = 8, seed: int = 0,
-        batches_per_epoch: int = 100, val_sequences: int = 256,
+        cls,
+        lag: int,
+        symbols: int = 10,
+        alphabet: int = 8,
+        seed: int = 0,
+        batches_per_epoch: int = 100,
+        val_sequences: int = 256,
     ) -> CopyTask:
         return cls(cls._describe(lag, seed, batches_per_epoch, val_sequences, symbols=symbols, alphabet=alphabet))
 

@@ -24,9 +24,18 @@ OWN_DATA_KINDS = {
 
 
 def load_own_data(
-    path: str | Path, kind: str, level: str = "char", text_column: str | None = None, label_column: str | None = None,
-    columns: list[str] | None = None, *, delimiter: str | None = None, encoding: str | None = None,
-    val_fraction: float = 0.1, token_column: str = "form", tag_column: str = "upos",
+    path: str | Path,
+    kind: str,
+    level: str = "char",
+    text_column: str | None = None,
+    label_column: str | None = None,
+    columns: list[str] | None = None,
+    *,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    val_fraction: float = 0.1,
+    token_column: str = "form",
+    tag_column: str = "upos",
     series_options: dict[str, Any] | None = None,
 ) -> Corpus:
     """``kind`` is a key of OWN_DATA_KINDS; a table also needs its text and label columns, a
@@ -44,11 +53,13 @@ def load_own_data(
     if kind == "table":
         if not (text_column and label_column):
             raise DataError(f"{path}: choose the table's text column and its label column.")
-        return load_classification_table(path, text_column, label_column, level, val_fraction=val_fraction,
-                                         delimiter=delimiter, encoding=encoding)
+        return load_classification_table(
+            path, text_column, label_column, level, val_fraction=val_fraction, delimiter=delimiter, encoding=encoding
+        )
     if kind == "tagged":
-        return load_conll(path, val_fraction=val_fraction, token_column=token_column, tag_column=tag_column,
-                          encoding=encoding)
+        return load_conll(
+            path, val_fraction=val_fraction, token_column=token_column, tag_column=tag_column, encoding=encoding
+        )
     if kind == "pairs":
         return load_pairs_file(path, val_fraction=val_fraction, level=level, encoding=encoding)
     if kind == "series":

@@ -283,13 +283,19 @@ def pairs_from_items(
         raise DataError(f"{source}: pair {blank + 1} has a side without a single word.")
     is_val = held_out(len(items), val_fraction, seed)
     splits = {
-        split: ([s for (s, _), held in zip(encoded, is_val) if held == wanted],
-                [t for (_, t), held in zip(encoded, is_val) if held == wanted])
+        split: (
+            [s for (s, _), held in zip(encoded, is_val) if held == wanted],
+            [t for (_, t), held in zip(encoded, is_val) if held == wanted],
+        )
         for split, wanted in (("train", False), ("val", True))
     }
     description = {
-        "kind": PairCorpus.kind, "source": source, "title": title, "level": level,
-        "val_fraction": val_fraction, "seed": seed,
+        "kind": PairCorpus.kind,
+        "source": source,
+        "title": title,
+        "level": level,
+        "val_fraction": val_fraction,
+        "seed": seed,
     }
     return PairCorpus(description, vocab, splits["train"], splits["val"])
 

@@ -17,10 +17,9 @@ import numpy as np
 
 from ..common.errors import DataError
 from ..spec import HeadSpec, InputSpec
-from .base import Task
+from .base import SPLIT_NAMES, Task
 from .batching import ItemBatcher, check_batch_shape
 from .checks import check_val_fraction, stored_array, stored_items, validation_count
-from .base import SPLIT_NAMES
 from .pairs import frame_targets, pack_items
 from .scene_drawing import WORDS, generate_scenes
 from .vocab import BOUNDARY, Vocabulary
@@ -47,9 +46,7 @@ class CaptionBatch:
 class CaptionBatcher(ItemBatcher):
     """Pictures in a fresh order each epoch; validation batches keep the stored order."""
 
-    def __init__(
-        self, images: np.ndarray, captions: Sequence[np.ndarray], batch_size: int, seed: int
-    ) -> None:
+    def __init__(self, images: np.ndarray, captions: Sequence[np.ndarray], batch_size: int, seed: int) -> None:
         check_batch_shape(batch_size, 1)
         super().__init__(len(images), batch_size, seed)
         self._images, self._captions = images, captions
@@ -204,7 +201,11 @@ def scenes_from_items(
     count = len(encoded)
     cut = count - validation_count(count, val_fraction)
     description = {
-        "kind": SceneCorpus.kind, "source": source, "title": title, "val_fraction": val_fraction, "seed": seed,
+        "kind": SceneCorpus.kind,
+        "source": source,
+        "title": title,
+        "val_fraction": val_fraction,
+        "seed": seed,
     }
     return SceneCorpus(description, vocab, (images[:cut], encoded[:cut]), (images[cut:], encoded[cut:]))
 

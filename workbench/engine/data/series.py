@@ -114,8 +114,13 @@ class SeriesCorpus:
 
     @classmethod
     def from_values(
-        cls, values: np.ndarray, columns: tuple[str, ...], source: str, title: str,
-        val_fraction: float = DEFAULT_VAL_FRACTION, differencing: bool | int = 0,
+        cls,
+        values: np.ndarray,
+        columns: tuple[str, ...],
+        source: str,
+        title: str,
+        val_fraction: float = DEFAULT_VAL_FRACTION,
+        differencing: bool | int = 0,
     ) -> SeriesCorpus:
         """Hold out the last ``val_fraction`` of ``values`` (N, F); fit the normalisation on the rest
         (on its changes, with ``differencing`` 1 or True)."""
@@ -126,8 +131,12 @@ class SeriesCorpus:
         train_steps, _ = split_steps(len(values), val_fraction)
         train = values[:train_steps].astype(np.float64)
         description = {
-            "kind": cls.kind, "source": source, "title": title, "val_fraction": val_fraction,
-            "train_steps": train_steps, "differencing": order,
+            "kind": cls.kind,
+            "source": source,
+            "title": title,
+            "val_fraction": val_fraction,
+            "train_steps": train_steps,
+            "differencing": order,
             "normalisation": Normalisation.fit(np.diff(train, axis=0) if order else train).to_json(),
         }
         return cls(description, FeatureNames(tuple(columns)), values)
@@ -350,11 +359,15 @@ def load_weather_demo(years: int = 3, seed: int = 0) -> SeriesCorpus:
     return SeriesCorpus.from_values(values, columns, "demo:weather", "Weather-like series")
 
 
-
-
 def load_series_csv(
-    path: str | Path, columns: list[str] | None = None, val_fraction: float = DEFAULT_VAL_FRACTION, *,
-    fill: str | None = None, differencing: bool | int = 0, delimiter: str | None = None, encoding: str | None = None,
+    path: str | Path,
+    columns: list[str] | None = None,
+    val_fraction: float = DEFAULT_VAL_FRACTION,
+    *,
+    fill: str | None = None,
+    differencing: bool | int = 0,
+    delimiter: str | None = None,
+    encoding: str | None = None,
 ) -> SeriesCorpus:
     """A series from a CSV file with a header row; rows are steps, in time order.
 
@@ -380,7 +393,8 @@ def load_series_csv(
         "differencing": order and "The model learns the change from one step to the next; forecasts add it back up.",
     }
     corpus.description.update(
-        fill=fill, left_out=[name for name in table.numeric_columns() if name not in chosen],
+        fill=fill,
+        left_out=[name for name in table.numeric_columns() if name not in chosen],
         notes={topic: note for topic, note in notes.items() if note},
     )
     return corpus
@@ -389,4 +403,3 @@ def load_series_csv(
 def survey_series_csv(path: str | Path, delimiter: str | None = None, encoding: str | None = None) -> SeriesSurvey:
     """What the import dialog offers: a CSV's columns, their gaps and the ones that count time."""
     return survey_table(read_series_table(Path(path).expanduser().absolute(), delimiter, encoding))
-

@@ -159,8 +159,9 @@ def choose_columns(table: SeriesTable, wanted: list[str] | None) -> tuple[list[s
         reasons = {name: index_reason(name, table.numbers(name)) for name in numeric}
         chosen = [name for name in numeric if not reasons[name]]
         if not chosen:
-            raise DataError(f"{path}: every column of numbers counts time ({_reasons(reasons)}); "
-                            "name the columns to model.")
+            raise DataError(
+                f"{path}: every column of numbers counts time ({_reasons(reasons)}); name the columns to model."
+            )
         return chosen, _reasons(reasons)
     if not wanted:
         raise DataError(f"{path}: choose at least one column to model.")
@@ -201,8 +202,10 @@ def fill_gaps(
     if fill == "drop":
         keep = ~gaps.any(1)
         dropped = len(values) - int(keep.sum())
-        return values[keep], (f"Dropped {dropped} row{'s' * (dropped > 1)} with a gap ({counts}); the steps left "
-                              "are not evenly spaced in time.")
+        return values[keep], (
+            f"Dropped {dropped} row{'s' * (dropped > 1)} with a gap ({counts}); the steps left "
+            "are not evenly spaced in time."
+        )
     rows = np.arange(len(values))
     filled = values.copy()
     for j in range(values.shape[1]):

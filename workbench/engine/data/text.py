@@ -8,10 +8,10 @@ from typing import Any
 import numpy as np
 
 from ..common.errors import DataError
+from .base import SPLIT_NAMES, Task, language_model_task
 from .batching import StreamBatcher, check_batch_shape, stream_batches_per_epoch
 from .checks import check_val_fraction, read_text_file, stored_ids
 from .probe import ProbeExample, next_token_example
-from .base import SPLIT_NAMES, Task, language_model_task
 from .vocab import Vocabulary
 
 PROBE_MARKS = tuple("\"'()[]{}")  # a probe line with these shows the model tracking nesting
@@ -22,9 +22,7 @@ class TextStream:
 
     kind = "stream"
 
-    def __init__(
-        self, description: dict[str, Any], vocab: Vocabulary, train: np.ndarray, val: np.ndarray
-    ) -> None:
+    def __init__(self, description: dict[str, Any], vocab: Vocabulary, train: np.ndarray, val: np.ndarray) -> None:
         self.description = description  # kind, source, title, level, val_fraction, characters
         self.vocab = vocab
         self._splits = {"train": train, "val": val}
@@ -136,7 +134,10 @@ def stream_from_text(
 
 
 def load_text_file(
-    path: str | Path, level: str = "char", val_fraction: float = 0.1, max_words: int = 10_000,
+    path: str | Path,
+    level: str = "char",
+    val_fraction: float = 0.1,
+    max_words: int = 10_000,
     encoding: str | None = None,
 ) -> TextStream:
     """A stream corpus of a text file (UTF-8 unless ``encoding`` says otherwise); its last

@@ -8,9 +8,9 @@ project's model computes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from ..common.errors import WorkbenchError
 from ..spec import ModelSpec
@@ -63,18 +63,44 @@ class ExportFormat:
 
 
 FORMATS: dict[str, ExportFormat] = {
-    fmt.name: fmt for fmt in (
-        ExportFormat("onnx", "ONNX", ".onnx",
-                     "a graph for onnxruntime and other runtimes, with a script that runs it without torch",
-                     False, _any_model, _onnx),
-        ExportFormat("torchscript", "TorchScript", ".pt",
-                     "a traced module that torch.jit.load runs without the workbench", False, _any_model, _torchscript),
-        ExportFormat("safetensors", "safetensors", ".safetensors",
-                     "the weights, and the spec that rebuilds the model with the workbench", False, _any_model,
-                     _safetensors),
-        ExportFormat("lstmvis", "LSTMVis", ".h5",
-                     "hidden and cell states over a text you choose, with its word dictionary, for LSTMVis",
-                     True, _states_over_text, _lstmvis),
+    fmt.name: fmt
+    for fmt in (
+        ExportFormat(
+            "onnx",
+            "ONNX",
+            ".onnx",
+            "a graph for onnxruntime and other runtimes, with a script that runs it without torch",
+            False,
+            _any_model,
+            _onnx,
+        ),
+        ExportFormat(
+            "torchscript",
+            "TorchScript",
+            ".pt",
+            "a traced module that torch.jit.load runs without the workbench",
+            False,
+            _any_model,
+            _torchscript,
+        ),
+        ExportFormat(
+            "safetensors",
+            "safetensors",
+            ".safetensors",
+            "the weights, and the spec that rebuilds the model with the workbench",
+            False,
+            _any_model,
+            _safetensors,
+        ),
+        ExportFormat(
+            "lstmvis",
+            "LSTMVis",
+            ".h5",
+            "hidden and cell states over a text you choose, with its word dictionary, for LSTMVis",
+            True,
+            _states_over_text,
+            _lstmvis,
+        ),
     )
 }
 

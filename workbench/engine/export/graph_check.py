@@ -9,9 +9,9 @@ call fed the state the previous one returned, on both sides.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 import torch
@@ -55,9 +55,15 @@ class CheckedGraphs:
 
 
 def check_graphs(
-    graphs: list[Graph], paths: list[Path], progress: Progress, *, runtime: str,
-    to_bytes: Callable[[Graph, Path], bytes], load: Callable[[Graph, Path, bytes], RunGraph],
-    failures: tuple[type[BaseException], ...], passed: str,
+    graphs: list[Graph],
+    paths: list[Path],
+    progress: Progress,
+    *,
+    runtime: str,
+    to_bytes: Callable[[Graph, Path], bytes],
+    load: Callable[[Graph, Path, bytes], RunGraph],
+    failures: tuple[type[BaseException], ...],
+    passed: str,
 ) -> CheckedGraphs:
     """Each graph made into the bytes of its file by ``to_bytes``, loaded by ``load`` and run against
     torch (``largest_difference``); WorkbenchError, and nothing written, if any falls short.
@@ -79,8 +85,10 @@ def check_graphs(
             cause = str(error).strip().splitlines()[-1]
             raise WorkbenchError(f"{target}: {runtime} could not run the file ({cause}); nothing was saved") from None
         if difference > tolerance:
-            raise WorkbenchError(f"{target}: {runtime} differs from the model by {difference:.3g} "
-                                 f"(allowed {tolerance:.1g}); nothing was saved")
+            raise WorkbenchError(
+                f"{target}: {runtime} differs from the model by {difference:.3g} "
+                f"(allowed {tolerance:.1g}); nothing was saved"
+            )
         files.append((target, data))
         checks.append(f"{target.name}: {passed} (largest difference {difference:.1e}).")
         if largest is None or difference >= largest[0]:

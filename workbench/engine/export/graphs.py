@@ -19,15 +19,15 @@ makes inputs of any size for tracing and for the check at other sizes.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import torch
 from torch import nn
 
-from ..model.sequence_models import SequenceModel
 from ..model.handwriting.model import HandwritingPrediction, HandwritingSynthesis
 from ..model.handwriting.networks import SynthesisState
+from ..model.sequence_models import SequenceModel
 
 Sizes = dict[str, int]  # a length for every named axis: {"batch": 2, "time": 7, ...}
 
@@ -147,8 +147,15 @@ def _sequence_graphs(model: SequenceModel) -> list[Graph]:
         return [Graph("model", _MaskedGraph(model), inputs, (scores,))]
     outputs = Port("logits" if head.kind == "next_token" else "predictions", ("batch", "time", out_width))
     state_in, state_out = _state_ports(model.encoder, "0"), _state_ports(model.encoder, "")
-    return [Graph("model", _StreamGraph(model), (_input_port(model, "inputs", "time"), *state_in),
-                  (outputs, *state_out), tuple(zip((p.name for p in state_out), (p.name for p in state_in))))]
+    return [
+        Graph(
+            "model",
+            _StreamGraph(model),
+            (_input_port(model, "inputs", "time"), *state_in),
+            (outputs, *state_out),
+            tuple(zip((p.name for p in state_out), (p.name for p in state_in))),
+        )
+    ]
 
 
 class _EncoderGraph(_Wraps):
@@ -190,15 +197,23 @@ def _encoder_decoder_graphs(model) -> list[Graph]:
         side = spec.inputs.image_size
         width, cells = spec.image_encoder.output_width, spec.image_encoder.grid_side(side) ** 2
         memory = Port("memory", ("batch", cells, width))
-        encoder = Graph("encoder", _PictureEncoderGraph(model), (Port("images", ("batch", side, side,
-                        spec.inputs.channels), "pixels"),), (memory, *decoder_out))
+        encoder = Graph(
+            "encoder",
+            _PictureEncoderGraph(model),
+            (Port("images", ("batch", side, side, spec.inputs.channels), "pixels"),),
+            (memory, *decoder_out),
+        )
         memory_inputs = (memory,)
         attention = Port("attention", ("batch", "time", cells))
     else:
         memory = Port("memory", ("batch", "source", spec.encoder.output_width))
         source_mask = Port("source_mask", ("batch", "source"), "mask")
-        encoder = Graph("encoder", _EncoderGraph(model), (_input_port(model, "source", "source"), source_mask),
-                        (memory, *decoder_out))
+        encoder = Graph(
+            "encoder",
+            _EncoderGraph(model),
+            (_input_port(model, "source", "source"), source_mask),
+            (memory, *decoder_out),
+        )
         memory_inputs = (memory, Port("memory_mask", ("batch", "source"), "mask"))
         attention = Port("attention", ("batch", "time", "source"))
     attends = model.attention is not None
@@ -219,29 +234,46 @@ class _StrokeGraph(_Wraps):
     def forward(self, points: torch.Tensor, *state: torch.Tensor) -> tuple[torch.Tensor, ...]:
         layers = [(state[i], state[i + 1]) for i in range(0, len(state), 2)]
         params, final = self.model(points, layers)
-        return (params.log_pi, params.mu, params.log_sigma, params.rho, params.eos_logit,
-                *(part for layer in final for part in layer))
+        return (
+            params.log_pi,
+            params.mu,
+            params.log_sigma,
+            params.rho,
+            params.eos_logit,
+            *(part for layer in final for part in layer),
+        )
 
 
 def _mixture_ports(components: int, *leading: str) -> tuple[Port, ...]:
     """The mixture of Graves (2013) eqs. 18-22 in log or logit space (see ``mixture.MixtureParams``)."""
-    return (Port("log_pi", (*leading, components)), Port("mu", (*leading, components, 2)),
-            Port("log_sigma", (*leading, components, 2)), Port("rho", (*leading, components)),
-            Port("eos_logit", leading))
+    return (
+        Port("log_pi", (*leading, components)),
+        Port("mu", (*leading, components, 2)),
+        Port("log_sigma", (*leading, components, 2)),
+        Port("rho", (*leading, components)),
+        Port("eos_logit", leading),
+    )
 
 
 def _layer_state_ports(first: int, last: int, hidden: int, suffix: str) -> tuple[Port, ...]:
     """(h, c) of the fused layers ``first``..``last`` (numbered from 1, as in Graves 2013), each (1, B, H)."""
-    return tuple(Port(f"{name}{layer}{suffix}", (1, "batch", hidden))
-                 for layer in range(first, last + 1) for name in ("h", "c"))
+    return tuple(
+        Port(f"{name}{layer}{suffix}", (1, "batch", hidden)) for layer in range(first, last + 1) for name in ("h", "c")
+    )
 
 
 def _prediction_graphs(model: HandwritingPrediction) -> list[Graph]:
     layers, hidden = 1 + len(model.upper), model.first.hidden_size
     state_in, state_out = _layer_state_ports(1, layers, hidden, "_0"), _layer_state_ports(1, layers, hidden, "")
-    return [Graph("model", _StrokeGraph(model), (Port("points", ("batch", "time", 3)), *state_in),
-                  (*_mixture_ports(model.head.components, "batch", "time"), *state_out),
-                  tuple(zip((p.name for p in state_out), (p.name for p in state_in))))]
+    return [
+        Graph(
+            "model",
+            _StrokeGraph(model),
+            (Port("points", ("batch", "time", 3)), *state_in),
+            (*_mixture_ports(model.head.components, "batch", "time"), *state_out),
+            tuple(zip((p.name for p in state_out), (p.name for p in state_in))),
+        )
+    ]
 
 
 class _SynthesisStep(_Wraps):
@@ -253,15 +285,31 @@ class _SynthesisStep(_Wraps):
     """
 
     def forward(
-        self, point: torch.Tensor, text: torch.Tensor, text_mask: torch.Tensor, h1: torch.Tensor, c1: torch.Tensor,
-        kappa: torch.Tensor, window: torch.Tensor, *upper: torch.Tensor,
+        self,
+        point: torch.Tensor,
+        text: torch.Tensor,
+        text_mask: torch.Tensor,
+        h1: torch.Tensor,
+        c1: torch.Tensor,
+        kappa: torch.Tensor,
+        window: torch.Tensor,
+        *upper: torch.Tensor,
     ) -> tuple[torch.Tensor, ...]:
         layers = [(upper[i], upper[i + 1]) for i in range(0, len(upper), 2)]
         state = SynthesisState((h1, c1), kappa, window, layers)
         params, after, trace = self.model(point[:, None], text, text_mask, state)  # one step: (B, 1, ...)
-        return (params.log_pi[:, 0], params.mu[:, 0], params.log_sigma[:, 0], params.rho[:, 0], params.eos_logit[:, 0],
-                trace.passed_end[:, 0], *after.cell, after.kappa, after.window,
-                *(part for layer in after.upper for part in layer))
+        return (
+            params.log_pi[:, 0],
+            params.mu[:, 0],
+            params.log_sigma[:, 0],
+            params.rho[:, 0],
+            params.eos_logit[:, 0],
+            trace.passed_end[:, 0],
+            *after.cell,
+            after.kappa,
+            after.window,
+            *(part for layer in after.upper for part in layer),
+        )
 
 
 def _synthesis_graphs(model: HandwritingSynthesis) -> list[Graph]:
@@ -270,15 +318,30 @@ def _synthesis_graphs(model: HandwritingSynthesis) -> list[Graph]:
     alphabet = model.alphabet_size
     state_names = ("h1", "c1", "kappa", "window")
     state_shapes = (("batch", hidden), ("batch", hidden), ("batch", components), ("batch", alphabet))
-    state_in = (*(Port(f"{name}_0", shape) for name, shape in zip(state_names, state_shapes)),
-                *_layer_state_ports(2, upper + 1, hidden, "_0"))
-    state_out = (*(Port(name, shape) for name, shape in zip(state_names, state_shapes)),
-                 *_layer_state_ports(2, upper + 1, hidden, ""))
-    inputs = (Port("point", ("batch", 3)), Port("text", ("batch", "text"), "ids", alphabet),
-              Port("text_mask", ("batch", "text"), "mask"), *state_in)
+    state_in = (
+        *(Port(f"{name}_0", shape) for name, shape in zip(state_names, state_shapes)),
+        *_layer_state_ports(2, upper + 1, hidden, "_0"),
+    )
+    state_out = (
+        *(Port(name, shape) for name, shape in zip(state_names, state_shapes)),
+        *_layer_state_ports(2, upper + 1, hidden, ""),
+    )
+    inputs = (
+        Port("point", ("batch", 3)),
+        Port("text", ("batch", "text"), "ids", alphabet),
+        Port("text_mask", ("batch", "text"), "mask"),
+        *state_in,
+    )
     outputs = (*_mixture_ports(model.head.components, "batch"), Port("finished", ("batch",)), *state_out)
-    return [Graph("step", _SynthesisStep(model), inputs, outputs,
-                  tuple(zip((p.name for p in state_out), (p.name for p in state_in))))]
+    return [
+        Graph(
+            "step",
+            _SynthesisStep(model),
+            inputs,
+            outputs,
+            tuple(zip((p.name for p in state_out), (p.name for p in state_in))),
+        )
+    ]
 
 
 GRAPH_MAKERS: tuple[tuple[type, Callable[[nn.Module], list[Graph]]], ...] = (

@@ -42,11 +42,11 @@ import torch
 
 from ... import __version__
 from ..common.atomic import write_files_atomically
-from ..model.builder import build_model
-from ..data.vocab import split_words
 from ..common.errors import WorkbenchError
-from ..model.inference_mode import inference
+from ..data.vocab import split_words
 from ..inside.probes import trace_stack
+from ..model.builder import build_model
+from ..model.inference_mode import inference
 from .report import ExportReport, Progress, no_progress
 
 TOLERANCE = 1e-4  # largest difference between the probe's states and the fused model's
@@ -78,21 +78,27 @@ def export_lstmvis(project, path: Path, text: str | None, progress: Progress = n
     ids, notes = _token_ids(project.corpus, text)
     matrices, difference = _states_over(project, ids, progress)
     if difference > TOLERANCE:
-        raise WorkbenchError(f"the probe's states differ from the fused model's by {difference:.3g}; "
-                             "nothing was saved")
+        raise WorkbenchError(f"the probe's states differ from the fused model's by {difference:.3g}; nothing was saved")
     dict_path, config_path = path.with_suffix(".dict"), path.parent / CONFIG_NAME
     names = dictionary_names(vocab.tokens)
     config = _config_text(path, dict_path, _description(project.spec.encoder, len(ids)), matrices)
     if config_path.exists() and json.dumps(path.name) not in config_path.read_text(errors="replace"):
-        notes.append(f"The folder's {CONFIG_NAME} described other files and now describes these: "
-                     "LSTMVis reads one per folder.")
+        notes.append(
+            f"The folder's {CONFIG_NAME} described other files and now describes these: LSTMVis reads one per folder."
+        )
     progress("Writing the files", len(ids), len(ids))
-    write_files_atomically([
-        (path, lambda temporary: _write_states(temporary, path, ids, matrices)),
-        (dict_path, lambda temporary: temporary.write_text(
-            "".join(f"{name} {i}\n" for i, name in enumerate(names)), encoding="utf-8")),
-        (config_path, lambda temporary: temporary.write_text(config, encoding="utf-8")),
-    ])
+    write_files_atomically(
+        [
+            (path, lambda temporary: _write_states(temporary, path, ids, matrices)),
+            (
+                dict_path,
+                lambda temporary: temporary.write_text(
+                    "".join(f"{name} {i}\n" for i, name in enumerate(names)), encoding="utf-8"
+                ),
+            ),
+            (config_path, lambda temporary: temporary.write_text(config, encoding="utf-8")),
+        ]
+    )
     checks = (
         _summary(project.spec.encoder, len(ids)),
         f"The probe's states (each layer run alone) equal the fused {project.spec.encoder.cell.upper()}'s over "
@@ -134,8 +140,10 @@ def _encode(corpus, text: str) -> tuple[np.ndarray, list[str]]:
     ids = np.array([vocab.unknown if i is None else i for i in map(vocab.id_of, words)], np.int64)
     if not unseen:
         return ids, []
-    return ids, [f"{len(unseen)} word{'s' * (len(unseen) > 1)} not in the vocabulary read as "
-                 f"{vocab.tokens[vocab.unknown]}: {_listed(unseen)}."]
+    return ids, [
+        f"{len(unseen)} word{'s' * (len(unseen) > 1)} not in the vocabulary read as "
+        f"{vocab.tokens[vocab.unknown]}: {_listed(unseen)}."
+    ]
 
 
 def _encode_characters(corpus, text: str) -> np.ndarray:

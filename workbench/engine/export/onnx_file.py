@@ -60,11 +60,15 @@ def export_onnx(project, path: Path, progress: Progress = no_progress) -> Export
         return lambda inputs: session.run(None, {port.name: value.numpy() for port, value in zip(graph.inputs, inputs)})
 
     checked = check_graphs(
-        graphs, paths, progress, runtime="onnxruntime",
-        to_bytes=lambda graph, target: _graph_to_onnx(graph, target, spec_json, facts), load=load,
+        graphs,
+        paths,
+        progress,
+        runtime="onnxruntime",
+        to_bytes=lambda graph, target: _graph_to_onnx(graph, target, spec_json, facts),
+        load=load,
         failures=RUNTIME_ERRORS,
         passed="onnxruntime equals torch at batch sizes and lengths other than the traced ones; every batch and "
-               "length axis is dynamic",
+        "length axis is dynamic",
     )
     files = [(target, lambda temporary, data=data: temporary.write_bytes(data)) for target, data in checked.files]
     script = script_file(path, facts)
@@ -74,8 +78,9 @@ def export_onnx(project, path: Path, progress: Progress = no_progress) -> Export
     else:
         files.append(script)
     write_files_atomically(files)
-    return ExportReport("onnx", tuple(target for target, _ in files), tuple(checks), checked.max_difference,
-                        checked.tolerance)
+    return ExportReport(
+        "onnx", tuple(target for target, _ in files), tuple(checks), checked.max_difference, checked.tolerance
+    )
 
 
 def _graph_to_onnx(graph: Graph, target: Path, spec_json: str, facts: dict) -> bytes:
@@ -84,13 +89,24 @@ def _graph_to_onnx(graph: Graph, target: Path, spec_json: str, facts: dict) -> b
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the tracer's and the legacy exporter's notices are not the user's
         torch.onnx.export(
-            graph.module, graph.example(TRACE_SIZES, seed=1), buffer, dynamo=False, opset_version=OPSET,
-            input_names=graph.input_names, output_names=graph.output_names, dynamic_axes=graph.dynamic_axes(),
+            graph.module,
+            graph.example(TRACE_SIZES, seed=1),
+            buffer,
+            dynamo=False,
+            opset_version=OPSET,
+            input_names=graph.input_names,
+            output_names=graph.output_names,
+            dynamic_axes=graph.dynamic_axes(),
         )
     proto = onnx.load_from_string(buffer.getvalue())
     _refuse_fixed_axes(graph, proto, target)
-    metadata = {"spec": spec_json, "role": graph.role, "version": __version__,
-                "carried": json.dumps(dict(graph.carried)), "facts": json.dumps(facts)}
+    metadata = {
+        "spec": spec_json,
+        "role": graph.role,
+        "version": __version__,
+        "carried": json.dumps(dict(graph.carried)),
+        "facts": json.dumps(facts),
+    }
     for key, value in metadata.items():
         proto.metadata_props.add(key=METADATA_PREFIX + key, value=value)
     proto.producer_name = "Sequence Workbench"

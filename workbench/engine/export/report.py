@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 # (what, done, total): the step an export is at, for a progress bar. ``total`` None when unknown.
 Progress = Callable[[str, int, int | None], None]
@@ -31,6 +31,9 @@ class ExportReport:
     def describe(self) -> str:
         """A paragraph for the command line and the Export dialog."""
         written = ", ".join(file.name for file in self.files)
-        lines = [f"Wrote {written}.", *self.checks,
-                 f"Largest difference {self.max_difference:.1e} (allowed {self.tolerance:.0e})."]
+        lines = [
+            f"Wrote {written}.",
+            *self.checks,
+            f"Largest difference {self.max_difference:.1e} (allowed {self.tolerance:.0e}).",
+        ]
         return "\n".join(lines)

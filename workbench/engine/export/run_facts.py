@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from ..spec import ModelSpec
 
-
 LAB_TASKS = ("adding", "copy")  # corpus kinds of the long-range lab: generated, nothing to type in
 
 

@@ -18,8 +18,8 @@ from torch import nn
 
 from ... import __version__
 from ..common.atomic import write_files_atomically
-from ..model.builder import build_model
 from ..common.errors import WorkbenchError
+from ..model.builder import build_model
 from ..model.inference_mode import inference
 from ..spec import ModelSpec
 from .report import ExportReport, Progress, no_progress
@@ -33,8 +33,9 @@ def export_safetensors(project, path: str | Path, progress: Progress = no_progre
     from the file alone and compare; a mismatch raises WorkbenchError and leaves no file."""
     path = Path(path)
     if path.suffix == ".json":
-        raise WorkbenchError(f"{path.name}: the spec goes in NAME.json beside NAME.safetensors; name the weights "
-                             "file otherwise")
+        raise WorkbenchError(
+            f"{path.name}: the spec goes in NAME.json beside NAME.safetensors; name the weights file otherwise"
+        )
     progress("Writing the weights", 0, 2)
     weights = {name: value.detach().cpu().contiguous() for name, value in project.model.state_dict().items()}
     metadata = {
@@ -53,11 +54,16 @@ def export_safetensors(project, path: str | Path, progress: Progress = no_progre
     if difference > tolerance:
         raise WorkbenchError(f"{path}: the rebuilt model's loss differs by {difference:.3g}; nothing was saved")
     spec_path = path.with_suffix(".json")
-    write_files_atomically([(path, lambda temporary: temporary.write_bytes(data)),
-                            (spec_path, lambda temporary: temporary.write_text(spec.to_json() + "\n"))])
-    checks = (f"{len(weights)} tensors read back identical.",
-              f"The model rebuilt from the file alone has the project model's loss on a validation batch "
-              f"({loss:.4f}).")
+    write_files_atomically(
+        [
+            (path, lambda temporary: temporary.write_bytes(data)),
+            (spec_path, lambda temporary: temporary.write_text(spec.to_json() + "\n")),
+        ]
+    )
+    checks = (
+        f"{len(weights)} tensors read back identical.",
+        f"The model rebuilt from the file alone has the project model's loss on a validation batch ({loss:.4f}).",
+    )
     return ExportReport("safetensors", (path, spec_path), checks, difference, tolerance)
 
 

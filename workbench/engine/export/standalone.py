@@ -8,8 +8,8 @@ metadata. The long-range lab's models have none: their inputs are generated, not
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from .standalone_script import USES
 

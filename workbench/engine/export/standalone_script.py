@@ -55,8 +55,10 @@ class Graph:
 
     def zero_state(self, batch):
         """Every carried input at zero, for ``batch`` rows."""
-        return {name: np.zeros([batch if axis == "batch" else axis for axis in self.shapes[name]], np.float32)
-                for name in self.carried.values()}
+        return {
+            name: np.zeros([batch if axis == "batch" else axis for axis in self.shapes[name]], np.float32)
+            for name in self.carried.values()
+        }
 
     def run(self, feeds):
         """Outputs by name, and the state for the next call."""
@@ -97,8 +99,12 @@ def join_words(words):
     pieces = []
     for i, word in enumerate(words):
         before, previous = (words[i - 2] if i >= 2 else ""), (words[i - 1] if i else "")
-        glued = ("\n" in (previous, word) or word in NO_SPACE_BEFORE or previous in NO_SPACE_AFTER
-                 or (previous == "'" and before[-1:].isalnum() and word in CONTRACTION_ENDINGS))
+        glued = (
+            "\n" in (previous, word)
+            or word in NO_SPACE_BEFORE
+            or previous in NO_SPACE_AFTER
+            or (previous == "'" and before[-1:].isalnum() and word in CONTRACTION_ENDINGS)
+        )
         if i and not glued:
             pieces.append(" ")
         pieces.append(word)
@@ -145,8 +151,11 @@ def read_items(graphs, facts, args):
         raise UserError("give the text to read with --text")
     vocab, labels = Vocabulary(facts["vocabulary"]), facts["labels"]
     tokens = list(args.text) if vocab.level == "char" else args.text.split()
-    ids = [vocab.id_of_character(t) for t in tokens] if vocab.level == "char" else [
-        vocab.ids.get(t, vocab.unknown) for t in tokens]
+    ids = (
+        [vocab.id_of_character(t) for t in tokens]
+        if vocab.level == "char"
+        else [vocab.ids.get(t, vocab.unknown) for t in tokens]
+    )
     model, feeds = graphs["model"], {"inputs": np.array([ids], np.int64)}
     if "mask" in model.shapes:  # a left-to-right tagger reads no mask
         feeds["mask"] = np.ones((1, len(ids)), bool)
@@ -185,8 +194,9 @@ def translate(graphs, facts, args):
         raise UserError("give the text to translate with --text")
     feeds = {"source": np.array([ids], np.int64), "source_mask": np.ones((1, len(ids)), bool)}
     encoded, _ = graphs["encoder"].run(feeds)
-    return target.decode(decode_greedily(*_decoder_inputs(graphs, encoded, feeds["source_mask"]), target.boundary,
-                                         facts["max_len"]))
+    return target.decode(
+        decode_greedily(*_decoder_inputs(graphs, encoded, feeds["source_mask"]), target.boundary, facts["max_len"])
+    )
 
 
 def caption(graphs, facts, args):
@@ -289,8 +299,10 @@ def write_ink(graphs, facts, args):
         if not args.text or not args.text.strip():
             raise UserError("give the text to write with --text")
         ids = {char: 2 + i for i, char in enumerate(facts["alphabet"])}
-        feeds = {"text": np.array([[ids.get(char, 1) for char in args.text]], np.int64),
-                 "text_mask": np.ones((1, len(args.text)), bool)}
+        feeds = {
+            "text": np.array([[ids.get(char, 1) for char in args.text]], np.int64),
+            "text_mask": np.ones((1, len(args.text)), bool),
+        }
         steps_max = facts["max_points_per_character"] * len(args.text)
     rng = np.random.default_rng(args.seed)
     point = np.array([facts["start_point"]], np.float32)  # (1, 3)
@@ -350,9 +362,16 @@ def write_offsets(offsets, path):
     )
 
 
-USES = {"language model": write_text, "classification": read_items, "tagging": read_items,
-        "translation": translate, "captioning": caption, "forecast": forecast,
-        "handwriting": write_ink, "handwriting synthesis": write_ink}
+USES = {
+    "language model": write_text,
+    "classification": read_items,
+    "tagging": read_items,
+    "translation": translate,
+    "captioning": caption,
+    "forecast": forecast,
+    "handwriting": write_ink,
+    "handwriting synthesis": write_ink,
+}
 
 
 def main(argv=None):

@@ -72,8 +72,11 @@ def svg_path_data(stroke: np.ndarray) -> str:
 
 
 def ink_to_svg(
-    strokes: Sequence[np.ndarray], path: str | os.PathLike, stroke_width: float = INK_WIDTH,
-    margin: float = DEFAULT_MARGIN, colour: str = INK_COLOUR,
+    strokes: Sequence[np.ndarray],
+    path: str | os.PathLike,
+    stroke_width: float = INK_WIDTH,
+    margin: float = DEFAULT_MARGIN,
+    colour: str = INK_COLOUR,
 ) -> None:
     """Write ``strokes`` as an SVG whose viewBox is the ink's bounds plus ``margin``.
 

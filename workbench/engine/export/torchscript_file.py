@@ -38,22 +38,39 @@ def export_torchscript(project, path: Path, progress: Progress = no_progress) ->
             return torch_run(torch.jit.load(io.BytesIO(data)))
 
     checked = check_graphs(
-        graphs, graph_paths(path, graphs, ".pt"), progress, runtime="the loaded module",
-        to_bytes=lambda graph, target: _traced_bytes(graph, spec_json), load=load, failures=(RuntimeError,),
+        graphs,
+        graph_paths(path, graphs, ".pt"),
+        progress,
+        runtime="the loaded module",
+        to_bytes=lambda graph, target: _traced_bytes(graph, spec_json),
+        load=load,
+        failures=(RuntimeError,),
         passed="saved, loaded and run at batch sizes and lengths other than the traced ones, equal to the model",
     )
-    write_files_atomically([(target, lambda temporary, data=data: temporary.write_bytes(data))
-                            for target, data in checked.files])
-    return ExportReport("torchscript", tuple(target for target, _ in checked.files), tuple(checked.checks),
-                        checked.max_difference, checked.tolerance)
+    write_files_atomically(
+        [(target, lambda temporary, data=data: temporary.write_bytes(data)) for target, data in checked.files]
+    )
+    return ExportReport(
+        "torchscript",
+        tuple(target for target, _ in checked.files),
+        tuple(checked.checks),
+        checked.max_difference,
+        checked.tolerance,
+    )
 
 
 def _traced_bytes(graph: Graph, spec_json: str) -> bytes:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the check at other sizes catches what the tracer warns of
         traced = torch.jit.trace(graph.module, graph.example(TRACE_SIZES, seed=1), check_trace=False)
-    about = {"spec": json.loads(spec_json), "role": graph.role, "version": __version__,
-             "inputs": graph.input_names, "outputs": graph.output_names, "carried": dict(graph.carried)}
+    about = {
+        "spec": json.loads(spec_json),
+        "role": graph.role,
+        "version": __version__,
+        "inputs": graph.input_names,
+        "outputs": graph.output_names,
+        "carried": dict(graph.carried),
+    }
     buffer = io.BytesIO()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)

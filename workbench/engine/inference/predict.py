@@ -8,8 +8,8 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..data.labelled import LabelledCorpus, token_ids
 from ..common.errors import DataError
+from ..data.labelled import LabelledCorpus, token_ids
 from ..model.inference_mode import inference
 
 

@@ -35,20 +35,25 @@ class SamplingOptions:
     def greedy(self) -> bool:
         return self.temperature == 0
 
-    def check(self) -> "SamplingOptions":
+    def check(self) -> SamplingOptions:
         if not 1 <= self.length <= MAX_LENGTH:
-            raise WorkbenchError(f"the sample length must be at least 1 token and at most {MAX_LENGTH:,}, "
-                                 f"not {self.length}")
+            raise WorkbenchError(
+                f"the sample length must be at least 1 token and at most {MAX_LENGTH:,}, not {self.length}"
+            )
         if self.temperature < 0:
             raise WorkbenchError("the temperature cannot be negative (0 means greedy)")
         if not (self.temperature == 0 or MIN_TEMPERATURE <= self.temperature <= MAX_TEMPERATURE):
-            raise WorkbenchError(f"the temperature must be 0 (greedy) or from {MIN_TEMPERATURE:g} to "
-                                 f"{MAX_TEMPERATURE:g}, not {self.temperature}")
+            raise WorkbenchError(
+                f"the temperature must be 0 (greedy) or from {MIN_TEMPERATURE:g} to "
+                f"{MAX_TEMPERATURE:g}, not {self.temperature}"
+            )
         if self.top_k < 0:
             raise WorkbenchError("top-k cannot be negative (0 keeps every token)")
         if not 1 <= self.repetition_penalty <= MAX_REPETITION_PENALTY:
-            raise WorkbenchError(f"the repetition penalty must be from 1 (off) to {MAX_REPETITION_PENALTY:g}, "
-                                 f"not {self.repetition_penalty}")
+            raise WorkbenchError(
+                f"the repetition penalty must be from 1 (off) to {MAX_REPETITION_PENALTY:g}, "
+                f"not {self.repetition_penalty}"
+            )
         if self.seed is not None and not 0 <= self.seed <= MAX_GENERATOR_SEED:
             raise WorkbenchError(f"the seed must be from 0 to {MAX_GENERATOR_SEED:,}, not {self.seed}")
         return self

@@ -7,7 +7,6 @@ the source as typed, also when the model reads its source reversed.
 
 from __future__ import annotations
 
-
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -15,11 +14,10 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..model.recurrence import reverse_padded
 from ..data.pairs import BOUNDARY_ID, PairCorpus, pad_sources
-from .decoding import Decoded, beam_steps, greedy_steps, until_end
 from ..model.inference_mode import inference
-
+from ..model.recurrence import reverse_padded
+from .decoding import Decoded, beam_steps, greedy_steps, until_end
 
 
 @dataclass(frozen=True, eq=False)

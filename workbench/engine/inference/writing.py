@@ -16,14 +16,14 @@ import numpy as np
 import torch
 
 from ..common.errors import WorkbenchError
-from ..model.inference_mode import inference
 from ..data.handwriting.corpus import USER_WRITER, Geometry, StrokeCorpus
+from ..data.handwriting.stroke_batches import START_POINT
+from ..data.handwriting.strokes import StrokeSample, line_height, strokes_to_offsets
 from ..events import HandwritingWritten, NextPointDensity
 from ..model.handwriting.mixture import MixtureParams, mixture_density_grid
 from ..model.handwriting.model import HandwritingPrediction, HandwritingSynthesis
 from ..model.handwriting.networks import advancer, generate
-from ..data.handwriting.stroke_batches import START_POINT
-from ..data.handwriting.strokes import StrokeSample, line_height, strokes_to_offsets
+from ..model.inference_mode import inference
 
 DEFAULT_LINE_HEIGHT = 90.0  # ink units (pad pixels) that a median training line's height becomes
 MAX_POINTS_PER_CHARACTER = 40  # the length cap: far more than any hand needs for a letter

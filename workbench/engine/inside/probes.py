@@ -147,7 +147,7 @@ def trace_stack(
     cell = _cell_kind(stack)
     directions = 2 if stack.bidirectional else 1
     batch, hidden_size = x.shape[0], stack.hidden_size
-    h0, c0 = (state if isinstance(state, tuple) else (state, None))
+    h0, c0 = state if isinstance(state, tuple) else (state, None)
     if h0 is None:
         h0 = x.new_zeros(stack.num_layers * directions, batch, hidden_size)
     if cell == "lstm" and c0 is None:
@@ -165,12 +165,18 @@ def trace_stack(
             with torch.no_grad():
                 found = _gates(cell, projected, outputs, h0[index], c_start, weights)
             cell_state = found.pop("cell_state", None)
-            traces.append(LayerTrace(
-                name=trace_name(name, layer, reverse), cell=cell,
-                gates={gate: _reading_order(values, reverse) for gate, values in found.items()},
-                cell_state=None if cell_state is None else _reading_order(cell_state, reverse),
-                hidden=_reading_order(outputs, reverse), reverse=reverse, projected=projected, weight_hh=weights[1],
-            ))
+            traces.append(
+                LayerTrace(
+                    name=trace_name(name, layer, reverse),
+                    cell=cell,
+                    gates={gate: _reading_order(values, reverse) for gate, values in found.items()},
+                    cell_state=None if cell_state is None else _reading_order(cell_state, reverse),
+                    hidden=_reading_order(outputs, reverse),
+                    reverse=reverse,
+                    projected=projected,
+                    weight_hh=weights[1],
+                )
+            )
             final_h.append(h)
             final_c.append(c)
         layer_input = torch.cat([trace.hidden for trace in traces[-directions:]], dim=-1)  # (B, T, D*H)
@@ -205,7 +211,7 @@ def gradient_through_time(
         grads = torch.autograd.grad(loss, wanted, allow_unused=True, materialize_grads=True)
     norms = [
         _hidden_gradient(trace, sent, projected).norm(dim=(0, 2))
-        for trace, sent, projected in zip(traces, grads[: len(traces)], grads[len(traces):])
+        for trace, sent, projected in zip(traces, grads[: len(traces)], grads[len(traces) :])
     ]
     return traces, torch.stack(norms).cpu()
 

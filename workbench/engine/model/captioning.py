@@ -17,16 +17,14 @@ doubly stochastic regularisation (eq. 14).
 
 from __future__ import annotations
 
-
-
 import torch
 from torch import nn
 
-from .sequence_models import AttendingDecoder, InitialState, attention_layers, make_input_layer, make_stack
 from ..data.scenes import CaptionBatch
+from ..spec import ImageEncoderSpec, ModelSpec
 from .heads import HEADS
 from .recurrence import State
-from ..spec import ImageEncoderSpec, ModelSpec
+from .sequence_models import AttendingDecoder, InitialState, attention_layers, make_input_layer, make_stack
 
 
 class ImageEncoder(nn.Module):
@@ -43,10 +41,12 @@ class ImageEncoder(nn.Module):
         super().__init__()
         self.coordinates = cnn.coordinates
         widths = (channels + cnn.coordinate_channels, *cnn.channels)
-        self.blocks = nn.Sequential(*(
-            nn.Sequential(nn.Conv2d(reads, writes, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
-            for reads, writes in zip(widths, widths[1:])
-        ))
+        self.blocks = nn.Sequential(
+            *(
+                nn.Sequential(nn.Conv2d(reads, writes, kernel_size=3, padding=1), nn.ReLU(), nn.MaxPool2d(2))
+                for reads, writes in zip(widths, widths[1:])
+            )
+        )
 
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         pixels = images.permute(0, 3, 1, 2).float() / 127.5 - 1.0  # (B, C, H, W)

@@ -7,15 +7,15 @@ accepts, and its title, are plain data in ``spec.HEAD_KINDS``.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from ..data.batching import IGNORE_INDEX
-from .recurrence import final_outputs
 from ..spec import ModelSpec
+from .recurrence import final_outputs
 
 
 class Head(nn.Module):

@@ -14,14 +14,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from .attention import Attention, make_attention
 from ..data.batching import Batch
 from ..data.pairs import PairBatch
+from ..spec import InputSpec, ModelSpec, RecurrentSpec
+from .attention import Attention, make_attention
 from .heads import HEADS, Head
 from .recurrence import State, final_outputs, reverse_padded, run_stack
-from ..spec import InputSpec, ModelSpec, RecurrentSpec
 
 FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
 
 def make_input_layer(inputs: InputSpec) -> nn.Module:
     if inputs.kind == "tokens":
@@ -172,9 +173,7 @@ class Seq2SeqModel(AttendingDecoder):
         self.attention, self.combine = attention_layers(spec, spec.encoder.output_width)
         self.head = HEADS[spec.head.kind](spec, spec.decoder.hidden_size)
 
-    def encode(
-        self, source: torch.Tensor, source_mask: torch.Tensor | None = None
-    ) -> tuple[torch.Tensor, State]:
+    def encode(self, source: torch.Tensor, source_mask: torch.Tensor | None = None) -> tuple[torch.Tensor, State]:
         """-> memory (B, S, W_enc) and the decoder's initial state."""
         lengths = None if source_mask is None else source_mask.sum(1)
         if self.spec.reverse_source:

@@ -8,11 +8,11 @@ task.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ..common.errors import SpecError
 from ..data.base import Task
-from ..spec import AttentionSpec, HeadSpec, ImageEncoderSpec, InputSpec, ModelSpec, RecurrentSpec, WindowSpec
+from ..spec import AttentionSpec, ImageEncoderSpec, ModelSpec, RecurrentSpec, WindowSpec
 
 WINDOW_COMPONENTS = 10  # K, as in section 5.2
 
@@ -128,8 +128,11 @@ def fit_to_task(spec: ModelSpec, task: Task) -> ModelSpec:
         wanted = "an encoder–decoder" if task.target_inputs is not None else "a model without a decoder"
         raise SpecError(f"{task.title} data needs {wanted}: start from a template")
     inputs = replace(
-        spec.inputs, vocab_size=task.inputs.vocab_size, feature_dim=task.inputs.feature_dim,
-        image_size=task.inputs.image_size, channels=task.inputs.channels,
+        spec.inputs,
+        vocab_size=task.inputs.vocab_size,
+        feature_dim=task.inputs.feature_dim,
+        image_size=task.inputs.image_size,
+        channels=task.inputs.channels,
     )
     target_inputs = spec.target_inputs
     if target_inputs is not None and task.target_inputs is not None:

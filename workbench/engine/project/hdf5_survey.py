@@ -73,40 +73,54 @@ def _survey_dataset(where: str, dataset: h5py.Dataset) -> int:
     for index in range(plist.get_nfilters()):
         code, _, _, name = plist.get_filter(index)
         if code not in _OUR_FILTERS:
-            raise FileProblem(f"is refused: {where} uses the filter {name.decode(errors='replace')!r} "
-                              f"({code}), which Sequence Workbench does not write")
+            raise FileProblem(
+                f"is refused: {where} uses the filter {name.decode(errors='replace')!r} "
+                f"({code}), which Sequence Workbench does not write"
+            )
     dtype = dataset.dtype
-    if not (dtype.kind in "biu" or (dtype.kind == "f" and dtype.itemsize in (2, 4, 8)) or dtype.kind == "S") \
-            or dtype.subdtype is not None:
+    if (
+        not (dtype.kind in "biu" or (dtype.kind == "f" and dtype.itemsize in (2, 4, 8)) or dtype.kind == "S")
+        or dtype.subdtype is not None
+    ):
         raise FileProblem(f"is refused: {where} holds {dtype}, not numbers or text")
     size = int(np.prod(dataset.shape, dtype=object)) * dtype.itemsize
     if dataset.chunks is not None:
         chunk = int(np.prod(dataset.chunks, dtype=object)) * dtype.itemsize
         if chunk > MAX_CHUNK:
-            raise FileProblem(f"is refused: {where} is stored in chunks of {in_bytes(chunk)}, "
-                              f"more than the {in_bytes(MAX_CHUNK)} one may be")
+            raise FileProblem(
+                f"is refused: {where} is stored in chunks of {in_bytes(chunk)}, "
+                f"more than the {in_bytes(MAX_CHUNK)} one may be"
+            )
     if size > SMALL_DATASET and dataset.id.get_storage_size() * MAX_EXPANSION < size:
-        raise FileProblem(f"is refused: {where} declares {in_bytes(size)} but stores only "
-                          f"{in_bytes(dataset.id.get_storage_size())} (a compression bomb or unwritten data)")
+        raise FileProblem(
+            f"is refused: {where} declares {in_bytes(size)} but stores only "
+            f"{in_bytes(dataset.id.get_storage_size())} (a compression bomb or unwritten data)"
+        )
     return size
 
 
-def check_sizes(declared: dict[str, int], text_datasets: set[str], file_size: int,
-                 available_memory: int | None) -> None:
+def check_sizes(
+    declared: dict[str, int], text_datasets: set[str], file_size: int, available_memory: int | None
+) -> None:
     """What the arrays will take once read: bounded by the file's own size (gzip expands at most
     about a thousandfold, our data a few times), the JSON text in all (decoded it takes ten
     times as much), and the memory free."""
     total = sum(declared.values())
     if total > max(SMALL_DATASET, MAX_EXPANSION * file_size):
-        raise FileProblem(f"is refused: its arrays take {in_bytes(total)} but the file is {in_bytes(file_size)} "
-                          f"(a compression bomb or unwritten data)")
+        raise FileProblem(
+            f"is refused: its arrays take {in_bytes(total)} but the file is {in_bytes(file_size)} "
+            f"(a compression bomb or unwritten data)"
+        )
     text = sum(size for name, size in declared.items() if name in text_datasets)
     if text > JSON_LIMIT:
-        raise FileProblem(f"is refused: it holds {in_bytes(text)} of JSON, more than the {in_bytes(JSON_LIMIT)} "
-                          f"a project may")
+        raise FileProblem(
+            f"is refused: it holds {in_bytes(text)} of JSON, more than the {in_bytes(JSON_LIMIT)} a project may"
+        )
     available = available_memory if available_memory is not None else host_available_memory()
     if available is not None and total > MEMORY_SHARE * available:
         largest = max(declared, key=declared.get)
-        raise FileProblem(f"is refused: its arrays take {in_bytes(total)} (the largest, {largest}, "
-                          f"{in_bytes(declared[largest])}), more than the {in_bytes(int(MEMORY_SHARE * available))} "
-                          f"it may use of the {in_bytes(available)} of memory free")
+        raise FileProblem(
+            f"is refused: its arrays take {in_bytes(total)} (the largest, {largest}, "
+            f"{in_bytes(declared[largest])}), more than the {in_bytes(int(MEMORY_SHARE * available))} "
+            f"it may use of the {in_bytes(available)} of memory free"
+        )

@@ -17,23 +17,23 @@ import numpy as np
 import torch
 
 from ... import __version__
+from ..common.errors import ProjectError, WorkbenchError
+from ..data import corpus_from_arrays
+from ..events import ProbeSnapshot, SampleGenerated, Sink, discard
 from ..model.builder import build_model
+from ..model.templates import fit_to_task
+from ..spec import ModelSpec
 from ..training.callbacks import Callback
 from ..training.checkpoint import TrainerCheckpoint, check_checkpoint
 from ..training.config import TrainConfig
 from ..training.control import TrainerControl
-from ..data import corpus_from_arrays
-from ..common.errors import ProjectError, WorkbenchError
-from ..events import ProbeSnapshot, SampleGenerated, Sink, discard
 from ..training.history import RunHistory
 from ..training.memory_need import check_fits
+from ..training.trainer import Trainer
 from .probe_record import probe_from_record, probe_to_record
 from .project_file import ProjectFile, Run, read_project_file, write_project_file
 from .project_lock import ProjectLock, remove_stale_temporaries
-from ..spec import ModelSpec
 from .stored_records import run_history, sample_from_json, sample_to_json
-from ..model.templates import fit_to_task
-from ..training.trainer import Trainer
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ class Project:
         self._lock: ProjectLock | None = None  # while this process is the writer of a file (open, save)
 
     @classmethod
-    def create(cls, spec: ModelSpec, corpus, config: TrainConfig) -> "Project":
+    def create(cls, spec: ModelSpec, corpus, config: TrainConfig) -> Project:
         """A new, untrained project: the spec is sized to the corpus's task."""
         config = config.check()
         spec = fit_to_task(spec, corpus.task()).check()
@@ -174,7 +174,7 @@ class Project:
         self._trainer = self._checkpoint = self._probe = None
         self._samples = []
 
-    def snapshot(self) -> "ProjectSnapshot":
+    def snapshot(self) -> ProjectSnapshot:
         """Copies of what a window shows, safe to hand to another thread."""
         return ProjectSnapshot(
             path=self.path,
@@ -228,28 +228,31 @@ class Project:
         checkpoint = TrainerCheckpoint.capture(self._trainer) if self._trainer else self._checkpoint
         weights = {name: value.detach().float().cpu().numpy().copy() for name, value in self.model.state_dict().items()}
         probe_meta, probe_arrays = probe_to_record(self.latest_probe)
-        write_project_file(target, ProjectFile(
-            spec=self.spec.to_dict(),
-            data_description=self.corpus.description,
-            vocabulary=self.corpus.vocab.to_json(),
-            data_arrays=self.corpus.arrays(),
-            train_config=self.config.to_dict(),
-            weights=weights,
-            optimizer=checkpoint.optimizer if checkpoint else None,
-            trainer_state=checkpoint.state if checkpoint else {"step": 0},
-            trainer_arrays=checkpoint.arrays if checkpoint else {"torch_rng": torch.get_rng_state().numpy()},
-            runs=[Run(run.name, run.meta, run.series()) for run in self.runs],
-            samples=[sample_to_json(sample) for sample in self.samples],
-            probe_meta=probe_meta,
-            probe_arrays=probe_arrays,
-            created_with=f"Sequence Workbench {__version__}",
-        ))
+        write_project_file(
+            target,
+            ProjectFile(
+                spec=self.spec.to_dict(),
+                data_description=self.corpus.description,
+                vocabulary=self.corpus.vocab.to_json(),
+                data_arrays=self.corpus.arrays(),
+                train_config=self.config.to_dict(),
+                weights=weights,
+                optimizer=checkpoint.optimizer if checkpoint else None,
+                trainer_state=checkpoint.state if checkpoint else {"step": 0},
+                trainer_arrays=checkpoint.arrays if checkpoint else {"torch_rng": torch.get_rng_state().numpy()},
+                runs=[Run(run.name, run.meta, run.series()) for run in self.runs],
+                samples=[sample_to_json(sample) for sample in self.samples],
+                probe_meta=probe_meta,
+                probe_arrays=probe_arrays,
+                created_with=f"Sequence Workbench {__version__}",
+            ),
+        )
 
     def writes(self, path: str | Path) -> bool:
         """Whether this project holds the writer's lock of ``path``."""
         return self._lock is not None and self._lock.holds(path)
 
-    def take_lock_of(self, other: "Project") -> None:
+    def take_lock_of(self, other: Project) -> None:
         """Become the writer of ``other``'s file in its place: a file opened again is read while
         its old project's lock keeps other writers out, and only then handed over."""
         self.close()
@@ -262,7 +265,7 @@ class Project:
             self._lock = None
 
     @classmethod
-    def _open_locked(cls, path: Path) -> "Project":
+    def _open_locked(cls, path: Path) -> Project:
         """``open`` as the file's writer: locked before reading, so no other writer saves over
         what was read; a save killed mid-write left temporaries, removed now."""
         if not path.is_file():
@@ -278,7 +281,7 @@ class Project:
         return project
 
     @classmethod
-    def open(cls, path: str | Path, lock: bool = False) -> "Project":
+    def open(cls, path: str | Path, lock: bool = False) -> Project:
         """Read a project; every problem with the file becomes one ProjectError naming it.
 
         ``lock``: as the file's writer, holding its lock until ``close`` (refused, ProjectLocked,
@@ -337,10 +340,14 @@ class Project:
             "runs": [{"name": run.name, "steps": len(run.steps), **run.meta} for run in self.runs],
             "recent_train_loss": history.recent_loss(),
             "last_validation": (
-                {"step": history.val_steps[-1], "loss": history.val_losses[-1],
-                 "accuracy": None if math.isnan(history.val_accuracies[-1]) else history.val_accuracies[-1],
-                 "whole": history.val_whole[-1]}
-                if history.val_steps else None
+                {
+                    "step": history.val_steps[-1],
+                    "loss": history.val_losses[-1],
+                    "accuracy": None if math.isnan(history.val_accuracies[-1]) else history.val_accuracies[-1],
+                    "whole": history.val_whole[-1],
+                }
+                if history.val_steps
+                else None
             ),
             "samples": [sample.text for sample in self.samples[-3:]],
         }

@@ -17,7 +17,7 @@ import os
 import posixpath
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import h5py
@@ -97,7 +97,7 @@ def _write_project(path: Path, project: ProjectFile) -> None:
             _set_text_attribute(file, "format", FORMAT_NAME)
             file.attrs["format_version"] = FORMAT_VERSION
             _set_text_attribute(file, "created_with", project.created_with)
-            _set_text_attribute(file, "saved_at", datetime.now(timezone.utc).isoformat())
+            _set_text_attribute(file, "saved_at", datetime.now(UTC).isoformat())
             digest = _ContentDigest()
             _write_sections(file, project, digest)
             _set_text_attribute(file, _DIGEST_ATTRIBUTE, digest.hexdigest())
@@ -105,7 +105,7 @@ def _write_project(path: Path, project: ProjectFile) -> None:
     write_atomically(path, write, durable=True)
 
 
-def _write_sections(file: h5py.File, project: ProjectFile, digest: "_ContentDigest") -> None:
+def _write_sections(file: h5py.File, project: ProjectFile, digest: _ContentDigest) -> None:
     _write_json(_group(file, "model"), "spec", project.spec, digest)
 
     data = _group(file, "data")
@@ -145,7 +145,7 @@ def _group(parent: h5py.Group, name: str) -> h5py.Group:
     return parent.create_group(name, track_order=True)
 
 
-def _write_json(group: h5py.Group, name: str, value, digest: "_ContentDigest") -> None:
+def _write_json(group: h5py.Group, name: str, value, digest: _ContentDigest) -> None:
     """Store ``value`` as UTF-8 JSON text in a checksummed shape-(1,) string dataset."""
     try:
         encoded = json.dumps(value, ensure_ascii=False).encode()
@@ -155,13 +155,12 @@ def _write_json(group: h5py.Group, name: str, value, digest: "_ContentDigest") -
     digest.add(group.create_dataset(name, data=text, fletcher32=True, **_GZIP), text)
 
 
-def _write_arrays(group: h5py.Group, arrays: dict, digest: "_ContentDigest", compress=False, resizable=False) -> None:
+def _write_arrays(group: h5py.Group, arrays: dict, digest: _ContentDigest, compress=False, resizable=False) -> None:
     for name, array in arrays.items():
         _write_array(group, name, array, digest, compress, resizable)
 
 
-def _write_array(group: h5py.Group, name: str, array, digest: "_ContentDigest", compress: bool,
-                 resizable: bool) -> None:
+def _write_array(group: h5py.Group, name: str, array, digest: _ContentDigest, compress: bool, resizable: bool) -> None:
     array = np.asarray(array)
     stored = array.reshape(1) if array.ndim == 0 else array
     options = dict(_GZIP) if compress else {}
@@ -190,7 +189,8 @@ JSON_LIMIT = 64 << 20  # bytes of one JSON section (a word vocabulary is the lar
 
 
 def read_project_file(
-    path: str | os.PathLike, weight_shapes: Callable[[dict, dict], dict[str, tuple[int, ...]]] | None = None,
+    path: str | os.PathLike,
+    weight_shapes: Callable[[dict, dict], dict[str, tuple[int, ...]]] | None = None,
     available_memory: int | None = None,
 ) -> ProjectFile:
     """Load a whole project into memory, after checking it can do no harm.
@@ -252,8 +252,7 @@ def _check_format(file: h5py.File) -> None:
         raise FileProblem("is damaged: its format version is missing")
     if version > FORMAT_VERSION:
         raise FileProblem(
-                          f"was saved by a newer Sequence Workbench (format version {version}; "
-                          f"this one reads up to {FORMAT_VERSION})"
+            f"was saved by a newer Sequence Workbench (format version {version}; this one reads up to {FORMAT_VERSION})"
         )
 
 
@@ -304,8 +303,10 @@ def _check_weights(group: h5py.Group, expected: dict[str, tuple[int, ...]]) -> N
         if not isinstance(dataset, h5py.Dataset) or dataset.dtype.kind != "f":
             raise FileProblem(f"is damaged: {dataset.name} is not an array of numbers")
         if _stored_shape(dataset) != tuple(expected[name]):
-            raise FileProblem(f"is inconsistent: {dataset.name} has shape {_stored_shape(dataset)}, "
-                              f"but its model's {name} is {tuple(expected[name])}")
+            raise FileProblem(
+                f"is inconsistent: {dataset.name} has shape {_stored_shape(dataset)}, "
+                f"but its model's {name} is {tuple(expected[name])}"
+            )
 
 
 def _read_optimizer(group: h5py.Group, digest: _ContentDigest) -> dict:
@@ -341,15 +342,19 @@ def _read_json(group: h5py.Group, name: str, kind: type | tuple[type, ...], dige
     if dataset.dtype.kind != "S" or dataset.shape != (1,):
         raise FileProblem(f"is damaged: {dataset.name} is not JSON text")
     if dataset.dtype.itemsize > JSON_LIMIT:
-        raise FileProblem(f"is refused: {dataset.name} is {in_bytes(dataset.dtype.itemsize)} of JSON, "
-                          f"more than the {in_bytes(JSON_LIMIT)} a section may be")
+        raise FileProblem(
+            f"is refused: {dataset.name} is {in_bytes(dataset.dtype.itemsize)} of JSON, "
+            f"more than the {in_bytes(JSON_LIMIT)} a section may be"
+        )
     try:
         value = json.loads(bytes(_read_values(dataset, digest)[0]).decode())
     except (ValueError, RecursionError) as error:  # bad UTF-8, bad JSON, or nested beyond reason
         raise FileProblem(f"is damaged: {dataset.name} is not valid JSON ({_first_line(error)})") from error
     if not isinstance(value, kind):
-        raise FileProblem(f"is damaged: {dataset.name} holds a JSON {type(value).__name__}, not the expected "
-                          f"{' or '.join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))}")
+        raise FileProblem(
+            f"is damaged: {dataset.name} holds a JSON {type(value).__name__}, not the expected "
+            f"{' or '.join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))}"
+        )
     return value
 
 

@@ -47,7 +47,7 @@ class ProjectLock:
         self._descriptor: int | None = descriptor
 
     @classmethod
-    def acquire(cls, path: str | os.PathLike, holder: str | None = None) -> "ProjectLock":
+    def acquire(cls, path: str | os.PathLike, holder: str | None = None) -> ProjectLock:
         """Lock ``path`` for writing, or raise ProjectLocked naming the process that holds it.
 
         ``holder`` says what this process is, for a refused writer's message (default: its
@@ -69,8 +69,9 @@ class ProjectLock:
                 locked = _try_lock(descriptor)
             except OSError as error:  # a file system without locks (some network mounts)
                 os.close(descriptor)
-                raise ProjectNotWritable(f"cannot lock {path} for writing: {error.strerror or error} "
-                                         f"(does its file system take locks?)") from None
+                raise ProjectNotWritable(
+                    f"cannot lock {path} for writing: {error.strerror or error} (does its file system take locks?)"
+                ) from None
             if not locked:
                 refusal = _refusal(path, _read(descriptor))
                 os.close(descriptor)
@@ -100,7 +101,7 @@ class ProjectLock:
             os.close(self._descriptor)
         self._descriptor = None
 
-    def __enter__(self) -> "ProjectLock":
+    def __enter__(self) -> ProjectLock:
         return self
 
     def __exit__(self, *exc_info) -> None:

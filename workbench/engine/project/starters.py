@@ -6,12 +6,12 @@ the same model with the same settings.
 
 from __future__ import annotations
 
-from ..training.config import TrainConfig
 from ..data import DEMOS, load_demo
-from .project import Project
-from ..spec import RecurrentSpec
 from ..data.base import Task
 from ..model.templates import from_template
+from ..spec import RecurrentSpec
+from ..training.config import TrainConfig
+from .project import Project
 
 
 def _chosen(given, suggested, default):
@@ -61,8 +61,11 @@ def new_project(
     spec = from_template(template, task, stack)
     config = TrainConfig(
         batch_size=_chosen(batch_size, suggested and suggested.batch_size, 32),
-        seq_len=_chosen(seq_len, suggested and suggested.seq_len,
-                        corpus.fitting_seq_len() if getattr(corpus, "kind", "") == "series" else 100),
+        seq_len=_chosen(
+            seq_len,
+            suggested and suggested.seq_len,
+            corpus.fitting_seq_len() if getattr(corpus, "kind", "") == "series" else 100,
+        ),
         learning_rate=_chosen(learning_rate, suggested and suggested.learning_rate, 2e-3),
         seed=seed,
     )

@@ -9,14 +9,17 @@ ProjectError naming the part (probe_record does the same for the latest probe sn
 from __future__ import annotations
 
 from ..common.errors import ProjectError
+from ..common.stored_values import is_finite_number, is_whole
 from ..events import SampleGenerated
 from ..training.history import RunHistory
 from .project_file import Run
-from ..common.stored_values import is_finite_number, is_whole
 
 # Columns of a run that go together, one row a step, a metrics report or a validation.
-RUN_COLUMNS = (("step", "loss", "lr"), ("metric_step", "tokens_per_s", "grad_norm"),
-               ("val_step", "val_loss", "val_accuracy", "val_whole"))
+RUN_COLUMNS = (
+    ("step", "loss", "lr"),
+    ("metric_step", "tokens_per_s", "grad_norm"),
+    ("val_step", "val_loss", "val_accuracy", "val_whole"),
+)
 LAYER_NORM_PREFIX = "grad_norm/"  # one more column of metrics reports per layer
 
 
@@ -42,9 +45,15 @@ def run_history(run: Run) -> RunHistory:
 
 def sample_from_json(item) -> SampleGenerated:
     """A stored sample: a step, its text, the temperature and the priming text."""
-    if not (isinstance(item, dict) and set(item) == {"step", "text", "temperature", "prime"}
-            and is_whole(item["step"]) and isinstance(item["text"], str) and isinstance(item["prime"], str)
-            and is_finite_number(item["temperature"]) and item["temperature"] >= 0):
+    if not (
+        isinstance(item, dict)
+        and set(item) == {"step", "text", "temperature", "prime"}
+        and is_whole(item["step"])
+        and isinstance(item["text"], str)
+        and isinstance(item["prime"], str)
+        and is_finite_number(item["temperature"])
+        and item["temperature"] >= 0
+    ):
         raise ProjectError("a stored sample is damaged (samples hold a step, a text, a temperature and a prime)")
     return SampleGenerated(item["step"], item["text"], float(item["temperature"]), item["prime"])
 

@@ -38,13 +38,19 @@ def majority_class(train_labels: np.ndarray, val_labels: np.ndarray) -> Baseline
     """Accuracy on the validation items of always answering the training split's commonest class."""
     train, val = _labels(train_labels, "training"), _labels(val_labels, "validation")
     commonest = int(np.bincount(train).argmax())
-    return Baseline("commonest class", "answers every item with the class most training items have",
-                    _share(val == commonest))
+    return Baseline(
+        "commonest class", "answers every item with the class most training items have", _share(val == commonest)
+    )
 
 
 def bag_of_tokens(
-    train_items: Sequence[np.ndarray], train_labels: np.ndarray, val_items: Sequence[np.ndarray],
-    val_labels: np.ndarray, vocab_size: int, class_count: int, pairs: bool = True,
+    train_items: Sequence[np.ndarray],
+    train_labels: np.ndarray,
+    val_items: Sequence[np.ndarray],
+    val_labels: np.ndarray,
+    vocab_size: int,
+    class_count: int,
+    pairs: bool = True,
 ) -> Baseline:
     """Validation accuracy of a multinomial logistic regression on which tokens each item holds.
 
@@ -70,8 +76,11 @@ def bag_of_tokens(
     train, val = features.matrix(train_items), features.matrix(val_items)
     weights = _fit_logistic_regression(train, train_labels, class_count)
     predicted = val.times(weights).argmax(1)
-    sees = ("which tokens and pairs of neighbouring tokens an item holds and how often, not their order beyond that"
-            if pairs else "which tokens an item holds and how often, not their order")
+    sees = (
+        "which tokens and pairs of neighbouring tokens an item holds and how often, not their order beyond that"
+        if pairs
+        else "which tokens an item holds and how often, not their order"
+    )
     return Baseline(
         "bag-of-tokens logistic regression",
         f"a linear classifier (logistic regression) that sees {sees}",
@@ -80,8 +89,11 @@ def bag_of_tokens(
 
 
 def majority_tags(
-    train_tokens: Sequence[np.ndarray], train_tags: Sequence[np.ndarray], val_tokens: Sequence[np.ndarray],
-    val_tags: Sequence[np.ndarray], tag_count: int,
+    train_tokens: Sequence[np.ndarray],
+    train_tags: Sequence[np.ndarray],
+    val_tokens: Sequence[np.ndarray],
+    val_tags: Sequence[np.ndarray],
+    tag_count: int,
 ) -> tuple[Baseline, Baseline]:
     """Per-token validation accuracy of (the commonest tag per token, the commonest tag everywhere).
 
@@ -100,19 +112,26 @@ def majority_tags(
     at = np.minimum(np.searchsorted(seen, val_token), len(seen) - 1)
     guess = np.where(seen[at] == val_token, best_tag[at], commonest)
     return (
-        Baseline("commonest tag per token",
-                 "tags each token with the tag it most often has in the training data; "
-                 "unseen tokens get the commonest tag",
-                 _share(guess == val_tag)),
-        Baseline("commonest tag", "tags every token with the tag most common in the training data",
-                 _share(val_tag == commonest)),
+        Baseline(
+            "commonest tag per token",
+            "tags each token with the tag it most often has in the training data; unseen tokens get the commonest tag",
+            _share(guess == val_tag),
+        ),
+        Baseline(
+            "commonest tag",
+            "tags every token with the tag most common in the training data",
+            _share(val_tag == commonest),
+        ),
     )
 
 
 def copy_source(val_sources: Sequence[str], val_targets: Sequence[str], split: str = "val") -> OutputBaseline:
     """Scores of answering each source with itself: high where sources and targets share much text."""
-    return OutputBaseline("copy the source", "answers every source with the source itself, unchanged",
-                          score_texts(split, 1, list(val_sources), list(val_targets)))
+    return OutputBaseline(
+        "copy the source",
+        "answers every source with the source itself, unchanged",
+        score_texts(split, 1, list(val_sources), list(val_targets)),
+    )
 
 
 def majority_target(train_targets: Sequence[str], val_targets: Sequence[str], split: str = "val") -> OutputBaseline:
@@ -120,8 +139,11 @@ def majority_target(train_targets: Sequence[str], val_targets: Sequence[str], sp
     if not train_targets:
         raise DataError("the commonest target needs at least one training pair.")
     commonest = Counter(train_targets).most_common(1)[0][0]
-    return OutputBaseline("commonest target", "answers every source with the target most common in the training data",
-                          score_texts(split, 1, [commonest] * len(val_targets), list(val_targets)))
+    return OutputBaseline(
+        "commonest target",
+        "answers every source with the target most common in the training data",
+        score_texts(split, 1, [commonest] * len(val_targets), list(val_targets)),
+    )
 
 
 def ngram_language_model(
@@ -133,8 +155,10 @@ def ngram_language_model(
         explanation = f"predicts each {unit} by how often it occurs in the training data"
     else:
         before = f"the {order - 1} {unit}s" if order > 2 else f"the {unit}"
-        explanation = (f"predicts each {unit} from {before} before it, by counting how often each run of {order} "
-                       f"{unit}s occurs in the training data (Kneser–Ney smoothing)")
+        explanation = (
+            f"predicts each {unit} from {before} before it, by counting how often each run of {order} "
+            f"{unit}s occurs in the training data (Kneser–Ney smoothing)"
+        )
     return Baseline(f"{order}-gram model", explanation, model.cross_entropy(val_ids))
 
 
@@ -150,8 +174,9 @@ class _SparseRows:
         row_starts = torch.from_numpy(np.searchsorted(rows, np.arange(shape[0] + 1)))
         with warnings.catch_warnings():
             warnings.filterwarnings("ignore", "Sparse CSR tensor support is in beta", UserWarning)
-            self._matrix = torch.sparse_csr_tensor(row_starts, torch.from_numpy(columns), torch.from_numpy(values),
-                                                   shape, check_invariants=False)
+            self._matrix = torch.sparse_csr_tensor(
+                row_starts, torch.from_numpy(columns), torch.from_numpy(values), shape, check_invariants=False
+            )
             self._transposed = self._matrix.t().to_sparse_csr()
 
     def times(self, dense: np.ndarray) -> np.ndarray:
@@ -204,8 +229,12 @@ class _Features:
         values /= np.sqrt(np.bincount(row, values**2, count))[row]
         keys = np.concatenate([row * (self.width + 1) + column, bias])
         order = np.argsort(keys, kind="stable")
-        return _SparseRows((keys // (self.width + 1))[order], (keys % (self.width + 1))[order],
-                           np.concatenate([values, np.ones(count)])[order], (count, self.width + 1))
+        return _SparseRows(
+            (keys // (self.width + 1))[order],
+            (keys % (self.width + 1))[order],
+            np.concatenate([values, np.ones(count)])[order],
+            (count, self.width + 1),
+        )
 
     def _entries(self, items: Sequence[np.ndarray]) -> tuple[np.ndarray, int]:
         """(K,) item · width + column for every feature occurrence, and the item count."""
@@ -245,7 +274,7 @@ def _lbfgs(loss_and_gradient, start: np.ndarray) -> np.ndarray:
     with a backtracking line search to the Armijo condition."""
     point, (loss, gradient) = start, loss_and_gradient(start)
     steps: list[tuple[np.ndarray, np.ndarray, float]] = []  # (s, y, 1 / yᵀs), newest last
-    for iteration in range(ITERATIONS):
+    for _ in range(ITERATIONS):
         if np.abs(gradient).max() <= GRADIENT_TOLERANCE:
             break
         direction = -_two_loop(gradient, steps)

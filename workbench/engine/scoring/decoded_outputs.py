@@ -21,8 +21,13 @@ from .output_scores import OutputScores, score_texts
 
 
 def evaluate_translation(
-    model: nn.Module, corpus: PairCorpus, split: str, beam_width: int = 1, limit: int | None = None,
-    progress: Callable[[int, int], None] | None = None, cancelled: Callable[[], bool] = lambda: False,
+    model: nn.Module,
+    corpus: PairCorpus,
+    split: str,
+    beam_width: int = 1,
+    limit: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> OutputScores:
     """Exact match, word BLEU and char-BLEU of the model's outputs for the first ``limit`` pairs
     of ``split``; ``progress(done, total)`` after each batch, and the pairs decoded so far are
@@ -45,13 +50,19 @@ def evaluate_translation(
         if progress is not None:
             progress(len(outputs), len(sources))
     decode = corpus.vocab.target.decode
-    return score_texts(split, beam_width, [decode(ids) for ids in outputs],
-                       [decode(ids) for ids in targets[: len(outputs)]])
+    return score_texts(
+        split, beam_width, [decode(ids) for ids in outputs], [decode(ids) for ids in targets[: len(outputs)]]
+    )
 
 
 def evaluate_captions(
-    model: CaptioningModel, corpus: SceneCorpus, split: str, limit: int | None = None, beam_width: int = 1,
-    progress: Callable[[int, int], None] | None = None, cancelled: Callable[[], bool] = lambda: False,
+    model: CaptioningModel,
+    corpus: SceneCorpus,
+    split: str,
+    limit: int | None = None,
+    beam_width: int = 1,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] = lambda: False,
 ) -> OutputScores:
     """Exact match, word BLEU and char-BLEU of the model's captions for the first ``limit``
     pictures of ``split``; progress and cancel as ``evaluate_translation``."""

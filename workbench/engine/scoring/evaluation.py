@@ -18,17 +18,15 @@ from weakref import WeakKeyDictionary
 import numpy as np
 import torch
 
-from . import baselines as base
-from .scores import Baseline
-from .decoded_outputs import evaluate_captions
-from ..data.batching import IGNORE_INDEX
 from ..common.errors import WorkbenchError
+from ..data.batching import IGNORE_INDEX
+from . import baselines as base
+from .decoded_outputs import evaluate_captions, evaluate_translation
 from .forecast_scores import evaluate_forecast
 from .label_scores import LabelScores
 from .ngram import CHAR_ORDER, WORD_ORDER, KneserNey
 from .output_scores import OutputScores
-from .scores import Evaluation, Score
-from .decoded_outputs import evaluate_translation
+from .scores import Baseline, Evaluation, Score
 
 Progress = Callable[[int, int], None]  # (done, total)
 Cancelled = Callable[[], bool]
@@ -57,17 +55,27 @@ def evaluate(trainer, progress: Progress | None = None, cancelled: Cancelled = l
         raise WorkbenchError(NOTHING_SCORED)
     common = dict(step=result.step, count=result.scored, whole=result.whole)
     if spec.writes_with_pen:
-        return Evaluation("handwriting", counted="lines", **common,
-                          headline=Score("negative log-likelihood", result.loss, "nats/line", False))
+        return Evaluation(
+            "handwriting",
+            counted="lines",
+            **common,
+            headline=Score("negative log-likelihood", result.loss, "nats/line", False),
+        )
     if getattr(corpus, "kind", "") == "labelled":
         return _labelled(corpus, result, common, trainer.config.seq_len, unknown)
     stats = corpus.stats()
     if "baseline_loss" in stats:  # the long-range lab's generated tasks
         unit = "MSE" if spec.head.kind == "regression" else "nats/symbol"
-        lab = Baseline(stats["baseline"], "what a model that learnt nothing from the sequence scores",
-                       stats["baseline_loss"])
-        return Evaluation("long-range lab task", counted="answers", **common,
-                          headline=Score("validation loss", result.loss, unit, False), baselines=(lab,))
+        lab = Baseline(
+            stats["baseline"], "what a model that learnt nothing from the sequence scores", stats["baseline_loss"]
+        )
+        return Evaluation(
+            "long-range lab task",
+            counted="answers",
+            **common,
+            headline=Score("validation loss", result.loss, unit, False),
+            baselines=(lab,),
+        )
     return _language_model(corpus, result, common, trainer.config.seq_len)
 
 
@@ -93,8 +101,9 @@ def _baselines_of(corpus, seq_len: int) -> tuple[Baseline, ...]:
         train_labels, val_labels = np.asarray(train_labels), np.asarray(val_labels)
         return (
             base.majority_class(train_labels, val_labels),
-            base.bag_of_tokens(train_ids, train_labels, val_ids, val_labels, len(corpus.vocab),
-                               len(corpus.label_names)),
+            base.bag_of_tokens(
+                train_ids, train_labels, val_ids, val_labels, len(corpus.vocab), len(corpus.label_names)
+            ),
         )
     if kind == "stream":
         word = corpus.vocab.level == "word"
@@ -142,8 +151,12 @@ def _line_ngram(corpus, seq_len: int) -> Baseline:
         targets = min(end - start + 1, seq_len)
         windows.append(np.lib.stride_tricks.sliding_window_view(framed, order)[1 : 1 + targets])
     nats = float(-model.window_log_probs(np.concatenate(windows)).mean())
-    return Baseline(f"{order}-gram model", f"predicts each character of an item from up to {order - 1} before it in "
-                    f"the item, by counting runs of {order} in the training items (Kneser–Ney smoothing)", nats)
+    return Baseline(
+        f"{order}-gram model",
+        f"predicts each character of an item from up to {order - 1} before it in "
+        f"the item, by counting runs of {order} in the training items (Kneser–Ney smoothing)",
+        nats,
+    )
 
 
 def unknown_share(vocab, ids: np.ndarray) -> float | None:
@@ -157,9 +170,11 @@ def unknown_share(vocab, ids: np.ndarray) -> float | None:
 def _unknown_note(share: float | None, what: str) -> tuple[str, ...]:
     if not share:
         return ()
-    return (f"{100 * share:.1f} % of the validation {what} are not in the vocabulary: the model reads "
-            "each as <unk>, so it cannot tell them apart; a larger vocabulary or the character level "
-            "sees them",)
+    return (
+        f"{100 * share:.1f} % of the validation {what} are not in the vocabulary: the model reads "
+        "each as <unk>, so it cannot tell them apart; a larger vocabulary or the character level "
+        "sees them",
+    )
 
 
 def _language_model(corpus, result, common, seq_len: int) -> Evaluation:
@@ -174,8 +189,15 @@ def _language_model(corpus, result, common, seq_len: int) -> Evaluation:
     )  # the n-gram model's nats, in the headline's bits
     word_level = corpus.vocab.unknown is not None  # characters are never unknown: no stream to pack for nothing
     notes = _unknown_note(unknown_share(corpus.vocab, _token_stream(corpus, "val")), "words") if word_level else ()
-    return Evaluation("language model", counted=f"{token}s", **common, headline=headline, others=others,
-                      baselines=in_bits, notes=notes)
+    return Evaluation(
+        "language model",
+        counted=f"{token}s",
+        **common,
+        headline=headline,
+        others=others,
+        baselines=in_bits,
+        notes=notes,
+    )
 
 
 class _UnknownWords:
@@ -202,8 +224,10 @@ class _UnknownWords:
             return ()
         unknown_right = self.right / self.total
         known_right = (np.trace(labels.confusion) - self.right) / max(1, labels.total - self.total)
-        return (f"of the {self.total:,} validation tokens read as <unk>, the model tags {100 * unknown_right:.1f} % "
-                f"right, against {100 * known_right:.1f} % of those it knows: that is what unknown words cost",)
+        return (
+            f"of the {self.total:,} validation tokens read as <unk>, the model tags {100 * unknown_right:.1f} % "
+            f"right, against {100 * known_right:.1f} % of those it knows: that is what unknown words cost",
+        )
 
 
 def _labelled(corpus, result, common, seq_len: int, unknown: _UnknownWords | None = None) -> Evaluation:
@@ -213,21 +237,39 @@ def _labelled(corpus, result, common, seq_len: int, unknown: _UnknownWords | Non
     others = (Score("balanced accuracy", labels.balanced_accuracy, "share"),)
     val_ids = np.concatenate([ids for ids, _ in corpus.items("val")] or [np.zeros(0, np.int64)])
     notes = _unknown_note(unknown_share(corpus.vocab, val_ids), "words") + (unknown.note(labels) if unknown else ())
-    return Evaluation("tagging" if tagging else "sequence classification", counted="tokens" if tagging else "items",
-                      **common, headline=headline, others=others, baselines=corpus_baselines(corpus, seq_len),
-                      notes=notes, labels=labels)
+    return Evaluation(
+        "tagging" if tagging else "sequence classification",
+        counted="tokens" if tagging else "items",
+        **common,
+        headline=headline,
+        others=others,
+        baselines=corpus_baselines(corpus, seq_len),
+        notes=notes,
+        labels=labels,
+    )
 
 
-def _text_scores(task: str, counted: str, step: int, scores: OutputScores, total: int,
-                 baselines: tuple[Baseline, ...], notes: tuple[str, ...] = ()) -> Evaluation:
+def _text_scores(
+    task: str,
+    counted: str,
+    step: int,
+    scores: OutputScores,
+    total: int,
+    baselines: tuple[Baseline, ...],
+    notes: tuple[str, ...] = (),
+) -> Evaluation:
     if not scores.count:
         raise WorkbenchError(NOTHING_SCORED)
     return Evaluation(
-        task, step, scores.count, counted, scores.count == total,
+        task,
+        step,
+        scores.count,
+        counted,
+        scores.count == total,
         headline=Score("word BLEU", scores.word_bleu, "bleu"),
         others=(Score("exact match", scores.exact_match, "share"), Score("char-BLEU", scores.char_bleu, "bleu")),
-        baselines=baselines, notes=("greedy decoding; BLEU over whitespace-separated words, with one "
-                                    "reference each",) + notes,
+        baselines=baselines,
+        notes=("greedy decoding; BLEU over whitespace-separated words, with one reference each",) + notes,
     )
 
 
@@ -236,15 +278,28 @@ def _translation(trainer, progress: Progress | None, cancelled: Cancelled) -> Ev
     scores = evaluate_translation(trainer.model, corpus, "val", progress=progress, cancelled=cancelled)
     target_ids = corpus.ids("val")[1]
     notes = _unknown_note(unknown_share(corpus.vocab.target, np.concatenate(target_ids)), "target words")
-    return _text_scores("translation", "pairs", trainer.step, scores, len(target_ids),
-                        corpus_baselines(corpus, trainer.config.seq_len), notes)
+    return _text_scores(
+        "translation",
+        "pairs",
+        trainer.step,
+        scores,
+        len(target_ids),
+        corpus_baselines(corpus, trainer.config.seq_len),
+        notes,
+    )
 
 
 def _captioning(trainer, progress: Progress | None, cancelled: Cancelled) -> Evaluation:
     corpus = trainer.corpus
     scores = evaluate_captions(trainer.model, corpus, "val", progress=progress, cancelled=cancelled)
-    return _text_scores("image captioning", "pictures", trainer.step, scores, len(corpus.captions("val")),
-                        corpus_baselines(corpus, trainer.config.seq_len))
+    return _text_scores(
+        "image captioning",
+        "pictures",
+        trainer.step,
+        scores,
+        len(corpus.captions("val")),
+        corpus_baselines(corpus, trainer.config.seq_len),
+    )
 
 
 def _forecasting(trainer) -> Evaluation:
@@ -254,8 +309,9 @@ def _forecasting(trainer) -> Evaluation:
     model, corpus = trainer.model, trainer.corpus
     near = evaluate_forecast(model, corpus, 1, windows=ALL_WINDOWS)
     headline = Score("error 1 step ahead", near.ratio, "× naive", False)
-    others = [Score(f"{column} MAE 1 step ahead", float(error), "")
-              for column, error in zip(near.columns, near.model_mae)]
+    others = [
+        Score(f"{column} MAE 1 step ahead", float(error), "") for column, error in zip(near.columns, near.model_mae)
+    ]
     notes = [near.describe()]
     horizon = min(LONG_HORIZON, max(1, len(corpus.values("val")) // 4))
     if horizon > 1:
@@ -266,6 +322,13 @@ def _forecasting(trainer) -> Evaluation:
         notes.append(f"the training part repeats every {near.period:,} steps (its dominant period)")
     baselines = tuple(Baseline(b.label, b.explanation, b.ratio) for b in near.baselines)
     return Evaluation(
-        "forecasting", trainer.step, near.windows, "forecasts", True, headline=headline, others=tuple(others),
-        baselines=baselines, notes=tuple(notes),
+        "forecasting",
+        trainer.step,
+        near.windows,
+        "forecasts",
+        True,
+        headline=headline,
+        others=tuple(others),
+        baselines=baselines,
+        notes=tuple(notes),
     )

@@ -77,8 +77,10 @@ class ForecastScores:
         if best.name == "naive":
             listed = ", ".join(f"{baseline.label} {baseline.ratio:.2f}×" for baseline in others)
             return said + (f"; no other baseline does better ({listed})" if others else "")
-        return (f"{said}; the best baseline, the {best.label}, does {best.ratio:.2f}×: "
-                f"the model does {_compared(self.ratio, best.ratio)} it")
+        return (
+            f"{said}; the best baseline, the {best.label}, does {best.ratio:.2f}×: "
+            f"the model does {_compared(self.ratio, best.ratio)} it"
+        )
 
     def column_errors(self, column: int) -> str:
         """'co2 MAE 0.523 (naive 0.475, seasonal-naive 0.801, linear autoregression 0.190)', in its units."""
@@ -136,10 +138,12 @@ def evaluate_forecast(
     seen = values[read]  # (W, history, F) the past in the series' units, as the model is given it
     inputs = corpus.model_inputs(seen)
     with inference(model):  # in chunks: every window of a long series at once would not fit in memory
-        predicted = np.concatenate([
-            roll_forward(model, torch.from_numpy(inputs[start : start + FORECAST_BATCH]), horizon)
-            for start in range(0, len(inputs), FORECAST_BATCH)
-        ])
+        predicted = np.concatenate(
+            [
+                roll_forward(model, torch.from_numpy(inputs[start : start + FORECAST_BATCH]), horizon)
+                for start in range(0, len(inputs), FORECAST_BATCH)
+            ]
+        )
     predicted = scale.apply(corpus.forecast_in_units(predicted, seen))  # (W, horizon, F)
     model_error, naive_error = predicted - truth, past[:, -1:] - truth  # (W, horizon, F), on the scale
     std = scale.std.astype(np.float32)
@@ -152,14 +156,25 @@ def evaluate_forecast(
     period = dominant_period(train)
     baselines = [scored("naive", "repeats the last value it read for the whole horizon", 1, past[:, -1:])]
     if period is not None:
-        baselines.append(scored("seasonal-naive", f"repeats the value one period ({period} steps) before each step",
-                                period, seasonal_naive_forecast(series, starts, horizon, period)))
+        baselines.append(
+            scored(
+                "seasonal-naive",
+                f"repeats the value one period ({period} steps) before each step",
+                period,
+                seasonal_naive_forecast(series, starts, horizon, period),
+            )
+        )
     steps = autoregression_steps(len(train), len(corpus.columns), history, period)
     if steps:
-        baselines.append(scored("linear autoregression",
-                                f"predicts each step as a weighted sum of the {steps} before it (least squares on the "
-                                "training part), feeding its predictions back like the model",
-                                steps, autoregression_forecast(fit_autoregression(train, steps), past, horizon)))
+        baselines.append(
+            scored(
+                "linear autoregression",
+                f"predicts each step as a weighted sum of the {steps} before it (least squares on the "
+                "training part), feeding its predictions back like the model",
+                steps,
+                autoregression_forecast(fit_autoregression(train, steps), past, horizon),
+            )
+        )
     return ForecastScores(
         horizon=horizon,
         windows=len(starts),
@@ -215,8 +230,12 @@ def dominant_period(train: np.ndarray) -> int | None:
     r = (covariance / covariance[0]).mean(1)  # (lags,) from lag 0, where r = 1
     lags = np.arange(2, min(length // 3, len(r) - 2) + 1)
     clear = max(CLEAR_PEAK, 3 / np.sqrt(length))
-    peaks = lags[(r[lags] >= r[lags - 1]) & (r[lags] > r[lags + 1]) & (r[lags] >= clear)
-                 & (r[lags] - np.minimum.accumulate(r)[lags] >= clear)]
+    peaks = lags[
+        (r[lags] >= r[lags - 1])
+        & (r[lags] > r[lags + 1])
+        & (r[lags] >= clear)
+        & (r[lags] - np.minimum.accumulate(r)[lags] >= clear)
+    ]
     again = np.array([r[2 * p - p // 5 : 2 * p + p // 5 + 1].max(initial=-1.0) for p in peaks])  # near 2P
     peaks = peaks[again >= REPEAT_SHARE * clear] if len(peaks) else peaks
     if not len(peaks):

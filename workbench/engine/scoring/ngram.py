@@ -65,8 +65,9 @@ class KneserNey:
             raise DataError(f"an n-gram model needs an order of at least 1, not {order}.")
         tokens = _checked_ids(train_ids, vocab_size, "training")
         if len(tokens) < order:
-            raise DataError(f"an n-gram model of order {order} needs at least {order} training tokens, "
-                            f"not {len(tokens)}.")
+            raise DataError(
+                f"an n-gram model of order {order} needs at least {order} training tokens, not {len(tokens)}."
+            )
         self.vocab_size, self.order = vocab_size, order
         self._orders = _count(tokens, vocab_size, order)
 
@@ -141,13 +142,15 @@ def _count(tokens: np.ndarray, vocab_size: int, order: int) -> list[_Order]:
         discounts = _discounts(adjusted)
         context_count = 1 if k == 1 else len(grams[k - 2][0])
         discounted = discounts[np.minimum(adjusted, 3).astype(np.int64)]
-        orders.append(_Order(
-            codes=codes,
-            adjusted=adjusted,
-            discounts=discounts,
-            context_total=np.bincount(contexts, weights=adjusted, minlength=context_count),
-            context_gamma=np.bincount(contexts, weights=discounted, minlength=context_count),
-        ))
+        orders.append(
+            _Order(
+                codes=codes,
+                adjusted=adjusted,
+                discounts=discounts,
+                context_total=np.bincount(contexts, weights=adjusted, minlength=context_count),
+                context_gamma=np.bincount(contexts, weights=discounted, minlength=context_count),
+            )
+        )
     return orders
 
 

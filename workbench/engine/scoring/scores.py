@@ -59,8 +59,13 @@ class Score:
         return f"{value:.4g} {self.unit}".rstrip()
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "value": _finite(self.value), "unit": self.unit, "text": self.text(),
-                "higher_is_better": self.higher_is_better}
+        return {
+            "name": self.name,
+            "value": _finite(self.value),
+            "unit": self.unit,
+            "text": self.text(),
+            "higher_is_better": self.higher_is_better,
+        }
 
 
 @dataclass(frozen=True)
@@ -100,8 +105,9 @@ class Evaluation:
         """The evaluation for a terminal, one fact a line."""
         scope = "the whole validation split" if self.whole else "part of the validation split (cancelled)"
         out = [f"{self.task.capitalize()}, step {self.step:,}: {self.count:,} {self.counted} of {scope}"]
-        width = max(len(name) for name in [s.name for s in (self.headline, *self.others)]
-                    + [b.name for b in self.baselines])
+        width = max(
+            len(name) for name in [s.name for s in (self.headline, *self.others)] + [b.name for b in self.baselines]
+        )
         for score in (self.headline, *self.others):
             out.append(f"  {score.name:{width}}  {score.text()}")
         if self.baselines:
@@ -115,22 +121,34 @@ class Evaluation:
             for name, precision, recall, support in zip(
                 self.labels.label_names, self.labels.precision, self.labels.recall, self.labels.support
             ):
-                out.append(f"  {name[:16]:16} {share_text(precision, 'never predicted'):>16} "
-                           f"{share_text(recall, 'none'):>8} {int(support):9,}")
+                out.append(
+                    f"  {name[:16]:16} {share_text(precision, 'never predicted'):>16} "
+                    f"{share_text(recall, 'none'):>8} {int(support):9,}"
+                )
         out.extend(f"  Note: {note}" for note in self.notes)
         return out
 
     def to_json(self) -> dict[str, Any]:
         summary: dict[str, Any] = {
-            "task": self.task, "step": self.step, "split": "val", "whole": self.whole,
-            "count": self.count, "counted": self.counted,
-            "headline": self.headline.to_json(), "scores": [score.to_json() for score in self.others],
+            "task": self.task,
+            "step": self.step,
+            "split": "val",
+            "whole": self.whole,
+            "count": self.count,
+            "counted": self.counted,
+            "headline": self.headline.to_json(),
+            "scores": [score.to_json() for score in self.others],
             "baselines": [
-                {"name": b.name, "value": _finite(b.value), "text": self.headline.text(b.value),
-                 "explanation": b.explanation}
+                {
+                    "name": b.name,
+                    "value": _finite(b.value),
+                    "text": self.headline.text(b.value),
+                    "explanation": b.explanation,
+                }
                 for b in self.baselines
             ],
-            "verdict": self.verdict(), "notes": list(self.notes),
+            "verdict": self.verdict(),
+            "notes": list(self.notes),
         }
         if self.labels is not None:
             summary["labels"] = [

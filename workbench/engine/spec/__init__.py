@@ -25,7 +25,25 @@ from .parts import (
 from .rules import validate
 
 __all__ = [
-    "ATTENTION_KINDS", "CELL_NAMES", "CELLS", "HEAD_KINDS", "IMAGE_INPUT_FIELDS", "INPUT_KINDS", "MAX_HIDDEN_SIZE",
-    "MAX_LAYERS", "POOLINGS", "REQUIRED_PARTS", "SPEC_VERSION", "AttentionSpec", "HeadKind", "HeadSpec",
-    "ImageEncoderSpec", "InputSpec", "ModelSpec", "RecurrentSpec", "SpecProblem", "WindowSpec", "validate",
+    "ATTENTION_KINDS",
+    "CELL_NAMES",
+    "CELLS",
+    "HEAD_KINDS",
+    "IMAGE_INPUT_FIELDS",
+    "INPUT_KINDS",
+    "MAX_HIDDEN_SIZE",
+    "MAX_LAYERS",
+    "POOLINGS",
+    "REQUIRED_PARTS",
+    "SPEC_VERSION",
+    "AttentionSpec",
+    "HeadKind",
+    "HeadSpec",
+    "ImageEncoderSpec",
+    "InputSpec",
+    "ModelSpec",
+    "RecurrentSpec",
+    "SpecProblem",
+    "WindowSpec",
+    "validate",
 ]

@@ -6,8 +6,9 @@ are in ``model.heads``, whose registry has the same keys but "mixture_density".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING
 
 from .parts import POOLINGS
 

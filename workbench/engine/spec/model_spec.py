@@ -25,15 +25,15 @@ from typing import Any
 
 from ..common.errors import SpecError
 from .parts import (
-    AttentionSpec,
     CELL_NAMES,
-    HeadSpec,
     IMAGE_INPUT_FIELDS,
+    REQUIRED_PARTS,
+    SPEC_VERSION,
+    AttentionSpec,
+    HeadSpec,
     ImageEncoderSpec,
     InputSpec,
-    REQUIRED_PARTS,
     RecurrentSpec,
-    SPEC_VERSION,
     SpecProblem,
     WindowSpec,
 )
@@ -193,14 +193,21 @@ def _part_from_dict(kind: type, name: str, data: Any) -> Any:
         if isinstance(defaults[key], tuple) and isinstance(value, list):
             value = tuple(value)
         if not _same_type(value, defaults[key]):
-            raise SpecError(f"the model specification's '{name}.{key}' is {str(value)[:40]!r}, "
-                            f"not {_TYPE_NAMES[type(defaults[key])]}")
+            raise SpecError(
+                f"the model specification's '{name}.{key}' is {str(value)[:40]!r}, "
+                f"not {_TYPE_NAMES[type(defaults[key])]}"
+            )
         values[key] = value
     return kind(**values)
 
 
-_TYPE_NAMES = {int: "a whole number", float: "a number", bool: "true or false", str: "text",
-               tuple: "a list of whole numbers"}
+_TYPE_NAMES = {
+    int: "a whole number",
+    float: "a number",
+    bool: "true or false",
+    str: "text",
+    tuple: "a list of whole numbers",
+}
 
 
 def _same_type(value: Any, default: Any) -> bool:

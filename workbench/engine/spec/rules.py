@@ -9,11 +9,11 @@ from .parts import (
     ATTENTION_KINDS,
     CELLS,
     INPUT_KINDS,
-    InputSpec,
     MAX_HIDDEN_SIZE,
     MAX_LAYERS,
-    RecurrentSpec,
     SPEC_VERSION,
+    InputSpec,
+    RecurrentSpec,
     SpecProblem,
 )
 
@@ -32,18 +32,22 @@ def validate(spec: ModelSpec) -> list[SpecProblem]:
     else:
         problems += _check_stack("encoder", spec.encoder)
         if spec.image_encoder is not None:
-            problems.append(SpecProblem(
-                "image_encoder", f"an image encoder reads pictures, but this model reads {spec.inputs.kind}"
-            ))
+            problems.append(
+                SpecProblem(
+                    "image_encoder", f"an image encoder reads pictures, but this model reads {spec.inputs.kind}"
+                )
+            )
     if spec.decoder is not None:
         problems += _check_decoder(spec)
     else:
         if spec.attention is not None:
-            problems.append(SpecProblem(
-                "attention",
-                "attention needs a decoder to attend from; to weigh the steps of one sequence "
-                "use attention pooling in a classification head",
-            ))
+            problems.append(
+                SpecProblem(
+                    "attention",
+                    "attention needs a decoder to attend from; to weigh the steps of one sequence "
+                    "use attention pooling in a classification head",
+                )
+            )
         if spec.reverse_source:
             problems.append(SpecProblem("model", "reversing the source needs an encoder–decoder model"))
     if spec.window is not None:
@@ -89,24 +93,30 @@ def _check_image_model(spec: ModelSpec) -> list[SpecProblem]:
     found = []
     cnn = spec.image_encoder
     if cnn is None:
-        found.append(SpecProblem(
-            "image_encoder",
-            "a model that reads pictures needs an image encoder (a CNN): start from the captioning template",
-        ))
+        found.append(
+            SpecProblem(
+                "image_encoder",
+                "a model that reads pictures needs an image encoder (a CNN): start from the captioning template",
+            )
+        )
     elif not cnn.channels:
         found.append(SpecProblem("image_encoder", "the image encoder needs at least one block"))
     elif not all(isinstance(width, int) and 1 <= width <= 4096 for width in cnn.channels):
         found.append(SpecProblem("image_encoder", "each block of the image encoder has between 1 and 4096 channels"))
     elif spec.inputs.image_size >= 1 and cnn.grid_side(spec.inputs.image_size) < 1:
-        found.append(SpecProblem(
-            "image_encoder",
-            f"pictures of {spec.inputs.image_size} pixels a side are too small for {len(cnn.channels)} blocks "
-            f"that each halve them: remove a block",
-        ))
+        found.append(
+            SpecProblem(
+                "image_encoder",
+                f"pictures of {spec.inputs.image_size} pixels a side are too small for {len(cnn.channels)} blocks "
+                f"that each halve them: remove a block",
+            )
+        )
     if spec.decoder is None:
-        found.append(SpecProblem(
-            "decoder", "a model that reads pictures writes about them: it needs a decoder (the captioning template)"
-        ))
+        found.append(
+            SpecProblem(
+                "decoder", "a model that reads pictures writes about them: it needs a decoder (the captioning template)"
+            )
+        )
     elif spec.reverse_source:
         found.append(SpecProblem("model", "a picture has no order to reverse: turn reversing the source off"))
     return found
@@ -138,9 +148,9 @@ def _check_decoder(spec: ModelSpec) -> list[SpecProblem]:
         found += _check_inputs("decoder", spec.target_inputs)
     if spec.attention is not None:
         if spec.attention.kind not in ATTENTION_KINDS:
-            found.append(SpecProblem(
-                "attention", f"unknown attention '{spec.attention.kind}' (additive or multiplicative)"
-            ))
+            found.append(
+                SpecProblem("attention", f"unknown attention '{spec.attention.kind}' (additive or multiplicative)")
+            )
         if not 0 <= spec.attention.size <= 65536:
             found.append(SpecProblem("attention", "the attention size must be between 0 (the decoder's) and 65536"))
     return found

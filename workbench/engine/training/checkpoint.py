@@ -13,8 +13,8 @@ import numpy as np
 import torch
 
 from ..common.errors import ProjectError
-from .optimizers import make_optimizer
 from ..common.stored_values import is_finite_number, is_whole
+from .optimizers import make_optimizer
 
 
 @dataclass
@@ -28,7 +28,7 @@ class TrainerCheckpoint:
         return int(self.state.get("step", 0))
 
     @classmethod
-    def capture(cls, trainer) -> "TrainerCheckpoint":
+    def capture(cls, trainer) -> TrainerCheckpoint:
         arrays = {"torch_rng": torch.get_rng_state().numpy().copy()}
         if trainer.device.type == "cuda":
             arrays["cuda_rng"] = torch.cuda.get_rng_state(trainer.device).numpy().copy()
@@ -132,8 +132,10 @@ def _hidden_parts(state: dict, model) -> int:
 def _check_scaler(scaler) -> None:
     if scaler is None:
         return
-    if not isinstance(scaler, dict) or set(scaler) != _SCALER_KEYS or not all(
-        is_finite_number(value) and value >= 0 for value in scaler.values()
+    if (
+        not isinstance(scaler, dict)
+        or set(scaler) != _SCALER_KEYS
+        or not all(is_finite_number(value) and value >= 0 for value in scaler.values())
     ):
         raise ProjectError("trainer/state's loss scaler is damaged")
 
@@ -151,8 +153,9 @@ def _check_arrays(arrays: dict[str, np.ndarray], parts: int, model, config) -> N
             torch.Generator().set_state(torch.from_numpy(stored))  # a scratch generator checks it
         except RuntimeError:
             raise ProjectError("trainer/arrays/torch_rng is not a random generator's state") from None
-    if "cuda_rng" in arrays and (arrays["cuda_rng"].dtype != np.uint8 or arrays["cuda_rng"].ndim != 1
-                                 or not 0 < arrays["cuda_rng"].size <= 64):
+    if "cuda_rng" in arrays and (
+        arrays["cuda_rng"].dtype != np.uint8 or arrays["cuda_rng"].ndim != 1 or not 0 < arrays["cuda_rng"].size <= 64
+    ):
         raise ProjectError("trainer/arrays/cuda_rng is not a random generator's state")
     if parts:
         stack = model.spec.encoder
@@ -163,8 +166,10 @@ def _check_arrays(arrays: dict[str, np.ndarray], parts: int, model, config) -> N
                 raise ProjectError(f"trainer/arrays has no {name}, a part of the carried state")
             array = arrays[name]
             if array.dtype != np.float32 or array.shape != shape or not np.isfinite(array).all():
-                raise ProjectError(f"trainer/arrays/{name} is not the model's state for batches of "
-                                   f"{config.batch_size} (shape {shape}, finite float32)")
+                raise ProjectError(
+                    f"trainer/arrays/{name} is not the model's state for batches of "
+                    f"{config.batch_size} (shape {shape}, finite float32)"
+                )
 
 
 def _check_optimizer(stored: dict, parameters: list, config) -> None:
@@ -175,19 +180,23 @@ def _check_optimizer(stored: dict, parameters: list, config) -> None:
         raise ProjectError(f"optimizer/param_groups is damaged: {len(fresh)} group(s) expected")
     for group, expected in zip(groups, fresh):
         if not isinstance(group, dict) or set(group) != set(expected):
-            raise ProjectError(f"optimizer/param_groups does not hold {config.optimizer}'s settings: "
-                               f"is the optimizer in trainer/config the one that saved it?")
+            raise ProjectError(
+                f"optimizer/param_groups does not hold {config.optimizer}'s settings: "
+                f"is the optimizer in trainer/config the one that saved it?"
+            )
         if group["params"] != expected["params"]:
-            raise ProjectError(f"optimizer/param_groups does not name the model's {len(expected['params'])} "
-                               f"parameters in order")
+            raise ProjectError(
+                f"optimizer/param_groups does not name the model's {len(expected['params'])} parameters in order"
+            )
         for key, value in expected.items():
             # The settings follow trainer/config (a change there makes a fresh optimizer); only
             # the learning rate moves with the schedule, and it is set again before each step.
             if key == "lr" and not (is_finite_number(group[key]) and group[key] >= 0):
                 raise ProjectError(f"optimizer/param_groups' learning rate {group[key]!r} is not a rate")
             if key not in ("lr", "params") and _as_json(group[key]) != _as_json(value):
-                raise ProjectError(f"optimizer/param_groups' {key} is {group[key]!r}, but trainer/config makes it "
-                                   f"{_as_json(value)!r}")
+                raise ProjectError(
+                    f"optimizer/param_groups' {key} is {group[key]!r}, but trainer/config makes it {_as_json(value)!r}"
+                )
     moments = _MOMENT_NAMES[config.optimizer] + (
         ("momentum_buffer",) if config.optimizer != "adam" and config.momentum > 0 else ()
     )
@@ -196,17 +205,23 @@ def _check_optimizer(stored: dict, parameters: list, config) -> None:
         if not (index.isdigit() and int(index) < len(parameters)):
             raise ProjectError(f"optimizer/state/{index} names no parameter of the model")
         if set(entry) != names:
-            raise ProjectError(f"optimizer/state/{index} holds {', '.join(sorted(entry)) or 'nothing'}, not "
-                               f"{config.optimizer}'s {', '.join(sorted(names))}: is the optimizer in trainer/config "
-                               f"the one that saved it?")
+            raise ProjectError(
+                f"optimizer/state/{index} holds {', '.join(sorted(entry)) or 'nothing'}, not "
+                f"{config.optimizer}'s {', '.join(sorted(names))}: is the optimizer in trainer/config "
+                f"the one that saved it?"
+            )
         shape = tuple(parameters[int(index)].shape)
         for name, array in entry.items():
             wanted = () if name == "step" else shape
-            if array.dtype.kind != "f" or array.shape != wanted or not np.isfinite(array).all() or (
-                name in ("exp_avg_sq", "square_avg", "step") and (array < 0).any()
+            if (
+                array.dtype.kind != "f"
+                or array.shape != wanted
+                or not np.isfinite(array).all()
+                or (name in ("exp_avg_sq", "square_avg", "step") and (array < 0).any())
             ):
-                raise ProjectError(f"optimizer/state/{index}/{name} is damaged (shape {array.shape}, "
-                                   f"the parameter's is {wanted})")
+                raise ProjectError(
+                    f"optimizer/state/{index}/{name} is damaged (shape {array.shape}, the parameter's is {wanted})"
+                )
 
 
 def _as_json(value):

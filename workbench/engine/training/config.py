@@ -6,9 +6,9 @@ import math
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from .device import DEVICES
 from ..common.errors import WorkbenchError
 from ..inference.sampling import MAX_LENGTH, MAX_TEMPERATURE, MIN_TEMPERATURE
+from .device import DEVICES
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SCHEDULES = ("constant", "cosine", "step")
@@ -48,7 +48,7 @@ class TrainConfig:
     device: str = "auto"  # auto, cpu or cuda
     amp: bool = False  # float16 autocast with loss scaling, CUDA only
 
-    def check(self) -> "TrainConfig":
+    def check(self) -> TrainConfig:
         """Refuse, in one line, the first setting of the wrong type or out of its range."""
         for name, allowed in ALLOWED.items():
             problem = allowed.problem(getattr(self, name))
@@ -60,7 +60,7 @@ class TrainConfig:
         return asdict(self)
 
     @classmethod
-    def from_dict(cls, data: dict[str, Any]) -> "TrainConfig":
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
         """Settings read from a file, checked; a setting left out takes its default."""
         if not isinstance(data, dict):
             raise WorkbenchError("the training settings are not a table of named settings")
@@ -132,18 +132,26 @@ ALLOWED: dict[str, Allowed] = {
     "batch_size": _count("the batch size", 1),
     "seq_len": _count("the sequence length", 1),
     "optimizer": _one_of("the optimizer", OPTIMIZERS),
-    "learning_rate": Allowed("the learning rate", float, f"positive and at most {MAX_LEARNING_RATE:g}", 0.0,
-                             MAX_LEARNING_RATE, above_low=True),
+    "learning_rate": Allowed(
+        "the learning rate",
+        float,
+        f"positive and at most {MAX_LEARNING_RATE:g}",
+        0.0,
+        MAX_LEARNING_RATE,
+        above_low=True,
+    ),
     "momentum": _fraction("the momentum", "a number from 0 to below 1"),
     "weight_decay": Allowed("the weight decay", float, "a number from 0 to 1", 0.0, 1.0),
     "grad_clip": Allowed("the gradient clipping norm", float, "a finite number from 0 (off) up", 0.0),
     "schedule": _one_of("the schedule", SCHEDULES),
     "warmup_steps": _count("the warm-up", 0, f"a whole number of steps from 0 to {MAX_COUNT:,}"),
     "decay_steps": _count("the decay interval", 0, f"a whole number of steps from 0 to {MAX_COUNT:,}"),
-    "decay_factor": Allowed("the step schedule's factor", float, "a number above 0 and up to 1", 0.0, 1.0,
-                            above_low=True),
-    "min_lr_ratio": Allowed("the cosine schedule's floor", float, "a fraction of the learning rate, from 0 to 1",
-                            0.0, 1.0),
+    "decay_factor": Allowed(
+        "the step schedule's factor", float, "a number above 0 and up to 1", 0.0, 1.0, above_low=True
+    ),
+    "min_lr_ratio": Allowed(
+        "the cosine schedule's floor", float, "a fraction of the learning rate, from 0 to 1", 0.0, 1.0
+    ),
     "val_every": _count("the validation interval", 0, f"a whole number of steps from 0 (never) to {MAX_COUNT:,}"),
     "val_batches": _count("the number of validation batches", 0, f"a whole number from 0 (all) to {MAX_COUNT:,}"),
     "probe_every": _count("the probe interval", 0, f"a whole number of steps from 0 (never) to {MAX_COUNT:,}"),
@@ -151,11 +159,16 @@ ALLOWED: dict[str, Allowed] = {
     "probe_length": _count("the probe length", 1),
     "sample_every": _count("the sample interval", 0, f"a whole number of steps from 0 (never) to {MAX_COUNT:,}"),
     "sample_budget": _fraction("the sample budget", "a fraction of training time, from 0 (no limit) to below 1"),
-    "sample_length": Allowed("the sample length", int, f"a whole number of tokens from 1 to {MAX_LENGTH:,}",
-                             1, MAX_LENGTH),
+    "sample_length": Allowed(
+        "the sample length", int, f"a whole number of tokens from 1 to {MAX_LENGTH:,}", 1, MAX_LENGTH
+    ),
     "sample_temperature": Allowed(
-        "the sampling temperature", float, f"0 (greedy) or a number from {MIN_TEMPERATURE:g} to {MAX_TEMPERATURE:g}",
-        MIN_TEMPERATURE, MAX_TEMPERATURE, or_zero=True,
+        "the sampling temperature",
+        float,
+        f"0 (greedy) or a number from {MIN_TEMPERATURE:g} to {MAX_TEMPERATURE:g}",
+        MIN_TEMPERATURE,
+        MAX_TEMPERATURE,
+        or_zero=True,
     ),
     "metrics_interval_s": Allowed("the metrics interval", float, "a finite number of seconds from 0 up", 0.0),
     "seed": Allowed("the seed", int, f"a whole number from 0 to {LARGEST_SEED:,}", 0, LARGEST_SEED),

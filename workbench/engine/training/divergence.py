@@ -97,7 +97,9 @@ def finite_norm(tensors: list[torch.Tensor]) -> bool:
 def optimizer_tensors(optimizer: torch.optim.Optimizer) -> list[torch.Tensor]:
     """The optimizer's floating-point state (moments, momentum buffers)."""
     return [
-        value for entry in optimizer.state.values() for value in entry.values()
+        value
+        for entry in optimizer.state.values()
+        for value in entry.values()
         if torch.is_tensor(value) and value.is_floating_point() and value.dim() > 0
     ]
 

@@ -77,7 +77,7 @@ class RunHistory:
         return columns
 
     @classmethod
-    def from_series(cls, name: str, meta: dict, columns: dict[str, np.ndarray]) -> "RunHistory":
+    def from_series(cls, name: str, meta: dict, columns: dict[str, np.ndarray]) -> RunHistory:
         def column(key: str) -> list:
             return columns[key].tolist() if key in columns else []
 

@@ -12,11 +12,11 @@ from dataclasses import dataclass, replace
 
 import torch
 
-from .config import TrainConfig
-from ..common.free_memory import host_available_memory, in_bytes
 from ..common.errors import SpecError
+from ..common.free_memory import host_available_memory, in_bytes
 from ..model.parameter_count import GATES, spec_parameters
 from ..spec import InputSpec, ModelSpec, RecurrentSpec
+from .config import TrainConfig
 
 FLOAT_BYTES = 4  # weights, gradients and optimizer state are float32
 USABLE_SHARE = 0.75  # of the available memory; see ``usable``

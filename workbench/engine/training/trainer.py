@@ -19,6 +19,24 @@ import numpy as np
 import torch
 from torch import nn
 
+from ..common.errors import WorkbenchError
+from ..data.batching import IGNORE_INDEX
+from ..events import (
+    LayerSnapshot,
+    ProbeSnapshot,
+    RunFailed,
+    RunFinished,
+    RunStarted,
+    SampleGenerated,
+    Sink,
+    StepMetrics,
+    TaskProgress,
+    ValidationResult,
+    discard,
+)
+from ..inference.sampling import SamplingOptions, sample_text
+from ..inside.probes import GATE_NAMES, gradient_through_time
+from ..model.inference_mode import inference
 from ..model.sequence_models import count_parameters, parameter_group
 from .callbacks import Callback
 from .config import TrainConfig
@@ -35,28 +53,9 @@ from .divergence import (
     weight_norm,
     weights_diverged,
 )
-from ..common.errors import WorkbenchError
-from ..data.batching import IGNORE_INDEX
-from ..events import (
-    LayerSnapshot,
-    ProbeSnapshot,
-    RunFailed,
-    RunFinished,
-    RunStarted,
-    SampleGenerated,
-    Sink,
-    StepMetrics,
-    TaskProgress,
-    ValidationResult,
-    discard,
-)
 from .history import RunHistory
-from ..model.inference_mode import inference
 from .memory_need import check_fits
 from .optimizers import learning_rate_at, make_optimizer
-from ..inside.probes import GATE_NAMES, gradient_through_time
-from ..inference.sampling import SamplingOptions, sample_text
-
 
 LABEL_HEADS = ("classification", "tagging")  # heads whose validation counts right and wrong labels
 PROGRESS_REPORTS = 100  # a whole validation tells its progress at most this many times
@@ -175,11 +174,18 @@ class Trainer:
         self._target = target
         self.control.clear_stop()
         started = time.perf_counter()
-        self._emit(RunStarted(
-            run=self.history.name, step=self.step, target_step=target, device=self.device.type,
-            device_name=describe_device(self.device), parameters=count_parameters(self.model),
-            model=self.model.spec.describe(), counts=self.counts,
-        ))
+        self._emit(
+            RunStarted(
+                run=self.history.name,
+                step=self.step,
+                target_step=target,
+                device=self.device.type,
+                device_name=describe_device(self.device),
+                parameters=count_parameters(self.model),
+                model=self.model.spec.describe(),
+                counts=self.counts,
+            )
+        )
         meter = _Meter(self.config.metrics_interval_s)
         # Once per run, not per step: probes, validation and sampling restore the mode they change.
         self.model.train()
@@ -212,7 +218,7 @@ class Trainer:
             callback.on_run_end(self, outcome)
         return outcome
 
-    def _guarded_step(self, meter: "_Meter") -> None:
+    def _guarded_step(self, meter: _Meter) -> None:
         """One training step, with a copy of the state taken before it when there is none and
         after it now and then; raises Diverged."""
         if self._sound is None:
@@ -225,7 +231,7 @@ class Trainer:
         if self._sound_clock.due(self.step, SOUND_EVERY, SOUND_BUDGET):
             self._keep_sound_state()
 
-    def _train_one_step(self, meter: "_Meter") -> None:
+    def _train_one_step(self, meter: _Meter) -> None:
         batch = self.train_batches.next_batch()
         state = self.hidden if batch.continues else None
         lr = learning_rate_at(self.step, self.config)
@@ -260,8 +266,13 @@ class Trainer:
         meter.add(loss_value, batch.tokens)
         if report:
             event = StepMetrics(
-                step=self.step, loss=meter.mean_loss(), learning_rate=lr, tokens_per_s=meter.rate(),
-                grad_norm=grad_norm, layer_names=self._layer_names, layer_grad_norms=layer_norms,
+                step=self.step,
+                loss=meter.mean_loss(),
+                learning_rate=lr,
+                tokens_per_s=meter.rate(),
+                grad_norm=grad_norm,
+                layer_names=self._layer_names,
+                layer_grad_norms=layer_norms,
             )
             meter.reset()
             self.history.record_metrics(event)
@@ -272,12 +283,16 @@ class Trainer:
         if config.val_every and self.step % config.val_every == 0 and self.step < self._target:
             self.validate()  # not at the run's last step: the whole split is scored then
         spec = self.model.spec
-        if self.looks_inside and config.probe_every and self._probe_clock.due(
-            self.step, config.probe_every, config.probe_budget
+        if (
+            self.looks_inside
+            and config.probe_every
+            and self._probe_clock.due(self.step, config.probe_every, config.probe_budget)
         ):
             self.probe()
-        if spec.generates_text and config.sample_every and self._sample_clock.due(
-            self.step, config.sample_every, config.sample_budget
+        if (
+            spec.generates_text
+            and config.sample_every
+            and self._sample_clock.due(self.step, config.sample_every, config.sample_budget)
         ):
             with self._sample_clock.timing(self.step):
                 self.sample(SamplingOptions(length=config.sample_length, temperature=config.sample_temperature))
@@ -373,7 +388,10 @@ class Trainer:
         return result
 
     def evaluate(
-        self, whole: bool = False, progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False,
+        self,
+        whole: bool = False,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
         observe: Callable | None = None,
     ) -> ValidationResult:
         """Mean loss (per token, or per line for handwriting) and a classifier's or tagger's
@@ -415,14 +433,21 @@ class Trainer:
         loss = total / weight if weight else math.nan  # nothing scored (cancelled at once): no score, not 0
         accuracy = None if confusion is None else float(np.trace(confusion) / confusion.sum() if weight else math.nan)
         return ValidationResult(
-            self.step, loss, loss / math.log(2), accuracy, confusion,
-            scored=weight, batches=scored, of_batches=batcher.pass_length,
+            self.step,
+            loss,
+            loss / math.log(2),
+            accuracy,
+            confusion,
+            scored=weight,
+            batches=scored,
+            of_batches=batcher.pass_length,
         )
 
     def final_validation(self) -> ValidationResult | None:
         """The whole validation split at the end of a run: the scores the run is judged by.
         Pause holds it; Stop (or the window closing) ends it early, and the result then says it
         is a subset."""
+
         def told(done: int, total: int) -> None:
             self._emit(TaskProgress("Validating on the whole validation split", done, total, unit="batches"))
 
@@ -450,7 +475,8 @@ class Trainer:
                 cell=trace.cell,
                 gate_names=GATE_NAMES[trace.cell],
                 gates=np.stack([numpy_copy(trace.gates[g][0]) for g in GATE_NAMES[trace.cell]])
-                if trace.gates else np.zeros((0, inputs.shape[1], trace.hidden.shape[-1]), np.float32),
+                if trace.gates
+                else np.zeros((0, inputs.shape[1], trace.hidden.shape[-1]), np.float32),
                 cell_state=None if trace.cell_state is None else numpy_copy(trace.cell_state[0]),
                 hidden=numpy_copy(trace.hidden[0]),
                 grad_through_time=norms[index].numpy().copy(),

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import threading
 import traceback
+from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, Callable
+from typing import Any
 
+from ..events import RunFailed, Sink
 from .callbacks import Callback
 from .control import TrainerControl
-from ..events import RunFailed, Sink
 
 
 class EngineWorker:

@@ -155,8 +155,10 @@ class ArchitectureScene(QGraphicsScene):
         problems = self.problems
         unplaced = [p.message for p in problems if p.where not in self.part_items]
         count = "—" if problems else f"{spec_parameters(spec):,}"
-        lines = [(spec.describe(), 16, True, "#111827"),
-                 (f"{count} parameters", 13, False, draw.PROBLEM if problems else draw.MUTED)]
+        lines = [
+            (spec.describe(), 16, True, "#111827"),
+            (f"{count} parameters", 13, False, draw.PROBLEM if problems else draw.MUTED),
+        ]
         lines += [(f"⚠ {message}", 12, False, draw.PROBLEM) for message in unplaced]
         width = max(diagram.width(), 560.0)
         items = []
@@ -210,6 +212,6 @@ class ArchitectureScene(QGraphicsScene):
     def _apply_states(self) -> None:
         problems = {problem.where for problem in self.problems}
         for part, item in self.part_items.items():
-            item.set_state(problem=part in problems, selected=part == self._selected,
-                           drop_target=part == self._drop_target)
-
+            item.set_state(
+                problem=part in problems, selected=part == self._selected, drop_target=part == self._drop_target
+            )

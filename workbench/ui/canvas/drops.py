@@ -11,10 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from ...engine.common.errors import SpecError
-from ...engine.spec import HEAD_KINDS
-from ...engine.spec import CELL_NAMES, CELLS, HeadSpec, ModelSpec, RecurrentSpec
-from ...engine.model.templates import TEMPLATES, from_template
 from ...engine.data.base import Task
+from ...engine.model.templates import TEMPLATES, from_template
+from ...engine.spec import CELL_NAMES, CELLS, HEAD_KINDS, HeadSpec, ModelSpec, RecurrentSpec
 from .mime import PaletteEntry
 
 DROPOUT = 0.2  # the rate a dropped Dropout block sets; the inspector changes it
@@ -120,9 +119,7 @@ def _drop_dropout(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
     where = target_stack(spec, part)
     stack = getattr(spec, where)
     if stack.num_layers < 2:
-        raise DropRefused(
-            f"dropout goes between layers, and the {where} has one layer: add a layer first"
-        )
+        raise DropRefused(f"dropout goes between layers, and the {where} has one layer: add a layer first")
     new = with_stack(spec, where, replace(stack, dropout=DROPOUT))
     return SpecChange(new, f"Add dropout {DROPOUT:g} to {where}")
 
@@ -149,8 +146,7 @@ def _drop_embedding(spec: ModelSpec, name: str, part: str | None) -> SpecChange:
         raise DropRefused("the pictures go through the CNN, not an embedding: change its channels in the inspector")
     if inputs.kind == "tokens":
         raise DropRefused(
-            "the inputs are token ids and already go through an embedding: "
-            "change its width in the inspector"
+            "the inputs are token ids and already go through an embedding: change its width in the inspector"
         )
     if inputs.projection_dim:
         raise DropRefused("the features already go through a projection: change its width in the inspector")

@@ -15,8 +15,7 @@ from __future__ import annotations
 from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtWidgets import QGraphicsItem
 
-from ...engine.spec import HEAD_KINDS
-from ...engine.spec import CELL_NAMES, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
+from ...engine.spec import CELL_NAMES, HEAD_KINDS, HeadSpec, InputSpec, ModelSpec, RecurrentSpec
 from . import items as draw
 from .items import ArrowItem, BadgeItem, BlockItem, FrameItem
 from .pictures import COORDINATES, cnn_lines, picture_size
@@ -74,8 +73,17 @@ class FoldedLayout:
         middle_x = left + width / 2
         lane = frame.x() + frame.rect().width() + WINDOW_LANE
         reads_y, feedback_y = first.center().y() - 8, first.center().y() + 8
-        self.scene.addItem(ArrowItem([QPointF(first.right(), reads_y), QPointF(lane, reads_y),
-                                      QPointF(lane, center_y), QPointF(left, center_y)], color))
+        self.scene.addItem(
+            ArrowItem(
+                [
+                    QPointF(first.right(), reads_y),
+                    QPointF(lane, reads_y),
+                    QPointF(lane, center_y),
+                    QPointF(left, center_y),
+                ],
+                color,
+            )
+        )
         self.scene.add_caption(READS, QPointF(lane + 16, (reads_y + center_y) / 2))
         back_x = left + 22
         back = [QPointF(back_x, window.y() + ATT_H), QPointF(back_x, feedback_y), QPointF(first.right(), feedback_y)]
@@ -83,8 +91,11 @@ class FoldedLayout:
         self.scene.add_caption(FEEDBACK, QPointF((first.right() + back_x) / 2, feedback_y + 12))
         if len(rows) > 1:
             second = _scene_rect(rows[1][-1])
-            sends = [QPointF(middle_x, window.y()), QPointF(middle_x, second.center().y()),
-                     QPointF(second.right(), second.center().y())]
+            sends = [
+                QPointF(middle_x, window.y()),
+                QPointF(middle_x, second.center().y()),
+                QPointF(second.right(), second.center().y()),
+            ]
             self.scene.addItem(ArrowItem(sends, color))
             upper = SENDS if len(rows) == 2 else f"{SENDS} to layers 2–{len(rows)}"
             self.scene.add_caption(upper, QPointF((second.right() + middle_x) / 2, second.center().y() - 12))
@@ -148,8 +159,9 @@ class FoldedLayout:
         self.scene.addItem(ArrowItem([start, end], width=2.0))
         self.scene.add_caption(caption, QPointF((start.x() + end.x()) / 2, y - 12))
 
-    def _draw_attention(self, spec: ModelSpec, source: QGraphicsItem, memory: QPointF, caption: str,
-                        head: BlockItem) -> None:
+    def _draw_attention(
+        self, spec: ModelSpec, source: QGraphicsItem, memory: QPointF, caption: str, head: BlockItem
+    ) -> None:
         """The attention block between the columns, reading from ``memory`` (the top of what it
         attends over) and sending its context to the head."""
         kind = spec.attention.kind
@@ -166,8 +178,12 @@ class FoldedLayout:
         self.scene.addItem(ArrowItem(points, draw.ATTENTION_TINT.border))
         self.scene.add_caption(caption, QPointF((memory.x() + block.x()) / 2, center_y - 12))
         turn_x = (block.x() + ATT_W + right) / 2
-        context = [QPointF(block.x() + ATT_W, center_y), QPointF(turn_x, center_y), QPointF(turn_x, head_y),
-                   QPointF(right, head_y)]
+        context = [
+            QPointF(block.x() + ATT_W, center_y),
+            QPointF(turn_x, center_y),
+            QPointF(turn_x, head_y),
+            QPointF(right, head_y),
+        ]
         self.scene.addItem(ArrowItem(context, draw.ATTENTION_TINT.border))
         self.scene.add_caption("context", QPointF(turn_x, min(center_y, head_y) - 12))
 
@@ -241,8 +257,9 @@ class FoldedLayout:
             if stack.bidirectional:
                 row = [
                     self._layer_box(frame, label, f"layer {index + 1} · forward →", tint, PAD, y, DIR_W),
-                    self._layer_box(frame, label, f"← backward · layer {index + 1}", tint,
-                                    PAD + DIR_W + DIR_GAP, y, DIR_W),
+                    self._layer_box(
+                        frame, label, f"← backward · layer {index + 1}", tint, PAD + DIR_W + DIR_GAP, y, DIR_W
+                    ),
                 ]
             else:
                 row = [self._layer_box(frame, label, f"layer {index + 1}", tint, PAD, y, LAYER_W)]
@@ -253,14 +270,16 @@ class FoldedLayout:
         self.scene.layer_items[part] = [box for row in rows for box in row]
         return frame
 
-    def _layer_box(self, frame: FrameItem, title: str, subtitle: str, tint: draw.Tint,
-                   x: float, y: float, width: float) -> BlockItem:
+    def _layer_box(
+        self, frame: FrameItem, title: str, subtitle: str, tint: draw.Tint, x: float, y: float, width: float
+    ) -> BlockItem:
         box = BlockItem(width, LAYER_H, title, subtitle, tint, parent=frame)
         box.setPos(x, y)
         return box
 
-    def _link_layers(self, frame: FrameItem, below: list[BlockItem], above: list[BlockItem],
-                     stack: RecurrentSpec) -> None:
+    def _link_layers(
+        self, frame: FrameItem, below: list[BlockItem], above: list[BlockItem], stack: RecurrentSpec
+    ) -> None:
         """Arrows from one layer to the next; a badge says what passes between them."""
         tops = [QPointF(box.x() + box.rect().width() / 2, box.y()) for box in below]
         bottoms = [QPointF(box.x() + box.rect().width() / 2, box.y() + LAYER_H) for box in above]
@@ -301,8 +320,12 @@ class FoldedLayout:
         if spec_head.kind == "classification":
             frame = self.scene.part_items[part]
             x = frame.x() + frame.rect().width() / 2
-            pooling = {"last": "last step", "mean": "mean over steps", "max": "max over steps",
-                       "attention": "attention over steps"}.get(spec_head.pooling, spec_head.pooling)
+            pooling = {
+                "last": "last step",
+                "mean": "mean over steps",
+                "max": "max over steps",
+                "attention": "attention over steps",
+            }.get(spec_head.pooling, spec_head.pooling)
             badge = BadgeItem(f"pool: {pooling}", draw.HEAD_TINT.border)
             self.scene.addItem(badge.center_on(QPointF(x, (frame.y() + head.y() + IO_H) / 2)))
 

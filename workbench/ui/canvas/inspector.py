@@ -34,9 +34,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...engine.spec import HEAD_KINDS
 from ...engine.model.parameter_count import spec_parameters
-from ...engine.spec import ATTENTION_KINDS, CELL_NAMES, CELLS, POOLINGS, AttentionSpec, ModelSpec
+from ...engine.spec import ATTENTION_KINDS, CELL_NAMES, CELLS, HEAD_KINDS, POOLINGS, AttentionSpec, ModelSpec
 from .channels_edit import ChannelsEdit, channels_text
 from .drops import reads_pictures, with_stack
 from .pictures import grid_text
@@ -101,8 +100,17 @@ class SpecInspector(QWidget):
         body = QWidget()
         self._body = QVBoxLayout(body)
         self._body.setContentsMargins(0, 0, 0, 0)
-        for part in ("inputs", "target_inputs", "image_encoder", "encoder", "window", "decoder", "attention", "head",
-                     "model"):
+        for part in (
+            "inputs",
+            "target_inputs",
+            "image_encoder",
+            "encoder",
+            "window",
+            "decoder",
+            "attention",
+            "head",
+            "model",
+        ):
             self._add_group(part)
         self._body.addStretch(1)
         scroll = QScrollArea()
@@ -222,8 +230,11 @@ class SpecInspector(QWidget):
             return
         prefix = "" if part in ("model", "attention", "head") else PART_TITLES[part] + " "
         undo_text = prefix + (text[0].lower() + text[1:] if prefix else text)
-        self.document.edit(with_field(self.document.spec, part, field, value), undo_text,
-                           merge_key=f"{part}.{field}" if merge else None)
+        self.document.edit(
+            with_field(self.document.spec, part, field, value),
+            undo_text,
+            merge_key=f"{part}.{field}" if merge else None,
+        )
 
     def show_part(self, part: str | None) -> None:
         """Show the form of one part ("encoder"), or of the whole model ("model" or None)."""

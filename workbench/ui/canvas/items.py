@@ -57,8 +57,9 @@ def font(pixels: int, bold: bool = False) -> QFont:
     return result
 
 
-def text_item(text: str, size: int, parent: QGraphicsItem | None = None, *, bold: bool = False,
-              color: QColor | str = "#1f2933") -> QGraphicsSimpleTextItem:
+def text_item(
+    text: str, size: int, parent: QGraphicsItem | None = None, *, bold: bool = False, color: QColor | str = "#1f2933"
+) -> QGraphicsSimpleTextItem:
     item = QGraphicsSimpleTextItem(text, parent)
     item.setFont(font(size, bold))
     item.setBrush(QColor(color))
@@ -89,8 +90,16 @@ def fitting_width(lines: list[str], minimum: float) -> float:
 class BlockItem(QGraphicsItem):
     """A rounded box with a title and an optional subtitle, every line centred."""
 
-    def __init__(self, width: float, height: float, title: str, subtitle: str, tint: Tint,
-                 part: str | None = None, parent: QGraphicsItem | None = None) -> None:
+    def __init__(
+        self,
+        width: float,
+        height: float,
+        title: str,
+        subtitle: str,
+        tint: Tint,
+        part: str | None = None,
+        parent: QGraphicsItem | None = None,
+    ) -> None:
         super().__init__(parent)
         self.part = part
         self.tint = tint
@@ -121,8 +130,9 @@ class BlockItem(QGraphicsItem):
     def rect(self) -> QRectF:
         return QRectF(self._rect)
 
-    def set_state(self, *, problem: bool | None = None, selected: bool | None = None,
-                  drop_target: bool | None = None) -> None:
+    def set_state(
+        self, *, problem: bool | None = None, selected: bool | None = None, drop_target: bool | None = None
+    ) -> None:
         if problem is not None:
             self.problem = problem
         if selected is not None:
@@ -139,8 +149,16 @@ class BlockItem(QGraphicsItem):
         paint_box(painter, self._rect, self.tint, 9, self.problem, self.selected, self.drop_target)
 
 
-def paint_box(painter: QPainter, rect: QRectF, tint: Tint, radius: float, problem: bool,
-              selected: bool, drop_target: bool, dashed: bool = False) -> None:
+def paint_box(
+    painter: QPainter,
+    rect: QRectF,
+    tint: Tint,
+    radius: float,
+    problem: bool,
+    selected: bool,
+    drop_target: bool,
+    dashed: bool = False,
+) -> None:
     """A rounded box; problems outline it red, selection blue, a drop hovering over it dashed."""
     if selected or drop_target:
         halo = QColor(SELECTED)
@@ -164,8 +182,9 @@ def paint_box(painter: QPainter, rect: QRectF, tint: Tint, radius: float, proble
 class FrameItem(QGraphicsItem):
     """A labelled container around a recurrent stack ("ENCODER"); its boxes are its children."""
 
-    def __init__(self, width: float, height: float, title: str, part: str | None = None,
-                 parent: QGraphicsItem | None = None) -> None:
+    def __init__(
+        self, width: float, height: float, title: str, part: str | None = None, parent: QGraphicsItem | None = None
+    ) -> None:
         super().__init__(parent)
         self.part = part
         self._rect = QRectF(0, 0, width, height)
@@ -192,8 +211,9 @@ class FrameItem(QGraphicsItem):
 class BadgeItem(QGraphicsItem):
     """A small pill on an arrow: "dropout 0.2", "reversed", "concat 512"."""
 
-    def __init__(self, text: str, color: QColor | str = MUTED, parent: QGraphicsItem | None = None,
-                 dashed: bool = True) -> None:
+    def __init__(
+        self, text: str, color: QColor | str = MUTED, parent: QGraphicsItem | None = None, dashed: bool = True
+    ) -> None:
         super().__init__(parent)
         self.label = text_item(text, 10, self, color=color)
         self.color = QColor(color)
@@ -224,8 +244,9 @@ class BadgeItem(QGraphicsItem):
 class ArrowItem(QGraphicsPathItem):
     """A polyline through ``points`` ending in an arrowhead."""
 
-    def __init__(self, points: list[QPointF], color: QColor | str = ARROW, dashed: bool = False,
-                 width: float = 1.6) -> None:
+    def __init__(
+        self, points: list[QPointF], color: QColor | str = ARROW, dashed: bool = False, width: float = 1.6
+    ) -> None:
         super().__init__()
         self.setPath(path_through(points))
         color = QColor(color)

@@ -19,54 +19,111 @@ from .mime import MIME_TYPE, PaletteEntry, encode
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 
 SECTIONS: list[tuple[str, list[tuple[PaletteEntry, str, str]]]] = [
-    ("Templates", [
-        (PaletteEntry("template", "stacked"), "Stacked",
-         "Layers of one recurrent cell, each reading the layer below, left to right.\n"
-         "Language models, forecasting, tagging and classification."),
-        (PaletteEntry("template", "bidirectional"), "Bidirectional",
-         "Every layer also reads the sequence right to left, so each step sees its whole context.\n"
-         "Good for tagging and classification; it cannot generate text."),
-        (PaletteEntry("template", "encoder-decoder"), "Encoder–decoder",
-         "An encoder reads the source; a decoder starts from its final state and writes the target\n"
-         "(Sutskever et al., 2014). Needs sequence-to-sequence data."),
-        (PaletteEntry("template", "attention"), "Attention",
-         "An encoder–decoder whose decoder looks back at every encoder step (Bahdanau et al., 2015);\n"
-         "for classification data, attention pooling over the steps."),
-        (PaletteEntry("template", "captioning"), "Captioning",
-         "Show, Attend and Tell (Xu et al., 2015): a small CNN reads the picture into a grid of features;\n"
-         "a decoder starts from their mean and attends over the grid while it writes. Needs picture data."),
-        (PaletteEntry("template", "handwriting"), "Handwriting",
-         "Graves' prediction network: LSTM layers with skip connections and a mixture of Gaussians\n"
-         "for the next pen offset (Graves, 2013, section 4). Needs pen data."),
-        (PaletteEntry("template", "handwriting synthesis"), "Handwriting synthesis",
-         "The prediction network plus a soft window over the text to write, so that it writes what\n"
-         "you type (Graves, 2013, section 5). Needs pen data with its text."),
-    ]),
-    ("Blocks", [
-        (PaletteEntry("cell", "rnn"), "RNN (tanh)",
-         "Elman cell: h_t = tanh(W x_t + U h_{t-1} + b). Drop it on a stack to swap its cell."),
-        (PaletteEntry("cell", "lstm"), "LSTM",
-         "Long short-term memory: input, forget and output gates around a cell state\n"
-         "(Hochreiter & Schmidhuber, 1997). Drop it on a stack to swap its cell."),
-        (PaletteEntry("cell", "gru"), "GRU",
-         "Gated recurrent unit: update and reset gates, no separate cell state (Cho et al., 2014).\n"
-         "Drop it on a stack to swap its cell."),
-        (PaletteEntry("embedding", "embedding"), "Embedding",
-         "Turns inputs into vectors: token ids through a lookup table, features through a projection."),
-        (PaletteEntry("dropout", "dropout"), "Dropout",
-         "Randomly zeroes outputs between stacked layers while training (rate 0.2).\n"
-         "Drop it on a stack of two or more layers."),
-    ]),
-    ("Heads", [
-        (PaletteEntry("head", "next_token"), "Next token",
-         "Scores over the vocabulary at every step: a language model or a decoder."),
-        (PaletteEntry("head", "tagging"), "Tag per step",
-         "One label for every step of the sequence (part-of-speech tags, named entities)."),
-        (PaletteEntry("head", "classification"), "Class per sequence",
-         "One label for the whole sequence, from its pooled steps (last, mean, max or attention)."),
-        (PaletteEntry("head", "regression"), "Values per step",
-         "Real values at every step, trained with mean squared error (forecasting)."),
-    ]),
+    (
+        "Templates",
+        [
+            (
+                PaletteEntry("template", "stacked"),
+                "Stacked",
+                "Layers of one recurrent cell, each reading the layer below, left to right.\n"
+                "Language models, forecasting, tagging and classification.",
+            ),
+            (
+                PaletteEntry("template", "bidirectional"),
+                "Bidirectional",
+                "Every layer also reads the sequence right to left, so each step sees its whole context.\n"
+                "Good for tagging and classification; it cannot generate text.",
+            ),
+            (
+                PaletteEntry("template", "encoder-decoder"),
+                "Encoder–decoder",
+                "An encoder reads the source; a decoder starts from its final state and writes the target\n"
+                "(Sutskever et al., 2014). Needs sequence-to-sequence data.",
+            ),
+            (
+                PaletteEntry("template", "attention"),
+                "Attention",
+                "An encoder–decoder whose decoder looks back at every encoder step (Bahdanau et al., 2015);\n"
+                "for classification data, attention pooling over the steps.",
+            ),
+            (
+                PaletteEntry("template", "captioning"),
+                "Captioning",
+                "Show, Attend and Tell (Xu et al., 2015): a small CNN reads the picture into a grid of features;\n"
+                "a decoder starts from their mean and attends over the grid while it writes. Needs picture data.",
+            ),
+            (
+                PaletteEntry("template", "handwriting"),
+                "Handwriting",
+                "Graves' prediction network: LSTM layers with skip connections and a mixture of Gaussians\n"
+                "for the next pen offset (Graves, 2013, section 4). Needs pen data.",
+            ),
+            (
+                PaletteEntry("template", "handwriting synthesis"),
+                "Handwriting synthesis",
+                "The prediction network plus a soft window over the text to write, so that it writes what\n"
+                "you type (Graves, 2013, section 5). Needs pen data with its text.",
+            ),
+        ],
+    ),
+    (
+        "Blocks",
+        [
+            (
+                PaletteEntry("cell", "rnn"),
+                "RNN (tanh)",
+                "Elman cell: h_t = tanh(W x_t + U h_{t-1} + b). Drop it on a stack to swap its cell.",
+            ),
+            (
+                PaletteEntry("cell", "lstm"),
+                "LSTM",
+                "Long short-term memory: input, forget and output gates around a cell state\n"
+                "(Hochreiter & Schmidhuber, 1997). Drop it on a stack to swap its cell.",
+            ),
+            (
+                PaletteEntry("cell", "gru"),
+                "GRU",
+                "Gated recurrent unit: update and reset gates, no separate cell state (Cho et al., 2014).\n"
+                "Drop it on a stack to swap its cell.",
+            ),
+            (
+                PaletteEntry("embedding", "embedding"),
+                "Embedding",
+                "Turns inputs into vectors: token ids through a lookup table, features through a projection.",
+            ),
+            (
+                PaletteEntry("dropout", "dropout"),
+                "Dropout",
+                "Randomly zeroes outputs between stacked layers while training (rate 0.2).\n"
+                "Drop it on a stack of two or more layers.",
+            ),
+        ],
+    ),
+    (
+        "Heads",
+        [
+            (
+                PaletteEntry("head", "next_token"),
+                "Next token",
+                "Scores over the vocabulary at every step: a language model or a decoder.",
+            ),
+            (
+                PaletteEntry("head", "tagging"),
+                "Tag per step",
+                "One label for every step of the sequence (part-of-speech tags, named entities).",
+            ),
+            (
+                PaletteEntry("head", "classification"),
+                "Class per sequence",
+                "One label for the whole sequence, from its pooled steps (last, mean, max or attention).",
+            ),
+            (
+                PaletteEntry("head", "regression"),
+                "Values per step",
+                "Real values at every step, trained with mean squared error (forecasting).",
+            ),
+        ],
+    ),
 ]
 
 

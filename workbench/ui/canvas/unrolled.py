@@ -16,8 +16,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import QPointF
 
-from ...engine.spec import HEAD_KINDS
-from ...engine.spec import InputSpec, ModelSpec, RecurrentSpec
+from ...engine.spec import HEAD_KINDS, InputSpec, ModelSpec, RecurrentSpec
 from . import items as draw
 from .items import ArrowItem, BadgeItem, BlockItem, FrameItem, Tint
 from .pictures import COORDINATES, cnn_lines, picture_size
@@ -66,12 +65,14 @@ class UnrolledLayout:
     def _draw_single(self, spec: ModelSpec) -> None:
         inputs = self._input_row("inputs", "INPUTS", spec.inputs, STEPS, 0.0, 0.0)
         windowed = spec.window is not None
-        frame, levels = self._stack("encoder", spec.encoder, STEPS, 0.0, self._top_of("inputs") - FRAME_GAP,
-                                    window_row=windowed)
+        frame, levels = self._stack(
+            "encoder", spec.encoder, STEPS, 0.0, self._top_of("inputs") - FRAME_GAP, window_row=windowed
+        )
         self._link(inputs, [column[0] for column in levels[0]])
         past_window = windowed and len(levels) == 1  # layer 1's output passes the window on its way to the head
-        head = self._head_row(spec, STEPS, 0.0, frame.y() - FRAME_GAP, [column[-1] for column in levels[-1]],
-                              linked=not past_window)
+        head = self._head_row(
+            spec, STEPS, 0.0, frame.y() - FRAME_GAP, [column[-1] for column in levels[-1]], linked=not past_window
+        )
         if windowed:
             above = head if past_window else [column[0] for column in levels[1]]
             draw_window_row(self.scene, spec, frame, levels, above, LEVEL_GAP, PAD)
@@ -95,16 +96,15 @@ class UnrolledLayout:
         width = draw.fitting_width(lines, IMAGE_W)
         decoder_levels = self._decoder_side(spec, width + SIDE_GAP)
         first_layer_y = decoder_levels[0][0][0].mapToScene(QPointF(0, CELL_H / 2)).y()
-        picture = self._block("inputs", "Picture", picture_size(spec.inputs), draw.INPUT_TINT, width, 0.0,
-                              PICTURE_H)
-        cnn = self._block("image_encoder", "CNN", "\n".join(lines), draw.CNN_TINT, width,
-                          first_layer_y + CNN_H / 2, CNN_H)  # level with the first layer: a straight bridge
+        picture = self._block("inputs", "Picture", picture_size(spec.inputs), draw.INPUT_TINT, width, 0.0, PICTURE_H)
+        cnn = self._block(
+            "image_encoder", "CNN", "\n".join(lines), draw.CNN_TINT, width, first_layer_y + CNN_H / 2, CNN_H
+        )  # level with the first layer: a straight bridge
         self._link([picture], [cnn])
         if spec.image_encoder is not None and spec.image_encoder.coordinates:
             middle = QPointF(width / 2, (picture.y() + first_layer_y + CNN_H / 2) / 2)
             self.scene.addItem(BadgeItem(COORDINATES, draw.CNN_TINT.border).center_on(middle))
-        self._bridge(cnn.mapToScene(QPointF(width, CNN_H / 2)), decoder_levels, width + SIDE_GAP,
-                     "mean of the grid")
+        self._bridge(cnn.mapToScene(QPointF(width, CNN_H / 2)), decoder_levels, width + SIDE_GAP, "mean of the grid")
         if spec.attention is not None:
             self._grid_attention(spec, cnn)
 
@@ -112,13 +112,23 @@ class UnrolledLayout:
         """Target row, decoder grid and head row from ``left`` on; the decoder's levels."""
         steps = SEQ2SEQ_STEPS
         cells = [("<s>", "start")] + [(f"y{sub(t)}", "previous") for t in range(1, steps)]
-        target = self._row("target_inputs", "TARGET", self._input_label(spec.target_inputs),
-                           cells, draw.INPUT_TINT, left, 0.0, labels_right=True)
-        decoder, levels = self._stack("decoder", spec.decoder, steps, left,
-                                      self._top_of("target_inputs") - FRAME_GAP, labels_right=True)
+        target = self._row(
+            "target_inputs",
+            "TARGET",
+            self._input_label(spec.target_inputs),
+            cells,
+            draw.INPUT_TINT,
+            left,
+            0.0,
+            labels_right=True,
+        )
+        decoder, levels = self._stack(
+            "decoder", spec.decoder, steps, left, self._top_of("target_inputs") - FRAME_GAP, labels_right=True
+        )
         self._link(target, [column[0] for column in levels[0]])
-        self._head_row(spec, steps, left, decoder.y() - FRAME_GAP, [column[-1] for column in levels[-1]],
-                       labels_right=True)
+        self._head_row(
+            spec, steps, left, decoder.y() - FRAME_GAP, [column[-1] for column in levels[-1]], labels_right=True
+        )
         return levels
 
     # -- frames -----------------------------------------------------------------------------
@@ -131,8 +141,9 @@ class UnrolledLayout:
     def _column_x(step: int, labels_right: bool) -> float:
         return PAD + (0.0 if labels_right else LABEL_W) + step * (CELL_W + STEP_GAP)
 
-    def _frame(self, part: str, title: str, height: float, steps: int, left: float, bottom_y: float,
-               labels_right: bool = False) -> FrameItem:
+    def _frame(
+        self, part: str, title: str, height: float, steps: int, left: float, bottom_y: float, labels_right: bool = False
+    ) -> FrameItem:
         frame = FrameItem(self._width(steps), height, title, part)
         frame.setPos(left, bottom_y - height)
         if labels_right:  # titles sit over the row labels, clear of the arrows between frames
@@ -149,8 +160,9 @@ class UnrolledLayout:
         x = frame.rect().width() - PAD - LABEL_W + 10 if labels_right else PAD
         item.setPos(x, center_y - item.boundingRect().height() / 2)
 
-    def _block(self, part: str, title: str, subtitle: str, tint: Tint, width: float, bottom_y: float,
-               height: float) -> BlockItem:
+    def _block(
+        self, part: str, title: str, subtitle: str, tint: Tint, width: float, bottom_y: float, height: float
+    ) -> BlockItem:
         """One block of the captioning model's left column, its bottom at ``bottom_y``."""
         block = BlockItem(width, height, title, subtitle, tint, part)
         block.setPos(0.0, bottom_y - height)
@@ -158,8 +170,17 @@ class UnrolledLayout:
         self.scene.part_items[part] = block
         return block
 
-    def _row(self, part: str, title: str, label: str, cells: list[tuple[str, str] | None], tint: Tint,
-             left: float, bottom_y: float, labels_right: bool = False) -> list[BlockItem | None]:
+    def _row(
+        self,
+        part: str,
+        title: str,
+        label: str,
+        cells: list[tuple[str, str] | None],
+        tint: Tint,
+        left: float,
+        bottom_y: float,
+        labels_right: bool = False,
+    ) -> list[BlockItem | None]:
         """A frame with one row of cells (None leaves a step empty)."""
         frame = self._frame(part, title, TITLE + CELL_H + PAD, len(cells), left, bottom_y, labels_right)
         self._label(frame, label, TITLE + CELL_H / 2, labels_right)
@@ -182,16 +203,25 @@ class UnrolledLayout:
         projection = f" → {inputs.projection_dim}" if inputs.projection_dim else ""
         return f"features\n{inputs.feature_dim}{projection}"
 
-    def _input_row(self, part: str, title: str, inputs: InputSpec, steps: int, left: float, bottom_y: float,
-                   reverse: bool = False) -> list[BlockItem | None]:
+    def _input_row(
+        self, part: str, title: str, inputs: InputSpec, steps: int, left: float, bottom_y: float, reverse: bool = False
+    ) -> list[BlockItem | None]:
         order = range(steps, 0, -1) if reverse else range(1, steps + 1)
         kind = "token" if inputs.kind == "tokens" else "features"
         cells = [(f"x{sub(t)}", kind) for t in order]
         label = self._input_label(inputs) + ("\nin reverse" if reverse else "")
         return self._row(part, title, label, cells, draw.INPUT_TINT, left, bottom_y)
 
-    def _head_row(self, spec: ModelSpec, steps: int, left: float, bottom_y: float, tops: list[BlockItem],
-                  labels_right: bool = False, linked: bool = True) -> list[BlockItem | None]:
+    def _head_row(
+        self,
+        spec: ModelSpec,
+        steps: int,
+        left: float,
+        bottom_y: float,
+        tops: list[BlockItem],
+        labels_right: bool = False,
+        linked: bool = True,
+    ) -> list[BlockItem | None]:
         """The head's cells; ``linked`` False leaves a per-step head's arrows from ``tops`` to the caller."""
         head = spec.head
         kind = HEAD_KINDS.get(head.kind)
@@ -202,8 +232,12 @@ class UnrolledLayout:
             boxes = self._row("head", title, label, cells, draw.HEAD_TINT, left, bottom_y, labels_right)
             self._pool(spec, tops, boxes[-1])
             return boxes
-        names = {"next_token": ("x", 2, "next token"), "tagging": ("tag", 1, "tag"), "regression": ("y", 1, "values"),
-                 "mixture_density": ("x", 2, "next point")}
+        names = {
+            "next_token": ("x", 2, "next token"),
+            "tagging": ("tag", 1, "tag"),
+            "regression": ("y", 1, "values"),
+            "mixture_density": ("x", 2, "next point"),
+        }
         stem, first, subtitle = names.get(head.kind, ("y", 1, head.kind))
         cells = [(f"{stem}{sub(first + t)}", subtitle) for t in range(steps)]
         if spec.decoder is not None:
@@ -213,8 +247,16 @@ class UnrolledLayout:
             self._link(tops, boxes)
         return boxes
 
-    def _stack(self, part: str, stack: RecurrentSpec, steps: int, left: float, bottom_y: float,
-               labels_right: bool = False, window_row: bool = False) -> tuple[FrameItem, list[list[list[BlockItem]]]]:
+    def _stack(
+        self,
+        part: str,
+        stack: RecurrentSpec,
+        steps: int,
+        left: float,
+        bottom_y: float,
+        labels_right: bool = False,
+        window_row: bool = False,
+    ) -> tuple[FrameItem, list[list[list[BlockItem]]]]:
         """A frame with the stack's cells; levels[layer][step] lists the cells bottom to top.
 
         ``window_row`` leaves room above layer 1 for a synthesis network's window, which draws
@@ -290,8 +332,7 @@ class UnrolledLayout:
         self.scene.addItem(draw.polyline([QPointF(top(read[0]).x(), bus_y), QPointF(top(read[-1]).x(), bus_y)]))
         self.scene.addItem(ArrowItem([QPointF(top(read[-1]).x(), bus_y), bottom(head)]))
 
-    def _bridge(self, start: QPointF, decoder_levels: list[list[list[BlockItem]]], left: float,
-                caption: str) -> None:
+    def _bridge(self, start: QPointF, decoder_levels: list[list[list[BlockItem]]], left: float, caption: str) -> None:
         """What the decoder starts from (the encoder's final state, the grid's mean) becomes
         every decoder layer's initial state."""
         turn_x = (start.x() + left) / 2

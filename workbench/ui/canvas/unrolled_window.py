@@ -23,8 +23,15 @@ TEXT_GAP = 120.0  # between the encoder frame and the text block (room for the a
 _SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
 
 
-def draw_window_row(scene, spec: ModelSpec, frame: FrameItem, levels: list[list[list[BlockItem]]],
-                    above: list[BlockItem | None], gap: float, label_x: float) -> FrameItem:
+def draw_window_row(
+    scene,
+    spec: ModelSpec,
+    frame: FrameItem,
+    levels: list[list[list[BlockItem]]],
+    above: list[BlockItem | None],
+    gap: float,
+    label_x: float,
+) -> FrameItem:
     """Draw the window's cells ``gap`` above layer 1's in ``frame``; return the row's frame.
 
     ``levels[layer][step]`` are the stack's cells, bottom to top; ``above`` the cells over the
@@ -42,8 +49,14 @@ def draw_window_row(scene, spec: ModelSpec, frame: FrameItem, levels: list[list[
     label.setPos(label_x - row.x(), FRAME_MARGIN + (WINDOW_ROW_H - label.boundingRect().height()) / 2)
     windows = []
     for step, below in enumerate(first):
-        box = BlockItem(cell.width() - SKIP, WINDOW_ROW_H, f"w{str(step + 1).translate(_SUBSCRIPTS)}", "",
-                        draw.ATTENTION_TINT, parent=row)
+        box = BlockItem(
+            cell.width() - SKIP,
+            WINDOW_ROW_H,
+            f"w{str(step + 1).translate(_SUBSCRIPTS)}",
+            "",
+            draw.ATTENTION_TINT,
+            parent=row,
+        )
         box.setPos(below.x() - row.x() + SKIP, FRAME_MARGIN)
         windows.append(box)
     sends_up = len(levels) > 1  # wₜ goes to layer 2, never to the head

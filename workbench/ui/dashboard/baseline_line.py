@@ -18,9 +18,16 @@ class BaselineLine:
         self.name = ""
         self.nats: float | None = None  # the baseline's loss, nats per token; None: none shown
         self.line = pg.InfiniteLine(
-            angle=0, movable=False, pen=pg.mkPen(style.AXIS_COLOUR, width=1, style=Qt.PenStyle.DashLine),
-            label="", labelOpts={"position": 0.02, "color": style.AXIS_COLOUR, "anchors": [(0, 1), (0, 1)],
-                                 "fill": (255, 255, 255, 230)},
+            angle=0,
+            movable=False,
+            pen=pg.mkPen(style.AXIS_COLOUR, width=1, style=Qt.PenStyle.DashLine),
+            label="",
+            labelOpts={
+                "position": 0.02,
+                "color": style.AXIS_COLOUR,
+                "anchors": [(0, 1), (0, 1)],
+                "fill": (255, 255, 255, 230),
+            },
         )
         self.line.setZValue(20)  # above the curves, so that its label reads
 

@@ -12,7 +12,6 @@ from . import style
 from .run_data import RunData
 from .series import SmoothedSeries
 
-
 FIRST_POINTS = 2  # a run's first points reach a plot at once (not paced) until it has a line
 
 
@@ -106,8 +105,11 @@ class RunCurves:
         self.tokens_per_s = _curve(noisy=True)
         self._smoothed_loss = SmoothedSeries(run.loss)
         self._placed = [
-            (plots.loss, self.loss_raw), (plots.loss, self.loss), (plots.loss, self.validation),
-            (plots.grad_norm, self.grad_norm), (plots.learning_rate, self.learning_rate),
+            (plots.loss, self.loss_raw),
+            (plots.loss, self.loss),
+            (plots.loss, self.validation),
+            (plots.grad_norm, self.grad_norm),
+            (plots.learning_rate, self.learning_rate),
             (plots.tokens_per_s, self.tokens_per_s),
         ]
         for plot, item in self._placed:
@@ -228,4 +230,3 @@ class LayerCurves:
             place(self.plot, curve, noisy=True)
             self.legend.addItem(curve, name)
             self.curves[name] = curve
-

@@ -36,7 +36,7 @@ class RunData:
         return run_label(self.name, self.meta)
 
     @classmethod
-    def from_history(cls, history: RunHistory) -> "RunData":
+    def from_history(cls, history: RunHistory) -> RunData:
         run = cls(history.name, history.meta)
         steps = np.asarray(history.steps, np.float64)
         run.loss.extend(steps, history.losses)

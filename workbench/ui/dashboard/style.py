@@ -16,8 +16,16 @@ GRID_ALPHA = 0.12
 
 # Tableau 10: distinct on white and readable by most colour-blind viewers.
 RUN_COLOURS = (
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf",
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#7f7f7f",
+    "#bcbd22",
+    "#17becf",
 )
 
 CURRENT_WIDTH = 2.6  # the live (last) run is drawn boldest

@@ -119,8 +119,13 @@ class Dashboard(QWidget):
             plot.getAxis("left").enableAutoSIPrefix(False)  # "7·10² (×0.001)" reads as nonsense
         # A smoothed curve that is constant but for rounding would otherwise autorange to a
         # 1e-14 span, fill the plot with noise and take seconds to stroke.
-        for plot, span in ((plots.loss, 1e-6), (plots.layers, 1e-6), (plots.grad_norm, 1e-6),
-                           (plots.learning_rate, 1e-12), (plots.tokens_per_s, 1e-3)):
+        for plot, span in (
+            (plots.loss, 1e-6),
+            (plots.layers, 1e-6),
+            (plots.grad_norm, 1e-6),
+            (plots.learning_rate, 1e-12),
+            (plots.tokens_per_s, 1e-3),
+        ):
             plot.getViewBox().setLimits(minYRange=span)
         for plot in vars(plots).values():
             plot.sigRangeChangedManually.connect(partial(self._share_steps, plot))
@@ -322,7 +327,7 @@ class Dashboard(QWidget):
             return  # behind another tab: showEvent catches up
         started = time.perf_counter()
         now = time.monotonic()
-        others = [*PLOTS[self._next_plot:], *PLOTS[1:self._next_plot]]
+        others = [*PLOTS[self._next_plot :], *PLOTS[1 : self._next_plot]]
         turn = others + ["loss"] if self._last_plot == "loss" else ["loss", *others]
         stale = [plot for plot in turn if self._stale[plot]]
         if not stale:
@@ -374,8 +379,11 @@ class Dashboard(QWidget):
     def _fit_learning_rate(self) -> None:
         """Show learning rates from 0: pyqtgraph pads a constant rate by ±0.5, hiding it."""
         peaks = [
-            float(np.nanmax(y)) for curves in self._runs if curves.visible
-            for y in [curves.learning_rate.getData()[1]] if y is not None and len(y)
+            float(np.nanmax(y))
+            for curves in self._runs
+            if curves.visible
+            for y in [curves.learning_rate.getData()[1]]
+            if y is not None and len(y)
         ]
         if peaks and max(peaks) > 0:
             self.plots.learning_rate.setYRange(0, 1.1 * max(peaks), padding=0)

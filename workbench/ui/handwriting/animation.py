@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
 
-from ...engine.events import HandwritingWritten
 from ...engine.data.handwriting.strokes import offsets_to_strokes
+from ...engine.events import HandwritingWritten
 from .ink import strokes_bounds
 from .pad import DrawingPad
 

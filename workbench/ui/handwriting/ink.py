@@ -52,8 +52,10 @@ def united(rect: QRectF | None, other: QRectF | None) -> QRectF | None:
     zero-width or zero-height one, such as the bounds of a straight stroke)."""
     if rect is None or other is None:
         return other if rect is None else rect
-    return QRectF(QPointF(min(rect.left(), other.left()), min(rect.top(), other.top())),
-                  QPointF(max(rect.right(), other.right()), max(rect.bottom(), other.bottom())))
+    return QRectF(
+        QPointF(min(rect.left(), other.left()), min(rect.top(), other.top())),
+        QPointF(max(rect.right(), other.right()), max(rect.bottom(), other.bottom())),
+    )
 
 
 def ink_pen(color: QColor, width: float = INK_WIDTH) -> QPen:
@@ -92,11 +94,13 @@ def _density_lut() -> np.ndarray:
     level = np.linspace(0.0, 1.0, 256)
     stops = np.array([stop for stop, _ in _DENSITY_STOPS])
     rgb = np.stack([np.interp(level, stops, [colour[c] for _, colour in _DENSITY_STOPS]) for c in range(3)], axis=1)
-    alpha = _DENSITY_ALPHA * level ** 0.6
+    alpha = _DENSITY_ALPHA * level**0.6
     return np.round(np.concatenate([rgb * alpha[:, None], 255 * alpha[:, None]], axis=1)).astype(np.uint8)
 
 
 _DENSITY_LUT = _density_lut()
+
+
 class InkHistory:
     """Finished strokes with undo and redo; no Qt.
 
@@ -177,7 +181,7 @@ class PathCache:
                 continue
             first_changed = index if first_changed is None else first_changed
             if old is not None and len(stroke) > len(old) and np.array_equal(stroke[: len(old)], old):
-                _extend_path(self.paths[index], stroke[len(old):].astype(np.float64).tolist())
+                _extend_path(self.paths[index], stroke[len(old) :].astype(np.float64).tolist())
                 self.strokes[index] = stroke
             elif old is not None:
                 self.strokes[index], self.paths[index] = stroke, stroke_path(stroke)
@@ -186,5 +190,5 @@ class PathCache:
                 self.paths.append(stroke_path(stroke))
         if len(self.strokes) > len(strokes):
             first_changed = len(strokes) if first_changed is None else first_changed
-            del self.strokes[len(strokes):], self.paths[len(strokes):]
+            del self.strokes[len(strokes) :], self.paths[len(strokes) :]
         return first_changed

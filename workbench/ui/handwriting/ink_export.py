@@ -25,8 +25,12 @@ MAX_PNG_SIDE = 16_384
 
 
 def ink_to_png(
-    strokes: list[np.ndarray], path: str | os.PathLike, width_px: int = DEFAULT_PNG_WIDTH,
-    stroke_width: float = INK_WIDTH, margin: float = DEFAULT_MARGIN, color: str = INK_COLOR.name(),
+    strokes: list[np.ndarray],
+    path: str | os.PathLike,
+    width_px: int = DEFAULT_PNG_WIDTH,
+    stroke_width: float = INK_WIDTH,
+    margin: float = DEFAULT_MARGIN,
+    color: str = INK_COLOR.name(),
     background: str | None = "white",
 ) -> None:
     """Draw ``strokes`` into a PNG ``width_px`` wide, the height following the ink's aspect.
@@ -48,7 +52,11 @@ def ink_to_png(
 
 
 def _render(
-    strokes: list[np.ndarray], width_px: int, stroke_width: float, margin: float, color: QColor,
+    strokes: list[np.ndarray],
+    width_px: int,
+    stroke_width: float,
+    margin: float,
+    color: QColor,
     background: str | None,
 ) -> QImage:
     if not 1 <= width_px <= MAX_PNG_SIDE:

@@ -30,7 +30,17 @@ from contextlib import contextmanager
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
-    QAction, QColor, QFont, QIcon, QImage, QKeyEvent, QKeySequence, QPainter, QPainterPath, QPen, QPixmap,
+    QAction,
+    QColor,
+    QFont,
+    QIcon,
+    QImage,
+    QKeyEvent,
+    QKeySequence,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPixmap,
     QTransform,
 )
 from PySide6.QtWidgets import QWidget
@@ -117,14 +127,24 @@ class DrawingPad(QWidget):
         self.setAccessibleName("Handwriting pad")
         self.setAccessibleDescription(HINT_TEXT)
         self.undo_action = self._make_action(
-            "Undo Stroke", "Take back the last stroke", ["Ctrl+Z"], self.undo_stroke, QIcon.ThemeIcon.EditUndo,
+            "Undo Stroke",
+            "Take back the last stroke",
+            ["Ctrl+Z"],
+            self.undo_stroke,
+            QIcon.ThemeIcon.EditUndo,
         )
         self.redo_action = self._make_action(
-            "Redo Stroke", "Put back the stroke last taken back", ["Ctrl+Shift+Z", "Ctrl+Y"], self.redo_stroke,
+            "Redo Stroke",
+            "Put back the stroke last taken back",
+            ["Ctrl+Shift+Z", "Ctrl+Y"],
+            self.redo_stroke,
             QIcon.ThemeIcon.EditRedo,
         )
         self.clear_action = self._make_action(
-            "Clear Pad", "Wipe all the ink (Undo brings it back)", ["Ctrl+Delete"], self.clear,
+            "Clear Pad",
+            "Wipe all the ink (Undo brings it back)",
+            ["Ctrl+Delete"],
+            self.clear,
             QIcon.ThemeIcon.EditClear,
         )
         self._update_actions()

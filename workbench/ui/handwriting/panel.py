@@ -19,8 +19,18 @@ import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QCheckBox, QFileDialog, QHBoxLayout, QLabel, QLineEdit, QProgressBar, QPushButton, QSizePolicy, QSlider,
-    QToolBar, QVBoxLayout, QWidget,
+    QCheckBox,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QProgressBar,
+    QPushButton,
+    QSizePolicy,
+    QSlider,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
 )
 
 from ...engine.events import HandwritingWritten, NextPointDensity
@@ -102,12 +112,15 @@ class HandwritingPanel(QWidget):
         self.pad_toolbar = QToolBar("Pad")
         self.pad_toolbar.setIconSize(QSize(16, 16))
         self.pad_toolbar.addActions(self.pad.actions_for_toolbar())
-        self.primer_text_edit = _line_edit("What your line says (needed to prime a synthesis model)",
-                                           "The text of the line you drew on the pad")
+        self.primer_text_edit = _line_edit(
+            "What your line says (needed to prime a synthesis model)", "The text of the line you drew on the pad"
+        )
         self.predict_check = QCheckBox(
-            "Predict as I draw", toolTip="Show where the model expects the pen next, and how likely it is to lift")
+            "Predict as I draw", toolTip="Show where the model expects the pen next, and how likely it is to lift"
+        )
         self.add_button = QPushButton(
-            "Add to my handwriting", toolTip="Keep this line and its text as a training example of your handwriting")
+            "Add to my handwriting", toolTip="Keep this line and its text as a training example of your handwriting"
+        )
         self.export_svg_button = QPushButton("Export SVG…", toolTip="Save your ink and what the model wrote as an SVG")
         self.export_png_button = QPushButton("Export PNG…", toolTip="Save your ink and what the model wrote as a PNG")
         self.text_edit = _line_edit(WRITE_PLACEHOLDER)
@@ -121,7 +134,8 @@ class HandwritingPanel(QWidget):
         self.bias_label.setToolTip(BIAS_TIP)
         self.bias_label.setMinimumWidth(self.bias_label.fontMetrics().horizontalAdvance("0.0") + 6)
         self.prime_check = QCheckBox(
-            "Prime with my ink", toolTip="Write in the style of the line on the pad, continuing after it")
+            "Prime with my ink", toolTip="Write in the style of the line on the pad, continuing after it"
+        )
         self.prime_check.setChecked(True)
         self.write_button = QPushButton("Write", toolTip="Let the model write (Ctrl+Return)")
         self.write_button.setDefault(True)
@@ -217,7 +231,7 @@ class HandwritingPanel(QWidget):
     # -- state --------------------------------------------------------------------------
 
     def set_model_kind(self, kind: str | None) -> None:
-        """"synthesis" (writes given text), "prediction" (continues the ink, no text) or None (no project)."""
+        """ "synthesis" (writes given text), "prediction" (continues the ink, no text) or None (no project)."""
         if kind not in (None, "synthesis", "prediction"):
             raise ValueError(f"unknown handwriting model kind {kind!r}")
         if kind != self.model_kind:  # an answer for the old model may never come

@@ -97,8 +97,16 @@ class _CellImage(pg.ImageItem):
 class WrittenHeatmap:
     """One titled plot: rows × points, a row-label axis, a colour bar, a playhead and an empty-state line."""
 
-    def __init__(self, layout: pg.GraphicsLayout, title: str, colormap: str, value_name: str, row_name: str,
-                 text_color: QColor, hint_color: QColor) -> None:
+    def __init__(
+        self,
+        layout: pg.GraphicsLayout,
+        title: str,
+        colormap: str,
+        value_name: str,
+        row_name: str,
+        text_color: QColor,
+        hint_color: QColor,
+    ) -> None:
         self.axis = RowLabelAxis()
         self.plot = layout.addPlot(axisItems={"left": self.axis})
         self.plot.setTitle(title, color=text_color.name(), size="9.5pt")

@@ -30,11 +30,15 @@ def gradient_summary(layer_name: str, norms: np.ndarray) -> str:
         return f"<b>{layer_name}</b>: no gradient reaches this layer from the last prediction."
     first, last = reached[0], reached[-1]
     orders = np.log10(norms[last] / norms[first])
-    text = (f"<b>{layer_name}</b>: going back from step {last} to step {first}, the gradient "
-            f"{'shrinks' if orders >= 0 else 'grows'} by {abs(orders):.1f} orders of magnitude.")
+    text = (
+        f"<b>{layer_name}</b>: going back from step {last} to step {first}, the gradient "
+        f"{'shrinks' if orders >= 0 else 'grows'} by {abs(orders):.1f} orders of magnitude."
+    )
     if first > 0:
-        text += (f" Before step {first} it is too small to measure (recorded as 0): the last prediction "
-                 "teaches those steps nothing.")
+        text += (
+            f" Before step {first} it is too small to measure (recorded as 0): the last prediction "
+            "teaches those steps nothing."
+        )
     return text
 
 
@@ -90,5 +94,6 @@ class GradientView(QWidget):
         for index, name in enumerate(names):
             self.colors[name] = theme.layer_color(index)
             pen = pg.mkPen(theme.layer_color(index), width=1.5)
-            self.curves[name] = self.plot.plot([], pen=pen, name=name, symbol="o", symbolSize=4,
-                                               symbolPen=None, symbolBrush=theme.layer_color(index))
+            self.curves[name] = self.plot.plot(
+                [], pen=pen, name=name, symbol="o", symbolSize=4, symbolPen=None, symbolBrush=theme.layer_color(index)
+            )

@@ -126,7 +126,8 @@ class GateHeatmapsView(HeatmapPages):
         """One heatmap per gate, and the footnote under them."""
         specs = tuple(
             HeatmapSpec(
-                gate, gate_title(gate),
+                gate,
+                gate_title(gate),
                 theme.SIGMOID_COLORMAP if gate in SIGMOID_GATES else theme.DIVERGING_COLORMAP,
                 GATE_SYMBOLS.get(gate, gate),
             )

@@ -45,4 +45,3 @@ def style_plot(plot: pg.PlotItem, widget: QWidget) -> None:
         axis.setTextPen(pen)
         if axis.style.get("tickFont") is None:
             axis.setStyle(tickFont=small_font())
-

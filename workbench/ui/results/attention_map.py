@@ -42,8 +42,10 @@ class AttentionImage(pg.ImageItem):
             self.setToolTip("")
             return
         written, typed = visible_token(self.output_tokens[row]), visible_token(self.source_tokens[column])
-        self.setToolTip(f"writing “{written}” (step {row}), the model gave “{typed}” "
-                        f"{100 * self.image[row, column]:.1f} % of its attention")
+        self.setToolTip(
+            f"writing “{written}” (step {row}), the model gave “{typed}” "
+            f"{100 * self.image[row, column]:.1f} % of its attention"
+        )
 
 
 class AttentionMap(pg.GraphicsLayoutWidget):
@@ -65,13 +67,20 @@ class AttentionMap(pg.GraphicsLayoutWidget):
         self.image = AttentionImage()
         self.image.setColorMap(ATTENTION_COLORMAP)
         self.plot.addItem(self.image)
-        self.bar = pg.ColorBarItem(values=LEVELS, colorMap=ATTENTION_COLORMAP, width=10, interactive=False,
-                                   colorMapMenu=False, label="attention")
+        self.bar = pg.ColorBarItem(
+            values=LEVELS,
+            colorMap=ATTENTION_COLORMAP,
+            width=10,
+            interactive=False,
+            colorMapMenu=False,
+            label="attention",
+        )
         theme.style_plot(self.bar, self)
         self.addItem(self.bar)
 
-    def show_attention(self, weights: np.ndarray, source_tokens: tuple[str, ...],
-                       output_tokens: tuple[str, ...]) -> None:
+    def show_attention(
+        self, weights: np.ndarray, source_tokens: tuple[str, ...], output_tokens: tuple[str, ...]
+    ) -> None:
         """``weights`` (output tokens, source tokens)."""
         self.image.source_tokens, self.image.output_tokens = source_tokens, output_tokens
         self.image.setImage(np.asarray(weights, dtype=np.float32), levels=LEVELS, autoLevels=False)

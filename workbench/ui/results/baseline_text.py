@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ...engine.scoring.scores import Baseline
-from ...engine.scoring.scores import best_of, compare
+from ...engine.scoring.scores import Baseline, best_of, compare
 from .colors import ERROR, MUTED
 from .formatting import percent
 
@@ -15,15 +14,19 @@ if TYPE_CHECKING:
     from ...engine.scoring.output_scores import OutputScores
 
 
-def baselines_line(value: float, baselines: tuple[Baseline, ...], shown: Callable[[float], str],
-                   is_share: bool = True) -> str:
+def baselines_line(
+    value: float, baselines: tuple[Baseline, ...], shown: Callable[[float], str], is_share: bool = True
+) -> str:
     """'Baselines: majority tag per token 85.6 % · … — worse than the majority tag per token
     baseline: …', the standing in colour; ``shown`` writes a value in the score's unit."""
     listed = " · ".join(f"{b.name} {shown(b.value)}" for b in baselines)
     best = best_of(baselines)
     standing = compare(value, best.value, higher_is_better=True, is_share=is_share)
-    words = {1: "better than every baseline", 0: f"level with the {best.name} baseline",
-             -1: f"worse than the {best.name} baseline: the model has learnt less than it"}[standing]
+    words = {
+        1: "better than every baseline",
+        0: f"level with the {best.name} baseline",
+        -1: f"worse than the {best.name} baseline: the model has learnt less than it",
+    }[standing]
     color = ERROR if standing < 0 else MUTED
     return f'Baselines: {listed} — <span style="color:{color}"><b>{words}</b></span>'
 
@@ -37,8 +40,10 @@ def output_scores_text(scores: OutputScores, counted: str, baselines: tuple[Base
     """'exact match 98.5 % · word BLEU 97.0 · char-BLEU 99.1 (greedy, 2,000 pairs)', and under it
     the baselines' word BLEU beside the model's."""
     decoding = "greedy" if scores.beam_width == 1 else f"beam {scores.beam_width}"
-    text = (f"exact match <b>{percent(scores.exact_match)}</b> · word BLEU <b>{100 * scores.word_bleu:.1f}</b>"
-            f" · char-BLEU {100 * scores.char_bleu:.1f} ({decoding}, {scores.count:,} {counted})")
+    text = (
+        f"exact match <b>{percent(scores.exact_match)}</b> · word BLEU <b>{100 * scores.word_bleu:.1f}</b>"
+        f" · char-BLEU {100 * scores.char_bleu:.1f} ({decoding}, {scores.count:,} {counted})"
+    )
     if baselines and scores.beam_width == 1:  # the baselines are scored on the whole split, as greedy decoding is
         text += "<br>" + baselines_line(scores.word_bleu, baselines, lambda value: f"{100 * value:.1f}", False)
     elif baselines:

@@ -14,8 +14,18 @@ WHITE_TEXT_ABOVE = 0.55  # strength beyond which text on a shaded background tur
 
 # Light backgrounds under black text, in an order where neighbours differ (tab20's light half, then Set3).
 TAG_COLORS = (
-    "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
-    "#f7b6d2", "#dbdb8d", "#9edae5", "#c7c7c7", "#ccebc5", "#ffed6f",
+    "#aec7e8",
+    "#ffbb78",
+    "#98df8a",
+    "#ff9896",
+    "#c5b0d5",
+    "#c49c94",
+    "#f7b6d2",
+    "#dbdb8d",
+    "#9edae5",
+    "#c7c7c7",
+    "#ccebc5",
+    "#ffed6f",
 )
 
 

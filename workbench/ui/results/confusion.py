@@ -57,8 +57,12 @@ class ConfusionMatrixView(QWidget):
         return shade(self.row_share(row, column), BLUES if row == column else REDS)
 
     def cell_rect(self, row: int, column: int) -> QRect:
-        return QRect(self._grid_left + column * self._cell.width(), self._grid_top + row * self._cell.height(),
-                     self._cell.width() - GAP, self._cell.height() - GAP)
+        return QRect(
+            self._grid_left + column * self._cell.width(),
+            self._grid_top + row * self._cell.height(),
+            self._cell.width() - GAP,
+            self._cell.height() - GAP,
+        )
 
     def cell_at(self, point: QPoint) -> tuple[int, int] | None:
         size = len(self.label_names)
@@ -88,8 +92,9 @@ class ConfusionMatrixView(QWidget):
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         size = len(self.label_names)
-        return QSize(self._grid_left + size * self._cell.width() + MARGIN,
-                     self._grid_top + size * self._cell.height() + MARGIN)
+        return QSize(
+            self._grid_left + size * self._cell.width() + MARGIN, self._grid_top + size * self._cell.height() + MARGIN
+        )
 
     def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         return self.sizeHint()
@@ -117,8 +122,13 @@ class ConfusionMatrixView(QWidget):
         metrics = self.fontMetrics()
         painter.setPen(QColor(MUTED))
         grid_width = len(self.label_names) * self._cell.width()
-        painter.drawText(QRect(self._grid_left, MARGIN, max(grid_width, metrics.horizontalAdvance(PREDICTED_TITLE)),
-                               metrics.height()), Qt.AlignmentFlag.AlignLeft, PREDICTED_TITLE)
+        painter.drawText(
+            QRect(
+                self._grid_left, MARGIN, max(grid_width, metrics.horizontalAdvance(PREDICTED_TITLE)), metrics.height()
+            ),
+            Qt.AlignmentFlag.AlignLeft,
+            PREDICTED_TITLE,
+        )
         corner = QRect(MARGIN, MARGIN, self._grid_left - MARGIN - 10, self._grid_top - MARGIN - 2)
         painter.drawText(corner, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignBottom, TRUE_TITLE)
 
@@ -128,8 +138,12 @@ class ConfusionMatrixView(QWidget):
         header_height = self._grid_top - header_top - 4
         for index in range(len(self.label_names)):
             name = self._name(index)
-            row_box = QRect(MARGIN, self._grid_top + index * self._cell.height(),
-                            self._grid_left - MARGIN - 10, self._cell.height() - GAP)
+            row_box = QRect(
+                MARGIN,
+                self._grid_top + index * self._cell.height(),
+                self._grid_left - MARGIN - 10,
+                self._cell.height() - GAP,
+            )
             painter.drawText(row_box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
             left = self._grid_left + index * self._cell.width()
             if not self._rotated:
@@ -139,8 +153,11 @@ class ConfusionMatrixView(QWidget):
             painter.save()  # turned a quarter left, the name's baseline runs up the column's middle
             painter.translate(left + (self._cell.width() - GAP) / 2, self._grid_top - 4)
             painter.rotate(-90)
-            painter.drawText(QRect(0, -self._cell.width() // 2, header_height, self._cell.width()),
-                             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
+            painter.drawText(
+                QRect(0, -self._cell.width() // 2, header_height, self._cell.width()),
+                Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+                name,
+            )
             painter.restore()
 
     def _paint_cell(self, painter: QPainter, row: int, column: int) -> None:

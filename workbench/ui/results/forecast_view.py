@@ -15,8 +15,8 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
 
-from ...engine.scoring.forecast_scores import ForecastScores
 from ...engine.inference.forecasting import ForecastShown
+from ...engine.scoring.forecast_scores import ForecastScores
 from ..dashboard.style import AXIS_COLOUR, BACKGROUND, GRID_ALPHA, TEXT_COLOUR, line_pen, make_legend
 from ..plot_grid import grid_axes, show_grid
 from .colors import MUTED
@@ -43,8 +43,10 @@ def number(value: float) -> str:
 def forecast_text(result: ForecastShown, column: int) -> str:
     """The shown forecast's error in ``column``, with the naive forecast's."""
     name, steps = result.columns[column], len(result.truth)
-    return (f"This forecast, {steps} step{'s' * (steps != 1)} from step {result.start}: {name} MAE "
-            f"{number(result.model_mae[column])} vs {number(result.naive_mae[column])} for the naive forecast")
+    return (
+        f"This forecast, {steps} step{'s' * (steps != 1)} from step {result.start}: {name} MAE "
+        f"{number(result.model_mae[column])} vs {number(result.naive_mae[column])} for the naive forecast"
+    )
 
 
 def scores_text(scores: ForecastScores, column: int) -> str:
@@ -122,7 +124,9 @@ class ForecastView(TryView):
         self.naive_curve = plot.plot(pen=line_pen(QColor(NAIVE_COLOUR), 1.8, dashed=True), name="naive (last value)")
         self.forecast_curve = plot.plot(pen=line_pen(QColor(MODEL_COLOUR), 2.6), name="model")
         self.start_line = pg.InfiniteLine(
-            angle=90, pen=line_pen(QColor(START_COLOUR), 1, dashed=True), label="forecast →",
+            angle=90,
+            pen=line_pen(QColor(START_COLOUR), 1, dashed=True),
+            label="forecast →",
             labelOpts={"position": 0.04, "color": MUTED, "anchors": [(0, 1), (0, 1)]},
         )
         plot.addItem(self.start_line, ignoreBounds=True)
@@ -277,8 +281,11 @@ class ForecastView(TryView):
         last = result.history[-1:, column]
         ahead = np.concatenate([[result.start - 1], result.steps])  # (K + 1,)
         self.history_curve.setData(result.history_steps, result.history[:, column])
-        for curve, values in ((self.truth_curve, result.truth), (self.forecast_curve, result.forecast),
-                              (self.naive_curve, result.naive)):
+        for curve, values in (
+            (self.truth_curve, result.truth),
+            (self.forecast_curve, result.forecast),
+            (self.naive_curve, result.naive),
+        ):
             curve.setData(ahead, np.concatenate([last, values[:, column]]))
         self.start_line.setPos(result.start - 1)
         self.start_line.show()

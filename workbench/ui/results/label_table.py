@@ -46,8 +46,12 @@ class LabelScoresTable(QTableWidget):
         precision, recall, support = scores.precision, scores.recall, scores.support
         self.setRowCount(len(scores.label_names))
         for row, name in enumerate(scores.label_names):
-            cells = (name, share_text(precision[row], NEVER_PREDICTED), share_text(recall[row], NO_VALUE),
-                     f"{int(support[row]):,}")
+            cells = (
+                name,
+                share_text(precision[row], NEVER_PREDICTED),
+                share_text(recall[row], NO_VALUE),
+                f"{int(support[row]):,}",
+            )
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 align = Qt.AlignmentFlag.AlignLeft if column == 0 else Qt.AlignmentFlag.AlignRight

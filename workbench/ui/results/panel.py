@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QGroupBox, QLabel, QSplitter, QStackedWidget, QVBoxLayout, QWidget
 
-from ...engine.scoring.scores import Baseline
 from ...engine.events import ValidationResult
+from ...engine.scoring.scores import Baseline
 from .colors import MUTED
 from .forecast_view import ForecastView
 from .scores import ScoresView
@@ -31,11 +31,11 @@ from .try_view import TryView
 
 if TYPE_CHECKING:
     from ...engine.inference.captions import Caption
-    from ...engine.scoring.output_scores import OutputScores
-    from ...engine.scoring.forecast_scores import ForecastScores
     from ...engine.inference.forecasting import ForecastShown
     from ...engine.inference.predict import Classification, Tagging
     from ...engine.inference.translation import Translation
+    from ...engine.scoring.forecast_scores import ForecastScores
+    from ...engine.scoring.output_scores import OutputScores
 
 NOT_APPLICABLE_WIDTH = 520
 KINDS = ("classification", "tagging", "translation", "forecasting", "captioning")
@@ -129,12 +129,16 @@ class ResultsPanel(QWidget):
 
     def _views_by_kind(self) -> dict[str, TryView]:
         return {
-            "classification": self.classify_view, "tagging": self.tag_view, "translation": self.translate_view,
-            "forecasting": self.forecast_view, "captioning": self.caption_view,
+            "classification": self.classify_view,
+            "tagging": self.tag_view,
+            "translation": self.translate_view,
+            "forecasting": self.forecast_view,
+            "captioning": self.caption_view,
         }
 
-    def set_task(self, kind: str | None, label_names: tuple[str, ...] = (),
-                 majority_share: float | None = None) -> None:
+    def set_task(
+        self, kind: str | None, label_names: tuple[str, ...] = (), majority_share: float | None = None
+    ) -> None:
         """Show the views for ``kind``; a new kind or label set forgets the scores and answers shown.
 
         ``majority_share``: the share of the commonest label, the accuracy of always guessing

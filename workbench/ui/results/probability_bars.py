@@ -65,17 +65,20 @@ class ProbabilityBars(QWidget):
             row = QRect(0, index * height, self.width(), height)
             self._paint_row(painter, row, index == 0, name, probability, (names_width, track_left, track_width))
 
-    def _paint_row(self, painter: QPainter, row: QRect, chosen: bool, name: str, probability: float,
-                   columns: tuple[int, int, int]) -> None:
+    def _paint_row(
+        self, painter: QPainter, row: QRect, chosen: bool, name: str, probability: float, columns: tuple[int, int, int]
+    ) -> None:
         names_width, track_left, track_width = columns
         painter.setFont(self._bold_font() if chosen else self.font())
         painter.setPen(self.palette().text().color())
         name_box = QRect(row.left(), row.top(), names_width, row.height())
         shown = painter.fontMetrics().elidedText(name, Qt.TextElideMode.ElideRight, names_width)
         painter.drawText(name_box, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, shown)
-        painter.drawText(QRect(track_left + track_width, row.top(), self.width() - track_left - track_width,
-                               row.height()), Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         percent(probability))
+        painter.drawText(
+            QRect(track_left + track_width, row.top(), self.width() - track_left - track_width, row.height()),
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+            percent(probability),
+        )
         track = QRectF(track_left, row.top() + ROW_GAP / 2 + 1, track_width, row.height() - ROW_GAP - 2)
         bar = QRectF(track.left(), track.top(), track.width() * min(max(probability, 0.0), 1.0), track.height())
         painter.setPen(Qt.PenStyle.NoPen)

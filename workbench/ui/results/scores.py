@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QPushButton, QScrollArea, QStackedWidget, QVBoxLayout, QWidget,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QScrollArea,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
-from ...engine.scoring.scores import Baseline
 from ...engine.events import ValidationResult
 from ...engine.scoring.label_scores import LabelScores
+from ...engine.scoring.scores import Baseline
 from .baseline_text import baselines_line, baselines_tip
 from .colors import MUTED
 from .confusion import ConfusionMatrixView
@@ -45,8 +51,10 @@ def scope(event: ValidationResult, per_token: bool) -> str:
     items = "tokens" if per_token else "items"
     if event.whole:
         return f"all {event.scored:,} validation {items}"
-    return (f"a quick score on {event.scored:,} validation {items}, {event.batches:,} of its {event.of_batches:,} "
-            "batches; the whole split is scored when the run ends")
+    return (
+        f"a quick score on {event.scored:,} validation {items}, {event.batches:,} of its {event.of_batches:,} "
+        "batches; the whole split is scored when the run ends"
+    )
 
 
 def names_for(label_names: tuple[str, ...], size: int) -> tuple[str, ...]:
@@ -64,7 +72,8 @@ class ScoresView(QWidget):
         self.evaluate_button = QPushButton("Score the whole split")
         self.evaluate_button.setToolTip(
             "Score the model as it is now on every validation item (during training the scores shown "
-            "may come from a quick subset; the whole split is scored when a run ends)")
+            "may come from a quick subset; the whole split is scored when a run ends)"
+        )
         self.evaluate_button.clicked.connect(self._ask)
         self.per_token = False  # a tagger's confusion counts tokens, a classifier's counts items
         self.scores: LabelScores | None = None
@@ -119,8 +128,9 @@ class ScoresView(QWidget):
         layout.addLayout(body, 1)
         return page
 
-    def show_validation(self, event: ValidationResult, label_names: tuple[str, ...],
-                        majority_share: float | None) -> None:
+    def show_validation(
+        self, event: ValidationResult, label_names: tuple[str, ...], majority_share: float | None
+    ) -> None:
         """Show ``event``'s confusion matrix and what it says; ``majority_share`` defaults to the validation's own."""
         counts = event.confusion
         self.scores = LabelScores(names_for(label_names, counts.shape[0]), counts)
@@ -134,7 +144,8 @@ class ScoresView(QWidget):
         self.matrix_scroll.setMinimumHeight(min(self.confusion.sizeHint().height(), MAX_MATRIX_HEIGHT))
         self.confusion_caption.setText(
             f"{self.scores.total:,} validation {items}: each row a true label, each column the label the model "
-            "chose; a cell is as dark as its share of its row.")
+            "chose; a cell is as dark as its share of its row."
+        )
         self.table.show_scores(self.scores)
         self.pages.setCurrentIndex(1)
 

@@ -19,14 +19,14 @@ from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
 from . import colors
-from .try_translate import BEAM_TIP, MAX_BEAM
 from .baseline_text import SCORES_TIP, output_scores_text
+from .try_translate import BEAM_TIP, MAX_BEAM
 from .try_view import TryView
 
 if TYPE_CHECKING:
-    from ...engine.scoring.scores import Baseline
     from ...engine.inference.captions import Caption
     from ...engine.scoring.output_scores import OutputScores
+    from ...engine.scoring.scores import Baseline
 
 PICTURE_SIDE = 240  # pixels: the picture is shown at the largest whole multiple of its side that fits
 THUMBNAIL_SIDE = 96
@@ -40,8 +40,10 @@ BEFORE_ANSWER = "Choose a validation scene and press Caption to see what the mod
 NOT_SCORED = "Not scored yet: Evaluate captions every validation picture."
 NO_SCENES = "There are no validation pictures to caption."
 NO_ATTENTION = "This model has no attention: its decoder reads only the picture's mean features, so there is no map."
-HOW_TO_READ = ("Below, one picture per word with where the model looked as it wrote it, brightest at that word's "
-               "peak. Hover or click a word to see it large.")
+HOW_TO_READ = (
+    "Below, one picture per word with where the model looked as it wrote it, brightest at that word's "
+    "peak. Hover or click a word to see it large."
+)
 PLAIN_PICTURE = "The picture, as the model reads it"
 WORD_PICTURE = "Where the model looked for “{}”"
 
@@ -78,8 +80,11 @@ def heat_overlay(picture: np.ndarray, weights: np.ndarray) -> np.ndarray:
     bilinearly: the less weight, the dimmer the picture; the more, the brighter and more opaque the heat colour."""
     peak = float(weights.max()) if weights.size else 0.0
     cells = weights / peak if peak > 0 else np.zeros_like(weights)
-    strength = np.clip(_interpolation(cells.shape[0], picture.shape[0]) @ cells
-                       @ _interpolation(cells.shape[1], picture.shape[1]).T, 0.0, 1.0)  # (H, W)
+    strength = np.clip(
+        _interpolation(cells.shape[0], picture.shape[0]) @ cells @ _interpolation(cells.shape[1], picture.shape[1]).T,
+        0.0,
+        1.0,
+    )  # (H, W)
     stops = np.linspace(0.0, 1.0, len(HEAT))
     heat = np.stack([np.interp(strength, stops, channel) for channel in zip(*map(colors.rgb, HEAT))], axis=-1)
     strength = strength[..., None]
@@ -317,8 +322,9 @@ class CaptionView(TryView):
         small = upscaled(result.image, THUMBNAIL_SIDE)
         for index, word in enumerate(result.words):
             thumbnail = WordThumbnail(index, word, heat_overlay(small, result.attention[index]))
-            thumbnail.setToolTip(f"“{word}”: its attention peaked at {100 * result.attention[index].max():.0f} % "
-                                 "on one cell")
+            thumbnail.setToolTip(
+                f"“{word}”: its attention peaked at {100 * result.attention[index].max():.0f} % on one cell"
+            )
             thumbnail.hovered.connect(self.show_word)
             thumbnail.left.connect(lambda: self.show_word(self.pinned))
             thumbnail.clicked.connect(self.click_word)

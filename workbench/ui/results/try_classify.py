@@ -41,8 +41,10 @@ def attention_html(tokens: tuple[str, ...], weights: np.ndarray) -> str:
 def attention_caption(tokens: tuple[str, ...], weights: np.ndarray) -> str:
     unit = "word" if is_word_level(tokens) else "letter"
     heaviest = int(np.argmax(weights))
-    return (f"How much each {unit} weighed in the decision: darkest “{visible_token(tokens[heaviest])}”, "
-            f"{percent(float(weights[heaviest]))} of the attention.")
+    return (
+        f"How much each {unit} weighed in the decision: darkest “{visible_token(tokens[heaviest])}”, "
+        f"{percent(float(weights[heaviest]))} of the attention."
+    )
 
 
 class ClassifyView(TryView):
@@ -117,8 +119,9 @@ class ClassifyView(TryView):
         self.answered()
         self.result = result
         probability = float(np.max(result.probabilities))
-        self.answer_label.setText(f"“{html.escape(result.text)}” → <b>{html.escape(result.label)}</b>"
-                                  f" ({percent(probability)})")
+        self.answer_label.setText(
+            f"“{html.escape(result.text)}” → <b>{html.escape(result.label)}</b> ({percent(probability)})"
+        )
         self.bars.set_probabilities(result.label_names, result.probabilities)
         if result.attention is None:
             self.attention_caption.setText(NO_ATTENTION)

@@ -29,8 +29,10 @@ LOW_CONFIDENCE_TIP = (
 
 
 def legend_html(label_names: tuple[str, ...]) -> str:
-    chips = [f'<span style="background-color:{colors.tag_color(index)}">&nbsp;{html.escape(name)}&nbsp;</span>'
-             for index, name in enumerate(label_names)]
+    chips = [
+        f'<span style="background-color:{colors.tag_color(index)}">&nbsp;{html.escape(name)}&nbsp;</span>'
+        for index, name in enumerate(label_names)
+    ]
     unsure = f'<span style="color:{colors.MUTED}">&nbsp; {UNSURE}</span>'
     return "&nbsp; ".join(chips) + unsure
 

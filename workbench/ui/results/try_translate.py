@@ -7,7 +7,14 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
-    QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox, QStackedWidget, QVBoxLayout, QWidget,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSpinBox,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
 )
 
 from . import colors
@@ -16,9 +23,9 @@ from .baseline_text import SCORES_TIP, output_scores_text
 from .try_view import TryView
 
 if TYPE_CHECKING:
-    from ...engine.scoring.scores import Baseline
     from ...engine.inference.translation import Translation
     from ...engine.scoring.output_scores import OutputScores
+    from ...engine.scoring.scores import Baseline
 
 MAX_BEAM = 16
 BEAM_TIP = (
@@ -29,8 +36,10 @@ BEAM_TIP = (
 BEFORE_ANSWER = "Type a text and press Enter to see what the model writes."
 NOT_SCORED = "Not scored yet: Evaluate runs the model on every validation pair."
 NO_ATTENTION = "This model has no attention: its decoder reads only the encoder's final state, so there is no map."
-ATTENTION_CAPTION = ("Where the model looked: one row per token it wrote, one column per token typed; "
-                     "the darker a cell, the more attention.")
+ATTENTION_CAPTION = (
+    "Where the model looked: one row per token it wrote, one column per token typed; "
+    "the darker a cell, the more attention."
+)
 
 
 class TranslateView(TryView):

@@ -14,10 +14,10 @@ from typing import Any
 
 import numpy as np
 
-from ..batching import check_batch_shape
-from ..checks import held_out
 from ...common.errors import DataError
 from ..base import SPLIT_NAMES, Task, handwriting_task
+from ..batching import check_batch_shape
+from ..checks import held_out
 from .stroke_batches import StrokeAlphabet, StrokeBatcher
 from .strokes import StrokeSample, StrokeStats, line_height, pen_step
 
@@ -65,7 +65,11 @@ class StrokeCorpus:
         train = [line for line, held in zip(samples, is_val) if not held]
         normalisation = StrokeStats.fit(train)
         description = {
-            "kind": cls.kind, "source": source, "title": title, "val_fraction": val_fraction, "seed": seed,
+            "kind": cls.kind,
+            "source": source,
+            "title": title,
+            "val_fraction": val_fraction,
+            "seed": seed,
             "normalisation": normalisation.to_json(),
         }
         return cls(description, StrokeAlphabet.from_texts([line.text for line in samples]), normalisation, train, val)
@@ -177,10 +181,18 @@ def _unpack(arrays: dict[str, np.ndarray], split: str, source: str) -> list[Stro
         raise DataError(f"{source}: the stored handwriting lines are damaged ({error}).") from None
     count = len(offsets) - 1
     if (
-        offsets.ndim != 1 or offsets.dtype.kind not in "iu" or points.ndim != 2 or points.shape[1:] != (3,)
-        or points.dtype.kind != "f" or not np.isfinite(points).all() or count < 1
-        or len(texts) != count or len(writers) != count
-        or offsets[0] != 0 or offsets[-1] != len(points) or np.any(np.diff(offsets) < 0)
+        offsets.ndim != 1
+        or offsets.dtype.kind not in "iu"
+        or points.ndim != 2
+        or points.shape[1:] != (3,)
+        or points.dtype.kind != "f"
+        or not np.isfinite(points).all()
+        or count < 1
+        or len(texts) != count
+        or len(writers) != count
+        or offsets[0] != 0
+        or offsets[-1] != len(points)
+        or np.any(np.diff(offsets) < 0)
     ):
         raise DataError(f"{source}: the stored {SPLIT_NAMES[split]} handwriting lines do not fit together.")
     return [

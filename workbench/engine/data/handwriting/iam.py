@@ -123,8 +123,7 @@ def _line_text(
         return None
     if not 1 <= number <= len(text_lines):
         skipped.append(
-            f"{line_file.name}: {ascii_file.relative_to(root)} has no line {number} "
-            f"(it has {len(text_lines)})."
+            f"{line_file.name}: {ascii_file.relative_to(root)} has no line {number} (it has {len(text_lines)})."
         )
         return None
     return text_lines[number - 1]
@@ -142,8 +141,7 @@ def _stroke_points(name: str, stroke_number: int, stroke: ElementTree.Element) -
             points.append((float(point.attrib["x"]), float(point.attrib["y"])))
         except ValueError:
             raise DataError(
-                f"{where} has a coordinate that is not a number: "
-                f"x={point.attrib['x']!r}, y={point.attrib['y']!r}."
+                f"{where} has a coordinate that is not a number: x={point.attrib['x']!r}, y={point.attrib['y']!r}."
             ) from None
     coordinates = np.array(points, np.float64).reshape(-1, 2)
     if not np.isfinite(coordinates).all():

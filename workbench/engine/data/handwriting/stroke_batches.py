@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from ..batching import LengthPooledBatcher, check_batch_shape
 from ...common.errors import DataError
+from ..batching import LengthPooledBatcher, check_batch_shape
 from .strokes import StrokeSample
 
 PADDING = 0  # text id of the padding after a short line's text

@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 
 import numpy as np
 from HersheyFonts import HersheyFonts
@@ -164,7 +164,7 @@ def _random_text(rng: np.random.Generator) -> str:
     return " ".join(words) + ("." if rng.random() < 0.25 else "")
 
 
-@lru_cache(maxsize=None)
+@cache
 def _glyphs(face: str) -> dict[str, Glyph]:
     if face not in FACES:
         raise DataError(f"there is no handwriting face {face!r}; the faces are {', '.join(FACES)}.")
@@ -172,9 +172,7 @@ def _glyphs(face: str) -> dict[str, Glyph]:
     font.load_default_font(face)
     glyphs = {}
     for char, glyph in font.all_glyphs.items():
-        strokes = tuple(
-            np.array(stroke, np.float64) - (glyph.left_offset, FONT_BASE_LINE) for stroke in glyph.strokes
-        )
+        strokes = tuple(np.array(stroke, np.float64) - (glyph.left_offset, FONT_BASE_LINE) for stroke in glyph.strokes)
         delayed = tuple(char.islower() and bool((stroke[:, 1] < -FONT_X_HEIGHT).all()) for stroke in strokes)
         ends = tuple((*map(float, stroke[0]), *map(float, stroke[-1])) for stroke in strokes)
         glyphs[char] = Glyph(strokes, delayed, ends, float(glyph.char_width))
@@ -249,7 +247,7 @@ def _place(points: np.ndarray, style: WriterStyle, rng: np.random.Generator) -> 
     return np.stack([x - shear * y, y + wave], axis=1) * (style.size / FONT_X_HEIGHT)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _native_slant(face: str) -> float:
     """The face's own slant, measured as the writing is, which ``_place`` shears away."""
     glyphs = _glyphs(face)

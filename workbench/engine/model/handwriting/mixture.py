@@ -16,8 +16,8 @@ underflowed number. Section 5.4's sampling bias sharpens π and narrows σ (``ap
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from typing import Callable
 
 import numpy as np
 import torch
@@ -46,17 +46,17 @@ class MixtureParams:
     rho: torch.Tensor  # (*S, M)  ρ = tanh(ρ̂) (eq. 22)
     eos_logit: torch.Tensor  # (*S,)  -ê (eq. 18)
 
-    def map(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> "MixtureParams":
+    def map(self, fn: Callable[[torch.Tensor], torch.Tensor]) -> MixtureParams:
         """Apply ``fn`` to every field (indexing, ``.to(device)``, ``.detach()``...)."""
         return MixtureParams(fn(self.log_pi), fn(self.mu), fn(self.log_sigma), fn(self.rho), fn(self.eos_logit))
 
     @staticmethod
-    def cat(parts: list["MixtureParams"], dim: int) -> "MixtureParams":
+    def cat(parts: list[MixtureParams], dim: int) -> MixtureParams:
         """Concatenate the fields of ``parts`` along ``dim``."""
         names = [f.name for f in fields(MixtureParams)]
         return MixtureParams(**{name: torch.cat([getattr(p, name) for p in parts], dim=dim) for name in names})
 
-    def step(self, t: int) -> "MixtureParams":
+    def step(self, t: int) -> MixtureParams:
         """(B, T, ...) -> the distributions at step t, (B, ...)."""
         return self.map(lambda x: x[:, t])
 
@@ -93,12 +93,7 @@ def _log_bivariate_normal(x: torch.Tensor, params: MixtureParams) -> torch.Tenso
     z = (x.unsqueeze(-2) - params.mu) * torch.exp(-log_sigma)  # (*S, M, 2) standardised
     big_z = z.square().sum(-1) - 2 * rho * z[..., 0] * z[..., 1]  # (*S, M)
     one_minus_rho2 = 1 - rho.square()  # (*S, M)
-    return (
-        -math.log(2 * math.pi)
-        - log_sigma.sum(-1)
-        - 0.5 * torch.log(one_minus_rho2)
-        - big_z / (2 * one_minus_rho2)
-    )
+    return -math.log(2 * math.pi) - log_sigma.sum(-1) - 0.5 * torch.log(one_minus_rho2) - big_z / (2 * one_minus_rho2)
 
 
 def mixture_nll_per_step(params: MixtureParams, targets: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

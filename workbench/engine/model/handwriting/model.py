@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import torch
 
+from ...data.handwriting.stroke_batches import StrokeBatch
 from ...spec import ModelSpec
 from .mixture import mixture_nll
 from .networks import PredictionNetwork, SynthesisNetwork
-from ...data.handwriting.stroke_batches import StrokeBatch
 
 
 class HandwritingPrediction(PredictionNetwork):
@@ -35,8 +35,11 @@ class HandwritingSynthesis(SynthesisNetwork):
     def __init__(self, spec: ModelSpec) -> None:
         assert spec.window is not None
         super().__init__(
-            spec.encoder.hidden_size, spec.encoder.num_layers, spec.head.num_outputs,
-            spec.window.components, spec.window.alphabet_size,
+            spec.encoder.hidden_size,
+            spec.encoder.num_layers,
+            spec.head.num_outputs,
+            spec.window.components,
+            spec.window.alphabet_size,
         )
         self.spec = spec
 

@@ -7,25 +7,27 @@ the layer below, and the mixture density head reads every layer's output (eqs. 1
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from ...data.handwriting.stroke_batches import START_POINT  # what every training line is read after
 from ..inference_mode import inference
 from .mixture import MixtureDensityHead, MixtureParams, apply_bias, mixture_nll, sample_point
-from ...data.handwriting.stroke_batches import START_POINT  # what every training line is read after
 from .window import SoftWindow, passed_end, with_end_slot
 
 LSTMState = tuple[torch.Tensor, torch.Tensor]  # (h, c), each (1, B, H) as nn.LSTM takes them
 
 
-
 def _run_stack(
-    lstms: nn.ModuleList, x: torch.Tensor, first: torch.Tensor, extra: list[torch.Tensor],
+    lstms: nn.ModuleList,
+    x: torch.Tensor,
+    first: torch.Tensor,
+    extra: list[torch.Tensor],
     states: list[LSTMState] | None,
 ) -> tuple[list[torch.Tensor], list[LSTMState]]:
     """Run fused layers over the whole sequence; layer n reads [x, h^{n-1}, *extra].
@@ -97,7 +99,12 @@ class SynthesisNetwork(nn.Module):
     """
 
     def __init__(
-        self, hidden: int, layers: int, components: int, window_components: int, alphabet_size: int,
+        self,
+        hidden: int,
+        layers: int,
+        components: int,
+        window_components: int,
+        alphabet_size: int,
         input_size: int = 3,
     ) -> None:
         super().__init__()
@@ -146,7 +153,11 @@ class SynthesisNetwork(nn.Module):
         return params, SynthesisState((h, c), kappa, w, upper), trace
 
     def loss(
-        self, points: torch.Tensor, targets: torch.Tensor, mask: torch.Tensor, text: torch.Tensor,
+        self,
+        points: torch.Tensor,
+        targets: torch.Tensor,
+        mask: torch.Tensor,
+        text: torch.Tensor,
         text_mask: torch.Tensor,
     ) -> torch.Tensor:
         """Eq. 26 in nats per sequence."""
@@ -168,9 +179,13 @@ Advance = Callable[[torch.Tensor, object], tuple[MixtureParams, object, WindowTr
 
 
 def generate(
-    model: PredictionNetwork | SynthesisNetwork, steps_max: int, bias: float = 0.0,
-    generator: torch.Generator | None = None, primer: torch.Tensor | None = None,
-    text: torch.Tensor | None = None, primer_text: torch.Tensor | None = None,
+    model: PredictionNetwork | SynthesisNetwork,
+    steps_max: int,
+    bias: float = 0.0,
+    generator: torch.Generator | None = None,
+    primer: torch.Tensor | None = None,
+    text: torch.Tensor | None = None,
+    primer_text: torch.Tensor | None = None,
 ) -> GeneratedStrokes:
     """Write up to ``steps_max`` points with section 5.4's sampling ``bias``.
 

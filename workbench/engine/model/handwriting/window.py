@@ -34,7 +34,7 @@ class SoftWindow(nn.Module):
         self.alphabet_size = alphabet_size
         self.linear = nn.Linear(width, 3 * components)  # eq. 48: [α̂ | β̂ | κ̂]
         with torch.no_grad():
-            self.linear.bias[2 * components:] = -math.log(INITIAL_POINTS_PER_CHARACTER)
+            self.linear.bias[2 * components :] = -math.log(INITIAL_POINTS_PER_CHARACTER)
 
     def forward_step(
         self, h1_t: torch.Tensor, kappa_prev: torch.Tensor, text_onehot: torch.Tensor, text_mask: torch.Tensor
