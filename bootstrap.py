@@ -46,7 +46,7 @@ def ensure_environment() -> None:
     if index:
         subprocess.check_call([*pip, "torch==2.13.0", "--index-url", index])
     print("Installing Sequence Workbench and its dependencies (first run only) ...", flush=True)
-    subprocess.check_call([*pip, "-e", f"{ROOT}[test]"])
+    subprocess.check_call([*pip, "-e", f"{ROOT}[test,lint]"])
     STAMP.write_text(digest)
 
 
