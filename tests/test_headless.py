@@ -1,4 +1,4 @@
-"""The engine and the command line never load Qt: they run headless, in CI and under torchrun."""
+"""The engine and the command line never load Qt: they run headless, from a terminal and in CI."""
 
 import subprocess
 import sys

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from workbench.cli import SAMPLE_SEPARATOR, main
+from workbench.cli import main
+from workbench.cli.using import SAMPLE_SEPARATOR
 from workbench.engine.project.project import Project
 
 PROSE = "It was the best of times, it was the worst of times; it was the age of wisdom.\n" * 40

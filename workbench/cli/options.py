@@ -10,8 +10,8 @@ import argparse
 import math
 from collections.abc import Callable
 
-from .engine.common.errors import WorkbenchError
-from .engine.inference.sampling import MAX_TEMPERATURE, MIN_TEMPERATURE
+from ..engine.common.errors import WorkbenchError
+from ..engine.inference.sampling import MAX_TEMPERATURE, MIN_TEMPERATURE
 
 LARGEST_SEED = 2**32 - 1  # a seed a person types; what a project may hold (config.LARGEST_SEED) is wider
 

@@ -1,0 +1,96 @@
+"""Commands that train: ``train`` a project, and ``demo``, which makes one, trains it and shows what it learned.
+
+Ctrl-C stops the run at the next step; the project is saved and the command exits with 130.
+"""
+
+from __future__ import annotations
+
+import signal
+import sys
+from pathlib import Path
+
+from ..engine.data import DEMOS
+from ..engine.events import discard
+from ..engine.inference.captions import caption
+from ..engine.inference.sampling import SamplingOptions
+from ..engine.inference.translation import translate
+from ..engine.project.project import Project
+from ..engine.project.starters import demo_project, suggested_steps
+from ..engine.scoring.evaluation import evaluate
+from ..engine.training.callbacks import SaveEvery
+from .exit_codes import EXIT_INTERRUPTED
+from .progress import ProgressBar
+
+
+def cmd_train(args) -> int:
+    project = Project.open(args.project, lock=True)  # a second writer would save over this one's steps
+    try:
+        return train_project(project, args.project, args.steps or suggested_steps(project), args)
+    finally:
+        project.close()
+
+
+def train_project(project: Project, path: Path, steps: int, args) -> int:
+    if args.device:
+        project.use_device(args.device)
+    trainer = project.trainer(ProgressBar(), [SaveEvery(args.save_every, lambda: project.save(path))])
+    previous = signal.signal(signal.SIGINT, lambda *_: trainer.control.stop())
+    try:
+        outcome = trainer.run(steps)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if outcome.reason == "failed":
+        print(f"Saved {path} with the weights after step {outcome.step:,}.", file=sys.stderr)
+        return 1
+    if outcome.reason == "stopped":
+        print(f"Interrupted at step {outcome.step:,}; saved {path}.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    print(f"Saved {path} at step {outcome.step:,}.", file=sys.stderr)
+    return 0
+
+
+def cmd_demo(args) -> int:
+    path = args.project or Path(f"{args.name}.h5")
+    demo = DEMOS[args.name]
+    if path.exists():
+        project = Project.open(path, lock=True)
+        print(f"Continuing {path} from step {project.step:,}.")
+    else:
+        project = demo_project(args.name)
+        project.save(path, lock=True)
+        print(f"Created {path}: {demo.title}.")
+    try:
+        status = train_project(project, path, args.steps or demo.steps, args)
+    finally:
+        project.close()  # what follows only reads the project
+    if status in (0, EXIT_INTERRUPTED) and project.spec.writes_with_pen:
+        print(
+            f'\nWrite with it: .venv/bin/workbench write {path} "hello world" --out hello.svg   '
+            f"Resume: .venv/bin/workbench train {path} --steps 2000"
+        )
+    elif status in (0, EXIT_INTERRUPTED) and not project.spec.generates_text:
+        print_scores(project)
+        print(f"\nLook inside: .venv/bin/workbench open {path}   Resume: .venv/bin/workbench train {path} --steps 2000")
+    elif status in (0, EXIT_INTERRUPTED):
+        trainer = project.trainer(sink=discard)  # the progress bar would print each sample a second time
+        print("\nSamples at temperature 0.8:")
+        for seed in range(5 if project.corpus.kind == "lines" else 2):
+            print("  " + trainer.sample(SamplingOptions(300, 0.8, seed=seed)).text.strip())
+        print(
+            f"\nMore: .venv/bin/workbench sample {path} --temperature 0.5   "
+            f"Resume: .venv/bin/workbench train {path} --steps 2000"
+        )
+    return status
+
+
+def print_scores(project: Project) -> None:
+    """How a classifier, tagger, translator, captioner or forecaster does on the whole
+    validation split, beside its baselines, and a few of its outputs."""
+    print("\n" + "\n".join(evaluate(project.trainer(sink=discard)).lines()))
+    if project.spec.template == "captioning":
+        for index, reference in enumerate(project.corpus.caption_texts("val")[:4]):
+            written = " ".join(caption(project.model, project.corpus, index).words)
+            print(f"  scene {index}: {written!r} (reference {reference!r})")
+    elif project.spec.is_seq2seq:
+        for source, _ in project.corpus.pairs("val")[:4]:
+            print(f"  {source!r} → {translate(project.model, project.corpus, source).output!r}")
