@@ -1,4 +1,5 @@
-"""Downloads against a real HTTP server on 127.0.0.1: cache, checksum, errors, cancelling, progress."""
+"""Downloads through pooch against a real HTTP server on 127.0.0.1: cache, checksum, retries, errors,
+cancelling, progress. Nothing here reaches the network."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ PLAY = ("First Citizen:\nBefore we proceed any further, hear me speak.\n\nAll:\n
 
 
 class FileServer:
-    """Serves BODY at /data.bin and PLAY at /play.txt, stalls at /slow, answers 404 elsewhere."""
+    """Serves BODY at /data.bin and PLAY at /play.txt, stalls at /slow, breaks off the first answer at /flaky,
+    answers 404 elsewhere."""
 
     def __init__(self) -> None:
         self.requests: list[str] = []
@@ -40,7 +42,13 @@ class FileServer:
                 if self.path == "/slow":
                     time.sleep(1.0)  # longer than the client waits; then hang up without a word
                     return
-                body = {"/data.bin": BODY, "/play.txt": PLAY}.get(self.path)
+                if self.path == "/flaky" and owner.requests.count("/flaky") == 1:
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(BODY)))
+                    self.end_headers()
+                    self.wfile.write(BODY[: len(BODY) // 2])  # then hang up: the connection broke off
+                    return
+                body = {"/data.bin": BODY, "/flaky": BODY, "/play.txt": PLAY}.get(self.path)
                 if body is None:
                     self.send_error(404)
                     return
@@ -94,16 +102,45 @@ def test_a_damaged_cached_copy_is_fetched_again(server, tmp_path):
 def test_a_checksum_mismatch_keeps_nothing_and_says_so(server, tmp_path):
     wrong = "0" * 64
     with pytest.raises(DataError, match="checksum did not match") as caught:
-        fetch(server.url("/data.bin"), wrong, cache_dir=tmp_path)
+        fetch(server.url("/data.bin"), wrong, cache_dir=tmp_path, retries=0)
     assert f"expected {wrong[:12]}" in str(caught.value)
     assert f"got {BODY_SHA256[:12]}" in str(caught.value)
     assert leftovers(tmp_path) == []
 
 
-def test_a_missing_file_names_the_status(server, tmp_path):
-    with pytest.raises(DataError, match="the server said 404 Not Found"):
-        fetch(server.url("/nothing.txt"), BODY_SHA256, cache_dir=tmp_path)
+def test_a_checksum_mismatch_is_tried_again_before_it_is_an_error(server, tmp_path):
+    with pytest.raises(DataError, match="checksum did not match"):
+        fetch(server.url("/data.bin"), "0" * 64, cache_dir=tmp_path, retries=1)
+    assert server.requests == ["/data.bin", "/data.bin"]
     assert leftovers(tmp_path) == []
+
+
+def test_a_download_that_breaks_off_is_tried_again(server, tmp_path):
+    path = fetch(server.url("/flaky"), BODY_SHA256, cache_dir=tmp_path, retries=1)
+    assert path.read_bytes() == BODY
+    assert server.requests == ["/flaky", "/flaky"]
+    assert leftovers(tmp_path) == [path.name]
+
+
+def test_a_broken_off_download_is_said_in_words_when_the_tries_run_out(server, tmp_path):
+    with pytest.raises(DataError, match="the connection broke off"):
+        fetch(server.url("/flaky"), BODY_SHA256, cache_dir=tmp_path, retries=0)
+    assert leftovers(tmp_path) == []
+
+
+def test_a_missing_file_names_the_status_and_is_not_asked_for_again(server, tmp_path):
+    with pytest.raises(DataError, match="the server said 404 Not Found"):
+        fetch(server.url("/nothing.txt"), BODY_SHA256, cache_dir=tmp_path)  # with the usual retries
+    assert server.requests == ["/nothing.txt"]
+    assert leftovers(tmp_path) == []
+
+
+def test_a_cache_folder_that_cannot_be_made_names_the_folder(server, tmp_path):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the folder should be")
+    with pytest.raises(DataError, match=f"could not save the download in {blocked}"):
+        fetch(server.url("/data.bin"), BODY_SHA256, cache_dir=blocked)
+    assert server.requests == []
 
 
 def test_a_refused_connection_is_a_data_error(tmp_path):
@@ -111,17 +148,19 @@ def test_a_refused_connection_is_a_data_error(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with pytest.raises(DataError, match="refused the connection"):
-        fetch(f"http://127.0.0.1:{port}/data.bin", BODY_SHA256, cache_dir=tmp_path)
+        fetch(f"http://127.0.0.1:{port}/data.bin", BODY_SHA256, cache_dir=tmp_path, retries=0)
 
 
 def test_a_silent_server_times_out(server, tmp_path):
     with pytest.raises(DataError, match="did not answer within 0.2 seconds"):
-        fetch(server.url("/slow"), BODY_SHA256, cache_dir=tmp_path, timeout=0.2)
+        fetch(server.url("/slow"), BODY_SHA256, cache_dir=tmp_path, timeout=0.2, retries=0)
 
 
-def test_not_a_web_address(tmp_path):
+@pytest.mark.parametrize("url", ["nowhere", "ftp://example.org/input.txt", "http://"])
+def test_not_a_web_address(tmp_path, url):
     with pytest.raises(DataError, match="not a web address"):
-        fetch("nowhere", BODY_SHA256, cache_dir=tmp_path)
+        fetch(url, BODY_SHA256, cache_dir=tmp_path)  # with the usual retries: refused at once
+    assert leftovers(tmp_path) == []
 
 
 def test_cancelling_leaves_no_file_behind(server, tmp_path):
@@ -133,6 +172,15 @@ def test_cancelling_leaves_no_file_behind(server, tmp_path):
 
     with pytest.raises(DownloadCancelled, match="cancelled"):
         fetch(server.url("/data.bin"), BODY_SHA256, cache_dir=tmp_path, should_stop=should_stop)
+    assert len(asked) == 3  # cancelled as soon as asked: not tried again
+    assert server.requests == ["/data.bin"]
+    assert leftovers(tmp_path) == []
+
+
+def test_a_download_cancelled_before_it_starts_never_reaches_the_server(server, tmp_path):
+    with pytest.raises(DownloadCancelled, match="cancelled"):
+        fetch(server.url("/data.bin"), BODY_SHA256, cache_dir=tmp_path, should_stop=lambda: True)
+    assert server.requests == []
     assert leftovers(tmp_path) == []
 
 
@@ -190,4 +238,4 @@ def test_no_network_is_said_in_words(tmp_path, monkeypatch):
 
     monkeypatch.setattr(socket, "getaddrinfo", offline)
     with pytest.raises(DataError, match=r"could not be looked up \(no network connection\?\)"):
-        fetch("https://example.org/input.txt", BODY_SHA256, cache_dir=tmp_path)
+        fetch("https://example.org/input.txt", BODY_SHA256, cache_dir=tmp_path, retries=0)
