@@ -11,16 +11,16 @@ import pytest
 
 from workbench.engine.common.errors import DataError
 from workbench.engine.scoring.baselines import (
-    _Features,
-    _fit_logistic_regression,
+    TokenFeatures,
     bag_of_tokens,
     copy_source,
+    fit_logistic_regression,
     majority_class,
     majority_tags,
     majority_target,
     ngram_language_model,
 )
-from workbench.engine.scoring.ngram import KneserNey, _discounts, cross_entropy
+from workbench.engine.scoring.ngram import KneserNey, cross_entropy
 
 
 def test_the_commonest_class_is_the_training_splits():
@@ -32,7 +32,7 @@ def test_the_commonest_class_is_the_training_splits():
 
 def test_tf_idf_rows_have_length_one_and_a_bias():
     items = [np.array([1, 1, 2]), np.array([2]), np.array([], np.int64)]
-    features = _Features.fit(items, vocab_size=3, pairs=False)
+    features = TokenFeatures.fit(items, vocab_size=3, pairs=False)
     dense = features.matrix(items).times(np.eye(4))  # (3 items, 3 tokens + bias)
     one, two = (1 + math.log(2)) * (math.log(4 / 2) + 1), 1.0 * (math.log(4 / 3) + 1)  # tf · idf over 3 items
     np.testing.assert_allclose(dense[0], [0, one / math.hypot(one, two), two / math.hypot(one, two), 1])
@@ -46,9 +46,9 @@ def test_the_classifier_reaches_the_minimum_of_its_objective():
     rng = np.random.default_rng(0)
     items = [rng.integers(0, 12, rng.integers(1, 8)) for _ in range(60)]
     labels = np.array([int(item.sum() % 3) for item in items])
-    features = _Features.fit(items, 12, pairs=False)
+    features = TokenFeatures.fit(items, 12, pairs=False)
     matrix = features.matrix(items)
-    weights = _fit_logistic_regression(matrix, labels, 3)
+    weights = fit_logistic_regression(matrix, labels, 3)
     dense = matrix.times(np.eye(matrix.width))  # (60, 13)
     logits = dense @ weights
     probabilities = np.exp(logits - logits.max(1, keepdims=True))
@@ -180,10 +180,23 @@ def test_probabilities_over_the_vocabulary_sum_to_one():
         assert np.exp(model.window_log_probs(windows)).sum() == pytest.approx(1.0, abs=1e-12)
 
 
+def unigram_probabilities(counts: list[int], vocab_size: int, discounts: list[float]) -> tuple[np.ndarray, np.ndarray]:
+    """(the 1-gram model's p(w) for every id, what the discounts D(0), D₁, D₂, D₃₊ give) when id i
+    occurs counts[i] times: p(w) = (c(w) − D(c(w)) + γ / V) / N with γ = Σ_w D(c(w)). With more ids
+    than are seen, every other set of discounts gives other probabilities."""
+    train = np.repeat(np.arange(len(counts)), counts)
+    seen = np.zeros(vocab_size)
+    seen[: len(counts)] = counts
+    discount = np.array(discounts)[np.minimum(seen, 3).astype(np.int64)]
+    expected = (seen - discount + discount.sum() / vocab_size) / seen.sum()
+    return np.exp(KneserNey(train, vocab_size, order=1).log_probs(np.arange(vocab_size))), expected
+
+
 def test_discounts_come_from_the_counts_of_counts():
     # n1 = 4, n2 = 2, n3 = 1, n4 = 1: Y = 1/2, D1 = 1/2, D2 = 5/4, D3+ = 1
-    np.testing.assert_allclose(_discounts(np.array([1, 1, 1, 1, 2, 2, 3, 4.0])), [0, 0.5, 1.25, 1.0])
-    np.testing.assert_allclose(_discounts(np.array([1, 1, 2, 5.0])), [0, 0.5, 0.5, 0.5])  # no 3s: one discount
+    np.testing.assert_allclose(*unigram_probabilities([1, 1, 1, 1, 2, 2, 3, 4], 10, [0, 0.5, 1.25, 1.0]), rtol=1e-12)
+    # no 3s: one discount
+    np.testing.assert_allclose(*unigram_probabilities([1, 1, 2, 5], 6, [0, 0.5, 0.5, 0.5]), rtol=1e-12)
 
 
 def test_a_longer_context_predicts_a_repeating_text_better():

@@ -5,26 +5,17 @@ No torch here: the project file reader asks too, before it reads a byte.
 
 from __future__ import annotations
 
-import os
+import psutil
 
 
 def host_available_memory() -> int | None:
-    """Linux's MemAvailable (free memory plus the caches it can drop); else what sysconf says is
-    free, or at worst the size of the machine's memory (macOS), which still refuses what can
-    never fit; None on systems that tell neither (Windows)."""
+    """Bytes the system can give a new program without swapping (psutil's ``available``: on
+    Linux, MemAvailable, free memory plus the caches it can drop; likewise on macOS and
+    Windows); None where the system will not tell (on Linux, no readable /proc)."""
     try:
-        with open("/proc/meminfo", encoding="ascii") as meminfo:
-            for line in meminfo:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        pass
-    for pages in ("SC_AVPHYS_PAGES", "SC_PHYS_PAGES"):
-        try:
-            return os.sysconf(pages) * os.sysconf("SC_PAGE_SIZE")
-        except (AttributeError, ValueError, OSError):
-            continue
-    return None
+        return psutil.virtual_memory().available
+    except OSError:
+        return None
 
 
 def in_bytes(count: int) -> str:
