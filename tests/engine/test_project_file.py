@@ -8,15 +8,9 @@ import numpy as np
 import pytest
 
 from workbench.engine.common.errors import ProjectError
-from workbench.engine.project import project_file
-from workbench.engine.project.project_file import (
-    FORMAT_NAME,
-    FORMAT_VERSION,
-    ProjectFile,
-    Run,
-    read_project_file,
-    write_project_file,
-)
+from workbench.engine.project.project_file import FORMAT_NAME, FORMAT_VERSION, ProjectFile, Run
+from workbench.engine.project.project_file_reader import read_project_file
+from workbench.engine.project.project_file_writer import write_project_file
 
 
 def make_project() -> ProjectFile:
@@ -145,15 +139,15 @@ def test_file_names_its_format_and_checksums_every_dataset(saved):
 def test_failed_save_keeps_previous_file_and_removes_temporary(saved, monkeypatch):
     before = saved.read_bytes()
     written = []
-    write_array = project_file._write_array
+    create_dataset = h5py.Group.create_dataset
 
-    def write_then_fill_disk(*args):
+    def write_then_fill_disk(group, name, *args, **options):
         if len(written) == 3:
             raise OSError(errno.ENOSPC, "No space left on device")
-        write_array(*args)
-        written.append(args[1])
+        written.append(name)
+        return create_dataset(group, name, *args, **options)
 
-    monkeypatch.setattr(project_file, "_write_array", write_then_fill_disk)
+    monkeypatch.setattr(h5py.Group, "create_dataset", write_then_fill_disk)
 
     with pytest.raises(ProjectError, match="cannot save .*project.h5: No space left"):
         write_project_file(saved, make_project())

@@ -31,7 +31,9 @@ from ..training.history import RunHistory
 from ..training.memory_need import check_fits
 from ..training.trainer import Trainer
 from .probe_record import probe_from_record, probe_to_record
-from .project_file import ProjectFile, Run, read_project_file, write_project_file
+from .project_file import ProjectFile, Run
+from .project_file_reader import read_project_file
+from .project_file_writer import write_project_file
 from .project_lock import ProjectLock, remove_stale_temporaries
 from .stored_records import run_history, sample_from_json, sample_to_json
 
