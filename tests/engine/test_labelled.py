@@ -20,7 +20,7 @@ from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.scoring.label_scores import LabelScores
 from workbench.engine.spec import RecurrentSpec
-from workbench.engine.training.trainer import count_confusion
+from workbench.engine.training.validation import count_confusion
 
 WORDS = ["apple", "pear", "fig", "kiwi", "plum", "lime", "date", "yam", "leek", "kale", "bean", "corn"]
 KINDS = ["fruit"] * 7 + ["veg"] * 5

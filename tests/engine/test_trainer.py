@@ -1,7 +1,6 @@
 """The training loop: learning, events, throttling, control from another thread, failure, resume."""
 
 import threading
-import time
 
 import numpy as np
 import pytest
@@ -20,10 +19,10 @@ from workbench.engine.events import (
 )
 from workbench.engine.model.sequence_models import parameter_group
 from workbench.engine.project.project import Project
+from workbench.engine.training.budget_clock import BudgetClock
 from workbench.engine.training.callbacks import Callback
 from workbench.engine.training.config import TrainConfig
 from workbench.engine.training.optimizers import learning_rate_at
-from workbench.engine.training.trainer import _BudgetClock
 
 
 class StopAt(Callback):
@@ -33,6 +32,33 @@ class StopAt(Callback):
     def on_step_end(self, trainer):
         if trainer.step == self.step:
             trainer.control.stop()
+
+
+class HoldAt(Callback):
+    """Holds the training thread at the end of step ``step`` until ``release`` is set, and tells
+    each step's end: another thread acts at a known step without sleeping."""
+
+    def __init__(self, step):
+        self.step = step
+        self.reached = threading.Event()
+        self.release = threading.Event()
+        self.stepped = threading.Event()  # set at the end of every step
+
+    def on_step_end(self, trainer):
+        self.stepped.set()
+        if trainer.step == self.step:
+            self.reached.set()
+            assert self.release.wait(timeout=10)
+
+
+class FakeClock:
+    """Seconds that pass only when the test says so."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
 
 
 def test_a_small_lstm_learns_repetitive_text(text_corpus):
@@ -103,13 +129,14 @@ def test_samples_keep_within_their_share_of_training_time(text_corpus):
 def test_a_budget_counts_training_steps_not_what_runs_between_them():
     """A pause, validation, samples or a slow callback between the steps must not bring the next
     probe sooner than its share of the training steps' time allows."""
-    clock = _BudgetClock()
+    seconds = FakeClock()
+    clock = BudgetClock(seconds)
     assert clock.due(5, 5, 0.1)  # the first probe: at its step
     with clock.timing(5):
-        time.sleep(0.01)  # a probe
-    clock.last_cost = 0.01  # of 10 ms (however long the sleep took): at 10%, the next after 0.1 s of training
+        seconds.now += 0.01  # a probe of 10 ms: at 10%, the next after 0.1 s of training
+    assert clock.last_cost == 0.01
     assert not clock.due(10, 5, 0.1)
-    time.sleep(0.15)  # paused, or validating: not training
+    seconds.now += 0.15  # paused, or validating: not training
     assert not clock.due(10, 5, 0.1)
     clock.trained(0.12)  # a training step
     assert clock.due(10, 5, 0.1)
@@ -145,26 +172,26 @@ def test_stop_flag_ends_the_run_between_steps(text_corpus):
 
 
 def test_pause_resume_and_requests_from_another_thread(text_corpus):
-    trainer = make_project(text_corpus).trainer()
+    hold = HoldAt(3)
+    trainer = make_project(text_corpus).trainer(callbacks=[hold])
     worker = threading.Thread(target=trainer.run, args=(100_000,))
     worker.start()
     try:
-        while trainer.step < 3:
-            time.sleep(0.01)
-        trainer.control.pause()
-        time.sleep(0.1)
-        paused_at = trainer.step
+        assert hold.reached.wait(timeout=10)
+        trainer.control.pause()  # from this thread, while the training thread is between steps
+        hold.release.set()
         answer = trainer.control.submit(lambda: (threading.get_ident(), trainer.step))
         thread_id, step = answer.result(timeout=5)  # answered while paused
-        assert thread_id == worker.ident and step == paused_at
-        time.sleep(0.2)
-        assert trainer.step == paused_at
+        assert thread_id == worker.ident and step == 3
+        hold.stepped.clear()
+        again = trainer.control.submit(lambda: trainer.step)
+        assert again.result(timeout=5) == 3  # still paused: requests answered, no step taken
+        assert trainer.step == 3 and not hold.stepped.is_set()
         trainer.control.resume()
-        deadline = time.time() + 5
-        while trainer.step == paused_at and time.time() < deadline:
-            time.sleep(0.01)
-        assert trainer.step > paused_at
+        assert hold.stepped.wait(timeout=5)
+        assert trainer.step > 3
     finally:
+        hold.release.set()
         trainer.control.stop()
         worker.join(timeout=10)
     assert not worker.is_alive()

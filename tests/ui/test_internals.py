@@ -1,6 +1,5 @@
 """The internals panel: what its heatmaps, scrubber and coloured text show for probe snapshots."""
 
-import time
 from dataclasses import replace
 
 import numpy as np
@@ -18,7 +17,7 @@ from workbench.engine.training.config import TrainConfig
 from workbench.ui.internals import InternalsPanel, gate_saturation
 from workbench.ui.internals.analysis import display_token, diverging_rgb, symmetric_limit
 from workbench.ui.internals.history import SnapshotHistory
-from workbench.ui.internals.panel import LIVE_PAUSE_MAX_S, LIVE_SHARE, PAINTED_WITHIN_MS
+from workbench.ui.internals.panel import LIVE_PAUSE_MAX_S, LIVE_SHARE, REDRAW_INTERVAL_MS
 
 GATES = {"rnn": (), "lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}
 PROBE = 'say "hi"\nto me'
@@ -56,19 +55,46 @@ def fake_snapshot(step=100, cell="lstm", hidden=8, text=PROBE, layers=("encoder.
     )
 
 
-@pytest.fixture
-def panel(qtbot):
+class FixedClock:
+    """Seconds that pass only when the test says so."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def __call__(self):
+        return self.now
+
+
+class SteppingClock:
+    """A clock each reading of which is ``step_s`` after the last: every redraw, read at its start
+    and once its paints are done, costs ``step_s``."""
+
+    def __init__(self, step_s):
+        self.now, self.step_s = 0.0, step_s
+
+    def __call__(self):
+        self.now += self.step_s
+        return self.now
+
+
+def shown_panel(qtbot, **clocks):
     # A host window without a layout: a top-level layout would pass the panel's minimum size to
     # the window, which the offscreen platform answers with a Qt warning.
     host = QWidget()
     qtbot.addWidget(host)
     host.resize(1200, 800)
-    widget = InternalsPanel(host)
-    widget.live_share = 1.0  # these tests look at what is drawn, not at the pacing (tested below)
+    widget = InternalsPanel(host, **clocks)
     widget.setGeometry(0, 0, 1200, 800)
     host.show()
     qtbot.waitExposed(host)
     widget.host = host  # qtbot holds widgets weakly
+    return widget
+
+
+@pytest.fixture
+def panel(qtbot):
+    widget = shown_panel(qtbot)
+    widget.live_share = 1.0  # these tests look at what is drawn, not at the pacing (tested below)
     return widget
 
 
@@ -210,32 +236,39 @@ def test_only_the_tab_in_front_is_redrawn_the_others_when_brought_to_the_front(q
     np.testing.assert_allclose(curve.yData, later.layers[0].grad_through_time, rtol=1e-6)
 
 
-def test_live_snapshots_keep_their_redraws_to_a_share_of_the_gui_thread(qtbot, panel, monkeypatch):
+def test_live_snapshots_keep_their_redraws_to_a_share_of_the_gui_thread(qtbot):
     """While training sends snapshots, each redraw (paints included) buys a pause of cost / share
     before the next; the user's own actions are not held back by it."""
-    costs = []
-    pace = panel._pace_live_redraws
-    monkeypatch.setattr(panel, "_pace_live_redraws", lambda cost_s: (costs.append(cost_s), pace(cost_s)))
-    snapshots = [fake_snapshot(step=step, seed=step, hidden=64) for step in (100, 200, 300)]
+    cost_s = 0.006  # of a redraw of four 64-unit heatmaps and their text, paints included
+    panel = shown_panel(qtbot, clock=FixedClock(), cpu_clock=SteppingClock(cost_s))
+    assert panel.live_share == LIVE_SHARE
+    pause_s = cost_s / LIVE_SHARE
+    snapshots = [fake_snapshot(step=step, seed=step, hidden=64) for step in (100, 200)]
     first = fake_snapshot(step=50, hidden=64)
-    show(qtbot, panel, first)  # the heatmaps built, at the tests' pace
-    qtbot.waitUntil(lambda: len(costs) == 1, timeout=2000)
-    panel.live_share = LIVE_SHARE
-    show(qtbot, panel, snapshots[0])
-    qtbot.waitUntil(lambda: len(costs) == 2, timeout=2000)
-    pause_s = min(costs[-1] / LIVE_SHARE, LIVE_PAUSE_MAX_S)
-    assert pause_s > 0.5  # a redraw of four 64-unit heatmaps and their text costs several ms
-    started = time.monotonic()
-    with qtbot.waitSignal(panel.redrawn, timeout=round(1000 * pause_s) + 2000):
-        panel.add_snapshot(snapshots[1])
-    assert time.monotonic() - started > 0.8 * pause_s - PAINTED_WITHIN_MS / 1000
-    assert panel.current_snapshot is snapshots[1]
-    qtbot.waitUntil(lambda: len(costs) == 3, timeout=2000)
-    panel.add_snapshot(snapshots[2])  # paced: due in several hundred ms at least
-    started = time.monotonic()
-    with qtbot.waitSignal(panel.redrawn, timeout=1000):
+    with qtbot.waitSignal(panel.redrawn, timeout=2000):
+        panel.add_snapshot(first)
+        assert panel.scheduled_redraw_ms == REDRAW_INTERVAL_MS  # nothing drawn yet: no pause
+    qtbot.waitUntil(lambda: panel.live_wait_s > 0, timeout=2000)  # its cost, once its paints are done
+    assert panel.live_wait_s == pytest.approx(pause_s)
+    with qtbot.waitSignal(panel.redrawn, timeout=round(1000 * pause_s) + 5000):
+        panel.add_snapshot(snapshots[0])
+        assert panel.scheduled_redraw_ms == round(1000 * pause_s)  # paced
+    assert panel.current_snapshot is snapshots[0]
+    panel.add_snapshot(snapshots[1])
+    assert panel.scheduled_redraw_ms == round(1000 * pause_s)  # paced again, by the redraw before it
+    with qtbot.waitSignal(panel.redrawn, timeout=5000):
         panel.controls.slider.setValue(0)  # the user scrubs back: shown at once
-    assert time.monotonic() - started < 0.5 and panel.current_snapshot is first
+        assert panel.scheduled_redraw_ms == REDRAW_INTERVAL_MS
+    assert panel.current_snapshot is first
+
+
+def test_a_slow_redraw_holds_the_next_snapshot_back_a_bounded_time(qtbot):
+    panel = shown_panel(qtbot, clock=FixedClock(), cpu_clock=SteppingClock(1.0))
+    show(qtbot, panel, fake_snapshot(step=50))
+    qtbot.waitUntil(lambda: panel.live_wait_s > 0, timeout=2000)
+    assert panel.live_wait_s == LIVE_PAUSE_MAX_S  # not 1 s / LIVE_SHARE
+    panel.add_snapshot(fake_snapshot(step=100))
+    assert panel.scheduled_redraw_ms == round(1000 * LIVE_PAUSE_MAX_S)
 
 
 def test_a_hidden_panel_redraws_when_it_is_shown(qtbot, panel):
@@ -245,7 +278,8 @@ def test_a_hidden_panel_redraws_when_it_is_shown(qtbot, panel):
     panel.hide()
     snapshot = fake_snapshot(step=300)
     panel.add_snapshot(snapshot)
-    qtbot.wait(300)  # three redraw intervals
+    assert panel.scheduled_redraw_ms == REDRAW_INTERVAL_MS
+    qtbot.waitUntil(lambda: panel.scheduled_redraw_ms is None, timeout=5000)  # the redraw came due, hidden
     assert redraws == [] and panel.pages.currentIndex() == 0
     with qtbot.waitSignal(panel.redrawn, timeout=2000):
         panel.show()

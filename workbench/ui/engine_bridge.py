@@ -74,6 +74,7 @@ class EngineBridge(QObject):
         self._wake_sent = False
         self._drained_at = 0.0
         self._closed = False  # after shutdown: no more wake-ups (the receiver may be gone)
+        self.drain_count = 0  # drains so far: how often the worker's news woke this thread
         self.worker = EngineWorker(self._post)
         self.training = False
         self._thread = _WorkerThread(self.worker, self)
@@ -125,6 +126,15 @@ class EngineBridge(QObject):
     def paused(self) -> bool:
         return self.worker.control.paused
 
+    @property
+    def worker_thread_running(self) -> bool:
+        return self._thread.isRunning()
+
+    @property
+    def drain_pending(self) -> bool:
+        """Whether a drain is scheduled: with none, this thread sleeps until the worker has news."""
+        return self._timer.isActive()
+
     def shutdown(self, timeout_ms: int = 30_000) -> bool:
         """Stop training between steps and end the worker thread; True if it ended in time."""
         self.worker.quit()
@@ -143,6 +153,7 @@ class EngineBridge(QObject):
         next drain, which is scheduled at once: nothing waits for the worker's next news.
         """
         self._wake_sent = False  # before reading: an item put after this wakes the thread again
+        self.drain_count += 1
         try:
             self._deliver_queued()
         finally:

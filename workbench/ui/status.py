@@ -39,7 +39,7 @@ class TrainingStatus:
         self._counts = "tokens"
         self._running = False  # a run's bar is up: a task inside it gives the bar back when done
         self._metrics_timer.setInterval(METRICS_INTERVAL_MS)
-        self._metrics_timer.timeout.connect(self._show_latest)
+        self._metrics_timer.timeout.connect(self.interval_ended)
 
     def show_step(self, step: int) -> None:
         self.step.setText(f"step {step:,}")
@@ -58,10 +58,26 @@ class TrainingStatus:
         self.progress.setValue(done)
         self.progress.setFormat(f"%v of {self._target - self._start:,} steps")
 
+    @property
+    def interval_ms(self) -> int:
+        """The least time between two changes of the labels that follow training."""
+        return self._metrics_timer.interval()
+
+    @property
+    def holding_back(self) -> bool:
+        """Whether an interval is under way: new metrics wait for its end."""
+        return self._metrics_timer.isActive()
+
     def metrics(self, event: StepMetrics) -> None:
         self._latest = event
         if not self._metrics_timer.isActive():
             self._show_latest()
+
+    def interval_ended(self) -> None:
+        """The interval is over (the timer's slot): the metrics held back show and a new interval
+        starts; with none held back, the next metrics show at once."""
+        self._metrics_timer.stop()
+        self._show_latest()
 
     def _show_latest(self) -> None:
         """Show the metrics held back, if any; the next wait at least METRICS_INTERVAL_MS."""

@@ -1,10 +1,13 @@
-"""The headless training loop for language models (token streams and line corpora).
+"""The training loop, one for every kind of model a spec describes: language models over token
+streams and lines, classifiers, taggers, forecasters, translators, captioners and handwriting.
 
-The loop knows the model only through ``model(x, state) -> (logits, state)`` and its head's
-loss. It trains on the fused modules, carries the hidden state across contiguous batches
-(truncated backpropagation through time), and tells the world what happens through a sink of
-typed events, throttled here at the source. Probes, validation and samples run on this same
-thread between steps.
+The loop knows the model through its spec and ``model.batch_loss(batch, state, device)``. It
+carries the hidden state across contiguous batches (truncated backpropagation through time),
+keeps a copy of the last sound state and goes back to it when the run diverges, and tells the
+world what happens through a sink of typed events, its step metrics throttled here at the source
+(``step_metrics``). Validation (``validation``), probes and samples (``between_steps``) run on
+this same thread between steps, probes and samples within a share of training time
+(``budget_clock``).
 """
 
 from __future__ import annotations
@@ -12,17 +15,14 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable
-from contextlib import contextmanager, nullcontext
+from contextlib import nullcontext
 from dataclasses import dataclass
 
-import numpy as np
 import torch
 from torch import nn
 
 from ..common.errors import WorkbenchError
-from ..data.batching import IGNORE_INDEX
 from ..events import (
-    LayerSnapshot,
     ProbeSnapshot,
     RunFailed,
     RunFinished,
@@ -34,10 +34,10 @@ from ..events import (
     ValidationResult,
     discard,
 )
-from ..inference.sampling import SamplingOptions, sample_text
-from ..inside.probes import GATE_NAMES, gradient_through_time
-from ..model.inference_mode import inference
-from ..model.sequence_models import count_parameters, parameter_group
+from ..inference.sampling import SamplingOptions
+from ..model.sequence_models import count_parameters
+from .between_steps import probe_snapshot, seeded_sample
+from .budget_clock import BudgetClock
 from .callbacks import Callback
 from .config import TrainConfig
 from .control import TrainerControl
@@ -56,25 +56,8 @@ from .divergence import (
 from .history import RunHistory
 from .memory_need import check_fits
 from .optimizers import learning_rate_at, make_optimizer
-
-LABEL_HEADS = ("classification", "tagging")  # heads whose validation counts right and wrong labels
-PROGRESS_REPORTS = 100  # a whole validation tells its progress at most this many times
-
-Progress = Callable[[int, int], None]  # (batches done, batches in all)
-
-
-def count_confusion(prediction: torch.Tensor, target: torch.Tensor, num_classes: int) -> np.ndarray:
-    """(C, C) counts, rows the true label and columns the predicted one, over real targets.
-
-    ``prediction``: scores (B, C) with targets (B,), or (B, T, C) with targets (B, T) holding
-    IGNORE_INDEX on padded steps.
-    """
-    predicted = prediction.argmax(-1).flatten()
-    target = target.flatten()
-    real = target != IGNORE_INDEX
-    pairs = target[real] * num_classes + predicted[real]
-    counts = torch.bincount(pairs.cpu(), minlength=num_classes * num_classes)
-    return counts.view(num_classes, num_classes).numpy().astype(np.int64)
+from .step_metrics import LayerGradients, StepMeter
+from .validation import Progress, score_validation
 
 
 @dataclass(frozen=True)
@@ -90,10 +73,6 @@ def detach_state(state):
     if isinstance(state, tuple):
         return tuple(s.detach() for s in state)
     return state.detach()
-
-
-def numpy_copy(tensor: torch.Tensor) -> np.ndarray:
-    return tensor.detach().float().cpu().numpy().copy()
 
 
 class Trainer:
@@ -126,11 +105,11 @@ class Trainer:
         self.history = history or RunHistory("run-001")
         self.latest_probe: ProbeSnapshot | None = None
         self.samples: list[SampleGenerated] = []
-        # Fixed for the trainer's life, so listed once: the parameters, and each one's layer.
-        self._parameters, self._layer_names, self._layer_index = _layers_of(self.model)
-        self._probe_clock = _BudgetClock()
-        self._sample_clock = _BudgetClock()
-        self._sound_clock = _BudgetClock()
+        self._layers = LayerGradients(self.model)
+        self._parameters = self._layers.parameters
+        self._probe_clock = BudgetClock()
+        self._sample_clock = BudgetClock()
+        self._sound_clock = BudgetClock()
         self._sound: SoundState | None = None  # the state to go back to when the run diverges
         self._loss_watch = LossWatch(self.history.losses)
         self._target = 0  # the step the run under way ends at
@@ -186,7 +165,7 @@ class Trainer:
                 counts=self.counts,
             )
         )
-        meter = _Meter(self.config.metrics_interval_s)
+        meter = StepMeter(self.config.metrics_interval_s)
         # Once per run, not per step: probes, validation and sampling restore the mode they change.
         self.model.train()
         reason, message = "completed", ""
@@ -218,7 +197,7 @@ class Trainer:
             callback.on_run_end(self, outcome)
         return outcome
 
-    def _guarded_step(self, meter: _Meter) -> None:
+    def _guarded_step(self, meter: StepMeter) -> None:
         """One training step, with a copy of the state taken before it when there is none and
         after it now and then; raises Diverged."""
         if self._sound is None:
@@ -231,7 +210,7 @@ class Trainer:
         if self._sound_clock.due(self.step, SOUND_EVERY, SOUND_BUDGET):
             self._keep_sound_state()
 
-    def _train_one_step(self, meter: _Meter) -> None:
+    def _train_one_step(self, meter: StepMeter) -> None:
         batch = self.train_batches.next_batch()
         state = self.hidden if batch.continues else None
         lr = learning_rate_at(self.step, self.config)
@@ -244,7 +223,7 @@ class Trainer:
         self.scaler.scale(loss).backward()
         self.scaler.unscale_(self.optimizer)
         report = meter.due()
-        layer_norms = self._layer_grad_norms() if report else None
+        layer_norms = self._layers.norms() if report else None
         clip = self.config.grad_clip if self.config.grad_clip > 0 else math.inf
         grad_norm = float(nn.utils.clip_grad_norm_(self._parameters, clip))
         loss_value = loss.detach().item()
@@ -271,7 +250,7 @@ class Trainer:
                 learning_rate=lr,
                 tokens_per_s=meter.rate(),
                 grad_norm=grad_norm,
-                layer_names=self._layer_names,
+                layer_names=self._layers.names,
                 layer_grad_norms=layer_norms,
             )
             meter.reset()
@@ -355,19 +334,6 @@ class Trainer:
         spec = self.model.spec
         return not (spec.is_seq2seq or spec.writes_with_pen) and hasattr(self.corpus, "probe_example")
 
-    def _layer_grad_norms(self) -> np.ndarray:
-        """Gradient norm of each layer (before clipping), in ``self._layer_names`` order.
-
-        One fused norm over all gradients and one copy to the host, not a sync per parameter.
-        """
-        grads = [parameter.grad for parameter in self._parameters]
-        present = [i for i, grad in enumerate(grads) if grad is not None]
-        squares = np.zeros(len(self._layer_names))
-        if present:
-            norms = torch.stack(torch._foreach_norm([grads[i] for i in present])).double().cpu().numpy()
-            np.add.at(squares, self._layer_index[present], norms**2)
-        return np.sqrt(squares).astype(np.float32)
-
     def _emit(self, event) -> None:
         self.sink(event)
 
@@ -394,53 +360,9 @@ class Trainer:
         cancelled: Callable[[], bool] = lambda: False,
         observe: Callable | None = None,
     ) -> ValidationResult:
-        """Mean loss (per token, or per line for handwriting) and a classifier's or tagger's
-        confusion matrix; the model's mode comes back after.
-
-        A quick validation (``whole`` False, the config's ``val_batches`` above 0) scores that
-        many batches, the same ones every time; the result says how many of how many. A whole
-        one streams every batch of the split, calls ``progress(done, total)`` now and then, and
-        stops early, saying so in the result, once ``cancelled()`` is true. A classifier's or
-        tagger's ``observe(batch, prediction, targets)`` sees each batch's scores, for counts of
-        its own.
-        """
-        total, weight, state = 0.0, 0, None
-        head = self.model.spec.head
-        confusion = np.zeros((head.num_outputs,) * 2, np.int64) if head.kind in LABEL_HEADS else None
-        batcher = self.corpus.batcher("val", self.config.batch_size, self.config.seq_len, self.config.seed)
-        whole = whole or not self.config.val_batches or self.config.val_batches >= batcher.pass_length
-        wanted = batcher.pass_length if whole else self.config.val_batches
-        batches = batcher.epoch_batches() if whole else batcher.subset_batches(wanted)
-        every = max(1, wanted // PROGRESS_REPORTS)
-        scored = 0
-        with inference(self.model):
-            for batch in batches:
-                if whole and cancelled():
-                    break
-                state = state if batch.continues else None
-                if confusion is None:
-                    loss, state = self.model.batch_loss(batch, state, self.device)
-                else:
-                    loss, prediction, targets, state = self.model.batch_outputs(batch, state, self.device)
-                    confusion += count_confusion(prediction, targets, head.num_outputs)
-                    if observe is not None:
-                        observe(batch, prediction, targets)
-                total += float(loss) * batch.loss_weight
-                weight += batch.loss_weight
-                scored += 1
-                if progress is not None and whole and (scored % every == 0 or scored == wanted):
-                    progress(scored, wanted)
-        loss = total / weight if weight else math.nan  # nothing scored (cancelled at once): no score, not 0
-        accuracy = None if confusion is None else float(np.trace(confusion) / confusion.sum() if weight else math.nan)
-        return ValidationResult(
-            self.step,
-            loss,
-            loss / math.log(2),
-            accuracy,
-            confusion,
-            scored=weight,
-            batches=scored,
-            of_batches=batcher.pass_length,
+        """The validation pass at this step (``validation.score_validation``), neither recorded nor told."""
+        return score_validation(
+            self.model, self.corpus, self.config, self.device, self.step, whole, progress, cancelled, observe
         )
 
     def final_validation(self) -> ValidationResult | None:
@@ -460,118 +382,14 @@ class Trainer:
     def probe(self) -> ProbeSnapshot:
         """Gates, states and gradient through time on the corpus's fixed probe text."""
         with self._probe_clock.timing(self.step):
-            return self._probe()
-
-    def _probe(self) -> ProbeSnapshot:
-        example = self.corpus.probe_example(self.config.probe_length)
-        inputs = torch.from_numpy(example.inputs)[None].to(self.device)  # (1, T) or (1, T, F)
-        targets = torch.from_numpy(np.asarray(example.targets))[None].to(self.device)
-        self.model.eval()
-        traces, norms = gradient_through_time(self.model, inputs, targets)
-        self.model.train()
-        layers = tuple(
-            LayerSnapshot(
-                name=trace.name,
-                cell=trace.cell,
-                gate_names=GATE_NAMES[trace.cell],
-                gates=np.stack([numpy_copy(trace.gates[g][0]) for g in GATE_NAMES[trace.cell]])
-                if trace.gates
-                else np.zeros((0, inputs.shape[1], trace.hidden.shape[-1]), np.float32),
-                cell_state=None if trace.cell_state is None else numpy_copy(trace.cell_state[0]),
-                hidden=numpy_copy(trace.hidden[0]),
-                grad_through_time=norms[index].numpy().copy(),
-            )
-            for index, trace in enumerate(traces)
-        )
-        snapshot = ProbeSnapshot(step=self.step, token_ids=example.token_ids, tokens=example.labels, layers=layers)
-        self.latest_probe = snapshot
-        self._emit(snapshot)
+            snapshot = probe_snapshot(self.model, self.corpus, self.config, self.device, self.step)
+            self.latest_probe = snapshot
+            self._emit(snapshot)
         return snapshot
 
     def sample(self, options: SamplingOptions) -> SampleGenerated:
         """Write a sample; its random stream is seeded from the step, not the training RNG."""
-        options.check()  # before its seed reaches the generator
-        generator = torch.Generator().manual_seed(self.config.seed * 1_000_003 + self.step)
-        if options.seed is not None:
-            generator.manual_seed(options.seed)
-        text = sample_text(self.model, self.corpus.vocab, options, generator)
-        event = SampleGenerated(self.step, text, options.temperature, options.prime)
+        event = seeded_sample(self.model, self.corpus, self.config, self.step, options)
         self.samples = (self.samples + [event])[-20:]
         self._emit(event)
         return event
-
-
-def _layers_of(model: nn.Module) -> tuple[list[nn.Parameter], tuple[str, ...], np.ndarray]:
-    """The model's parameters, its layer names, and the index of each parameter's layer in them."""
-    named = list(model.named_parameters())
-    groups = [parameter_group(name) for name, _ in named]
-    names = tuple(dict.fromkeys(groups))
-    index = np.array([names.index(group) for group in groups], dtype=np.intp)
-    return [parameter for _, parameter in named], names, index
-
-
-class _BudgetClock:
-    """Says when work between steps (a probe, a sample) is due: every ``every`` steps, and only
-    within a share of training time.
-
-    A probe of a small model costs a training step or two (every layer run alone and a
-    backward pass through the probe text), and a sample one model call per token, which on a GPU is
-    as slow as on a CPU while the steps are many times faster; so a fixed step interval would
-    spend a large share of training on them. After each call the next waits until the training
-    steps themselves have run ``cost / budget`` seconds, which keeps the work under ``budget``
-    of training time on any model and device; a pause, validation, samples and callbacks do not
-    count as training.
-    """
-
-    def __init__(self) -> None:
-        self.last_step: int | None = None
-        self.last_cost = 0.0
-        self.trained_s = 0.0  # time spent in training steps since the last call
-
-    def due(self, step: int, every: int, budget: float) -> bool:
-        if self.last_step is None:
-            return step % every == 0
-        if step - self.last_step < every:
-            return False
-        return budget == 0 or self.trained_s >= self.last_cost / budget
-
-    def trained(self, seconds: float) -> None:
-        """A training step took ``seconds``."""
-        self.trained_s += seconds
-
-    @contextmanager
-    def timing(self, step: int):
-        self.last_step = step
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.last_cost = time.perf_counter() - started
-            self.trained_s = 0.0
-
-
-class _Meter:
-    """Loss and throughput since the last report; says when a report is due (time-throttled)."""
-
-    def __init__(self, interval_s: float) -> None:
-        self.interval_s = interval_s
-        self.reset()
-        self.last_report = self.window_start - interval_s  # the first step reports
-
-    def due(self) -> bool:
-        return time.perf_counter() - self.last_report >= self.interval_s
-
-    def add(self, loss: float, tokens: int) -> None:
-        self.loss_sum += loss
-        self.count += 1
-        self.tokens += tokens
-
-    def mean_loss(self) -> float:
-        return self.loss_sum / max(self.count, 1)
-
-    def rate(self) -> float:
-        return self.tokens / max(time.perf_counter() - self.window_start, 1e-9)
-
-    def reset(self) -> None:
-        self.loss_sum, self.count, self.tokens = 0.0, 0, 0
-        self.window_start = self.last_report = time.perf_counter()

@@ -11,11 +11,14 @@ stays in the history; the newest is shown when its turn comes). The user's own a
 held back. Of the Gates, States, Gate saturation and Gradient through time tabs only the one in
 front is redrawn; another catches up when the user brings it to the front. The plots themselves
 are built when a model is shown (``prepare``), not at its first snapshot.
+
+``clock`` (seconds) times the pauses, ``cpu_clock`` (the GUI thread's CPU seconds) a redraw's cost.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
@@ -47,8 +50,15 @@ class InternalsPanel(QWidget):
     redrawn = Signal()  # the views now show ``current_snapshot``
     live_share = LIVE_SHARE  # tests of what the views show may pace faster
 
-    def __init__(self, parent=None) -> None:
+    def __init__(
+        self,
+        parent=None,
+        clock: Callable[[], float] = time.monotonic,
+        cpu_clock: Callable[[], float] = time.thread_time,
+    ) -> None:
         super().__init__(parent)
+        self._clock = clock
+        self._cpu_clock = cpu_clock
         self.history = SnapshotHistory()
         self.controls = SnapshotControls()
         self.gates_view = GateHeatmapsView()
@@ -71,7 +81,7 @@ class InternalsPanel(QWidget):
         self._layer_name: str | None = None
         self._dirty = False
         self._stale_tabs: set[QWidget] = set()  # tabs behind the one in front, not yet redrawn
-        self._live_pause_until = 0.0  # time.monotonic() before which a new snapshot waits
+        self._live_pause_until = 0.0  # the clock's time before which a new snapshot waits
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._on_redraw_due)
@@ -94,11 +104,20 @@ class InternalsPanel(QWidget):
     def unit(self) -> int:
         return self._unit
 
+    @property
+    def live_wait_s(self) -> float:
+        """How long a snapshot of the running training arriving now waits before it is drawn."""
+        return max(0.0, self._live_pause_until - self._clock())
+
+    @property
+    def scheduled_redraw_ms(self) -> int | None:
+        """The delay the pending redraw was scheduled with; None when no redraw is pending."""
+        return self._timer.interval() if self._timer.isActive() else None
+
     def add_snapshot(self, snapshot: ProbeSnapshot) -> None:
         """Keep a snapshot from the running training; shown at once if following the newest."""
         self.history.add(snapshot)
-        wait_s = self._live_pause_until - time.monotonic()
-        self._history_changed(max(REDRAW_INTERVAL_MS, round(1000 * wait_s)))
+        self._history_changed(max(REDRAW_INTERVAL_MS, round(1000 * self.live_wait_s)))
 
     def load_snapshots(self, snapshots: list[ProbeSnapshot]) -> None:
         """Replace every snapshot (a project was opened); show the newest."""
@@ -218,8 +237,8 @@ class InternalsPanel(QWidget):
             QTimer.singleShot(0, self._on_redraw_due)
 
     def _redraw(self) -> None:
-        started_cpu = time.thread_time()
-        QTimer.singleShot(PAINTED_WITHIN_MS, lambda: self._pace_live_redraws(time.thread_time() - started_cpu))
+        started_cpu = self._cpu_clock()
+        QTimer.singleShot(PAINTED_WITHIN_MS, lambda: self._pace_live_redraws(self._cpu_clock() - started_cpu))
         snapshot, layer = self.history.current, self.current_layer
         self.controls.show_history(self.history)
         if snapshot is None or layer is None:
@@ -238,7 +257,7 @@ class InternalsPanel(QWidget):
         self.redrawn.emit()
 
     def _pace_live_redraws(self, cost_s: float) -> None:
-        self._live_pause_until = time.monotonic() + min(cost_s / self.live_share, LIVE_PAUSE_MAX_S)
+        self._live_pause_until = self._clock() + min(cost_s / self.live_share, LIVE_PAUSE_MAX_S)
 
     def _draw_tab(self, view: QWidget) -> None:
         """Bring one of the tabs up to date with the current snapshot and layer."""
