@@ -277,15 +277,7 @@ def time_paints(graphics) -> list[float]:
 def count_redraws(dashboard) -> list[str]:
     """The plot each of the dashboard's redraw shots brought up to date, in order."""
     plots: list[str] = []
-    redraw = dashboard._redraw
-
-    def counted() -> None:
-        before = dashboard._drawn_at.copy()
-        redraw()
-        plots.extend(plot for plot, at in dashboard._drawn_at.items() if at != before[plot])
-
-    dashboard._redraw_timer.timeout.disconnect()
-    dashboard._redraw_timer.timeout.connect(counted)
+    dashboard.plot_redrawn.connect(plots.append)
     return plots
 
 

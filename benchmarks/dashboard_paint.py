@@ -90,7 +90,7 @@ def dashboard_rows(app: QApplication, steps: int, repeats: int) -> list[str]:
         dashboard._redraw_timer.stop()
         dashboard._drawn_at = dict.fromkeys(dashboard._drawn_at, -math.inf)  # each may be drawn now
         for _ in range(5):
-            dashboard._redraw()
+            dashboard.redraw_now()
         dashboard._redraw_timer.stop()
 
     def loss_only():

@@ -56,7 +56,7 @@ def train(app: QApplication, window: MainWindow, steps: int) -> None:
 
 
 def load(app: QApplication, window: MainWindow, make_project) -> None:
-    window.files._load(lambda: tasks._install(window.bridge.worker, make_project()), None)
+    window.files.load(lambda: tasks.install(window.bridge.worker, make_project()), None)
     pump(app, lambda: window.files.has_project)
 
 
@@ -100,7 +100,7 @@ def shoot(app: QApplication, window: MainWindow, tab, name: str) -> None:
         lambda: (
             not (
                 tab is window.dashboard
-                and window.dashboard._redraw_timer.isActive()
+                and window.dashboard.next_shot_ms is not None
                 or tab is window.internals
                 and window.internals._dirty
             )
@@ -130,7 +130,7 @@ def inside_prose(app: QApplication, window: MainWindow) -> None:
 def handwriting(app: QApplication, window: MainWindow) -> None:
     """A training writer's line on the pad as the primer, the typed text written in that hand."""
     path = Path(os.environ["HANDWRITING_PROJECT"])
-    window.files._load(lambda: tasks.open_project(window.bridge.worker, path), path)
+    window.files.load(lambda: tasks.open_project(window.bridge.worker, path), path)
     pump(app, lambda: window.files.has_project)
     panel = window.handwriting
     line = next(line for line in window.bridge.worker.project.corpus.lines("train") if len(line.text.split()) == 2)
@@ -146,7 +146,7 @@ def handwriting(app: QApplication, window: MainWindow) -> None:
     panel.write_button.click()
     pump(app, lambda: len(panel.written_strokes()) > 0 and not panel.is_animating())
     panel.predict_check.setChecked(True)
-    pump(app, lambda: not panel._density_in_flight)
+    pump(app, lambda: not panel.density.pending)
     shoot(app, window, panel, "handwriting.png")
 
 
@@ -238,7 +238,7 @@ def export(app: QApplication, window: MainWindow) -> None:
     load(app, window, partial(demo_project, "dates", val_every=0))
     train(app, window, 300)
     folder = Path(tempfile.mkdtemp())
-    window.files._save_to(folder / "dates.h5")
+    window.files.save_to(folder / "dates.h5")
     dialog = ExportDialog(window.bridge, window.trained_spec, window.files.path, window)
     dialog.show()
     dialog.export_button.click()

@@ -1,5 +1,4 @@
 import math
-import time
 
 import numpy as np
 import pytest
@@ -50,15 +49,54 @@ def started(name: str, step: int = 0) -> RunStarted:
     return RunStarted(name, step, 1000, "cpu", "CPU", 12_345, "stacked: 2 × GRU 64, next-token over 30")
 
 
-@pytest.fixture
-def dashboard(qtbot):
-    widget = Dashboard()
-    widget.draw_share = 1.0  # these tests look at what is drawn, not at the pacing (tested below)
+def shown(qtbot, widget: Dashboard) -> Dashboard:
     qtbot.addWidget(widget)
     widget.resize(1000, 700)
     widget.show()
     qtbot.waitExposed(widget)
     return widget
+
+
+@pytest.fixture
+def dashboard(qtbot):
+    """A dashboard on the real clock, redrawn by its timer while a test waits for what it draws."""
+    widget = Dashboard()
+    widget.draw_share = 1.0  # these tests look at what is drawn, not at the pacing (tested below)
+    return shown(qtbot, widget)
+
+
+class FakeClock:
+    """Monotonic seconds that pass only when a test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+@pytest.fixture
+def clocked(qtbot, clock):
+    """A dashboard on a fake clock, paced as in training. These tests run no event loop, so its
+    timer never fires: they take its shots themselves (``let_pass``, ``Dashboard.redraw_now``)."""
+    return shown(qtbot, Dashboard(clock=clock))
+
+
+def let_pass(dashboard: Dashboard, clock: FakeClock, seconds: float) -> None:
+    """Let ``seconds`` pass on the fake clock, taking each shot when the dashboard's timer would."""
+    end = clock.now + seconds
+    while (due_ms := dashboard.next_shot_ms) is not None and clock.now + due_ms / 1000 <= end:
+        clock.advance(due_ms / 1000)
+        dashboard.redraw_now()
+    clock.now = end
 
 
 def wait_drawn(qtbot, item, count: int):
@@ -265,18 +303,23 @@ def edit_field_width(combo) -> int:
 CENTRAL_WIDTH_AT_DEFAULT_SIZE = 1400 - 290 - 340 - 20
 
 
+def lay_out_at_narrowest(toolbar) -> None:
+    """Lay the toolbar out at its narrowest now, as in a window at its minimum width: first what Qt's
+    next layout request would do (take in items that came or changed), then the squeeze."""
+    toolbar.layout().activate()
+    toolbar.resize(toolbar.minimumSizeHint().width(), toolbar.height())
+
+
 def test_the_toolbar_combos_show_their_longest_item_and_fit_the_default_window(qtbot, dashboard):
     toolbar = dashboard.toolbar  # shown while empty, as in the window: the first minimum stuck
     dashboard.load_runs([history("run-001", "RNN"), history("run-1000", "LSTM")])
-    dashboard.resize(dashboard.minimumSizeHint().width(), dashboard.height())  # the toolbar at its narrowest
-    qtbot.wait(50)
+    lay_out_at_narrowest(toolbar)
     combo = toolbar.layer_run_combo
     longest = max(combo.fontMetrics().horizontalAdvance(combo.itemText(i)) for i in range(combo.count()))
     assert combo.currentText() == "run-1000"
     assert edit_field_width(combo) >= longest + combo.iconSize().width()  # "run-1000", not "run-10"
     dashboard.set_loss_per("value")  # "squared error": longer than the "nats / token" first shown
-    dashboard.resize(dashboard.minimumSizeHint().width(), dashboard.height())
-    qtbot.wait(50)
+    lay_out_at_narrowest(toolbar)
     units = toolbar.units_combo
     assert edit_field_width(units) >= units.fontMetrics().horizontalAdvance("squared error")
     assert toolbar.minimumSizeHint().width() <= CENTRAL_WIDTH_AT_DEFAULT_SIZE  # was 764: the window grew to 1551
@@ -291,7 +334,7 @@ def test_clear_removes_every_run(qtbot, dashboard):
     assert dashboard.layer_curves.curves == {}
     assert not [item for item in dashboard.plots.loss.listDataItems()]
     view = dashboard.plots.loss.getViewBox()
-    qtbot.wait(200)  # auto-range runs before a paint
+    dashboard.graphics.viewport().repaint()  # auto-range runs before a paint
     assert view.viewRange()[0][1] < 2  # the empty range the hint sits in, not the old run's
 
 
@@ -302,8 +345,8 @@ def test_the_loss_axis_follows_a_switch_to_log_scale_at_once(qtbot, dashboard):
     wait_drawn(qtbot, dashboard.current_run.loss, 200)
     qtbot.waitUntil(lambda: view.viewRange()[1][1] > 5)
     dashboard.toolbar.log_scale_check.setChecked(True)
-    dashboard._redraw_timer.stop()  # before the loss plot's next redraw: the old rounded values are gone
-    qtbot.wait(100)
+    assert "loss" in dashboard.stale_plots  # before the loss plot's next redraw: the old rounded values are gone
+    dashboard.graphics.viewport().repaint()  # no events processed between: no shot comes first
     assert 0.2 < view.viewRange()[1][0] and view.viewRange()[1][1] < 0.9  # log10 of 2 … 5.5
 
 
@@ -394,48 +437,65 @@ def test_zooming_into_steps_shows_the_same_steps_in_every_plot(qtbot, dashboard)
     qtbot.waitUntil(every_step_shown)
 
 
-def test_shots_are_paced_by_what_they_cost(qtbot, dashboard):
-    dashboard.draw_share = DRAW_SHARE
-    dashboard.start_run(started("run-001"))
-    dashboard.add_metrics(metrics(range(1, 2001)))
-    for item in (dashboard.current_run.loss, dashboard.current_run.tokens_per_s):  # first points: not paced
-        wait_drawn(qtbot, item, 2000)
-    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())
-    qtbot.waitUntil(lambda: dashboard.graphics.shot_paint_s > 0)  # the paint after a shot is timed
-    dashboard._last_shot_s, dashboard.graphics.shot_paint_s = 0.0001, 0.0001  # nearly free: the shortest pause
-    assert dashboard.redraw_interval_ms() == SHOT_INTERVAL_MS[0]
-    dashboard._last_shot_s, dashboard.graphics.shot_paint_s = 0.002, 0.004  # 6 ms a shot
-    assert dashboard.redraw_interval_ms() == round(6 / DRAW_SHARE)  # drawing keeps to its share
-    dashboard._last_shot_s, dashboard.graphics.shot_paint_s = 0.05, 0.5  # never a pause past the longest
-    assert dashboard.redraw_interval_ms() == SHOT_INTERVAL_MS[1]
-    dashboard._last_shot_s, dashboard.graphics.shot_paint_s = 0.002, 0.004
-    dashboard._redraw_timer.stop()
-    dashboard.add_metrics(metrics(range(2001, 2011)))
-    assert dashboard._redraw_timer.interval() == round(6 / DRAW_SHARE)
+def test_shots_are_paced_by_what_they_cost(clocked, clock):
+    clocked.start_run(started("run-001"))
+    clocked.add_metrics(metrics(range(1, 2001)))
+    run = clocked.current_run
+    let_pass(clocked, clock, 1.0)
+    for item in (run.loss, run.tokens_per_s):  # first points: not paced
+        assert len(item.xData) == 2000
+    assert clocked.next_shot_ms is None
+    cost = {"redraw": 0.0, "paint": 0.0}  # seconds on the fake clock: a loss shot's redraw, and a paint
+    run.loss.sigPlotChanged.connect(lambda *_: clock.advance(cost["redraw"]))
+    clocked.graphics.scene().sigPrepareForPaint.connect(lambda: clock.advance(cost["paint"]))
+
+    def pause_after_loss_shot(redraw_s: float, paint_s: float) -> int:
+        cost.update(redraw=redraw_s, paint=paint_s)
+        clock.advance(1.0)  # the loss plot may be redrawn
+        clocked.add_validation(ValidationResult(int(run.run.last_step), 2.0, 2.9))  # the loss plot alone is stale
+        clocked.redraw_now()  # the shot
+        clocked.graphics.viewport().repaint(QRect(0, 0, 100, 100))  # and its paint
+        assert clocked.graphics.shot_paint_s == pytest.approx(paint_s)  # the paint after a shot is timed
+        return clocked.redraw_interval_ms()
+
+    assert pause_after_loss_shot(0.0001, 0.0001) == SHOT_INTERVAL_MS[0]  # nearly free: the shortest pause
+    assert pause_after_loss_shot(0.002, 0.004) == round(6 / DRAW_SHARE)  # 6 ms a shot: drawing keeps to its share
+    assert pause_after_loss_shot(0.05, 0.2) == SHOT_INTERVAL_MS[1]  # never a pause past the longest
+    pause_after_loss_shot(0.002, 0.004)
+    clocked.add_metrics(metrics(range(2001, 2011)))
+    assert clocked.next_shot_ms == round(6 / DRAW_SHARE)
 
 
-def test_plots_catch_up_at_once_when_the_run_ends(qtbot, dashboard):
-    dashboard.start_run(started("run-001"))
-    dashboard.add_metrics(metrics(range(1, 51)))
-    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())
-    dashboard.draw_share = DRAW_SHARE
-    dashboard._last_shot_s, dashboard.graphics.shot_paint_s = 0.05, 0.5  # slow: two seconds between shots
-    dashboard.add_metrics(metrics(range(51, 101)))
-    run = dashboard.current_run
-    assert dashboard.redraw_interval_ms() == SHOT_INTERVAL_MS[1]
-    dashboard.end_run()
-    for item in (run.loss, run.grad_norm, run.learning_rate, run.tokens_per_s):
-        qtbot.waitUntil(lambda item=item: len(item.xData) == 100, timeout=1500)  # not 4 × 2 s
-    assert dashboard.redraw_interval_ms() == SHOT_INTERVAL_MS[0]
+def test_plots_catch_up_at_once_when_the_run_ends(clocked, clock):
+    clocked.start_run(started("run-001"))
+    clocked.add_metrics(metrics(range(1, 51)))
+    run = clocked.current_run
+    items = (run.loss, run.grad_norm, run.learning_rate, run.tokens_per_s)
+
+    def slow(item) -> None:  # a shot that redraws ``item`` takes 30 ms
+        item.sigPlotChanged.connect(lambda *_: clock.advance(0.03))
+
+    for item in items:
+        slow(item)
+    let_pass(clocked, clock, 1.0)
+    assert clocked.next_shot_ms is None
+    slow(clocked.layer_curves.curves["head"])  # made by the first shot of the per-layer plot
+    clocked.add_metrics(metrics(range(51, 101)))
+    assert clocked.redraw_interval_ms() == SHOT_INTERVAL_MS[1]  # two seconds between shots
+    clocked.end_run()
+    let_pass(clocked, clock, 1.5)  # not 4 × 2 s
+    assert all(len(item.xData) == 100 for item in items)
+    assert clocked.redraw_interval_ms() == SHOT_INTERVAL_MS[0]
 
 
-def test_every_paint_after_a_shot_counts_toward_its_cost_but_a_whole_window_paint(qtbot, dashboard, monkeypatch):
+def test_every_paint_after_a_shot_counts_toward_its_cost_but_a_whole_window_paint(clocked, clock):
     """A shot may show as several paints (the plot, then an axis that moved): all are its cost.
     A paint of the whole view (a resize, a tab switch), or one long after the shot, is not."""
-    monkeypatch.setattr(timed_graphics, "SHOT_PAINTS_WITHIN_S", 10.0)  # a slow CI machine stays within it
-    dashboard.add_metrics(metrics(range(1, 51)))
-    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())
-    graphics = dashboard.graphics
+    clocked.add_metrics(metrics(range(1, 51)))
+    let_pass(clocked, clock, 1.0)
+    assert clocked.next_shot_ms is None
+    graphics = clocked.graphics
+    graphics.scene().sigPrepareForPaint.connect(lambda: clock.advance(0.003))  # a paint takes 3 ms
     graphics.expect_shot_paint()
     costs = []
     for corner in (0, 100):
@@ -444,57 +504,52 @@ def test_every_paint_after_a_shot_counts_toward_its_cost_but_a_whole_window_pain
     assert graphics.shot_paint_s == pytest.approx(sum(costs)) and min(costs) > 0
     graphics.viewport().repaint()  # every plot painted
     assert graphics.last_paint_s > 0 and graphics.shot_paint_s == pytest.approx(sum(costs))
-    graphics._shot_at -= timed_graphics.SHOT_PAINTS_WITHIN_S  # long after the shot: the user zooming, a tooltip
+    clock.advance(timed_graphics.SHOT_PAINTS_WITHIN_S)  # long after the shot: the user zooming, a tooltip
     graphics.viewport().repaint(QRect(0, 0, 100, 100))
     assert graphics.shot_paint_s == pytest.approx(sum(costs))
 
 
-def test_a_shot_moves_the_axes_before_the_paint(qtbot, dashboard):
+def test_a_shot_moves_the_axes_before_the_paint(clocked, clock):
     """The view range follows new data in the shot itself, so that the plot and its moved axes
     are painted together, not the axes in a second paint once the first has moved them."""
-    dashboard.add_metrics(metrics(range(1, 51)))
-    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())
-    dashboard.add_metrics(metrics(range(51, 5001)))
-    dashboard._redraw_timer.stop()
-    dashboard._last_plot = "tokens_per_s"  # the loss plot's turn
-    dashboard._drawn_at = dict.fromkeys(dashboard._drawn_at, -math.inf)
-    dashboard._redraw()  # no events processed: nothing painted yet
-    low, high = dashboard.plots.loss.getViewBox().viewRange()[0]
-    assert high >= 5000 and dashboard.plots.loss.getAxis("bottom").range[1] == high
+    clocked.add_metrics(metrics(range(1, 51)))
+    let_pass(clocked, clock, 1.0)
+    clocked.add_metrics(metrics(range(51, 5001)))
+    clock.advance(1.0)  # every plot may be redrawn
+    clocked.redraw_now()  # the loss plot's turn (the last shot was another's); no events processed: nothing painted
+    assert len(clocked.current_run.loss.xData) == 5000
+    low, high = clocked.plots.loss.getViewBox().viewRange()[0]
+    assert high >= 5000 and clocked.plots.loss.getAxis("bottom").range[1] == high
 
 
-def test_the_loss_plot_gets_every_other_shot(qtbot, dashboard):
+def test_the_loss_plot_gets_every_other_shot(clocked, clock):
     """The loss plot is the one people watch; the others share the remaining shots in turn."""
-    dashboard.add_metrics(metrics(range(1, 51)))
-    run = dashboard.current_run
-    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())  # every plot has its first points
-    dashboard._redraw_timer.stop()
-    dashboard._drawn_at = dict.fromkeys(dashboard._drawn_at, -math.inf)
+    clocked.add_metrics(metrics(range(1, 51)))
+    let_pass(clocked, clock, 1.0)
+    assert clocked.next_shot_ms is None  # every plot has its first points
     drawn = []
-    for _ in range(9):
-        dashboard._mark_dirty(run)  # every plot is stale at every shot, as in a long run
-        dashboard._redraw_timer.stop()
-        dashboard._drawn_at = dict.fromkeys(dashboard._drawn_at, -math.inf)  # none held back by its interval
-        dashboard._redraw()
-        drawn.append(dashboard._last_plot)
+    clocked.plot_redrawn.connect(drawn.append)
+    for step in range(51, 60):
+        clocked.add_metrics(metrics([step]))  # every plot is stale at every shot, as in a long run
+        clock.advance(1.0)  # none held back by its interval
+        clocked.redraw_now()
     assert drawn[::2] == ["loss"] * 5
     assert drawn[1::2] == ["layers", "grad_norm", "learning_rate", "tokens_per_s"]
 
 
-def test_one_plot_is_brought_up_to_date_per_shot(qtbot, dashboard):
+def test_one_plot_is_brought_up_to_date_per_shot(clocked, clock):
     """Five plots redrawn together are one long paint that input waits behind; one at a time, five short ones."""
-    dashboard.add_metrics(metrics(range(1, 51)))
-    run = dashboard.current_run
-    dashboard._redraw_timer.stop()
-    dashboard._redraw()
+    clocked.add_metrics(metrics(range(1, 51)))
+    run = clocked.current_run
+    clocked.redraw_now()
     assert len(run.loss.xData) == 50
     assert run.grad_norm.xData is None and run.tokens_per_s.xData is None  # not yet
-    assert dashboard._redraw_timer.isActive()  # the rest follow
-    wait_drawn(qtbot, run.tokens_per_s, 50)
-    assert len(run.grad_norm.xData) == len(run.learning_rate.xData) == 50
-    assert not dashboard._redraw_timer.isActive()
-    dashboard.add_step_losses(np.arange(51, 61), np.full(10, 2.0))  # a new loss touches the loss plot only
-    assert [plot for plot, stale in dashboard._stale.items() if stale] == ["loss"]
+    assert clocked.next_shot_ms is not None  # the rest follow
+    let_pass(clocked, clock, 1.0)
+    assert len(run.grad_norm.xData) == len(run.learning_rate.xData) == len(run.tokens_per_s.xData) == 50
+    assert clocked.next_shot_ms is None
+    clocked.add_step_losses(np.arange(51, 61), np.full(10, 2.0))  # a new loss touches the loss plot only
+    assert clocked.stale_plots == ["loss"]
 
 
 def run_colour_pixels(dashboard: Dashboard, plot) -> int:
@@ -509,26 +564,26 @@ def run_colour_pixels(dashboard: Dashboard, plot) -> int:
     )
 
 
-def test_a_runs_first_metrics_reach_every_plot_at_once_however_slow_the_shots(qtbot, dashboard):
+def test_a_runs_first_metrics_reach_every_plot_at_once_however_slow_the_shots(clocked, clock):
     """Paced shots are for a run's stream of points; its first point in each plot is not held
     back: the global norm, learning rate and throughput plots stayed empty for ten seconds."""
-    dashboard.redraw_interval_ms = lambda: SHOT_INTERVAL_MS[1]  # painting is slow: 2 s between shots
-    dashboard.start_run(started("run-001"))
-    qtbot.wait(50)
-    dashboard.add_metrics(metrics([1]))  # the first step's metrics, alone for a while
-    run = dashboard.current_run
+    clocked.redraw_interval_ms = lambda: SHOT_INTERVAL_MS[1]  # painting is slow: 2 s between shots
+    clocked.start_run(started("run-001"))
+    let_pass(clocked, clock, 0.05)
+    clocked.add_metrics(metrics([1]))  # the first step's metrics, alone for a while
+    run = clocked.current_run
     items = (run.loss, run.grad_norm, run.learning_rate, run.tokens_per_s)
-    qtbot.waitUntil(lambda: all(item.xData is not None and len(item.xData) == 1 for item in items), timeout=1000)
-    qtbot.waitUntil(lambda: "inputs" in dashboard.layer_curves.curves, timeout=1000)
-    qtbot.waitUntil(lambda: len(dashboard.layer_curves.curves["head"].xData) == 1, timeout=1000)
-    qtbot.wait(100)
-    for plot in (dashboard.plots.grad_norm, dashboard.plots.learning_rate, dashboard.plots.tokens_per_s):
-        assert run_colour_pixels(dashboard, plot) >= 12  # one point: a dot, since a line needs two
-    dashboard.add_metrics(metrics([50]))  # the second point: a line, also at once
-    qtbot.waitUntil(lambda: all(len(item.xData) == 2 for item in items), timeout=1000)
-    qtbot.waitUntil(lambda: len(dashboard.layer_curves.curves["head"].xData) == 2, timeout=1000)
-    dashboard.add_metrics(metrics([100]))  # from the third on, the plots keep to the pace
-    qtbot.wait(300)
+    let_pass(clocked, clock, 1.0)
+    assert all(item.xData is not None and len(item.xData) == 1 for item in items)
+    assert "inputs" in clocked.layer_curves.curves and len(clocked.layer_curves.curves["head"].xData) == 1
+    for plot in (clocked.plots.grad_norm, clocked.plots.learning_rate, clocked.plots.tokens_per_s):
+        assert run_colour_pixels(clocked, plot) >= 12  # one point: a dot, since a line needs two
+    clocked.add_metrics(metrics([50]))  # the second point: a line, also at once
+    let_pass(clocked, clock, 1.0)
+    assert all(len(item.xData) == 2 for item in items)
+    assert len(clocked.layer_curves.curves["head"].xData) == 2
+    clocked.add_metrics(metrics([100]))  # from the third on, the plots keep to the pace
+    let_pass(clocked, clock, 0.3)
     assert sum(len(item.xData) == 3 for item in items) <= 1
 
 
@@ -543,31 +598,28 @@ def test_a_lone_point_is_a_dot_until_the_line_has_two(qtbot, dashboard):
     assert run.tokens_per_s.opts["symbol"] is None and run.loss.opts["symbol"] is None
 
 
-def test_a_stream_of_losses_does_not_starve_the_other_plots(qtbot, dashboard):
-    dashboard.add_metrics(metrics(range(1, 51)))
-    run = dashboard.current_run
-    dashboard._redraw_timer.stop()
+def test_a_stream_of_losses_does_not_starve_the_other_plots(clocked, clock):
+    clocked.add_metrics(metrics(range(1, 51)))
+    run = clocked.current_run
     for shot in range(9):
-        dashboard.add_step_losses(np.array([100.0 + shot]), np.array([2.0]))  # the loss is stale at every shot
-        dashboard._drawn_at["loss"] = -math.inf
-        dashboard._redraw()
+        clocked.add_step_losses(np.array([100.0 + shot]), np.array([2.0]))  # the loss is stale at every shot
+        clock.advance(1.0)  # and may be redrawn at every shot
+        clocked.redraw_now()
     assert all(item.xData is not None for item in (run.loss, run.grad_norm, run.learning_rate, run.tokens_per_s))
-    assert "head" in dashboard.layer_curves.curves
+    assert "head" in clocked.layer_curves.curves
 
 
-def test_a_stream_of_losses_redraws_the_loss_plot_at_most_ten_times_a_second(qtbot, dashboard):
-    dashboard.add_metrics(metrics(range(1, 51)))
-    run = dashboard.current_run
-    qtbot.waitUntil(lambda: not dashboard._redraw_timer.isActive())
-    dashboard.redraw_interval_ms = lambda: 20  # as if painting were free: only the per-plot limit holds
+def test_a_stream_of_losses_redraws_the_loss_plot_at_most_ten_times_a_second(clocked, clock):
+    clocked.add_metrics(metrics(range(1, 51)))
+    run = clocked.current_run
+    let_pass(clocked, clock, 1.0)
+    assert clocked.next_shot_ms is None
+    clocked.redraw_interval_ms = lambda: 20  # as if painting were free: only the per-plot limit holds
     drawn = []
-    run.loss.sigPlotChanged.connect(lambda *_: drawn.append(time.monotonic()))
-    started = time.monotonic()
-    step = 100
-    while time.monotonic() - started < 0.6:  # a loss every 5 ms, as a fast model streams them
-        dashboard.add_step_losses(np.array([float(step)]), np.array([2.0]))
-        step += 1
-        qtbot.wait(5)
+    run.loss.sigPlotChanged.connect(lambda *_: drawn.append(clock.now))
+    for step in range(100, 220):  # a loss every 5 ms for 0.6 s, as a fast model streams them
+        clocked.add_step_losses(np.array([float(step)]), np.array([2.0]))
+        let_pass(clocked, clock, 0.005)
     assert 3 <= len(drawn) <= 7
     assert min(np.diff(drawn)) >= 0.095
 
@@ -581,18 +633,19 @@ def test_hiding_a_run_fits_the_runs_still_shown(qtbot, dashboard):
     qtbot.waitUntil(lambda: view.viewRange()[0][1] < 1000)  # run-002's 400 steps, not run-001's 4,000
 
 
-def test_a_hidden_dashboard_catches_up_when_shown(qtbot, dashboard):
+def test_a_hidden_dashboard_catches_up_when_shown(clocked, clock):
     """Behind another tab nothing is redrawn (training would pay for it); shown, it catches up."""
-    dashboard.add_metrics(metrics(range(1, 51)))
-    run = dashboard.current_run
-    wait_drawn(qtbot, run.tokens_per_s, 50)
-    dashboard.hide()
-    dashboard.add_metrics(metrics(range(51, 101)))
-    qtbot.wait(300)
+    clocked.add_metrics(metrics(range(1, 51)))
+    run = clocked.current_run
+    let_pass(clocked, clock, 1.0)
+    assert len(run.tokens_per_s.xData) == 50
+    clocked.hide()
+    clocked.add_metrics(metrics(range(51, 101)))
+    let_pass(clocked, clock, 1.0)
     assert len(run.loss.xData) == 50 and len(run.tokens_per_s.xData) == 50
-    dashboard.show()
-    wait_drawn(qtbot, run.loss, 100)
-    wait_drawn(qtbot, run.tokens_per_s, 100)
+    clocked.show()
+    let_pass(clocked, clock, 1.0)
+    assert len(run.loss.xData) == 100 and len(run.tokens_per_s.xData) == 100
 
 
 def test_round_step_ceiling():
@@ -618,7 +671,7 @@ def test_live_values_hold_still_until_they_cross_a_round_number(qtbot, dashboard
     before = view.viewRange()[1]
     dashboard.add_metrics(metrics(range(96, 100), loss=lambda step: 3.0 - step / 100))  # a new lowest: 2.01
     wait_drawn(qtbot, dashboard.current_run.loss, 99)
-    qtbot.wait(100)
+    dashboard.graphics.viewport().repaint()  # auto-range runs before a paint
     assert view.viewRange()[1] == before  # within the rounded range: the axis holds still
     dashboard.add_metrics(metrics(range(100, 151), loss=lambda step: 1.0))
     qtbot.waitUntil(lambda: view.viewRange()[1][0] < 1.0)
@@ -661,7 +714,6 @@ def test_the_raw_loss_is_a_faint_opaque_tint_of_the_run_colour(qtbot, dashboard)
     expected = [round(0.15 * c + 0.85 * 255) for c in (base.red(), base.green(), base.blue())]
     assert tint.alpha() == 255
     assert all(abs(a - b) <= 1 for a, b in zip(tint.getRgb()[:3], expected))
-    qtbot.wait(100)
     image = dashboard.graphics.grab().toImage()
     pixels = {
         image.pixelColor(x, y).getRgb()[:3] for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)

@@ -15,7 +15,7 @@ from tiny import make_project
 from workbench.engine.data.base import Task
 from workbench.engine.model.templates import from_template
 from workbench.engine.spec import HeadSpec, InputSpec, RecurrentSpec
-from workbench.ui import export_dialog, tasks
+from workbench.ui import export_dialog
 from workbench.ui.engine_bridge import EngineBridge
 from workbench.ui.export_dialog import ExportDialog
 from workbench.ui.main_window import MainWindow
@@ -221,7 +221,7 @@ def test_the_window_opens_it_from_the_file_menu(qtbot, tmp_path, text_corpus):
     texts = [action.text() for action in file_menu.actions()]
     assert texts.index("&Export…") == texts.index("Save &As…") + 1
     assert window.export_action.shortcut().toString() == "Ctrl+E" and not window.export_action.isEnabled()
-    window.files._load(lambda: tasks._install(window.bridge.worker, make_project(text_corpus)), tmp_path / "tiny.h5")
+    window.files.open(make_project(text_corpus).save(tmp_path / "tiny.h5"))
     qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
     assert window.export_action.isEnabled()
     window.export_action.trigger()

@@ -5,8 +5,8 @@ import pytest
 
 from workbench.engine.inference.forecasting import ForecastShown
 from workbench.engine.scoring.forecast_scores import ForecastBaseline, ForecastScores
-from workbench.ui.results.colors import ERROR
 from workbench.ui.results.forecast_view import DEFAULT_HORIZON, ForecastView, number
+from workbench.ui.theme import ERROR
 
 # The offscreen platform warns when a top-level widget is shown; nothing is wrong.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")

@@ -1,24 +1,27 @@
 """The whole window, offscreen: build a model by drag and drop, train live, stop, save, reopen.
 
 Dialogs are answered by monkeypatching QMessageBox's static functions; file dialogs are never
-opened (the tests call the save/open paths with a file name).
+opened (Save As is answered by a patched QFileDialog, Open is given the file name).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from test_canvas import center_of, drop
 from tiny import PROSE, make_project
 
 from workbench.engine.data import load_text_file
 from workbench.engine.inference.sampling import SamplingOptions
+from workbench.engine.project.project import Project
 from workbench.ui import tasks
 from workbench.ui.main_window import MainWindow
+from workbench.ui.project_files import PROJECT_FILTER
 
 
 @pytest.fixture
@@ -38,7 +41,7 @@ def make_window(qtbot, tmp_path):
         window.files.changed = False
         window.document.undo_stack.setClean()
         window.close()
-        assert not window.bridge._thread.isRunning()
+        assert not window.bridge.worker_thread_running
 
 
 @pytest.fixture
@@ -48,13 +51,27 @@ def corpus(tmp_path):
     return load_text_file(path)
 
 
+def install(window, qtbot, make: Callable[[], Project], steps: int | None = None) -> None:
+    """Give the window the project ``make()`` builds, untitled, through its own loading path.
+
+    The one place the tests reach past the window's public names: ProjectFiles and tasks offer
+    no public way to load a project made in memory.
+    """
+    window.files.load(lambda: tasks.install(window.bridge.worker, make()), None, steps)
+    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+
+
+def save_as(window, path, monkeypatch) -> bool:
+    """File ▸ Save As… to ``path``: the file dialog (never shown) answers with it."""
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(path), PROJECT_FILTER))
+    return window.files.save_as()
+
+
 def load_tiny(window, qtbot, corpus, **config):
     """Give the window a tiny project through its own loading path."""
     settings = dict(probe_every=5, val_every=10, sample_every=0, metrics_interval_s=0.05, hidden=16)
     settings.update(config)
-    project = partial(make_project, corpus, **settings)
-    window.files._load(lambda: tasks._install(window.bridge.worker, project()), None, 1_000_000)
-    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    install(window, qtbot, partial(make_project, corpus, **settings), 1_000_000)
 
 
 def test_the_window_shows_a_project_ready_to_train(make_window, qtbot, corpus):
@@ -90,7 +107,7 @@ def test_build_by_drag_and_drop_with_undo(make_window, qtbot, corpus):
     assert window.document.spec.encoder.cell == "gru"
 
 
-def test_train_live_stop_save_reopen(make_window, qtbot, corpus, tmp_path):
+def test_train_live_stop_save_reopen(make_window, qtbot, corpus, tmp_path, monkeypatch):
     window = make_window()
     load_tiny(window, qtbot, corpus)
     assert len(window.internals.gates_view.pages.pages) == 2  # heatmaps built when the model was shown
@@ -111,7 +128,10 @@ def test_train_live_stop_save_reopen(make_window, qtbot, corpus, tmp_path):
         heatmap = window.internals.gates_view.heatmaps.get("forget")
         return heatmap is not None and heatmap.image.image is not None
 
-    qtbot.wait(300)  # three of the Inside tab's redraw intervals
+    redraw_due = window.internals.findChild(QTimer, options=Qt.FindChildOption.FindDirectChildrenOnly)
+    for _ in range(3):  # three redraws fall due while new snapshots arrive
+        with qtbot.waitSignal(redraw_due.timeout, timeout=10_000):
+            pass
     assert not forget_gate_drawn()  # behind the Training tab the heatmaps wait, costing training nothing
     window.tabs.setCurrentWidget(window.internals)
     qtbot.waitUntil(forget_gate_drawn, timeout=10_000)
@@ -124,7 +144,7 @@ def test_train_live_stop_save_reopen(make_window, qtbot, corpus, tmp_path):
     assert window.isWindowModified()
 
     path = tmp_path / "saved.h5"
-    assert window.files._save_to(path)
+    assert save_as(window, path, monkeypatch)
     assert window.windowTitle() == "saved.h5[*] — Sequence Workbench" and not window.isWindowModified()
     latest = window.bridge.call(lambda: window.bridge.worker.project.latest_probe).result(5)
     window.close()  # the window writes saved.h5 until it closes: another would be refused
@@ -177,10 +197,10 @@ def test_closing_with_unsaved_work_asks_first(make_window, qtbot, corpus, monkey
     answers = [QMessageBox.StandardButton.Cancel]
     monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: answers.pop(0))
     assert not window.close()
-    assert window.isVisible() and window.bridge._thread.isRunning()
+    assert window.isVisible() and window.bridge.worker_thread_running
     answers.append(QMessageBox.StandardButton.Discard)
     assert window.close()
-    assert not window.bridge._thread.isRunning()
+    assert not window.bridge.worker_thread_running
 
 
 def test_closing_during_training_stops_the_run(make_window, qtbot, corpus, monkeypatch):
@@ -190,7 +210,7 @@ def test_closing_during_training_stops_the_run(make_window, qtbot, corpus, monke
         window.train()
     monkeypatch.setattr(QMessageBox, "question", lambda *args, **kwargs: QMessageBox.StandardButton.Discard)
     assert window.close()
-    assert not window.bridge.worker.training and not window.bridge._thread.isRunning()
+    assert not window.bridge.worker.training and not window.bridge.worker_thread_running
 
 
 def test_autosave_is_offered_back_after_a_crash(make_window, qtbot, corpus, tmp_path, monkeypatch):
@@ -221,11 +241,11 @@ def test_the_data_panel_names_the_open_demo(make_window, qtbot):
     assert window.steps.value() == 5000  # the demo's suggested length
 
 
-def test_recent_files_and_the_window_layout_come_back_next_time(make_window, qtbot, corpus, tmp_path):
+def test_recent_files_and_the_window_layout_come_back_next_time(make_window, qtbot, corpus, tmp_path, monkeypatch):
     window = make_window()
     load_tiny(window, qtbot, corpus)
     first, second = tmp_path / "first.h5", tmp_path / "second.h5"
-    assert window.files._save_to(first) and window.files._save_to(second)
+    assert save_as(window, first, monkeypatch) and save_as(window, second, monkeypatch)
     window.samples_dock.hide()
     window.files.changed = False
     window.close()
@@ -251,9 +271,7 @@ def test_a_handwriting_project_writes_typed_text_in_its_tab(make_window, qtbot):
     window = make_window()
     assert not window.handwriting.write_button.isEnabled()  # no handwriting model yet
     corpus = StrokeCorpus.from_samples(synthesize_corpus(12, seed=4, writers=4), "test:pen", "Pen lines")
-    project = partial(new_project, corpus, hidden=8, layers=1, batch_size=2, seq_len=40)
-    window.files._load(lambda: tasks._install(window.bridge.worker, project()), None, 100)
-    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    install(window, qtbot, partial(new_project, corpus, hidden=8, layers=1, batch_size=2, seq_len=40), 100)
     panel = window.handwriting
     assert panel.model_kind == "synthesis" and panel.write_button.isEnabled()
     window.tabs.setCurrentWidget(panel)
@@ -265,7 +283,7 @@ def test_a_handwriting_project_writes_typed_text_in_its_tab(make_window, qtbot):
     written = np.concatenate(panel.written_strokes())
     assert written.shape[1] == 2 and np.isfinite(written).all()
     assert panel.heatmaps.phi.image.image.shape[0] >= len("hello")  # φ rows: the characters
-    window.request_sample(SamplingOptions(length=20))  # the text sampler says why it cannot
+    window.samples.sample_requested.emit(SamplingOptions(length=20))  # the text sampler says why it cannot
     assert "does not write text" in window.samples.result_view.toPlainText()
 
 
@@ -276,9 +294,7 @@ def test_the_pad_shows_the_next_point_and_adds_the_users_line_to_the_data(make_w
 
     window = make_window()
     corpus = StrokeCorpus.from_samples(synthesize_corpus(12, seed=4, writers=4), "test:pen", "Pen lines")
-    project = partial(new_project, corpus, hidden=8, layers=1, batch_size=2, seq_len=40)
-    window.files._load(lambda: tasks._install(window.bridge.worker, project()), None, 100)
-    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    install(window, qtbot, partial(new_project, corpus, hidden=8, layers=1, batch_size=2, seq_len=40), 100)
     panel = window.handwriting
     window.tabs.setCurrentWidget(panel)
     assert panel.predict_check.isVisibleTo(window) and panel.add_button.isVisibleTo(window)
@@ -287,7 +303,7 @@ def test_the_pad_shows_the_next_point_and_adds_the_users_line_to_the_data(make_w
     plain = panel.pad.grab().toImage()
     panel.predict_check.setChecked(True)  # the worker answers with the density after the ink
     qtbot.waitUntil(lambda: panel.pad.grab().toImage() != plain, timeout=10_000)
-    qtbot.waitUntil(lambda: not panel._density_in_flight, timeout=10_000)
+    qtbot.waitUntil(lambda: not panel.density.pending, timeout=10_000)
     shown = panel.pad.grab().toImage()
     changed = np.array(
         [

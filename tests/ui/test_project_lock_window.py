@@ -7,7 +7,7 @@ import os
 
 import pytest
 from PySide6.QtCore import QSettings
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox
 from tiny import make_project
 
 from workbench.engine.project.project_lock import ProjectLock, ProjectLocked
@@ -48,7 +48,7 @@ def test_a_file_another_process_writes_is_refused_naming_it(window, qtbot, saved
     assert not window.files.has_project
 
 
-def test_the_window_holds_the_lock_of_its_file_until_it_closes(window, qtbot, saved, tmp_path, dialogs):
+def test_the_window_holds_the_lock_of_its_file_until_it_closes(window, qtbot, saved, tmp_path, dialogs, monkeypatch):
     window.files.open(saved)
     qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
     with pytest.raises(ProjectLocked):
@@ -57,7 +57,8 @@ def test_the_window_holds_the_lock_of_its_file_until_it_closes(window, qtbot, sa
     window.files.open(saved)  # its own file again: no refusal by its own lock
     qtbot.waitUntil(lambda: window.statusBar().currentMessage() == "Opened p.h5", timeout=10_000)
     moved = tmp_path / "moved.h5"
-    assert window.files._save_to(moved)  # save as: the lock moves with the file
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args: (str(moved), ""))  # the user chooses moved.h5
+    assert window.files.save_as()  # the lock moves with the file
     ProjectLock.acquire(saved).release()
     with pytest.raises(ProjectLocked):
         ProjectLock.acquire(moved)

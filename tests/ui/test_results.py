@@ -11,8 +11,8 @@ from workbench.engine.inference.translation import Translation
 from workbench.engine.scoring.output_scores import OutputScores
 from workbench.engine.scoring.scores import Baseline
 from workbench.ui.results import ResultsPanel
-from workbench.ui.results.colors import ATTENTION, BLUES, REDS, tag_color
 from workbench.ui.results.formatting import percent, token_spans
+from workbench.ui.theme import ATTENTION, BLUES, REDS, tag_color
 
 # The offscreen platform warns when a top-level widget is shown; nothing is wrong.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -256,6 +256,18 @@ def test_a_translation_shows_its_output_and_attention_map(qtbot, panel):
     panel.show_translation(translation(None))
     assert view.no_attention_label.isVisible() and not view.attention_map.isVisible()
     assert "no attention" in view.no_attention_label.text()
+
+
+def test_hovering_the_attention_map_names_the_cell_under_the_mouse(panel):
+    panel.set_task("translation")
+    attention = np.full((5, 5), 0.05, np.float32)
+    attention[0, 1] = 0.8
+    panel.show_translation(translation(attention))
+    attention_map = panel.translate_view.attention_map
+    image = attention_map.image
+    assert image.cell_at(1.5, 0.2) == (0, 1)  # x is the typed token's column, y the written token's row
+    assert image.cell_at(5.0, 0.0) is None and image.cell_at(0.0, -0.1) is None
+    assert attention_map.describe(0, 1) == "writing “0” (step 0), the model gave “␣” 80.0 % of its attention"
 
 
 # -- errors ----------------------------------------------------------------------------------

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QMessageBox
-from test_main_window import make_window  # noqa: F401 (fixture)
+from test_main_window import install, make_window, save_as  # noqa: F401 (fixture)
 from tiny import TINY_CONFIG
 
 from workbench.engine.data.labelled import labelled_corpus
@@ -20,15 +20,13 @@ from workbench.engine.data.series import SeriesCorpus
 from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
-from workbench.ui import tasks
 from workbench.ui.column_dialog import SeriesColumnsDialog
 
 
 def load(window, qtbot, corpus, template, **config):
     spec = from_template(template, corpus.task(8), RecurrentSpec("gru", 16, 1))
     settings = replace(TINY_CONFIG, **config)
-    window.files._load(lambda: tasks._install(window.bridge.worker, Project.create(spec, corpus, settings)), None)
-    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    install(window, qtbot, lambda: Project.create(spec, corpus, settings))
 
 
 def endings():
@@ -37,7 +35,12 @@ def endings():
     return labelled_corpus(words, ["vowel" if w[-1] in "aeiou" else "consonant" for w in words], "class", "t", "Ends")
 
 
-def test_a_classifier_shows_its_validation_scores_and_answers_a_typed_word(qtbot, make_window, tmp_path):  # noqa: F811
+def test_a_classifier_shows_its_validation_scores_and_answers_a_typed_word(
+    qtbot,
+    make_window,  # noqa: F811
+    tmp_path,
+    monkeypatch,
+):
     window = make_window()
     settings = dict(batch_size=16, learning_rate=1e-2, val_every=50, metrics_interval_s=0.05)
     load(window, qtbot, endings(), "attention", **settings)
@@ -60,7 +63,7 @@ def test_a_classifier_shows_its_validation_scores_and_answers_a_typed_word(qtbot
     qtbot.keyClicks(view.text_edit, "z")  # a letter the data never had
     qtbot.keyClick(view.text_edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: "never had the character 'z'" in view.error_label.text(), timeout=10_000)
-    assert window.files._save_to(tmp_path / "endings.h5")
+    assert save_as(window, tmp_path / "endings.h5", monkeypatch)
     headline = window.results.scores.headline.text()
     window.close()  # the window writes endings.h5 until it closes: another would be refused
     reopened = make_window()
@@ -128,8 +131,7 @@ def test_a_captioner_writes_about_a_validation_picture_with_its_attention(qtbot,
     window = make_window()
     spec = from_template("captioning", corpus.task(8), RecurrentSpec("lstm", 16, 1))
     settings = replace(TINY_CONFIG, seq_len=12)
-    window.files._load(lambda: tasks._install(window.bridge.worker, Project.create(spec, corpus, settings)), None)
-    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    install(window, qtbot, lambda: Project.create(spec, corpus, settings))
     assert window.results.kind == "captioning"
     assert "validation pictures</td><td align='right'>&nbsp;&nbsp;10<" in window.data_panel.stats.text()
     view = window.results.caption_view

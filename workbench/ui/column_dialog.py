@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 
 from ..engine.data.series import DEFAULT_SEQ_LEN, DEFAULT_VAL_FRACTION, longest_seq_len, split_steps
 from ..engine.data.series_file import MIN_ROWS, SeriesSurvey
+from .theme import PROBLEM
 
 GAP_FILLS = {  # what the user is offered for gaps, by the engine's name for it
     "forward": "Carry the value before forward",
@@ -56,7 +57,7 @@ class ColumnDialog(QDialog):
         self.text_column.currentIndexChanged.connect(lambda: self._check(buttons))
         self.label_column.currentIndexChanged.connect(lambda: self._check(buttons))
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.setStyleSheet(f"color: {PROBLEM};")
         form = QFormLayout(self)
         form.addRow(QLabel(f"<b>{file_name}</b>: a classifier learns to read the text and say its label."))
         form.addRow("Text", self.text_column)
@@ -114,7 +115,7 @@ class SeriesColumnsDialog(QDialog):
         )
         self.gap_note, self.seq_len_note, self.normalisation = QLabel(), QLabel(), QLabel()
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.setStyleSheet(f"color: {PROBLEM};")
         for label in (self.gap_note, self.seq_len_note, self.normalisation, self.differencing_note, self.problem):
             label.setWordWrap(True)
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)

@@ -37,9 +37,7 @@ from ..engine.export.report import ExportReport
 from ..engine.spec import ModelSpec
 from ..engine.training.worker import EngineWorker
 from .engine_bridge import EngineBridge
-from .results.colors import ERROR, MUTED
-
-OK = "#188038"
+from .theme import ERROR, MUTED, OK
 
 
 def run_export(worker: EngineWorker, format_name: str, path: Path, text: str | None) -> ExportReport:

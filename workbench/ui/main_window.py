@@ -1,7 +1,8 @@
 """The main window: lays out the views, owns the actions, and routes engine events to views.
 
 Every torch call goes to the engine worker through ``EngineBridge.call``; answers and events
-come back on this thread. File handling (open, save, autosave) lives in ``ProjectFiles``.
+come back on this thread. File handling (open, save, autosave) lives in ``ProjectFiles``, the
+views' questions for the model (samples, results, handwriting) in ``ViewRequests``.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from ..engine.events import RunFailed, RunFinished, RunStarted, StepMetrics
 from ..engine.project.project import ProjectSnapshot
 from ..engine.spec import ModelSpec
 from ..engine.training.config import TrainConfig
-from . import tasks
+from . import tasks, theme
 from .canvas import ArchitectureEditor
 from .cell_comparison import CellComparison
 from .dashboard import Dashboard
@@ -29,36 +30,15 @@ from .export_dialog import ExportDialog
 from .handwriting.panel import HandwritingPanel
 from .internals import InternalsPanel
 from .lab_dialog import LabTaskDialog
+from .model_tabs import HANDWRITING_KINDS, elsewhere, results_kind
 from .project_files import ProjectFiles
 from .results import ResultsPanel
 from .samples import SamplesPanel
 from .status import TrainingStatus
 from .training_settings import TrainingSettingsDialog
+from .view_requests import ViewRequests
 
 APP_NAME = "Sequence Workbench"
-HANDWRITING_KINDS = {"handwriting": "prediction", "handwriting synthesis": "synthesis"}  # template -> panel
-
-
-def results_kind(spec: ModelSpec, data_kind: str | None) -> str | None:
-    """What the Results tab shows for a model (its scores, and a place to try it), by task."""
-    if spec.template == "captioning":
-        return "captioning"
-    if spec.is_seq2seq:
-        return "translation"
-    if spec.head.kind == "regression" and data_kind == "series":
-        return "forecasting"
-    if spec.head.kind in ("classification", "tagging") and data_kind == "labelled":
-        return spec.head.kind
-    return None  # language models, handwriting, the long-range lab's tasks
-
-
-def elsewhere(results: str | None, spec: ModelSpec) -> str:
-    """Where a model that does not write text shows what it learnt."""
-    if spec.writes_with_pen:
-        return "It writes with a pen, in the Handwriting tab."
-    if results is not None:
-        return "Try it in the Results tab."
-    return "Its loss against the baseline is on the Training tab, its gradient through time on the Inside tab."
 
 
 class MainWindow(QMainWindow):
@@ -71,6 +51,7 @@ class MainWindow(QMainWindow):
         self.config: TrainConfig | None = None  # the project's training settings, as last shown
         self.files = ProjectFiles(self, autosave_folder)
         self._build_views()
+        self.requests = ViewRequests(self)
         self._build_actions()
         self._build_menus_and_toolbar()
         self._connect_engine()
@@ -103,25 +84,6 @@ class MainWindow(QMainWindow):
         self.document.undo_stack.cleanChanged.connect(lambda _: self._update_title())
         self.data_panel.demo_requested.connect(self.files.new_from_demo)
         self.data_panel.file_requested.connect(self.files.new_from_file)
-        self.samples.sample_requested.connect(self.request_sample)
-        self.handwriting.write_requested.connect(self.request_handwriting)
-        self.handwriting.density_requested.connect(self.request_density)
-        self.handwriting.add_to_data_requested.connect(self.add_handwriting_line)
-        self.results.classify_requested.connect(partial(self._ask_results, tasks.classify, "show_classification"))
-        self.results.tag_requested.connect(partial(self._ask_results, tasks.tag, "show_tagging"))
-        self.results.translate_requested.connect(partial(self._ask_results, tasks.translate, "show_translation"))
-        self.results.evaluate_requested.connect(partial(self._ask_results, tasks.evaluate_translation, "show_scores"))
-        self.results.forecast_requested.connect(partial(self._ask_results, tasks.forecast, "show_forecast"))
-        self.results.caption_requested.connect(self.request_caption)
-        self.results.evaluate_captions_requested.connect(
-            partial(self._ask_results, tasks.evaluate_captions, "show_caption_scores")
-        )
-        self.results.evaluate_forecast_requested.connect(
-            partial(self._ask_results, tasks.evaluate_forecast, "show_forecast_scores")
-        )
-        self.results.evaluate_labels_requested.connect(
-            partial(self._ask_results, tasks.evaluate, "show_whole_validation")
-        )
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -209,7 +171,7 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addActions([self.undo_action, self.redo_action])
         self.problem_label = QLabel()
-        self.problem_label.setStyleSheet("color: #b3261e; padding-left: 12px;")
+        self.problem_label.setStyleSheet(f"color: {theme.PROBLEM}; padding-left: 12px;")
         toolbar.addWidget(self.problem_label)
 
     def _fill_recent_menu(self) -> None:
@@ -389,63 +351,6 @@ class MainWindow(QMainWindow):
     def _after_reset(self, snapshot: ProjectSnapshot) -> None:
         self.files.mark_changed()
         self.show_project(snapshot)
-
-    def request_sample(self, options) -> None:
-        if not self.files.has_project:
-            self.samples.show_error("Open or create a project first.")
-            return
-        if not self.document.spec.generates_text:
-            self.samples.show_error("This model does not write text; a handwriting model writes in its own tab.")
-            return
-        self.bridge.call(
-            partial(tasks.sample, self.bridge.worker, options),
-            lambda text: self.samples.show_result(text, options),
-            lambda error: self.samples.show_error(str(error)),
-        )
-
-    def _ask_results(self, task, answer: str, *request) -> None:
-        """A Results tab request (classify, tag, translate, evaluate), answered by the worker."""
-        self.bridge.call(
-            partial(task, self.bridge.worker, *request),
-            getattr(self.results, answer),
-            lambda error: self.results.show_error(str(error)),
-        )
-
-    def request_caption(self, scene: int, beam_width: int) -> None:
-        """A caption of validation picture ``scene``, shown with the caption it should be."""
-        self.bridge.call(
-            partial(tasks.caption_scene, self.bridge.worker, scene, beam_width),
-            lambda answer: self.results.show_caption(*answer),
-            lambda error: self.results.show_error(str(error)),
-        )
-
-    def request_handwriting(self, request) -> None:
-        self.bridge.call(
-            partial(tasks.write_handwriting, self.bridge.worker, request),
-            self.handwriting.show_written,
-            lambda error: self.handwriting.show_error(str(error)),
-        )
-
-    def request_density(self, request) -> None:
-        self.bridge.call(
-            partial(tasks.next_point_density, self.bridge.worker, request),
-            self.handwriting.show_density,
-            lambda error: self.handwriting.density_failed(str(error)),
-        )
-
-    def add_handwriting_line(self, line) -> None:
-        strokes, text = line
-
-        def added(snapshot: ProjectSnapshot) -> None:
-            self.files.mark_changed()
-            self.data_panel.show_project(snapshot)
-            self.handwriting.show_added(text, snapshot.data_stats.get("your_lines", 0))
-
-        self.bridge.call(
-            partial(tasks.add_handwriting_line, self.bridge.worker, strokes, text),
-            added,
-            lambda error: self.handwriting.show_error(str(error)),
-        )
 
     # -- state shown in the chrome --------------------------------------------------------
 

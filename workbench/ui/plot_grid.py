@@ -6,6 +6,8 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor, QPen
 from PySide6.QtWidgets import QGraphicsItem
 
+from .theme import PLOT_BACKGROUND
+
 BELOW_VIEW_BOX = -200  # pyqtgraph puts a plot's view box at z -100 and its axes at 0.5
 
 
@@ -27,7 +29,7 @@ class GridAxis(pg.AxisItem):
     ``show_grid`` moves the axis beneath the view box so that the lines do not cross the data.
     """
 
-    def __init__(self, orientation: str, background: QColor | str = "#ffffff", **kwargs) -> None:
+    def __init__(self, orientation: str, background: QColor | str = PLOT_BACKGROUND, **kwargs) -> None:
         super().__init__(orientation, **kwargs)
         self.background = QColor(background)
         self._opaque_pens: dict[int, QPen] = {}

@@ -71,7 +71,7 @@ class ProjectFiles(QObject):
 
     def new_from_demo(self, name: str) -> None:
         if self.confirm_discard("starting a new project"):
-            self._load(partial(tasks.new_from_demo, self.bridge.worker, name), None, DEMOS[name].steps)
+            self.load(partial(tasks.new_from_demo, self.bridge.worker, name), None, DEMOS[name].steps)
 
     def new_from_file(
         self,
@@ -105,7 +105,7 @@ class ProjectFiles(QObject):
         work = partial(tasks.new_from_file, self.bridge.worker, path, kind, level, columns)
         if kind == "series":
             work = partial(work, series_options=series_options or {}, seq_len=seq_len)
-        self._load(work, None, 1000)
+        self.load(work, None, 1000)
 
     def _ask_series_options(self, path: Path, survey: SeriesSurvey) -> None:
         if not survey.numeric:
@@ -127,7 +127,7 @@ class ProjectFiles(QObject):
 
     def new_lab_task(self, kind: str, lag: int, symbols: int) -> None:
         if self.confirm_discard("starting a new project"):
-            self._load(partial(tasks.new_lab_task, self.bridge.worker, kind, lag, symbols), None, DEMOS[kind].steps)
+            self.load(partial(tasks.new_lab_task, self.bridge.worker, kind, lag, symbols), None, DEMOS[kind].steps)
 
     def open(self, path: Path | None = None) -> None:
         if path is None:
@@ -136,13 +136,13 @@ class ProjectFiles(QObject):
                 return
             path = Path(chosen)
         if self.confirm_discard("opening another project"):
-            self._load(partial(tasks.open_project, self.bridge.worker, Path(path)), Path(path))
+            self.load(partial(tasks.open_project, self.bridge.worker, Path(path)), Path(path))
 
     def recover(self, autosave_path: Path) -> None:
         """Open an autosave as an untitled project: Save then asks where it belongs."""
-        self._load(partial(tasks.open_project, self.bridge.worker, autosave_path), None, recovered=True)
+        self.load(partial(tasks.open_project, self.bridge.worker, autosave_path), None, recovered=True)
 
-    def _load(self, work, path: Path | None, steps: int | None = None, recovered: bool = False) -> None:
+    def load(self, work, path: Path | None, steps: int | None = None, recovered: bool = False) -> None:
         if self.bridge.training:
             QMessageBox.information(self.window, "Training", "Stop training before opening another project.")
             return
@@ -174,7 +174,7 @@ class ProjectFiles(QObject):
     # -- saving --------------------------------------------------------------------------
 
     def save(self) -> bool:
-        return self._save_to(self.path) if self.path is not None else self.save_as()
+        return self.save_to(self.path) if self.path is not None else self.save_as()
 
     def save_as(self) -> bool:
         suggestion = str(self.path) if self.path else str(Path(self._folder()) / "project.h5")
@@ -182,9 +182,9 @@ class ProjectFiles(QObject):
         if not chosen:
             return False
         path = Path(chosen) if chosen.endswith(".h5") else Path(chosen + ".h5")
-        return self._save_to(path)
+        return self.save_to(path)
 
-    def _save_to(self, path: Path) -> bool:
+    def save_to(self, path: Path) -> bool:
         if not self.has_project:
             return False
         document = self.window.document

@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
 
 from ..engine.events import SampleGenerated
 from ..engine.inference.sampling import MAX_REPETITION_PENALTY, REPETITION_WINDOW, SamplingOptions
+from . import theme
 
 KEPT_SAMPLES = 50
 _TEMPERATURE_STEPS = 100  # the slider counts hundredths: 0 .. 2.00
@@ -49,8 +50,8 @@ _REPEATS_TIP = (
     "positive logit is divided by this penalty, a negative one multiplied (CTRL's penalised sampling; "
     "about 1.2 is a good start)"
 )
-_MUTED = QColor("#5f6368")
-_ERROR = QColor("#c5221f")
+_MUTED = QColor(theme.MUTED)
+_ERROR = QColor(theme.ERROR)
 _SAMPLE_LABEL = "Sample"
 _WAITING_LABEL = "Sampling…"
 

@@ -34,7 +34,7 @@ from ..engine.training.worker import EngineWorker
 BEAM_EVALUATION_PAIRS = 500
 
 
-def _install(worker: EngineWorker, project: Project) -> ProjectSnapshot:
+def install(worker: EngineWorker, project: Project) -> ProjectSnapshot:
     """Make ``project`` the worker's project; until now the open one was untouched (and still
     held its file's lock, which it lets go now)."""
     if worker.project is not None and worker.project is not project:
@@ -46,7 +46,7 @@ def _install(worker: EngineWorker, project: Project) -> ProjectSnapshot:
 def new_from_demo(worker: EngineWorker, name: str) -> ProjectSnapshot:
     """A demo's project; a demo downloaded on first use reports its progress as TaskProgress events."""
     what = f"Downloading {DEMOS[name].title.removesuffix(' (download)')}"
-    return _install(worker, demo_project(name, lambda done, total: worker.sink(TaskProgress(what, done, total))))
+    return install(worker, demo_project(name, lambda done, total: worker.sink(TaskProgress(what, done, total))))
 
 
 def new_from_file(
@@ -63,10 +63,10 @@ def new_from_file(
     keywords of ``load_series_csv``) and the sequence length its import dialog chose."""
     if kind == "series":
         corpus = load_own_data(path, kind, columns=list(columns) if columns else None, series_options=series_options)
-        return _install(worker, new_project(corpus, seq_len=seq_len))
+        return install(worker, new_project(corpus, seq_len=seq_len))
     text_column, label_column = columns or (None, None)
     corpus = load_own_data(path, kind, level, text_column, label_column)
-    return _install(worker, new_project(corpus))
+    return install(worker, new_project(corpus))
 
 
 def table_choices(path: Path) -> tuple[list[str], tuple[str, str]]:
@@ -78,7 +78,7 @@ def table_choices(path: Path) -> tuple[list[str], tuple[str, str]]:
 def new_lab_task(worker: EngineWorker, kind: str, lag: int, symbols: int) -> ProjectSnapshot:
     """The long-range lab's adding problem or copy task at lag ``lag``, with its demo's settings."""
     task = AddingProblem.generate(lag) if kind == "adding" else CopyTask.generate(lag, symbols=symbols)
-    return _install(worker, new_project(task, demo=kind))
+    return install(worker, new_project(task, demo=kind))
 
 
 def open_project(worker: EngineWorker, path: Path) -> ProjectSnapshot:
@@ -88,12 +88,12 @@ def open_project(worker: EngineWorker, path: Path) -> ProjectSnapshot:
     if current is not None and current.writes(path):  # its own file again: read under its own lock
         project = Project.open(path)  # a failure leaves the open project, and its lock, as they were
         project.take_lock_of(current)
-        return _install(worker, project)
+        return install(worker, project)
     try:
         project = Project.open(path, lock=True)
     except ProjectNotWritable:  # a read-only folder: shown all the same; Save As puts it elsewhere
         project = Project.open(path)
-    return _install(worker, project)
+    return install(worker, project)
 
 
 def close_project(worker: EngineWorker) -> None:

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from ..engine.common.errors import WorkbenchError
 from ..engine.training.config import OPTIMIZERS, SCHEDULES, TrainConfig
+from .theme import PROBLEM
 
 OPTIMIZER_NAMES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD with momentum"}
 SCHEDULE_NAMES = {"constant": "constant", "cosine": "cosine decay", "step": "step decay"}
@@ -112,7 +113,7 @@ class TrainingSettingsDialog(QDialog):
         )
         note.setWordWrap(True)
         self.problem = QLabel()
-        self.problem.setStyleSheet("color: #b3261e;")
+        self.problem.setStyleSheet(f"color: {PROBLEM};")
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)

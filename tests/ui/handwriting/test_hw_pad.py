@@ -4,16 +4,11 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt
 from PySide6.QtGui import QAction, QColor, QInputDevice, QKeySequence, QMouseEvent, QPointingDevice, QTabletEvent
 from PySide6.QtWidgets import QApplication, QVBoxLayout, QWidget
 
-from workbench.ui.handwriting.pad import (
-    BASELINE,
-    CANVAS_SIZE,
-    MARGIN,
-    OVERLAY_COLOR,
-    DrawingPad,
-    InkHistory,
-    PathCache,
-    as_stroke,
-)
+from workbench.engine.export.svg import as_stroke
+from workbench.ui.handwriting.ink import InkHistory, PathCache
+from workbench.ui.handwriting.pad import CANVAS_SIZE, OVERLAY_COLOR, DrawingPad
+from workbench.ui.handwriting.pad_geometry import MARGIN
+from workbench.ui.handwriting.pad_paper import BASELINE
 
 # The offscreen platform warns when a top-level widget is shown; nothing is wrong.
 pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSizeHints")
@@ -306,10 +301,10 @@ def test_the_pad_shows_dark_ink_where_the_stroke_went_and_nowhere_else(pad):
 def test_overlay_strokes_are_drawn_in_their_colour_and_grow_cheaply(pad):
     model_ink = np.array([(300.0 + 4 * i, 120.0 + 20 * np.sin(i / 5)) for i in range(80)], dtype=np.float32)
     pad.set_overlay_strokes([model_ink[:10]])
-    first_path = pad._overlay.paths[0]
+    (first_path,) = pad.overlay_paths()
     for end in (11, 12, 30, 31, 64, 80):
         pad.set_overlay_strokes([model_ink[:end]])
-    assert pad._overlay.paths[0] is first_path  # extended in place, not rebuilt
+    assert pad.overlay_paths()[0] is first_path  # extended in place, not rebuilt
     assert first_path.elementCount() == 80
     image = pad.grab().toImage()
     target = QColor(OVERLAY_COLOR)
@@ -322,8 +317,8 @@ def test_overlay_strokes_are_drawn_in_their_colour_and_grow_cheaply(pad):
     )
     assert pad.is_empty()  # the model's ink is not the user's
     pad.set_overlay_strokes([model_ink[::-1][:50]])  # different ink of another length: rebuilt
-    assert np.allclose(pad._overlay.strokes[0], model_ink[::-1][:50])
-    assert pad._overlay.paths[0].elementCount() == 50
+    assert np.allclose(pad.overlay_strokes()[0], model_ink[::-1][:50])
+    assert pad.overlay_paths()[0].elementCount() == 50
     pad.set_overlay_strokes([])
     assert pad.overlay_strokes() == []
 
@@ -395,14 +390,14 @@ def test_the_cached_ink_layer_follows_every_change(pad):
     on_first = pad.ink_to_widget(QPointF(760, 100)).toPoint()
     pad.set_overlay_strokes([first])
     pad.grab()
-    layer = pad._ink_layer
     pad.set_overlay_strokes([first, second[:5]])  # the first stroke settles into the layer
     assert pad.grab().toImage().pixelColor(on_first).red() > 150
-    layer = pad._ink_layer
+    layer = pad.ink_layer
+    assert layer is not None  # drawn by that grab
     for end in range(6, 41, 5):  # the growing last stroke leaves the layer alone
         pad.set_overlay_strokes([first, second[:end]])
         pad.grab()
-    assert pad._ink_layer is layer
+    assert pad.ink_layer is layer
     pad.set_overlay_strokes([first, second], color="#2a9d8f")  # a new colour redraws the settled strokes
     assert pad.grab().toImage().pixelColor(on_first).green() > pad.grab().toImage().pixelColor(on_first).red()
     pad.set_overlay_strokes([second])

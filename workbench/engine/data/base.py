@@ -15,7 +15,6 @@ import numpy as np
 
 from ..spec import HeadSpec, InputSpec
 from .batching import Batcher
-from .probe import ProbeExample
 
 SPLIT_NAMES = {"train": "training", "val": "validation"}  # split -> the word a message uses
 MIXTURE_COMPONENTS = 20  # M, as in Graves (2013) section 4.2
@@ -52,7 +51,13 @@ def handwriting_task(alphabet_size: int, components: int = MIXTURE_COMPONENTS) -
 
 @runtime_checkable
 class Corpus(Protocol):
-    """Training data of one kind, split into ``SPLIT_NAMES``; what trainer, project and window use."""
+    """Training data of one kind, split into ``SPLIT_NAMES``; what trainer, project and window use.
+
+    A corpus whose models the probes can read (one sequence in, a prediction per step or per
+    sequence) also has ``probe_example(length) -> ProbeExample``: a fixed validation example
+    of about ``length`` steps to look inside the model with. Translation pairs, pictures and
+    pen strokes have none.
+    """
 
     kind: str  # the name a project file stores: "stream", "lines", "labelled", ...
 
@@ -75,9 +80,6 @@ class Corpus(Protocol):
 
     def check_fits(self, batch_size: int, seq_len: int) -> None:
         """Raise ``DataError`` when a split is too small for one batch of this shape."""
-
-    def probe_example(self, length: int) -> ProbeExample:
-        """A fixed validation example of about ``length`` steps for looking inside the model."""
 
     def stats(self) -> dict[str, Any]: ...
 

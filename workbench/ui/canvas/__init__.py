@@ -7,8 +7,9 @@ Everything here is a view of ``SpecDocument``: drops and form edits become undoa
 from .diagram import ArchitectureScene
 from .editor import ArchitectureEditor
 from .inspector import SpecInspector
-from .mime import MIME_TYPE, PaletteEntry
+from .mime import MIME_TYPE
 from .palette import BlockPalette
+from .palette_entry import PaletteEntry
 from .view import ArchitectureView
 
 __all__ = [

@@ -14,7 +14,7 @@ from ...engine.common.errors import SpecError
 from ...engine.data.base import Task
 from ...engine.model.templates import TEMPLATES, from_template
 from ...engine.spec import CELL_NAMES, CELLS, HEAD_KINDS, HeadSpec, ModelSpec, RecurrentSpec
-from .mime import PaletteEntry
+from .palette_entry import PaletteEntry
 
 DROPOUT = 0.2  # the rate a dropped Dropout block sets; the inspector changes it
 PROJECTION = 64  # the width a dropped Embedding gives feature inputs

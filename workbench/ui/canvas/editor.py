@@ -6,8 +6,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 from .inspector import SpecInspector
-from .mime import PaletteEntry
 from .palette import BlockPalette
+from .palette_entry import PaletteEntry
 from .view import ArchitectureView
 
 

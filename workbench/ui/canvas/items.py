@@ -21,12 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+TEXT = "#1f2933"  # block titles
+SECONDARY_TEXT = "#4b5563"  # block subtitles, frame titles, the palette's section names
+
 
 @dataclass(frozen=True)
 class Tint:
     fill: str
     border: str
-    text: str = "#1f2933"
+    text: str = TEXT
 
 
 CELL_TINTS = {
@@ -39,7 +42,7 @@ INPUT_TINT = Tint("#e9eef9", "#5b6fa8")
 HEAD_TINT = Tint("#efe6f7", "#8656b0")
 ATTENTION_TINT = Tint("#fde4ef", "#c2467f")
 CNN_TINT = Tint("#e6efd6", "#6b8e2f")  # olive: convolutions, not a recurrent cell
-FRAME_TINT = Tint("#ffffff", "#c9cfd8", "#4b5563")
+FRAME_TINT = Tint("#ffffff", "#c9cfd8", SECONDARY_TEXT)
 
 BACKGROUND = QColor("#f5f6f8")
 GRID_DOT = QColor("#dfe3e8")
@@ -58,7 +61,7 @@ def font(pixels: int, bold: bool = False) -> QFont:
 
 
 def text_item(
-    text: str, size: int, parent: QGraphicsItem | None = None, *, bold: bool = False, color: QColor | str = "#1f2933"
+    text: str, size: int, parent: QGraphicsItem | None = None, *, bold: bool = False, color: QColor | str = TEXT
 ) -> QGraphicsSimpleTextItem:
     item = QGraphicsSimpleTextItem(text, parent)
     item.setFont(font(size, bold))
@@ -108,7 +111,7 @@ class BlockItem(QGraphicsItem):
         self.selected = False
         self.drop_target = False
         self.title_item = text_item(title, 14, self, bold=True, color=tint.text)
-        self.subtitle_items = [text_item(line, 11, self, color="#4b5563") for line in subtitle.split("\n") if line]
+        self.subtitle_items = [text_item(line, 11, self, color=SECONDARY_TEXT) for line in subtitle.split("\n") if line]
         self._place_text()
 
     def _place_text(self) -> None:

@@ -7,20 +7,12 @@ The palette encodes a ``PaletteEntry`` with ``encode``; the canvas reads it back
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 
 from PySide6.QtCore import QByteArray, QMimeData
 
+from .palette_entry import KINDS, PaletteEntry
+
 MIME_TYPE = "application/x-sequence-workbench-block"
-KINDS = ("template", "cell", "embedding", "dropout", "head")
-
-
-@dataclass(frozen=True)
-class PaletteEntry:
-    """One draggable palette item: ``kind`` is one of KINDS, ``name`` says which one."""
-
-    kind: str  # "template", "cell", "embedding", "dropout" or "head"
-    name: str  # "stacked", "gru", "next_token", ...
 
 
 def encode(entry: PaletteEntry) -> QMimeData:

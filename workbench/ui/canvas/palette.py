@@ -14,7 +14,8 @@ from PySide6.QtGui import QColor, QIcon, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QAbstractItemView, QTreeWidget, QTreeWidgetItem, QWidget
 
 from . import items as draw
-from .mime import MIME_TYPE, PaletteEntry, encode
+from .mime import MIME_TYPE, encode
+from .palette_entry import PaletteEntry
 
 ENTRY_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -156,7 +157,7 @@ class BlockPalette(QTreeWidget):
         bold = section.font(0)
         bold.setBold(True)
         section.setFont(0, bold)
-        section.setForeground(0, QColor("#4b5563"))
+        section.setForeground(0, QColor(draw.SECONDARY_TEXT))
         for entry, text, tooltip in entries:
             item = QTreeWidgetItem(section, [text])
             item.setData(0, ENTRY_ROLE, entry)
@@ -215,14 +216,14 @@ def _box(painter: QPainter, rect: QRectF, tint: draw.Tint, radius: float = 2.5) 
     painter.drawRoundedRect(rect, radius, radius)
 
 
-def _line(painter: QPainter, color: str, *points: tuple[float, float]) -> None:
+def _line(painter: QPainter, color: QColor | str, *points: tuple[float, float]) -> None:
     painter.setPen(QPen(QColor(color), 1.3))
     for (x1, y1), (x2, y2) in zip(points, points[1:]):
         painter.drawLine(QPointF(x1, y1), QPointF(x2, y2))
 
 
 def _paint_template(painter: QPainter, name: str) -> None:
-    lstm, arrow = draw.CELL_TINTS["lstm"], "#6b7280"
+    lstm, arrow, pink = draw.CELL_TINTS["lstm"], draw.MUTED, draw.ATTENTION_TINT.border
     if name == "stacked":
         for row in range(3):
             _box(painter, QRectF(4, 3 + row * 8, 18, 5.5), lstm, 2)
@@ -236,7 +237,6 @@ def _paint_template(painter: QPainter, name: str) -> None:
     if name == "bidirectional":
         for row in range(2):
             _box(painter, QRectF(4, 2.5 + row * 7.5, 18, 5.5), lstm, 2)
-        pink = "#c2467f"
         _line(painter, pink, (4, 18.5), (22, 18.5), (19.5, 16.5))
         _line(painter, pink, (22, 23.5), (4, 23.5), (6.5, 25.5))
         return
@@ -245,7 +245,6 @@ def _paint_template(painter: QPainter, name: str) -> None:
         _box(painter, QRectF(16.5, 8 + row * 9, 8, 6.5), draw.CELL_TINTS["gru"], 2)
     _line(painter, arrow, (10.5, 20), (15.5, 20), (13.5, 18.3))
     if name == "attention":
-        pink = "#c2467f"
         _line(painter, pink, (5.5, 8), (13, 3.5), (20.5, 8))
         _line(painter, pink, (9.5, 17), (13, 3.5))
         painter.setPen(Qt.PenStyle.NoPen)
@@ -264,8 +263,7 @@ def _paint_pen_line(painter: QPainter, window: bool) -> None:
     for (x1, y1), (x2, y2) in zip(path, path[1:]):
         painter.drawLine(QPointF(x1, y1), QPointF(x2, y2))
     if window:
-        pink = "#c2467f"
-        painter.setPen(QPen(QColor(pink), 1.2))
+        painter.setPen(QPen(QColor(draw.ATTENTION_TINT.border), 1.2))
         painter.drawRect(QRectF(15, 1.5, 8.5, 10))
 
 
@@ -287,7 +285,7 @@ def _paint_picture_to_words(painter: QPainter) -> None:
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(QColor(pink))
     painter.drawEllipse(QPointF(13, 2.5), 2, 2)
-    _line(painter, "#6b7280", (12.5, 20), (15.5, 20), (13.5, 18.3))
+    _line(painter, draw.MUTED, (12.5, 20), (15.5, 20), (13.5, 18.3))
 
 
 def _paint_cell(painter: QPainter, name: str) -> None:
@@ -308,7 +306,7 @@ def _paint_dropout(painter: QPainter, name: str) -> None:
     painter.setBrush(QColor(draw.CELL_TINTS["rnn"].border))
     for index, (x, y) in enumerate([(6, 7), (13, 7), (20, 7), (6, 19), (13, 19), (20, 19)]):
         dropped = index in (1, 3, 5)
-        pen = QPen(QColor("#6b7280"), 1.2, Qt.PenStyle.DotLine if dropped else Qt.PenStyle.SolidLine)
+        pen = QPen(draw.MUTED, 1.2, Qt.PenStyle.DotLine if dropped else Qt.PenStyle.SolidLine)
         painter.setPen(pen)
         painter.setBrush(Qt.BrushStyle.NoBrush if dropped else QColor("#8aa0bb"))
         painter.drawEllipse(QPointF(x, y), 3.3, 3.3)

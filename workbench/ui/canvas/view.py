@@ -23,7 +23,8 @@ from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
 from .diagram import ArchitectureScene
 from .drops import DropRefused, apply_drop, target_stack
-from .mime import PaletteEntry, decode
+from .mime import decode
+from .palette_entry import PaletteEntry
 
 MAX_SCALE = 1.35  # a small diagram in a large view stops growing here
 

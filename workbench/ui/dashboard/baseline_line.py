@@ -8,7 +8,7 @@ import math
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 
-from . import style
+from .. import theme
 from .curves import DisplayOptions
 
 
@@ -20,11 +20,11 @@ class BaselineLine:
         self.line = pg.InfiniteLine(
             angle=0,
             movable=False,
-            pen=pg.mkPen(style.AXIS_COLOUR, width=1, style=Qt.PenStyle.DashLine),
+            pen=pg.mkPen(theme.MUTED, width=1, style=Qt.PenStyle.DashLine),
             label="",
             labelOpts={
                 "position": 0.02,
-                "color": style.AXIS_COLOUR,
+                "color": theme.MUTED,
                 "anchors": [(0, 1), (0, 1)],
                 "fill": (255, 255, 255, 230),
             },

@@ -7,26 +7,11 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
 
+from .. import theme
 from ..plot_grid import GridAxis, show_grid
 
-BACKGROUND = "#ffffff"
-AXIS_COLOUR = "#5f6368"
-TEXT_COLOUR = "#202124"
 GRID_ALPHA = 0.12
 
-# Tableau 10: distinct on white and readable by most colour-blind viewers.
-RUN_COLOURS = (
-    "#1f77b4",
-    "#ff7f0e",
-    "#2ca02c",
-    "#d62728",
-    "#9467bd",
-    "#8c564b",
-    "#e377c2",
-    "#7f7f7f",
-    "#bcbd22",
-    "#17becf",
-)
 
 CURRENT_WIDTH = 2.6  # the live (last) run is drawn boldest
 PAST_WIDTH = 1.5
@@ -67,7 +52,7 @@ class SparseLogAxis(GridAxis):
 
 
 def run_colour(index: int) -> QColor:
-    return QColor(RUN_COLOURS[index % len(RUN_COLOURS)])
+    return QColor(theme.TABLEAU10[index % len(theme.TABLEAU10)])
 
 
 def lighter(colour: QColor, fade: float) -> QColor:
@@ -77,7 +62,7 @@ def lighter(colour: QColor, fade: float) -> QColor:
 
 def layer_colours(count: int) -> list[QColor]:
     """Colours for per-layer curves, input to output along viridis (its pale end left out)."""
-    colormap = pg.colormap.get("viridis")
+    colormap = pg.colormap.get(theme.SEQUENTIAL_COLORMAP)
     if count <= 1:
         return [colormap.map(0.35, mode="qcolor")]
     return [colormap.map(0.88 * i / (count - 1), mode="qcolor") for i in range(count)]
@@ -94,13 +79,13 @@ def line_pen(colour: QColor, width: float, dashed: bool = False):
 
 def style_plot(plot: pg.PlotItem, title: str, y_label: str, y_units: str | None = None) -> None:
     """Title, axis labels and grid of every dashboard plot (curves.place reduces the data)."""
-    plot.setTitle(title, color=TEXT_COLOUR, size="10pt")
+    plot.setTitle(title, color=theme.TEXT, size="10pt")
     for side in ("left", "bottom"):
         axis = plot.getAxis(side)
-        axis.setPen(pg.mkPen(AXIS_COLOUR))
-        axis.setTextPen(pg.mkPen(TEXT_COLOUR))
-    plot.setLabel("bottom", "step", color=AXIS_COLOUR)
-    plot.setLabel("left", y_label, units=y_units, color=AXIS_COLOUR)
+        axis.setPen(pg.mkPen(theme.MUTED))
+        axis.setTextPen(pg.mkPen(theme.TEXT))
+    plot.setLabel("bottom", "step", color=theme.MUTED)
+    plot.setLabel("left", y_label, units=y_units, color=theme.MUTED)
     show_grid(plot, GRID_ALPHA)
     plot.setMenuEnabled(False, enableViewBoxMenu=True)  # keep "View all", drop options we own
     plot.getViewBox().setDefaultPadding(0.02)
@@ -111,7 +96,7 @@ def make_legend(plot: pg.PlotItem, columns: int = 1) -> pg.LegendItem:
         offset=(-8, 8),
         brush=pg.mkBrush(255, 255, 255, 215),
         pen=pg.mkPen("#dadce0"),
-        labelTextColor=TEXT_COLOUR,
+        labelTextColor=theme.TEXT,
         labelTextSize="8pt",
         colCount=columns,
         verSpacing=-4,

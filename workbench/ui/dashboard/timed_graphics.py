@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 
 import pyqtgraph as pg
 
@@ -17,20 +18,25 @@ class TimedGraphics(pg.GraphicsLayoutWidget):
     (``expect_shot_paint``): the cost of that redraw on screen, which may come as more than one
     paint (the plot, then an axis that moved). A paint of the whole view (first show, resize,
     tab switch) is not counted, nor is one long after the shot (the user zooming, a tooltip).
+    ``clock`` gives monotonic seconds: how long a paint took, and when the shot was.
     """
 
-    last_paint_s = 0.0
-    shot_paint_s = 0.0
-    _shot_at = -math.inf
+    def __init__(self, clock: Callable[[], float] = time.perf_counter) -> None:
+        super().__init__()
+        self._clock = clock
+        self.last_paint_s = 0.0
+        self.shot_paint_s = 0.0
+        self._shot_at = -math.inf
 
     def expect_shot_paint(self) -> None:
         self.shot_paint_s = 0.0
-        self._shot_at = time.monotonic()
+        self._shot_at = self._clock()
 
     def paintEvent(self, event) -> None:
-        started = time.perf_counter()
+        started = self._clock()
         super().paintEvent(event)
-        self.last_paint_s = time.perf_counter() - started
-        after_shot = time.monotonic() - self._shot_at <= SHOT_PAINTS_WITHIN_S
+        ended = self._clock()
+        self.last_paint_s = ended - started
+        after_shot = ended - self._shot_at <= SHOT_PAINTS_WITHIN_S
         if after_shot and event.rect() != self.viewport().rect():
             self.shot_paint_s += self.last_paint_s

@@ -20,19 +20,20 @@ from __future__ import annotations
 import html
 import math
 import time
-from functools import partial
+from collections.abc import Callable
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...engine.events import RunStarted, StepMetrics, ValidationResult
 from ...engine.training.history import RunHistory
-from ..plot_grid import grid_axes
+from .. import theme
 from . import style
 from .baseline_line import BaselineLine
-from .curves import DashboardPlots, DisplayOptions, LayerCurves, RunCurves
+from .curves import DisplayOptions, LayerCurves, RunCurves
+from .plot_layout import make_plots
 from .run_data import RunData
 from .step_range import RoundExtent, shown_values
 from .timed_graphics import TimedGraphics
@@ -45,28 +46,28 @@ DRAW_SHARE = 0.015  # at most this share of the GUI thread's time goes to redraw
 _UNNAMED_RUN = "current run"  # metrics that arrive before any run was announced
 
 
-def _axes(log: bool = False) -> dict:
-    left = {"left": style.SparseLogAxis("left", style.BACKGROUND)} if log else {}
-    return grid_axes(style.BACKGROUND, **left)
-
-
 class Dashboard(QWidget):
-    draw_share = DRAW_SHARE  # tests of what the plots show may pace faster
+    """``clock`` gives monotonic seconds: when each plot was redrawn, when the next shot is due and
+    what a shot cost (a test passes a clock it advances itself, and takes the shots with ``redraw_now``)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    draw_share = DRAW_SHARE  # tests of what the plots show may pace faster
+    plot_redrawn = Signal(str)  # a shot brought this plot (a PLOTS name) up to date
+
+    def __init__(self, parent: QWidget | None = None, clock: Callable[[], float] = time.perf_counter) -> None:
         super().__init__(parent)
+        self._clock = clock
         self.toolbar = DashboardToolbar()
-        self.graphics = TimedGraphics()
-        self.graphics.setBackground(style.BACKGROUND)
+        self.graphics = TimedGraphics(clock)
+        self.graphics.setBackground(theme.PLOT_BACKGROUND)
         self.graphics.setMinimumSize(400, 300)
-        self.plots = self._make_plots()
+        self.plots = make_plots(self.graphics)
         self._extents = {plot: RoundExtent() for plot in PLOTS}  # each plot's axes end at round numbers
         for plot, extent in self._extents.items():
             getattr(self.plots, plot).addItem(extent)
         self.loss_legend = style.make_legend(self.plots.loss)
         self.layer_curves = LayerCurves(self.plots.layers, style.make_legend(self.plots.layers))
         self._empty_hint = pg.TextItem(
-            "No runs yet: train the model to see its curves here.", color=style.AXIS_COLOUR, anchor=(0.5, 0.5)
+            "No runs yet: train the model to see its curves here.", color=theme.MUTED, anchor=(0.5, 0.5)
         )
         self.plots.loss.addItem(self._empty_hint, ignoreBounds=True)
         self._empty_hint.setPos(0.5, 0.5)  # the middle of an empty plot's default range
@@ -79,10 +80,11 @@ class Dashboard(QWidget):
         self._last_plot: str | None = None  # the plot the last shot redrew
         self._last_shot_s = 0.0  # how long the last shot's redraw took (its paint follows)
         self._training = False  # between start_run and end_run: shots are paced
-        self._drawn_at = dict.fromkeys(PLOTS, -math.inf)  # time.monotonic() of each plot's last redraw
+        self._drawn_at = dict.fromkeys(PLOTS, -math.inf)  # self._clock() at each plot's last redraw
+        self._shot_due = -math.inf  # self._clock() when the redraw timer fires
         self._redraw_timer = QTimer(self)
         self._redraw_timer.setSingleShot(True)
-        self._redraw_timer.timeout.connect(self._redraw)
+        self._redraw_timer.timeout.connect(self.redraw_now)
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -95,48 +97,6 @@ class Dashboard(QWidget):
         self.loss_legend.sigSampleClicked.connect(self._on_legend_sample_clicked)
         self._on_options_changed(self._options)
         self._runs_changed()
-
-    def _make_plots(self) -> DashboardPlots:
-        grid = self.graphics
-        grid.ci.setContentsMargins(6, 6, 10, 6)
-        top, bottom = grid.addLayout(row=0, col=0), grid.addLayout(row=1, col=0)  # own columns each
-        plots = DashboardPlots(
-            loss=top.addPlot(row=0, col=0, axisItems=_axes(log=True)),
-            layers=top.addPlot(row=0, col=1, axisItems=_axes(log=True)),
-            grad_norm=bottom.addPlot(row=0, col=0, axisItems=_axes(log=True)),
-            learning_rate=bottom.addPlot(row=0, col=1, axisItems=_axes()),
-            tokens_per_s=bottom.addPlot(row=0, col=2, axisItems=_axes()),
-        )
-        style.style_plot(plots.loss, "Loss  —  line: train (smoothed), dots: validation", "loss")
-        plots.loss.getAxis("left").enableAutoSIPrefix(False)
-        style.style_plot(plots.layers, "Gradient norm per layer", "gradient norm")
-        style.style_plot(plots.grad_norm, "Gradient norm, global", "gradient norm")
-        style.style_plot(plots.learning_rate, "Learning rate", "learning rate")
-        plots.learning_rate.getAxis("left").enableAutoSIPrefix(False)
-        style.style_plot(plots.tokens_per_s, "Throughput", "throughput", "tokens/s")
-        for plot in (plots.layers, plots.grad_norm):
-            plot.setLogMode(y=True)  # gradient norms span orders of magnitude
-            plot.getAxis("left").enableAutoSIPrefix(False)  # "7·10² (×0.001)" reads as nonsense
-        # A smoothed curve that is constant but for rounding would otherwise autorange to a
-        # 1e-14 span, fill the plot with noise and take seconds to stroke.
-        for plot, span in (
-            (plots.loss, 1e-6),
-            (plots.layers, 1e-6),
-            (plots.grad_norm, 1e-6),
-            (plots.learning_rate, 1e-12),
-            (plots.tokens_per_s, 1e-3),
-        ):
-            plot.getViewBox().setLimits(minYRange=span)
-        for plot in vars(plots).values():
-            plot.sigRangeChangedManually.connect(partial(self._share_steps, plot))
-        grid.ci.layout.setRowStretchFactor(0, 3)
-        grid.ci.layout.setRowStretchFactor(1, 2)
-        for row, stretches in ((top, (2, 1)), (bottom, (1, 1, 1))):
-            row.setContentsMargins(0, 0, 0, 0)
-            row.setSpacing(8)
-            for column, stretch in enumerate(stretches):
-                row.layout.setColumnStretchFactor(column, stretch)
-        return plots
 
     # -- the main window's calls --------------------------------------------------------
 
@@ -168,7 +128,7 @@ class Dashboard(QWidget):
         for curves in self._runs:
             curves.set_live(False)
         if any(self._stale.values()):
-            self._redraw_timer.start(SHOT_INTERVAL_MS[0])
+            self._schedule_shot(SHOT_INTERVAL_MS[0])
 
     def add_metrics(self, events: list[StepMetrics]) -> None:
         """A merged batch of metrics, oldest first (perhaps many)."""
@@ -281,18 +241,34 @@ class Dashboard(QWidget):
         self.layer_curves.show(curves.run if curves else None)
         self.layer_curves.legend.setVisible(bool(self.layer_curves.curves))
         suffix = f"  —  {html.escape(curves.run.name)}" if curves else ""
-        self.plots.layers.setTitle(f"Gradient norm per layer{suffix}", color=style.TEXT_COLOUR, size="10pt")
+        self.plots.layers.setTitle(f"Gradient norm per layer{suffix}", color=theme.TEXT, size="10pt")
 
     # -- drawing ------------------------------------------------------------------------
 
     def _mark_dirty(self, curves: RunCurves, plots: tuple[str, ...] = PLOTS) -> None:
         for plot in plots:
             self._stale[plot].add(curves)
-        timer = self._redraw_timer
-        if not timer.isActive():
-            timer.start(self._pause_ms())
-        elif timer.remainingTime() > SHOT_INTERVAL_MS[0] and self._first_points_wait():
-            timer.start(SHOT_INTERVAL_MS[0])  # a paced shot, due in seconds, is brought forward
+        due_in_ms = self.next_shot_ms
+        if due_in_ms is None:
+            self._schedule_shot(self._pause_ms())
+        elif due_in_ms > SHOT_INTERVAL_MS[0] and self._first_points_wait():
+            self._schedule_shot(SHOT_INTERVAL_MS[0])  # a paced shot, due in seconds, is brought forward
+
+    def _schedule_shot(self, pause_ms: int) -> None:
+        self._redraw_timer.start(pause_ms)
+        self._shot_due = self._clock() + pause_ms / 1000
+
+    @property
+    def next_shot_ms(self) -> int | None:
+        """In how many milliseconds the redraw timer takes the next shot, on ``clock``; None: no shot is due."""
+        if not self._redraw_timer.isActive():
+            return None
+        return max(0, round(1000 * (self._shot_due - self._clock())))
+
+    @property
+    def stale_plots(self) -> list[str]:
+        """The plots (PLOTS names) that a shot has yet to bring up to date."""
+        return [plot for plot in PLOTS if self._stale[plot]]
 
     def waits_for_first_points(self, plot: str) -> bool:
         """``plot`` (a PLOTS name) has yet to show a run's first point, or first line (curves.FIRST_POINTS)."""
@@ -319,14 +295,14 @@ class Dashboard(QWidget):
         cost_s = self._last_shot_s + self.graphics.shot_paint_s
         return min(longest, max(shortest, round(1000 * cost_s / self.draw_share)))
 
-    def _redraw(self) -> None:
-        """Bring one stale plot up to date: one that waits for its first points, or else the loss
-        plot if the last shot was another's, else the next of the others in turn (so a stream of
-        losses cannot starve them)."""
+    def redraw_now(self) -> None:
+        """Take the next shot now, as the redraw timer does when it fires: bring one stale plot up to
+        date, one that waits for its first points, or else the loss plot if the last shot was
+        another's, else the next of the others in turn (so a stream of losses cannot starve them)."""
+        self._redraw_timer.stop()
         if not self.isVisible():
             return  # behind another tab: showEvent catches up
-        started = time.perf_counter()
-        now = time.monotonic()
+        now = started = self._clock()
         others = [*PLOTS[self._next_plot :], *PLOTS[1 : self._next_plot]]
         turn = others + ["loss"] if self._last_plot == "loss" else ["loss", *others]
         stale = [plot for plot in turn if self._stale[plot]]
@@ -336,7 +312,7 @@ class Dashboard(QWidget):
         first = [plot for plot in stale if self.waits_for_first_points(plot)]
         plot = first[0] if first else next((plot for plot in stale if ready_at[plot] <= now), None)
         if plot is None:
-            self._redraw_timer.start(max(1, round(1000 * (min(ready_at.values()) - now))))
+            self._schedule_shot(max(1, round(1000 * (min(ready_at.values()) - now))))
             return
         self._drawn_at[plot] = now
         self._last_plot = plot
@@ -355,16 +331,17 @@ class Dashboard(QWidget):
         self._follow_extent(plot)
         # The range now, not while painting: a moved axis then comes in the same paint, not a second.
         getattr(self.plots, plot).getViewBox().prepareForPaint()
-        self._last_shot_s = time.perf_counter() - started
+        self._last_shot_s = self._clock() - started
         pause_ms = self._pause_ms()  # this redraw and the paints of the last one
         self.graphics.expect_shot_paint()
         if any(self._stale.values()):
-            self._redraw_timer.start(pause_ms)
+            self._schedule_shot(pause_ms)
+        self.plot_redrawn.emit(plot)
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
         if any(self._stale.values()):
-            self._redraw_timer.start(SHOT_INTERVAL_MS[0])
+            self._schedule_shot(SHOT_INTERVAL_MS[0])
 
     def _follow_extent(self, plot: str) -> None:
         self._extents[plot].follow(self._last_step(plot), shown_values(getattr(self.plots, plot)))
@@ -388,29 +365,13 @@ class Dashboard(QWidget):
         if peaks and max(peaks) > 0:
             self.plots.learning_rate.setYRange(0, 1.1 * max(peaks), padding=0)
 
-    def _share_steps(self, source: pg.PlotItem, _mask=None) -> None:
-        """A zoom or pan by the user shows the same steps in every plot; "auto" frees them all.
-
-        Not ``setXLink``: it aligns linked views by their position on screen, which shifts the
-        steps of plots that sit side by side.
-        """
-        follow_data = source.getViewBox().autoRangeEnabled()[0]
-        steps = source.getViewBox().viewRange()[0]
-        for plot in vars(self.plots).values():
-            if plot is source:
-                continue
-            if follow_data:
-                plot.enableAutoRange(x=True)
-            else:
-                plot.setXRange(*steps, padding=0)
-
     def _on_options_changed(self, options: DisplayOptions) -> None:
         rescaled = (options.log_loss, options.loss_scale) != (self._options.log_loss, self._options.loss_scale)
         self._options = options
         self.plots.loss.setLogMode(y=options.log_loss)
         if rescaled:  # the rounded values were in the other scale: the data alone until the next redraw
             self._extents["loss"].follow(self._last_step("loss"), None)
-        self.plots.loss.setLabel("left", "loss", units=options.loss_units, color=style.AXIS_COLOUR)
+        self.plots.loss.setLabel("left", "loss", units=options.loss_units, color=theme.MUTED)
         self.baseline.rescale(options)
         for curves in self._runs:
             self._mark_dirty(curves, ("loss",))

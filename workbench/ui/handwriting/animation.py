@@ -1,7 +1,7 @@
 """The model's ink, drawn onto the pad as if being written: offsets to strokes, then a timed reveal.
 
 The engine sends a line as (N, 3) rows (dx, dy, end_of_stroke) in pad ink units (see
-``workbench.engine.handwriting.events``). ``written_strokes`` adds the offsets up from a start
+``workbench.engine.events``). ``written_strokes`` adds the offsets up from a start
 point into absolute strokes; ``InkAnimator`` hands out ever longer prefixes of them on a timer,
 at a fixed number of points per second, so a long line takes proportionally longer, as writing
 does; ``WrittenInkPlayer`` puts them on the pad as its overlay, having told the pad how far the
@@ -11,8 +11,11 @@ and the view holds still while it is drawn in.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+
 import numpy as np
-from PySide6.QtCore import QElapsedTimer, QObject, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...engine.data.handwriting.strokes import offsets_to_strokes
 from ...engine.events import HandwritingWritten
@@ -51,18 +54,25 @@ def written_summary(event: HandwritingWritten) -> str:
 
 
 class InkAnimator(QObject):
-    """Reveals strokes point by point at ``points_per_second``; ``finish`` shows the rest at once."""
+    """Reveals strokes point by point at ``points_per_second``, by ``clock`` (seconds), and at least a
+    point a frame; ``finish`` shows the rest at once."""
 
     progressed = Signal(int, int)  # points shown, points in all
     finished = Signal()
 
-    def __init__(self, points_per_second: float = POINTS_PER_SECOND, parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        points_per_second: float = POINTS_PER_SECOND,
+        parent: QObject | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__(parent)
         self.points_per_second = points_per_second
+        self.clock = clock
         self._strokes: list[np.ndarray] = []
         self._stroke_ends = np.zeros(0, dtype=np.int64)  # cumulative point counts, one per stroke
         self._shown = 0
-        self._clock = QElapsedTimer()
+        self._started = 0.0
         self._timer = QTimer(self)
         self._timer.setInterval(FRAME_MS)
         self._timer.timeout.connect(self._on_frame)
@@ -83,7 +93,7 @@ class InkAnimator(QObject):
         self._strokes = list(strokes)
         self._stroke_ends = np.cumsum([len(stroke) for stroke in self._strokes], dtype=np.int64)
         self._shown = 0
-        self._clock.start()
+        self._started = self.clock()
         self._timer.start()
 
     def stop(self) -> None:
@@ -105,7 +115,7 @@ class InkAnimator(QObject):
         return strokes
 
     def _on_frame(self) -> None:
-        due = int(self._clock.elapsed() * self.points_per_second / 1000.0)
+        due = int((self.clock() - self._started) * self.points_per_second)
         self._advance_to(min(max(due, self._shown + 1), self.total))
 
     def _advance_to(self, count: int) -> None:

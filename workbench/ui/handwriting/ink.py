@@ -1,10 +1,12 @@
-"""Ink as data and as paint: strokes, their bounds, paths and pen, the undo history of a pad, the
-cache of finished ink, and the density image drawn under the pen.
+"""Ink as data and as paint: strokes, their bounds, paths and pen, the stroke being drawn, the undo
+history of a pad, the cache of finished ink, and the density image drawn under the pen.
 
 Coordinates are the pad's ink coordinates (see ``pad``): pixels of its canvas, y down.
 """
 
 from __future__ import annotations
+
+import math
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -99,6 +101,23 @@ def _density_lut() -> np.ndarray:
 
 
 _DENSITY_LUT = _density_lut()
+
+
+class LiveStroke:
+    """The stroke being drawn: its points so far and their painter path, grown as the pen moves."""
+
+    def __init__(self, x: float, y: float) -> None:
+        self.points = [(x, y)]
+        self.path = stroke_path(np.array(self.points))
+
+    def add(self, x: float, y: float, min_distance: float) -> bool:
+        """Add a point, unless it lies within ``min_distance`` of the last (a resting pen adds none)."""
+        last_x, last_y = self.points[-1]
+        if math.hypot(x - last_x, y - last_y) < min_distance:
+            return False
+        self.points.append((x, y))
+        self.path.lineTo(x, y)
+        return True
 
 
 class InkHistory:

@@ -7,16 +7,9 @@ Ink coordinates
     pen passed them; the ink is a list of strokes. Offsets and pen-up bits are the engine's job.
 
 Widget transform
-    The pad shows ``view_rect()``: the canvas, grown to hold all the ink when some lies outside
-    it (a line the model wrote past the right edge, the user's ink set from elsewhere). That
-    rectangle is a sheet of paper scaled to fit the widget, aspect kept, centred::
-
-        widget = offset + scale * (ink - view_origin)        ink = (widget - offset) / scale + view_origin
-        scale  = min((widget_width - 2 * MARGIN) / view_width, (widget_height - 2 * MARGIN) / view_height)
-
-    ``ink_transform()`` is that map as a QTransform; ``ink_to_widget`` and ``widget_to_ink``
-    apply it each way. Pen positions are clamped to the paper, so ink never leaves it and no
-    ink is ever cut off at its edge.
+    The pad shows ``view_rect()`` (its canvas grown to hold all the ink) as a sheet of paper fitted
+    into the widget; ``ink_transform()`` is that map (see ``pad_geometry``), ``ink_to_widget`` and
+    ``widget_to_ink`` apply it each way. The paper is painted by ``pad_paper``.
 
 What the model shows (overlay strokes, the density of the next pen position, the chance that
 the pen lifts) is only drawn here; the pad never computes it and never touches torch.
@@ -24,73 +17,21 @@ the pen lifts) is only drawn here; the pad never computes it and never touches t
 
 from __future__ import annotations
 
-import math
-from contextlib import contextmanager
-
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import (
-    QAction,
-    QColor,
-    QFont,
-    QIcon,
-    QImage,
-    QKeyEvent,
-    QKeySequence,
-    QPainter,
-    QPainterPath,
-    QPen,
-    QPixmap,
-    QTransform,
-)
+from PySide6.QtGui import QAction, QColor, QImage, QKeyEvent, QPainter, QPainterPath, QPixmap, QTransform
 from PySide6.QtWidgets import QWidget
 
 from ...engine.export.svg import as_stroke
-from .ink import (
-    INK_COLOR,
-    INK_WIDTH,
-    Ink,
-    InkHistory,
-    PathCache,
-    density_image,
-    ink_pen,
-    stroke_path,
-    strokes_bounds,
-    united,
-)
+from .ink import INK_COLOR, INK_WIDTH, Ink, InkHistory, LiveStroke, PathCache, density_image, ink_pen, stroke_path
+from .pad_actions import claims_keys, press_keys, show_ink_state, stroke_actions
+from .pad_geometry import MARGIN, clamped, fitted_view, ink_transform
+from .pad_paper import BASELINE, HINT_TEXT, on_paper, paint_desk, paint_end_of_stroke, paint_hint, paint_rules
 
 CANVAS_SIZE = (1200.0, 300.0)  # ink pixels: one line of handwriting, 4:1
-MARGIN = 10  # widget pixels between the paper and the widget's edge
 MIN_POINT_DISTANCE = 1.0  # ink pixels: a resting pen adds no points
 MIN_INK_PIXELS = 1.8  # ... but never thinner than this on screen
-BASELINE = 0.68  # of the canvas height: the solid rule the writing sits on
-MIDLINE = 0.42  # the dashed x-height rule
-LEFT_RULE = 56.0  # ink pixels: the exercise book's red margin
-FIT_MARGIN = 40.0  # ink pixels of paper kept beyond the model's line when the paper grows to hold it
-
 OVERLAY_COLOR = QColor("#d1495b")
-_PAPER = QColor("#fcfbf6")
-_PAPER_EDGE = QColor("#d8d3c4")
-_RULE = QColor("#c7d6ea")
-_LEFT_RULE = QColor("#efc1c1")
-_HINT = QColor("#8a8f98")
-_RING = QColor("#2f3b52")
-_RING_TRACK = QColor("#c9ccd3")
-_RING_HALO = QColor(255, 255, 255, 200)
-HINT_TEXT = "Draw a line of your handwriting here"
-_HINT_DETAIL = "mouse or pen  ·  Ctrl+Z takes back a stroke  ·  Esc cancels the one you are drawing"
-
-
-@contextmanager
-def _on_paper(painter: QPainter, paper: QRectF, transform: QTransform):
-    """Paint in ink coordinates, clipped to the paper."""
-    painter.save()
-    painter.setClipRect(paper)
-    painter.setTransform(transform)
-    try:
-        yield
-    finally:
-        painter.restore()
 
 
 class DrawingPad(QWidget):
@@ -109,8 +50,7 @@ class DrawingPad(QWidget):
         self._ink_paths: list[QPainterPath] = []
         self._ink_layer: QPixmap | None = None  # finished ink and settled overlay, drawn once (see paintEvent)
         self._ink_layer_key: tuple | None = None
-        self._live: list[tuple[float, float]] | None = None  # the stroke being drawn
-        self._live_path = QPainterPath()
+        self._live: LiveStroke | None = None  # the stroke being drawn
         self._pointer: QPointF | None = None  # ink coordinates of the pen over the paper
         self._overlay = PathCache()
         self._overlay_color = QColor(OVERLAY_COLOR)
@@ -126,42 +66,19 @@ class DrawingPad(QWidget):
         self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
         self.setAccessibleName("Handwriting pad")
         self.setAccessibleDescription(HINT_TEXT)
-        self.undo_action = self._make_action(
-            "Undo Stroke",
-            "Take back the last stroke",
-            ["Ctrl+Z"],
-            self.undo_stroke,
-            QIcon.ThemeIcon.EditUndo,
-        )
-        self.redo_action = self._make_action(
-            "Redo Stroke",
-            "Put back the stroke last taken back",
-            ["Ctrl+Shift+Z", "Ctrl+Y"],
-            self.redo_stroke,
-            QIcon.ThemeIcon.EditRedo,
-        )
-        self.clear_action = self._make_action(
-            "Clear Pad",
-            "Wipe all the ink (Undo brings it back)",
-            ["Ctrl+Delete"],
-            self.clear,
-            QIcon.ThemeIcon.EditClear,
+        self.undo_action, self.redo_action, self.clear_action = stroke_actions(
+            self, self.undo_stroke, self.redo_stroke, self.clear
         )
         self._update_actions()
 
-    def _make_action(self, text: str, tip: str, keys: list[str], slot, icon: QIcon.ThemeIcon) -> QAction:
-        action = QAction(QIcon.fromTheme(icon), text, self)
-        action.setShortcuts([QKeySequence(key) for key in keys])
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        shortcut = action.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
-        action.setToolTip(f"{tip} ({shortcut})")
-        action.setStatusTip(tip)
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
     def actions_for_toolbar(self) -> list[QAction]:
         return [self.undo_action, self.redo_action, self.clear_action]
+
+    @property
+    def ink_layer(self) -> QPixmap | None:
+        """The finished ink and settled overlay strokes as last drawn (see ``paintEvent``); None
+        when a change has made it stale, until the next paint draws it afresh."""
+        return self._ink_layer
 
     def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
         width = 720
@@ -225,12 +142,9 @@ class DrawingPad(QWidget):
         self.inkChanged.emit()
 
     def _update_actions(self) -> None:
-        undo, redo = self._history.undo_name, self._history.redo_name
-        self.undo_action.setEnabled(undo is not None or self._live is not None)
-        self.undo_action.setText("Undo Clear" if undo == "clear" else "Undo Stroke")
-        self.redo_action.setEnabled(redo is not None)
-        self.redo_action.setText("Redo Clear" if redo == "clear" else "Redo Stroke")
-        self.clear_action.setEnabled(bool(self._history.strokes) or self._live is not None)
+        actions = (self.undo_action, self.redo_action, self.clear_action)
+        history, drawing = self._history, self._live is not None
+        show_ink_state(actions, history.undo_name, history.redo_name, drawing, bool(history.strokes))
 
     # -- what the model shows -----------------------------------------------------------
 
@@ -254,6 +168,10 @@ class DrawingPad(QWidget):
     def overlay_strokes(self) -> Ink:
         return [stroke.copy() for stroke in self._overlay.strokes]
 
+    def overlay_paths(self) -> list[QPainterPath]:
+        """The overlay strokes' painter paths, the pad's own (the last one grows in place as it is drawn in)."""
+        return list(self._overlay.paths)
+
     def set_overlay_extent(self, rect: QRectF | None) -> None:
         """Keep ``rect`` (ink coordinates) in view: where an overlay drawn in over time will reach.
 
@@ -265,18 +183,11 @@ class DrawingPad(QWidget):
         self._fit_view()
 
     def view_rect(self) -> QRectF:
-        """The ink rectangle the paper shows: the canvas, grown to hold all the ink.
-
-        The finished ink is held as it is (the pen never leaves the paper, so a stroke drawn
-        never grows it); the overlay and its extent keep ``FIT_MARGIN`` of paper beyond them.
-        """
+        """The ink rectangle the paper shows: the canvas, grown to hold all the ink (see ``fitted_view``)."""
         return QRectF(self._view)
 
     def _fit_view(self) -> None:
-        view = united(QRectF(0.0, 0.0, *self.canvas_size), strokes_bounds(self._history.strokes))
-        overlay = united(strokes_bounds(self._overlay.strokes), self._overlay_extent)
-        if overlay is not None:
-            view = united(view, overlay.adjusted(-FIT_MARGIN, -FIT_MARGIN, FIT_MARGIN, FIT_MARGIN))
+        view = fitted_view(self.canvas_size, self._history.strokes, self._overlay.strokes, self._overlay_extent)
         if view != self._view:
             self._view = view
             self._ink_layer = None
@@ -309,13 +220,8 @@ class DrawingPad(QWidget):
     # -- the transform ------------------------------------------------------------------
 
     def ink_transform(self) -> QTransform:
-        """Ink coordinates → widget coordinates (see the module docstring)."""
-        view = self._view
-        width, height = view.width(), view.height()
-        scale = max(min((self.width() - 2 * MARGIN) / width, (self.height() - 2 * MARGIN) / height), 1e-6)
-        dx = (self.width() - scale * width) / 2 - scale * view.left()
-        dy = (self.height() - scale * height) / 2 - scale * view.top()
-        return QTransform(scale, 0.0, 0.0, scale, dx, dy)
+        """Ink coordinates → widget coordinates (see ``pad_geometry``)."""
+        return ink_transform(self._view, self.width(), self.height())
 
     def ink_to_widget(self, point: QPointF) -> QPointF:
         return self.ink_transform().map(QPointF(point))
@@ -328,8 +234,7 @@ class DrawingPad(QWidget):
         return self.ink_transform().mapRect(self._view)
 
     def _clamped_ink(self, widget_point: QPointF) -> QPointF:
-        point, view = self.widget_to_ink(widget_point), self._view
-        return QPointF(min(max(point.x(), view.left()), view.right()), min(max(point.y(), view.top()), view.bottom()))
+        return clamped(self.widget_to_ink(widget_point), self._view)
 
     # -- the pen ------------------------------------------------------------------------
 
@@ -337,8 +242,7 @@ class DrawingPad(QWidget):
         if self._live is not None or not self.paper_rect().contains(widget_point):
             return False
         point = self._clamped_ink(widget_point)
-        self._live = [(point.x(), point.y())]
-        self._live_path = stroke_path(np.array(self._live))
+        self._live = LiveStroke(point.x(), point.y())
         self._pointer = point
         self.setFocus(Qt.FocusReason.MouseFocusReason)
         self._update_actions()
@@ -359,20 +263,18 @@ class DrawingPad(QWidget):
         self.penMoved.emit(QPointF(point))
 
     def _add_point(self, point: QPointF) -> None:
-        last_x, last_y = self._live[-1]
-        if math.hypot(point.x() - last_x, point.y() - last_y) < MIN_POINT_DISTANCE:
+        last = QPointF(*self._live.points[-1])
+        if not self._live.add(point.x(), point.y(), MIN_POINT_DISTANCE):
             return
-        self._live.append((point.x(), point.y()))
-        self._live_path.lineTo(point)
         margin = self._ink_width()
-        segment = QRectF(QPointF(last_x, last_y), point).normalized().adjusted(-margin, -margin, margin, margin)
+        segment = QRectF(last, point).normalized().adjusted(-margin, -margin, margin, margin)
         self.update(self.ink_transform().mapRect(segment).toAlignedRect().adjusted(-2, -2, 2, 2))
 
     def _release(self, widget_point: QPointF) -> None:
         if self._live is None:
             return
         self._add_point(self._clamped_ink(widget_point))
-        stroke = as_stroke(self._live)
+        stroke = as_stroke(self._live.points)
         self._live = None
         index = self._history.add(stroke)
         self._ink_paths.append(stroke_path(stroke))
@@ -421,30 +323,16 @@ class DrawingPad(QWidget):
 
     # -- keys ---------------------------------------------------------------------------
 
-    def _action_for_keys(self, event: QKeyEvent) -> QAction | None:
-        pressed = QKeySequence(event.keyCombination())
-        for action in self.actions_for_toolbar():
-            if any(key.matches(pressed) == QKeySequence.SequenceMatch.ExactMatch for key in action.shortcuts()):
-                return action
-        return None
-
     def event(self, event: QEvent) -> bool:
-        """Claim the pad's keys before any shortcut sees them: with the pad focused, Ctrl+Z takes
-        back a stroke rather than the window's last edit (and is never ambiguous)."""
-        if event.type() == QEvent.Type.ShortcutOverride and (
-            self._action_for_keys(event) is not None or (event.key() == Qt.Key.Key_Escape and self.is_drawing())
+        if event.type() == QEvent.Type.ShortcutOverride and claims_keys(
+            self.actions_for_toolbar(), event, self.is_drawing()
         ):
             event.accept()
             return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802 (Qt's name)
-        action = self._action_for_keys(event)
-        if event.key() == Qt.Key.Key_Escape and self.cancel_stroke():
-            event.accept()
-        elif action is not None:
-            if action.isEnabled():
-                action.trigger()
+        if press_keys(self.actions_for_toolbar(), event, self.cancel_stroke):
             event.accept()
         else:
             super().keyPressEvent(event)
@@ -458,23 +346,26 @@ class DrawingPad(QWidget):
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
         paper = self.paper_rect()
-        self._paint_desk(painter, paper)
-        with _on_paper(painter, paper, self.ink_transform()):
-            self._paint_rules(painter)
+        paint_desk(painter, self.rect(), self.palette().window(), paper)
+        with on_paper(painter, paper, self.ink_transform()):
+            paint_rules(painter, self._view, self.canvas_size[1])
             if self._density is not None:
                 painter.drawImage(self._density[1], self._density[0])
         painter.drawPixmap(0, 0, self._cached_ink_layer())
-        with _on_paper(painter, paper, self.ink_transform()):
+        with on_paper(painter, paper, self.ink_transform()):
             if self._live is not None:
                 painter.setPen(ink_pen(INK_COLOR, self._ink_width()))
-                painter.drawPath(self._live_path)
+                painter.drawPath(self._live.path)
             if self._overlay.paths:
                 painter.setPen(ink_pen(self._overlay_color, self._ink_width()))
                 painter.drawPath(self._overlay.paths[-1])
         if self.is_empty() and self._live is None and not self._overlay.paths:
-            self._paint_hint(painter, paper)
+            baseline = self.ink_to_widget(QPointF(0.0, BASELINE * self.canvas_size[1])).y()
+            paint_hint(painter, self.font(), paper, baseline)
         if self._end_of_stroke is not None:
-            self._paint_end_of_stroke(painter, paper)
+            anchor = self._end_of_stroke_at if self._end_of_stroke_at is not None else self._pointer
+            centre = None if anchor is None else self.ink_to_widget(anchor)
+            paint_end_of_stroke(painter, self.font(), paper, self._end_of_stroke, centre)
 
     def _ink_width(self) -> float:
         return max(INK_WIDTH, MIN_INK_PIXELS / self.ink_transform().m11())
@@ -494,7 +385,7 @@ class DrawingPad(QWidget):
         layer.fill(Qt.GlobalColor.transparent)
         painter = QPainter(layer)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        with _on_paper(painter, self.paper_rect(), self.ink_transform()):
+        with on_paper(painter, self.paper_rect(), self.ink_transform()):
             painter.setPen(ink_pen(INK_COLOR, self._ink_width()))
             for path in self._ink_paths:
                 painter.drawPath(path)
@@ -504,87 +395,3 @@ class DrawingPad(QWidget):
         painter.end()
         self._ink_layer, self._ink_layer_key = layer, key
         return layer
-
-    def _paint_desk(self, painter: QPainter, paper: QRectF) -> None:
-        """The window colour around a sheet of paper with a soft shadow below and to the right.
-
-        Plain rectangles: antialiased rounded ones cost milliseconds a frame on a large pad.
-        """
-        painter.fillRect(self.rect(), self.palette().window())
-        for offset, alpha in ((3.0, 14), (2.0, 22), (1.0, 34)):
-            shadow = QColor(0, 0, 0, alpha)
-            painter.fillRect(QRectF(paper.left() + offset, paper.bottom(), paper.width(), offset), shadow)
-            painter.fillRect(QRectF(paper.right(), paper.top() + offset, offset, paper.height() - offset), shadow)
-        painter.fillRect(paper, _PAPER)
-        painter.save()
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        painter.setPen(_PAPER_EDGE)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.drawRect(paper.adjusted(0, 0, -1, -1))
-        painter.restore()
-
-    def _paint_rules(self, painter: QPainter) -> None:
-        """The canvas's rules, drawn across the whole paper when it has grown."""
-        height = self.canvas_size[1]
-        view = self._view
-        rule = QPen(_RULE, 1.2)
-        rule.setCosmetic(True)
-        painter.setPen(rule)
-        painter.drawLine(QPointF(view.left(), BASELINE * height), QPointF(view.right(), BASELINE * height))
-        rule.setStyle(Qt.PenStyle.DashLine)
-        painter.setPen(rule)
-        painter.drawLine(QPointF(view.left(), MIDLINE * height), QPointF(view.right(), MIDLINE * height))
-        left = QPen(_LEFT_RULE, 1.0)
-        left.setCosmetic(True)
-        painter.setPen(left)
-        painter.drawLine(QPointF(LEFT_RULE, view.top()), QPointF(LEFT_RULE, view.bottom()))
-
-    def _paint_hint(self, painter: QPainter, paper: QRectF) -> None:
-        """The hint written on the baseline, the keys below it."""
-        baseline = self.ink_to_widget(QPointF(0.0, BASELINE * self.canvas_size[1])).y()
-        font = QFont(self.font())
-        font.setPointSizeF(max(font.pointSizeF() * 1.35, 9.0))
-        font.setItalic(True)
-        painter.setFont(font)
-        painter.setPen(_HINT)
-        descent = painter.fontMetrics().descent()
-        above = QRectF(paper.left(), paper.top(), paper.width(), baseline - paper.top() + descent - 1)
-        painter.drawText(above, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignBottom, HINT_TEXT)
-        small = QFont(self.font())
-        small.setPointSizeF(max(small.pointSizeF() * 0.9, 7.5))
-        painter.setFont(small)
-        below = QRectF(paper.left(), baseline + descent + 6, paper.width(), paper.bottom() - baseline)
-        painter.drawText(below, Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop, _HINT_DETAIL)
-
-    def _paint_end_of_stroke(self, painter: QPainter, paper: QRectF) -> None:
-        """A ring filled clockwise from 12 o'clock by p, with "lift 37%" beside it."""
-        p = self._end_of_stroke
-        anchor = self._end_of_stroke_at if self._end_of_stroke_at is not None else self._pointer
-        text = f"lift {p:.0%}"
-        painter.setFont(QFont(self.font()))
-        metrics = painter.fontMetrics()
-        if anchor is None:
-            label = QRectF(0, 0, metrics.horizontalAdvance(text) + 12, metrics.height() + 4)
-            label.moveTopRight(paper.topRight() + QPointF(-8, 8))
-            self._paint_label(painter, label, text)
-            return
-        centre = self.ink_to_widget(anchor)
-        radius = 11.0
-        ring = QRectF(centre.x() - radius, centre.y() - radius, 2 * radius, 2 * radius)
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(_RING_HALO, 6.0))
-        painter.drawEllipse(ring)
-        painter.setPen(QPen(_RING_TRACK, 3.0))
-        painter.drawEllipse(ring)
-        painter.setPen(QPen(_RING, 3.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
-        painter.drawArc(ring, 90 * 16, -round(p * 360 * 16))
-        label = QRectF(0, 0, metrics.horizontalAdvance(text) + 12, metrics.height() + 4)
-        label.moveBottomLeft(QPointF(ring.right() + 4, ring.top() + 2))
-        self._paint_label(painter, label, text)
-
-    def _paint_label(self, painter: QPainter, rect: QRectF, text: str) -> None:
-        painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(QColor(255, 255, 255, 220))
-        painter.drawRoundedRect(rect, rect.height() / 2, rect.height() / 2)
-        painter.setPen(_RING)
-        painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)

@@ -3,20 +3,15 @@
 A plain view. It emits requests (``write_requested``, ``density_requested``,
 ``add_to_data_requested``) that the main window sends to the engine's worker thread, and shows
 what comes back (``show_written``, ``show_density``, ``show_error``) on the GUI thread. It never
-imports torch.
-
-Predicting as the user draws is throttled to one request in flight: the next is sent only when
-the answer to the last arrives (``show_density`` or ``density_failed``), and only the newest ink
-waits meanwhile, so a slow model lags behind the pen but never queues work up.
+imports torch. Predicting as the user draws is the ``DensityFollower``'s job.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -34,10 +29,13 @@ from PySide6.QtWidgets import (
 )
 
 from ...engine.events import HandwritingWritten, NextPointDensity
+from .. import theme
 from .animation import WrittenInkPlayer, written_summary
+from .density_follower import DensityFollower
+from .engine_requests import WriteRequest, copied_strokes
 from .ink_export import ink_to_png, ink_to_svg
-from .pad import MARGIN as PAD_MARGIN
 from .pad import DrawingPad
+from .pad_geometry import MARGIN as PAD_MARGIN
 from .written_views import WrittenHeatmaps
 
 BIAS_STEPS = 10  # the slider counts tenths: 0 .. 3.0
@@ -48,33 +46,7 @@ WRITE_PLACEHOLDER = "Type what the model should write"
 NO_TEXT_TIP = "This model writes without text: it continues your ink"
 BIAS_TIP = "Higher bias: neater, less varied writing (Graves §5.4)"
 PRIMER_TEXT_MISSING = "Type what your ink says in “Text of my ink”, or untick “Prime with my ink”"
-_INVALID_STYLE = "QLineEdit { border: 1.5px solid #c5221f; border-radius: 3px; padding: 1px 3px; }"
-_MUTED, _ERROR = "#5f6368", "#c5221f"
-
-Strokes = tuple[np.ndarray, ...]
-
-
-@dataclass(frozen=True, eq=False)
-class WriteRequest:
-    """What the user asked the model to write."""
-
-    text: str  # the text to write; "" for a prediction model, which reads none
-    bias: float  # sampling bias b (Graves section 5.4): 0 is the model's own spread
-    primer: Strokes  # the pad's ink, absolute (n, 2) float32 strokes; () when not priming
-    primer_text: str  # what the primer ink says (a synthesis model reads it before ``text``)
-
-
-@dataclass(frozen=True)
-class DensityRequest:
-    """Where will the pen go next, after this ink?"""
-
-    strokes: Strokes  # the ink so far, the stroke being drawn last
-    text: str  # what the ink says, if typed (a synthesis model reads it)
-    pen_down: bool  # the last stroke is still being drawn: its last point is no lift
-
-
-def _copied(strokes) -> Strokes:
-    return tuple(np.array(stroke, dtype=np.float32) for stroke in strokes)
+_INVALID_STYLE = f"QLineEdit {{ border: 1.5px solid {theme.ERROR}; border-radius: 3px; padding: 1px 3px; }}"
 
 
 def _line_edit(placeholder: str, tip: str = "") -> QLineEdit:
@@ -94,14 +66,11 @@ class HandwritingPanel(QWidget):
         super().__init__(parent)
         self.model_kind: str | None = None
         self._primer_end: np.ndarray | None = None  # last point of the primer sent with the last request
-        self._pen_path: list[tuple[float, float]] = []  # the stroke being drawn, from penMoved
-        self._density_in_flight = False  # a density_requested is unanswered
-        self._density_stale = False  # the ink changed since that request
-        self._density_at: QPointF | None = None  # the last pen position of the ink asked about
         self.pad = DrawingPad()
         self.player = WrittenInkPlayer(self.pad, parent=self)
         self.animator = self.player.animator
         self._build_controls()
+        self.density = DensityFollower(self.pad, self.predict_check, self.primer_text_edit.text, parent=self)
         self._lay_out()
         self._connect()
         self.set_model_kind(None)
@@ -201,14 +170,12 @@ class HandwritingPanel(QWidget):
         self.text_edit.returnPressed.connect(self.request_write)
         self.primer_text_edit.textChanged.connect(self._on_primer_text_changed)
         self.text_edit.textChanged.connect(self._update_controls)
-        self.predict_check.toggled.connect(self._on_predict_toggled)
         self.add_button.clicked.connect(self.request_add_to_data)
         self.export_svg_button.clicked.connect(lambda: self._export_with_dialog("SVG image (*.svg)", self.export_svg))
         self.export_png_button.clicked.connect(lambda: self._export_with_dialog("PNG image (*.png)", self.export_png))
         self.show_all_button.clicked.connect(self.skip_animation)
-        self.pad.inkChanged.connect(self._on_ink_changed)
-        self.pad.strokeFinished.connect(self._on_stroke_finished)
-        self.pad.penMoved.connect(self._on_pen_moved)
+        self.pad.inkChanged.connect(self._update_controls)
+        self.density.requested.connect(self.density_requested)
         self.animator.progressed.connect(self._on_animation_progressed)
         self.animator.finished.connect(self._on_animation_finished)
         for keys in ("Ctrl+Return", "Ctrl+Enter"):
@@ -234,8 +201,8 @@ class HandwritingPanel(QWidget):
         """ "synthesis" (writes given text), "prediction" (continues the ink, no text) or None (no project)."""
         if kind not in (None, "synthesis", "prediction"):
             raise ValueError(f"unknown handwriting model kind {kind!r}")
-        if kind != self.model_kind:  # an answer for the old model may never come
-            self._density_in_flight = self._density_stale = False
+        if kind != self.model_kind:
+            self.density.model_changed(kind is not None)
         self.model_kind = kind
         self.text_edit.setToolTip(NO_TEXT_TIP if kind == "prediction" else "")
         self.text_edit.setPlaceholderText(NO_TEXT_TIP if kind == "prediction" else WRITE_PLACEHOLDER)
@@ -272,7 +239,7 @@ class HandwritingPanel(QWidget):
 
     def _set_status(self, text: str, error: bool = False, busy: bool = False) -> None:
         self.status_label.setText(text)
-        self.status_label.setStyleSheet(f"color: {_ERROR if error else _MUTED};")
+        self.status_label.setStyleSheet(f"color: {theme.ERROR if error else theme.MUTED};")
         if busy:
             self.progress.setRange(0, 0)
         self.progress.setVisible(busy or self.animator.is_running())
@@ -296,7 +263,7 @@ class HandwritingPanel(QWidget):
             self._set_status(PRIMER_TEXT_MISSING, error=True)
             return
         self.skip_animation()  # the last line settles before the next one is asked for
-        primer = _copied(self.pad.strokes()) if priming else ()
+        primer = copied_strokes(self.pad.strokes()) if priming else ()
         self._primer_end = primer[-1][-1].copy() if primer else None
         self._set_status("Writing…", busy=True)
         self.write_requested.emit(WriteRequest(text, self.bias, primer, primer_text))
@@ -307,7 +274,7 @@ class HandwritingPanel(QWidget):
             self._set_status("Draw a line and type what it says to add it to your handwriting", error=True)
             return
         self._set_status("Adding your line…", busy=True)
-        self.add_to_data_requested.emit((_copied(self.pad.strokes()), text))
+        self.add_to_data_requested.emit((copied_strokes(self.pad.strokes()), text))
 
     def show_added(self, text: str, your_lines: int) -> None:
         """The line joined the project's training data; ``your_lines`` of the user's are there now."""
@@ -322,71 +289,13 @@ class HandwritingPanel(QWidget):
 
     # -- predicting as the user draws ---------------------------------------------------
 
-    def _current_ink(self) -> Strokes:
-        """The finished strokes plus the one being drawn (tracked from penMoved: the pad keeps it private)."""
-        strokes = _copied(self.pad.strokes())
-        if self._pen_path:
-            strokes += (np.array(self._pen_path, dtype=np.float32),)
-        return strokes
-
-    def _on_pen_moved(self, point: QPointF) -> None:
-        if not self.pad.is_drawing():
-            self._pen_path = []
-            return
-        self._pen_path.append((point.x(), point.y()))
-        self._ask_density()
-
-    def _on_stroke_finished(self, index: int) -> None:
-        self._pen_path = []  # now among pad.strokes(); inkChanged follows and asks
-
-    def _on_ink_changed(self) -> None:
-        if not self.pad.is_drawing():
-            self._pen_path = []
-        self._update_controls()
-        self._ask_density()
-
-    def _on_predict_toggled(self, checked: bool) -> None:
-        if checked:
-            self._ask_density()
-        else:
-            self._density_stale = False
-            self._show_no_density()
-
-    def _show_no_density(self) -> None:
-        self.pad.set_density_image(None)
-        self.pad.set_end_of_stroke_probability(None)
-
-    def _ask_density(self) -> None:
-        """Ask about the ink now, or, with an answer outstanding, once it comes (with the ink as it is then)."""
-        if not self.predict_check.isChecked() or self.model_kind is None:
-            return
-        if self._density_in_flight:
-            self._density_stale = True
-            return
-        ink = self._current_ink()
-        if not ink:
-            self._show_no_density()
-            return
-        self._density_in_flight, self._density_stale = True, False
-        self._density_at = QPointF(*ink[-1][-1].tolist())
-        self.density_requested.emit(DensityRequest(ink, self.primer_text_edit.text(), bool(self._pen_path)))
-
-    def _density_answered(self) -> None:
-        self._density_in_flight = False
-        if self._density_stale:
-            self._ask_density()
-
     def show_density(self, event: NextPointDensity) -> None:
         """Show where the model expects the pen next (over ``event.rect``) and its chance of lifting."""
-        at = self._density_at
-        if self.predict_check.isChecked():
-            self.pad.set_density_image(event.image, QRectF(*event.rect))
-            self.pad.set_end_of_stroke_probability(event.end_of_stroke, at=at)
-        self._density_answered()
+        self.density.show(event)
 
     def density_failed(self, message: str) -> None:
         self._set_status(f"Could not predict the next point: {message}", error=True)
-        self._density_answered()
+        self.density.answered()
 
     # -- what the model wrote -----------------------------------------------------------
 

@@ -16,6 +16,7 @@ from PySide6.QtCore import QRectF, QSize
 from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QPalette
 
 from ...engine.events import HandwritingWritten
+from .. import theme
 
 PHI_TITLE = "Attention window φ (characters × time)"
 PI_TITLE = "Mixture weights π (components × time)"
@@ -198,7 +199,7 @@ class WrittenHeatmaps(pg.GraphicsLayoutWidget):
         self.setBackground(base)
         self.ci.setContentsMargins(2, 4, 8, 2)
         self.ci.setSpacing(14)
-        self.phi = WrittenHeatmap(self.ci, PHI_TITLE, "viridis", "φ", "character", text, hint)
+        self.phi = WrittenHeatmap(self.ci, PHI_TITLE, theme.SEQUENTIAL_COLORMAP, "φ", "character", text, hint)
         self.mixture = WrittenHeatmap(self.ci, PI_TITLE, "inferno", "π", "component", text, hint)
         for heatmap in (self.phi, self.mixture):
             heatmap.plot.setPreferredWidth(400)  # equal hints: the two share the width evenly

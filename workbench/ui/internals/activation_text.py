@@ -9,18 +9,17 @@ from __future__ import annotations
 import bisect
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QColor, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSpinBox, QTextBrowser, QVBoxLayout, QWidget
 
 from workbench.engine.data.vocab import BOUNDARY, NO_SPACE_AFTER, NO_SPACE_BEFORE
 from workbench.engine.events import LayerSnapshot
 
-from . import theme
-from .analysis import NEGATIVE_RGB, POSITIVE_RGB, display_token, diverging_rgbs, rgb_hex
+from .. import theme
+from .analysis import display_token, diverging_rgbs, rgb_hex
 
 SOURCES = {"hidden": "hidden state h", "cell": "cell state c"}
-DARK_TEXT_ABOVE = 0.55  # |value| / scale beyond which the text turns white to stay readable
 
 
 def is_word_level(tokens: tuple[str, ...]) -> bool:
@@ -98,7 +97,7 @@ class ActivationTextView(QWidget):
         self.unit = 0
         self.values = np.zeros(0)
         self.colors: list[str] = []  # per token, the background as "#rrggbb"
-        self._formats: dict[tuple[str, bool], QTextCharFormat] = {}
+        self._formats: dict[tuple[str, str], QTextCharFormat] = {}  # by (background, text) colour
         self.scale = 1.0
 
     @property
@@ -151,7 +150,7 @@ class ActivationTextView(QWidget):
         return " (reads right to left)" if self.layer.name.endswith(".reverse") else ""
 
     def _key_html(self, span: str) -> str:
-        blue, red = rgb_hex(NEGATIVE_RGB), rgb_hex(POSITIVE_RGB)
+        blue, red = theme.DIVERGING_NEGATIVE, theme.DIVERGING_POSITIVE
         return (
             f'<span style="background:{blue}; color:white">&nbsp;negative&nbsp;</span>'
             '<span style="background:white; color:black">&nbsp;0&nbsp;</span>'
@@ -193,13 +192,12 @@ class ActivationTextView(QWidget):
     def _format(self, index: int) -> QTextCharFormat:
         """The token's colours; formats are kept by colour, since building one costs more than
         applying it and a snapshot recolours every token."""
-        strong = abs(self.values[index]) / self.scale > DARK_TEXT_ABOVE
-        key = (self.colors[index], strong)
-        form = self._formats.get(key)
+        background, text = self.colors[index], theme.text_on(abs(self.values[index]) / self.scale)
+        form = self._formats.get((background, text))
         if form is None:
-            form = self._formats[key] = QTextCharFormat()
-            form.setBackground(QColor(self.colors[index]))
-            form.setForeground(QColor(Qt.GlobalColor.white if strong else Qt.GlobalColor.black))
+            form = self._formats[background, text] = QTextCharFormat()
+            form.setBackground(QColor(background))
+            form.setForeground(QColor(text))
         return form
 
     def _describe(self, index: int) -> str:

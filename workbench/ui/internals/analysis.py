@@ -1,16 +1,15 @@
-"""Plain numpy and string helpers behind the internals views: no Qt, so tests call them directly."""
+"""Plain numpy and string helpers behind the internals views: no widgets, so tests call them directly."""
 
 from __future__ import annotations
 
 import numpy as np
 
+from .. import theme
+
 SIGMOID_GATES = frozenset({"input", "forget", "output", "reset", "update"})  # σ(·) ∈ [0, 1]
 GATE_SYMBOLS = {"input": "i", "forget": "f", "cell": "g", "output": "o", "reset": "r", "update": "z", "new": "n"}
 GATE_TITLES = {"cell": "cell candidate", "new": "new candidate"}  # the two tanh candidates
 SPECIAL_CHARACTERS = {"\n": "⏎", " ": "·", "\t": "⇥", "\r": "␍"}
-
-POSITIVE_RGB = (178, 24, 43)  # the red end of ColorBrewer's RdBu
-NEGATIVE_RGB = (33, 102, 172)  # its blue end
 
 
 def gate_range(gate: str) -> tuple[float, float]:
@@ -77,7 +76,8 @@ def diverging_rgbs(values: np.ndarray, scale: float) -> np.ndarray:
     if scale <= 0:
         return np.full((len(values), 3), 255, np.uint8)
     t = np.where(finite, np.minimum(np.abs(np.where(finite, values, 0.0)) / scale, 1.0), 0.0)[:, None]  # (N, 1)
-    ends = np.where((values > 0)[:, None], POSITIVE_RGB, NEGATIVE_RGB)  # (N, 3)
+    positive, negative = theme.rgb(theme.DIVERGING_POSITIVE), theme.rgb(theme.DIVERGING_NEGATIVE)
+    ends = np.where((values > 0)[:, None], positive, negative)  # (N, 3)
     return np.round(255 + (ends - 255) * t).astype(np.uint8)
 
 

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from workbench.engine.events import ProbeSnapshot
 
+from .. import theme
 from ..plot_grid import grid_axes, show_grid
-from . import theme
 from .analysis import positive_log_values
 from .heatmap import TokenAxis
 from .layer_views import caption

@@ -12,7 +12,8 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QFontMetricsF
 from PySide6.QtWidgets import QGraphicsItem, QGraphicsRectItem, QStackedWidget, QWidget
 
-from . import theme
+from .. import theme
+from ..heatmap_plot import HeatmapImage, HeatmapPlot
 from .analysis import display_token
 
 NICE_STEPS = (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000)
@@ -64,24 +65,10 @@ class TokenAxis(pg.AxisItem):
         return [str(int(v)) for v in values]
 
 
-class UnitImage(pg.ImageItem):
-    """An image whose rows are units: a left click reports the row, hovering shows the value."""
+class UnitImage(HeatmapImage):
+    """A heatmap image whose rows are units: a left click reports the row."""
 
     row_clicked = Signal(int)
-
-    def __init__(self, value_name: str) -> None:
-        super().__init__()
-        self.value_name = value_name
-        self.tokens: tuple[str, ...] = ()
-        self.setAcceptHoverEvents(True)
-
-    def cell_at(self, x: float, y: float) -> tuple[int, int] | None:
-        """(unit, step) under image pixel coordinates, or None outside the image."""
-        if self.image is None:
-            return None
-        unit, step = math.floor(y), math.floor(x)
-        units, steps = self.image.shape
-        return (unit, step) if 0 <= unit < units and 0 <= step < steps else None
 
     def mouseClickEvent(self, ev):  # noqa: N802 (pyqtgraph's name)
         cell = self.cell_at(ev.pos().x(), ev.pos().y())
@@ -90,16 +77,6 @@ class UnitImage(pg.ImageItem):
             self.row_clicked.emit(cell[0])
         else:
             super().mouseClickEvent(ev)
-
-    def hoverEvent(self, ev):  # noqa: N802 (pyqtgraph's name)
-        """Keep the tooltip text current; Qt shows it when the mouse rests (as pyqtgraph's scatter does)."""
-        cell = None if ev.isExit() else self.cell_at(ev.pos().x(), ev.pos().y())
-        if cell is None:
-            self.setToolTip("")
-            return
-        unit, step = cell
-        token = display_token(self.tokens[step]) if step < len(self.tokens) else ""
-        self.setToolTip(f"unit {unit}, step {step} “{token}”\n{self.value_name} = {self.image[unit, step]:.3f}")
 
 
 class RowMarker(QGraphicsRectItem):
@@ -119,26 +96,21 @@ class RowMarker(QGraphicsRectItem):
             painter.drawRect(self.rect())
 
 
-class UnitHeatmap:
-    """One titled plot: image (units × time), token axis, colour bar and selected-unit outline."""
+class UnitHeatmap(HeatmapPlot):
+    """One titled, zoomable heatmap (units × time) with a token axis and the selected unit outlined."""
 
     def __init__(self, layout: pg.GraphicsLayout, title: str, colormap: str, value_name: str, host) -> None:
         self.axis = TokenAxis()
-        self.plot = layout.addPlot(axisItems={"bottom": self.axis})
-        theme.style_plot(self.plot, host)
+        self.value_name = value_name  # "f", "h": named on hover
+        self.tokens: tuple[str, ...] = ()
+        image = UnitImage(self.describe)
+        super().__init__(layout, host, image, pg.colormap.get(colormap), axis_items={"bottom": self.axis})
         self._title_color = theme.foreground(host).name()
         self.title = ""
         self.set_title(title)
         self.plot.setLabel("left", "unit")
         self.plot.getAxis("left").setWidth(LEFT_AXIS_WIDTH)  # equal widths keep linked views aligned
-        self.plot.getViewBox().invertY(True)
-        self.plot.getViewBox().setDefaultPadding(0.0)
-        self.image = UnitImage(value_name)
         self.image.setAutoDownsample(True)  # 512 units in 200 pixels: average rows, do not skip them
-        self.image.setColorMap(pg.colormap.get(colormap))
-        self.plot.addItem(self.image)
-        self.bar = pg.ColorBarItem(values=(0, 1), colorMap=colormap, width=10, interactive=False, colorMapMenu=False)
-        theme.style_plot(self.bar, host)
         self.bar.getAxis("right").setWidth(BAR_AXIS_WIDTH)
         self.plot.layout.addItem(self.bar, 2, 5)
         self.plot.layout.setColumnFixedWidth(4, 4)
@@ -153,8 +125,6 @@ class UnitHeatmap:
         bar_axes = [self.bar.getAxis(side) for side in ("left", "right", "top", "bottom")]
         for axis in (self.axis, self.plot.getAxis("left"), *bar_axes):
             axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
-        self._shape: tuple[int, int] | None = None
-        self._levels: tuple[float, float] | None = None
 
     def set_title(self, title: str) -> None:
         if title != self.title:
@@ -163,27 +133,25 @@ class UnitHeatmap:
 
     def show(self, units_by_time: np.ndarray, levels: tuple[float, float], tokens: tuple[str, ...]) -> None:
         """Draw ``units_by_time`` (H, T) with fixed ``levels``; keep the user's zoom if the shape holds."""
-        self.image.tokens = tokens
-        self.image.setImage(units_by_time, levels=levels, autoLevels=False)
-        if levels != self._levels:  # setting even the same levels redraws the bar's axis
-            self._levels = levels
-            self.bar.setLevels(levels, update_items=False)
+        self.tokens = tokens
         self.axis.set_tokens(tokens)
-        if units_by_time.shape != self._shape:
-            self._reshape(*units_by_time.shape)
+        self.show_matrix(units_by_time, levels)
 
-    def _reshape(self, units: int, steps: int) -> None:
-        self._shape = (units, steps)
-        self.image.setRect(QRectF(-0.5, -0.5, steps, units))
+    def fit_view(self, units: int, steps: int) -> None:
+        """Zoom no further out than every cell, nor in to fewer than 2 × 2; then show them all."""
         view = self.plot.getViewBox()
         view.setLimits(xMin=-0.5, xMax=steps - 0.5, yMin=-0.5, yMax=units - 0.5, minXRange=2, minYRange=2)
-        view.setRange(xRange=(-0.5, steps - 0.5), yRange=(-0.5, units - 0.5), padding=0)
+        super().fit_view(units, steps)
+
+    def describe(self, unit: int, step: int) -> str:
+        token = display_token(self.tokens[step]) if step < len(self.tokens) else ""
+        return f"unit {unit}, step {step} “{token}”\n{self.value_name} = {self.image.image[unit, step]:.3f}"
 
     def mark_unit(self, unit: int | None) -> None:
-        if unit is None or self._shape is None or not 0 <= unit < self._shape[0]:
+        if unit is None or self.shape is None or not 0 <= unit < self.shape[0]:
             self.marker.hide()
             return
-        self.marker.setRect(QRectF(-0.5, unit - 0.5, self._shape[1], 1.0))
+        self.marker.setRect(QRectF(-0.5, unit - 0.5, self.shape[1], 1.0))
         self.marker.show()
 
 

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 from workbench.engine.events import LayerSnapshot
 
-from . import theme
+from .. import theme
 from .analysis import GATE_SYMBOLS, SIGMOID_GATES, gate_range, gate_title, symmetric_limit
 from .heatmap import HeatmapGrid, HeatmapSpec, PageCache, UnitHeatmap
 
@@ -128,7 +128,7 @@ class GateHeatmapsView(HeatmapPages):
             HeatmapSpec(
                 gate,
                 gate_title(gate),
-                theme.SIGMOID_COLORMAP if gate in SIGMOID_GATES else theme.DIVERGING_COLORMAP,
+                theme.SEQUENTIAL_COLORMAP if gate in SIGMOID_GATES else theme.DIVERGING_COLORMAP,
                 GATE_SYMBOLS.get(gate, gate),
             )
             for gate in gate_names

@@ -8,8 +8,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from workbench.engine.events import LayerSnapshot, ProbeSnapshot
 
+from .. import theme
 from ..plot_grid import grid_axes, show_grid
-from . import theme
 from .analysis import SIGMOID_GATES, gate_saturation, gate_title
 from .heatmap import PageCache
 from .layer_views import caption, note

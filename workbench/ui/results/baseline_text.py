@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from ...engine.scoring.scores import Baseline, best_of, compare
-from .colors import ERROR, MUTED
+from ..theme import ERROR, MUTED
 from .formatting import percent
 
 if TYPE_CHECKING:

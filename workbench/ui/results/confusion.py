@@ -7,7 +7,7 @@ from PySide6.QtCore import QEvent, QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QColor, QPainter
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
-from .colors import BLUES, MUTED, REDS, shade, text_on
+from ..theme import BLUES, MUTED, REDS, shade, text_on
 
 MARGIN = 6
 GAP = 2  # white between cells

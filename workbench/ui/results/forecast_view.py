@@ -17,16 +17,16 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlid
 
 from ...engine.inference.forecasting import ForecastShown
 from ...engine.scoring.forecast_scores import ForecastScores
-from ..dashboard.style import AXIS_COLOUR, BACKGROUND, GRID_ALPHA, TEXT_COLOUR, line_pen, make_legend
+from .. import theme
+from ..dashboard.style import GRID_ALPHA, line_pen, make_legend
 from ..plot_grid import grid_axes, show_grid
-from .colors import MUTED
 from .try_view import TryView
 
 MAX_HORIZON = 500
 DEFAULT_HORIZON = 48
 DEBOUNCE_MS = 200  # a moved start or horizon is asked about once it rests this long
 LEGEND_ROOM = 0.16  # of the values' span, left free above them for the legend
-HISTORY_COLOUR, TRUTH_COLOUR, MODEL_COLOUR, NAIVE_COLOUR = "#9aa0a6", "#202124", "#1a73e8", "#e8710a"
+HISTORY_COLOUR, TRUTH_COLOUR, MODEL_COLOUR, NAIVE_COLOUR = "#9aa0a6", theme.TEXT, theme.ACCENT, "#e8710a"
 START_COLOUR = "#80868b"
 NO_SERIES_HINT = "Open a time-series project to forecast"
 READY_HINT = "Choose where the forecast starts and how many steps ahead it looks, then press Forecast"
@@ -104,17 +104,18 @@ class ForecastView(TryView):
         self.forecast_label = QLabel(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.scores_label = QLabel(textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
         self.hint_label = QLabel(wordWrap=True)
-        self.hint_label.setStyleSheet(f"color: {MUTED};")
+        self.hint_label.setStyleSheet(f"color: {theme.MUTED};")
         self.add_request_button(self.forecast_button)
         self.add_request_button(self.evaluate_button)
 
     def _build_plot(self) -> None:
-        self.plot_widget = pg.PlotWidget(background=BACKGROUND, axisItems=grid_axes(BACKGROUND))
+        background = theme.PLOT_BACKGROUND
+        self.plot_widget = pg.PlotWidget(background=background, axisItems=grid_axes(background))
         plot = self.plot = self.plot_widget.getPlotItem()
         for side in ("left", "bottom"):
-            plot.getAxis(side).setPen(pg.mkPen(AXIS_COLOUR))
-            plot.getAxis(side).setTextPen(pg.mkPen(TEXT_COLOUR))
-        plot.setLabel("bottom", "steps", color=AXIS_COLOUR)
+            plot.getAxis(side).setPen(pg.mkPen(theme.MUTED))
+            plot.getAxis(side).setTextPen(pg.mkPen(theme.TEXT))
+        plot.setLabel("bottom", "steps", color=theme.MUTED)
         show_grid(plot, GRID_ALPHA)
         plot.setMenuEnabled(False, enableViewBoxMenu=True)
         plot.hideButtons()
@@ -127,7 +128,7 @@ class ForecastView(TryView):
             angle=90,
             pen=line_pen(QColor(START_COLOUR), 1, dashed=True),
             label="forecast →",
-            labelOpts={"position": 0.04, "color": MUTED, "anchors": [(0, 1), (0, 1)]},
+            labelOpts={"position": 0.04, "color": theme.MUTED, "anchors": [(0, 1), (0, 1)]},
         )
         plot.addItem(self.start_line, ignoreBounds=True)
 
@@ -275,7 +276,7 @@ class ForecastView(TryView):
                 curve.setData([], [])
             self.start_line.hide()
             self.forecast_label.setText("")
-            self.plot.setLabel("left", self.column, color=AXIS_COLOUR)
+            self.plot.setLabel("left", self.column, color=theme.MUTED)
             return
         column = _column_of(result.columns, self.column)
         last = result.history[-1:, column]
@@ -289,7 +290,7 @@ class ForecastView(TryView):
             curve.setData(ahead, np.concatenate([last, values[:, column]]))
         self.start_line.setPos(result.start - 1)
         self.start_line.show()
-        self.plot.setLabel("left", result.columns[column], color=AXIS_COLOUR)
+        self.plot.setLabel("left", result.columns[column], color=theme.MUTED)
         self.forecast_label.setText(forecast_text(result, column))
         self._fit_view(result, column)
 

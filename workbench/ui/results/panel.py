@@ -20,7 +20,7 @@ from PySide6.QtWidgets import QGroupBox, QLabel, QSplitter, QStackedWidget, QVBo
 
 from ...engine.events import ValidationResult
 from ...engine.scoring.scores import Baseline
-from .colors import MUTED
+from ..theme import MUTED
 from .forecast_view import ForecastView
 from .scores import ScoresView
 from .try_caption import CaptionView

@@ -16,8 +16,8 @@ from PySide6.QtWidgets import (
 from ...engine.events import ValidationResult
 from ...engine.scoring.label_scores import LabelScores
 from ...engine.scoring.scores import Baseline
+from ..theme import MUTED
 from .baseline_text import baselines_line, baselines_tip
-from .colors import MUTED
 from .confusion import ConfusionMatrixView
 from .formatting import percent
 from .label_table import LabelScoresTable

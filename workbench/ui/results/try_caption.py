@@ -18,7 +18,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QImage, QPixmap
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSpinBox, QVBoxLayout, QWidget
 
-from . import colors
+from .. import theme
 from .baseline_text import SCORES_TIP, output_scores_text
 from .try_translate import BEAM_TIP, MAX_BEAM
 from .try_view import TryView
@@ -33,9 +33,7 @@ THUMBNAIL_SIDE = 96
 HEAT = ("#bc3754", "#f98e09", "#fcffa4")  # the overlay from weak to peak attention: inferno's upper half
 PEAK_ALPHA = 0.55  # the overlay's opacity where a word's attention peaks: the shape under it still shows
 UNSEEN_BRIGHTNESS = 0.4  # where a word's attention is nil the picture is dimmed to this: the attended part stands out
-MATCH = "#188038"
-SELECTED = "#1a73e8"  # the border of the chosen word's picture
-SELECTED_WORD = "#d2e3fc"  # the chosen word's background in the caption
+SELECTED_WORD = "#d2e3fc"  # the chosen word's background in the caption, a pale theme.ACCENT
 BEFORE_ANSWER = "Choose a validation scene and press Caption to see what the model writes about it."
 NOT_SCORED = "Not scored yet: Evaluate captions every validation picture."
 NO_SCENES = "There are no validation pictures to caption."
@@ -53,8 +51,8 @@ def reference_html(text: str, reference: str | None) -> str:
     if reference is None:
         return ""
     if text == reference:
-        return f'<span style="color:{MATCH}">✓ matches the reference</span>'
-    return f'<span style="color:{colors.ERROR}">✗ reference:</span> {escape(reference)}'
+        return f'<span style="color:{theme.OK}">✓ matches the reference</span>'
+    return f'<span style="color:{theme.ERROR}">✗ reference:</span> {escape(reference)}'
 
 
 def upscaled(image: np.ndarray, side: int) -> np.ndarray:
@@ -86,7 +84,7 @@ def heat_overlay(picture: np.ndarray, weights: np.ndarray) -> np.ndarray:
         1.0,
     )  # (H, W)
     stops = np.linspace(0.0, 1.0, len(HEAT))
-    heat = np.stack([np.interp(strength, stops, channel) for channel in zip(*map(colors.rgb, HEAT))], axis=-1)
+    heat = np.stack([np.interp(strength, stops, channel) for channel in zip(*map(theme.rgb, HEAT))], axis=-1)
     strength = strength[..., None]
     alpha = PEAK_ALPHA * strength
     dimmed = picture * (UNSEEN_BRIGHTNESS + (1 - UNSEEN_BRIGHTNESS) * strength)
@@ -135,7 +133,7 @@ class WordThumbnail(QFrame):
         self.set_chosen(False)
 
     def set_chosen(self, chosen: bool) -> None:
-        border = SELECTED if chosen else "transparent"
+        border = theme.ACCENT if chosen else "transparent"
         self.setStyleSheet(f"QFrame#thumbnail {{ border: 2px solid {border}; border-radius: 4px; }}")
         font = self.word_label.font()
         font.setBold(chosen)
@@ -200,12 +198,12 @@ class CaptionView(TryView):
 
     def _build_answer(self) -> None:
         self.details_label = QLabel(BEFORE_ANSWER)
-        self.details_label.setStyleSheet(f"color: {colors.MUTED};")
+        self.details_label.setStyleSheet(f"color: {theme.MUTED};")
         self.details_label.setWordWrap(True)
         self.picture_label = QLabel()
         self.picture_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.picture_title = QLabel(PLAIN_PICTURE)
-        self.picture_title.setStyleSheet(f"color: {colors.MUTED};")
+        self.picture_title.setStyleSheet(f"color: {theme.MUTED};")
         self.picture_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.caption_label = QLabel()
         big = QFont(self.font())

@@ -9,8 +9,7 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QLineEdit, QPushButton, QScrollArea, QVBoxLayout, QWidget
 
-from ..internals.theme import mono_font
-from . import colors
+from .. import theme
 from .formatting import percent, visible_token
 from .probability_bars import ProbabilityBars
 from .try_view import TryView
@@ -33,7 +32,7 @@ def attention_html(tokens: tuple[str, ...], weights: np.ndarray) -> str:
     for token, weight in zip(tokens, weights):
         strength = float(weight) / heaviest
         shown = html.escape(visible_token(token))
-        background, text = colors.shade(strength, colors.ATTENTION), colors.text_on(strength)
+        background, text = theme.shade(strength, theme.ATTENTION), theme.text_on(strength)
         spans.append(f'<span style="background-color:{background}; color:{text}">{shown}</span>')
     return (" " if is_word_level(tokens) else "").join(spans)
 
@@ -61,17 +60,17 @@ class ClassifyView(TryView):
         self.classify_button.setMinimumWidth(96)
         self.add_request_button(self.classify_button)
         self.placeholder = QLabel(BEFORE_ANSWER)
-        self.placeholder.setStyleSheet(f"color: {colors.MUTED};")
+        self.placeholder.setStyleSheet(f"color: {theme.MUTED};")
         self.answer_label = QLabel()
         self.answer_label.setTextFormat(Qt.TextFormat.RichText)
         self.bars = ProbabilityBars()
         self.attention_caption = QLabel()
         self.attention_caption.setWordWrap(True)
-        self.attention_caption.setStyleSheet(f"color: {colors.MUTED};")
+        self.attention_caption.setStyleSheet(f"color: {theme.MUTED};")
         self.attention_tokens = QLabel()
         self.attention_tokens.setTextFormat(Qt.TextFormat.RichText)
         self.attention_tokens.setWordWrap(True)
-        self.attention_tokens.setFont(mono_font(15))
+        self.attention_tokens.setFont(theme.mono_font(15))
         self.answer = self._answer_box()
         self.answer.hide()
         self._lay_out()

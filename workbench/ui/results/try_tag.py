@@ -9,9 +9,8 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QKeySequence, QShortcut, QTextCharFormat, QTextCursor
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QTextBrowser, QVBoxLayout, QWidget
 
+from .. import theme
 from ..internals.activation_text import TokenTextBrowser
-from ..internals.theme import mono_font
-from . import colors
 from .formatting import percent, token_spans, visible_token
 from .try_view import TryView
 
@@ -30,20 +29,20 @@ LOW_CONFIDENCE_TIP = (
 
 def legend_html(label_names: tuple[str, ...]) -> str:
     chips = [
-        f'<span style="background-color:{colors.tag_color(index)}">&nbsp;{html.escape(name)}&nbsp;</span>'
+        f'<span style="background-color:{theme.tag_color(index)}">&nbsp;{html.escape(name)}&nbsp;</span>'
         for index, name in enumerate(label_names)
     ]
-    unsure = f'<span style="color:{colors.MUTED}">&nbsp; {UNSURE}</span>'
+    unsure = f'<span style="color:{theme.MUTED}">&nbsp; {UNSURE}</span>'
     return "&nbsp; ".join(chips) + unsure
 
 
 def tag_format(tag: int, confidence: float) -> QTextCharFormat:
     form = QTextCharFormat()
-    form.setBackground(QColor(colors.tag_color(tag)))
+    form.setBackground(QColor(theme.tag_color(tag)))
     form.setForeground(QColor("black"))
     if confidence < LOW_CONFIDENCE:
         form.setUnderlineStyle(QTextCharFormat.UnderlineStyle.WaveUnderline)
-        form.setUnderlineColor(QColor(colors.ERROR))
+        form.setUnderlineColor(QColor(theme.ERROR))
     return form
 
 
@@ -70,7 +69,7 @@ class TagView(TryView):
         self.result_view.setLineWrapColumnOrWidth(WRAP_COLUMN)
         self.result_view.describe = self._describe
         for view in (self.text_edit, self.result_view):
-            view.setFont(mono_font(11))
+            view.setFont(theme.mono_font(11))
             view.setTabStopDistance(TAB_STOP_CHARACTERS * view.fontMetrics().horizontalAdvance(" "))
         self._lay_out()
         self.tag_button.clicked.connect(self.request_tagging)

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import colors
+from .. import theme
 from .attention_map import AttentionMap
 from .baseline_text import SCORES_TIP, output_scores_text
 from .try_view import TryView
@@ -86,14 +86,14 @@ class TranslateView(TryView):
         self.output_label.setTextFormat(Qt.TextFormat.PlainText)
         self.output_label.hide()  # until the first answer
         self.details_label = QLabel(BEFORE_ANSWER)
-        self.details_label.setStyleSheet(f"color: {colors.MUTED};")
+        self.details_label.setStyleSheet(f"color: {theme.MUTED};")
         self.details_label.setWordWrap(True)
         self.details_label.setTextFormat(Qt.TextFormat.PlainText)
         self.attention_map = AttentionMap()
         self.no_attention_label = QLabel(NO_ATTENTION)
         self.no_attention_label.setWordWrap(True)
         self.no_attention_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop)
-        self.no_attention_label.setStyleSheet(f"color: {colors.MUTED};")
+        self.no_attention_label.setStyleSheet(f"color: {theme.MUTED};")
         self.attention_pages = QStackedWidget()
         self.attention_pages.addWidget(QWidget())  # before any answer
         self.attention_pages.addWidget(self.attention_map)

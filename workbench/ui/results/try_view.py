@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QPushButton, QWidget
 
-from .colors import ERROR
+from ..theme import ERROR
 
 
 class TryView(QWidget):
