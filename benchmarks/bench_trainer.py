@@ -45,7 +45,7 @@ from torch.nn import functional as F
 
 from workbench.engine.data import DEMOS, IGNORE_INDEX, load_demo
 from workbench.engine.data.base import language_model_task
-from workbench.engine.inference.sampling import SamplingOptions
+from workbench.engine.inference.sampling_options import SamplingOptions
 from workbench.engine.inside.probes import trace_stack
 from workbench.engine.model.builder import build_model
 from workbench.engine.model.templates import from_template

@@ -6,7 +6,7 @@ import pytest
 from tiny import make_project
 
 from workbench.engine.common.errors import WorkbenchError
-from workbench.engine.inference.sampling import SamplingOptions
+from workbench.engine.inference.sampling_options import SamplingOptions
 from workbench.engine.training.config import ALLOWED, LARGEST_SEED, TrainConfig
 
 

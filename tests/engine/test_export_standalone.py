@@ -23,7 +23,8 @@ from workbench.engine.export import export_model
 from workbench.engine.inference.captions import caption
 from workbench.engine.inference.forecasting import forecast
 from workbench.engine.inference.predict import classify, tag
-from workbench.engine.inference.sampling import SamplingOptions, sample_text
+from workbench.engine.inference.sampling import sample_text
+from workbench.engine.inference.sampling_options import SamplingOptions
 from workbench.engine.inference.translation import translate
 from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project

@@ -18,7 +18,7 @@ from tiny import make_project
 
 from workbench.cli import main
 from workbench.engine.common.errors import ProjectError, WorkbenchError
-from workbench.engine.inference.sampling import SamplingOptions
+from workbench.engine.inference.sampling_options import SamplingOptions
 from workbench.engine.project import project_file_reader
 from workbench.engine.project.project import Project
 from workbench.engine.project.project_file_reader import read_project_file

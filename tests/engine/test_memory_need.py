@@ -216,7 +216,7 @@ def test_a_project_that_cannot_train_here_still_opens_and_samples(tmp_path, line
     """Only training is refused: a model trained on a big machine can be sampled on a small one."""
     from tiny import make_project
 
-    from workbench.engine.inference.sampling import SamplingOptions
+    from workbench.engine.inference.sampling_options import SamplingOptions
     from workbench.engine.project.project import Project
 
     path = make_project(lines_corpus).save(tmp_path / "p.h5")

@@ -9,7 +9,8 @@ import torch
 from torch import nn
 
 from workbench.engine.data.base import language_model_task
-from workbench.engine.inside.probes import gradient_through_time, probed_layers, trace_stack
+from workbench.engine.inside.layer_names import probed_layers
+from workbench.engine.inside.probes import gradient_through_time, trace_stack
 from workbench.engine.model.builder import build_model
 from workbench.engine.model.heads import ClassificationHead, TokenHead
 from workbench.engine.model.templates import from_template

@@ -8,7 +8,8 @@ from tiny import make_project
 from torch import nn
 
 from workbench.engine.data.vocab import Vocabulary
-from workbench.engine.inference.sampling import REPETITION_WINDOW, SamplingOptions, penalise_repeats, sample_text
+from workbench.engine.inference.sampling import penalise_repeats, sample_text
+from workbench.engine.inference.sampling_options import REPETITION_WINDOW, SamplingOptions
 
 CODE_CHARACTERS = "def x(y):\n"
 

@@ -5,7 +5,8 @@ import torch
 from tiny import make_project
 
 from workbench.engine.common.errors import WorkbenchError
-from workbench.engine.inference.sampling import SamplingOptions, next_token_distribution, sample_text
+from workbench.engine.inference.sampling import next_token_distribution, sample_text
+from workbench.engine.inference.sampling_options import SamplingOptions
 
 
 def test_temperature_sharpens_and_top_k_truncates():

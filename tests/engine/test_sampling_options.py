@@ -3,7 +3,7 @@
 import pytest
 
 from workbench.engine.common.errors import WorkbenchError
-from workbench.engine.inference.sampling import SamplingOptions
+from workbench.engine.inference.sampling_options import SamplingOptions
 
 
 @pytest.mark.parametrize(

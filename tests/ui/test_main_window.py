@@ -17,7 +17,7 @@ from test_canvas import center_of, drop
 from tiny import PROSE, make_project
 
 from workbench.engine.data import load_text_file
-from workbench.engine.inference.sampling import SamplingOptions
+from workbench.engine.inference.sampling_options import SamplingOptions
 from workbench.engine.project.project import Project
 from workbench.ui import tasks
 from workbench.ui.main_window import MainWindow

@@ -3,7 +3,7 @@ from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QFont
 
 from workbench.engine.events import SampleGenerated
-from workbench.engine.inference.sampling import SamplingOptions
+from workbench.engine.inference.sampling_options import SamplingOptions
 from workbench.ui.samples import KEPT_SAMPLES, SamplesPanel
 
 # The offscreen platform warns when a top-level widget is shown; nothing is wrong.

@@ -11,7 +11,7 @@ import math
 from collections.abc import Callable
 
 from ..engine.common.errors import WorkbenchError
-from ..engine.inference.sampling import MAX_TEMPERATURE, MIN_TEMPERATURE
+from ..engine.inference.sampling_options import MAX_TEMPERATURE, MIN_TEMPERATURE
 
 LARGEST_SEED = 2**32 - 1  # a seed a person types; what a project may hold (config.LARGEST_SEED) is wider
 

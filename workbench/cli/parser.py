@@ -8,11 +8,11 @@ from pathlib import Path
 from ..engine.data import DEFAULT_DEMO, DEMOS
 from ..engine.data.memory_tasks import MAX_LAG, MAX_SYMBOLS, AddingProblem, CopyTask
 from ..engine.export import FORMATS
-from ..engine.inference.sampling import MAX_LENGTH, MAX_REPETITION_PENALTY
+from ..engine.inference.sampling_options import MAX_LENGTH, MAX_REPETITION_PENALTY
 from ..engine.inference.writing import MAX_BIAS
 from ..engine.model.templates import TEMPLATES
 from ..engine.spec import CELLS, MAX_HIDDEN_SIZE, MAX_LAYERS
-from ..engine.training.device import DEVICES
+from ..engine.training.config import DEVICES
 from .options import OptionParser, float_in, int_in, seed, temperature
 
 MAX_SAMPLES = 1_000  # one command's samples: 300,000 tokens at the default length, minutes of writing

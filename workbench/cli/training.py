@@ -10,12 +10,13 @@ import sys
 from pathlib import Path
 
 from ..engine.data import DEMOS
+from ..engine.data.demos import suggested_steps
 from ..engine.events import discard
 from ..engine.inference.captions import caption
-from ..engine.inference.sampling import SamplingOptions
+from ..engine.inference.sampling_options import SamplingOptions
 from ..engine.inference.translation import translate
 from ..engine.project.project import Project
-from ..engine.project.starters import demo_project, suggested_steps
+from ..engine.project.starters import demo_project
 from ..engine.scoring.evaluation import evaluate
 from ..engine.training.callbacks import SaveEvery
 from .exit_codes import EXIT_INTERRUPTED
@@ -25,7 +26,7 @@ from .progress import ProgressBar
 def cmd_train(args) -> int:
     project = Project.open(args.project, lock=True)  # a second writer would save over this one's steps
     try:
-        return train_project(project, args.project, args.steps or suggested_steps(project), args)
+        return train_project(project, args.project, args.steps or suggested_steps(project.corpus.description), args)
     finally:
         project.close()
 

@@ -11,7 +11,7 @@ from ..engine.common.errors import WorkbenchError
 from ..engine.data.handwriting.strokes import line_height, offsets_to_strokes
 from ..engine.events import TaskProgress
 from ..engine.export.svg import ink_to_svg
-from ..engine.inference.sampling import SamplingOptions
+from ..engine.inference.sampling_options import SamplingOptions
 from ..engine.inference.writing import DEFAULT_LINE_HEIGHT, Primer, write
 from ..engine.project.project import Project
 from ..engine.scoring.evaluation import evaluate

@@ -15,7 +15,7 @@ from functools import partial
 from PySide6.QtCore import QObject
 
 from ..engine.events import RunFailed, RunFinished
-from ..engine.project.project import ProjectSnapshot
+from ..engine.project.snapshot import ProjectSnapshot
 from ..engine.spec import CELL_NAMES, CELLS, ModelSpec
 from . import tasks
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ..engine.data import DEFAULT_DEMO, DEMOS
 from ..engine.data.own_data import OWN_DATA_KINDS
-from ..engine.project.project import ProjectSnapshot
+from ..engine.project.snapshot import ProjectSnapshot
 
 FILE_FILTERS = {
     "text": "Text files (*.txt *.md *.py);;All files (*)",

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSp
 
 from ..engine.data import DEFAULT_DEMO, DEMOS
 from ..engine.events import RunFailed, RunFinished, RunStarted, StepMetrics
-from ..engine.project.project import ProjectSnapshot
+from ..engine.project.snapshot import ProjectSnapshot
 from ..engine.spec import ModelSpec
 from ..engine.training.config import TrainConfig
 from . import tasks, theme

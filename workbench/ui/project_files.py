@@ -18,10 +18,10 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox
 
 from ..engine.common.errors import DataError, WorkbenchError
 from ..engine.data import DEMOS
+from ..engine.data.demos import suggested_steps
 from ..engine.data.series import survey_series_csv
 from ..engine.data.series_file import SeriesSurvey
-from ..engine.project.project import ProjectSnapshot
-from ..engine.project.starters import suggested_steps_for
+from ..engine.project.snapshot import ProjectSnapshot
 from . import tasks
 from .autosave import AutosaveStore
 from .column_dialog import ColumnDialog, SeriesColumnsDialog
@@ -153,7 +153,7 @@ class ProjectFiles(QObject):
             self.autosave.discard(self.path)
             self.path, self.has_project, self.changed, self.recovered = path, True, False, recovered
             self.window.show_project(snapshot)
-            self.window.set_suggested_steps(steps or suggested_steps_for(snapshot.data_description))
+            self.window.set_suggested_steps(steps or suggested_steps(snapshot.data_description))
             self.window.statusBar().showMessage(f"Opened {self.display_name}", 5000)
             if path is not None:
                 self._remember(path)

@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..engine.events import SampleGenerated
-from ..engine.inference.sampling import MAX_REPETITION_PENALTY, REPETITION_WINDOW, SamplingOptions
+from ..engine.inference.sampling_options import MAX_REPETITION_PENALTY, REPETITION_WINDOW, SamplingOptions
 from . import theme
 
 KEPT_SAMPLES = 50

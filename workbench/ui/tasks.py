@@ -18,10 +18,12 @@ from ..engine.inference import captions, forecasting, predict, translation, writ
 from ..engine.inference.captions import Caption
 from ..engine.inference.forecasting import ForecastShown
 from ..engine.inference.predict import Classification, Tagging
-from ..engine.inference.sampling import SamplingOptions, sample_text
+from ..engine.inference.sampling import sample_text
+from ..engine.inference.sampling_options import SamplingOptions
 from ..engine.inference.translation import Translation
-from ..engine.project.project import Project, ProjectSnapshot
+from ..engine.project.project import Project
 from ..engine.project.project_lock import ProjectNotWritable
+from ..engine.project.snapshot import ProjectSnapshot
 from ..engine.project.starters import demo_project, new_project
 from ..engine.scoring import decoded_outputs, evaluation, forecast_scores
 from ..engine.scoring.forecast_scores import ForecastScores

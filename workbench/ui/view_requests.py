@@ -11,7 +11,7 @@ from functools import partial
 
 from PySide6.QtCore import QObject
 
-from ..engine.project.project import ProjectSnapshot
+from ..engine.project.snapshot import ProjectSnapshot
 from . import tasks
 
 

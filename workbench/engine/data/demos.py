@@ -58,6 +58,13 @@ def load_demo(name: str, progress: Progress | None = None) -> Corpus:
     return demo.load(progress) if demo.download_bytes else demo.load()
 
 
+def suggested_steps(data_description: dict) -> int:
+    """How long to train on data described so: a demo's own steps, else 1,000."""
+    source = data_description.get("source", "")
+    demo = DEMOS.get(source.removeprefix("demo:")) if source.startswith("demo:") else None
+    return demo.steps if demo else 1000
+
+
 def _load_names() -> LineCorpus:
     """First names from the US census lists, de-duplicated, title-cased and sorted."""
     shares = _census_names()

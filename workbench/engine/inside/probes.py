@@ -25,9 +25,8 @@ import torch
 from torch import nn
 from torch.func import functional_call
 
-from ..spec import ModelSpec
+from .layer_names import trace_name
 
-GATE_NAMES = {"rnn": (), "lstm": ("input", "forget", "cell", "output"), "gru": ("reset", "update", "new")}
 FUSED = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
@@ -115,22 +114,6 @@ def _gates(cell: str, projected: torch.Tensor, outputs: torch.Tensor, h0, c0, we
     r = torch.sigmoid(x_r + h_r)
     z = torch.sigmoid(x_z + h_z)
     return {"reset": r, "update": z, "new": torch.tanh(x_n + r * h_n)}
-
-
-def trace_name(stack: str, layer: int, reverse: bool) -> str:
-    """A layer trace's name: "encoder.l0", "encoder.l1.reverse"."""
-    return f"{stack}.l{layer}" + (".reverse" if reverse else "")
-
-
-def probed_layers(spec: ModelSpec) -> tuple[str, ...]:
-    """The names of the layers a probe of ``spec``'s model reports, in its order; none for the
-    models probes do not look into (encoder–decoders, handwriting networks)."""
-    if spec.is_seq2seq or spec.writes_with_pen:
-        return ()
-    directions = (False, True) if spec.encoder.bidirectional else (False,)
-    return tuple(
-        trace_name("encoder", layer, reverse) for layer in range(spec.encoder.num_layers) for reverse in directions
-    )
 
 
 def trace_stack(

@@ -11,7 +11,7 @@ import numpy as np
 from ..common.errors import ProjectError
 from ..common.stored_values import is_whole
 from ..events import LayerSnapshot, ProbeSnapshot
-from ..inside.probes import GATE_NAMES, probed_layers
+from ..inside.layer_names import GATE_NAMES, probed_layers
 from ..spec import ModelSpec
 
 

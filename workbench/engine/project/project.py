@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 import datetime
 import math
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -35,21 +35,8 @@ from .project_file import ProjectFile, Run
 from .project_file_reader import read_project_file
 from .project_file_writer import write_project_file
 from .project_lock import ProjectLock, remove_stale_temporaries
+from .snapshot import ProjectSnapshot
 from .stored_records import run_history, sample_from_json, sample_to_json
-
-
-@dataclass(frozen=True)
-class ProjectSnapshot:
-    path: Path | None
-    spec: ModelSpec
-    config: TrainConfig
-    step: int
-    data_description: dict
-    data_stats: dict
-    data_preview: str
-    runs: list[RunHistory]
-    samples: list[SampleGenerated]
-    latest_probe: ProbeSnapshot | None
 
 
 class Project:

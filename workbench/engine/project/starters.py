@@ -75,14 +75,3 @@ def new_project(
 def demo_project(name: str, progress=None, **options) -> Project:
     """A new project on demo ``name``; ``progress(done, total)`` hears a first-use download."""
     return new_project(load_demo(name, progress), demo=name, **options)
-
-
-def suggested_steps(project: Project) -> int:
-    """How long to train by default: the demo's suggestion, else 1,000 steps."""
-    return suggested_steps_for(project.corpus.description)
-
-
-def suggested_steps_for(data_description: dict) -> int:
-    source = data_description.get("source", "")
-    demo = DEMOS.get(source.removeprefix("demo:")) if source.startswith("demo:") else None
-    return demo.steps if demo else 1000

@@ -8,8 +8,10 @@ import torch
 from torch import nn
 
 from ..events import LayerSnapshot, ProbeSnapshot, SampleGenerated
-from ..inference.sampling import SamplingOptions, sample_text
-from ..inside.probes import GATE_NAMES, gradient_through_time
+from ..inference.sampling import sample_text
+from ..inference.sampling_options import SamplingOptions
+from ..inside.layer_names import GATE_NAMES
+from ..inside.probes import gradient_through_time
 from .config import TrainConfig
 
 

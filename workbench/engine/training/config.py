@@ -7,8 +7,9 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from ..common.errors import WorkbenchError
-from ..inference.sampling import MAX_LENGTH, MAX_TEMPERATURE, MIN_TEMPERATURE
-from .device import DEVICES
+from ..inference.sampling_options import MAX_LENGTH, MAX_TEMPERATURE, MIN_TEMPERATURE
+
+DEVICES = ("auto", "cpu", "cuda")  # where training may run; auto: CUDA when there is one
 
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
 SCHEDULES = ("constant", "cosine", "step")

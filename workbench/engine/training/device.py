@@ -7,8 +7,7 @@ import os
 import torch
 
 from ..common.errors import WorkbenchError
-
-DEVICES = ("auto", "cpu", "cuda")
+from .config import DEVICES
 
 
 def resolve_device(name: str = "auto") -> torch.device:

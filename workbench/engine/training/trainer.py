@@ -34,7 +34,7 @@ from ..events import (
     ValidationResult,
     discard,
 )
-from ..inference.sampling import SamplingOptions
+from ..inference.sampling_options import SamplingOptions
 from ..model.sequence_models import count_parameters
 from .between_steps import probe_snapshot, seeded_sample
 from .budget_clock import BudgetClock

@@ -24,9 +24,9 @@ from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from workbench.engine.events import LayerSnapshot, ProbeSnapshot
-from workbench.engine.inside.probes import GATE_NAMES, probed_layers
 from workbench.engine.spec import ModelSpec
 
+from ...engine.inside.layer_names import GATE_NAMES, probed_layers
 from .activation_text import ActivationTextView
 from .controls import SnapshotControls
 from .gradient import GradientView

@@ -9,17 +9,21 @@ when the answer comes.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QSlider, QSpinBox, QVBoxLayout, QWidget
 
-from ...engine.inference.forecasting import ForecastShown
-from ...engine.scoring.forecast_scores import ForecastScores
 from .. import theme
 from ..dashboard.style import GRID_ALPHA, line_pen, make_legend
 from ..plot_grid import grid_axes, show_grid
+
+if TYPE_CHECKING:  # a view of what the worker computed: its types only
+    from ...engine.inference.forecasting import ForecastShown
+    from ...engine.scoring.forecast_scores import ForecastScores
 from .try_view import TryView
 
 MAX_HORIZON = 500
