@@ -95,7 +95,7 @@ def test_a_writer_killed_with_sigkill_leaves_no_lock(saved):
     child = start(
         """
         import sys, time
-        from workbench.engine.project import Project
+        from workbench.engine.project.project import Project
         project = Project.open(sys.argv[1], lock=True)
         print("locked", flush=True)
         time.sleep(600)
@@ -115,7 +115,7 @@ def test_a_save_killed_midway_leaves_a_temporary_the_next_writer_removes(saved):
     child = start(
         """
         import os, sys, time
-        from workbench.engine.project import Project
+        from workbench.engine.project.project import Project
 
         def hang(temporary, path):  # the temporary is written, the kill comes before it replaces the project
             print("writing", flush=True)

@@ -3,7 +3,8 @@
 Its packages, each importing only those listed after it:
 
 - ``project``: the project, one HDF5 file holding the spec, data, weights, history and insides.
-- ``export``: the trained model in the forms other tools read (ONNX, TorchScript, safetensors, LSTMVis).
+- ``export``: the trained model in the forms other tools read (ONNX, TorchScript, safetensors, LSTMVis,
+  a standalone script) and ink as SVG.
 - ``training``: the trainer and its step loop, validation, settings, optimisers, the worker thread,
   pause and stop, checkpoints and the memory a run needs.
 - ``scoring``: scores on the whole validation split against honest baselines.
@@ -12,7 +13,7 @@ Its packages, each importing only those listed after it:
 - ``model``: the spec turned into torch modules: templates, recurrence, attention, heads.
 - ``data``: corpora, vocabularies, batching and the built-in demos.
 - ``spec`` and ``events``: the model as plain data, and the typed events the trainer tells.
-- ``common``: errors, atomic file writes and free-memory checks.
+- ``common``: errors, atomic file writes, free-memory checks and type tests for stored values.
 
 Qt-free by design (torch, numpy and h5py only), in one process: the ``workbench`` command line
 and the tests call it directly, and the window runs all of its torch work on one worker thread

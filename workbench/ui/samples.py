@@ -1,6 +1,6 @@
 """Text the model wrote: the samples taken during training, and a sampler to ask for more.
 
-A plain view. The main window connects ``sample_requested`` to the engine's worker thread and
+A plain view. The window's ``ViewRequests`` connects ``sample_requested`` to the engine's worker thread and
 calls ``show_result`` (or ``show_error``) back on the GUI thread when the answer comes.
 """
 

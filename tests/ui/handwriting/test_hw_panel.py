@@ -325,3 +325,13 @@ def test_exports_write_the_ink_and_the_written_line(tmp_path, synthesis):
     assert svg.read_text().count("<path") == len(PRIMER) + 2
     assert not QImage(str(png)).isNull()
     assert synthesis.status_label.text() == "Saved line.png"
+
+
+def test_a_heatmap_cell_says_which_character_point_and_weight_it_is(qtbot, synthesis):
+    event = written_event(text="hi there")
+    synthesis.show_written(event)
+    phi = synthesis.heatmaps.phi
+    assert phi.image.cell_at(2.5, 1.2) == (1, 2)  # x is the point, y the character
+    assert phi.image.cell_at(7.0, 0.0) is None  # past the last of the 7 points
+    assert phi.describe(1, 2) == f"character i, point 2\nφ = {event.phi[2, 1]:.3f}"
+    assert phi.describe(8, 0).startswith("character end, point 0")

@@ -1,4 +1,5 @@
-"""Training data: vocabularies, the two kinds of corpus, batching and the built-in demos.
+"""Training data: every kind of corpus (``base.Corpus``), vocabularies, batching, users' files and the
+built-in demos.
 
 Numpy only, so the data can be inspected and tested without torch or Qt.
 """

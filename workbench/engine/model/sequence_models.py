@@ -3,7 +3,7 @@ and a head (``SequenceModel``), or an encoder–decoder (``Seq2SeqModel``), and 
 
 Training always runs through ``nn.LSTM`` / ``nn.GRU`` / ``nn.RNN`` (cuDNN on a GPU): on a CPU the
 fused LSTM is 2x faster than an ``LSTMCell`` loop and 3.7x faster than a hand-written cell. What
-the user sees inside comes from ``probes``, which re-run the same weights one layer at a time
+the user sees inside comes from ``inside.probes``, which re-run the same weights one layer at a time
 and work out every gate from them.
 
 All modules are batch-first: tensors are ``(batch, time, width)``.

@@ -1,7 +1,7 @@
 """The baselines each task's score is shown beside: what a reviewer asks a model to beat.
 
 Numpy, vectorised over whole splits; torch only for the classifier's sparse products and its
-optimiser, imported when a classifier is fitted, not with this module, which views import. What a
+optimiser, imported when a classifier is fitted (evaluation imports this module for every task). What a
 baseline scored is plain data in ``scores`` (``Baseline``, ``OutputBaseline``). Each baseline is
 fitted on the training split and scored on the validation split, like the model:
 

@@ -92,7 +92,7 @@ class ImageEncoderSpec:
 
 @dataclass(frozen=True)
 class HeadSpec:
-    """What the model predicts. ``kind`` names an entry of ``heads.HEADS``."""
+    """What the model predicts. ``kind`` names an entry of ``spec.HEAD_KINDS``."""
 
     kind: str = "next_token"  # next_token, tagging, classification, regression, ...
     num_outputs: int = 0  # vocabulary, classes, or values per step

@@ -42,7 +42,7 @@ class MemoryNeed:
 
 
 def optimizer_state(config: TrainConfig) -> tuple[int, str]:
-    """Values torch's optimizer keeps per parameter, and their name (see ``optim.make_optimizer``)."""
+    """Values torch's optimizer keeps per parameter, and their name (see ``optimizers.make_optimizer``)."""
     if config.optimizer == "adam":
         return 2, "Adam's two moments"
     if config.optimizer == "rmsprop":

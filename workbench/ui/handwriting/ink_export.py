@@ -2,7 +2,7 @@
 
 Strokes are (n, 2) arrays of absolute pen positions in the pad's ink coordinates (y down, see
 ``pad``); both formats fit their view to the ink's bounds plus a margin and are written
-atomically (see ``engine.handwriting.svg``).
+atomically (see ``engine.export.svg``).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The Handwriting tab: write a line on the pad, and let the model write (Graves 2013, sections 4-5).
 
 A plain view. It emits requests (``write_requested``, ``density_requested``,
-``add_to_data_requested``) that the main window sends to the engine's worker thread, and shows
+``add_to_data_requested``) that the window's ``ViewRequests`` sends to the engine's worker thread, and shows
 what comes back (``show_written``, ``show_density``, ``show_error``) on the GUI thread. It never
 imports torch. Predicting as the user draws is the ``DensityFollower``'s job.
 """

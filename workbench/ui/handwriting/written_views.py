@@ -17,6 +17,7 @@ from PySide6.QtGui import QColor, QFont, QFontDatabase, QFontMetricsF, QPalette
 
 from ...engine.events import HandwritingWritten
 from .. import theme
+from ..heatmap_plot import HeatmapImage
 
 PHI_TITLE = "Attention window φ (characters × time)"
 PI_TITLE = "Mixture weights π (components × time)"
@@ -73,28 +74,6 @@ class RowLabelAxis(pg.AxisItem):
         return [self.labels[int(v)] if 0 <= int(v) < len(self.labels) else "" for v in values]
 
 
-class _CellImage(pg.ImageItem):
-    """An image whose tooltip names the cell under the mouse."""
-
-    def __init__(self, value_name: str, row_name: str) -> None:
-        super().__init__(axisOrder="row-major")
-        self.value_name, self.row_name = value_name, row_name
-        self.labels: list[str] = []
-        self.setAcceptHoverEvents(True)
-
-    def hoverEvent(self, ev):  # noqa: N802 (pyqtgraph's name)
-        if ev.isExit() or self.image is None:
-            self.setToolTip("")
-            return
-        row, point = math.floor(ev.pos().y()), math.floor(ev.pos().x())
-        rows, points = self.image.shape
-        if not (0 <= row < rows and 0 <= point < points):
-            self.setToolTip("")
-            return
-        label = self.labels[row] if row < len(self.labels) else str(row)
-        self.setToolTip(f"{self.row_name} {label}, point {point}\n{self.value_name} = {self.image[row, point]:.3f}")
-
-
 class WrittenHeatmap:
     """One titled plot: rows × points, a row-label axis, a colour bar, a playhead and an empty-state line."""
 
@@ -119,7 +98,9 @@ class WrittenHeatmap:
         view.invertY(True)
         view.setDefaultPadding(0.0)
         view.setMouseEnabled(x=True, y=False)
-        self.image = _CellImage(value_name, row_name)
+        self.value_name, self.row_name = value_name, row_name
+        self.labels: list[str] = []  # the rows' names, for the tooltip
+        self.image = HeatmapImage(self.describe)
         self.image.setColorMap(pg.colormap.get(colormap))
         self.plot.addItem(self.image)
         self.bar = pg.ColorBarItem(values=(0, 1), colorMap=colormap, width=9, interactive=False, colorMapMenu=False)
@@ -144,11 +125,16 @@ class WrittenHeatmap:
         self.shape: tuple[int, int] | None = None
         self.clear(PHI_EMPTY)
 
+    def describe(self, row: int, point: int) -> str:
+        """The tooltip of a cell: 'character h, point 3 / φ = 0.412'."""
+        label = self.labels[row] if row < len(self.labels) else str(row)
+        return f"{self.row_name} {label}, point {point}\n{self.value_name} = {self.image.image[row, point]:.3f}"
+
     def show(self, rows_by_time: np.ndarray, labels: list[str], levels: tuple[float, float]) -> None:
         """Draw (rows, points) ``rows_by_time`` with fixed ``levels`` (no rescan of the data)."""
         self.shape = rows_by_time.shape
         self.hint.hide()
-        self.image.labels = labels
+        self.labels = labels
         self.image.setImage(rows_by_time, levels=levels, autoLevels=False)
         self.image.setRect(QRectF(-0.5, -0.5, rows_by_time.shape[1], rows_by_time.shape[0]))
         self.image.show()
@@ -167,7 +153,7 @@ class WrittenHeatmap:
         self.shape = None
         self.image.clear()
         self.image.hide()
-        self.image.labels = []
+        self.labels = []
         self.bar.setOpacity(0.0)  # hidden, it would lose its width in the layout for good
         self.axis.set_labels([])
         self.plot.getAxis("bottom").setTicks([])  # no time yet

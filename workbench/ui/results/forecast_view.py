@@ -1,7 +1,7 @@
 """The Forecast view: the model's multi-step forecast against what came, and against the last value held.
 
 A plain view. It emits ``forecast_requested(start, horizon)`` and ``evaluate_requested(horizon)``,
-which the main window sends to the engine's worker thread, and shows what comes back
+which the window's ``ViewRequests`` sends to the engine's worker thread, and shows what comes back
 (``show_forecast``, ``show_scores``, ``show_error``) on the GUI thread. One request is in flight at
 a time: meanwhile the buttons are disabled, and a start or horizon the user moves to is asked about
 when the answer comes.

@@ -4,7 +4,7 @@ place to try it.
 A plain view. It emits requests (``classify_requested``, ``tag_requested``,
 ``translate_requested``, ``evaluate_requested``, ``caption_requested``,
 ``evaluate_captions_requested``, ``forecast_requested``, ``evaluate_forecast_requested``) that the
-main window sends to the engine's worker thread, and shows what comes back
+window's ``ViewRequests`` sends to the engine's worker thread, and shows what comes back
 (``show_classification``, ``show_tagging``, ``show_translation``, ``show_scores``,
 ``show_caption``, ``show_caption_scores``, ``show_forecast``, ``show_forecast_scores``,
 ``show_error``) on the GUI thread. One request is out at a time: its buttons stay off until its
