@@ -58,6 +58,9 @@ def test_new_train_sample_info(tmp_path, prose, capsys):
     assert status == 0 and first.startswith("It was") and second.startswith("It was")
     status, again, _ = run(capsys, "sample", project, "--prime", "It was", "--length", 40, "--seed", 3, "--count", 2)
     assert again == out  # seeded samples repeat
+    unseeded = [run(capsys, "sample", project, "--length", 60, "--count", 3)[1] for _ in range(2)]
+    samples = [text for out in unseeded for text in out.split(f"\n{SAMPLE_SEPARATOR}\n")]
+    assert len(samples) == 6 and len(set(samples)) == 6  # fresh randomness for each sample and each call
     status, out, _ = run(capsys, "info", project, "--json")
     summary = json.loads(out)
     assert status == 0 and summary["step"] == 30 and summary["data"]["vocab_size"] == len(set(PROSE))

@@ -11,6 +11,7 @@ from ..engine.common.errors import WorkbenchError
 from ..engine.data.handwriting.strokes import line_height, offsets_to_strokes
 from ..engine.events import TaskProgress
 from ..engine.export.svg import ink_to_svg
+from ..engine.inference.sampling import sample_text
 from ..engine.inference.sampling_options import SamplingOptions
 from ..engine.inference.writing import DEFAULT_LINE_HEIGHT, Primer, write
 from ..engine.project.project import Project
@@ -28,14 +29,14 @@ def cmd_sample(args) -> int:
             f"{args.project} holds a {project.spec.template} model, which does not write text; "
             f"'workbench sample' writes text only"
         )
-    trainer = project.trainer()
     separator = "" if project.corpus.kind == "lines" else SAMPLE_SEPARATOR
     for index in range(args.count):
+        # Without --seed every sample draws fresh randomness; with it, sample i repeats from seed + i.
         seed = None if args.seed is None else args.seed + index
         options = SamplingOptions(args.length, args.temperature, args.top_k, args.prime, seed, args.repetition_penalty)
         if index and separator:
             print(separator)
-        print(trainer.sample(options).text)
+        print(sample_text(project.model, project.corpus.vocab, options))
     return 0
 
 
