@@ -287,3 +287,18 @@ def test_a_lab_demo_reports_its_loss_against_the_baseline(tmp_path, capsys):
 def test_a_lab_task_out_of_range_is_refused_in_words(tmp_path, capsys, options, message):
     assert main(["new", str(tmp_path / "lab.h5"), *options]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_train_with_a_seed_repeats_the_run_bit_for_bit(tmp_path, prose, capsys):
+    made = tmp_path / "p.h5"
+    options = ("--hidden", 16, "--layers", 2, "--dropout", 0.2, "--batch-size", 4, "--seq-len", 16)
+    assert run(capsys, "new", made, "--text", prose, *options)[0] == 0
+    losses = {}
+    for name, seed in (("a", 11), ("b", 11), ("c", 12)):
+        copy = tmp_path / f"{name}.h5"
+        copy.write_bytes(made.read_bytes())
+        status, _, err = run(capsys, "train", copy, "--steps", 8, "--seed", seed, "--device", "cpu")
+        assert status == 0 and "Saved" in err
+        losses[name] = Project.open(copy).history.losses
+    assert len(losses["a"]) == 8 and losses["a"] == losses["b"]
+    assert losses["a"] != losses["c"]

@@ -106,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     train = commands.add_parser("train", help="train a project, saving as it goes")
     train.add_argument("project", type=Path)
     _add_training_options(train)
+    train.add_argument(
+        "--seed",
+        type=seed,
+        default=None,
+        help="a repeatable run: weights (before the first step), data order and dropout from this seed",
+    )
 
     sample = commands.add_parser("sample", help="write text with a project's model")
     sample.add_argument("project", type=Path)

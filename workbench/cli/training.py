@@ -26,6 +26,8 @@ from .progress import ProgressBar
 def cmd_train(args) -> int:
     project = Project.open(args.project, lock=True)  # a second writer would save over this one's steps
     try:
+        if args.seed is not None:
+            project.reseed(args.seed)
         return train_project(project, args.project, args.steps or suggested_steps(project.corpus.description), args)
     finally:
         project.close()

@@ -142,6 +142,23 @@ class Project:
         if self._trainer is not None:
             self._trainer.renew_batches()
 
+    def reseed(self, seed: int) -> None:
+        """Make what trains next a run of ``seed``: the same seed on the same project gives the
+        same losses, bit for bit on the CPU.
+
+        A project that has not trained yet draws its weights anew from ``seed``; one that has
+        keeps its weights and its place in the data, and takes from ``seed`` its dropout from the
+        next step and its data order from the next epoch (this epoch's order is already drawn).
+        """
+        config = replace(self.config, seed=seed)
+        if self.step == 0:
+            self.set_config(config)
+            self.rebuild(seed=seed)
+            return
+        self.set_config(config)
+        self.trainer()  # restores the saved position and random states first...
+        torch.manual_seed(seed)  # ...which the seed then replaces
+
     def rebuild(self, spec: ModelSpec | None = None, seed: int | None = None) -> None:
         """A fresh model — from a new spec, or the same spec with new weights — as a new run.
 
