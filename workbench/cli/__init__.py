@@ -14,6 +14,7 @@ from .exit_codes import EXIT_CLOSED_PIPE, EXIT_USER_ERROR
 from .exporting import cmd_export
 from .parser import build_parser
 from .projects import cmd_demos, cmd_info, cmd_new
+from .runs import cmd_runs
 from .training import cmd_demo, cmd_train
 from .using import cmd_evaluate, cmd_sample, cmd_write
 
@@ -24,6 +25,7 @@ COMMANDS = {
     "sample": cmd_sample,
     "write": cmd_write,
     "info": cmd_info,
+    "runs": cmd_runs,
     "demo": cmd_demo,
     "export": cmd_export,
     "evaluate": cmd_evaluate,

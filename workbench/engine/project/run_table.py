@@ -1,0 +1,101 @@
+"""A project's runs side by side, as ``workbench runs`` prints them: a row of facts per run.
+
+What a run records of itself is its name, its cell, when it was created ("started" in its meta:
+when the project or the new model was made, not when training began) and its series. The size
+and parameters of its model are known only for the run training continues, whose model is the
+project's; an earlier run's are not stored and show as "—". No run records its wall time (nor
+the time of each step), so the table has no column for it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import statistics
+from dataclasses import dataclass
+
+from ..spec import CELL_NAMES, ModelSpec
+from .project import Project
+
+MISSING = "—"
+
+
+@dataclass(frozen=True)
+class RunRow:
+    name: str
+    cell: str | None
+    size: tuple[int, int] | None  # hidden units, layers
+    parameters: int | None
+    steps: int
+    best_validation: tuple[float, int] | None  # the lowest validation loss, and its step
+    rate: float | None  # the median throughput of the run's metrics reports
+    created: str | None  # ISO time
+
+
+def run_rows(project: Project) -> list[RunRow]:
+    rows = []
+    stack = _recurrent_stack(project.spec)
+    for index, run in enumerate(project.runs):
+        current = index == len(project.runs) - 1
+        best = min(zip(run.val_losses, run.val_steps), key=lambda pair: pair[0], default=None)
+        rows.append(
+            RunRow(
+                name=run.name,
+                cell=stack.cell if current else run.meta.get("cell"),
+                size=(stack.hidden_size, stack.num_layers) if current else None,
+                parameters=sum(p.numel() for p in project.model.parameters()) if current else None,
+                steps=len(run.steps),
+                best_validation=(float(best[0]), int(best[1])) if best is not None else None,
+                rate=statistics.median(run.tokens_per_s) if run.tokens_per_s else None,
+                created=run.meta.get("started"),
+            )
+        )
+    return rows
+
+
+def format_run_table(rows: list[RunRow], counts: str = "tokens") -> str:
+    """The rows as a text table, numbers right-aligned; "—" where a run does not record a fact."""
+    header = ("run", "cell", "size", "parameters", "steps", "best val loss", "at step", f"{counts}/s", "created")
+    lines = [header, *(_cells(row) for row in rows)]
+    widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
+    left = {0, 1, len(header) - 1}  # run, cell and created read left to right; the rest are numbers
+    return "\n".join(
+        "  ".join(
+            cell.ljust(width) if i in left else cell.rjust(width) for i, (cell, width) in enumerate(zip(line, widths))
+        ).rstrip()
+        for line in lines
+    )
+
+
+def _cells(row: RunRow) -> tuple[str, ...]:
+    best = row.best_validation
+    return (
+        row.name,
+        CELL_NAMES.get(row.cell, row.cell) if row.cell else MISSING,
+        f"{row.size[0]} × {row.size[1]}" if row.size else MISSING,
+        f"{row.parameters:,}" if row.parameters is not None else MISSING,
+        f"{row.steps:,}",
+        f"{best[0]:.3f}" if best else MISSING,
+        f"{best[1]:,}" if best else MISSING,
+        _rate_text(row.rate),
+        _created_text(row.created),
+    )
+
+
+def _recurrent_stack(spec: ModelSpec):
+    """The stack a model's size is told by: the encoder, or the decoder behind a picture's CNN."""
+    return spec.decoder if spec.image_encoder is not None and spec.decoder is not None else spec.encoder
+
+
+def _rate_text(rate: float | None) -> str:
+    if rate is None:
+        return MISSING
+    return f"{rate / 1000:.1f}k" if rate >= 1000 else f"{rate:.0f}"
+
+
+def _created_text(created: str | None) -> str:
+    if created is None:
+        return MISSING
+    try:
+        return datetime.datetime.fromisoformat(str(created)).strftime("%Y-%m-%d %H:%M")
+    except ValueError:  # a file's own words for it, shown as they are
+        return str(created)
