@@ -5,6 +5,7 @@ from __future__ import annotations
 from ..engine.common.errors import WorkbenchError
 from ..engine.export import FORMATS, export_model
 from ..engine.project.project import Project
+from .using import fallback_note, tell
 
 
 def cmd_export(args) -> int:
@@ -30,6 +31,8 @@ def cmd_export(args) -> int:
             text = args.text_file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as error:
             raise WorkbenchError(f"cannot read {args.text_file}: {getattr(error, 'strerror', None) or error}") from None
-    report = export_model(Project.open(args.project), format_name, args.out, text=text)
+    project = Project.open(args.project)
+    report = export_model(project.with_weights(args.weights), format_name, args.out, text=text)
     print(report.describe())
+    tell(fallback_note(project, args))
     return 0

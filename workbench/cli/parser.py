@@ -12,11 +12,12 @@ from ..engine.inference.sampling_options import MAX_LENGTH, MAX_REPETITION_PENAL
 from ..engine.inference.writing import MAX_BIAS
 from ..engine.model.templates import TEMPLATES
 from ..engine.spec import CELLS, MAX_HIDDEN_SIZE, MAX_LAYERS
-from ..engine.training.config import DEVICES
+from ..engine.training.config import DEVICES, MAX_COUNT
 from .options import OptionParser, float_in, int_in, seed, temperature
 
 MAX_SAMPLES = 1_000  # one command's samples: 300,000 tokens at the default length, minutes of writing
 MAX_STEPS = 10_000_000  # as the window's steps box
+MAX_MINUTES = 10_000_000  # a time limit of about 19 years: any longer is none
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -130,6 +131,7 @@ def build_parser() -> argparse.ArgumentParser:
         "another space, so it loops; 1.2 breaks such loops (default 1, off)",
     )
     sample.add_argument("--seed", type=seed, default=None, help="repeatable samples")
+    _add_weights_option(sample)
 
     pen = commands.add_parser("write", help="write typed text in handwriting, as SVG (a handwriting project)")
     pen.add_argument("project", type=Path)
@@ -149,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="write in the hand of training line N (its strokes and text prime the model)",
     )
     pen.add_argument("--seed", type=seed, default=None, help="repeatable writing")
+    _add_weights_option(pen)
 
     export = commands.add_parser("export", help="export a trained model, checked against the project's own")
     export.add_argument("project", type=Path)
@@ -167,6 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="lstmvis: the text to run the model over (default: a stretch of the validation text)",
     )
+    _add_weights_option(export)
 
     evaluate_command = commands.add_parser(
         "evaluate", help="score a project's model on its whole validation split, beside its task's baselines"
@@ -177,6 +181,18 @@ def build_parser() -> argparse.ArgumentParser:
     info = commands.add_parser("info", help="summarise a project")
     info.add_argument("project", type=Path)
     info.add_argument("--json", action="store_true", help="machine-readable output")
+
+    runs = commands.add_parser("runs", help="list a project's runs; write their metrics as CSV or TensorBoard files")
+    runs.add_argument("project", type=Path)
+    runs.add_argument(
+        "--csv", type=Path, metavar="FILE", help="every logged metric of every run: a row per run, step and metric"
+    )
+    runs.add_argument(
+        "--tensorboard",
+        type=Path,
+        metavar="DIR",
+        help="TensorBoard event files, a folder per run, in a new or empty DIR (needs the tensorboard package)",
+    )
 
     window = commands.add_parser("open", help="open a project in the window")
     window.add_argument("project", type=Path)
@@ -216,6 +232,16 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=seed, default=1234)
 
 
+def _add_weights_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--weights",
+        choices=("best", "latest"),
+        default="best",
+        help="best: those after the lowest validation loss (the latest when none is kept yet); "
+        "latest: those after the last step (default best)",
+    )
+
+
 def _add_training_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--steps", type=int_in(1, MAX_STEPS), default=None, help="steps to train (default: the demo's, else 1000)"
@@ -226,4 +252,19 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
         type=int_in(1),
         default=500,
         help="steps between saves, besides the one at the end (default 500)",
+    )
+    parser.add_argument(
+        "--patience",
+        type=int_in(0, MAX_COUNT),
+        default=None,
+        metavar="K",
+        help="stop after K validations in a row without a better loss than the best; 0 never "
+        "(default: the project's, kept with it)",
+    )
+    parser.add_argument(
+        "--minutes",
+        type=float_in(0, MAX_MINUTES),
+        default=None,
+        metavar="M",
+        help="stop after M minutes of training; 0 no limit (default: the project's, kept with it)",
     )

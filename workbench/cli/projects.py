@@ -129,6 +129,13 @@ def cmd_info(args) -> int:
         accuracy = f", accuracy {last['accuracy']:.1%}" if last.get("accuracy") is not None else ""
         scope = "the whole validation split" if last["whole"] else "a quick subset of the validation split"
         print(f"  val loss   {last['loss']:.3f}{accuracy} at step {last['step']:,}, on {scope}")
+    best = summary["best"]
+    if best:
+        print(
+            f"  best       val loss {best['val_loss']:.3f} at step {best['step']:,}: what sample, write and export use"
+        )
+    else:
+        print("  best       none kept yet (a validation keeps them): sample, write and export use the latest")
     for text in summary["samples"]:
         print("  sample     " + text.strip().replace("\n", "\n             ")[:400])
     return 0

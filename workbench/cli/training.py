@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from ..engine.data import DEMOS
@@ -18,7 +19,9 @@ from ..engine.inference.translation import translate
 from ..engine.project.project import Project
 from ..engine.project.starters import demo_project
 from ..engine.scoring.evaluation import evaluate
+from ..engine.training.best_weights import BestWeights
 from ..engine.training.callbacks import SaveEvery
+from ..engine.training.run_end import EARLY_STOPS
 from .exit_codes import EXIT_INTERRUPTED
 from .progress import ProgressBar
 
@@ -36,6 +39,11 @@ def cmd_train(args) -> int:
 def train_project(project: Project, path: Path, steps: int, args) -> int:
     if args.device:
         project.use_device(args.device)
+    if args.patience is not None or args.minutes is not None:  # kept with the project, as the window's settings
+        config = project.config
+        patience = config.patience if args.patience is None else args.patience
+        minutes = config.max_minutes if args.minutes is None else args.minutes
+        project.set_config(replace(config, patience=patience, max_minutes=minutes))
     trainer = project.trainer(ProgressBar(), [SaveEvery(args.save_every, lambda: project.save(path))])
     previous = signal.signal(signal.SIGINT, lambda *_: trainer.control.stop())
     try:
@@ -48,8 +56,17 @@ def train_project(project: Project, path: Path, steps: int, args) -> int:
     if outcome.reason == "stopped":
         print(f"Interrupted at step {outcome.step:,}; saved {path}.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    if outcome.reason in EARLY_STOPS:
+        print(f"Stopped at step {outcome.step:,}: {outcome.message}; {kept_best(project.best)}", file=sys.stderr)
     print(f"Saved {path} at step {outcome.step:,}.", file=sys.stderr)
     return 0
+
+
+def kept_best(best: BestWeights | None) -> str:
+    """'the best, step 700 (val 1.402), is kept as best.'"""
+    if best is None:
+        return "no validation has kept best weights."
+    return f"the best, step {best.step:,} (val {best.val_loss:.3f}), is kept as best."
 
 
 def cmd_demo(args) -> int:

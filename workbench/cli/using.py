@@ -22,8 +22,25 @@ from .progress import ProgressBar
 SAMPLE_SEPARATOR = "─" * 40  # between multi-line samples; names need none
 
 
+def fallback_note(project: Project, args) -> str:
+    """What to say, once the command has done its work, when ``--weights best`` found none and
+    the latest were used; "" otherwise."""
+    if args.weights != "best" or project.best is not None:
+        return ""
+    return (
+        f"{args.project} has no best weights yet (a validation keeps them): "
+        f"used the latest, after step {project.step:,}."
+    )
+
+
+def tell(note: str) -> None:
+    if note:
+        print(note, file=sys.stderr)
+
+
 def cmd_sample(args) -> int:
-    project = Project.open(args.project)
+    opened = Project.open(args.project)
+    project = opened.with_weights(args.weights)
     if not project.spec.generates_text:
         raise WorkbenchError(
             f"{args.project} holds a {project.spec.template} model, which does not write text; "
@@ -37,11 +54,13 @@ def cmd_sample(args) -> int:
         if index and separator:
             print(separator)
         print(sample_text(project.model, project.corpus.vocab, options))
+    tell(fallback_note(opened, args))
     return 0
 
 
 def cmd_write(args) -> int:
-    project = Project.open(args.project)
+    opened = Project.open(args.project)
+    project = opened.with_weights(args.weights)
     if not project.spec.writes_with_pen:
         raise WorkbenchError(
             f"{args.project} holds a {project.spec.template} model, which does not write with a pen; "
@@ -66,6 +85,7 @@ def cmd_write(args) -> int:
         raise WorkbenchError(f"cannot write {args.out}: {error.strerror or error}") from None
     ending = "the window passed the last letter" if written.stopped else "stopped at the length cap"
     print(f"Wrote {args.out}: {len(written.points):,} pen points ({ending}).")
+    tell(fallback_note(opened, args))
     return 0
 
 

@@ -86,7 +86,7 @@ class SampleGenerated:
 @dataclass(frozen=True)
 class RunFinished:
     step: int
-    reason: str  # "completed" or "stopped"
+    reason: str  # "completed", "stopped", "patience" (early stopping) or "time_limit" (--minutes)
     elapsed_s: float
 
 

@@ -17,6 +17,7 @@ from PySide6.QtCore import QObject
 from ..engine.events import RunFailed, RunFinished
 from ..engine.project.snapshot import ProjectSnapshot
 from ..engine.spec import CELL_NAMES, CELLS, ModelSpec
+from ..engine.training.run_end import EARLY_STOPS
 from . import tasks
 
 
@@ -65,7 +66,7 @@ class CellComparison(QObject):
     def _on_run_finished(self, event: RunFinished) -> None:
         if not self.running:
             return
-        if event.reason == "completed":
+        if event.reason in ("completed", *EARLY_STOPS):  # a run its settings ended early is a cell's run too
             self._next()
         else:
             self._queue, self.running = [], False

@@ -19,6 +19,7 @@ from ..engine.events import RunFailed, RunFinished, RunStarted, StepMetrics
 from ..engine.project.snapshot import ProjectSnapshot
 from ..engine.spec import ModelSpec
 from ..engine.training.config import TrainConfig
+from ..engine.training.run_end import PATIENCE, TIME_LIMIT
 from . import tasks, theme
 from .canvas import ArchitectureEditor
 from .cell_comparison import CellComparison
@@ -39,6 +40,12 @@ from .training_settings import TrainingSettingsDialog
 from .view_requests import ViewRequests
 
 APP_NAME = "Sequence Workbench"
+# How the status bar tells a run's end ("Finished at step 1,200 after 30 s"); a stop asked for is "Stopped".
+RUN_END_WORDS = {
+    "completed": "Finished",
+    PATIENCE: "Stopped early (no better validation loss)",
+    TIME_LIMIT: "Stopped at its time limit",
+}
 
 
 class MainWindow(QMainWindow):
@@ -219,7 +226,7 @@ class MainWindow(QMainWindow):
     def _on_run_finished(self, event: RunFinished) -> None:
         self.pause_action.setChecked(False)
         self.dashboard.end_run()
-        verb = "Finished" if event.reason == "completed" else "Stopped"
+        verb = RUN_END_WORDS.get(event.reason, "Stopped")
         self.status.run_ended(f"{verb} at step {event.step:,} after {event.elapsed_s:.0f} s")
         self.status.show_step(event.step)  # metrics are throttled: the last may be a step behind
 

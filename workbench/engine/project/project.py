@@ -23,6 +23,7 @@ from ..events import ProbeSnapshot, SampleGenerated, Sink, discard
 from ..model.builder import build_model
 from ..model.templates import fit_to_task
 from ..spec import ModelSpec
+from ..training.best_weights import BestWeights
 from ..training.callbacks import Callback
 from ..training.checkpoint import TrainerCheckpoint, check_checkpoint
 from ..training.config import TrainConfig
@@ -51,6 +52,7 @@ class Project:
         samples: list[SampleGenerated] | None = None,
         probe: ProbeSnapshot | None = None,
         path: Path | None = None,
+        best: BestWeights | None = None,
     ) -> None:
         self.spec = spec
         self.corpus = corpus
@@ -61,6 +63,7 @@ class Project:
         self._checkpoint = checkpoint  # trainer state read from the file, applied on first use
         self._samples = samples or []
         self._probe = probe
+        self._best = best  # read from the file, handed to the trainer when it is made
         self._trainer: Trainer | None = None
         self._lock: ProjectLock | None = None  # while this process is the writer of a file (open, save)
 
@@ -96,13 +99,39 @@ class Project:
     def latest_probe(self) -> ProbeSnapshot | None:
         return self._trainer.latest_probe if self._trainer else self._probe
 
+    @property
+    def best(self) -> BestWeights | None:
+        """The weights after the lowest validation loss so far (``training.best_weights``), or None."""
+        return self._trainer.best if self._trainer else self._best
+
+    def model_with(self, weights: str = "best") -> torch.nn.Module:
+        """The model with the ``"best"`` weights (the latest when there is no best) or the
+        ``"latest"``; the best come in a copy, so the model that trains keeps its own."""
+        if weights not in ("best", "latest"):
+            raise WorkbenchError(f"the weights are 'best' or 'latest', not {weights!r}")
+        best = self.best
+        if weights == "latest" or best is None:
+            return self.model
+        model = copy.deepcopy(self.model)
+        model.load_state_dict(best.weights)
+        return model
+
+    def with_weights(self, weights: str = "best") -> Project:
+        """This project, for reading (sampling, exporting), with ``model_with(weights)`` as its
+        model: it shares everything else, holds no lock, and is neither saved nor trained."""
+        reader = copy.copy(self)
+        reader.model, reader._lock = self.model_with(weights), None
+        return reader
+
     def trainer(
         self, sink: Sink | None = None, callbacks: list[Callback] | None = None, control: TrainerControl | None = None
     ) -> Trainer:
         """The project's trainer (made once, on the device of ``config.device``); what is given
         replaces the trainer's own, what is not is kept (a trainer made without a sink discards)."""
         if self._trainer is None:
-            trainer = Trainer(self.model, self.corpus, self.config, sink or discard, callbacks, self.history, control)
+            trainer = Trainer(
+                self.model, self.corpus, self.config, sink or discard, callbacks, self.history, control, self._best
+            )
             if self._checkpoint is not None:
                 self._checkpoint.restore(trainer)
             trainer.samples = list(self._samples)
@@ -177,7 +206,7 @@ class Project:
         if not self.history.steps:
             self.runs.pop()
         self.runs.append(RunHistory(f"run-{len(self.runs) + 1:03d}", meta=_run_meta(spec)))
-        self._trainer = self._checkpoint = self._probe = None
+        self._trainer = self._checkpoint = self._probe = self._best = None
         self._samples = []
 
     def snapshot(self) -> ProjectSnapshot:
@@ -234,6 +263,7 @@ class Project:
         checkpoint = TrainerCheckpoint.capture(self._trainer) if self._trainer else self._checkpoint
         weights = {name: value.detach().float().cpu().numpy().copy() for name, value in self.model.state_dict().items()}
         probe_meta, probe_arrays = probe_to_record(self.latest_probe)
+        best_meta, best_weights = self.best.record() if self.best else (None, None)
         write_project_file(
             target,
             ProjectFile(
@@ -251,6 +281,8 @@ class Project:
                 probe_meta=probe_meta,
                 probe_arrays=probe_arrays,
                 created_with=f"Sequence Workbench {__version__}",
+                best_meta=best_meta,
+                best_weights=best_weights,
             ),
         )
 
@@ -322,6 +354,7 @@ class Project:
             check_checkpoint(checkpoint, model, corpus, config)
             samples = [sample_from_json(item) for item in stored.samples]
             probe = probe_from_record(stored.probe_meta, stored.probe_arrays, spec)
+            best = None if stored.best_meta is None else BestWeights.from_record(stored.best_meta, stored.best_weights)
         except WorkbenchError as error:
             raise ProjectError(f"{path}: {error}") from None
         except (KeyError, ValueError, TypeError, RuntimeError, IndexError, AttributeError, OverflowError) as error:
@@ -330,7 +363,7 @@ class Project:
             raise ProjectError(f"{path} is damaged or inconsistent: {first_line}") from None
         if not runs:
             runs = [RunHistory("run-001", meta=_run_meta(spec))]
-        return cls(spec, corpus, config, model, runs, checkpoint, samples, probe, path)
+        return cls(spec, corpus, config, model, runs, checkpoint, samples, probe, path, best)
 
     def summary(self) -> dict:
         """What ``workbench info`` shows: JSON-able."""
@@ -356,6 +389,7 @@ class Project:
                 else None
             ),
             "samples": [sample.text for sample in self.samples[-3:]],
+            "best": self.best.summary() if self.best else None,
         }
 
 

@@ -14,7 +14,9 @@ import h5py
 import numpy as np
 
 FORMAT_NAME = "sequence-workbench-project"
-FORMAT_VERSION = 1
+# 2: the best weights (/best). A reader of 1 would take a file holding them for a damaged one (its
+# digest covers datasets that reader never reads), so it must refuse them as newer instead.
+FORMAT_VERSION = 2
 
 # fletcher32 needs chunked storage, which a 0-d dataset cannot have: it is stored as shape (1,).
 SCALAR_ATTRIBUTE = "scalar"
@@ -51,6 +53,8 @@ class ProjectFile:
     probe_meta: dict | None  # the latest probe snapshot's description
     probe_arrays: dict[str, np.ndarray]  # its arrays, e.g. "encoder.l0/gates/forget"
     created_with: str = ""  # the workbench version that saved the file
+    best_meta: dict | None = None  # the best weights' step, val_loss and scope; None: no best (nor best_weights)
+    best_weights: dict[str, np.ndarray] | None = None  # parameter name -> array, as ``weights``
 
 
 class ContentDigest:

@@ -113,8 +113,13 @@ def _read_sections(file: h5py.File, weight_shapes) -> ProjectFile:
     spec = _read_json(_child(file, "model", h5py.Group), "spec", dict, digest)
     train_config = _read_json(trainer, "config", dict, digest)
     weights = _child(file, "weights", h5py.Group)
+    best = _child(file, "best", h5py.Group) if "best" in file else None  # files before version 2 have none
+    best_weights = None if best is None else _child(best, "weights", h5py.Group)
     if weight_shapes is not None:
-        _check_weights(weights, weight_shapes(spec, train_config))
+        shapes = weight_shapes(spec, train_config)
+        for group in (weights, best_weights):
+            if group is not None:
+                _check_weights(group, shapes)
     project = ProjectFile(
         spec=spec,
         data_description=_read_json(data, "description", dict, digest),
@@ -130,6 +135,8 @@ def _read_sections(file: h5py.File, weight_shapes) -> ProjectFile:
         probe_meta=_read_json(probe, "meta", (dict, type(None)), digest),
         probe_arrays=_read_arrays(_child(probe, "arrays", h5py.Group), digest),
         created_with=_text_attribute(file, "created_with") or "",
+        best_meta=None if best is None else _read_json(best, "meta", dict, digest),
+        best_weights=None if best_weights is None else _read_arrays(best_weights, digest),
     )
     recorded = _text_attribute(file, DIGEST_ATTRIBUTE)  # files from before the digest have none
     if recorded is not None and recorded != digest.hexdigest():

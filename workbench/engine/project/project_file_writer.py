@@ -76,6 +76,11 @@ def _write_sections(file: h5py.File, project: ProjectFile, digest: ContentDigest
 
     _write_arrays(_group(file, "weights"), project.weights, digest)
 
+    if project.best_meta is not None:
+        best = _group(file, "best")
+        _write_json(best, "meta", project.best_meta, digest)
+        _write_arrays(_group(best, "weights"), project.best_weights, digest)
+
     if project.optimizer is not None:
         optimizer = _group(file, "optimizer")
         _write_json(optimizer, "param_groups", project.optimizer["param_groups"], digest)

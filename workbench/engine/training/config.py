@@ -48,6 +48,8 @@ class TrainConfig:
     seed: int = 1234  # initial weights, data order, dropout
     device: str = "auto"  # auto, cpu or cuda
     amp: bool = False  # float16 autocast with loss scaling, CUDA only
+    patience: int = 0  # validations in a row without a better loss than the best before a run stops; 0 off
+    max_minutes: float = 0.0  # minutes of training before a run stops; 0 off
 
     def check(self) -> TrainConfig:
         """Refuse, in one line, the first setting of the wrong type or out of its range."""
@@ -175,4 +177,6 @@ ALLOWED: dict[str, Allowed] = {
     "seed": Allowed("the seed", int, f"a whole number from 0 to {LARGEST_SEED:,}", 0, LARGEST_SEED),
     "device": _one_of("the device", DEVICES),
     "amp": Allowed("mixed precision (amp)", bool, "true or false"),
+    "patience": _count("the patience", 0, f"a whole number of validations from 0 (off) to {MAX_COUNT:,}"),
+    "max_minutes": Allowed("the time limit", float, "a finite number of minutes from 0 (off) up", 0.0),
 }

@@ -16,7 +16,6 @@ import math
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
-from dataclasses import dataclass
 
 import torch
 from torch import nn
@@ -36,6 +35,7 @@ from ..events import (
 )
 from ..inference.sampling_options import SamplingOptions
 from ..model.sequence_models import count_parameters
+from .best_weights import BestKeeper, BestWeights, ValidationScope
 from .between_steps import probe_snapshot, seeded_sample
 from .budget_clock import BudgetClock
 from .callbacks import Callback
@@ -56,15 +56,10 @@ from .divergence import (
 from .history import RunHistory
 from .memory_need import check_fits
 from .optimizers import learning_rate_at, make_optimizer
+from .run_end import EARLY_STOPS, EarlyStop, RunOutcome, why_stopped
+from .run_metrics import throughput_counts
 from .step_metrics import LayerGradients, StepMeter
 from .validation import Progress, score_validation
-
-
-@dataclass(frozen=True)
-class RunOutcome:
-    reason: str  # "completed", "stopped" or "failed"
-    step: int
-    message: str = ""
 
 
 def detach_state(state):
@@ -87,6 +82,8 @@ class Trainer:
         callbacks: list[Callback] | None = None,
         history: RunHistory | None = None,
         control: TrainerControl | None = None,
+        best: BestWeights | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.config = config.check()
         self.device = resolve_device(config.device)
@@ -114,6 +111,8 @@ class Trainer:
         self._loss_watch = LossWatch(self.history.losses)
         self._target = 0  # the step the run under way ends at
         self.last_whole_validation: ValidationResult | None = None  # the latest of the whole split, recorded
+        self.best_keeper = BestKeeper(best)
+        self.clock = clock  # times a run's max_minutes
 
     def reconfigure(self, config: TrainConfig) -> None:
         """New settings between runs. The schedule and clipping are read every step; a new
@@ -142,7 +141,8 @@ class Trainer:
     # -- the loop -----------------------------------------------------------------------
 
     def run(self, steps: int) -> RunOutcome:
-        """Train ``steps`` more steps, or until stopped; never raises for a diverging loss.
+        """Train ``steps`` more steps, or until stopped or its settings end it (``run_end``);
+        never raises for a diverging loss.
 
         Refused (SpecError) before the first step when the model will not train in the memory
         free: a project that opens and samples on a small machine may still need far more to
@@ -152,6 +152,8 @@ class Trainer:
         started_step, target = self.step, self.step + steps
         self._target = target
         self.control.clear_stop()
+        self.best_keeper.start_run()
+        early = EarlyStop(self.clock)
         started = time.perf_counter()
         self._emit(
             RunStarted(
@@ -182,12 +184,15 @@ class Trainer:
                 self._emit(RunFailed(self.step, message))
                 break
             self._after_step()
-        if reason != "failed":  # the last step's weights have had no loss to show whether they are sound
-            message = self.settle()
-            if message:
-                reason = "failed"
-                self._emit(RunFailed(self.step, message))
-        if reason == "completed" and self.step > started_step:  # a stopped run wants out: `evaluate` scores it
+            stop = early.reason(self.config, self.best_keeper.without_improvement)
+            if stop and self.step < target:
+                reason, message = stop, why_stopped(stop, self.config)
+                break
+        settled = self.settle() if reason != "failed" else ""  # the last weights have had no loss to judge them
+        if settled:
+            reason, message = "failed", settled
+            self._emit(RunFailed(self.step, message))
+        if reason in ("completed", *EARLY_STOPS) and self.step > started_step:  # `evaluate` scores a stopped run
             self.final_validation()
         outcome = RunOutcome(reason, self.step, message)
         elapsed = time.perf_counter() - started
@@ -320,12 +325,8 @@ class Trainer:
 
     @property
     def counts(self) -> str:
-        """What a batch's ``tokens`` count, so the throughput's unit: a classifier learns from
-        items, a forecaster from steps, a handwriting model from pen points."""
-        kind = self.model.spec.head.kind
-        if kind == "regression":
-            return "steps" if getattr(self.corpus, "kind", "") == "series" else "items"
-        return {"classification": "items", "mixture_density": "points"}.get(kind, "tokens")
+        """What a batch's ``tokens`` count, so the throughput's unit (``run_metrics.throughput_counts``)."""
+        return throughput_counts(self.model.spec, self.corpus)
 
     @property
     def looks_inside(self) -> bool:
@@ -351,7 +352,21 @@ class Trainer:
         if result.whole:
             self.last_whole_validation = result
         self._emit(result)
+        if result.whole or not whole:  # one cut short scored a part of the split no other scores
+            self._compare_with_best(result)
         return result
+
+    def _compare_with_best(self, result: ValidationResult) -> None:
+        """The best weights are compared in the periodic validations' scope (``best_weights``):
+        a whole validation where those are quick is scored on their sample too."""
+        scope = ValidationScope.of(self.config, result.of_batches)
+        loss = self.evaluate().loss if scope.batches and result.whole else result.loss
+        self.best_keeper.consider(self.model, self.step, loss, scope)
+
+    @property
+    def best(self) -> BestWeights | None:
+        """The weights after the lowest validation loss of the scope compared, or None."""
+        return self.best_keeper.best
 
     def evaluate(
         self,
