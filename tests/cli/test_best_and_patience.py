@@ -156,3 +156,15 @@ def test_the_window_s_status_bar_tells_every_way_a_run_ends(qtbot, tmp_path, rea
     window.bridge.run_finished.emit(RunFinished(12, reason, 3.0))
     assert window.statusBar().currentMessage() == f"{words} after 3 s"
     window.close()
+
+
+def test_the_limits_in_force_are_said_before_a_run_and_a_patience_no_validation_can_meet():
+    from workbench.cli.training import limits_in_force
+    from workbench.engine.training.config import TrainConfig
+
+    assert limits_in_force(TrainConfig(), 100) == []
+    lines = limits_in_force(TrainConfig(patience=3, val_every=200, max_minutes=1.5), 100)
+    assert lines[0] == "Early stopping: after 3 validations without a better loss (--patience 0 turns it off)."
+    assert "cannot stop this run" in lines[1]
+    assert lines[2] == "Time limit: 1.5 minutes of training (--minutes 0 turns it off)."
+    assert len(limits_in_force(TrainConfig(patience=3, val_every=50), 100)) == 1

@@ -72,7 +72,7 @@ def test_an_export_without_a_suffix_gets_its_formats(text_project, tmp_path, cap
 def test_the_demo_prints_each_final_sample_once(tmp_path, capfd):
     assert main(["demo", "names", "--project", str(tmp_path / "names.h5"), "--steps", "2"]) == 0
     out, err = capfd.readouterr()
-    assert "Samples at temperature 0.8:" in out
+    assert "Samples at temperature 0.8, by the best weights:" in out
     assert "— sample at step" not in err  # the progress bar printed each one again
 
 

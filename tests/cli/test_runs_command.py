@@ -68,17 +68,25 @@ def test_the_table_shows_each_runs_facts(two_runs, capsys):
     assert status == 0 and err == ""
     header, *rows = table_rows(out)
     assert header == ["run", "cell", "size", "parameters", "steps", "best val loss", "at step", "tokens/s", "created"]
-    parameters = sum(p.numel() for p in Project.open(two_runs).model.parameters())
+    project = Project.open(two_runs)
+    parameters = sum(p.numel() for p in project.model.parameters())
+    # an earlier run: its lowest quick validation (one scope); the current run: the best the project keeps
+    quick = [i for i, whole in enumerate(first.val_whole) if not whole]
+    lowest = min(quick, key=lambda i: first.val_losses[i])
+    bests = {
+        first.name: (first.val_losses[lowest], first.val_steps[lowest]),
+        second.name: (project.best.val_loss, project.best.step),
+    }
     for row, run_history, size, params in ((rows[0], first, "—", "—"), (rows[1], second, "48 × 2", f"{parameters:,}")):
-        best = int(np.argmin(run_history.val_losses))
+        loss, step = bests[run_history.name]
         assert row[:8] == [
             run_history.name,
             "LSTM" if run_history is first else "GRU",
             size,  # the first run's model is not stored: its size and parameters are not known
             params,
             f"{len(run_history.steps)}",
-            f"{run_history.val_losses[best]:.3f}",
-            f"{run_history.val_steps[best]}",
+            f"{loss:.3f}",
+            f"{step}",
             rate_text(run_history.tokens_per_s),
         ]
         assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row[8])

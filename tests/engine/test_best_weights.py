@@ -2,6 +2,7 @@
 with the project, checked as the weights are when it is opened."""
 
 import math
+from dataclasses import replace
 
 import h5py
 import numpy as np
@@ -251,3 +252,42 @@ def test_patience_and_the_time_limit_are_settings_kept_with_the_project(tmp_path
     for bad in ({"patience": -1}, {"patience": 1.5}, {"max_minutes": -1}, {"max_minutes": math.inf}):
         with pytest.raises(WorkbenchError):
             TrainConfig.from_dict(bad)
+
+
+def test_new_settings_score_the_best_anew_and_a_worse_model_does_not_replace_it(tmp_path):
+    project = make_project(write_text_corpus(tmp_path), val_every=4, val_batches=1, learning_rate=1e-2)
+    project.trainer().run(24)
+    best = project.best
+    project.set_config(replace(project.config, seed=7, learning_rate=3.0))  # another quick sample, a wild rate
+    project.trainer().run(8)
+    assert project.history.val_losses[-1] > best.val_loss  # the model got worse...
+    kept = project.best
+    assert kept.step == best.step and kept.scope.seed == 7  # ...so the best stays, scored in the new scope
+    for name, value in best.weights.items():
+        assert torch.equal(kept.weights[name], value)
+
+
+def test_a_fall_back_forgets_a_best_from_the_steps_it_erased(tmp_path):
+    project = make_project(write_text_corpus(tmp_path), val_every=2, val_batches=1)
+    trainer = project.trainer()
+    trainer.run(4)
+    early = project.best
+    trainer.best_keeper.consider(trainer.model, 9, early.val_loss / 2, early.scope)  # a best at a later step
+    trainer.best_keeper.forget_after(6)
+    assert project.best is None
+    trainer.best_keeper.consider(trainer.model, 4, early.val_loss, early.scope)
+    trainer.best_keeper.forget_after(6)
+    assert project.best.step == 4  # a best from before the step gone back to stays
+
+
+def test_time_spent_paused_is_not_training_time():
+    from workbench.engine.training.run_end import EarlyStop
+
+    now = [0.0]
+    early = EarlyStop(lambda: now[0])
+    config = TrainConfig(max_minutes=1.0)
+    now[0] = 30.0
+    early.paused_for(lambda: now.__setitem__(0, 630.0))  # ten minutes paused
+    assert early.reason(config, 0) is None  # 30 s of training so far
+    now[0] = 660.0
+    assert early.reason(config, 0) == TIME_LIMIT  # 60 s of training

@@ -14,6 +14,7 @@ from ..engine.data import DEMOS
 from ..engine.data.demos import suggested_steps
 from ..engine.events import discard
 from ..engine.inference.captions import caption
+from ..engine.inference.sampling import sample_text
 from ..engine.inference.sampling_options import SamplingOptions
 from ..engine.inference.translation import translate
 from ..engine.project.project import Project
@@ -44,6 +45,8 @@ def train_project(project: Project, path: Path, steps: int, args) -> int:
         patience = config.patience if args.patience is None else args.patience
         minutes = config.max_minutes if args.minutes is None else args.minutes
         project.set_config(replace(config, patience=patience, max_minutes=minutes))
+    for line in limits_in_force(project.config, steps):
+        print(line, file=sys.stderr)
     trainer = project.trainer(ProgressBar(), [SaveEvery(args.save_every, lambda: project.save(path))])
     previous = signal.signal(signal.SIGINT, lambda *_: trainer.control.stop())
     try:
@@ -60,6 +63,21 @@ def train_project(project: Project, path: Path, steps: int, args) -> int:
         print(f"Stopped at step {outcome.step:,}: {outcome.message}; {kept_best(project.best)}", file=sys.stderr)
     print(f"Saved {path} at step {outcome.step:,}.", file=sys.stderr)
     return 0
+
+
+def limits_in_force(config, steps: int) -> list[str]:
+    """The project's early stopping and time limit, said before a run (they are kept with the
+    project, so a limit set once holds until turned off), and a patience no validation can meet."""
+    lines = []
+    if config.patience:
+        lines.append(
+            f"Early stopping: after {config.patience:,} validations without a better loss (--patience 0 turns it off)."
+        )
+        if not config.val_every or config.val_every > steps:
+            lines.append(f"  No validation comes within these {steps:,} steps, so it cannot stop this run.")
+    if config.max_minutes:
+        lines.append(f"Time limit: {config.max_minutes:g} minutes of training (--minutes 0 turns it off).")
+    return lines
 
 
 def kept_best(best: BestWeights | None) -> str:
@@ -92,10 +110,10 @@ def cmd_demo(args) -> int:
         print_scores(project)
         print(f"\nLook inside: .venv/bin/workbench open {path}   Resume: .venv/bin/workbench train {path} --steps 2000")
     elif status in (0, EXIT_INTERRUPTED):
-        trainer = project.trainer(sink=discard)  # the progress bar would print each sample a second time
-        print("\nSamples at temperature 0.8:")
+        model = project.model_with("best")
+        print("\nSamples at temperature 0.8, by the best weights:")
         for seed in range(5 if project.corpus.kind == "lines" else 2):
-            print("  " + trainer.sample(SamplingOptions(300, 0.8, seed=seed)).text.strip())
+            print("  " + sample_text(model, project.corpus.vocab, SamplingOptions(300, 0.8, seed=seed)).strip())
         print(
             f"\nMore: .venv/bin/workbench sample {path} --temperature 0.5   "
             f"Resume: .venv/bin/workbench train {path} --steps 2000"

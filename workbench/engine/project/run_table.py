@@ -10,6 +10,7 @@ the time of each step), so the table has no column for it.
 from __future__ import annotations
 
 import datetime
+import math
 import statistics
 from dataclasses import dataclass
 
@@ -36,7 +37,7 @@ def run_rows(project: Project) -> list[RunRow]:
     stack = _recurrent_stack(project.spec)
     for index, run in enumerate(project.runs):
         current = index == len(project.runs) - 1
-        best = min(zip(run.val_losses, run.val_steps), key=lambda pair: pair[0], default=None)
+        best = _kept_best(project) if current else _lowest_validation(run)
         rows.append(
             RunRow(
                 name=run.name,
@@ -44,12 +45,28 @@ def run_rows(project: Project) -> list[RunRow]:
                 size=(stack.hidden_size, stack.num_layers) if current else None,
                 parameters=sum(p.numel() for p in project.model.parameters()) if current else None,
                 steps=len(run.steps),
-                best_validation=(float(best[0]), int(best[1])) if best is not None else None,
+                best_validation=best,
                 rate=statistics.median(run.tokens_per_s) if run.tokens_per_s else None,
                 created=run.meta.get("started"),
             )
         )
     return rows
+
+
+def _kept_best(project: Project) -> tuple[float, int] | None:
+    """The current run's best: the one the project keeps (and sample, write and export use)."""
+    best = project.best
+    return (best.val_loss, best.step) if best is not None else None
+
+
+def _lowest_validation(run) -> tuple[float, int] | None:
+    """An earlier run's lowest validation loss among those of one scope: its periodic (quick)
+    validations when it had any, else its whole-split ones; never a NaN."""
+    scored = [(loss, step, whole) for loss, step, whole in zip(run.val_losses, run.val_steps, run.val_whole)]
+    quick = [(loss, step) for loss, step, whole in scored if not whole and math.isfinite(loss)]
+    whole = [(loss, step) for loss, step, whole in scored if whole and math.isfinite(loss)]
+    lowest = min(quick or whole, key=lambda pair: pair[0], default=None)
+    return (float(lowest[0]), int(lowest[1])) if lowest is not None else None
 
 
 def format_run_table(rows: list[RunRow], counts: str = "tokens") -> str:

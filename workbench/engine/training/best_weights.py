@@ -7,14 +7,15 @@ another mean. The scope of a comparison is the one the run's periodic validation
 settings now (``ValidationScope.of``): the quick sample, or the whole split when ``val_batches`` is
 0 or covers it. A whole validation in a quick scope (the one at the end of every run) is scored on
 the quick sample as well for the comparison, so the last weights may become the best too. A best
-of another scope (the batch shape, seed or ``val_batches`` changed since) compares with nothing:
-the next validation takes its place.
+of another scope (the batch shape, seed or ``val_batches`` changed since) is scored anew in the
+scope now before it is compared (``BestKeeper.rescoped``), so a change of settings never lets a
+worse model replace it.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 
 import numpy as np
 import torch
@@ -107,6 +108,15 @@ class BestKeeper:
     def start_run(self) -> None:
         """A new run gets its full patience: the count starts again, the best stays."""
         self.without_improvement = 0
+
+    def rescoped(self, val_loss: float, scope: ValidationScope) -> None:
+        """The best's weights scored in another scope: their loss there, to compare with what comes."""
+        self.best = replace(self.best, val_loss=val_loss, scope=scope)
+
+    def forget_after(self, step: int) -> None:
+        """Drop a best from after ``step``: the run went back to it, and those steps are trained anew."""
+        if self.best is not None and self.best.step > step:
+            self.best = None
 
     def consider(self, model: nn.Module, step: int, val_loss: float, scope: ValidationScope) -> bool:
         """Keep the model's weights when ``val_loss`` is below the best's of the same scope (or

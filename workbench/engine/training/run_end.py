@@ -27,11 +27,18 @@ class RunOutcome:
 
 
 class EarlyStop:
-    """Whether a run's settings end it now; its minutes count from when it is made, on ``clock``."""
+    """Whether a run's settings end it now; its minutes are training time on ``clock``, from when
+    it is made, less the time it spent paused (``paused_for``)."""
 
     def __init__(self, clock: Callable[[], float]) -> None:
         self.clock = clock
         self.started = clock()
+
+    def paused_for(self, wait: Callable[[], None]) -> None:
+        """Run ``wait`` (the pause) off the clock."""
+        before = self.clock()
+        wait()
+        self.started += self.clock() - before
 
     def reason(self, config: TrainConfig, without_improvement: int) -> str | None:
         """PATIENCE, TIME_LIMIT or None; read each step, so a setting changed mid-run counts."""

@@ -12,6 +12,7 @@ this same thread between steps, probes and samples within a share of training ti
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -172,7 +173,7 @@ class Trainer:
         self.model.train()
         reason, message = "completed", ""
         while self.step < target:
-            self.control.wait_while_paused()
+            early.paused_for(self.control.wait_while_paused)
             self.control.serve_requests()
             if self.control.stop_requested:
                 reason = "stopped"
@@ -317,6 +318,7 @@ class Trainer:
         self._sound.restore(self)
         self.last_whole_validation = None  # the steps after it will be trained anew
         self.history.truncate(self.step)
+        self.best_keeper.forget_after(self.step)
         self._loss_watch = LossWatch(self.history.losses)
         self.samples = [sample for sample in self.samples if sample.step <= self.step]
         if self.latest_probe is not None and self.latest_probe.step > self.step:
@@ -360,6 +362,12 @@ class Trainer:
         """The best weights are compared in the periodic validations' scope (``best_weights``):
         a whole validation where those are quick is scored on their sample too."""
         scope = ValidationScope.of(self.config, result.of_batches)
+        best = self.best_keeper.best
+        if best is not None and best.scope != scope:  # settings changed: score the best as things are now
+            kept = copy.deepcopy(self.model)
+            kept.load_state_dict(best.weights)
+            rescored = score_validation(kept, self.corpus, self.config, self.device, best.step, not scope.batches)
+            self.best_keeper.rescoped(rescored.loss, scope)
         loss = self.evaluate().loss if scope.batches and result.whole else result.loss
         self.best_keeper.consider(self.model, self.step, loss, scope)
 
