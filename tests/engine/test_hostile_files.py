@@ -18,6 +18,7 @@ from tiny import make_project
 
 from workbench.cli import main
 from workbench.engine.common.errors import ProjectError, WorkbenchError
+from workbench.engine.data.text import stream_from_text
 from workbench.engine.inference.sampling_options import SamplingOptions
 from workbench.engine.project import project_file_reader
 from workbench.engine.project.project import Project
@@ -27,12 +28,14 @@ from workbench.engine.project.project_file_writer import write_project_file
 
 @pytest.fixture(scope="module")
 def original(tmp_path_factory):
-    """A small project that holds every section: runs, validations, samples, a probe, Adam."""
-    from tiny import write_text_corpus
+    """A small project that holds every section: runs, validations, samples, a probe, Adam. Its
+    corpus is made in memory, so its ids are stored and read whole like every other array here
+    (a streamed corpus's hostile cases are in test_streamed_corpus.py)."""
+    from tiny import PROSE
 
     folder = tmp_path_factory.mktemp("original")
     project = make_project(
-        write_text_corpus(folder),
+        stream_from_text(PROSE * 30, str(folder / "prose.txt"), "prose.txt"),
         hidden=8,
         val_every=4,
         probe_every=4,

@@ -9,7 +9,7 @@ from workbench.engine.data.labelled_files import load_conll
 from workbench.engine.data.lines import load_lines_file
 from workbench.engine.data.own_data import load_own_data
 from workbench.engine.data.pairs import load_pairs_file
-from workbench.engine.data.text import load_text_file
+from workbench.engine.data.text_streaming import load_text_file
 
 LOADERS = [load_text_file, load_lines_file, load_pairs_file, load_conll]
 

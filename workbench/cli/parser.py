@@ -59,6 +59,13 @@ def build_parser() -> argparse.ArgumentParser:
     new.add_argument(
         "--level", choices=("char", "word"), default="char", help="tokens of --text, --table or --pairs (default char)"
     )
+    new.add_argument(
+        "--max-vocab",
+        type=int_in(1, 10_000_000),
+        default=None,
+        metavar="N",
+        help="--text at word level: keep the N most frequent words, the rest become <unk> (default 10,000)",
+    )
     new.add_argument("--text-column", help="--table: the column holding the texts")
     new.add_argument("--label-column", help="--table: the column holding the classes")
     new.add_argument("--columns", help="--series: the columns to model, comma-separated (default: the numeric ones)")
@@ -268,3 +275,23 @@ def _add_training_options(parser: argparse.ArgumentParser) -> None:
         metavar="M",
         help="stop after M minutes of training; 0 no limit (default: the project's, kept with it)",
     )
+    parser.add_argument(
+        "--val-batches",
+        type=validation_batches,
+        default=None,
+        metavar="N|all",
+        help="batches each validation scores, the same ones every time; all: the whole held-out split "
+        "(default: the project's, kept with it)",
+    )
+
+
+def validation_batches(text: str) -> int:
+    """An argparse type: ``all`` (0, the whole held-out split) or a whole number of batches."""
+    if text.strip().lower() == "all":
+        return 0
+    try:
+        return int_in(1, MAX_COUNT)(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"must be all or a whole number from 1 to {MAX_COUNT:,}, not {text!r}"
+        ) from None

@@ -187,3 +187,35 @@ class ProgressBar:
     def _print(self, text: str) -> None:
         tqdm.write(text, file=self.stream)  # above the bar, which is redrawn under it
         self.stream.flush()
+
+
+class ReadingBar:
+    """Bytes of a file read so far (``new --text`` reads it twice: counting, then encoding), as
+    a tqdm bar on a terminal and, for a file of LOGGED_BYTES or more, a line at each tenth in a
+    log (a small file is read before anyone could wait for it). Call it with (done, total)."""
+
+    LOGGED_BYTES = 64 << 20
+
+    def __init__(self, what: str, stream: TextIO | None = None, interactive: bool | None = None) -> None:
+        self.what, self.stream = what, stream if stream is not None else sys.stderr
+        self.interactive = self.stream.isatty() if interactive is None else interactive
+        self._bar: tqdm | None = None
+        self._tenths = -1  # the last tenth printed in a log
+
+    def __call__(self, done: int, total: int | None) -> None:
+        if not self.interactive:
+            if not total or total < self.LOGGED_BYTES:
+                return
+            tenth = 10 * done // total
+            if tenth > self._tenths:
+                self._tenths = tenth
+                print(f"{self.what}: {min(100, 10 * tenth)}%", file=self.stream, flush=True)
+            return
+        if self._bar is None:
+            self._bar = tqdm(total=total, desc=self.what, unit="B", unit_scale=True, file=self.stream, leave=False)
+        self._bar.update(done - self._bar.n)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 
 from ..engine.common.errors import WorkbenchError
 from ..engine.data import DEFAULT_DEMO, DEMOS, load_demo
@@ -10,6 +11,9 @@ from ..engine.data.memory_tasks import AddingProblem, CopyTask
 from ..engine.data.own_data import load_own_data
 from ..engine.project.project import Project
 from ..engine.project.starters import new_project
+from ..engine.scoring.counted_baselines import summary_lines
+from .exit_codes import EXIT_INTERRUPTED
+from .progress import ReadingBar
 
 
 def cmd_demos(args) -> int:
@@ -22,8 +26,12 @@ def cmd_demos(args) -> int:
 def cmd_new(args) -> int:
     if args.project.exists() and not args.force:
         raise WorkbenchError(f"{args.project} already exists; add --force to replace it")
-    project = create_project(args)
-    project.save(args.project)
+    try:
+        project = create_project(args)
+        project.save(args.project)
+    except KeyboardInterrupt:  # the scratch file of a text being read is gone with the process's handle
+        print(f"workbench: cancelled; {args.project} was not written.", file=sys.stderr)
+        return EXIT_INTERRUPTED
     print(
         f"Created {args.project}: {project.spec.describe()}, "
         f"{sum(p.numel() for p in project.model.parameters()):,} parameters, "
@@ -61,6 +69,8 @@ def data_in_words(stats: dict) -> str:
 
 
 def create_project(args) -> Project:
+    if args.max_vocab is not None and not (args.text and args.level == "word"):
+        raise WorkbenchError("--max-vocab is for --text at --level word (a character vocabulary keeps every character)")
     if args.demo:
         corpus = load_demo(args.demo)
     elif args.adding is not None or args.copy is not None:  # the lab's tasks, with their demos' settings
@@ -71,20 +81,27 @@ def create_project(args) -> Project:
         kind = next(kind for kind in ("text", "lines", "table", "conll", "pairs", "series") if getattr(args, kind))
         own_kind = "tagged" if kind == "conll" else kind
         columns = args.columns.split(",") if args.columns else None
-        corpus = load_own_data(
-            getattr(args, kind),
-            own_kind,
-            args.level,
-            args.text_column,
-            args.label_column,
-            columns,
-            delimiter=args.delimiter,
-            encoding=args.encoding,
-            val_fraction=args.val_fraction,
-            token_column=args.token_column,
-            tag_column=args.tag_column,
-            series_options=series_options(args) if kind == "series" else None,
-        )
+        bar = ReadingBar(f"Reading {getattr(args, kind).name}")
+        streaming = {"scratch_dir": args.project.absolute().parent, "progress": bar}
+        try:
+            corpus = load_own_data(
+                getattr(args, kind),
+                own_kind,
+                args.level,
+                args.text_column,
+                args.label_column,
+                columns,
+                delimiter=args.delimiter,
+                encoding=args.encoding,
+                val_fraction=args.val_fraction,
+                token_column=args.token_column,
+                tag_column=args.tag_column,
+                series_options=series_options(args) if kind == "series" else None,
+                max_words=args.max_vocab or 10_000,
+                streaming=streaming if kind == "text" else None,
+            )
+        finally:
+            bar.close()
     return new_project(
         corpus,
         demo=args.demo,
@@ -129,6 +146,8 @@ def cmd_info(args) -> int:
         accuracy = f", accuracy {last['accuracy']:.1%}" if last.get("accuracy") is not None else ""
         scope = "the whole validation split" if last["whole"] else "a quick subset of the validation split"
         print(f"  val loss   {last['loss']:.3f}{accuracy} at step {last['step']:,}, on {scope}")
+    if data.get("counted_baselines"):  # what counting alone scores, in the val loss's nats
+        print("  counting   " + "\n             ".join(summary_lines(data["counted_baselines"])))
     best = summary["best"]
     if best:
         print(

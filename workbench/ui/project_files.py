@@ -7,6 +7,7 @@ so a file that cannot be opened leaves the open project as it was. Saving waits 
 
 from __future__ import annotations
 
+import threading
 import time
 import traceback
 from datetime import datetime
@@ -14,13 +15,14 @@ from functools import partial
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
 
 from ..engine.common.errors import DataError, WorkbenchError
 from ..engine.data import DEMOS
 from ..engine.data.demos import suggested_steps
 from ..engine.data.series import survey_series_csv
 from ..engine.data.series_file import SeriesSurvey
+from ..engine.data.text_chunks import ReadingCancelled
 from ..engine.project.snapshot import ProjectSnapshot
 from . import tasks
 from .autosave import AutosaveStore
@@ -52,6 +54,13 @@ class ProjectFiles(QObject):
         self._timer.setInterval(AUTOSAVE_INTERVAL_MS)
         self._timer.timeout.connect(self.autosave_now)
         self._timer.start()
+        # Reading a text (a gigabyte takes a minute) can be stopped: the worker asks the event.
+        self._reading_stopped = threading.Event()
+        self.cancel_reading = QPushButton("Cancel")
+        self.cancel_reading.setToolTip("Stop reading the file; nothing of it is kept")
+        self.cancel_reading.clicked.connect(self._reading_stopped.set)
+        self.cancel_reading.hide()
+        window.statusBar().addPermanentWidget(self.cancel_reading)
 
     @property
     def display_name(self) -> str:
@@ -105,6 +114,10 @@ class ProjectFiles(QObject):
         work = partial(tasks.new_from_file, self.bridge.worker, path, kind, level, columns)
         if kind == "series":
             work = partial(work, series_options=series_options or {}, seq_len=seq_len)
+        if kind == "text":
+            self._reading_stopped.clear()
+            work = partial(work, should_stop=self._reading_stopped.is_set)
+            self.cancel_reading.show()
         self.load(work, None, 1000)
 
     def _ask_series_options(self, path: Path, survey: SeriesSurvey) -> None:
@@ -149,6 +162,7 @@ class ProjectFiles(QObject):
         self.window.statusBar().showMessage("Loading…")
 
         def loaded(snapshot: ProjectSnapshot) -> None:
+            self.cancel_reading.hide()
             self.window.status.task_ended()
             self.autosave.discard(self.path)
             self.path, self.has_project, self.changed, self.recovered = path, True, False, recovered
@@ -165,6 +179,10 @@ class ProjectFiles(QObject):
         (a bug) is named by its type, its traceback going to stderr."""
         self.window.statusBar().clearMessage()
         self.window.status.task_ended()
+        self.cancel_reading.hide()
+        if isinstance(error, ReadingCancelled):  # the user's own choice: no dialog
+            self.window.statusBar().showMessage(str(error), 5000)
+            return
         if isinstance(error, WorkbenchError):
             QMessageBox.critical(self.window, "Cannot open", str(error))
             return

@@ -7,7 +7,10 @@ GUI thread may keep. Nothing here touches a widget; nothing in the widgets touch
 from __future__ import annotations
 
 import copy
+import weakref
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..engine.data import DEMOS
 from ..engine.data.labelled_files import GUESS_ROWS, guess_text_and_label, read_table
@@ -32,6 +35,9 @@ from ..engine.scoring.scores import Baseline
 from ..engine.spec import ModelSpec
 from ..engine.training.config import TrainConfig
 from ..engine.training.worker import EngineWorker
+
+if TYPE_CHECKING:
+    from torch import nn
 
 BEAM_EVALUATION_PAIRS = 500
 
@@ -59,15 +65,24 @@ def new_from_file(
     columns: tuple[str, ...] | None = None,
     series_options: dict | None = None,
     seq_len: int | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> ProjectSnapshot:
     """``kind``: a key of OWN_DATA_KINDS; ``columns``: a table's text and label columns, or the
     columns of a series to model; a series also takes how to read it (``series_options``, the
-    keywords of ``load_series_csv``) and the sequence length its import dialog chose."""
+    keywords of ``load_series_csv``) and the sequence length its import dialog chose. A text is
+    read in pieces, its progress told as TaskProgress events, stopped when ``should_stop`` says."""
     if kind == "series":
         corpus = load_own_data(path, kind, columns=list(columns) if columns else None, series_options=series_options)
         return install(worker, new_project(corpus, seq_len=seq_len))
     text_column, label_column = columns or (None, None)
-    corpus = load_own_data(path, kind, level, text_column, label_column)
+    what = f"Reading {path.name}"
+    streaming = {
+        "progress": lambda done, total: worker.sink(TaskProgress(what, done, total)),
+        "should_stop": should_stop,
+    }
+    corpus = load_own_data(
+        path, kind, level, text_column, label_column, streaming=streaming if kind == "text" else None
+    )
     return install(worker, new_project(corpus))
 
 
@@ -153,24 +168,50 @@ def reset_weights(worker: EngineWorker) -> ProjectSnapshot:
     return worker.project.snapshot()
 
 
-def sample(worker: EngineWorker, options: SamplingOptions) -> str:
+# Each project's best-weights model, copied once per best: project -> (the best's weights, the
+# model they were copied over, the copy). Weak keys: a project let go takes its copy with it.
+_BEST_COPIES: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def chosen_model(project: Project, weights: str) -> nn.Module:
+    """``project.model_with(weights)`` (``"best"``, the latest while none is kept, or ``"latest"``)
+    without copying the model for every request: the best's copy is kept while that best and the
+    project's model stand, and made anew for a new best, a rebuilt model or another project."""
+    best = project.best
+    if weights != "best" or best is None:
+        return project.model_with(weights)  # which refuses what is neither best nor latest
+    kept = _BEST_COPIES.get(project)
+    if kept is not None and kept[0] is best.weights and kept[1] is project.model:
+        return kept[2]
+    model = project.model_with("best")
+    _BEST_COPIES[project] = (best.weights, project.model, model)
+    return model
+
+
+def sample(worker: EngineWorker, options: SamplingOptions, weights: str = "best") -> str:
     project = worker.project
-    return sample_text(project.model, project.corpus.vocab, options)
+    return sample_text(chosen_model(project, weights), project.corpus.vocab, options)
 
 
-def write_handwriting(worker: EngineWorker, request) -> HandwritingWritten:
+def write_handwriting(worker: EngineWorker, request, weights: str = "best") -> HandwritingWritten:
     """The handwriting panel's Write: ``request`` is its ``WriteRequest``."""
     project = worker.project
     primer = writing.Primer(tuple(request.primer), request.primer_text) if request.primer else None
-    return writing.write(project.model, project.corpus, request.text, request.bias, primer)
+    return writing.write(chosen_model(project, weights), project.corpus, request.text, request.bias, primer)
 
 
-def next_point_density(worker: EngineWorker, request) -> NextPointDensity:
+def next_point_density(worker: EngineWorker, request, weights: str = "best") -> NextPointDensity:
     """The handwriting panel's density under the pen: ``request`` is its ``DensityRequest``."""
     project = worker.project
     return writing.next_point_density(
-        project.model, project.corpus, tuple(request.strokes), request.text, request.pen_down
+        chosen_model(project, weights), project.corpus, tuple(request.strokes), request.text, request.pen_down
     )
+
+
+def kept_best(worker: EngineWorker) -> tuple[int, float] | None:
+    """The project's kept best weights' (step, validation loss), as ``ProjectSnapshot.best``; None: none."""
+    best = worker.project.best if worker.project is not None else None
+    return None if best is None else (best.step, best.val_loss)
 
 
 def add_handwriting_line(worker: EngineWorker, strokes, text: str) -> ProjectSnapshot:
@@ -197,47 +238,49 @@ def baselines(worker: EngineWorker) -> tuple[Baseline, ...]:
     return evaluation.corpus_baselines(project.corpus, project.config.seq_len)
 
 
-def classify(worker: EngineWorker, text: str) -> Classification:
+def classify(worker: EngineWorker, text: str, weights: str = "best") -> Classification:
     project = worker.project
-    return predict.classify(project.model, project.corpus, text)
+    return predict.classify(chosen_model(project, weights), project.corpus, text)
 
 
-def tag(worker: EngineWorker, text: str) -> Tagging:
+def tag(worker: EngineWorker, text: str, weights: str = "best") -> Tagging:
     project = worker.project
-    return predict.tag(project.model, project.corpus, text)
+    return predict.tag(chosen_model(project, weights), project.corpus, text)
 
 
-def translate(worker: EngineWorker, text: str, beam_width: int) -> Translation:
+def translate(worker: EngineWorker, text: str, beam_width: int, weights: str = "best") -> Translation:
     project = worker.project
-    return translation.translate(project.model, project.corpus, text, beam_width)
+    return translation.translate(chosen_model(project, weights), project.corpus, text, beam_width)
 
 
-def evaluate_translation(worker: EngineWorker, beam_width: int) -> OutputScores:
+def evaluate_translation(worker: EngineWorker, beam_width: int, weights: str = "best") -> OutputScores:
     """Exact match and BLEU on the validation pairs (beam search on the first 500: it is slower)."""
     project = worker.project
     limit = None if beam_width == 1 else BEAM_EVALUATION_PAIRS
-    return decoded_outputs.evaluate_translation(project.model, project.corpus, "val", beam_width, limit)
+    return decoded_outputs.evaluate_translation(
+        chosen_model(project, weights), project.corpus, "val", beam_width, limit
+    )
 
 
-def forecast(worker: EngineWorker, start: int, horizon: int) -> ForecastShown:
+def forecast(worker: EngineWorker, start: int, horizon: int, weights: str = "best") -> ForecastShown:
     project = worker.project
-    return forecasting.forecast_at(project.model, project.corpus, start, horizon)
+    return forecasting.forecast_at(chosen_model(project, weights), project.corpus, start, horizon)
 
 
-def evaluate_forecast(worker: EngineWorker, horizon: int) -> ForecastScores:
+def evaluate_forecast(worker: EngineWorker, horizon: int, weights: str = "best") -> ForecastScores:
     project = worker.project
-    return forecast_scores.evaluate_forecast(project.model, project.corpus, horizon)
+    return forecast_scores.evaluate_forecast(chosen_model(project, weights), project.corpus, horizon)
 
 
-def caption_scene(worker: EngineWorker, index: int, beam_width: int) -> tuple[Caption, str]:
+def caption_scene(worker: EngineWorker, index: int, beam_width: int, weights: str = "best") -> tuple[Caption, str]:
     """A caption for validation scene ``index``, and the scene's own caption to compare with."""
     project = worker.project
-    written = captions.caption(project.model, project.corpus, index, beam_width)
+    written = captions.caption(chosen_model(project, weights), project.corpus, index, beam_width)
     return written, project.corpus.caption_texts("val")[index]
 
 
-def evaluate_captions(worker: EngineWorker, beam_width: int) -> OutputScores:
+def evaluate_captions(worker: EngineWorker, beam_width: int, weights: str = "best") -> OutputScores:
     """Exact match and BLEU on the validation scenes (beam search on the first 500: it is slower)."""
     project = worker.project
     limit = None if beam_width == 1 else BEAM_EVALUATION_PAIRS
-    return decoded_outputs.evaluate_captions(project.model, project.corpus, "val", limit, beam_width)
+    return decoded_outputs.evaluate_captions(chosen_model(project, weights), project.corpus, "val", limit, beam_width)

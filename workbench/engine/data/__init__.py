@@ -8,7 +8,8 @@ from .batching import IGNORE_INDEX, Batch, Batcher
 from .corpus import Corpus, corpus_from_arrays, corpus_kinds
 from .demos import DEFAULT_DEMO, DEMOS, Demo, load_demo
 from .lines import LineCorpus, load_lines_file
-from .text import TextStream, load_text_file
+from .text import TextStream
+from .text_streaming import load_text_file
 from .vocab import BOUNDARY, UNKNOWN, Vocabulary
 
 __all__ = [

@@ -18,6 +18,7 @@ from ..common.errors import DataError
 IGNORE_INDEX = -100  # target value on padded steps
 POOL_BATCHES = 16  # items are sorted by length within pools of this many batches, to pad little
 SUBSET_DRAW = 7_919  # the second word of the generator's seed that draws a quick validation's items
+BLOCK_TOKENS = 1 << 14  # ids of each row a stream batcher reads at once
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,36 +114,49 @@ class StreamBatcher(Batcher):
     Each epoch drops a random offset in ``[0, T)`` from the start and cuts the rest into ``B``
     contiguous rows; batch k holds columns ``[kT, kT + T)``, so row b of one batch continues row
     b of the one before and the hidden state is carried across batches.
+
+    The stream is only sliced: each row is read a block of batches at a time (about
+    BLOCK_TOKENS ids a row), so a stream on disk costs ``B × BLOCK_TOKENS`` ids of memory.
     """
 
-    def __init__(self, ids: np.ndarray, batch_size: int, seq_len: int, seed: int) -> None:
+    def __init__(self, ids, batch_size: int, seq_len: int, seed: int) -> None:
         check_batch_shape(batch_size, seq_len)
         super().__init__(stream_batches_per_epoch(len(ids), batch_size, seq_len))
         self._ids = ids
         self._batch_size, self._seq_len, self._seed = batch_size, seq_len, seed
-        self._rows_epoch: int | None = None  # the epoch whose rows ``_rows`` holds
-        self._rows: tuple[np.ndarray, ...] = ()
+        self._block_batches = max(1, BLOCK_TOKENS // seq_len)
+        self._offsets: dict[int, int] = {}  # epoch -> its start offset (the latest only)
+        self._block_key: tuple[int, int] | None = None  # (offset, first batch) of ``_block``
+        self._block = np.empty((0, 0), np.int64)
 
     def _batch(self, epoch: int, index: int) -> Batch:
-        if self._rows_epoch != epoch:
-            offset = int(np.random.default_rng([self._seed, epoch]).integers(self._seq_len))
-            self._rows, self._rows_epoch = self._cut_rows(offset), epoch
-        return self._columns(self._rows, index)
+        if epoch not in self._offsets:
+            self._offsets = {epoch: int(np.random.default_rng([self._seed, epoch]).integers(self._seq_len))}
+        return self._columns(self._offsets[epoch], index)
 
     def _fixed_batch(self, index: int) -> Batch:
-        return self._columns(self._cut_rows(0), index)
+        return self._columns(0, index)
 
-    def _cut_rows(self, offset: int) -> tuple[np.ndarray, np.ndarray]:
-        """Input and target rows, ``(B, batches_per_epoch * T)`` views of the stream."""
-        row_len = self.batches_per_epoch * self._seq_len
-        span = self._ids[offset : offset + self._batch_size * row_len + 1]
-        shape = (self._batch_size, row_len)
-        return span[:-1].reshape(shape), span[1:].reshape(shape)
-
-    def _columns(self, rows: tuple[np.ndarray, ...], index: int) -> Batch:
-        window = slice(index * self._seq_len, (index + 1) * self._seq_len)
-        inputs, targets = (part[:, window].astype(np.int64) for part in rows)
+    def _columns(self, offset: int, index: int) -> Batch:
+        first = index - index % self._block_batches
+        if self._block_key != (offset, first):
+            self._block, self._block_key = self._read_block(offset, first), (offset, first)
+        start = (index - first) * self._seq_len
+        window = self._block[:, start : start + self._seq_len + 1]
+        inputs, targets = window[:, :-1].astype(np.int64), window[:, 1:].astype(np.int64)
         return Batch(inputs, targets, continues=index > 0, tokens=targets.size)
+
+    def _read_block(self, offset: int, first: int) -> np.ndarray:
+        """``(B, n T + 1)`` ids: each row's columns from batch ``first`` for ``n`` batches, and
+        the one after them that the last batch's targets end with."""
+        row_len = self.batches_per_epoch * self._seq_len
+        batches = min(self._block_batches, self.batches_per_epoch - first)
+        width = batches * self._seq_len + 1
+        rows = [
+            np.asarray(self._ids[begin : begin + width])
+            for begin in (offset + row * row_len + first * self._seq_len for row in range(self._batch_size))
+        ]
+        return np.stack(rows)
 
 
 class ItemBatcher(Batcher):

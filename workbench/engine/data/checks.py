@@ -33,7 +33,7 @@ def read_text_file(path: Path, encoding: str | None = None) -> str:
     if not text.strip():
         raise DataError(f"{path}: the file is empty or holds only whitespace.")
     sample = text[:SNIFF_BYTES]
-    controls = sum(1 for char in sample if _is_control(char))
+    controls = sum(1 for char in sample if is_control(char))
     if controls > MAX_CONTROL_SHARE * len(sample):
         raise DataError(f"{path}: the file looks binary (mostly control characters), not text.")
     return text.replace("\r\n", "\n").replace("\r", "\n")
@@ -116,7 +116,7 @@ def _line_of(data: bytes, offset: int) -> int:
     return data.count(b"\n", 0, offset) + 1
 
 
-def _is_control(char: str) -> bool:
+def is_control(char: str) -> bool:
     code = ord(char)
     return (code < 0x20 or 0x7F <= code < 0xA0) and char not in TEXT_CONTROLS
 

@@ -11,7 +11,7 @@ from .labelled_files import load_classification_table, load_conll
 from .lines import load_lines_file
 from .pairs import load_pairs_file
 from .series import load_series_csv
-from .text import load_text_file
+from .text_streaming import load_text_file
 
 OWN_DATA_KINDS = {
     "text": "One long text",
@@ -37,6 +37,8 @@ def load_own_data(
     token_column: str = "form",
     tag_column: str = "upos",
     series_options: dict[str, Any] | None = None,
+    max_words: int = 10_000,
+    streaming: dict[str, Any] | None = None,
 ) -> Corpus:
     """``kind`` is a key of OWN_DATA_KINDS; a table also needs its text and label columns, a
     series may name its columns (default: every numeric one).
@@ -45,9 +47,11 @@ def load_own_data(
     is the share held out for validation; ``token_column`` and ``tag_column`` choose a CoNLL-U
     file's columns (see conll.py). A series takes none of these: its options, delimiter,
     encoding and val_fraction among them, go in ``series_options``, keywords of load_series_csv.
+    A text keeps at most ``max_words`` words at word level and is read as ``streaming`` says
+    (the keywords of ``text_streaming.stream_text_file``: its scratch folder, progress, cancel).
     """
     if kind == "text":
-        return load_text_file(path, level=level, val_fraction=val_fraction, encoding=encoding)
+        return load_text_file(path, level, val_fraction, max_words, encoding, **(streaming or {}))
     if kind == "lines":
         return load_lines_file(path, val_fraction=val_fraction, encoding=encoding)
     if kind == "table":

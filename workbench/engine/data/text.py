@@ -1,20 +1,28 @@
-"""Stream corpora: one long text (a book, a code base) as one token stream."""
+"""Stream corpora: one long text (a book, a code base) as one token stream.
+
+A split is a numpy array (a demo, made in memory) or a ``StoredTokens`` (a user's file, any
+size, read from disk window by window); everything here only slices it.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
+import h5py
 import numpy as np
 
 from ..common.errors import DataError
 from .base import SPLIT_NAMES, Task, language_model_task
 from .batching import StreamBatcher, check_batch_shape, stream_batches_per_epoch
-from .checks import check_val_fraction, read_text_file, stored_ids
+from .checks import check_val_fraction, stored_ids
 from .probe import ProbeExample, next_token_example
+from .stored_tokens import StoredTokens
 from .vocab import Vocabulary
 
 PROBE_MARKS = tuple("\"'()[]{}")  # a probe line with these shows the model tracking nesting
+PROBE_SEARCH = 1 << 20  # validation tokens searched for a probe line
+
+Split = np.ndarray | StoredTokens
 
 
 class TextStream:
@@ -22,7 +30,7 @@ class TextStream:
 
     kind = "stream"
 
-    def __init__(self, description: dict[str, Any], vocab: Vocabulary, train: np.ndarray, val: np.ndarray) -> None:
+    def __init__(self, description: dict[str, Any], vocab: Vocabulary, train: Split, val: Split) -> None:
         self.description = description  # kind, source, title, level, val_fraction, characters
         self.vocab = vocab
         self._splits = {"train": train, "val": val}
@@ -33,11 +41,24 @@ class TextStream:
     ) -> TextStream:
         source = description.get("source", "the project")
         vocab = Vocabulary.from_json(vocabulary)
-        train, val = (stored_ids(arrays, name, source, len(vocab)) for name in ("train", "val"))
-        return cls(description, vocab, train, val)
+        splits = {}
+        for name in ("train", "val"):
+            stored = arrays.get(name)
+            if isinstance(stored, h5py.Dataset):  # kept on disk: read as needed, checked as read
+                splits[name] = StoredTokens(stored, len(vocab), source)
+            else:
+                splits[name] = stored_ids(arrays, name, source, len(vocab))
+        return cls(description, vocab, splits["train"], splits["val"])
 
-    def arrays(self) -> dict[str, np.ndarray]:
-        return dict(self._splits)
+    def arrays(self) -> dict[str, np.ndarray | h5py.Dataset]:
+        """Each split's ids: an array, or the dataset on disk that holds them."""
+        return {name: ids.dataset if isinstance(ids, StoredTokens) else ids for name, ids in self._splits.items()}
+
+    def repoint(self, datasets: dict[str, h5py.Dataset]) -> None:
+        """Read the splits kept on disk from ``datasets`` (the same ids, in a file just saved)."""
+        for name, ids in self._splits.items():
+            if isinstance(ids, StoredTokens) and name in datasets:
+                ids.repoint(datasets[name])
 
     def task(self, embedding_dim: int = 64) -> Task:
         """What a model of this data reads and predicts: the next token."""
@@ -73,11 +94,12 @@ class TextStream:
         """``length`` validation tokens from the first whole line with a quote or bracket."""
         val = self._splits["val"]
         start = min(self._first_marked_line(), max(0, len(val) - length))
-        return val[start : start + length].astype(np.int64)
+        return np.asarray(val[start : start + length]).astype(np.int64)
 
     def _first_marked_line(self) -> int:
-        """Start of the first whole validation line holding a PROBE_MARKS token, else 0."""
-        val = self._splits["val"]
+        """Start of the first whole validation line holding a PROBE_MARKS token within the
+        first PROBE_SEARCH tokens, else 0."""
+        val = np.asarray(self._splits["val"][:PROBE_SEARCH])
         newline = self.vocab.id_of("\n")
         marks = [i for i in map(self.vocab.id_of, PROBE_MARKS) if i is not None]
         if newline is None or not marks:
@@ -102,6 +124,23 @@ class TextStream:
         return self.vocab.decode(self._splits["train"][:max_chars])[:max_chars]
 
 
+def stream_description(
+    source: str, title: str, level: str, val_fraction: float, characters: int, max_words: int
+) -> dict[str, Any]:
+    """What a project stores about a stream corpus beside its ids."""
+    description = {
+        "kind": TextStream.kind,
+        "source": source,
+        "title": title,
+        "level": level,
+        "val_fraction": val_fraction,
+        "characters": characters,
+    }
+    if level == "word":
+        description["max_words"] = max_words
+    return description
+
+
 def stream_from_text(
     text: str,
     source: str,
@@ -120,29 +159,5 @@ def stream_from_text(
         raise DataError(f"unknown text level {level!r}: use 'char' or 'word'.")
     ids = vocab.encode(text).astype(vocab.storage_dtype)
     split_at = len(ids) - round(len(ids) * val_fraction)
-    description = {
-        "kind": TextStream.kind,
-        "source": source,
-        "title": title,
-        "level": level,
-        "val_fraction": val_fraction,
-        "characters": len(text),
-    }
-    if level == "word":
-        description["max_words"] = max_words
+    description = stream_description(source, title, level, val_fraction, len(text), max_words)
     return TextStream(description, vocab, ids[:split_at], ids[split_at:])
-
-
-def load_text_file(
-    path: str | Path,
-    level: str = "char",
-    val_fraction: float = 0.1,
-    max_words: int = 10_000,
-    encoding: str | None = None,
-) -> TextStream:
-    """A stream corpus of a text file (UTF-8 unless ``encoding`` says otherwise); its last
-    ``val_fraction`` is for validation."""
-    check_val_fraction(val_fraction)
-    path = Path(path).expanduser().absolute()
-    text = read_text_file(path, encoding)
-    return stream_from_text(text, str(path), path.name, level, val_fraction, max_words)

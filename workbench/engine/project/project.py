@@ -22,6 +22,7 @@ from ..data import corpus_from_arrays
 from ..events import ProbeSnapshot, SampleGenerated, Sink, discard
 from ..model.builder import build_model
 from ..model.templates import fit_to_task
+from ..scoring.counted_baselines import counted_baselines
 from ..spec import ModelSpec
 from ..training.best_weights import BestWeights
 from ..training.callbacks import Callback
@@ -33,11 +34,13 @@ from ..training.memory_need import check_fits
 from ..training.trainer import Trainer
 from .probe_record import probe_from_record, probe_to_record
 from .project_file import ProjectFile, Run
-from .project_file_reader import read_project_file
+from .project_file_reader import read_project_file, streamed_datasets
 from .project_file_writer import write_project_file
 from .project_lock import ProjectLock, remove_stale_temporaries
 from .snapshot import ProjectSnapshot
 from .stored_records import run_history, sample_from_json, sample_to_json
+
+COUNTED_KINDS = ("stream", "lines")  # language models' corpora, whose n-gram baselines are stored
 
 
 class Project:
@@ -74,6 +77,8 @@ class Project:
         spec = fit_to_task(spec, corpus.task()).check()
         corpus.check_fits(config.batch_size, config.seq_len)
         check_fits(spec, config)
+        if corpus.kind in COUNTED_KINDS and "counted_baselines" not in corpus.description:
+            corpus.description["counted_baselines"] = counted_baselines(corpus)  # what counting alone achieves
         torch.manual_seed(config.seed)
         model = build_model(spec)
         run = RunHistory("run-001", meta=_run_meta(spec))
@@ -222,6 +227,7 @@ class Project:
             runs=copy.deepcopy(self.runs),
             samples=list(self.samples),
             latest_probe=self.latest_probe,
+            best=None if self.best is None else (self.best.step, self.best.val_loss),
         )
 
     # -- saving and opening -------------------------------------------------------------
@@ -285,6 +291,9 @@ class Project:
                 best_weights=best_weights,
             ),
         )
+        repoint = getattr(self.corpus, "repoint", None)  # a corpus read from disk reads the new file
+        if repoint is not None:
+            repoint(streamed_datasets(target))
 
     def writes(self, path: str | Path) -> bool:
         """Whether this project holds the writer's lock of ``path``."""

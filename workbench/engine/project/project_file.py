@@ -16,6 +16,8 @@ import numpy as np
 FORMAT_NAME = "sequence-workbench-project"
 # 2: the best weights (/best). A reader of 1 would take a file holding them for a damaged one (its
 # digest covers datasets that reader never reads), so it must refuse them as newer instead.
+# Streamed corpus datasets (STREAMED_ATTRIBUTE) need no new version: a reader of 2 reads them
+# whole, and its digest of their bytes equals the part they carry (PART_ATTRIBUTE).
 FORMAT_VERSION = 2
 
 # fletcher32 needs chunked storage, which a 0-d dataset cannot have: it is stored as shape (1,).
@@ -24,6 +26,13 @@ SCALAR_ATTRIBUTE = "scalar"
 # checksums leave gaps: its chunk indexes (v1 B-trees) carry none, so a damaged index could
 # hand back a wrong chunk, or a chunk unfiltered, that passes its own fletcher32.
 DIGEST_ATTRIBUTE = "content_blake2b"
+# A dataset of /data/arrays read from the file as needed (a corpus of any size), whose part of the
+# digest is kept in its own attribute: opening a project does not read a gigabyte to hash it.
+# Its chunks are checked by their fletcher32 whenever a window is read.
+STREAMED_ATTRIBUTE = "streamed"
+PART_ATTRIBUTE = "content_part"
+STREAMED_GROUP = "/data/arrays"
+_HASHED_BLOCK = 1 << 22  # elements hashed at a time when a streamed dataset's part is made
 
 
 @dataclass
@@ -65,17 +74,33 @@ class ContentDigest:
         self._parts: dict[str, bytes] = {}
 
     def add(self, dataset: h5py.Dataset, stored: np.ndarray) -> None:
-        part = hashlib.blake2b(digest_size=32)
-        header = (dataset.name, stored.dtype.str, stored.shape, SCALAR_ATTRIBUTE in dataset.attrs)
-        part.update(repr(header).encode())
+        part = _part_of(dataset.name, stored.dtype, stored.shape, SCALAR_ATTRIBUTE in dataset.attrs)
         part.update(np.ascontiguousarray(stored).data)
         self._parts[dataset.name] = part.digest()
+
+    def add_part(self, name: str, part: bytes) -> None:
+        """A dataset's part made beforehand (``streamed_part``)."""
+        self._parts[name] = part
 
     def hexdigest(self) -> str:
         whole = hashlib.blake2b(digest_size=32)
         for name in sorted(self._parts):
             whole.update(name.encode() + b"\0" + self._parts[name])
         return whole.hexdigest()
+
+
+def streamed_part(dataset: h5py.Dataset) -> bytes:
+    """What ``ContentDigest.add`` makes of a 1-D ``dataset``, read block by block."""
+    part = _part_of(dataset.name, dataset.dtype, dataset.shape, False)
+    for start in range(0, dataset.shape[0], _HASHED_BLOCK):
+        part.update(np.ascontiguousarray(dataset[start : start + _HASHED_BLOCK]).data)
+    return part.digest()
+
+
+def _part_of(name: str, dtype: np.dtype, shape: tuple[int, ...], scalar: bool):
+    part = hashlib.blake2b(digest_size=32)
+    part.update(repr((name, dtype.str, shape, scalar)).encode())
+    return part
 
 
 def escaped_name(name: str) -> str:

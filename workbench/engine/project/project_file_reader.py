@@ -24,7 +24,10 @@ from .project_file import (
     DIGEST_ATTRIBUTE,
     FORMAT_NAME,
     FORMAT_VERSION,
+    PART_ATTRIBUTE,
     SCALAR_ATTRIBUTE,
+    STREAMED_ATTRIBUTE,
+    STREAMED_GROUP,
     ContentDigest,
     ProjectFile,
     Run,
@@ -66,14 +69,33 @@ def _read(path: Path, weight_shapes, available_memory: int | None) -> ProjectFil
         raise FileProblem("does not exist")
     if path.is_dir():
         raise FileProblem("is a folder, not a project file")
+    file = None
+    keep_open = False  # while a streamed corpus is read from it
     try:
-        with h5py.File(path, "r") as file:
-            _check_format(file)
-            declared, text_datasets = survey(file)
-            check_sizes(declared, text_datasets, path.stat().st_size, available_memory)
-            return _read_sections(file, weight_shapes)
+        file = h5py.File(path, "r")
+        _check_format(file)
+        declared, text_datasets = survey(file)
+        in_memory = {name: size for name, size in declared.items() if not _is_streamed(file[name])}
+        check_sizes(in_memory, text_datasets, path.stat().st_size, available_memory)
+        project = _read_sections(file, weight_shapes)
+        keep_open = any(isinstance(array, h5py.Dataset) for array in project.data_arrays.values())
+        return project
     except (OSError, KeyError, ValueError, RuntimeError, TypeError) as error:
         raise FileProblem(_read_failure(error)) from error
+    finally:
+        if file is not None and not keep_open:
+            file.close()
+
+
+def streamed_datasets(path: str | os.PathLike) -> dict[str, h5py.Dataset]:
+    """The streamed corpus datasets of the project file at ``path`` (just written by this
+    process), by their names in ``ProjectFile.data_arrays``."""
+    file = h5py.File(path, "r")
+    group = file[STREAMED_GROUP]
+    found = {unescaped_name(name): group[name] for name in group if _is_streamed(group[name])}
+    if not found:
+        file.close()
+    return found
 
 
 def _read_failure(error: Exception) -> str:
@@ -124,7 +146,7 @@ def _read_sections(file: h5py.File, weight_shapes) -> ProjectFile:
         spec=spec,
         data_description=_read_json(data, "description", dict, digest),
         vocabulary=_read_json(data, "vocabulary", dict, digest),
-        data_arrays=_read_arrays(_child(data, "arrays", h5py.Group), digest),
+        data_arrays=_read_data_arrays(_child(data, "arrays", h5py.Group), digest),
         train_config=train_config,
         weights=_read_arrays(weights, digest),
         optimizer=_read_optimizer(_child(file, "optimizer", h5py.Group), digest) if "optimizer" in file else None,
@@ -213,6 +235,38 @@ def _read_json(group: h5py.Group, name: str, kind: type | tuple[type, ...], dige
 
 def _read_arrays(group: h5py.Group, digest: ContentDigest) -> dict[str, np.ndarray]:
     return {unescaped_name(name): _read_array(_child(group, name), digest) for name in group}
+
+
+def _read_data_arrays(group: h5py.Group, digest: ContentDigest) -> dict[str, np.ndarray | h5py.Dataset]:
+    """A corpus's arrays: read, or (when streamed) checked and handed on unread."""
+    arrays = {}
+    for name in group:
+        dataset = _child(group, name)
+        arrays[unescaped_name(name)] = (
+            _streamed(dataset, digest) if _is_streamed(dataset) else _read_array(dataset, digest)
+        )
+    return arrays
+
+
+def _is_streamed(node) -> bool:
+    return (
+        isinstance(node, h5py.Dataset)
+        and posixpath.dirname(node.name) == STREAMED_GROUP
+        and STREAMED_ATTRIBUTE in node.attrs
+    )
+
+
+def _streamed(dataset: h5py.Dataset, digest: ContentDigest) -> h5py.Dataset:
+    """A streamed token stream: 1-D unsigned ids, every chunk checksummed, its digest part kept."""
+    plist = dataset.id.get_create_plist()
+    filters = {plist.get_filter(index)[0] for index in range(plist.get_nfilters())}
+    if dataset.ndim != 1 or dataset.dtype.kind != "u" or h5py.h5z.FILTER_FLETCHER32 not in filters:
+        raise FileProblem(f"is damaged: {dataset.name} is not a checksummed list of token ids")
+    part = dataset.attrs.get(PART_ATTRIBUTE)
+    if not isinstance(part, np.void) or len(bytes(part)) != 32:
+        raise FileProblem(f"is damaged: {dataset.name} has no digest part")
+    digest.add_part(dataset.name, bytes(part))
+    return dataset
 
 
 def _read_array(dataset: h5py.Dataset, digest: ContentDigest) -> np.ndarray:

@@ -24,10 +24,13 @@ from .project_file import (
     DIGEST_ATTRIBUTE,
     FORMAT_NAME,
     FORMAT_VERSION,
+    PART_ATTRIBUTE,
     SCALAR_ATTRIBUTE,
+    STREAMED_ATTRIBUTE,
     ContentDigest,
     ProjectFile,
     escaped_name,
+    streamed_part,
 )
 
 # Lowest and highest HDF5 file format: 1.8 is the first with checksummed metadata.
@@ -127,6 +130,9 @@ def _write_arrays(group: h5py.Group, arrays: dict, digest: ContentDigest, compre
 
 
 def _write_array(group: h5py.Group, name: str, array, digest: ContentDigest, compress: bool, resizable: bool) -> None:
+    if isinstance(array, h5py.Dataset):
+        _copy_streamed(group, name, array, digest)
+        return
     array = np.asarray(array)
     stored = array.reshape(1) if array.ndim == 0 else array
     options = dict(_GZIP) if compress else {}
@@ -136,6 +142,18 @@ def _write_array(group: h5py.Group, name: str, array, digest: ContentDigest, com
     if array.ndim == 0:
         dataset.attrs[SCALAR_ATTRIBUTE] = True
     digest.add(dataset, stored)
+
+
+def _copy_streamed(group: h5py.Group, name: str, source: h5py.Dataset, digest: ContentDigest) -> None:
+    """A corpus kept on disk, copied chunk by chunk (HDF5 copies them as stored, checksums and
+    all) and marked streamed; its digest part is hashed once and then travels with it."""
+    group.copy(source, group, name=escaped_name(name))
+    copied = group[escaped_name(name)]
+    part = source.attrs.get(PART_ATTRIBUTE) if source.name == copied.name else None
+    part = bytes(part) if isinstance(part, np.void | bytes) else streamed_part(copied)
+    copied.attrs[PART_ATTRIBUTE] = np.void(part)
+    copied.attrs[STREAMED_ATTRIBUTE] = True
+    digest.add_part(copied.name, part)
 
 
 def _set_text_attribute(node: h5py.HLObject, name: str, text: str) -> None:

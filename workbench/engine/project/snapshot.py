@@ -23,3 +23,4 @@ class ProjectSnapshot:
     runs: list[RunHistory]
     samples: list[SampleGenerated]
     latest_probe: ProbeSnapshot | None
+    best: tuple[int, float] | None = None  # the kept best weights' (step, validation loss); None: no best yet

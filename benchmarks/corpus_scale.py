@@ -1,0 +1,151 @@
+"""A user's own text at real size: ``workbench new --text`` and training, from 10 MB to 1 GB.
+
+For each size the benchmark writes a text (seeded: lines of words drawn from a Zipf-like law
+over the words of the Python standard library's sources, so the vocabulary and line lengths are
+those of real text), then, each in a fresh process so that its peak resident memory is its own:
+
+- ``new``: the command line's ``new --text`` (character level, default model): time, MB/s of
+  text and peak RSS, and the size of the project file it wrote;
+- opening: ``Project.open`` and what the window's Data panel shows (statistics and preview);
+- training: 100 steps of the project's model, peak RSS before and after them.
+
+    python benchmarks/corpus_scale.py [--sizes 10 100 1000] [--folder /tmp/corpus-scale]
+
+Goals (issue 21): peak RSS of ``new`` under 1 GB at 1 GB of text; training's RSS grows by under
+50 MB from 10 MB to 1 GB of text; ``new`` at 20 MB/s or more on one core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+import sysconfig
+import time
+from pathlib import Path
+
+import numpy as np
+from machine import describe_machine
+
+MB = 1_000_000
+STEPS = 100
+
+
+def write_text(path: Path, size: int, seed: int = 0) -> None:
+    """``size`` bytes of generated lines, written a few megabytes at a time."""
+    library = Path(sysconfig.get_paths()["stdlib"])
+    words = sorted(
+        {
+            word
+            for file in sorted(library.glob("*.py"))[:200]
+            for word in re.findall(r"[A-Za-z]+", file.read_text(errors="replace"))
+        }
+    )
+    rng = np.random.default_rng(seed)
+    weights = 1 / np.arange(1, len(words) + 1)
+    weights /= weights.sum()
+    vocabulary = np.array([*words, ".\n"], dtype=object)  # a line ends after about ten words
+    weights = np.append(weights * 0.9, 0.1)
+    with path.open("w", encoding="utf-8") as file:
+        written = 0
+        while written < size:
+            block = " ".join(vocabulary[rng.choice(len(vocabulary), 400_000, p=weights)])
+            block = block.replace("\n ", "\n")[: size - written]
+            file.write(block)
+            written += len(block.encode())
+
+
+def in_child(code: str) -> dict:
+    """Run ``code`` in a fresh interpreter on one core; it prints one JSON line."""
+    environment = {**os.environ, "OMP_NUM_THREADS": "1", "OMP_WAIT_POLICY": "PASSIVE"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=environment, check=False)
+    if done.returncode != 0:
+        raise SystemExit(done.stderr)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+PEAK = "import resource; peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024"
+
+NEW = (
+    PEAK
+    + """
+import json, time, torch
+torch.set_num_threads(1)
+from workbench.cli import main
+started = time.perf_counter()
+status = main(["new", {project!r}, "--text", {text!r}, "--force"])
+print(json.dumps({{"status": status, "seconds": time.perf_counter() - started, "peak_mb": peak()}}))
+"""
+)
+
+TRAIN = (
+    PEAK
+    + """
+import json, time, torch
+torch.set_num_threads(1)
+from workbench.engine.project.project import Project
+started = time.perf_counter()
+project = Project.open({project!r})
+snapshot = project.snapshot()
+opened = time.perf_counter() - started
+before = peak()
+project.trainer().run({steps})
+print(json.dumps({{"open_s": opened, "before_mb": before, "peak_mb": peak(), "preview": len(snapshot.data_preview),
+                   "tokens": snapshot.data_stats["train_tokens"]}}))
+"""
+)
+
+
+def measure(size_mb: int, folder: Path) -> dict:
+    text, project = folder / f"text-{size_mb}mb.txt", folder / f"project-{size_mb}mb.h5"
+    if not text.exists() or text.stat().st_size != size_mb * MB:
+        write_text(text, size_mb * MB)
+    new = in_child(NEW.format(project=str(project), text=str(text)))
+    train = in_child(TRAIN.format(project=str(project), steps=STEPS))
+    return {
+        "size_mb": size_mb,
+        "new_s": new["seconds"],
+        "new_mb_per_s": size_mb / new["seconds"],
+        "new_peak_mb": new["peak_mb"],
+        "project_mb": project.stat().st_size / MB,
+        "open_s": train["open_s"],
+        "train_before_mb": train["before_mb"],
+        "train_peak_mb": train["peak_mb"],
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[10, 100, 1000], help="megabytes of text")
+    parser.add_argument("--folder", type=Path, default=Path("/tmp/corpus-scale"))
+    args = parser.parse_args()
+    args.folder.mkdir(parents=True, exist_ok=True)
+    print(describe_machine())
+    print(
+        f"{'text':>8} {'new':>8} {'MB/s':>6} {'new peak':>9} {'project':>9} {'open':>6} {'train RSS':>10} {'peak':>8}"
+    )
+    rows = []
+    for size in args.sizes:
+        started = time.perf_counter()
+        row = measure(size, args.folder)
+        rows.append(row)
+        print(
+            f"{size:>6} MB {row['new_s']:>7.1f}s {row['new_mb_per_s']:>6.1f} {row['new_peak_mb']:>6.0f} MB "
+            f"{row['project_mb']:>6.0f} MB {row['open_s']:>5.2f}s "
+            f"{row['train_before_mb']:>7.0f} MB {row['train_peak_mb']:>5.0f} MB"
+            f"   ({time.perf_counter() - started:.0f} s)",
+            flush=True,
+        )
+    if len(rows) > 1:
+        growth = rows[-1]["train_peak_mb"] - rows[0]["train_peak_mb"]
+        print(
+            f"training's peak RSS grows by {growth:.0f} MB "
+            f"from {rows[0]['size_mb']} MB to {rows[-1]['size_mb']} MB of text"
+        )
+
+
+if __name__ == "__main__":
+    main()
