@@ -33,9 +33,9 @@ def test_evaluate_prints_the_score_the_baseline_and_where_the_model_stands(text_
     status, out, _ = run(capsys, "evaluate", text_project)
     assert status == 0
     assert "Language model, step 5:" in out and "of the whole validation split" in out
-    assert "bits/char" in out and "Baselines, in the first score's unit:" in out and "5-gram model" in out
-    # five steps of a 16-unit LSTM are far from a 5-gram model of a repeated sentence
-    assert "The model is worse than the best baseline, 5-gram model" in out
+    assert "bits/char" in out and "Baselines, in the first score's unit:" in out and "6-gram model" in out
+    # five steps of a 16-unit LSTM are far from a 6-gram model of a repeated sentence
+    assert "The model is worse than the best baseline, 6-gram model" in out
 
 
 def test_evaluate_json_is_machine_readable_with_no_nan(text_project, capsys):

@@ -9,6 +9,7 @@ from __future__ import annotations
 from ..engine.common.write_targets import check_file_target, check_new_folder_target
 from ..engine.project.project import Project
 from ..engine.project.run_table import format_run_table, run_rows
+from ..engine.scoring.counted_baselines import summary_lines
 from ..engine.training.run_csv import write_runs_csv
 from ..engine.training.run_metrics import throughput_counts
 from ..engine.training.run_tensorboard import summary_writer_class, write_runs_tensorboard
@@ -23,6 +24,9 @@ def cmd_runs(args) -> int:
     project = Project.open(args.project)
     counts = throughput_counts(project.spec, project.corpus)
     print(format_run_table(run_rows(project), counts))
+    counted = project.corpus.description.get("counted_baselines")
+    if counted:  # beside the best val losses, in their nats
+        print("Counting alone: " + "\n  ".join(summary_lines(counted)))
     runs = f"{len(project.runs)} run{'s' if len(project.runs) != 1 else ''}"
     if args.csv is not None:
         values = write_runs_csv(project.runs, args.csv, counts)

@@ -2,9 +2,10 @@
 for: what ``workbench evaluate`` and the Results tab's Evaluate button run (on the engine's
 worker thread, streamed in batches, with progress and cancel).
 
-Each task has its own scores and baselines: a language model's cross-entropy against an n-gram
-model's; a classifier's accuracy against the commonest class and a bag-of-tokens linear
-classifier; a tagger's against the commonest tag of each word; a translator's word BLEU against
+Each task has its own scores and baselines: a language model's cross-entropy against what
+counting alone achieves (``counted_baselines``: its best n-gram model's and a unigram model's);
+a classifier's accuracy against the commonest class and a bag-of-tokens linear classifier; a
+tagger's against the commonest tag of each word; a translator's word BLEU against
 copying the source and always writing the commonest target; a forecaster's error against the
 naive, seasonal-naive and linear autoregressive forecasts.
 """
@@ -21,10 +22,10 @@ import torch
 from ..common.errors import WorkbenchError
 from ..data.batching import IGNORE_INDEX
 from . import baselines as base
+from .counted_baselines import as_baselines, counted_baselines
 from .decoded_outputs import evaluate_captions, evaluate_translation
 from .forecast_scores import evaluate_forecast
 from .label_scores import LabelScores
-from .ngram import CHAR_ORDER, WORD_ORDER, KneserNey
 from .output_scores import OutputScores
 from .scores import Baseline, Evaluation, Score
 
@@ -33,8 +34,10 @@ Cancelled = Callable[[], bool]
 LONG_HORIZON = 24  # the farther forecast scored beside the next step's
 ALL_WINDOWS = 1 << 30  # every forecast start the validation part holds
 NOTHING_SCORED = "the evaluation was stopped before it scored anything"
+UNKNOWN_CHUNK = 1 << 20  # tokens read at a time when counting unknown words
 
 _corpus_baselines: WeakKeyDictionary = WeakKeyDictionary()  # corpus -> its baselines, made once
+_counted: WeakKeyDictionary = WeakKeyDictionary()  # corpus -> its counted baselines' record, where none is stored
 
 
 def evaluate(trainer, progress: Progress | None = None, cancelled: Cancelled = lambda: False) -> Evaluation:
@@ -82,7 +85,11 @@ def evaluate(trainer, progress: Progress | None = None, cancelled: Cancelled = l
 def corpus_baselines(corpus, seq_len: int) -> tuple[Baseline, ...]:
     """The baselines that need only the data (not the model), made once per corpus and
     sequence length: the window shows them beside every validation. Items are cut to
-    ``seq_len`` tokens, as the model reads them, so both are scored on the same tokens."""
+    ``seq_len`` tokens, as the model reads them, so both are scored on the same tokens.
+
+    A language model's data gets its best n-gram model, then its unigram model: the record
+    stored with the corpus when it was made, or (a project saved before corpora stored one)
+    the same record made now."""
     made = _corpus_baselines.setdefault(corpus, {})
     if seq_len not in made:
         made[seq_len] = _baselines_of(corpus, seq_len)
@@ -105,13 +112,8 @@ def _baselines_of(corpus, seq_len: int) -> tuple[Baseline, ...]:
                 train_ids, train_labels, val_ids, val_labels, len(corpus.vocab), len(corpus.label_names)
             ),
         )
-    if kind == "stream":
-        word = corpus.vocab.level == "word"
-        train, val = (_token_stream(corpus, split) for split in ("train", "val"))
-        order = WORD_ORDER if word else CHAR_ORDER
-        return (base.ngram_language_model(train, val, len(corpus.vocab), order, "word" if word else "character"),)
-    if kind == "lines":
-        return (_line_ngram(corpus, seq_len),)
+    if kind in ("stream", "lines"):
+        return as_baselines(_counted_record(corpus), items=kind == "lines")
     if kind == "pairs":
         sources, targets = zip(*corpus.pairs("val"))
         train_targets = [target for _, target in corpus.pairs("train")]
@@ -123,48 +125,27 @@ def _baselines_of(corpus, seq_len: int) -> tuple[Baseline, ...]:
     return tuple(Baseline(b.name, b.explanation, b.scores.word_bleu) for b in written)  # in word BLEU
 
 
-def _token_stream(corpus, split: str) -> np.ndarray:
-    """A split's tokens as one stream (a line corpus's items as ``_items_stream`` lays them)."""
-    arrays = corpus.arrays()
-    if corpus.kind == "stream":
-        return arrays[split]
-    return _items_stream(arrays[f"{split}_ids"], arrays[f"{split}_offsets"], corpus.vocab.boundary)
-
-
-def _items_stream(ids: np.ndarray, offsets: np.ndarray, boundary: int) -> np.ndarray:
-    """Items end to end, each after a boundary token as the model reads them, and one after the
-    last, so that predicting the end of an item counts too."""
-    stream = np.insert(ids.astype(np.int64), offsets[:-1], boundary)
-    return np.append(stream, boundary)
-
-
-def _line_ngram(corpus, seq_len: int) -> Baseline:
-    """A Kneser–Ney model of the training items, scored on each validation item as the model
-    reads it: from its start mark, on no other item's tokens, up to ``seq_len`` targets (the
-    item's characters and its end mark)."""
-    order, arrays, boundary = CHAR_ORDER, corpus.arrays(), corpus.vocab.boundary
-    model = KneserNey(_items_stream(arrays["train_ids"], arrays["train_offsets"], boundary), len(corpus.vocab), order)
-    ids, offsets = arrays["val_ids"].astype(np.int64), arrays["val_offsets"]
-    windows = []
-    for start, end in zip(offsets[:-1], offsets[1:]):
-        framed = np.concatenate([np.full(order - 1, -1), [boundary], ids[start:end], [boundary]])  # -1: no token
-        targets = min(end - start + 1, seq_len)
-        windows.append(np.lib.stride_tricks.sliding_window_view(framed, order)[1 : 1 + targets])
-    nats = float(-model.window_log_probs(np.concatenate(windows)).mean())
-    return Baseline(
-        f"{order}-gram model",
-        f"predicts each character of an item from up to {order - 1} before it in "
-        f"the item, by counting runs of {order} in the training items (Kneser–Ney smoothing)",
-        nats,
-    )
+def _counted_record(corpus) -> dict:
+    """The record stored with ``corpus``, else one made now, once per corpus (it needs no sequence length)."""
+    stored = corpus.description.get("counted_baselines")
+    if stored:
+        return stored
+    if corpus not in _counted:
+        _counted[corpus] = counted_baselines(corpus)
+    return _counted[corpus]
 
 
 def unknown_share(vocab, ids: np.ndarray) -> float | None:
-    """The share of ``ids`` that are the word vocabulary's unknown token (None at the character level)."""
+    """The share of ``ids`` (an array, or a dataset read by slices) that are the word
+    vocabulary's unknown token (None at the character level)."""
     unknown = getattr(vocab, "unknown", None)
     if unknown is None or not len(ids):
         return None
-    return float(np.count_nonzero(ids == unknown) / len(ids))
+    found = sum(
+        int(np.count_nonzero(np.asarray(ids[start : start + UNKNOWN_CHUNK]) == unknown))
+        for start in range(0, len(ids), UNKNOWN_CHUNK)
+    )
+    return found / len(ids)
 
 
 def _unknown_note(share: float | None, what: str) -> tuple[str, ...]:
@@ -186,9 +167,9 @@ def _language_model(corpus, result, common, seq_len: int) -> Evaluation:
     )
     in_bits = tuple(
         Baseline(b.name, b.explanation, b.value / math.log(2)) for b in corpus_baselines(corpus, seq_len)
-    )  # the n-gram model's nats, in the headline's bits
-    word_level = corpus.vocab.unknown is not None  # characters are never unknown: no stream to pack for nothing
-    notes = _unknown_note(unknown_share(corpus.vocab, _token_stream(corpus, "val")), "words") if word_level else ()
+    )  # counting's nats, in the headline's bits
+    word_level = corpus.vocab.unknown is not None  # a word stream: line corpora are characters, never unknown
+    notes = _unknown_note(unknown_share(corpus.vocab, corpus.arrays()["val"]), "words") if word_level else ()
     return Evaluation(
         "language model",
         counted=f"{token}s",
