@@ -16,6 +16,7 @@ from workbench.cli import main
 from workbench.engine.common.errors import WorkbenchError
 from workbench.engine.common.write_targets import check_new_folder_target
 from workbench.engine.project.project import Project
+from workbench.engine.project.run_table import wall_time_text
 from workbench.engine.training.run_tensorboard import summary_writer_class, write_runs_tensorboard
 
 PROSE = "It was the best of times, it was the worst of times; it was the age of wisdom.\n" * 40
@@ -67,7 +68,9 @@ def test_the_table_shows_each_runs_facts(two_runs, capsys):
     status, out, err = run(capsys, "runs", two_runs)
     assert status == 0 and err == ""
     header, *rows = table_rows(out)
-    assert header == ["run", "cell", "size", "parameters", "steps", "best val loss", "at step", "tokens/s", "created"]
+    assert header == [
+        "run", "cell", "size", "parameters", "steps", "best val loss", "at step", "tokens/s", "wall time", "created"
+    ]  # fmt: skip
     project = Project.open(two_runs)
     parameters = sum(p.numel() for p in project.model.parameters())
     # an earlier run: its lowest quick validation (one scope); the current run: the best the project keeps
@@ -89,7 +92,8 @@ def test_the_table_shows_each_runs_facts(two_runs, capsys):
             f"{step}",
             rate_text(run_history.tokens_per_s),
         ]
-        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row[8])
+        assert run_history.wall_s is not None and row[8] == wall_time_text(run_history.wall_s)  # recorded as it trained
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d", row[9])
     assert [row[4] for row in rows] == ["8", "12"]
 
 
@@ -99,7 +103,7 @@ def test_a_run_that_never_trained_shows_dashes(tmp_path, capsys):
     run(capsys, "new", path, "--text", prose, "--hidden", 16, "--layers", 3, "--batch-size", 4, "--seq-len", 16)
     status, out, _ = run(capsys, "runs", path)
     (row,) = table_rows(out)[1:]
-    assert status == 0 and row[:8] == ["run-001", "LSTM", "16 × 3", row[3], "0", "—", "—", "—"]
+    assert status == 0 and row[:9] == ["run-001", "LSTM", "16 × 3", row[3], "0", "—", "—", "—", "—"]
     assert int(row[3].replace(",", "")) == sum(p.numel() for p in Project.open(path).model.parameters())
 
 

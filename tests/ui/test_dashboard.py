@@ -719,15 +719,3 @@ def test_the_raw_loss_is_a_faint_opaque_tint_of_the_run_colour(qtbot, dashboard)
         image.pixelColor(x, y).getRgb()[:3] for x in range(0, image.width(), 2) for y in range(0, image.height(), 2)
     }
     assert tint.getRgb()[:3] in pixels  # drawn as it is: no blending with what lies beneath
-
-
-def test_a_baseline_is_a_line_across_the_loss_plot_in_its_units(dashboard):
-    dashboard.set_baseline("5-gram model", 2.0)
-    line = dashboard.baseline.line
-    assert line in dashboard.plots.loss.items and dashboard.baseline.value == pytest.approx(2.0)
-    assert line.label.format == "5-gram model: 2.000 nats/token"
-    dashboard.toolbar.units_combo.setCurrentIndex(1)  # bits
-    assert dashboard.baseline.value == pytest.approx(2.0 / math.log(2))
-    assert line.label.format == "5-gram model: 2.885 bits/token"
-    dashboard.set_baseline(None, None)
-    assert line not in dashboard.plots.loss.items and dashboard.baseline.value is None

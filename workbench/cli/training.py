@@ -22,9 +22,12 @@ from ..engine.project.starters import demo_project
 from ..engine.scoring.evaluation import evaluate
 from ..engine.training.best_weights import BestWeights
 from ..engine.training.callbacks import SaveEvery
+from ..engine.training.config import TrainConfig
 from ..engine.training.run_end import EARLY_STOPS
 from .exit_codes import EXIT_INTERRUPTED
 from .progress import ProgressBar
+
+SMALL_VALIDATION_SHARE = 0.25  # a validation of less of the held-out split than this is said before a run
 
 
 def cmd_train(args) -> int:
@@ -40,12 +43,13 @@ def cmd_train(args) -> int:
 def train_project(project: Project, path: Path, steps: int, args) -> int:
     if args.device:
         project.use_device(args.device)
-    if args.patience is not None or args.minutes is not None:  # kept with the project, as the window's settings
-        config = project.config
-        patience = config.patience if args.patience is None else args.patience
-        minutes = config.max_minutes if args.minutes is None else args.minutes
-        project.set_config(replace(config, patience=patience, max_minutes=minutes))
-    for line in limits_in_force(project.config, steps):
+    given = {"patience": args.patience, "max_minutes": args.minutes, "val_batches": args.val_batches}
+    given = {name: value for name, value in given.items() if value is not None}
+    if given:  # kept with the project, as the window's settings
+        project.set_config(replace(project.config, **given))
+    lines = limits_in_force(project.config, steps)
+    lines += validation_share(project.config, split_batches(project.corpus, project.config))
+    for line in lines:
         print(line, file=sys.stderr)
     trainer = project.trainer(ProgressBar(), [SaveEvery(args.save_every, lambda: project.save(path))])
     previous = signal.signal(signal.SIGINT, lambda *_: trainer.control.stop())
@@ -78,6 +82,25 @@ def limits_in_force(config, steps: int) -> list[str]:
     if config.max_minutes:
         lines.append(f"Time limit: {config.max_minutes:g} minutes of training (--minutes 0 turns it off).")
     return lines
+
+
+def split_batches(corpus, config: TrainConfig) -> int:
+    """Batches in the whole held-out split at the settings' batch shape: what ``--val-batches all`` scores."""
+    return corpus.batcher("val", config.batch_size, config.seq_len, config.seed).pass_length
+
+
+def validation_share(config: TrainConfig, whole: int) -> list[str]:
+    """A line when each validation scores under a quarter of the held-out split's ``whole`` batches:
+    its loss, and so the best weights, rest on a small sample."""
+    scored = config.val_batches
+    if not config.val_every or not scored or scored >= SMALL_VALIDATION_SHARE * whole:
+        return []
+    share = scored / whole
+    words = f"{share:.0%}" if share >= 0.01 else "under 1%"
+    return [
+        f"Each validation scores {scored:,} of the {whole:,} batches of the held-out split ({words}); "
+        "--val-batches all scores all of it."
+    ]
 
 
 def kept_best(best: BestWeights | None) -> str:

@@ -49,6 +49,8 @@ class ValidationResult:
     scored: int = 0  # what the loss is the mean over: tokens, items, lines or windows
     batches: int = 0  # validation batches scored ...
     of_batches: int = 0  # ... of the batches in the whole validation split
+    best_step: int | None = None  # the kept best weights' step after this validation; None: none kept
+    best_loss: float | None = None  # ... and their loss, in the scope best weights compare in (best_weights)
 
     @property
     def whole(self) -> bool:
@@ -88,6 +90,7 @@ class RunFinished:
     step: int
     reason: str  # "completed", "stopped", "patience" (early stopping) or "time_limit" (--minutes)
     elapsed_s: float
+    kept_step: int | None = None  # the step of the best weights kept; None: no validation kept any
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ from .lab_dialog import LabTaskDialog
 from .model_tabs import HANDWRITING_KINDS, elsewhere, results_kind
 from .project_files import ProjectFiles
 from .results import ResultsPanel
+from .runs_table import runs_table_rows
 from .samples import SamplesPanel
 from .status import TrainingStatus
 from .training_settings import TrainingSettingsDialog
@@ -227,8 +228,10 @@ class MainWindow(QMainWindow):
         self.pause_action.setChecked(False)
         self.dashboard.end_run()
         verb = RUN_END_WORDS.get(event.reason, "Stopped")
-        self.status.run_ended(f"{verb} at step {event.step:,} after {event.elapsed_s:.0f} s")
+        kept = f" · best weights of step {event.kept_step:,} kept" if event.kept_step is not None else ""
+        self.status.run_ended(f"{verb} at step {event.step:,} after {event.elapsed_s:.0f} s{kept}")
         self.status.show_step(event.step)  # metrics are throttled: the last may be a step behind
+        self._refresh_runs_table()
 
     def _on_run_failed(self, event: RunFailed) -> None:
         self.pause_action.setChecked(False)
@@ -236,10 +239,17 @@ class MainWindow(QMainWindow):
         self.status.run_ended("Training failed")
         self.status.show_step(event.step)  # a diverged run went back to its last sound step
         self.bridge.call(partial(tasks.runs_of, self.bridge.worker), self.dashboard.load_runs, self.show_error)
+        self.bridge.call(partial(tasks.kept_best, self.bridge.worker), self.dashboard.show_best, self.show_error)
+        self._refresh_runs_table()
         if self.comparison.running:  # the comparison goes on with the next cell
             self.statusBar().showMessage(f"This run failed: {event.reason}", 15_000)
             return
         QMessageBox.warning(self, "Training failed", event.reason)
+
+    def _refresh_runs_table(self) -> None:
+        """The Training tab's runs table, made anew by the worker as ``workbench runs`` makes it."""
+        show = self.dashboard.show_run_rows
+        self.bridge.call(partial(runs_table_rows, self.bridge.worker), lambda table: show(*table), self.show_error)
 
     # -- a project arrives --------------------------------------------------------------------
 
@@ -251,13 +261,15 @@ class MainWindow(QMainWindow):
         if snapshot.spec != self.document.spec:
             self.document.reset(snapshot.spec)
         self.dashboard.set_loss_per(snapshot.spec.loss_per)
-        self.dashboard.load_runs(snapshot.runs)
+        self.dashboard.load_runs(snapshot.runs, snapshot.best)
+        self._refresh_runs_table()
         self.internals.clear()
         if snapshot.config.probe_every:
             self.internals.prepare(snapshot.spec)
         if snapshot.latest_probe is not None:
             self.internals.load_snapshots([snapshot.latest_probe])
         self.samples.load_samples(snapshot.samples)
+        self.requests.weights.show_best(snapshot.best)
         self.handwriting.set_model_kind(HANDWRITING_KINDS.get(snapshot.spec.template))
         kind = results_kind(snapshot.spec, snapshot.data_description.get("kind"))
         self.samples.set_model_writes(snapshot.spec.generates_text, elsewhere(kind, snapshot.spec))
@@ -271,7 +283,7 @@ class MainWindow(QMainWindow):
             self.results.set_scenes(snapshot.data_stats["val_pictures"])
         if kind in ("classification", "tagging", "translation", "captioning"):
             self.bridge.call(partial(tasks.baselines, self.bridge.worker), self.results.set_baselines, self.show_error)
-        self.dashboard.set_baseline(None, None)
+        self.dashboard.set_baselines([])
         if snapshot.spec.generates_text and snapshot.data_description.get("kind") in ("stream", "lines"):
             self.bridge.call(partial(tasks.baselines, self.bridge.worker), self._show_loss_baseline, self.show_error)
         if kind in ("classification", "tagging") and snapshot.step > 0:  # scores of a trained model, at once
@@ -282,9 +294,9 @@ class MainWindow(QMainWindow):
         self._update_actions()
 
     def _show_loss_baseline(self, baselines) -> None:
-        """A language model's n-gram model, across the Training tab's loss plot."""
-        if baselines:
-            self.dashboard.set_baseline(baselines[0].name, baselines[0].value)
+        """What counting alone achieves on a language model's data (its n-gram and unigram
+        models), across the Training tab's loss plot."""
+        self.dashboard.set_baselines([(baseline.name, baseline.value) for baseline in baselines])
 
     def set_suggested_steps(self, steps: int) -> None:
         self.steps.setValue(steps)

@@ -40,6 +40,7 @@ from PySide6.QtWidgets import (
 from ..engine.events import SampleGenerated
 from ..engine.inference.sampling_options import MAX_REPETITION_PENALTY, REPETITION_WINDOW, SamplingOptions
 from . import theme
+from .weights_choice import WEIGHTS_TIP, WeightsCombo
 
 KEPT_SAMPLES = 50
 _TEMPERATURE_STEPS = 100  # the slider counts hundredths: 0 .. 2.00
@@ -175,6 +176,7 @@ class SamplesPanel(QWidget):
         self.sample_button.setToolTip("Write a sample with these settings (Ctrl+Return)")
         self.sample_button.setDefault(True)
         self.result_view = SampleView("Press Sample to let the model write.")
+        self.weights_combo = WeightsCombo()  # the window's one choice: Results and Handwriting use it too
         self._lay_out()
         self._show_temperature()
         self.temperature_slider.valueChanged.connect(self._show_temperature)
@@ -215,8 +217,15 @@ class SamplesPanel(QWidget):
         splitter.setChildrenCollapsible(False)
         splitter.setStretchFactor(0, 3)
         splitter.setStretchFactor(1, 2)
+        weights_label = QLabel("Weights")
+        weights_label.setToolTip(WEIGHTS_TIP)
+        weights_row = QHBoxLayout()
+        weights_row.addWidget(weights_label)
+        weights_row.addWidget(self.weights_combo)
+        weights_row.addStretch(1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
+        layout.addLayout(weights_row)  # above both boxes: it is the whole window's choice, not the sampler's alone
         layout.addWidget(splitter)
 
     # -- samples during training --------------------------------------------------------

@@ -1,5 +1,6 @@
 """The training settings dialog: optimizer, learning rate and schedule, clipping, batch shape,
-and how often to validate, probe and sample. It edits a copy of the project's ``TrainConfig``."""
+how often (and on how much) to validate, probe and sample, and when a run stops early. It edits a
+copy of the project's ``TrainConfig``."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from .theme import PROBLEM
 
 OPTIMIZER_NAMES = {"adam": "Adam", "rmsprop": "RMSprop", "sgd": "SGD with momentum"}
 SCHEDULE_NAMES = {"constant": "constant", "cosine": "cosine decay", "step": "step decay"}
+LONGEST_TIME_LIMIT = 10_000_000  # minutes, as the command line's --minutes: about 19 years
 
 
 def _spin(low: int, high: int, value: int, step: int = 1, special: str | None = None) -> QSpinBox:
@@ -74,6 +76,27 @@ class TrainingSettingsDialog(QDialog):
         self.sample_every = _spin(0, 1_000_000, config.sample_every, 100, "never")
         for control in (self.warmup, self.decay_steps, self.val_every, self.probe_every, self.sample_every):
             control.setSuffix(" steps")
+        self.val_batches = _spin(0, 1_000_000, config.val_batches, 10, "all")
+        self.val_batches.setSuffix(" batches")
+        self.val_batches.setToolTip(
+            "Batches each validation scores, the same ones every time: fewer is quicker, more a truer loss. "
+            "All scores the whole held-out split. Every run ends with a validation of the whole split."
+        )
+        self.patience = _spin(0, 1_000_000, config.patience, 1, "off")
+        self.patience.setSuffix(" validations")
+        self.patience.setToolTip(
+            "Early stopping: a run stops after this many validations in a row without a lower validation loss "
+            "than the best so far. The best weights are kept either way. Off trains every step asked for."
+        )
+        self.time_limit = QDoubleSpinBox(decimals=2, minimum=0.0, singleStep=5.0)
+        self.time_limit.setMaximum(max(LONGEST_TIME_LIMIT, config.max_minutes))
+        self.time_limit.setValue(config.max_minutes)
+        self.time_limit.setSpecialValueText("off")
+        self.time_limit.setSuffix(" minutes")
+        self.time_limit.setToolTip(
+            "A run stops after this many minutes of training (time paused does not count), ending as a "
+            "finished run does, with a validation of the whole split. Off: no limit."
+        )
         for control, what, budget in (
             (self.probe_every, "A look inside (gates, states, gradient through time)", config.probe_budget),
             (self.sample_every, "A sample", config.sample_budget),
@@ -100,11 +123,20 @@ class TrainingSettingsDialog(QDialog):
         data_form.addRow("Batch size", self.batch_size)
         data_form.addRow("Sequence length", self.seq_len)
         data_form.addRow("Validate every", self.val_every)
+        data_form.addRow("Validation batches", self.val_batches)
         data_form.addRow("Look inside every", self.probe_every)
         data_form.addRow("Sample every", self.sample_every)
+        stopping = QGroupBox("Stopping early")
+        stopping_form = QFormLayout(stopping)
+        stopping_form.addRow("Patience", self.patience)
+        stopping_form.addRow("Time limit", self.time_limit)
+        right = QVBoxLayout()
+        right.addWidget(data)
+        right.addWidget(stopping)
+        right.addStretch(1)
         columns = QHBoxLayout()
         columns.addWidget(optimisation)
-        columns.addWidget(data)
+        columns.addLayout(right)
         note = QLabel(
             "Changes apply from the next step, while training too. A new optimizer starts without its "
             "moments; a new batch shape takes effect from the next epoch."
@@ -127,6 +159,7 @@ class TrainingSettingsDialog(QDialog):
             self.schedule.currentIndexChanged,
             self.learning_rate.textChanged,
             self.weight_decay.textChanged,
+            self.val_every.valueChanged,
         ):
             signal.connect(self._refresh)
         self._refresh()
@@ -150,15 +183,21 @@ class TrainingSettingsDialog(QDialog):
             batch_size=self.batch_size.value(),
             seq_len=self.seq_len.value(),
             val_every=self.val_every.value(),
+            val_batches=self.val_batches.value(),
             probe_every=self.probe_every.value(),
             sample_every=self.sample_every.value(),
+            patience=self.patience.value(),
+            max_minutes=self.time_limit.value(),
         ).check()
 
     def _refresh(self) -> None:
         """Momentum only for the optimizers that have it, decay steps only for a decaying schedule,
-        and OK only for settings that check."""
+        validation batches and patience only with validations, and OK only for settings that check."""
         self.momentum.setEnabled(self.optimizer.currentData() != "adam")
         self.decay_steps.setEnabled(self.schedule.currentData() != "constant")
+        validates = self.val_every.value() > 0
+        self.val_batches.setEnabled(validates)
+        self.patience.setEnabled(validates)
         try:
             self.config()
             problem = ""

@@ -3,8 +3,11 @@
 What a run records of itself is its name, its cell, when it was created ("started" in its meta:
 when the project or the new model was made, not when training began) and its series. The size
 and parameters of its model are known only for the run training continues, whose model is the
-project's; an earlier run's are not stored and show as "—". No run records its wall time (nor
-the time of each step), so the table has no column for it.
+project's; an earlier run's are not stored and show as "—". Its wall time is its training time
+over all its sessions, pauses left out; a run from before runs recorded it shows "—".
+
+The window's runs table shows the same rows and cells (``row_cells``), so this module needs no
+torch: a project is only passed in.
 """
 
 from __future__ import annotations
@@ -13,11 +16,15 @@ import datetime
 import math
 import statistics
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ..spec import CELL_NAMES, ModelSpec
-from .project import Project
+
+if TYPE_CHECKING:
+    from .project import Project
 
 MISSING = "—"
+TEXT_COLUMNS = ("run", "cell", "created")  # read left to right; the other columns are numbers
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,7 @@ class RunRow:
     best_validation: tuple[float, int] | None  # the lowest validation loss, and its step
     rate: float | None  # the median throughput of the run's metrics reports
     created: str | None  # ISO time
+    wall_s: float | None = None  # training time over all its sessions; None: not recorded
 
 
 def run_rows(project: Project) -> list[RunRow]:
@@ -48,6 +56,7 @@ def run_rows(project: Project) -> list[RunRow]:
                 best_validation=best,
                 rate=statistics.median(run.tokens_per_s) if run.tokens_per_s else None,
                 created=run.meta.get("started"),
+                wall_s=run.wall_s,
             )
         )
     return rows
@@ -71,10 +80,10 @@ def _lowest_validation(run) -> tuple[float, int] | None:
 
 def format_run_table(rows: list[RunRow], counts: str = "tokens") -> str:
     """The rows as a text table, numbers right-aligned; "—" where a run does not record a fact."""
-    header = ("run", "cell", "size", "parameters", "steps", "best val loss", "at step", f"{counts}/s", "created")
-    lines = [header, *(_cells(row) for row in rows)]
+    header = table_header(counts)
+    lines = [header, *(row_cells(row) for row in rows)]
     widths = [max(len(line[column]) for line in lines) for column in range(len(header))]
-    left = {0, 1, len(header) - 1}  # run, cell and created read left to right; the rest are numbers
+    left = {i for i, name in enumerate(header) if name in TEXT_COLUMNS}  # the rest are numbers
     return "\n".join(
         "  ".join(
             cell.ljust(width) if i in left else cell.rjust(width) for i, (cell, width) in enumerate(zip(line, widths))
@@ -83,7 +92,14 @@ def format_run_table(rows: list[RunRow], counts: str = "tokens") -> str:
     )
 
 
-def _cells(row: RunRow) -> tuple[str, ...]:
+def table_header(counts: str = "tokens") -> tuple[str, ...]:
+    """The columns' names; ``counts`` is what the throughput counts (``run_metrics.throughput_counts``)."""
+    numbers = ("size", "parameters", "steps", "best val loss", "at step", f"{counts}/s", "wall time")
+    return ("run", "cell", *numbers, "created")
+
+
+def row_cells(row: RunRow) -> tuple[str, ...]:
+    """A row's facts as text, a cell for each column of ``table_header``."""
     best = row.best_validation
     return (
         row.name,
@@ -94,8 +110,21 @@ def _cells(row: RunRow) -> tuple[str, ...]:
         f"{best[0]:.3f}" if best else MISSING,
         f"{best[1]:,}" if best else MISSING,
         _rate_text(row.rate),
+        wall_time_text(row.wall_s),
         _created_text(row.created),
     )
+
+
+def wall_time_text(seconds: float | None) -> str:
+    """'45 s', '12 min 05 s', '3 h 07 min'; "—" when not recorded."""
+    if seconds is None:
+        return MISSING
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
 
 
 def _recurrent_stack(spec: ModelSpec):

@@ -7,13 +7,17 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..common.errors import ProjectError
+from ..common.stored_values import is_finite_number
 from ..events import StepMetrics, ValidationResult
+
+WALL_TIME = "wall_s"  # the meta key of a run's training time: seconds, over all its sessions
 
 
 @dataclass
 class RunHistory:
     name: str  # "run-001"
-    meta: dict = field(default_factory=dict)  # model description, cell, device, started
+    meta: dict = field(default_factory=dict)  # model description, cell, started, wall_s (``add_wall_time``)
     steps: list[int] = field(default_factory=list)  # every optimisation step
     losses: list[float] = field(default_factory=list)
     learning_rates: list[float] = field(default_factory=list)
@@ -45,6 +49,16 @@ class RunHistory:
         self.val_losses.append(event.loss)
         self.val_accuracies.append(np.nan if event.accuracy is None else event.accuracy)
         self.val_whole.append(event.whole)
+
+    def add_wall_time(self, seconds: float) -> None:
+        """A session of this run trained ``seconds`` of wall-clock time (its pauses not counted)."""
+        self.meta[WALL_TIME] = self.meta.get(WALL_TIME, 0.0) + seconds
+
+    @property
+    def wall_s(self) -> float | None:
+        """The run's training time in seconds, over every session; None for a run from before
+        runs recorded it."""
+        return self.meta.get(WALL_TIME)
 
     def truncate(self, step: int) -> None:
         """Forget everything after ``step``: the trainer went back to that step's weights."""
@@ -80,6 +94,10 @@ class RunHistory:
     def from_series(cls, name: str, meta: dict, columns: dict[str, np.ndarray]) -> RunHistory:
         def column(key: str) -> list:
             return columns[key].tolist() if key in columns else []
+
+        wall_s = meta.get(WALL_TIME, 0.0)
+        if not (is_finite_number(wall_s) and wall_s >= 0):
+            raise ProjectError(f"runs/{name}'s {WALL_TIME} {wall_s!r} is not a number of seconds")
 
         return cls(
             name=name,

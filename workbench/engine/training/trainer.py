@@ -17,6 +17,7 @@ import math
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import replace
 
 import torch
 from torch import nn
@@ -197,8 +198,10 @@ class Trainer:
             self.final_validation()
         outcome = RunOutcome(reason, self.step, message)
         elapsed = time.perf_counter() - started
+        self.history.add_wall_time(self.clock() - early.started)  # the time limit's clock: pauses left out
         if outcome.reason != "failed":
-            self._emit(RunFinished(self.step, outcome.reason, elapsed))
+            kept = self.best.step if self.best is not None else None
+            self._emit(RunFinished(self.step, outcome.reason, elapsed, kept))
         for callback in self.callbacks:
             callback.on_run_end(self, outcome)
         return outcome
@@ -353,9 +356,11 @@ class Trainer:
         self.history.record_validation(result)
         if result.whole:
             self.last_whole_validation = result
-        self._emit(result)
         if result.whole or not whole:  # one cut short scored a part of the split no other scores
             self._compare_with_best(result)
+        if self.best is not None:  # told with the best it leaves kept
+            result = replace(result, best_step=self.best.step, best_loss=self.best.val_loss)
+        self._emit(result)
         return result
 
     def _compare_with_best(self, result: ValidationResult) -> None:

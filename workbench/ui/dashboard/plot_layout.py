@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import partial
 
+import numpy as np
 import pyqtgraph as pg
 
 from .. import theme
@@ -58,6 +59,20 @@ def make_plots(grid: pg.GraphicsLayoutWidget) -> DashboardPlots:
         for column, stretch in enumerate(stretches):
             row.layout.setColumnStretchFactor(column, stretch)
     return plots
+
+
+def fit_from_zero(plot: pg.PlotItem) -> None:
+    """Show the values of ``plot``'s visible curves from 0 (learning rates): pyqtgraph pads a
+    constant rate by ±0.5, hiding it."""
+    peaks = [
+        float(np.nanmax(y))
+        for item in plot.listDataItems()
+        if item.isVisible()
+        for y in [item.getData()[1]]
+        if y is not None and len(y)
+    ]
+    if peaks and max(peaks) > 0:
+        plot.setYRange(0, 1.1 * max(peaks), padding=0)
 
 
 def _share_steps(plots: DashboardPlots, source: pg.PlotItem, _mask=None) -> None:

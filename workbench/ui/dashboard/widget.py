@@ -28,12 +28,15 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ...engine.events import RunStarted, StepMetrics, ValidationResult
+from ...engine.project.run_table import RunRow
 from ...engine.training.history import RunHistory
 from .. import theme
+from ..runs_table import RunsTable
 from . import style
-from .baseline_line import BaselineLine
+from .baseline_line import BaselineLines
+from .best_marker import BestMarker
 from .curves import DisplayOptions, LayerCurves, RunCurves
-from .plot_layout import make_plots
+from .plot_layout import fit_from_zero, make_plots
 from .run_data import RunData
 from .step_range import RoundExtent, shown_values
 from .timed_graphics import TimedGraphics
@@ -74,7 +77,9 @@ class Dashboard(QWidget):
         self._runs: list[RunCurves] = []  # drawing order; the last is the current run
         self._layer_run: str | None = None  # None: the per-layer plot follows the current run
         self._options = self.toolbar.options
-        self.baseline = BaselineLine(self.plots.loss)
+        self.baselines = BaselineLines(self.plots.loss)
+        self.best_marker = BestMarker(self.plots.loss)
+        self.runs_table = RunsTable()  # the runs selected there are drawn
         self._stale: dict[str, set[RunCurves]] = {plot: set() for plot in PLOTS}  # runs out of date, by plot
         self._next_plot = 1  # index into PLOTS: where the next shot that is not the loss plot's looks first
         self._last_plot: str | None = None  # the plot the last shot redrew
@@ -91,8 +96,10 @@ class Dashboard(QWidget):
         layout.setSpacing(0)
         layout.addWidget(self.toolbar)
         layout.addWidget(self.graphics, 1)
+        layout.addWidget(self.runs_table)
         self.toolbar.options_changed.connect(self._on_options_changed)
         self.toolbar.run_toggled.connect(self.set_run_shown)
+        self.runs_table.run_toggled.connect(self.set_run_shown)
         self.toolbar.layer_run_chosen.connect(self._on_layer_run_chosen)
         self.loss_legend.sigSampleClicked.connect(self._on_legend_sample_clicked)
         self._on_options_changed(self._options)
@@ -100,13 +107,24 @@ class Dashboard(QWidget):
 
     # -- the main window's calls --------------------------------------------------------
 
-    def load_runs(self, runs: list[RunHistory]) -> None:
-        """Show these saved runs and nothing else; the last is the current run."""
+    def load_runs(self, runs: list[RunHistory], best: tuple[int, float] | None = None) -> None:
+        """Show these saved runs and nothing else; the last is the current run, whose kept best
+        weights' (step, validation loss) ``best`` is."""
         self._remove_runs()
         for history in runs:
             self._add_run(RunData.from_history(history))
         self._layer_run = None
         self._runs_changed()
+        self.best_marker.follow_run(True)  # as every run loaded: shown
+        self.show_best(best)
+
+    def show_best(self, best: tuple[int, float] | None) -> None:
+        """Mark the kept best weights' (step, validation loss in nats) on the loss plot; None: none."""
+        self.best_marker.show(best, self._options)
+
+    def show_run_rows(self, rows: list[RunRow], counts: str = "tokens") -> None:
+        """The runs table's rows (``run_table.run_rows``), those of the runs drawn selected."""
+        self.runs_table.show_rows(rows, counts, {c.run.name: (c.colour, c.visible) for c in self._runs})
 
     def start_run(self, event: RunStarted) -> None:
         """A run starts: the current one resumes (same name) or a new one is drawn after it."""
@@ -148,18 +166,20 @@ class Dashboard(QWidget):
         curves = self._live_run()
         curves.run.add_validation(event)
         self._mark_dirty(curves, ("loss",))
+        self.show_best(None if event.best_step is None else (event.best_step, event.best_loss))
 
     def clear(self) -> None:
         self._remove_runs()
         self._layer_run = None
         self._runs_changed()
+        self.show_best(None)
         for plot in vars(self.plots).values():  # back to the empty range the hint is placed in
             plot.getViewBox().setRange(xRange=(0, 1), yRange=(0, 1), padding=0)
             plot.enableAutoRange()
 
-    def set_baseline(self, name: str | None, nats: float | None) -> None:
-        """A baseline's loss (nats per token) drawn across the loss plot; None removes it."""
-        self.baseline.show(name, nats, self._options)
+    def set_baselines(self, baselines: list[tuple[str, float]]) -> None:
+        """Baselines' losses, (name, nats per token), drawn across the loss plot; none removes them."""
+        self.baselines.show(baselines, self._options)
 
     def set_loss_per(self, per: str) -> None:
         """What the project's loss is a mean over: see ``ModelSpec.loss_per``."""
@@ -186,6 +206,9 @@ class Dashboard(QWidget):
         curves = self.run_curves(name)
         curves.set_visible(shown)
         self.toolbar.show_run_shown(name, shown)
+        self.runs_table.show_run_shown(name, shown)
+        if curves is self.current_run:
+            self.best_marker.follow_run(shown)
         self.loss_legend.update()
         for plot in PLOTS:  # "A" fits the runs still shown, not the hidden run's round numbers
             self._follow_extent(plot)
@@ -327,7 +350,7 @@ class Dashboard(QWidget):
                 if curves in stale:
                     curves.redraw(plot, self._options)
             if plot == "learning_rate":
-                self._fit_learning_rate()
+                fit_from_zero(self.plots.learning_rate)
         self._follow_extent(plot)
         # The range now, not while painting: a moved axis then comes in the same paint, not a second.
         getattr(self.plots, plot).getViewBox().prepareForPaint()
@@ -353,18 +376,6 @@ class Dashboard(QWidget):
         steps = [step for step in steps if step is not None]
         return max(steps) if steps else None
 
-    def _fit_learning_rate(self) -> None:
-        """Show learning rates from 0: pyqtgraph pads a constant rate by ±0.5, hiding it."""
-        peaks = [
-            float(np.nanmax(y))
-            for curves in self._runs
-            if curves.visible
-            for y in [curves.learning_rate.getData()[1]]
-            if y is not None and len(y)
-        ]
-        if peaks and max(peaks) > 0:
-            self.plots.learning_rate.setYRange(0, 1.1 * max(peaks), padding=0)
-
     def _on_options_changed(self, options: DisplayOptions) -> None:
         rescaled = (options.log_loss, options.loss_scale) != (self._options.log_loss, self._options.loss_scale)
         self._options = options
@@ -372,7 +383,8 @@ class Dashboard(QWidget):
         if rescaled:  # the rounded values were in the other scale: the data alone until the next redraw
             self._extents["loss"].follow(self._last_step("loss"), None)
         self.plots.loss.setLabel("left", "loss", units=options.loss_units, color=theme.MUTED)
-        self.baseline.rescale(options)
+        self.baselines.rescale(options)
+        self.best_marker.rescale(options)
         for curves in self._runs:
             self._mark_dirty(curves, ("loss",))
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from ...engine.events import HandwritingWritten, NextPointDensity
 from .. import theme
+from ..weights_choice import WEIGHTS_TIP, WeightsCombo
 from .animation import WrittenInkPlayer, written_summary
 from .density_follower import DensityFollower
 from .engine_requests import WriteRequest, copied_strokes
@@ -109,6 +110,7 @@ class HandwritingPanel(QWidget):
         self.write_button = QPushButton("Write", toolTip="Let the model write (Ctrl+Return)")
         self.write_button.setDefault(True)
         self.write_button.setMinimumWidth(90)
+        self.weights_combo = WeightsCombo()  # the window's one choice of weights, shown in the Samples panel too
         self._build_status()
         self.heatmaps = WrittenHeatmaps()
         self._show_bias()
@@ -146,8 +148,12 @@ class HandwritingPanel(QWidget):
         write_row.addSpacing(10)
         bias_caption = QLabel("Bias")
         bias_caption.setToolTip(BIAS_TIP)
-        for widget in (bias_caption, self.bias_slider, self.bias_label, self.write_button):
+        weights_caption = QLabel("Weights")
+        weights_caption.setToolTip(WEIGHTS_TIP)
+        for widget in (bias_caption, self.bias_slider, self.bias_label, weights_caption, self.weights_combo):
             write_row.addWidget(widget)
+        write_row.addSpacing(6)
+        write_row.addWidget(self.write_button)
         status_row = QHBoxLayout()
         status_row.addWidget(self.status_label, 1)
         status_row.addWidget(self.progress)
@@ -220,7 +226,7 @@ class HandwritingPanel(QWidget):
         self.pad_toolbar.setEnabled(has_model)
         self.text_edit.setEnabled(self.model_kind == "synthesis")
         self.primer_text_edit.setEnabled(has_model)
-        for widget in (self.bias_slider, self.bias_label, self.write_button, self.predict_check):
+        for widget in (self.bias_slider, self.bias_label, self.write_button, self.predict_check, self.weights_combo):
             widget.setEnabled(has_model)
         self.prime_check.setEnabled(has_model and has_ink)
         self.add_button.setEnabled(has_model and has_ink and bool(self.primer_text_edit.text().strip()))
