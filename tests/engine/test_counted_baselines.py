@@ -8,7 +8,7 @@ import h5py
 import numpy as np
 import pytest
 
-from workbench.engine.data.lines import LineCorpus
+from workbench.engine.data.lines import LineCorpus, LineItems
 from workbench.engine.data.text import TextStream
 from workbench.engine.data.vocab import Vocabulary
 from workbench.engine.scoring.counted_baselines import as_baselines, counted_baselines, summary_lines
@@ -26,7 +26,8 @@ def stream(train: str, val: str, vocab: Vocabulary = ABCD) -> TextStream:
 def lines(train: list[str], val: list[str]) -> LineCorpus:
     vocab = Vocabulary.of_characters("".join(train + val), with_boundary=True)
     description = {"kind": "lines", "source": "test", "title": "test", "level": "char"}
-    return LineCorpus(description, vocab, [vocab.encode(s) for s in train], [vocab.encode(s) for s in val])
+    train_items, val_items = (LineItems.of([vocab.encode(s) for s in split]) for split in (train, val))
+    return LineCorpus(description, vocab, train_items, val_items)
 
 
 def test_a_small_stream_is_counted_and_scored_exactly():

@@ -17,7 +17,7 @@ from workbench.engine.data import batching
 from workbench.engine.data.batching import StreamBatcher
 from workbench.engine.data.stored_tokens import StoredTokens
 from workbench.engine.data.text import stream_from_text
-from workbench.engine.data.text_chunks import ReadingCancelled
+from workbench.engine.data.text_chunks import ReadingCancelled, text_chunks
 from workbench.engine.data.text_streaming import stream_text_file
 from workbench.engine.project.project import Project
 from workbench.engine.project.project_file import ContentDigest
@@ -244,3 +244,77 @@ def test_a_reader_that_reads_streamed_datasets_whole_finds_the_digest_right(tmp_
             for name in every_dataset(file):
                 digest.add(file[name], file[name][()])
             assert digest.hexdigest() == file.attrs["content_blake2b"].decode()
+
+
+def test_a_lines_file_read_in_pieces_keeps_its_items_as_two_arrays(tmp_path):
+    from workbench.engine.data.lines import LineCorpus, lines_from_items, load_lines_file
+
+    text = "Anna\r\n  Bob  \n\n\nClära\nDmitri\n𝄞x\n" + "".join(f"name{i} ümlaut\n" for i in range(300))
+    path = tmp_path / "names.txt"
+    path.write_bytes(text.encode())
+    read = load_lines_file(path, chunk_bytes=5)
+    items = [line.strip() for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+    whole = lines_from_items(items, str(path), path.name)
+    assert read.vocab == whole.vocab and read.stats() == whole.stats() and read.preview() == whole.preview()
+    for name, array in whole.arrays().items():
+        assert np.array_equal(read.arrays()[name], array) and read.arrays()[name].dtype == array.dtype, name
+    assert read.arrays()["train_ids"].dtype == np.uint8 and isinstance(read, LineCorpus)
+    batches = [batch.inputs.tolist() for batch in read.batcher("train", 4, 8, 0).epoch_batches()]
+    assert batches == [batch.inputs.tolist() for batch in whole.batcher("train", 4, 8, 0).epoch_batches()]
+
+
+@pytest.mark.parametrize("change", ["edited", "shrunk", "grown"])
+def test_a_file_that_changes_between_the_two_reads_is_refused(tmp_path, monkeypatch, change):
+    """A log still being written, or an editor saving during a long import."""
+    from workbench.engine.data import text_streaming
+
+    path = tmp_path / "log.txt"
+    path.write_text("hello world\n" * 200)
+    passes = []
+
+    def changing_chunks(*args):
+        passes.append(1)
+        if len(passes) == 2:  # between counting and encoding
+            text = {"edited": "hellq world\n" * 200, "shrunk": "hello\n" * 100, "grown": "hello world\n" * 300}
+            path.write_text(text[change])
+        yield from text_chunks(*args)
+
+    monkeypatch.setattr(text_streaming, "text_chunks", changing_chunks)
+    with pytest.raises(DataError, match="log.txt: the file changed while it was read"):
+        stream_text_file(path, scratch_dir=tmp_path / "scratch")
+    assert list((tmp_path / "scratch").iterdir()) == []
+
+
+def test_a_word_is_never_cut_by_a_piece_border_even_without_spaces(tmp_path, monkeypatch):
+    from workbench.engine.data import text_streaming
+
+    monkeypatch.setattr(text_streaming, "LONGEST_WORD", 64)  # the one-word guard, scaled down
+    text = ",".join(["alpha", "bravo", "charlie", "delta"] * 30)  # minified: no space, no newline
+    path = tmp_path / "minified.txt"
+    path.write_text(text)
+    read = stream_text_file(path, "word", scratch_dir=tmp_path, chunk_bytes=16)
+    assert read.vocab == stream_from_text(text, str(path), path.name, "word").vocab  # no "br" + "avo"
+
+
+def test_a_damaged_chunk_is_blamed_on_the_project_file(tmp_path, streamed_project):
+    project, text = streamed_project
+    saved = shutil.copy(project.save(tmp_path / "p.h5"), tmp_path / "damaged.h5")
+    with h5py.File(saved, "r") as file:
+        chunk = file["data/arrays/val"].id.get_chunk_info(0)
+    with open(saved, "r+b") as raw:  # a byte of val's first chunk flipped: its fletcher32 no longer agrees
+        raw.seek(chunk.byte_offset)
+        byte = raw.read(1)
+        raw.seek(chunk.byte_offset)
+        raw.write(bytes([byte[0] ^ 0xFF]))
+    opened = Project.open(saved)  # nothing of val read yet
+    with pytest.raises(DataError, match=r"damaged.h5: its '/data/arrays/val' cannot be read: it is damaged") as caught:
+        opened.trainer().validate()
+    assert str(text) not in str(caught.value)
+
+
+def test_an_autosave_copy_leaves_the_corpus_reading_the_project_file(tmp_path, streamed_project):
+    project, _ = streamed_project
+    saved = project.save(tmp_path / "p.h5")
+    copy = project.save_copy(tmp_path / "autosave.h5")
+    assert project.path == saved and project.corpus.arrays()["train"].file.filename == str(saved)
+    assert np.array_equal(Project.open(copy).corpus.arrays()["train"][:], project.corpus.arrays()["train"][:])

@@ -6,6 +6,7 @@ import time
 import pytest
 from tiny import Recorder, make_project
 
+from workbench.engine.common.errors import DataError
 from workbench.engine.events import RunFailed, RunFinished, StepMetrics
 from workbench.engine.training.worker import EngineWorker
 
@@ -72,4 +73,27 @@ def test_an_unexpected_error_in_training_is_reported_and_the_worker_lives_on(wor
     worker.train(10)
     wait_until(lambda: recorder.of(RunFailed))
     assert "unexpected error: division by zero" in recorder.of(RunFailed)[0].reason
+    assert worker.submit(lambda: 42).result(timeout=5) == 42
+
+
+def test_a_damaged_file_read_while_training_is_said_in_words_without_a_traceback(worker, text_corpus, capfd):
+    worker, recorder, _ = worker
+
+    def damaged_project():
+        project = make_project(text_corpus)
+
+        def refuse(prediction, target):
+            raise DataError("p.h5: its '/data/arrays/train' cannot be read: it is damaged")
+
+        project.trainer().model.head.loss = refuse
+        worker.project = project
+
+    worker.submit(damaged_project).result(timeout=5)
+    worker.train(10)
+    wait_until(lambda: recorder.of(RunFailed))
+    assert (
+        recorder.of(RunFailed)[0].reason
+        == "training stopped: p.h5: its '/data/arrays/train' cannot be read: it is damaged"
+    )
+    assert "Traceback" not in capfd.readouterr().err
     assert worker.submit(lambda: 42).result(timeout=5) == 42

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from ..engine.data import DEFAULT_DEMO, DEMOS
 from ..engine.data.memory_tasks import MAX_LAG, MAX_SYMBOLS, AddingProblem, CopyTask
+from ..engine.data.text_streaming import MAX_WORDS
 from ..engine.export import FORMATS
 from ..engine.inference.sampling_options import MAX_LENGTH, MAX_REPETITION_PENALTY
 from ..engine.inference.writing import MAX_BIAS
@@ -61,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     new.add_argument(
         "--max-vocab",
-        type=int_in(1, 10_000_000),
+        type=int_in(1, MAX_WORDS),
         default=None,
         metavar="N",
         help="--text at word level: keep the N most frequent words, the rest become <unk> (default 10,000)",

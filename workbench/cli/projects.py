@@ -98,7 +98,7 @@ def create_project(args) -> Project:
                 tag_column=args.tag_column,
                 series_options=series_options(args) if kind == "series" else None,
                 max_words=args.max_vocab or 10_000,
-                streaming=streaming if kind == "text" else None,
+                streaming=streaming if kind in ("text", "lines") else None,
             )
         finally:
             bar.close()

@@ -114,7 +114,7 @@ class ProjectFiles(QObject):
         work = partial(tasks.new_from_file, self.bridge.worker, path, kind, level, columns)
         if kind == "series":
             work = partial(work, series_options=series_options or {}, seq_len=seq_len)
-        if kind == "text":
+        if kind in ("text", "lines"):  # read in pieces: they can be stopped
             self._reading_stopped.clear()
             work = partial(work, should_stop=self._reading_stopped.is_set)
             self.cancel_reading.show()

@@ -81,7 +81,7 @@ def new_from_file(
         "should_stop": should_stop,
     }
     corpus = load_own_data(
-        path, kind, level, text_column, label_column, streaming=streaming if kind == "text" else None
+        path, kind, level, text_column, label_column, streaming=streaming if kind in ("text", "lines") else None
     )
     return install(worker, new_project(corpus))
 
@@ -133,12 +133,7 @@ def save_project_with_spec(worker: EngineWorker, path: Path, spec: ModelSpec) ->
 def save_copy(worker: EngineWorker, path: Path) -> Path:
     """Write the project to ``path`` (an autosave) without making it the project's file, whose
     lock the project keeps."""
-    project = worker.project
-    keep = project.path
-    try:
-        return project.save(path, lock=False)
-    finally:
-        project.path = keep
+    return worker.project.save_copy(path)
 
 
 def use_spec(worker: EngineWorker, spec: ModelSpec) -> ProjectSnapshot | None:

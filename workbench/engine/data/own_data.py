@@ -53,7 +53,8 @@ def load_own_data(
     if kind == "text":
         return load_text_file(path, level, val_fraction, max_words, encoding, **(streaming or {}))
     if kind == "lines":
-        return load_lines_file(path, val_fraction=val_fraction, encoding=encoding)
+        told = {name: value for name, value in (streaming or {}).items() if name in ("progress", "should_stop")}
+        return load_lines_file(path, val_fraction=val_fraction, encoding=encoding, **told)
     if kind == "table":
         if not (text_column and label_column):
             raise DataError(f"{path}: choose the table's text column and its label column.")

@@ -52,7 +52,7 @@ class StoredTokens:
             ids = self._dataset[window]
         except OSError as error:  # a chunk's fletcher32 refused its bytes, or the disk failed
             raise DataError(
-                f"{self._source}: the saved {self._dataset.name!r} cannot be read: it is damaged ({error})."
+                f"{self._dataset.file.filename}: its {self._dataset.name!r} cannot be read: it is damaged ({error})."
             ) from None
         if len(ids) and int(ids.max()) >= self._vocab_size:
             raise DataError(

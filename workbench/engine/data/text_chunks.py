@@ -43,19 +43,21 @@ def text_chunks(
     decoder = codecs.getincrementaldecoder(name)(errors="strict")
     done = lines_before = 0
     held_cr = False  # a piece ended in "\r": whether a "\n" follows is the next piece's to say
-    first, seen_text = True, False
+    at_start, seen_text = True, False  # at_start: no text decoded yet (a BOM may still come)
     try:
         file = path.open("rb")
     except OSError as error:
         raise DataError(f"{path}: the file cannot be read ({error.strerror}).") from None
     with file:
+        head = file.read(SNIFF_BYTES)  # looked at whatever the pieces' size
+        _check_head(path, head, encoding)
+        _check_sample(path, codecs.getincrementaldecoder(name)(errors="replace").decode(head).removeprefix("\ufeff"))
+        file.seek(0)
         while True:
             if should_stop is not None and should_stop():
                 raise ReadingCancelled(f"{path}: reading was cancelled.")
             data = file.read(chunk_bytes)
             final = not data
-            if first:
-                _check_head(path, data, encoding)
             pending = decoder.getstate()[0]  # bytes of a character the last piece cut
             try:
                 text = decoder.decode(data, final)
@@ -65,10 +67,8 @@ def text_chunks(
                 raise DataError(
                     f"{path}: cannot be read as {name} text ({error}); give the encoding it was saved in."
                 ) from None
-            if first:
-                text = text.removeprefix("\ufeff")
-                _check_sample(path, text)
-                first = False
+            if at_start and text:
+                text, at_start = text.removeprefix("\ufeff"), False
             if held_cr:
                 text = "\r" + text
             held_cr = not final and text.endswith("\r")

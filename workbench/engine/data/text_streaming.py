@@ -17,6 +17,7 @@ import os
 import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import h5py
@@ -33,6 +34,8 @@ from .vocab import UNKNOWN, Vocabulary, split_words
 CODE_POINTS = 0x110000  # every Unicode code point
 STORED_CHUNK = 1 << 16  # ids per HDF5 chunk: a window read inflates one or two of these
 WORD_COUNT_LIMIT = 2_000_000  # distinct words counted exactly; beyond, the rarest are dropped
+MAX_WORDS = WORD_COUNT_LIMIT // 2  # the largest word vocabulary: what the counts keep when they are pruned
+LONGEST_WORD = 16 << 20  # characters of one word carried between pieces before it is cut
 
 
 def stream_text_file(
@@ -57,10 +60,11 @@ def stream_text_file(
     check_val_fraction(val_fraction)
     if level not in ("char", "word"):
         raise DataError(f"unknown text level {level!r}: use 'char' or 'word'.")
-    if level == "word" and max_words < 1:
-        raise DataError(f"a word vocabulary needs at least 1 word, not {max_words}.")
+    if level == "word" and not 1 <= max_words <= MAX_WORDS:
+        raise DataError(f"a word vocabulary keeps from 1 to {MAX_WORDS:,} words, not {max_words:,}.")
     path = Path(path).expanduser().absolute()
-    size = path.stat().st_size if path.is_file() else 0
+    before = _file_state(path)
+    size = before[0]
 
     def passes(first: bool) -> Iterator[str]:
         told = None if progress is None else (lambda done, _: progress(done if first else size + done, 2 * size))
@@ -74,28 +78,50 @@ def stream_text_file(
     val_tokens = round(tokens * val_fraction)
     description = stream_description(str(path), path.name, level, val_fraction, counting.characters, max_words)
 
-    scratch = _scratch_file(Path(scratch_dir) if scratch_dir is not None else default_cache_dir())
+    folder = Path(scratch_dir) if scratch_dir is not None else default_cache_dir()
+    scratch = _scratch_file(folder)
     try:
         splits = {
             name: _stored_split(scratch, name, length, vocab.storage_dtype)
             for name, length in (("train", tokens - val_tokens), ("val", val_tokens))
         }
-        train, val = splits["train"], splits["val"]
-        written = 0  # tokens encoded so far, train's first
-        for piece in counting.pieces(passes(False)):
-            ids = counting.encode(piece, vocab)
-            head = ids[: max(0, len(train) - written)]
-            train[written : written + len(head)] = head
-            tail = ids[len(head) :]
-            at = written + len(head) - len(train)
-            val[at : at + len(tail)] = tail
-            written += len(ids)
+        written = _encode_into(splits["train"], splits["val"], counting, vocab, passes(False), path)
         scratch.flush()
-    except BaseException:
-        scratch.close()
+    except BaseException as error:
+        with suppress(OSError):
+            scratch.close()
+        if isinstance(error, OSError):  # the disk is full, or the folder went away
+            raise DataError(f"{folder}: cannot write the encoded text there ({error.strerror or error}).") from None
         raise
+    if written != tokens or _file_state(path) != before:
+        scratch.close()
+        raise DataError(f"{path}: the file changed while it was read; read it again when nothing writes it.")
     stored = {name: StoredTokens(dataset, len(vocab), str(path)) for name, dataset in splits.items()}
     return TextStream(description, vocab, stored["train"], stored["val"])
+
+
+def _encode_into(train, val, counting, vocab: Vocabulary, pieces: Iterator[str], path: Path) -> int:
+    """Encode every piece into ``train`` and then ``val``; the tokens encoded."""
+    written = 0  # tokens encoded so far, train's first
+    for piece in counting.pieces(pieces):
+        ids = counting.encode(piece, vocab, path)
+        if written + len(ids) > len(train) + len(val):
+            return written + len(ids)  # grown since it was counted: said by the caller
+        head = ids[: max(0, len(train) - written)]
+        train[written : written + len(head)] = head
+        tail = ids[len(head) :]
+        at = written + len(head) - len(train)
+        val[at : at + len(tail)] = tail
+        written += len(ids)
+    return written
+
+
+def _file_state(path: Path) -> tuple[int, int]:
+    """Size and modification time: a file written while it is read shows in either."""
+    if not path.is_file():
+        return (0, 0)  # text_chunks says what is wrong with it
+    status = path.stat()
+    return (status.st_size, status.st_mtime_ns)
 
 
 class CharacterCount:
@@ -104,6 +130,7 @@ class CharacterCount:
     def __init__(self) -> None:
         self.counts = np.zeros(CODE_POINTS, np.int64)
         self._ids: np.ndarray | None = None  # code point -> id, once the vocabulary is known
+        self._present: np.ndarray | None = None  # code point -> whether the text holds it
 
     @staticmethod
     def pieces(chunks: Iterator[str]) -> Iterator[str]:
@@ -119,14 +146,18 @@ class CharacterCount:
     tokens = characters
 
     def vocabulary(self, max_words: int) -> Vocabulary:
-        present = np.flatnonzero(self.counts)
+        self._present = self.counts > 0
+        present = np.flatnonzero(self._present)
         vocab = Vocabulary("char", tuple(chr(code) for code in present))
         self._ids = np.zeros(CODE_POINTS, vocab.storage_dtype)
         self._ids[present] = np.arange(len(present))
         return vocab
 
-    def encode(self, piece: str, vocab: Vocabulary) -> np.ndarray:
-        return self._ids[_code_points(piece)]
+    def encode(self, piece: str, vocab: Vocabulary, path: Path) -> np.ndarray:
+        codes = _code_points(piece)
+        if not self._present[codes].all():  # a character the first pass never saw
+            raise DataError(f"{path}: the file changed while it was read; read it again when nothing writes it.")
+        return self._ids[codes]
 
 
 class WordCount:
@@ -144,11 +175,11 @@ class WordCount:
         carried = ""
         for chunk in chunks:
             text = carried + chunk
-            cut = max(text.rfind(" "), text.rfind("\n"), text.rfind("\t")) + 1
-            if cut == 0 and len(text) < 4 * CHUNK_BYTES:  # no space yet: a word may go on
+            cut = _after_last_break(text)
+            if cut == 0 and len(text) < LONGEST_WORD:  # one word so far: it may go on
                 carried = text
                 continue
-            cut = cut or len(text)
+            cut = cut or len(text)  # a word longer than any: cut, rather than hold the whole file
             carried = text[cut:]
             yield text[:cut]
         if carried:
@@ -170,10 +201,19 @@ class WordCount:
         self._ids = {word: i for i, word in enumerate(vocab.tokens) if i != vocab.unknown}
         return vocab
 
-    def encode(self, piece: str, vocab: Vocabulary) -> np.ndarray:
+    def encode(self, piece: str, vocab: Vocabulary, path: Path) -> np.ndarray:
         words = split_words(piece)
         ids, unknown = self._ids, vocab.unknown
         return np.fromiter((ids.get(word, unknown) for word in words), vocab.storage_dtype, count=len(words))
+
+
+def _after_last_break(text: str) -> int:
+    """Where the text's last word ends: after its last character that is not a word character
+    (``\\w``: alphanumeric or "_"), which no token of ``split_words`` runs across; 0 if none."""
+    end = len(text)
+    while end and (text[end - 1].isalnum() or text[end - 1] == "_"):
+        end -= 1
+    return end
 
 
 def _code_points(piece: str) -> np.ndarray:

@@ -249,6 +249,18 @@ class Project:
         self.path = target
         return target
 
+    def save_copy(self, path: str | Path) -> Path:
+        """Write the project to ``path`` (an autosave) and stay the project of its own file: its
+        path, its lock and the file a streamed corpus is read from stay as they were."""
+        target = Path(path)
+        taken = ProjectLock.acquire(target)
+        try:
+            remove_stale_temporaries(target)
+            self._write(target, follow=False)
+        finally:
+            taken.release()
+        return target
+
     def _write_locked(self, target: Path, keep_lock: bool) -> None:
         taken = ProjectLock.acquire(target)
         try:
@@ -263,7 +275,8 @@ class Project:
         else:
             taken.release()
 
-    def _write(self, target: Path) -> None:
+    def _write(self, target: Path, follow: bool = True) -> None:
+        """``follow``: a streamed corpus reads from ``target`` from now on (it is the project's file)."""
         if self._trainer is not None:
             self._trainer.settle()  # never a NaN saved as if trained: the file would not open again
         checkpoint = TrainerCheckpoint.capture(self._trainer) if self._trainer else self._checkpoint
@@ -292,7 +305,7 @@ class Project:
             ),
         )
         repoint = getattr(self.corpus, "repoint", None)  # a corpus read from disk reads the new file
-        if repoint is not None:
+        if follow and repoint is not None:
             repoint(streamed_datasets(target))
 
     def writes(self, path: str | Path) -> bool:

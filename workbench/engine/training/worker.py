@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future
 from typing import Any
 
+from ..common.errors import WorkbenchError
 from ..events import RunFailed, Sink
 from .callbacks import Callback
 from .control import TrainerControl
@@ -69,6 +70,9 @@ class EngineWorker:
         try:
             trainer = self.project.trainer(self.sink, self.callbacks, self.control)
             trainer.run(steps)
+        except WorkbenchError as error:  # the user's data (a damaged file read as it trains): in words
+            step = trainer.step if trainer is not None else 0
+            self.sink(RunFailed(step, f"training stopped: {error}"))
         except Exception as error:  # a bug or the machine (out of memory): report, keep serving
             traceback.print_exc()
             step = trainer.step if trainer is not None else 0
