@@ -15,6 +15,7 @@ import pytest
 from workbench.cli import main
 from workbench.engine.common.errors import WorkbenchError
 from workbench.engine.common.write_targets import check_new_folder_target
+from workbench.engine.model.builder import build_model
 from workbench.engine.project.project import Project
 from workbench.engine.project.run_table import wall_time_text
 from workbench.engine.training.run_tensorboard import summary_writer_class, write_runs_tensorboard
@@ -73,6 +74,8 @@ def test_the_table_shows_each_runs_facts(two_runs, capsys):
     ]  # fmt: skip
     project = Project.open(two_runs)
     parameters = sum(p.numel() for p in project.model.parameters())
+    first_spec = replace(project.spec, encoder=replace(project.spec.encoder, cell="lstm", hidden_size=32, num_layers=1))
+    first_parameters = sum(p.numel() for p in build_model(first_spec).parameters())
     # an earlier run: its lowest quick validation (one scope); the current run: the best the project keeps
     quick = [i for i, whole in enumerate(first.val_whole) if not whole]
     lowest = min(quick, key=lambda i: first.val_losses[i])
@@ -80,12 +83,13 @@ def test_the_table_shows_each_runs_facts(two_runs, capsys):
         first.name: (first.val_losses[lowest], first.val_steps[lowest]),
         second.name: (project.best.val_loss, project.best.step),
     }
-    for row, run_history, size, params in ((rows[0], first, "—", "—"), (rows[1], second, "48 × 2", f"{parameters:,}")):
+    expected = ((rows[0], first, "32 × 1", f"{first_parameters:,}"), (rows[1], second, "48 × 2", f"{parameters:,}"))
+    for row, run_history, size, params in expected:
         loss, step = bests[run_history.name]
         assert row[:8] == [
             run_history.name,
             "LSTM" if run_history is first else "GRU",
-            size,  # the first run's model is not stored: its size and parameters are not known
+            size,  # the first run's, as it recorded them when it was made
             params,
             f"{len(run_history.steps)}",
             f"{loss:.3f}",

@@ -21,6 +21,7 @@ from ..common.errors import ProjectError, WorkbenchError
 from ..data import corpus_from_arrays
 from ..events import ProbeSnapshot, SampleGenerated, Sink, discard
 from ..model.builder import build_model
+from ..model.parameter_count import spec_parameters
 from ..model.templates import fit_to_task
 from ..scoring.counted_baselines import counted_baselines
 from ..spec import ModelSpec
@@ -37,6 +38,7 @@ from .project_file import ProjectFile, Run
 from .project_file_reader import read_project_file, streamed_datasets
 from .project_file_writer import write_project_file
 from .project_lock import ProjectLock, remove_stale_temporaries
+from .run_table import recurrent_stack
 from .snapshot import ProjectSnapshot
 from .stored_records import run_history, sample_from_json, sample_to_json
 
@@ -416,9 +418,13 @@ class Project:
 
 
 def _run_meta(spec: ModelSpec) -> dict:
+    stack = recurrent_stack(spec)
     return {
         "model": spec.describe(),
         "cell": spec.encoder.cell,
+        "hidden_size": stack.hidden_size,  # what `runs` shows of the run once another model follows it
+        "layers": stack.num_layers,
+        "parameters": spec_parameters(spec),
         "started": datetime.datetime.now().isoformat(timespec="seconds"),
     }
 

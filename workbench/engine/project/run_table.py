@@ -1,9 +1,10 @@
 """A project's runs side by side, as ``workbench runs`` prints them: a row of facts per run.
 
-What a run records of itself is its name, its cell, when it was created ("started" in its meta:
-when the project or the new model was made, not when training began) and its series. The size
-and parameters of its model are known only for the run training continues, whose model is the
-project's; an earlier run's are not stored and show as "—". Its wall time is its training time
+What a run records of itself is its name, its cell, the size and parameters of its model, when
+it was created ("started" in its meta: when the project or the new model was made, not when
+training began) and its series. The run training continues shows its model's as the project
+has it; a run from before runs recorded their size shows "—" once another model follows it. Its
+wall time is its training time
 over all its sessions, pauses left out; a run from before runs recorded it shows "—".
 
 The window's runs table shows the same rows and cells (``row_cells``), so this module needs no
@@ -42,7 +43,7 @@ class RunRow:
 
 def run_rows(project: Project) -> list[RunRow]:
     rows = []
-    stack = _recurrent_stack(project.spec)
+    stack = recurrent_stack(project.spec)
     for index, run in enumerate(project.runs):
         current = index == len(project.runs) - 1
         best = _kept_best(project) if current else _lowest_validation(run)
@@ -50,8 +51,10 @@ def run_rows(project: Project) -> list[RunRow]:
             RunRow(
                 name=run.name,
                 cell=stack.cell if current else run.meta.get("cell"),
-                size=(stack.hidden_size, stack.num_layers) if current else None,
-                parameters=sum(p.numel() for p in project.model.parameters()) if current else None,
+                size=(stack.hidden_size, stack.num_layers) if current else _recorded_size(run.meta),
+                parameters=sum(p.numel() for p in project.model.parameters())
+                if current
+                else _count(run.meta, "parameters"),
                 steps=len(run.steps),
                 best_validation=best,
                 rate=statistics.median(run.tokens_per_s) if run.tokens_per_s else None,
@@ -127,7 +130,18 @@ def wall_time_text(seconds: float | None) -> str:
     return f"{whole // 3600} h {whole % 3600 // 60:02d} min"
 
 
-def _recurrent_stack(spec: ModelSpec):
+def _count(meta: dict, name: str) -> int | None:
+    """A whole number a run recorded of itself; None for runs from before it did (or a damaged one)."""
+    value = meta.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+
+
+def _recorded_size(meta: dict) -> tuple[int, int] | None:
+    hidden, layers = _count(meta, "hidden_size"), _count(meta, "layers")
+    return None if hidden is None or layers is None else (hidden, layers)
+
+
+def recurrent_stack(spec: ModelSpec):
     """The stack a model's size is told by: the encoder, or the decoder behind a picture's CNN."""
     return spec.decoder if spec.image_encoder is not None and spec.decoder is not None else spec.encoder
 
