@@ -22,7 +22,9 @@ bare turns showed about a percent of a core of such drawing. The report gives th
 CPU in both kinds of turn, so that what leaks stays visible.
 
 Meanwhile a 10 ms precise timer on the GUI thread records how late each tick fires: the time a
-click or a key press waits for the GUI thread (the event-loop delay).
+click or a key press waits for the GUI thread (the event-loop delay). The dashboard's paints and
+shots are logged (``dashboard_paint.PaintLog``): more than two paints a shot, over the run or in
+any ten seconds of it, is a paint storm (issue 23), and the benchmark fails after its report.
 
     python benchmarks/bench_gui.py [--demo names python-code] [--tab training inside] [--seconds 40]
 """
@@ -43,6 +45,7 @@ if not os.environ.get("DISPLAY"):
 
 import numpy as np  # noqa: E402
 from bench_trainer import BareLoop  # noqa: E402
+from dashboard_paint import MAX_PAINTS_PER_SHOT, PaintLog  # noqa: E402
 from machine import (  # noqa: E402
     MAX_OTHER_CORES,
     MAX_STOLEN_CORES,
@@ -155,6 +158,7 @@ class Result:
     paint_ms: list[float]  # every paint of the dashboard's plots during the run
     loss_redraws: int  # how often the loss plot was brought up to date
     shots: int  # redraws of one plot, each followed by its paints
+    storms: list[str]  # where paints outnumbered MAX_PAINTS_PER_SHOT a shot (PaintLog.storms)
     probes: int
     samples: int
     engine_steps: int
@@ -239,8 +243,7 @@ def measure(
     shown = {"probes": 0, "samples": 0}
     window.bridge.probe_arrived.connect(lambda _: shown.__setitem__("probes", shown["probes"] + 1))
     window.bridge.sample_arrived.connect(lambda _: shown.__setitem__("samples", shown["samples"] + 1))
-    paints = time_paints(window.dashboard.graphics)
-    redraws = count_redraws(window.dashboard)
+    paints = PaintLog(window.dashboard)
     if without_dashboard:  # the ceiling: everything else live, the curves never given data
         window.dashboard.add_metrics = window.dashboard.add_step_losses = lambda *_: None
     wait_for_quiet(60)
@@ -255,33 +258,13 @@ def measure(
         profiler.dump_stats(profile.with_name(f"{profile.stem}-{demo}-{tab}{profile.suffix}"))
     wall = time.perf_counter() - started
     lateness.timer.stop()
-    shown["loss_redraws"], shown["shots"] = redraws.count("loss"), len(redraws)
+    shown["loss_redraws"], shown["shots"] = sum(plot == "loss" for _, plot in paints.shots), len(paints.shots)
     result = summarise(demo, tab, turns, lateness, shown, wall / 60, paints)
     close_window(window)
     return result
 
 
-def time_paints(graphics) -> list[float]:
-    """Record how long each paint of the dashboard's plots takes (they time themselves)."""
-    paints: list[float] = []
-    paint = graphics.paintEvent
-
-    def timed_paint(event) -> None:
-        paint(event)
-        paints.append(1000 * graphics.last_paint_s)
-
-    graphics.paintEvent = timed_paint
-    return paints
-
-
-def count_redraws(dashboard) -> list[str]:
-    """The plot each of the dashboard's redraw shots brought up to date, in order."""
-    plots: list[str] = []
-    dashboard.plot_redrawn.connect(plots.append)
-    return plots
-
-
-def summarise(demo, tab, turns: Turns, lateness: TickLateness, shown, minutes, paints) -> Result:
+def summarise(demo, tab, turns: Turns, lateness: TickLateness, shown, minutes, paints: PaintLog) -> Result:
     kept = [
         (engine, bare, stolen)
         for engine, bare, others, stolen in list(zip(turns.engine_s, turns.bare_s, turns.others, turns.stolen))[
@@ -301,7 +284,8 @@ def summarise(demo, tab, turns: Turns, lateness: TickLateness, shown, minutes, p
         gui_cores_engine=lateness.cores("engine"),
         gui_cores_bare=lateness.cores("bare"),
         stolen_cores=float(np.mean([s for _, _, s in kept])) if kept else float("nan"),
-        paint_ms=paints,
+        paint_ms=paints.paint_ms,
+        storms=paints.storms(),
         loss_redraws=shown["loss_redraws"],
         shots=shown["shots"],
         probes=shown["probes"],
@@ -314,6 +298,10 @@ def summarise(demo, tab, turns: Turns, lateness: TickLateness, shown, minutes, p
 
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
+
+
+def storms_text(storms: list[str]) -> str:
+    return f"; PAINT STORMS: {'; '.join(storms)}" if storms else ""
 
 
 def report(results: list[Result]) -> str:
@@ -337,7 +325,8 @@ def report(results: list[Result]) -> str:
         lines.append(
             f"- {r.demo}, {r.tab}: turns of {r.turn_steps} steps, {r.engine_steps} engine steps, "
             f"{r.probes} probe snapshots and {r.samples} samples shown, same batches in both loops: "
-            f"{r.same_batches}; {len(r.paint_ms)} dashboard paints for {r.shots} shots, "
+            f"{r.same_batches}; {len(r.paint_ms)} dashboard paints for {r.shots} shots "
+            f"({len(r.paint_ms) / max(r.shots, 1):.2f} a shot{storms_text(r.storms)}), "
             f"median {percentile(r.paint_ms, 50):.1f} ms, "
             f"p99 {percentile(r.paint_ms, 99):.1f} ms; the loss plot redrawn {r.loss_redraws} times; "
             f"hypervisor steal in the kept rounds {r.stolen_cores:.3f} cores; "
@@ -386,6 +375,9 @@ def main(argv: list[str] | None = None) -> None:
                 print(row, note, sep="\n", flush=True)
     print(f"Load after {load_average()}")
     print(report(results))
+    storms = [f"{r.demo}, {r.tab} tab: {storm}" for r in results for storm in r.storms]
+    if storms:
+        sys.exit(f"PAINT STORM: more than {MAX_PAINTS_PER_SHOT} dashboard paints a shot\n" + "\n".join(storms))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,8 @@ them without training beside them:
    ``--steps`` per-step losses and a metrics event every fifth step, four layers: the median of
    full repaints after new data, and of repaints after new data in one plot only.
 2. The dashboard following a run as it trains from ``--steps`` (``live_row``): the GUI thread's
-   CPU per second of training, and the paints, paced as while a run trains.
+   CPU per second of training, and the paints, paced as while a run trains. More than
+   MAX_PAINTS_PER_SHOT paints a shot is a paint storm (``PaintLog.storms``): the run fails.
 3. Qt's raster engine drawing a 1000-segment zig-zag (what peak downsampling makes of noise) and
    40 grid lines, with the pens the dashboard could use: width, antialiasing, translucency.
 
@@ -21,6 +22,7 @@ import argparse
 import math
 import os
 import statistics
+import sys
 import time
 
 if not os.environ.get("DISPLAY"):
@@ -37,6 +39,48 @@ from workbench.ui.app import configure_pyqtgraph  # noqa: E402
 from workbench.ui.dashboard.widget import Dashboard  # noqa: E402
 
 LAYERS = ("inputs", "encoder.l0", "encoder.l1", "head")
+MAX_PAINTS_PER_SHOT = 2  # a shot is one paint, two when an axis moved; more is a storm (issue 23)
+STORM_WINDOW_S = 10.0  # storms are looked for in windows this long, as well as over the whole run
+
+
+class PaintLog:
+    """The dashboard's paints (when, and how long: its plots time themselves) and its shots (when,
+    and which plot), on ``clock``."""
+
+    def __init__(self, dashboard: Dashboard, clock=time.perf_counter) -> None:
+        self.paints: list[tuple[float, float]] = []  # (clock, ms)
+        self.shots: list[tuple[float, str]] = []  # (clock, plot)
+        graphics = dashboard.graphics
+        paint = graphics.paintEvent
+
+        def timed_paint(event) -> None:
+            paint(event)
+            self.paints.append((clock(), 1000 * graphics.last_paint_s))
+
+        graphics.paintEvent = timed_paint
+        dashboard.plot_redrawn.connect(lambda plot: self.shots.append((clock(), plot)))
+
+    @property
+    def paint_ms(self) -> list[float]:
+        return [ms for _, ms in self.paints]
+
+    def storms(self, window_s: float = STORM_WINDOW_S) -> list[str]:
+        """Where paints outnumber MAX_PAINTS_PER_SHOT a shot: over the whole log, and in each window
+        of ``window_s`` (which may also hold MAX_PAINTS_PER_SHOT paints of no shot: a resize, a
+        tab switch); one line each, for the report."""
+        paints, shots = len(self.paints), len(self.shots)
+        found = [f"{paints} paints for {shots} shots"] if paints > MAX_PAINTS_PER_SHOT * shots else []
+        if not self.paints:
+            return found
+        start = min(at for at, _ in self.paints + self.shots)
+        windows = int((max(at for at, _ in self.paints + self.shots) - start) // window_s) + 1
+        painted, shot = np.zeros(windows, int), np.zeros(windows, int)
+        np.add.at(painted, [int((at - start) // window_s) for at, _ in self.paints], 1)
+        np.add.at(shot, [int((at - start) // window_s) for at, _ in self.shots], 1)
+        for index in np.flatnonzero(painted > MAX_PAINTS_PER_SHOT * (shot + 1)):
+            span = f"{index * window_s:.0f}–{(index + 1) * window_s:.0f} s"
+            found.append(f"{span}: {painted[index]} paints for {shot[index]} shots")
+        return found
 
 
 def filled_dashboard(app: QApplication, steps: int) -> Dashboard:
@@ -110,30 +154,15 @@ def dashboard_rows(app: QApplication, steps: int, repeats: int) -> list[str]:
     return rows
 
 
-def live_row(app: QApplication, steps: int, seconds: float, steps_per_s: float = 150.0) -> str:
+def live_row(app: QApplication, steps: int, seconds: float, steps_per_s: float = 150.0) -> tuple[str, list[str]]:
     """The dashboard following a run as it trains: ``steps_per_s`` steps of losses a second and a
     metrics event every 0.1 s arrive in drains of 33 ms (as from the engine bridge), starting at
     ``steps``; the event loop runs in between. The figure is the GUI thread's CPU time per second
-    of training, and the paints' times."""
+    of training, and the paints' times; with it, the paint storms (``PaintLog.storms``)."""
     rng = np.random.default_rng(1)
     dashboard = filled_dashboard(app, steps)
     dashboard.start_run(RunStarted("current run", steps, 10**9, "cpu", "CPU", 0, "LSTM"))  # paced as in training
-    paints: list[float] = []
-    paint = dashboard.graphics.paintEvent
-
-    def timed_paint(event) -> None:
-        paint(event)
-        paints.append(1000 * dashboard.graphics.last_paint_s)
-
-    dashboard.graphics.paintEvent = timed_paint
-    shots = []
-    expect = dashboard.graphics.expect_shot_paint
-
-    def counted_shot() -> None:
-        shots.append(1)
-        expect()
-
-    dashboard.graphics.expect_shot_paint = counted_shot  # called once per shot (a redraw of one plot)
+    log = PaintLog(dashboard)
     step, since_metrics, drain_s = float(steps), 0.0, 0.033
     cpu_started, wall_started = time.thread_time(), time.perf_counter()
     next_drain = wall_started
@@ -164,11 +193,12 @@ def live_row(app: QApplication, steps: int, seconds: float, steps_per_s: float =
             time.sleep(0.002)
     cores = (time.thread_time() - cpu_started) / (time.perf_counter() - wall_started)
     dashboard.close()
+    paints = log.paint_ms
     return (
         f"| {steps:,} → {int(step):,} | {cores:.3f} | {len(paints) / seconds:.1f} "
-        f"| {len(paints) / max(len(shots), 1):.2f} "
+        f"| {len(paints) / max(len(log.shots), 1):.2f} "
         f"| {statistics.median(paints):.1f} ms | {np.percentile(paints, 99):.1f} ms |"
-    )
+    ), log.storms()
 
 
 def line_rows(repeats: int) -> list[str]:
@@ -224,10 +254,15 @@ def main(argv: list[str] | None = None) -> None:
         print("\n".join(dashboard_rows(app, steps, args.repeats)), flush=True)
     print("\n| steps (live) | GUI thread CPU, cores | paints/s | paints per shot | paint (median) | paint (p99) |")
     print("|---|---:|---:|---:|---:|---:|")
+    storms = []
     for steps in args.steps:
-        print(live_row(app, steps, args.live_seconds), flush=True)
+        row, found = live_row(app, steps, args.live_seconds)
+        print(row, flush=True)
+        storms += [f"live run from {steps:,} steps: {storm}" for storm in found]
     print("\n| lines | pen width | antialiased | alpha | drawLines (median) |\n|---|---:|---|---:|---:|")
     print("\n".join(line_rows(args.repeats)))
+    if storms:
+        sys.exit(f"PAINT STORM: more than {MAX_PAINTS_PER_SHOT} paints a shot\n" + "\n".join(storms))
 
 
 if __name__ == "__main__":

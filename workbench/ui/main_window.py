@@ -232,6 +232,7 @@ class MainWindow(QMainWindow):
         self.status.run_ended(f"{verb} at step {event.step:,} after {event.elapsed_s:.0f} s{kept}")
         self.status.show_step(event.step)  # metrics are throttled: the last may be a step behind
         self._refresh_runs_table()
+        self.results.score_after_run()
 
     def _on_run_failed(self, event: RunFailed) -> None:
         self.pause_action.setChecked(False)

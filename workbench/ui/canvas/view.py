@@ -13,11 +13,13 @@ from PySide6.QtGui import (
     QDragLeaveEvent,
     QDragMoveEvent,
     QDropEvent,
+    QKeyEvent,
     QMouseEvent,
     QPainter,
     QResizeEvent,
     QShowEvent,
     QTransform,
+    QWheelEvent,
 )
 from PySide6.QtWidgets import QFrame, QGraphicsView, QWidget
 
@@ -26,7 +28,9 @@ from .drops import DropRefused, apply_drop, target_stack
 from .mime import decode
 from .palette_entry import PaletteEntry
 
-MAX_SCALE = 1.35  # a small diagram in a large view stops growing here
+MAX_FIT_SCALE = 2.5  # a fit grows a small diagram to fill the view, up to here (text at about 2.5× its size)
+ZOOM_RANGE = (0.25, 6.0)  # the user's zoom, as a factor of the fit
+ZOOM_STEP = 1.25  # one wheel notch (Ctrl held) or Ctrl+plus / Ctrl+minus
 
 
 class ArchitectureView(QGraphicsView):
@@ -45,6 +49,7 @@ class ArchitectureView(QGraphicsView):
         self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.setMinimumSize(320, 260)
+        self.zoom = 1.0  # the user's zoom as a factor of the fit: kept through redraws and resizes
         self.scene().layout_changed.connect(self._on_layout_changed)
 
     def scene(self) -> ArchitectureScene:  # narrowed for readers and type checkers
@@ -53,14 +58,54 @@ class ArchitectureView(QGraphicsView):
     # -- fitting ------------------------------------------------------------------------------
 
     def fit(self) -> None:
-        """Show the whole diagram, with margins, no larger than MAX_SCALE."""
+        """Show the whole diagram as large as the view allows (up to MAX_FIT_SCALE), times the
+        user's ``zoom``; zoomed, the point in the middle of the view stays there."""
         rect = self.scene().sceneRect()
-        if rect.isEmpty() or self.viewport().width() < 2:
+        viewport = self.viewport().rect()
+        if rect.isEmpty() or viewport.width() < 2 or viewport.height() < 2:
             return
-        self.fitInView(rect, Qt.AspectRatioMode.KeepAspectRatio)
-        if self.transform().m11() > MAX_SCALE:
-            self.setTransform(QTransform.fromScale(MAX_SCALE, MAX_SCALE))
-            self.centerOn(rect.center())
+        fitted = min(viewport.width() / rect.width(), viewport.height() / rect.height(), MAX_FIT_SCALE)
+        middle = rect.center() if self.zoom == 1.0 else self.mapToScene(viewport.center())
+        self.setTransform(QTransform.fromScale(fitted * self.zoom, fitted * self.zoom))
+        self.centerOn(middle)
+
+    def set_zoom(self, zoom: float, anchor: QPointF | None = None) -> None:
+        """Zoom to ``zoom`` times the fit (within ZOOM_RANGE), keeping the scene point under the
+        viewport position ``anchor`` (default: the middle) where it is; 1 is the fit."""
+        zoom = round(min(max(zoom, ZOOM_RANGE[0]), ZOOM_RANGE[1]), 6)  # in and out again is 1.0, the fit
+        anchor = QPointF(self.viewport().rect().center()) if anchor is None else anchor
+        under = self.mapToScene(anchor.toPoint())
+        scale = self.transform().m11() * zoom / self.zoom
+        self.zoom = zoom
+        self.setTransform(QTransform.fromScale(scale, scale))
+        if zoom == 1.0:
+            self.fit()
+            return
+        shift = self.mapToScene(anchor.toPoint()) - under
+        self.centerOn(self.mapToScene(self.viewport().rect().center()) - shift)
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        """Ctrl and the wheel zoom about the pointer; the wheel alone scrolls a zoomed diagram."""
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
+            notches = event.angleDelta().y() / 120
+            self.set_zoom(self.zoom * ZOOM_STEP**notches, event.position())
+            event.accept()
+            return
+        super().wheelEvent(event)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Ctrl+plus and Ctrl+minus zoom, Ctrl+0 fits the whole diagram again."""
+        zooms = {
+            Qt.Key.Key_Plus: self.zoom * ZOOM_STEP,
+            Qt.Key.Key_Equal: self.zoom * ZOOM_STEP,
+            Qt.Key.Key_Minus: self.zoom / ZOOM_STEP,
+            Qt.Key.Key_0: 1.0,
+        }
+        if event.modifiers() & Qt.KeyboardModifier.ControlModifier and event.key() in zooms:
+            self.set_zoom(zooms[event.key()])
+            event.accept()
+            return
+        super().keyPressEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)

@@ -9,6 +9,7 @@ import pyqtgraph as pg
 from PySide6.QtGui import QColor
 
 from . import style
+from .full_bounds import FullBoundsCurve
 from .run_data import RunData
 from .series import SmoothedSeries
 
@@ -42,7 +43,7 @@ class DashboardPlots:
     tokens_per_s: pg.PlotItem
 
 
-def _curve(noisy: bool, **options) -> pg.PlotDataItem:
+def _curve(noisy: bool, **options) -> FullBoundsCurve:
     """A line for growing data, cheap to repaint with 100k points behind it.
 
     Noisy per-step series are drawn one pixel wide without antialiasing: Qt strokes a wider or
@@ -51,7 +52,7 @@ def _curve(noisy: bool, **options) -> pg.PlotDataItem:
     Smooth curves keep a wide antialiased pen, drawn as separate segments: Qt strokes a wide
     polyline as one self-overlapping outline, slower still. See ``place`` for the reduction.
     """
-    item = pg.PlotDataItem(antialias=not noisy, connect="finite", **options)
+    item = FullBoundsCurve(antialias=not noisy, connect="finite", **options)
     item.opts["autoDownsampleFactor"] = 1.0  # one bin per pixel column
     if not noisy:
         item.curve.setSegmentedLineMode("on")

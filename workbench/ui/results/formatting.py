@@ -15,6 +15,11 @@ def percent(share: float | None) -> str:
     return share_text(math.nan if share is None else share, NO_VALUE)
 
 
+def log_prob_text(log_prob: float) -> str:
+    """A log-probability to two places, a near-certain answer's -0.004 as '0.00', not '-0.00'."""
+    return f"{round(log_prob, 2) + 0.0:.2f}"  # + 0.0 turns a rounded -0.0 into 0.0
+
+
 def visible_token(token: str) -> str:
     """A token as a label that shows: a space as '␣', a newline as '⏎', a tab as '⇥'."""
     return VISIBLE_CHARACTERS.get(token, token)

@@ -179,6 +179,19 @@ class ResultsPanel(QWidget):
         if top < needed:
             self.labels_splitter.setSizes([needed, max(top + bottom - needed, try_box.minimumSizeHint().height())])
 
+    def score_after_run(self) -> None:
+        """A run ended: score the model on the validation split, as its Evaluate button would, so
+        the tab shows what the run learnt without being asked (a translator, captioner or
+        forecaster; a classifier's and a tagger's scores come with the run's last validation)."""
+        scored_on_request = {
+            "translation": self.translate_view,
+            "captioning": self.caption_view,
+            "forecasting": self.forecast_view,
+        }
+        view = scored_on_request.get(self.kind)
+        if view is not None:
+            view.request_evaluation()  # ignored while another request of the view is out
+
     def show_whole_validation(self, event: ValidationResult) -> None:
         """The answer to ``evaluate_labels_requested``."""
         self.scores.answered()

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QScrollA
 
 from .. import theme
 from .baseline_text import SCORES_TIP, output_scores_text
+from .formatting import log_prob_text
 from .try_translate import BEAM_TIP, MAX_BEAM
 from .try_view import TryView
 
@@ -297,7 +298,7 @@ class CaptionView(TryView):
         self._pictures = {}
         self.reference_label.setText(reference_html(result.text, reference))
         self._fill_thumbnails(result)
-        details = f"Log-probability of this caption {result.log_prob:.2f}."
+        details = f"Log-probability of this caption {log_prob_text(result.log_prob)}."
         if result.attention is None:
             details += " " + NO_ATTENTION
         elif result.words:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from .. import theme
 from .attention_map import AttentionMap
 from .baseline_text import SCORES_TIP, output_scores_text
+from .formatting import log_prob_text
 from .try_view import TryView
 
 if TYPE_CHECKING:
@@ -140,7 +141,7 @@ class TranslateView(TryView):
         self.result = result
         self.output_label.setText(result.output if result.output else "(the model wrote nothing)")
         self.output_label.show()
-        details = f"Log-probability of this output {result.log_prob:.2f}."
+        details = f"Log-probability of this output {log_prob_text(result.log_prob)}."
         if result.attention is None:
             self.attention_pages.setCurrentWidget(self.no_attention_label)
         elif result.attention.size == 0:
