@@ -1,6 +1,9 @@
 """Commands that train: ``train`` a project, and ``demo``, which makes one, trains it and shows what it learned.
 
 Ctrl-C stops the run at the next step; the project is saved and the command exits with 130.
+Under torchrun, ``train`` trains one run with every process torchrun started (``engine.training.
+distributed``): rank 0 alone writes the project and speaks; Ctrl-C or SIGTERM stops all of them at
+the same step.
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+from ..engine.common.errors import WorkbenchError
 from ..engine.data import DEMOS
 from ..engine.data.demos import suggested_steps
 from ..engine.events import discard
@@ -23,40 +27,55 @@ from ..engine.scoring.evaluation import evaluate
 from ..engine.training.best_weights import BestWeights
 from ..engine.training.callbacks import SaveEvery
 from ..engine.training.config import TrainConfig
+from ..engine.training.distributed import Ranks, process_group
 from ..engine.training.run_end import EARLY_STOPS
 from .exit_codes import EXIT_INTERRUPTED
 from .progress import ProgressBar
 
+ALONE = Ranks()  # one process, as without torchrun
 SMALL_VALIDATION_SHARE = 0.25  # a validation of less of the held-out split than this is said before a run
 
 
 def cmd_train(args) -> int:
-    project = Project.open(args.project, lock=True)  # a second writer would save over this one's steps
+    ranks = Ranks.launched()
+    # A second writer would save over this one's steps; under torchrun rank 0 is the writer, the others read.
+    project = Project.open(args.project, lock=ranks.leads)
     try:
-        if args.seed is not None:
-            project.reseed(args.seed)
-        return train_project(project, args.project, args.steps or suggested_steps(project.corpus.description), args)
+        ranks.check_splits(project.config.batch_size)  # before the processes meet
+        with process_group(ranks, args.device or project.config.device):
+            if args.seed is not None:
+                project.reseed(args.seed)
+            steps = args.steps or suggested_steps(project.corpus.description)
+            return train_project(project, args.project, steps, args, ranks)
     finally:
         project.close()
 
 
-def train_project(project: Project, path: Path, steps: int, args) -> int:
+def train_project(project: Project, path: Path, steps: int, args, ranks: Ranks = ALONE) -> int:
+    """Train ``steps`` steps and say how it ended; under torchrun, this process's part of the run."""
     if args.device:
         project.use_device(args.device)
     given = {"patience": args.patience, "max_minutes": args.minutes, "val_batches": args.val_batches}
     given = {name: value for name, value in given.items() if value is not None}
     if given:  # kept with the project, as the window's settings
         project.set_config(replace(project.config, **given))
-    lines = limits_in_force(project.config, steps)
-    lines += validation_share(project.config, split_batches(project.corpus, project.config))
-    for line in lines:
-        print(line, file=sys.stderr)
-    trainer = project.trainer(ProgressBar(), [SaveEvery(args.save_every, lambda: project.save(path))])
-    previous = signal.signal(signal.SIGINT, lambda *_: trainer.control.stop())
+    if ranks.leads:
+        lines = limits_in_force(project.config, steps) + processes_line(project.config, ranks)
+        lines += validation_share(project.config, split_batches(project.corpus, project.config))
+        for line in lines:
+            print(line, file=sys.stderr)
+        trainer = project.trainer(ProgressBar(), [SaveEvery(args.save_every, lambda: project.save(path))])
+    else:
+        trainer = project.trainer(discard, [])
+    stop_signals = (signal.SIGINT,) if ranks.solo else (signal.SIGINT, signal.SIGTERM)  # torchrun passes both on
+    previous = {number: signal.signal(number, lambda *_: trainer.control.stop()) for number in stop_signals}
     try:
         outcome = trainer.run(steps)
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+    if not ranks.leads:
+        return 1 if outcome.reason == "failed" else EXIT_INTERRUPTED if outcome.reason == "stopped" else 0
     if outcome.reason == "failed":
         print(f"Saved {path} with the weights after step {outcome.step:,}.", file=sys.stderr)
         return 1
@@ -82,6 +101,17 @@ def limits_in_force(config, steps: int) -> list[str]:
     if config.max_minutes:
         lines.append(f"Time limit: {config.max_minutes:g} minutes of training (--minutes 0 turns it off).")
     return lines
+
+
+def processes_line(config: TrainConfig, ranks: Ranks) -> list[str]:
+    """Under torchrun, how the global batch is shared."""
+    if ranks.solo:
+        return []
+    rows = config.batch_size // ranks.size
+    return [
+        f"Training on {ranks.size:,} processes: each trains {rows:,} row{'s' if rows != 1 else ''} "
+        f"of every batch of {config.batch_size:,}; rank 0 validates and saves."
+    ]
 
 
 def split_batches(corpus, config: TrainConfig) -> int:
@@ -111,6 +141,8 @@ def kept_best(best: BestWeights | None) -> str:
 
 
 def cmd_demo(args) -> int:
+    if not Ranks.launched().solo:
+        raise WorkbenchError("demo trains in one process: make the project first, then run train under torchrun")
     path = args.project or Path(f"{args.name}.h5")
     demo = DEMOS[args.name]
     if path.exists():

@@ -7,7 +7,8 @@ keeps a copy of the last sound state and goes back to it when the run diverges, 
 world what happens through a sink of typed events, its step metrics throttled here at the source
 (``step_metrics``). Validation (``validation``), probes and samples (``between_steps``) run on
 this same thread between steps, probes and samples within a share of training time
-(``budget_clock``).
+(``budget_clock``). Under torchrun it trains one run with the other processes of its group
+(``distributed``): rank 0 alone validates, looks inside, samples and runs the callbacks.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from .callbacks import Callback
 from .config import TrainConfig
 from .control import TrainerControl
 from .device import describe_device, resolve_device
+from .distributed import DataParallel
 from .divergence import (
     SOUND_BUDGET,
     SOUND_EVERY,
@@ -64,14 +66,6 @@ from .step_metrics import LayerGradients, StepMeter
 from .validation import Progress, score_validation
 
 
-def detach_state(state):
-    if state is None:
-        return None
-    if isinstance(state, tuple):
-        return tuple(s.detach() for s in state)
-    return state.detach()
-
-
 class Trainer:
     """Owns the model on its device, the optimizer, the data position and the run history."""
 
@@ -90,6 +84,7 @@ class Trainer:
         self.config = config.check()
         self.device = resolve_device(config.device)
         self.model = model.to(self.device)
+        self.job = DataParallel.of(self.model)  # this process alone, or its part of a torchrun group
         self.corpus = corpus
         self.sink = sink
         self.callbacks = list(callbacks or [])
@@ -157,6 +152,7 @@ class Trainer:
         self.best_keeper.start_run()
         early = EarlyStop(self.clock)
         started = time.perf_counter()
+        self.history.meta.update(processes=self.job.size, device=self.device.type)  # how it was trained
         self._emit(
             RunStarted(
                 run=self.history.name,
@@ -176,7 +172,7 @@ class Trainer:
         while self.step < target:
             early.paused_for(self.control.wait_while_paused)
             self.control.serve_requests()
-            if self.control.stop_requested:
+            if self.job.stop_asked(self.control.stop_requested):
                 reason = "stopped"
                 break
             try:
@@ -187,14 +183,16 @@ class Trainer:
                 break
             self._after_step()
             stop = early.reason(self.config, self.best_keeper.without_improvement)
-            if stop and self.step < target:
-                reason, message = stop, why_stopped(stop, self.config)
+            stopped, stop = self.job.agree_after_step(self.control.stop_requested, stop)  # a group's, all alike
+            if stopped or (stop and self.step < target):
+                reason, message = ("stopped", "") if stopped else (stop, why_stopped(stop, self.config))
                 break
         settled = self.settle() if reason != "failed" else ""  # the last weights have had no loss to judge them
         if settled:
             reason, message = "failed", settled
             self._emit(RunFailed(self.step, message))
-        if reason in ("completed", *EARLY_STOPS) and self.step > started_step:  # `evaluate` scores a stopped run
+        judged = reason in ("completed", *EARLY_STOPS) and self.step > started_step  # `evaluate` scores a stopped run
+        if judged and self.job.leads:
             self.final_validation()
         outcome = RunOutcome(reason, self.step, message)
         elapsed = time.perf_counter() - started
@@ -216,26 +214,26 @@ class Trainer:
         trained_s = time.perf_counter() - step_started
         for clock in (self._probe_clock, self._sample_clock, self._sound_clock):
             clock.trained(trained_s)
-        if self._sound_clock.due(self.step, SOUND_EVERY, SOUND_BUDGET):
+        budget = SOUND_BUDGET if self.job.solo else 0  # a group's ranks copy alike: by steps, not their own time
+        if self._sound_clock.due(self.step, SOUND_EVERY, budget):
             self._keep_sound_state()
 
     def _train_one_step(self, meter: StepMeter) -> None:
         batch = self.train_batches.next_batch()
-        state = self.hidden if batch.continues else None
+        rows = self.job.rows(batch, self.hidden if batch.continues else None)  # this rank's rows and their state
         lr = learning_rate_at(self.step, self.config)
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         autocast = torch.autocast("cuda", dtype=torch.float16) if self.amp else nullcontext()
         with autocast:
-            loss, state = self.model.batch_loss(batch, state, self.device)
+            loss, state = self.job.batch_loss(rows, self.device)
         self.optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
+        self.scaler.scale(self.job.weighted(loss, rows)).backward()
         self.scaler.unscale_(self.optimizer)
-        report = meter.due()
+        loss_value, report = self.job.agree_on_step(loss, rows, meter.due())  # the global batch's
         layer_norms = self._layers.norms() if report else None
         clip = self.config.grad_clip if self.config.grad_clip > 0 else math.inf
         grad_norm = float(nn.utils.clip_grad_norm_(self._parameters, clip))
-        loss_value = loss.detach().item()
         if not math.isfinite(loss_value):
             raise Diverged(f"the loss became {loss_value} at step {self.step + 1:,}")
         if not self.amp and not math.isfinite(grad_norm):
@@ -248,7 +246,7 @@ class Trainer:
                 raise exploded
         self.scaler.step(self.optimizer)
         self.scaler.update()
-        self.hidden = detach_state(state)
+        self.hidden = self.job.carried_state(state, rows)
         self.step += 1
         self.history.record_step(self.step, loss_value, lr)
         meter.add(loss_value, batch.tokens)
@@ -267,6 +265,8 @@ class Trainer:
             self._emit(event)
 
     def _after_step(self) -> None:
+        if not self.job.leads:
+            return
         config = self.config
         if config.val_every and self.step % config.val_every == 0 and self.step < self._target:
             self.validate()  # not at the run's last step: the whole split is scored then
