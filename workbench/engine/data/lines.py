@@ -18,10 +18,8 @@ from .base import SPLIT_NAMES, Task, language_model_task
 from .batching import LineBatcher, check_batch_shape
 from .checks import check_val_fraction, held_out, stored_ids, stored_offsets
 from .probe import ProbeExample, next_token_example
-from .text_chunks import CHUNK_BYTES, Progress, text_chunks
+from .text_chunks import CHUNK_BYTES, CODE_POINTS, Progress, changed_while_read, code_points, text_chunks
 from .vocab import Vocabulary
-
-CODE_POINTS = 0x110000
 
 
 class LineItems:
@@ -164,7 +162,7 @@ def load_lines_file(
     counts = np.zeros(CODE_POINTS, np.int64)
     lengths = []  # of each piece's items
     for lines in _lines_in_pieces(text_chunks(path, encoding, chunk_bytes, progress, should_stop)):
-        counts += np.bincount(_code_points("".join(lines)), minlength=CODE_POINTS)
+        counts += np.bincount(code_points("".join(lines)), minlength=CODE_POINTS)
         lengths.append(np.fromiter(map(len, lines), np.int64, count=len(lines)))
     item_lengths = np.concatenate(lengths)
     _check_count(len(item_lengths), str(path))
@@ -177,9 +175,9 @@ def load_lines_file(
     filled = {False: 0, True: 0}  # ids written into each split so far
     first = 0  # the first item of the piece
     for lines in _lines_in_pieces(text_chunks(path, encoding, chunk_bytes, should_stop=should_stop)):
-        ids, held = table[_code_points("".join(lines))], is_val[first : first + len(lines)]
+        ids, held = table[code_points("".join(lines))], is_val[first : first + len(lines)]
         if len(held) != len(lines) or len(ids) != item_lengths[first : first + len(lines)].sum():
-            raise DataError(f"{path}: the file changed while it was read; read it again when nothing writes it.")
+            raise changed_while_read(path)
         of_id = np.repeat(held, item_lengths[first : first + len(lines)])  # each id's item is held out
         for split in (False, True):
             chosen = ids[of_id == split]
@@ -187,7 +185,7 @@ def load_lines_file(
             filled[split] += len(chosen)
         first += len(lines)
     if first != len(item_lengths):
-        raise DataError(f"{path}: the file changed while it was read; read it again when nothing writes it.")
+        raise changed_while_read(path)
     return LineCorpus(_description(str(path), path.name, val_fraction, seed), vocab, splits[False], splits[True])
 
 
@@ -207,10 +205,6 @@ def _lines_in_pieces(chunks) -> Any:
         yield [line.strip() for line in lines if line.strip()]
     if carried.strip():
         yield [carried.strip()]
-
-
-def _code_points(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), np.uint32)
 
 
 def _check_count(count: int, source: str) -> None:

@@ -12,16 +12,29 @@ import codecs
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import numpy as np
+
 from ..common.errors import DataError
 from .checks import MAX_CONTROL_SHARE, SNIFF_BYTES, check_encoding, is_control
 
 CHUNK_BYTES = 4 << 20  # bytes read at a time
+CODE_POINTS = 0x110000  # every Unicode code point: counts and id tables indexed by one
 
 Progress = Callable[[int, int | None], None]  # (bytes so far, total bytes)
 
 
 class ReadingCancelled(DataError):
     """The user stopped the reading of a file; nothing it would have made is kept."""
+
+
+def changed_while_read(path: Path) -> DataError:
+    """What a second pass says when it does not find what the first one counted."""
+    return DataError(f"{path}: the file changed while it was read; read it again when nothing writes it.")
+
+
+def code_points(text: str) -> np.ndarray:
+    """(len(text),) uint32: each character's code point."""
+    return np.frombuffer(text.encode("utf-32-le"), np.uint32)
 
 
 def text_chunks(

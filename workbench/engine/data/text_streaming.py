@@ -28,10 +28,9 @@ from .checks import check_val_fraction
 from .download import default_cache_dir
 from .stored_tokens import StoredTokens
 from .text import TextStream, stream_description
-from .text_chunks import CHUNK_BYTES, Progress, text_chunks
+from .text_chunks import CHUNK_BYTES, CODE_POINTS, Progress, changed_while_read, code_points, text_chunks
 from .vocab import UNKNOWN, Vocabulary, split_words
 
-CODE_POINTS = 0x110000  # every Unicode code point
 STORED_CHUNK = 1 << 16  # ids per HDF5 chunk: a window read inflates one or two of these
 WORD_COUNT_LIMIT = 2_000_000  # distinct words counted exactly; beyond, the rarest are dropped
 MAX_WORDS = WORD_COUNT_LIMIT // 2  # the largest word vocabulary: what the counts keep when they are pruned
@@ -95,7 +94,7 @@ def stream_text_file(
         raise
     if written != tokens or _file_state(path) != before:
         scratch.close()
-        raise DataError(f"{path}: the file changed while it was read; read it again when nothing writes it.")
+        raise changed_while_read(path)
     stored = {name: StoredTokens(dataset, len(vocab), str(path)) for name, dataset in splits.items()}
     return TextStream(description, vocab, stored["train"], stored["val"])
 
@@ -137,7 +136,7 @@ class CharacterCount:
         return chunks
 
     def add(self, piece: str) -> None:
-        self.counts += np.bincount(_code_points(piece), minlength=CODE_POINTS)
+        self.counts += np.bincount(code_points(piece), minlength=CODE_POINTS)
 
     @property
     def characters(self) -> int:
@@ -154,9 +153,9 @@ class CharacterCount:
         return vocab
 
     def encode(self, piece: str, vocab: Vocabulary, path: Path) -> np.ndarray:
-        codes = _code_points(piece)
+        codes = code_points(piece)
         if not self._present[codes].all():  # a character the first pass never saw
-            raise DataError(f"{path}: the file changed while it was read; read it again when nothing writes it.")
+            raise changed_while_read(path)
         return self._ids[codes]
 
 
@@ -214,10 +213,6 @@ def _after_last_break(text: str) -> int:
     while end and (text[end - 1].isalnum() or text[end - 1] == "_"):
         end -= 1
     return end
-
-
-def _code_points(piece: str) -> np.ndarray:
-    return np.frombuffer(piece.encode("utf-32-le"), np.uint32)
 
 
 def _scratch_file(folder: Path) -> h5py.File:
