@@ -12,6 +12,7 @@ from workbench.engine.events import RunFinished, RunStarted, TaskProgress, Valid
 from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
 from workbench.engine.spec import RecurrentSpec
+from workbench.engine.training import validation
 
 NAMES = [f"{first}{second}" for first in "bcdfgklmnprst" for second in ("ana", "ela", "ina", "ona", "una")]
 
@@ -75,6 +76,42 @@ def test_a_stop_during_the_final_validation_ends_it_and_the_result_says_it_is_pa
     assert batches > 3
     final = project.history
     assert final.val_steps == [3] and final.val_whole == [False]
+    assert trainer.best is None  # a part no other validation scores is not compared with the best
+
+
+def test_a_run_on_a_large_split_ends_with_a_bounded_validation_compared_in_the_quick_scope(tmp_path, monkeypatch):
+    """At real size the whole split would take hours: the run ends with about RUN_END_TOKENS
+    tokens of it (here three batches' worth), says so, and its best is judged as the quick
+    validations are."""
+    monkeypatch.setattr(validation, "RUN_END_TOKENS", 3 * 4 * 16)  # three batches of 4 x 16
+    recorder = Recorder()
+    project = make_project(write_text_corpus(tmp_path), val_batches=1, batch_size=4, seq_len=16)
+    trainer = project.trainer(recorder)
+    split = trainer.corpus.batcher("val", 4, 16, 0).pass_length
+    assert split > 3
+    trainer.run(3)
+    final = recorder.of(ValidationResult)[-1]
+    assert (final.batches, final.of_batches, final.whole, final.cut_short) == (3, split, False, False)
+    assert recorder.of(TaskProgress)[-1].what == f"Validating on 3 of the validation split's {split:,} batches"
+    assert final.loss == pytest.approx(trainer.evaluate(whole=True, limit=3).loss)
+    assert trainer.best.step == 3 and trainer.best.val_loss == pytest.approx(trainer.evaluate().loss)
+
+
+def test_validating_on_all_of_a_large_split_ends_with_all_of_it(tmp_path, monkeypatch):
+    monkeypatch.setattr(validation, "RUN_END_TOKENS", 4 * 16)
+    recorder = Recorder()
+    project = make_project(write_text_corpus(tmp_path), val_batches=0, val_every=100, batch_size=4, seq_len=16)
+    project.trainer(recorder).run(2)
+    final = recorder.of(ValidationResult)[-1]
+    assert final.whole and final.batches > 1
+    assert recorder.of(TaskProgress)[-1].what == "Validating on the whole validation split"
+
+
+def test_a_whole_validation_cut_short_between_runs_is_not_compared_with_the_best(tmp_path):
+    project = make_project(write_text_corpus(tmp_path), val_batches=0, val_every=100)
+    trainer = project.trainer()
+    result = trainer.validate(cancelled=iter([False, True]).__next__)
+    assert result.cut_short and result.batches == 1 and trainer.best is None
 
 
 def test_the_whole_split_flag_is_kept_in_the_project_file(tmp_path):

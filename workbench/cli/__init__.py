@@ -33,8 +33,10 @@ COMMANDS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
     try:
         args = build_parser().parse_args(argv)
+        args.argv = argv  # as given: `train --processes K` hands it on to the processes it starts
     except WorkbenchError as error:  # an option out of range, or one missing: before any work
         print(f"workbench: {error}", file=sys.stderr)
         return EXIT_USER_ERROR

@@ -19,6 +19,7 @@ from .options import OptionParser, float_in, int_in, seed, temperature
 MAX_SAMPLES = 1_000  # one command's samples: 300,000 tokens at the default length, minutes of writing
 MAX_STEPS = 10_000_000  # as the window's steps box
 MAX_MINUTES = 10_000_000  # a time limit of about 19 years: any longer is none
+MAX_PROCESSES = 1_024  # processes on one machine: more than any has cores or GPUs
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -120,6 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
         type=seed,
         default=None,
         help="a repeatable run: weights (before the first step), data order and dropout from this seed",
+    )
+    train.add_argument(
+        "--processes",
+        type=int_in(1, MAX_PROCESSES),
+        default=1,
+        help="train one run with K processes on this machine, started through torchrun (default 1)",
     )
 
     sample = commands.add_parser("sample", help="write text with a project's model")

@@ -9,6 +9,7 @@ the same step.
 from __future__ import annotations
 
 import signal
+import subprocess
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +39,8 @@ SMALL_VALIDATION_SHARE = 0.25  # a validation of less of the held-out split than
 
 def cmd_train(args) -> int:
     ranks = Ranks.launched()
+    if args.processes > 1:
+        return launch_processes(args, ranks)
     # A second writer would save over this one's steps; under torchrun rank 0 is the writer, the others read.
     project = Project.open(args.project, lock=ranks.leads)
     try:
@@ -49,6 +52,40 @@ def cmd_train(args) -> int:
             return train_project(project, args.project, steps, args, ranks)
     finally:
         project.close()
+
+
+def launch_processes(args, ranks: Ranks) -> int:
+    """``train --processes K``: the same command under PyTorch's launcher, torchrun
+    (``torch.distributed.run --standalone``), K processes on this machine; its status is this
+    command's. The batch size is checked here first, so a bad one is one message, not K."""
+    if not ranks.solo:
+        raise WorkbenchError("--processes starts torchrun itself: under torchrun, leave it out")
+    project = Project.open(args.project, lock=False)
+    try:
+        Ranks(size=args.processes).check_splits(project.config.batch_size)
+    finally:
+        project.close()
+    handed_on = without_option(args.argv, "--processes")
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={args.processes}"]
+    try:
+        return subprocess.run([*launcher, "-m", "workbench", *handed_on]).returncode
+    except KeyboardInterrupt:  # Ctrl-C reached every process too; torchrun has ended them
+        return EXIT_INTERRUPTED
+
+
+def without_option(argv: list[str], name: str) -> list[str]:
+    """``argv`` less ``name VALUE`` and ``name=VALUE``, ``name`` also as argparse's
+    abbreviations of it (``--proc 2``), which the parser took for it."""
+    kept, skip = [], False
+    for token in argv:
+        flag, joined, _ = token.partition("=")
+        if skip:
+            skip = False
+        elif len(flag) > 2 and name.startswith(flag):
+            skip = not joined
+        else:
+            kept.append(token)
+    return kept
 
 
 def train_project(project: Project, path: Path, steps: int, args, ranks: Ranks = ALONE) -> int:

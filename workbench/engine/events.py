@@ -49,6 +49,7 @@ class ValidationResult:
     scored: int = 0  # what the loss is the mean over: tokens, items, lines or windows
     batches: int = 0  # validation batches scored ...
     of_batches: int = 0  # ... of the batches in the whole validation split
+    cut_short: bool = False  # stopped (Stop, Ctrl-C, the window closing) before the batches it was to score
     best_step: int | None = None  # the kept best weights' step after this validation; None: none kept
     best_loss: float | None = None  # ... and their loss, in the scope best weights compare in (best_weights)
 

@@ -80,7 +80,8 @@ class TrainingSettingsDialog(QDialog):
         self.val_batches.setSuffix(" batches")
         self.val_batches.setToolTip(
             "Batches each validation scores, the same ones every time: fewer is quicker, more a truer loss. "
-            "All scores the whole held-out split. Every run ends with a validation of the whole split."
+            "All scores the whole held-out split. A run ends with a longer validation: the whole split, "
+            "or about two million tokens of a larger one (all of it when this is All)."
         )
         self.patience = _spin(0, 1_000_000, config.patience, 1, "off")
         self.patience.setSuffix(" validations")

@@ -63,7 +63,7 @@ from .optimizers import learning_rate_at, make_optimizer
 from .run_end import EARLY_STOPS, EarlyStop, RunOutcome, why_stopped
 from .run_metrics import throughput_counts
 from .step_metrics import LayerGradients, StepMeter
-from .validation import Progress, score_validation
+from .validation import Progress, run_end_batches, score_validation
 
 
 class Trainer:
@@ -346,17 +346,21 @@ class Trainer:
     # -- looking inside, between steps --------------------------------------------------
 
     def validate(
-        self, whole: bool = False, progress: Progress | None = None, cancelled: Callable[[], bool] = lambda: False
+        self,
+        whole: bool = False,
+        progress: Progress | None = None,
+        cancelled: Callable[[], bool] = lambda: False,
+        limit: int = 0,
     ) -> ValidationResult | None:
         """``evaluate``, recorded in the run's history and told to the world; nothing is
         recorded when not one batch was scored (cancelled at once)."""
-        result = self.evaluate(whole, progress, cancelled)
+        result = self.evaluate(whole, progress, cancelled, limit=limit)
         if not result.batches:
             return None
         self.history.record_validation(result)
         if result.whole:
             self.last_whole_validation = result
-        if result.whole or not whole:  # one cut short scored a part of the split no other scores
+        if not result.cut_short:  # one cut short scored a part of the split no other scores
             self._compare_with_best(result)
         if self.best is not None:  # told with the best it leaves kept
             result = replace(result, best_step=self.best.step, best_loss=self.best.val_loss)
@@ -373,7 +377,7 @@ class Trainer:
             kept.load_state_dict(best.weights)
             rescored = score_validation(kept, self.corpus, self.config, self.device, best.step, not scope.batches)
             self.best_keeper.rescoped(rescored.loss, scope)
-        loss = self.evaluate().loss if scope.batches and result.whole else result.loss
+        loss = self.evaluate().loss if scope.batches and result.batches != scope.batches else result.loss
         self.best_keeper.consider(self.model, self.step, loss, scope)
 
     @property
@@ -387,21 +391,26 @@ class Trainer:
         progress: Progress | None = None,
         cancelled: Callable[[], bool] = lambda: False,
         observe: Callable | None = None,
+        limit: int = 0,
     ) -> ValidationResult:
         """The validation pass at this step (``validation.score_validation``), neither recorded nor told."""
         return score_validation(
-            self.model, self.corpus, self.config, self.device, self.step, whole, progress, cancelled, observe
+            self.model, self.corpus, self.config, self.device, self.step, whole, progress, cancelled, observe, limit
         )
 
     def final_validation(self) -> ValidationResult | None:
-        """The whole validation split at the end of a run: the scores the run is judged by.
-        Pause holds it; Stop (or the window closing) ends it early, and the result then says it
-        is a subset."""
+        """The validation at the end of a run, the scores the run is judged by: the whole split,
+        or at real size as much of it as ``run_end_batches`` allows. Pause holds it; Stop (or
+        the window closing) ends it early, and the result then says it was cut short."""
+        split = self.corpus.batcher("val", self.config.batch_size, self.config.seq_len, self.config.seed).pass_length
+        limit = run_end_batches(self.config, split)
+        whole = limit >= split
+        what = "the whole validation split" if whole else f"{limit:,} of the validation split's {split:,} batches"
 
         def told(done: int, total: int) -> None:
-            self._emit(TaskProgress("Validating on the whole validation split", done, total, unit="batches"))
+            self._emit(TaskProgress(f"Validating on {what}", done, total, unit="batches"))
 
-        return self.validate(True, told, self._validation_cancelled)
+        return self.validate(True, told, self._validation_cancelled, limit)
 
     def _validation_cancelled(self) -> bool:
         self.control.wait_while_paused()

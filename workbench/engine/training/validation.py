@@ -17,6 +17,7 @@ from .config import TrainConfig
 
 LABEL_HEADS = ("classification", "tagging")  # heads whose validation counts right and wrong labels
 PROGRESS_REPORTS = 100  # a whole validation tells its progress at most this many times
+RUN_END_TOKENS = 2_000_000  # about as many target tokens as a run's closing validation scores, unless told all
 
 Progress = Callable[[int, int], None]  # (batches done, batches in all)
 
@@ -35,6 +36,17 @@ def count_confusion(prediction: torch.Tensor, target: torch.Tensor, num_classes:
     return counts.view(num_classes, num_classes).numpy().astype(np.int64)
 
 
+def run_end_batches(config: TrainConfig, split_batches: int) -> int:
+    """How many batches the validation that closes a run scores: all ``split_batches`` where
+    the user validates on all of it (``val_batches`` 0) or where it is small; else enough for
+    about RUN_END_TOKENS target tokens (never fewer than a periodic validation's), so that a
+    run's end on a corpus of a gigabyte takes a minute, not hours."""
+    if not config.val_batches:
+        return split_batches
+    enough = math.ceil(RUN_END_TOKENS / (config.batch_size * config.seq_len))
+    return min(split_batches, max(config.val_batches, enough))
+
+
 def score_validation(
     model: nn.Module,
     corpus,
@@ -45,29 +57,31 @@ def score_validation(
     progress: Progress | None = None,
     cancelled: Callable[[], bool] = lambda: False,
     observe: Callable | None = None,
+    limit: int = 0,
 ) -> ValidationResult:
     """Mean loss (per token, or per line for handwriting) and a classifier's or tagger's
     confusion matrix after ``step``; the model's mode comes back after.
 
     A quick validation (``whole`` False, the config's ``val_batches`` above 0) scores that
-    many batches, the same ones every time; the result says how many of how many. A whole
-    one streams every batch of the split, calls ``progress(done, total)`` now and then, and
-    stops early, saying so in the result, once ``cancelled()`` is true. A classifier's or
-    tagger's ``observe(batch, prediction, targets)`` sees each batch's scores, for counts of
-    its own.
+    many batches, the same ones every time; the result says how many of how many. A long one
+    (``whole``: every batch of the split, or ``limit`` of them, chosen as a quick one's are)
+    calls ``progress(done, total)`` now and then, and stops early, saying so in the result,
+    once ``cancelled()`` is true. A classifier's or tagger's ``observe(batch, prediction,
+    targets)`` sees each batch's scores, for counts of its own.
     """
     total, weight, state = 0.0, 0, None
     head = model.spec.head
     confusion = np.zeros((head.num_outputs,) * 2, np.int64) if head.kind in LABEL_HEADS else None
     batcher = corpus.batcher("val", config.batch_size, config.seq_len, config.seed)
-    whole = whole or not config.val_batches or config.val_batches >= batcher.pass_length
-    wanted = batcher.pass_length if whole else config.val_batches
-    batches = batcher.epoch_batches() if whole else batcher.subset_batches(wanted)
+    split = batcher.pass_length
+    long = whole or not config.val_batches or config.val_batches >= split
+    wanted = min(limit or split, split) if whole else (split if long else config.val_batches)
+    batches = batcher.epoch_batches() if wanted >= split else batcher.subset_batches(wanted)
     every = max(1, wanted // PROGRESS_REPORTS)
     scored = 0
     with inference(model):
         for batch in batches:
-            if whole and cancelled():
+            if long and cancelled():
                 break
             state = state if batch.continues else None
             if confusion is None:
@@ -80,7 +94,7 @@ def score_validation(
             total += float(loss) * batch.loss_weight
             weight += batch.loss_weight
             scored += 1
-            if progress is not None and whole and (scored % every == 0 or scored == wanted):
+            if progress is not None and long and (scored % every == 0 or scored == wanted):
                 progress(scored, wanted)
     loss = total / weight if weight else math.nan  # nothing scored (cancelled at once): no score, not 0
     accuracy = None if confusion is None else float(np.trace(confusion) / confusion.sum() if weight else math.nan)
@@ -92,5 +106,6 @@ def score_validation(
         confusion,
         scored=weight,
         batches=scored,
-        of_batches=batcher.pass_length,
+        of_batches=split,
+        cut_short=scored < wanted,
     )

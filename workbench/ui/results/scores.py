@@ -51,10 +51,8 @@ def scope(event: ValidationResult, per_token: bool) -> str:
     items = "tokens" if per_token else "items"
     if event.whole:
         return f"all {event.scored:,} validation {items}"
-    return (
-        f"a quick score on {event.scored:,} validation {items}, {event.batches:,} of its {event.of_batches:,} "
-        "batches; the whole split is scored when the run ends"
-    )
+    part = f"{event.scored:,} validation {items}, {event.batches:,} of its {event.of_batches:,} batches"
+    return f"{part}: stopped before the end" if event.cut_short else f"a quick score on {part}"
 
 
 def names_for(label_names: tuple[str, ...], size: int) -> tuple[str, ...]:
@@ -72,7 +70,7 @@ class ScoresView(QWidget):
         self.evaluate_button = QPushButton("Score the whole split")
         self.evaluate_button.setToolTip(
             "Score the model as it is now on every validation item (during training the scores shown "
-            "may come from a quick subset; the whole split is scored when a run ends)"
+            "may come from a quick subset; a run ends with a larger one, the whole split where it is small)"
         )
         self.evaluate_button.clicked.connect(self._ask)
         self.per_token = False  # a tagger's confusion counts tokens, a classifier's counts items
