@@ -101,13 +101,21 @@ def train_project(project: Project, path: Path, steps: int, args, ranks: Ranks =
         lines += validation_share(project.config, split_batches(project.corpus, project.config))
         for line in lines:
             print(line, file=sys.stderr)
-        trainer = project.trainer(ProgressBar(), [SaveEvery(args.save_every, lambda: project.save(path))])
+        saving = SaveEvery(args.save_every, lambda: project.save(path))
+        trainer = project.trainer(ProgressBar(), [saving])
     else:
-        trainer = project.trainer(discard, [])
+        saving, trainer = None, project.trainer(discard, [])
     stop_signals = (signal.SIGINT,) if ranks.solo else (signal.SIGINT, signal.SIGTERM)  # torchrun passes both on
     previous = {number: signal.signal(number, lambda *_: trainer.control.stop()) for number in stop_signals}
     try:
         outcome = trainer.run(steps)
+    except RuntimeError as error:
+        if ranks.solo:
+            raise
+        # A peer that died (kill -9, a lost machine) fails this rank's next collective at once;
+        # said before the handlers go back, since torchrun's SIGTERM to the survivors follows.
+        print(group_lost(error, ranks, path, saving), file=sys.stderr)
+        return 1
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
@@ -123,6 +131,21 @@ def train_project(project: Project, path: Path, steps: int, args, ranks: Ranks =
         print(f"Stopped at step {outcome.step:,}: {outcome.message}; {kept_best(project.best)}", file=sys.stderr)
     print(f"Saved {path} at step {outcome.step:,}.", file=sys.stderr)
     return 0
+
+
+def group_lost(error: RuntimeError, ranks: Ranks, path: Path, saving: SaveEvery | None) -> str:
+    """One line for a run whose group broke: which process says it, what it saw, what is kept."""
+    cause = str(error).splitlines()[0] if str(error) else type(error).__name__
+    cause = cause.split("] ", 1)[-1].split(". ", 1)[0]  # gloo's source position and advice left out
+    kept = (
+        f"{path} holds the save of step {saving.saved_step:,}"
+        if saving and saving.saved_step
+        else (f"{path} holds its last save")
+    )
+    return (
+        f"workbench: process {ranks.rank} of {ranks.size}: another process of this run ended or lost its "
+        f"connection ({cause.rstrip('.')}); all stop. {kept}; `workbench train {path}` resumes from it."
+    )
 
 
 def limits_in_force(config, steps: int) -> list[str]:

@@ -17,10 +17,13 @@ class SaveEvery(Callback):
     def __init__(self, steps: int, save) -> None:
         self.steps = steps
         self.save = save
+        self.saved_step: int | None = None  # the step of the last save, None before one
 
     def on_step_end(self, trainer) -> None:
         if self.steps and trainer.step % self.steps == 0:
             self.save()
+            self.saved_step = trainer.step
 
     def on_run_end(self, trainer, outcome) -> None:
         self.save()
+        self.saved_step = trainer.step
