@@ -10,13 +10,17 @@ import shutil
 import signal
 import subprocess
 import sys
+from dataclasses import replace
 
 import numpy as np
 import pytest
-from tiny import make_project, write_lines_corpus, write_text_corpus
+from tiny import TINY_CONFIG, make_project, write_lines_corpus, write_text_corpus
 
 from workbench.cli import main
+from workbench.engine.data.pairs import pairs_from_items
+from workbench.engine.model.templates import from_template
 from workbench.engine.project.project import Project
+from workbench.engine.spec import RecurrentSpec
 
 STEPS = 12
 LAUNCH_TIMEOUT_S = 120  # two processes importing torch on two busy cores, a rendezvous, a few steps
@@ -108,3 +112,25 @@ def test_ctrl_c_stops_every_process_and_rank_0_saves(tmp_path):
     project = Project.open(path)
     assert project.step == int(stopped.group(1).replace(",", "")) >= 1
     assert len(project.history.losses) == project.step
+
+
+def test_two_processes_train_a_translator_as_one_process_does(tmp_path, capsys):
+    """Seq2seq under torchrun: an attention encoder–decoder's rows split over two processes
+    (source and target of each pair kept together) give one process's curve and weights."""
+    numbers = [("one", "1"), ("two", "2"), ("three", "3"), ("four", "4"), ("five", "5"), ("six", "6")] * 4
+    corpus = pairs_from_items(numbers, "test:numbers", "Numbers", val_fraction=0.25, seed=1)
+    spec = from_template("attention", corpus.task(8), RecurrentSpec("lstm", 12))
+    path, alone = tmp_path / "t.h5", tmp_path / "alone.h5"
+    Project.create(spec, corpus, replace(TINY_CONFIG, batch_size=4, seq_len=9)).save(path)
+    shutil.copy(path, alone)
+    done = torchrun("train", path, "--steps", STEPS)
+    assert done.returncode == 0, done.stderr
+    one, both = Project.open(alone), Project.open(path)
+    one.trainer().run(STEPS)
+    assert both.step == STEPS and both.history.meta["processes"] == 2
+    np.testing.assert_allclose(both.history.losses, one.history.losses, rtol=1e-4)
+    for name, weights in one.model.state_dict().items():
+        np.testing.assert_allclose(both.model.state_dict()[name].numpy(), weights.numpy(), rtol=1e-4, atol=1e-6)
+    capsys.readouterr()
+    assert main(["evaluate", str(path)]) == 0  # the saved weights load and translate
+    assert "Translation, step 12" in capsys.readouterr().out
