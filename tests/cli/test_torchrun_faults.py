@@ -10,9 +10,11 @@ import time
 
 import psutil
 import pytest
+import torch.distributed
 from tiny import make_project, write_text_corpus
 
 from workbench.cli import main
+from workbench.cli.training import broke_the_group
 from workbench.engine.project.project import Project
 
 SAVE_EVERY = 10
@@ -65,3 +67,9 @@ def test_killing_one_rank_ends_the_run_clearly_and_keeps_the_last_save(tmp_path,
         assert f"{path} holds the save of step " in said[0]
     assert main(["train", str(path), "--steps", "3"]) == 0  # resumes in one process
     assert Project.open(path).step == kept.step + 3
+
+
+def test_only_a_failing_collective_is_taken_for_a_lost_process():
+    gloo = RuntimeError("[/pytorch/third_party/gloo/gloo/transport/tcp/pair.cc:537] Read error: Connection reset")
+    assert broke_the_group(gloo) and broke_the_group(torch.distributed.DistBackendError("NCCL error"))
+    assert not broke_the_group(RuntimeError("mat1 and mat2 shapes cannot be multiplied"))  # a bug says so itself

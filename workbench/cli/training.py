@@ -14,6 +14,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import torch.distributed
+
 from ..engine.common.errors import WorkbenchError
 from ..engine.data import DEMOS
 from ..engine.data.demos import suggested_steps
@@ -110,7 +112,7 @@ def train_project(project: Project, path: Path, steps: int, args, ranks: Ranks =
     try:
         outcome = trainer.run(steps)
     except RuntimeError as error:
-        if ranks.solo:
+        if ranks.solo or not broke_the_group(error):
             raise
         # A peer that died (kill -9, a lost machine) fails this rank's next collective at once;
         # said before the handlers go back, since torchrun's SIGTERM to the survivors follows.
@@ -131,6 +133,12 @@ def train_project(project: Project, path: Path, steps: int, args, ranks: Ranks =
         print(f"Stopped at step {outcome.step:,}: {outcome.message}; {kept_best(project.best)}", file=sys.stderr)
     print(f"Saved {path} at step {outcome.step:,}.", file=sys.stderr)
     return 0
+
+
+def broke_the_group(error: RuntimeError) -> bool:
+    """Whether ``error`` is a collective failing, not a fault of this process's own: torch's
+    distributed errors, and gloo's transport errors, which torch raises as plain RuntimeErrors."""
+    return isinstance(error, torch.distributed.DistError) or "gloo/transport" in str(error)
 
 
 def group_lost(error: RuntimeError, ranks: Ranks, path: Path, saving: SaveEvery | None) -> str:
