@@ -35,6 +35,20 @@ def make_project(corpus, cell="lstm", hidden=24, layers=1, dropout=0.0, **config
     return Project.create(spec, corpus, replace(TINY_CONFIG, **config))
 
 
+class FakeClock:
+    """Seconds that pass only when a test says so (set ``now``, or ``advance``): the clock a
+    throttle, a time limit or a wall-time record is given instead of the real one."""
+
+    def __init__(self, start: float = 0.0) -> None:
+        self.now = start
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
 class Recorder:
     """A sink that keeps every event, for asserting what a run told the world."""
 

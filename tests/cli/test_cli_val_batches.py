@@ -4,9 +4,10 @@ the project, checked before any work; and a line before a run when that is a sma
 from tiny import make_project, write_text_corpus
 
 from workbench.cli import main
-from workbench.cli.training import split_batches, validation_share
+from workbench.cli.training import validation_share
 from workbench.engine.project.project import Project
 from workbench.engine.training.config import TrainConfig
+from workbench.engine.training.validation import split_batches
 
 HINT_END = "--val-batches all scores all of it."
 

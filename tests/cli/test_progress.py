@@ -3,6 +3,7 @@
 import io
 
 import numpy as np
+from tiny import FakeClock
 
 from workbench.cli.progress import ProgressBar
 from workbench.engine.events import (
@@ -16,16 +17,6 @@ from workbench.engine.events import (
 )
 
 
-class Clock:
-    """Seconds that pass only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def metrics(step: int, loss: float = 1.5, rate: float = 12_345.0) -> StepMetrics:
     return StepMetrics(step, loss, 0.002, rate, 1.0, ("head",), np.zeros(1))
 
@@ -34,7 +25,7 @@ def started(step: int = 0, target: int = 30, counts: str = "tokens") -> RunStart
     return RunStarted("run-001", step, target, "cpu", "CPU (1 thread)", 1_234, "LSTM 1×16", counts)
 
 
-def train(bar: ProgressBar, clock: Clock, start: int = 0, target: int = 30) -> None:
+def train(bar: ProgressBar, clock: FakeClock, start: int = 0, target: int = 30) -> None:
     """A run of one step a third of a second, validated at its end."""
     bar(started(start, target))
     for step in range(start + 1, target + 1):
@@ -49,7 +40,7 @@ def train(bar: ProgressBar, clock: Clock, start: int = 0, target: int = 30) -> N
 
 
 def test_a_log_gets_a_line_each_tenth_of_the_run_with_its_figures_and_times():
-    stream, clock = io.StringIO(), Clock()
+    stream, clock = io.StringIO(), FakeClock(1000.0)
     train(ProgressBar(stream, clock=clock), clock)
     lines = stream.getvalue().splitlines()
     assert lines[0] == "Training LSTM 1×16 (1,234 parameters) on CPU (1 thread)"
@@ -63,7 +54,7 @@ def test_a_log_gets_a_line_each_tenth_of_the_run_with_its_figures_and_times():
 
 
 def test_a_resumed_run_counts_its_share_from_where_it_started():
-    stream, clock = io.StringIO(), Clock()
+    stream, clock = io.StringIO(), FakeClock(1000.0)
     bar = ProgressBar(stream, clock=clock)
     bar(started(1_000, 3_000, counts="items"))
     clock.now += 100
@@ -72,7 +63,7 @@ def test_a_resumed_run_counts_its_share_from_where_it_started():
 
 
 def test_a_terminal_gets_one_bar_redrawn_in_place_with_lines_printed_above_it():
-    stream, clock = io.StringIO(), Clock()
+    stream, clock = io.StringIO(), FakeClock(1000.0)
     train(ProgressBar(stream, interactive=True, clock=clock), clock)
     text = stream.getvalue()
     before_sample, sample_and_after = text.split("— sample at step 15 (temperature 0.8):\nIt was the best of times\n")
@@ -86,7 +77,7 @@ def test_a_terminal_gets_one_bar_redrawn_in_place_with_lines_printed_above_it():
 
 
 def test_a_failed_run_clears_the_bar_and_says_why():
-    stream, clock = io.StringIO(), Clock()
+    stream, clock = io.StringIO(), FakeClock(1000.0)
     bar = ProgressBar(stream, interactive=True, clock=clock)
     bar(started())
     bar(metrics(3))
@@ -98,7 +89,7 @@ def test_a_failed_run_clears_the_bar_and_says_why():
 
 def test_samples_can_be_left_out():
     stream = io.StringIO()
-    bar = ProgressBar(stream, show_samples=False, clock=Clock())
+    bar = ProgressBar(stream, show_samples=False, clock=FakeClock(1000.0))
     bar(started())
     bar(SampleGenerated(1, "hello", 0.8, ""))
     assert "hello" not in stream.getvalue()

@@ -6,7 +6,7 @@ import re
 
 import numpy as np
 import pytest
-from tiny import Recorder, make_project, write_text_corpus
+from tiny import FakeClock, Recorder, make_project, write_text_corpus
 
 from workbench.engine.common.errors import ProjectError
 from workbench.engine.events import RunFinished, ValidationResult
@@ -18,20 +18,10 @@ from workbench.engine.training.history import RunHistory
 from workbench.engine.training.trainer import Trainer
 
 
-class Clock:
-    """Seconds that pass only as the test says."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 class StepsTake(Callback):
     """Each training step takes ``seconds`` on ``clock``; the run stops itself at ``stop_at``."""
 
-    def __init__(self, clock: Clock, seconds: float, stop_at: int | None = None) -> None:
+    def __init__(self, clock: FakeClock, seconds: float, stop_at: int | None = None) -> None:
         self.clock, self.seconds, self.stop_at = clock, seconds, stop_at
 
     def on_step_end(self, trainer) -> None:
@@ -43,7 +33,7 @@ class StepsTake(Callback):
 class PausedOnce(TrainerControl):
     """A control whose third wait between steps is a pause of ``seconds`` on ``clock``."""
 
-    def __init__(self, clock: Clock, seconds: float) -> None:
+    def __init__(self, clock: FakeClock, seconds: float) -> None:
         super().__init__()
         self.clock, self.seconds, self.waits = clock, seconds, 0
 
@@ -53,7 +43,9 @@ class PausedOnce(TrainerControl):
             self.clock.now += self.seconds
 
 
-def trainer_on(project: Project, clock: Clock, callback: Callback, control: TrainerControl | None = None) -> Trainer:
+def trainer_on(
+    project: Project, clock: FakeClock, callback: Callback, control: TrainerControl | None = None
+) -> Trainer:
     return Trainer(
         project.model, project.corpus, project.config, callbacks=[callback], history=project.history,
         control=control, clock=clock,
@@ -62,7 +54,7 @@ def trainer_on(project: Project, clock: Clock, callback: Callback, control: Trai
 
 def test_a_run_records_its_training_time_without_its_pauses(tmp_path):
     project = make_project(write_text_corpus(tmp_path))
-    clock = Clock()
+    clock = FakeClock()
     trainer = trainer_on(project, clock, StepsTake(clock, 2.0), PausedOnce(clock, 600.0))
     trainer.run(5)
     assert project.history.wall_s == 10.0  # five steps of 2 s; the ten minutes paused are not counted
@@ -70,7 +62,7 @@ def test_a_run_records_its_training_time_without_its_pauses(tmp_path):
 
 def test_the_wall_time_adds_up_over_a_stop_a_resume_and_a_reopened_file(tmp_path):
     project = make_project(write_text_corpus(tmp_path))
-    clock = Clock()
+    clock = FakeClock()
     outcome = trainer_on(project, clock, StepsTake(clock, 3.0, stop_at=4)).run(100)
     assert (outcome.reason, project.history.wall_s) == ("stopped", 12.0)
     trainer_on(project, clock, StepsTake(clock, 3.0)).run(2)  # the same run, resumed
@@ -87,7 +79,7 @@ def test_the_wall_time_adds_up_over_a_stop_a_resume_and_a_reopened_file(tmp_path
 
 def test_a_run_from_before_wall_times_shows_a_dash(tmp_path):
     project = make_project(write_text_corpus(tmp_path))
-    clock = Clock()
+    clock = FakeClock()
     trainer_on(project, clock, StepsTake(clock, 1.0)).run(3)
     del project.history.meta["wall_s"]  # as a file written before runs recorded it
     reopened = Project.open(project.save(tmp_path / "p.h5"))
@@ -130,7 +122,7 @@ def test_validations_tell_the_best_kept_and_the_end_of_a_run_its_step(tmp_path):
 def test_a_run_never_validated_keeps_no_step(tmp_path):
     recorder = Recorder()
     project = make_project(write_text_corpus(tmp_path))
-    clock = Clock()
+    clock = FakeClock()
     trainer = Trainer(project.model, project.corpus, project.config, recorder, [StepsTake(clock, 1.0, 2)], clock=clock)
     trainer.run(10)
     assert recorder.of(RunFinished)[-1].kept_step is None and trainer.best is None

@@ -5,7 +5,7 @@ import threading
 import numpy as np
 import pytest
 import torch
-from tiny import Recorder, make_project
+from tiny import FakeClock, Recorder, make_project
 
 from workbench.engine.common.errors import WorkbenchError
 from workbench.engine.events import (
@@ -49,16 +49,6 @@ class HoldAt(Callback):
         if trainer.step == self.step:
             self.reached.set()
             assert self.release.wait(timeout=10)
-
-
-class FakeClock:
-    """Seconds that pass only when the test says so."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
 
 
 def test_a_small_lstm_learns_repetitive_text(text_corpus):

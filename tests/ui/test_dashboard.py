@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QRect
 from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+from tiny import FakeClock
 
 from workbench.engine.events import RunStarted, StepMetrics, ValidationResult
 from workbench.engine.training.history import RunHistory
@@ -65,22 +66,9 @@ def dashboard(qtbot):
     return shown(qtbot, widget)
 
 
-class FakeClock:
-    """Monotonic seconds that pass only when a test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
-
-
 @pytest.fixture
 def clock():
-    return FakeClock()
+    return FakeClock(1000.0)
 
 
 @pytest.fixture

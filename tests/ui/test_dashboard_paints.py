@@ -15,6 +15,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QObject
 from PySide6.QtWidgets import QApplication
+from tiny import FakeClock
 
 from workbench.engine.events import RunStarted, StepMetrics
 from workbench.ui.dashboard import Dashboard
@@ -23,14 +24,6 @@ pytestmark = pytest.mark.qt_log_ignore("This plugin does not support propagateSi
 
 LAYERS = ("inputs", "encoder.l0", "head")
 EVENT_PASSES = 12  # event-loop passes after each shot: a storm paints in every one, a shot in one or two
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class PaintCounter(QObject):
@@ -81,7 +74,7 @@ STORM_PAINTS = 4  # paints of one shot above which it is a storm
 
 @pytest.mark.parametrize("size", [(800, 900), (1230, 640), (1400, 800)])  # each put a plot at a whole factor, before
 def test_a_few_hundred_shots_paint_at_most_twice_each(qtbot, size):
-    clock = FakeClock()
+    clock = FakeClock(1000.0)
     dashboard = Dashboard(clock=clock)
     qtbot.addWidget(dashboard)
     dashboard.resize(*size)

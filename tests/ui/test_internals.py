@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QGraphicsItem, QWidget
+from tiny import FakeClock
 
 from workbench.engine.data import load_text_file
 from workbench.engine.data.base import language_model_task
@@ -53,16 +54,6 @@ def fake_snapshot(step=100, cell="lstm", hidden=8, text=PROBE, layers=("encoder.
         tokens=tokens,
         layers=tuple(fake_layer(name, cell, len(tokens), hidden, rng) for name in layers),
     )
-
-
-class FixedClock:
-    """Seconds that pass only when the test says so."""
-
-    def __init__(self):
-        self.now = 0.0
-
-    def __call__(self):
-        return self.now
 
 
 class SteppingClock:
@@ -240,7 +231,7 @@ def test_live_snapshots_keep_their_redraws_to_a_share_of_the_gui_thread(qtbot):
     """While training sends snapshots, each redraw (paints included) buys a pause of cost / share
     before the next; the user's own actions are not held back by it."""
     cost_s = 0.006  # of a redraw of four 64-unit heatmaps and their text, paints included
-    panel = shown_panel(qtbot, clock=FixedClock(), cpu_clock=SteppingClock(cost_s))
+    panel = shown_panel(qtbot, clock=FakeClock(), cpu_clock=SteppingClock(cost_s))
     assert panel.live_share == LIVE_SHARE
     pause_s = cost_s / LIVE_SHARE
     snapshots = [fake_snapshot(step=step, seed=step, hidden=64) for step in (100, 200)]
@@ -263,7 +254,7 @@ def test_live_snapshots_keep_their_redraws_to_a_share_of_the_gui_thread(qtbot):
 
 
 def test_a_slow_redraw_holds_the_next_snapshot_back_a_bounded_time(qtbot):
-    panel = shown_panel(qtbot, clock=FixedClock(), cpu_clock=SteppingClock(1.0))
+    panel = shown_panel(qtbot, clock=FakeClock(), cpu_clock=SteppingClock(1.0))
     show(qtbot, panel, fake_snapshot(step=50))
     qtbot.waitUntil(lambda: panel.live_wait_s > 0, timeout=2000)
     assert panel.live_wait_s == LIVE_PAUSE_MAX_S  # not 1 s / LIVE_SHARE

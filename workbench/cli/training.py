@@ -32,6 +32,7 @@ from ..engine.training.callbacks import SaveEvery
 from ..engine.training.config import TrainConfig
 from ..engine.training.distributed import Ranks, process_group
 from ..engine.training.run_end import EARLY_STOPS
+from ..engine.training.validation import split_batches
 from .exit_codes import EXIT_INTERRUPTED
 from .progress import ProgressBar
 
@@ -148,7 +149,7 @@ def group_lost(error: RuntimeError, ranks: Ranks, path: Path, saving: SaveEvery 
     kept = (
         f"{path} holds the save of step {saving.saved_step:,}"
         if saving and saving.saved_step
-        else (f"{path} holds its last save")
+        else f"{path} holds its last save"
     )
     return (
         f"workbench: process {ranks.rank} of {ranks.size}: another process of this run ended or lost its "
@@ -180,11 +181,6 @@ def processes_line(config: TrainConfig, ranks: Ranks) -> list[str]:
         f"Training on {ranks.size:,} processes: each trains {rows:,} row{'s' if rows != 1 else ''} "
         f"of every batch of {config.batch_size:,}; rank 0 validates and saves."
     ]
-
-
-def split_batches(corpus, config: TrainConfig) -> int:
-    """Batches in the whole held-out split at the settings' batch shape: what ``--val-batches all`` scores."""
-    return corpus.batcher("val", config.batch_size, config.seq_len, config.seed).pass_length
 
 
 def validation_share(config: TrainConfig, whole: int) -> list[str]:

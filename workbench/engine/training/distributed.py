@@ -45,8 +45,24 @@ from .run_end import EARLY_STOPS
 _JOBS: weakref.WeakSet[GroupJob] = weakref.WeakSet()
 
 
+class Place:
+    """A process's ``rank`` among ``size``: what its part in a run follows from."""
+
+    rank: int
+    size: int
+
+    @property
+    def solo(self) -> bool:
+        return self.size == 1
+
+    @property
+    def leads(self) -> bool:
+        """Rank 0: the one that validates, reports and writes the project."""
+        return self.rank == 0
+
+
 @dataclass(frozen=True)
-class Ranks:
+class Ranks(Place):
     """This process's place among those torchrun started: rank 0 of 1 when it started none."""
 
     rank: int = 0
@@ -68,15 +84,6 @@ class Ranks:
         if not 0 <= ranks.rank < ranks.size or ranks.local_rank < 0:
             raise WorkbenchError(f"RANK {ranks.rank} is not a rank of WORLD_SIZE {ranks.size}")
         return ranks
-
-    @property
-    def solo(self) -> bool:
-        return self.size == 1
-
-    @property
-    def leads(self) -> bool:
-        """Rank 0: the one that validates, reports and writes the project."""
-        return self.rank == 0
 
     def check_splits(self, batch_size: int) -> None:
         """The global batch is the project's batch size, the same number of rows on every rank."""
@@ -127,7 +134,7 @@ class BatchLoss(nn.Module):
         return self.model.batch_loss(batch, state, device)
 
 
-class DataParallel:
+class DataParallel(Place):
     """A trainer's part in its job: here one process alone, everything passed through."""
 
     rank, size = 0, 1
@@ -141,14 +148,6 @@ class DataParallel:
         if dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1:
             return GroupJob(model)
         return cls(model)
-
-    @property
-    def solo(self) -> bool:
-        return self.size == 1
-
-    @property
-    def leads(self) -> bool:
-        return self.rank == 0
 
     def rows(self, batch, state) -> RankRows:
         """This rank's rows of ``batch`` and of the full carried ``state``."""

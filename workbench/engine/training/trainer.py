@@ -63,7 +63,7 @@ from .optimizers import learning_rate_at, make_optimizer
 from .run_end import EARLY_STOPS, EarlyStop, RunOutcome, why_stopped
 from .run_metrics import throughput_counts
 from .step_metrics import LayerGradients, StepMeter
-from .validation import Progress, run_end_batches, score_validation
+from .validation import Progress, run_end_batches, score_validation, split_batches
 
 
 class Trainer:
@@ -402,10 +402,11 @@ class Trainer:
         """The validation at the end of a run, the scores the run is judged by: the whole split,
         or at real size as much of it as ``run_end_batches`` allows. Pause holds it; Stop (or
         the window closing) ends it early, and the result then says it was cut short."""
-        split = self.corpus.batcher("val", self.config.batch_size, self.config.seq_len, self.config.seed).pass_length
+        split = split_batches(self.corpus, self.config)
         limit = run_end_batches(self.config, split)
-        whole = limit >= split
-        what = "the whole validation split" if whole else f"{limit:,} of the validation split's {split:,} batches"
+        what = (
+            "the whole validation split" if limit >= split else f"{limit:,} of the validation split's {split:,} batches"
+        )
 
         def told(done: int, total: int) -> None:
             self._emit(TaskProgress(f"Validating on {what}", done, total, unit="batches"))

@@ -36,6 +36,11 @@ def count_confusion(prediction: torch.Tensor, target: torch.Tensor, num_classes:
     return counts.view(num_classes, num_classes).numpy().astype(np.int64)
 
 
+def split_batches(corpus, config: TrainConfig) -> int:
+    """Batches in the whole held-out split at the settings' batch shape: what ``--val-batches all`` scores."""
+    return corpus.batcher("val", config.batch_size, config.seq_len, config.seed).pass_length
+
+
 def run_end_batches(config: TrainConfig, split_batches: int) -> int:
     """How many batches the validation that closes a run scores: all ``split_batches`` where
     the user validates on all of it (``val_batches`` 0) or where it is small; else enough for
