@@ -28,6 +28,20 @@ def start_long_run(path):
     return subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
 
 
+def end_all(launcher: subprocess.Popen) -> None:
+    """Kill torchrun and every process it started (killed alone, it would leave them training)."""
+    try:
+        children = psutil.Process(launcher.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
+    for process in [*children, launcher]:
+        try:
+            process.kill()
+        except psutil.NoSuchProcess:
+            continue
+    launcher.wait(timeout=30)
+
+
 def rank_process(launcher: subprocess.Popen, rank: int) -> psutil.Process:
     for child in psutil.Process(launcher.pid).children(recursive=True):
         try:
@@ -54,7 +68,7 @@ def test_killing_one_rank_ends_the_run_clearly_and_keeps_the_last_save(tmp_path,
         output, _ = launcher.communicate(timeout=SURVIVORS_EXIT_S)
     finally:
         if launcher.poll() is None:
-            launcher.kill()
+            end_all(launcher)
     assert launcher.returncode != 0
     survivor = 1 - victim
     said = [line for line in output.splitlines() if line.startswith(f"workbench: process {survivor} of 2")]

@@ -18,6 +18,7 @@ from workbench.engine.data.scenes import scenes_from_items
 from workbench.engine.model.builder import build_model
 from workbench.engine.model.templates import captioning, from_template
 from workbench.engine.spec import ImageEncoderSpec, RecurrentSpec
+from workbench.engine.training.control import TrainerControl
 from workbench.engine.training.distributed import DataParallel, Ranks
 from workbench.engine.training.rank_rows import row_tokens, split_batch
 
@@ -49,7 +50,9 @@ def test_one_process_alone_passes_everything_through():
     loss = torch.tensor(2.5)
     rows = job.rows("batch", None)
     assert job.weighted(loss, rows) is loss and job.agree_on_step(loss, rows, True) == (2.5, True)
-    assert job.stop_asked(True) and job.agree_after_step(True, "patience") == (False, "patience")
+    control = TrainerControl()
+    control.stop()
+    assert job.stop_asked(control) and job.agree_after_step(control, "patience") == (False, "patience")
 
 
 def language_model(tmp_path, kind):

@@ -31,11 +31,16 @@ class StepsTake(Callback):
 
 
 class PausedOnce(TrainerControl):
-    """A control whose third wait between steps is a pause of ``seconds`` on ``clock``."""
+    """A control paused before every step, its third wait a pause of ``seconds`` on ``clock``
+    (the others end at once)."""
 
     def __init__(self, clock: FakeClock, seconds: float) -> None:
         super().__init__()
         self.clock, self.seconds, self.waits = clock, seconds, 0
+
+    @property
+    def paused(self) -> bool:
+        return True
 
     def wait_while_paused(self, poll_s: float = 0.05) -> None:
         self.waits += 1

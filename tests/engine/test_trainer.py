@@ -12,6 +12,7 @@ from workbench.engine.events import (
     ProbeSnapshot,
     RunFailed,
     RunFinished,
+    RunPaused,
     RunStarted,
     SampleGenerated,
     StepMetrics,
@@ -162,8 +163,8 @@ def test_stop_flag_ends_the_run_between_steps(text_corpus):
 
 
 def test_pause_resume_and_requests_from_another_thread(text_corpus):
-    hold = HoldAt(3)
-    trainer = make_project(text_corpus).trainer(callbacks=[hold])
+    hold, recorder = HoldAt(3), Recorder()
+    trainer = make_project(text_corpus).trainer(recorder, callbacks=[hold])
     worker = threading.Thread(target=trainer.run, args=(100_000,))
     worker.start()
     try:
@@ -180,6 +181,7 @@ def test_pause_resume_and_requests_from_another_thread(text_corpus):
         trainer.control.resume()
         assert hold.stepped.wait(timeout=5)
         assert trainer.step > 3
+        assert recorder.of(RunPaused) == [RunPaused(3, True), RunPaused(3, False)]  # the pause told as it held
     finally:
         hold.release.set()
         trainer.control.stop()

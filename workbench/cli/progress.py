@@ -22,6 +22,7 @@ from ..engine.events import (
     Event,
     RunFailed,
     RunFinished,
+    RunPaused,
     RunStarted,
     SampleGenerated,
     StepMetrics,
@@ -99,6 +100,8 @@ class ProgressBar:
         elif isinstance(event, RunFailed):
             self._close_bar(leave=False)  # the failure says where the run stopped
             self._print(f"Training failed: {event.reason}")
+        elif isinstance(event, RunPaused):  # asked from a window watching this run
+            self._print(f"Paused at step {event.step:,}" if event.paused else f"Going on from step {event.step:,}")
 
     @property
     def total(self) -> int:

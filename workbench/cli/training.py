@@ -11,6 +11,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -19,11 +20,12 @@ import torch.distributed
 from ..engine.common.errors import WorkbenchError
 from ..engine.data import DEMOS
 from ..engine.data.demos import suggested_steps
-from ..engine.events import discard
+from ..engine.events import Sink, discard
 from ..engine.inference.captions import caption
 from ..engine.inference.sampling import sample_text
 from ..engine.inference.sampling_options import SamplingOptions
 from ..engine.inference.translation import translate
+from ..engine.live.live_run import LiveRun
 from ..engine.project.project import Project
 from ..engine.project.starters import demo_project
 from ..engine.scoring.evaluation import evaluate
@@ -105,13 +107,15 @@ def train_project(project: Project, path: Path, steps: int, args, ranks: Ranks =
         for line in lines:
             print(line, file=sys.stderr)
         saving = SaveEvery(args.save_every, lambda: project.save(path))
-        trainer = project.trainer(ProgressBar(), [saving])
+        live = LiveRun(path)  # a window may watch the run, pause it and stop it
+        trainer = project.trainer(both(ProgressBar(), live), [saving])
     else:
-        saving, trainer = None, project.trainer(discard, [])
+        saving, live, trainer = None, None, project.trainer(discard, [])
     stop_signals = (signal.SIGINT,) if ranks.solo else (signal.SIGINT, signal.SIGTERM)  # torchrun passes both on
     previous = {number: signal.signal(number, lambda *_: trainer.control.stop()) for number in stop_signals}
     try:
-        outcome = trainer.run(steps)
+        with live.watched(trainer.control) if live else nullcontext():
+            outcome = trainer.run(steps)
     except RuntimeError as error:
         if ranks.solo or not broke_the_group(error):
             raise
@@ -122,18 +126,31 @@ def train_project(project: Project, path: Path, steps: int, args, ranks: Ranks =
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+    # A stop asked for ends a group cleanly, every process with 0: torchrun takes any other status
+    # for a failure and reports it at length. One process alone says 130, as Ctrl-C does.
+    stopped_status = EXIT_INTERRUPTED if ranks.solo else 0
     if not ranks.leads:
-        return 1 if outcome.reason == "failed" else EXIT_INTERRUPTED if outcome.reason == "stopped" else 0
+        return 1 if outcome.reason == "failed" else stopped_status if outcome.reason == "stopped" else 0
     if outcome.reason == "failed":
         print(f"Saved {path} with the weights after step {outcome.step:,}.", file=sys.stderr)
         return 1
     if outcome.reason == "stopped":
         print(f"Interrupted at step {outcome.step:,}; saved {path}.", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return stopped_status
     if outcome.reason in EARLY_STOPS:
         print(f"Stopped at step {outcome.step:,}: {outcome.message}; {kept_best(project.best)}", file=sys.stderr)
     print(f"Saved {path} at step {outcome.step:,}.", file=sys.stderr)
     return 0
+
+
+def both(first: Sink, second: Sink) -> Sink:
+    """A sink telling each event to ``first``, then to ``second``."""
+
+    def tell(event) -> None:
+        first(event)
+        second(event)
+
+    return tell
 
 
 def broke_the_group(error: RuntimeError) -> bool:

@@ -95,6 +95,15 @@ class RunFinished:
 
 
 @dataclass(frozen=True)
+class RunPaused:
+    """The run holds between steps (``paused``), or goes on again: told when a pause takes
+    hold, which under torchrun is after the step every process agrees on."""
+
+    step: int
+    paused: bool
+
+
+@dataclass(frozen=True)
 class RunFailed:
     step: int
     reason: str  # for the user: "the loss became NaN at step 812; weights are those of step 811"
@@ -144,6 +153,7 @@ Event = (
     | ProbeSnapshot
     | SampleGenerated
     | RunFinished
+    | RunPaused
     | RunFailed
     | TaskProgress
 )

@@ -23,17 +23,8 @@ from typing import Any
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal
 
-from ..engine.events import (
-    ProbeSnapshot,
-    RunFailed,
-    RunFinished,
-    RunStarted,
-    SampleGenerated,
-    StepMetrics,
-    TaskProgress,
-    ValidationResult,
-)
 from ..engine.training.worker import EngineWorker
+from .event_signals import EventSignals
 
 DRAIN_INTERVAL_MS = 33  # the least time between two drains: what arrives meanwhile is merged
 
@@ -54,16 +45,7 @@ class _WorkerThread(QThread):
         self.worker.run_forever()
 
 
-class EngineBridge(QObject):
-    run_started = Signal(object)  # RunStarted
-    metrics_arrived = Signal(list)  # [StepMetrics, ...] since the last drain
-    validation_arrived = Signal(object)  # ValidationResult
-    probe_arrived = Signal(object)  # ProbeSnapshot
-    sample_arrived = Signal(object)  # SampleGenerated
-    run_finished = Signal(object)  # RunFinished
-    run_failed = Signal(object)  # RunFailed
-    training_changed = Signal(bool)
-    progress_arrived = Signal(object)  # TaskProgress
+class EngineBridge(EventSignals):
     _woken = Signal()  # emitted by the worker's thread: the inbox has something (queued to this thread)
 
     def __init__(self, parent: QObject | None = None) -> None:
@@ -76,7 +58,6 @@ class EngineBridge(QObject):
         self._closed = False  # after shutdown: no more wake-ups (the receiver may be gone)
         self.drain_count = 0  # drains so far: how often the worker's news woke this thread
         self.worker = EngineWorker(self._post)
-        self.training = False
         self._thread = _WorkerThread(self.worker, self)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -163,50 +144,24 @@ class EngineBridge(QObject):
                 self._schedule_drain()
 
     def _deliver_queued(self) -> None:
-        metrics: list[StepMetrics] = []
+        self.deliver_all(self._queued())
+
+    def _queued(self):
+        """What the inbox holds, taken one at a time (what an error leaves stays for the next drain)."""
         while True:
             try:
-                item = self._inbox.get_nowait()
+                yield self._inbox.get_nowait()
             except queue.Empty:
-                break
-            if isinstance(item, StepMetrics):
-                metrics.append(item)
-                continue
-            if metrics:  # keep metrics in order relative to the other events
-                self.metrics_arrived.emit(metrics)
-                metrics = []
-            self._deliver(item)
-        if metrics:
-            self.metrics_arrived.emit(metrics)
+                return
 
-    def _deliver(self, item) -> None:
-        if isinstance(item, _Reply):
-            error = item.future.exception()
-            if error is None and item.on_done is not None:
-                item.on_done(item.future.result())
-            elif error is not None and item.on_error is not None:
-                item.on_error(error)
-            elif error is not None:
-                raise error
-        elif isinstance(item, RunStarted):
-            self._set_training(True)
-            self.run_started.emit(item)
-        elif isinstance(item, ValidationResult):
-            self.validation_arrived.emit(item)
-        elif isinstance(item, ProbeSnapshot):
-            self.probe_arrived.emit(item)
-        elif isinstance(item, SampleGenerated):
-            self.sample_arrived.emit(item)
-        elif isinstance(item, RunFinished):
-            self._set_training(False)
-            self.run_finished.emit(item)
-        elif isinstance(item, RunFailed):
-            self._set_training(False)
-            self.run_failed.emit(item)
-        elif isinstance(item, TaskProgress):
-            self.progress_arrived.emit(item)
-
-    def _set_training(self, training: bool) -> None:
-        if training != self.training:
-            self.training = training
-            self.training_changed.emit(training)
+    def deliver(self, item) -> None:
+        if not isinstance(item, _Reply):
+            super().deliver(item)
+            return
+        error = item.future.exception()
+        if error is None and item.on_done is not None:
+            item.on_done(item.future.result())
+        elif error is not None and item.on_error is not None:
+            item.on_error(error)
+        elif error is not None:
+            raise error

@@ -7,15 +7,16 @@ views' questions for the model (samples, results, handwriting) in ``ViewRequests
 
 from __future__ import annotations
 
+import sys
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QProcess, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMessageBox, QSpinBox, QTabWidget
+from PySide6.QtWidgets import QDockWidget, QInputDialog, QLabel, QMainWindow, QMessageBox, QSpinBox, QTabWidget
 
 from ..engine.data import DEFAULT_DEMO, DEMOS
-from ..engine.events import RunFailed, RunFinished, RunStarted, StepMetrics
+from ..engine.events import RunFailed, RunFinished, RunPaused, RunStarted, StepMetrics
 from ..engine.project.snapshot import ProjectSnapshot
 from ..engine.spec import ModelSpec
 from ..engine.training.config import TrainConfig
@@ -27,12 +28,14 @@ from .dashboard import Dashboard
 from .data_panel import DataPanel
 from .document import SpecDocument
 from .engine_bridge import EngineBridge
+from .event_signals import EventSignals
 from .export_dialog import ExportDialog
 from .handwriting.panel import HandwritingPanel
 from .internals import InternalsPanel
 from .lab_dialog import LabTaskDialog
 from .model_tabs import HANDWRITING_KINDS, elsewhere, results_kind
 from .project_files import ProjectFiles
+from .remote_run import RemoteRun
 from .results import ResultsPanel
 from .runs_table import runs_table_rows
 from .samples import SamplesPanel
@@ -41,6 +44,7 @@ from .training_settings import TrainingSettingsDialog
 from .view_requests import ViewRequests
 
 APP_NAME = "Sequence Workbench"
+JOB_STOP_TIMEOUT_MS = 120_000  # closing the window waits this long for a torchrun job to stop and save
 # How the status bar tells a run's end ("Finished at step 1,200 after 30 s"); a stop asked for is "Stopped".
 RUN_END_WORDS = {
     "completed": "Finished",
@@ -54,6 +58,7 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.settings = settings or QSettings("SequenceWorkbench", APP_NAME)
         self.bridge = EngineBridge(self)
+        self.remote = RemoteRun(self)  # a run another process trains: a torchrun job, a terminal's train
         self.document = SpecDocument(ModelSpec(), self)
         self.trained_spec: ModelSpec | None = None
         self.config: TrainConfig | None = None  # the project's training settings, as last shown
@@ -88,6 +93,10 @@ class MainWindow(QMainWindow):
         self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.samples_dock = self._dock("Samples", self.samples, Qt.DockWidgetArea.RightDockWidgetArea)
         self.status = TrainingStatus(self.statusBar())
+        self.elsewhere_label = QLabel()
+        self.elsewhere_label.setStyleSheet(f"color: {theme.PROBLEM}; padding-right: 8px;")
+        self.elsewhere_label.hide()
+        self.statusBar().addPermanentWidget(self.elsewhere_label)
         self.document.spec_changed.connect(lambda _: self._update_actions())
         self.document.undo_stack.cleanChanged.connect(lambda _: self._update_title())
         self.data_panel.demo_requested.connect(self.files.new_from_demo)
@@ -123,7 +132,13 @@ class MainWindow(QMainWindow):
         self.train_action = action("&Train", self.train, "F5", "Train the model (F5)")
         self.pause_action = action("&Pause", self.toggle_pause, "F6", "Pause or resume training (F6)")
         self.pause_action.setCheckable(True)
-        self.stop_action = action("S&top", self.bridge.stop, "Shift+F5", "Stop training (Shift+F5)")
+        self.stop_action = action("S&top", self.stop_training, "Shift+F5", "Stop training (Shift+F5)")
+        self.processes_action = action(
+            "Train on several &processes…",
+            self.train_on_processes,
+            "Ctrl+F5",
+            "Train the saved project with several processes (GPUs, or CPU cores) under torchrun (Ctrl+F5)",
+        )
         self.reset_action = action("&Reset weights", self.reset_weights, None, "Start a new run from fresh weights")
         self.settings_action = action(
             "Training &settings…",
@@ -162,6 +177,7 @@ class MainWindow(QMainWindow):
         edit_menu.addActions([self.undo_action, self.redo_action])
         run_menu = menus.addMenu("&Run")
         run_menu.addActions([self.train_action, self.pause_action, self.stop_action])
+        run_menu.addAction(self.processes_action)
         run_menu.addSeparator()
         run_menu.addActions([self.compare_action, self.reset_action])
         run_menu.addSeparator()
@@ -203,20 +219,32 @@ class MainWindow(QMainWindow):
     # -- engine events -> views ---------------------------------------------------------------
 
     def _connect_engine(self) -> None:
-        bridge = self.bridge
-        bridge.run_started.connect(self._on_run_started)
-        bridge.metrics_arrived.connect(self._on_metrics_arrived)
-        bridge.validation_arrived.connect(self.dashboard.add_validation)
-        bridge.validation_arrived.connect(self.results.add_validation)
-        bridge.probe_arrived.connect(self.internals.add_snapshot)
-        bridge.sample_arrived.connect(self.samples.add_sample)
-        bridge.run_finished.connect(self._on_run_finished)
-        bridge.run_failed.connect(self._on_run_failed)
-        bridge.training_changed.connect(lambda _: self._update_actions())
-        bridge.progress_arrived.connect(self.status.task_progress)
+        for source in (self.bridge, self.remote):
+            self._connect_run_events(source)
+        self.remote.ended.connect(self._on_remote_run_ended)
+
+    def _connect_run_events(self, source: EventSignals) -> None:
+        """The views draw a run's events alike, whether this window trains it or another process."""
+        source.run_started.connect(self._on_run_started)
+        source.metrics_arrived.connect(self._on_metrics_arrived)
+        source.validation_arrived.connect(self.dashboard.add_validation)
+        source.validation_arrived.connect(self.results.add_validation)
+        source.probe_arrived.connect(self.internals.add_snapshot)
+        source.sample_arrived.connect(self.samples.add_sample)
+        source.run_finished.connect(self._on_run_finished)
+        source.run_failed.connect(self._on_run_failed)
+        source.pause_changed.connect(self._on_pause_changed)
+        source.training_changed.connect(lambda _: self._update_actions())
+        source.progress_arrived.connect(self.status.task_progress)
+
+    @property
+    def training(self) -> bool:
+        """Whether a run is under way: this window's, or one it watches in other processes."""
+        return self.bridge.training or self.remote.active
 
     def _on_run_started(self, event: RunStarted) -> None:
-        self.files.mark_changed()
+        if not self.remote.active:  # a run elsewhere saves its own file
+            self.files.mark_changed()
         self.dashboard.start_run(event)
         self.status.run_started(event)
 
@@ -231,14 +259,24 @@ class MainWindow(QMainWindow):
         kept = f" · best weights of step {event.kept_step:,} kept" if event.kept_step is not None else ""
         self.status.run_ended(f"{verb} at step {event.step:,} after {event.elapsed_s:.0f} s{kept}")
         self.status.show_step(event.step)  # metrics are throttled: the last may be a step behind
-        self._refresh_runs_table()
-        self.results.score_after_run()
+        if not self.remote.active:  # a run elsewhere is scored once its file is opened again
+            self._refresh_runs_table()
+            self.results.score_after_run()
+
+    def _on_pause_changed(self, event: RunPaused) -> None:
+        if event.paused:
+            self.statusBar().showMessage(f"Paused at step {event.step:,} — press F6 to go on")
+        else:
+            self.statusBar().clearMessage()
 
     def _on_run_failed(self, event: RunFailed) -> None:
         self.pause_action.setChecked(False)
         self.dashboard.end_run()
         self.status.run_ended("Training failed")
         self.status.show_step(event.step)  # a diverged run went back to its last sound step
+        if self.remote.active:  # the window shows its file when the processes have let it go
+            QMessageBox.warning(self, "Training failed", event.reason)
+            return
         self.bridge.call(partial(tasks.runs_of, self.bridge.worker), self.dashboard.load_runs, self.show_error)
         self.bridge.call(partial(tasks.kept_best, self.bridge.worker), self.dashboard.show_best, self.show_error)
         self._refresh_runs_table()
@@ -305,7 +343,7 @@ class MainWindow(QMainWindow):
     # -- running --------------------------------------------------------------------------------
 
     def train(self) -> None:
-        if self.bridge.training or not self.files.has_project:
+        if self.training or not self.files.has_project:
             return
         problems = self.document.problems
         if problems:
@@ -321,12 +359,86 @@ class MainWindow(QMainWindow):
         self.bridge.call(partial(tasks.use_spec, self.bridge.worker, self.document.spec), start, self.show_error)
 
     def toggle_pause(self, paused: bool) -> None:
+        run = self.remote if self.remote.active else self.bridge
         if paused:
-            self.bridge.pause()
-            self.statusBar().showMessage("Paused — press F6 to go on")
+            run.pause()
+            self.statusBar().showMessage("Pausing…" if self.remote.active else "Paused — press F6 to go on")
         else:
-            self.bridge.resume()
+            run.resume()
             self.statusBar().clearMessage()
+
+    def stop_training(self) -> None:
+        if self.remote.active:
+            self.remote.stop()
+            self.statusBar().showMessage("Stopping the run in the other processes…")
+        else:
+            self.bridge.stop()
+
+    # -- training in other processes ----------------------------------------------------------
+
+    def train_on_processes(self) -> None:
+        """Run ▸ Train on several processes: ``workbench train FILE --processes K`` as a child
+        job, watched here; the project must be saved, since the processes train its file."""
+        if self.training or not self.files.has_project or self.document.problems:
+            return
+        if self.files.path is None or self.files.unsaved:
+            answer = QMessageBox.question(
+                self,
+                "Train on several processes",
+                "The processes train the project's file: save it first?",
+                QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Cancel,
+                QMessageBox.StandardButton.Save,
+            )
+            if answer != QMessageBox.StandardButton.Save or not self.files.save():
+                return
+        batch = self.config.batch_size if self.config is not None else 0
+        count, chosen = QInputDialog.getInt(
+            self,
+            "Train on several processes",
+            f"Processes (one a GPU, or a CPU core each); each trains its share of every batch of {batch:,}:",
+            2,
+            2,
+            1024,
+        )
+        if not chosen:
+            return
+        steps, path = self.steps.value(), self.files.path
+
+        def start(_) -> None:
+            job = QProcess(self)
+            job.setProcessChannelMode(QProcess.ProcessChannelMode.MergedChannels)
+            arguments = ["-m", "workbench", "train", str(path), "--steps", str(steps), "--processes", str(count)]
+            job.start(sys.executable, arguments)
+            self.remote.attach(path, job)
+            self._show_run_elsewhere(f"Training on {count:,} processes: editing is locked until the run ends")
+
+        work = partial(tasks.hand_file_to_processes, self.bridge.worker, path, count)
+        self.bridge.call(work, start, self.show_error)
+
+    def watch_run_elsewhere(self, path: Path) -> None:
+        """Show the live run another process trains ``path`` with (the window opened a file a
+        terminal's ``workbench train`` holds)."""
+        self.remote.attach(path)
+        self._show_run_elsewhere("Training in another process: editing is locked while it lasts")
+
+    def _show_run_elsewhere(self, text: str) -> None:
+        self.elsewhere_label.setText(text)
+        self.elsewhere_label.show()
+        self.editor.setEnabled(False)
+        self._update_actions()
+
+    def _on_remote_run_ended(self, message: str) -> None:
+        """The processes have let the file go: it is the window's again, with the run's last save."""
+        self.elsewhere_label.hide()
+        self.editor.setEnabled(True)
+        self.pause_action.setChecked(False)
+        path = self.files.path
+        if path is not None:
+            opened = partial(tasks.open_project, self.bridge.worker, path)
+            self.files.load(opened, path, self.steps.value(), then=lambda _: self.results.score_after_run())
+        if message:
+            QMessageBox.warning(self, "Training in other processes", message)
+        self._update_actions()
 
     def edit_training_settings(self, edited: TrainConfig | None = None) -> None:
         """The settings dialog; settings the project refuses are shown again, with the reason."""
@@ -359,12 +471,12 @@ class MainWindow(QMainWindow):
             self.files.new_lab_task(*dialog.choice())
 
     def compare_cells(self) -> None:
-        if self.bridge.training or not self.files.has_project or self.document.problems:
+        if self.training or not self.files.has_project or self.document.problems:
             return
         self.comparison.start(self.steps.value(), self.config.seed)
 
     def reset_weights(self) -> None:
-        if self.bridge.training:
+        if self.training:
             return
         self.bridge.call(partial(tasks.reset_weights, self.bridge.worker), self._after_reset, self.show_error)
 
@@ -375,17 +487,18 @@ class MainWindow(QMainWindow):
     # -- state shown in the chrome --------------------------------------------------------
 
     def _update_actions(self) -> None:
-        training = self.bridge.training
+        training, elsewhere = self.training, self.remote.active
         ready = self.files.has_project and not training
         problems = self.document.problems
         self.train_action.setEnabled(ready and not problems)
+        self.processes_action.setEnabled(ready and not problems)
         self.pause_action.setEnabled(training)
         self.stop_action.setEnabled(training)
         self.reset_action.setEnabled(ready)
         self.compare_action.setEnabled(ready and not problems and not self.document.spec.writes_with_pen)
-        self.settings_action.setEnabled(self.files.has_project)
-        self.save_action.setEnabled(self.files.has_project)
-        self.save_as_action.setEnabled(self.files.has_project)
+        self.settings_action.setEnabled(self.files.has_project and not elsewhere)  # the other processes' to change
+        self.save_action.setEnabled(self.files.has_project and not elsewhere)
+        self.save_as_action.setEnabled(self.files.has_project and not elsewhere)
         self.export_action.setEnabled(self.files.has_project)
         self.problem_label.setText(problems[0].message if problems and self.files.has_project else "")
 
@@ -413,6 +526,19 @@ class MainWindow(QMainWindow):
             return
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/state", self.saveState())
+        self._let_run_elsewhere_go()
         self.files.close()
         self.bridge.shutdown()
         event.accept()
+
+    def _let_run_elsewhere_go(self) -> None:
+        """Closing: a job this window started stops at its next step and saves (waited for); a
+        terminal's run goes on unwatched."""
+        job = self.remote.job
+        if job is not None and job.state() != QProcess.ProcessState.NotRunning:
+            self.remote.stop()
+            self.statusBar().showMessage("Stopping the run in the other processes…")
+            if not job.waitForFinished(JOB_STOP_TIMEOUT_MS):
+                job.terminate()  # torchrun passes SIGTERM on: every process stops at its next step
+                job.waitForFinished(JOB_STOP_TIMEOUT_MS)
+        self.remote.detach()

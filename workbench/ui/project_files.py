@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -23,6 +24,8 @@ from ..engine.data.demos import suggested_steps
 from ..engine.data.series import survey_series_csv
 from ..engine.data.series_file import SeriesSurvey
 from ..engine.data.text_chunks import ReadingCancelled
+from ..engine.live.paths import LivePaths
+from ..engine.project.project_lock import ProjectLocked
 from ..engine.project.snapshot import ProjectSnapshot
 from . import tasks
 from .autosave import AutosaveStore
@@ -155,10 +158,20 @@ class ProjectFiles(QObject):
         """Open an autosave as an untitled project: Save then asks where it belongs."""
         self.load(partial(tasks.open_project, self.bridge.worker, autosave_path), None, recovered=True)
 
-    def load(self, work, path: Path | None, steps: int | None = None, recovered: bool = False) -> None:
-        if self.bridge.training:
+    def load(
+        self,
+        work,
+        path: Path | None,
+        steps: int | None = None,
+        recovered: bool = False,
+        then: Callable[[ProjectSnapshot], None] | None = None,
+    ) -> None:
+        """Replace the open project by what ``work`` opens, once it has; ``then(snapshot)`` after."""
+        remote = self.window.remote
+        if self.bridge.training or remote.started_here:
             QMessageBox.information(self.window, "Training", "Stop training before opening another project.")
             return
+        remote.detach()  # a terminal's run goes on, unwatched
         self.window.statusBar().showMessage("Loading…")
 
         def loaded(snapshot: ProjectSnapshot) -> None:
@@ -171,15 +184,23 @@ class ProjectFiles(QObject):
             self.window.statusBar().showMessage(f"Opened {self.display_name}", 5000)
             if path is not None:
                 self._remember(path)
+            if then is not None:
+                then(snapshot)
 
-        self.bridge.call(work, loaded, partial(self._load_failed, name=path.name if path else "The project"))
+        failed = partial(self._load_failed, name=path.name if path else "The project", path=path)
+        self.bridge.call(work, loaded, failed)
 
-    def _load_failed(self, error: BaseException, name: str = "The project") -> None:
+    def _load_failed(self, error: BaseException, name: str = "The project", path: Path | None = None) -> None:
         """Any error ends in the dialog: a user error says what is wrong itself; anything else
-        (a bug) is named by its type, its traceback going to stderr."""
+        (a bug) is named by its type, its traceback going to stderr. A file another process is
+        training (its lock held, its live events beside it) is opened to watch that run instead."""
         self.window.statusBar().clearMessage()
         self.window.status.task_ended()
         self.cancel_reading.hide()
+        if isinstance(error, ProjectLocked) and path is not None and LivePaths.of(path).events.exists():
+            watch = partial(tasks.watch_project, self.bridge.worker, path)
+            self.load(watch, path, then=lambda _: self.window.watch_run_elsewhere(path))
+            return
         if isinstance(error, ReadingCancelled):  # the user's own choice: no dialog
             self.window.statusBar().showMessage(str(error), 5000)
             return

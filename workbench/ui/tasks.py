@@ -24,6 +24,7 @@ from ..engine.inference.predict import Classification, Tagging
 from ..engine.inference.sampling import sample_text
 from ..engine.inference.sampling_options import SamplingOptions
 from ..engine.inference.translation import Translation
+from ..engine.live.paths import LivePaths
 from ..engine.project.project import Project
 from ..engine.project.project_lock import ProjectNotWritable
 from ..engine.project.snapshot import ProjectSnapshot
@@ -34,6 +35,7 @@ from ..engine.scoring.output_scores import OutputScores
 from ..engine.scoring.scores import Baseline
 from ..engine.spec import ModelSpec
 from ..engine.training.config import TrainConfig
+from ..engine.training.distributed import Ranks
 from ..engine.training.worker import EngineWorker
 
 if TYPE_CHECKING:
@@ -111,6 +113,21 @@ def open_project(worker: EngineWorker, path: Path) -> ProjectSnapshot:
     except ProjectNotWritable:  # a read-only folder: shown all the same; Save As puts it elsewhere
         project = Project.open(path)
     return install(worker, project)
+
+
+def watch_project(worker: EngineWorker, path: Path) -> ProjectSnapshot:
+    """Open ``path`` to watch the run another process trains it with: read as it was last saved,
+    without its lock, which that process holds."""
+    return install(worker, Project.open(path))
+
+
+def hand_file_to_processes(worker: EngineWorker, path: Path, processes: int) -> None:
+    """Before ``train --processes``: the batch must split over them, and the window lets go of
+    the project's file (still shown), which their rank 0 writes. An event file a killed run left
+    goes first, while the window's lock says no run is live."""
+    Ranks(size=processes).check_splits(worker.project.config.batch_size)
+    LivePaths.of(path).events.unlink(missing_ok=True)
+    worker.project.close()
 
 
 def close_project(worker: EngineWorker) -> None:

@@ -108,6 +108,32 @@ class ProjectLock:
         self.release()
 
 
+def held_by_a_writer(path: str | os.PathLike) -> bool:
+    """Whether a writer holds ``path``'s lock now (another process, or another open here): asked
+    without taking it, so no writer is refused for the asking."""
+    path = Path(path)
+    side_file = path.with_name(f".{path.name}.lock")
+    if os.name == "nt":
+        try:
+            ProjectLock.acquire(path, holder="a check whether it is free").release()
+        except ProjectLocked:
+            return True
+        except ProjectNotWritable:
+            return False
+        return False
+    try:
+        descriptor = os.open(side_file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:  # no side file: nobody has it
+        return False
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)  # refused while a writer holds it
+    except OSError:
+        return True
+    finally:
+        os.close(descriptor)  # lets a shared lock go with it
+    return False
+
+
 def remove_stale_temporaries(path: str | os.PathLike) -> list[Path]:
     """Remove the temporaries that saves killed mid-write left beside ``path``; those removed.
 

@@ -14,8 +14,12 @@ DistributedDataParallel and
   step), so that checkpoints, the sound state and resuming see what one process would;
 - each step, one small all-reduce gives every rank the global batch's loss and rank 0's word on
   whether the step's metrics are reported, and another, after rank 0 has validated, whether any
-  rank was asked to stop and whether rank 0's settings (patience, time limit) end the run. Every
-  decision a rank takes thus rests on values all ranks share, and all stop at the same step.
+  rank was asked to stop, whether rank 0's settings (patience, time limit) end the run and whether
+  rank 0 is paused. Every decision a rank takes thus rests on values all ranks share, and all stop
+  (or pause) at the same step;
+- a paused group waits in small collectives, each a fresh all-reduce of rank 0's pause and every
+  rank's stop every ``PAUSE_POLL_S``, so a pause of hours never meets the group's timeout and a
+  Stop (Ctrl-C, SIGTERM, the window) ends it on every rank.
 
 Rank 0 alone validates, looks inside, samples, reports and saves (the trainer and the command
 line see to that through ``leads``). Every rank's random generators start from the project's
@@ -25,8 +29,9 @@ and draw alike, so rank 0's, which the project keeps, are every rank's on resumi
 from __future__ import annotations
 
 import os
+import time
 import weakref
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -35,9 +40,12 @@ import torch.distributed as dist
 from torch import nn
 
 from ..common.errors import WorkbenchError
+from .control import TrainerControl
 from .device import resolve_device
 from .rank_rows import RankRows, row_span, split_batch
 from .run_end import EARLY_STOPS
+
+PAUSE_POLL_S = 0.1  # how often a paused group asks again whether rank 0 still pauses
 
 # The group's jobs in this process, closed before the group is destroyed: a DDP wrapper that
 # outlives its group can hang the process at exit (gloo's worker thread, joined as the last
@@ -169,11 +177,19 @@ class DataParallel(Place):
         """The state to carry into the next batch, detached, for every row of the global batch."""
         return detach_state(state)
 
-    def stop_asked(self, stop_requested: bool) -> bool:
-        """Whether the loop stops before its next step, on this process's word alone."""
-        return stop_requested
+    def hold_while_paused(self, control: TrainerControl, told: Callable[[bool], None]) -> None:
+        """Between steps, wait while the run is paused, answering requests; ``told(True)`` as
+        the pause begins and ``told(False)`` as it ends."""
+        if control.paused:
+            told(True)
+            control.wait_while_paused()
+            told(False)
 
-    def agree_after_step(self, stop_requested: bool, early: str | None) -> tuple[bool, str | None]:
+    def stop_asked(self, control: TrainerControl) -> bool:
+        """Whether the loop stops before its next step, on this process's word alone."""
+        return control.stop_requested
+
+    def agree_after_step(self, control: TrainerControl, early: str | None) -> tuple[bool, str | None]:
         """After a step (and rank 0's validation): whether every rank stops now because one was
         asked to, and the early stop of rank 0's settings; alone, the loop's own check stops it."""
         return False, early
@@ -186,6 +202,8 @@ class GroupJob(DataParallel):
         super().__init__(model)
         self.rank, self.size = dist.get_rank(), dist.get_world_size()
         self.wrapped: nn.Module | None = nn.parallel.DistributedDataParallel(BatchLoss(model))  # rank 0's weights
+        self._paused = False  # the group agreed, after the last step, that rank 0 pauses
+        self._stopped = False  # ... and, while paused, that a rank was asked to stop
         _JOBS.add(self)
 
     def close(self) -> None:
@@ -230,16 +248,38 @@ class GroupJob(DataParallel):
         spans = [row_span(total, rank, self.size) for rank in range(self.size)]
         return torch.cat([rows[:, : stop - start] for rows, (start, stop) in zip(gathered, spans)], dim=1)
 
-    def stop_asked(self, stop_requested: bool) -> bool:
-        return False  # a rank alone never stops: all stop where ``agree_after_step`` says
+    def hold_while_paused(self, control: TrainerControl, told: Callable[[bool], None]) -> None:
+        if not self._paused:
+            return
+        told(True)
+        while True:
+            if self.leads:
+                control.serve_requests()
+            time.sleep(PAUSE_POLL_S)
+            paused, stop = self._all_reduced(float(control.paused and self.leads), float(control.stop_requested))
+            if stop or not paused:
+                break
+        self._paused, self._stopped = False, stop > 0
+        told(False)
 
-    def agree_after_step(self, stop_requested: bool, early: str | None) -> tuple[bool, str | None]:
-        device = next(self.model.parameters()).device
+    def stop_asked(self, control: TrainerControl) -> bool:
+        stopped, self._stopped = self._stopped, False  # told once: a later run starts afresh
+        return stopped  # a rank alone never stops: all stop where the group agreed
+
+    def agree_after_step(self, control: TrainerControl, early: str | None) -> tuple[bool, str | None]:
         code = EARLY_STOPS.index(early) + 1 if early and self.leads else 0
-        values = torch.tensor([float(stop_requested), float(code)], dtype=torch.float64, device=device)
-        dist.all_reduce(values)
-        stops, code = values.tolist()
+        stops, code, paused = self._all_reduced(
+            float(control.stop_requested), float(code), float(control.paused and self.leads)
+        )
+        self._paused = paused > 0
         return stops > 0, EARLY_STOPS[int(code) - 1] if code else None
+
+    def _all_reduced(self, *values: float) -> list[float]:
+        """The sums over the group's ranks of a few flags, each rank giving its own."""
+        device = next(self.model.parameters()).device
+        summed = torch.tensor(values, dtype=torch.float64, device=device)
+        dist.all_reduce(summed)
+        return summed.tolist()
 
 
 def detach_state(state):

@@ -28,6 +28,7 @@ from ..events import (
     ProbeSnapshot,
     RunFailed,
     RunFinished,
+    RunPaused,
     RunStarted,
     SampleGenerated,
     Sink,
@@ -170,9 +171,9 @@ class Trainer:
         self.model.train()
         reason, message = "completed", ""
         while self.step < target:
-            early.paused_for(self.control.wait_while_paused)
+            early.paused_for(lambda: self.job.hold_while_paused(self.control, self._told_paused))
             self.control.serve_requests()
-            if self.job.stop_asked(self.control.stop_requested):
+            if self.job.stop_asked(self.control):
                 reason = "stopped"
                 break
             try:
@@ -183,7 +184,7 @@ class Trainer:
                 break
             self._after_step()
             stop = early.reason(self.config, self.best_keeper.without_improvement)
-            stopped, stop = self.job.agree_after_step(self.control.stop_requested, stop)  # a group's, all alike
+            stopped, stop = self.job.agree_after_step(self.control, stop)  # a group's, all alike
             if stopped or (stop and self.step < target):
                 reason, message = ("stopped", "") if stopped else (stop, why_stopped(stop, self.config))
                 break
@@ -342,6 +343,9 @@ class Trainer:
 
     def _emit(self, event) -> None:
         self.sink(event)
+
+    def _told_paused(self, paused: bool) -> None:
+        self._emit(RunPaused(self.step, paused))
 
     # -- looking inside, between steps --------------------------------------------------
 
