@@ -124,6 +124,15 @@ def test_a_caption_shows_its_words_the_match_and_one_picture_per_word(panel):
     assert not view.reference_label.isVisible() and len(view.thumbnails) == 2
 
 
+def test_the_caption_says_its_log_probability_never_as_minus_zero(panel):
+    view = panel.caption_view
+    panel.show_caption(caption(), None)
+    assert "Log-probability of this caption -0.25." in view.details_label.text()
+    near_certain = Caption(WORDS, attention(), np.full((SIDE, SIDE, 3), 128, np.uint8), -0.004)
+    panel.show_caption(near_certain, None)
+    assert "Log-probability of this caption 0.00." in view.details_label.text()
+
+
 def test_each_words_overlay_is_most_intense_over_the_cell_it_attends_to(panel):
     view = panel.caption_view
     panel.show_caption(caption(), None)

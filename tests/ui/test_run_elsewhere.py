@@ -49,7 +49,7 @@ def test_a_file_a_terminal_trains_is_watched_live_and_taken_back_when_free(windo
     live = LivePaths.of(path)
     lock = ProjectLock.acquire(path, holder="workbench train p.h5")  # the terminal's run
     writer = EventWriter(live.events)
-    writer(RunStarted("run-001", 0, 500, "cpu", "CPU (2 threads)", 1234, "LSTM 16", "tokens"))
+    writer(RunStarted("run-001", 0, 500, "cpu", "CPU (1 thread)", 1234, "LSTM 16", "tokens", processes=2))
     writer(metrics(1, 3.5))
     try:
         window.files.open(path)
@@ -59,6 +59,8 @@ def test_a_file_a_terminal_trains_is_watched_live_and_taken_back_when_free(windo
         assert "editing is locked" in window.elsewhere_label.text()
         assert not window.editor.isEnabled() and not window.save_action.isEnabled()
         assert not window.train_action.isEnabled() and window.stop_action.isEnabled()
+        assert window.tabs.currentWidget() is window.dashboard  # the run is what there is to see
+        qtbot.waitUntil(lambda: window.status.device.text() == "CPU (1 thread) × 2 processes", timeout=10_000)
         writer(metrics(2, 3.25))
         writer(metrics(3, 3.0))
         qtbot.waitUntil(lambda: len(window.dashboard.current_run.run.loss) >= 3, timeout=10_000)

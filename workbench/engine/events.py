@@ -24,6 +24,7 @@ class RunStarted:
     parameters: int
     model: str  # ModelSpec.describe()
     counts: str = "tokens"  # what StepMetrics.tokens_per_s counts: tokens, items, steps or points
+    processes: int = 1  # under torchrun, how many train the run (device_name is rank 0's)
 
 
 @dataclass(frozen=True)

@@ -425,6 +425,7 @@ class MainWindow(QMainWindow):
         self.elsewhere_label.setText(text)
         self.elsewhere_label.show()
         self.editor.setEnabled(False)
+        self.tabs.setCurrentWidget(self.dashboard)  # the run is what there is to see; the model is locked
         self._update_actions()
 
     def _on_remote_run_ended(self, message: str) -> None:

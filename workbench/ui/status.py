@@ -45,7 +45,8 @@ class TrainingStatus:
         self.step.setText(f"step {step:,}")
 
     def run_started(self, event: RunStarted) -> None:
-        self.device.setText(event.device_name)
+        many = f" × {event.processes:,} processes" if event.processes > 1 else ""
+        self.device.setText(event.device_name + many)
         self._counts = event.counts  # tokens, or items for a classifier, steps for a forecaster
         self._start, self._target = event.step, event.target_step
         self._running = True

@@ -164,6 +164,7 @@ class Trainer:
                 parameters=count_parameters(self.model),
                 model=self.model.spec.describe(),
                 counts=self.counts,
+                processes=self.job.size,
             )
         )
         meter = StepMeter(self.config.metrics_interval_s)
