@@ -2,6 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psutil
 import pytest
 from tiny import make_project, write_text_corpus
 
@@ -49,3 +57,33 @@ def test_two_processes_started_by_train_itself_train_one_run(tmp_path, capfd):
     assert err.count(f"Saved {path} at step 6.") == 1
     project = Project.open(path)
     assert project.step == 6 and project.history.meta["processes"] == 2
+
+
+@pytest.mark.slow
+def test_sigterm_to_train_processes_reaches_every_process_and_leaves_none(tmp_path):
+    """What the window's last resort (QProcess.terminate) and a job scheduler send: passed on to
+    torchrun, which stops every process; none is left training on its own."""
+    path = tmp_path / "p.h5"
+    make_project(write_text_corpus(tmp_path), batch_size=4).save(path)
+    made = path.stat().st_mtime_ns
+    command = [sys.executable, "-m", "workbench", "train", str(path), "--steps", "1000000", "--save-every", "10"]
+    command += ["--processes", "2"]
+    outer = subprocess.Popen(command, env={**os.environ, "OMP_NUM_THREADS": "1"}, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)  # fmt: skip
+    ranks: list[psutil.Process] = []
+    try:
+        deadline = time.monotonic() + 120
+        while path.stat().st_mtime_ns == made:  # rank 0 has saved
+            assert outer.poll() is None and time.monotonic() < deadline
+            time.sleep(0.1)
+        children = psutil.Process(outer.pid).children(recursive=True)
+        ranks = [child for child in children if "workbench" in child.cmdline()]
+        outer.send_signal(signal.SIGTERM)
+        outer.wait(timeout=60)
+        gone, alive = psutil.wait_procs(ranks, timeout=60)
+    finally:
+        for process in [outer, *ranks]:  # none left training after a failure
+            with contextlib.suppress(psutil.NoSuchProcess, ProcessLookupError):
+                process.kill()
+    assert ranks and not alive  # every process of the run ended with the command
+    assert Project.open(path).step > 0

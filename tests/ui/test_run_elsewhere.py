@@ -114,3 +114,87 @@ def test_train_on_several_processes_runs_torchrun_and_shows_its_run(window, qtbo
     assert len(window.dashboard.current_run.run.loss) > 0
     assert Project.open(path).step == 12 and Project.open(path).history.meta["processes"] == 2
     assert not LivePaths.of(path).events.exists()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["training", "starting"])
+def test_closing_the_window_stops_its_job_and_keeps_the_last_save(qtbot, tmp_path, warnings, monkeypatch, when):
+    path = make_project(write_text_corpus(tmp_path), hidden=16, batch_size=4).save(tmp_path / "p.h5")
+    settings = QSettings(str(tmp_path / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings, autosave_folder=tmp_path / "autosave")
+    window.show()
+    window.files.open(path)
+    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    window.steps.setValue(1_000_000)
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *args, **kwargs: (2, True))
+    window.processes_action.trigger()
+    qtbot.waitUntil(lambda: window.remote.active, timeout=10_000)
+    if when == "training":
+        qtbot.waitUntil(lambda: len(window.dashboard.current_run.run.loss) > 2, timeout=120_000)
+    # else closed while torchrun starts: the stop is asked again once its run has begun
+    job = window.remote.job
+    window.close()  # stops the job at its next step and waits for its save
+    assert job.state() == job.ProcessState.NotRunning and job.exitCode() == 0
+    saved = Project.open(path)
+    assert saved.step > 0 and saved.history.meta["processes"] == 2
+    assert not held_by_a_writer(path) and not LivePaths.of(path).events.exists()
+    assert warnings == []
+
+
+def test_an_event_file_a_killed_run_left_is_not_taken_for_a_live_run(window, qtbot, tmp_path, warnings):
+    path = make_project(write_text_corpus(tmp_path), hidden=16).save(tmp_path / "p.h5")
+    with EventWriter(LivePaths.of(path).events) as writer:  # kill -9: the file stays, the lock goes
+        writer(RunStarted("run-001", 0, 500, "cpu", "CPU", 1234, "LSTM 16", "tokens"))
+    window.files.open(path)
+    qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
+    assert not window.remote.active and not LivePaths.of(path).events.exists()  # the writer cleared it
+
+
+def watched(window, qtbot, path, *events):
+    """The window watching ``path``, which a terminal's run (its lock, returned) trains with ``events`` told."""
+    lock = ProjectLock.acquire(path, holder="workbench train p.h5")
+    with EventWriter(LivePaths.of(path).events) as writer:
+        for event in events:
+            writer(event)
+    window.files.open(path)
+    qtbot.waitUntil(lambda: window.remote.active, timeout=10_000)
+    return lock
+
+
+def test_a_run_found_paused_shows_paused_and_f6_resumes_it(window, qtbot, tmp_path, warnings):
+    path = make_project(write_text_corpus(tmp_path), hidden=16).save(tmp_path / "p.h5")
+    started = RunStarted("run-001", 0, 500, "cpu", "CPU", 1234, "LSTM 16", "tokens")
+    lock = watched(window, qtbot, path, started, metrics(1, 3.0), RunPaused(1, True))
+    try:
+        qtbot.waitUntil(lambda: window.pause_action.isChecked(), timeout=10_000)
+        window.pause_action.trigger()  # one press: go on
+        assert ControlFile(LivePaths.of(path).control).read() == RunControl(paused=False)
+    finally:
+        lock.release()
+
+
+def test_opening_another_project_leaves_the_run_and_unlocks_the_window(window, qtbot, tmp_path, warnings):
+    path = make_project(write_text_corpus(tmp_path), hidden=16).save(tmp_path / "p.h5")
+    (tmp_path / "other").mkdir()
+    other = make_project(write_text_corpus(tmp_path / "other"), hidden=8).save(tmp_path / "other.h5")
+    lock = watched(window, qtbot, path, RunStarted("run-001", 0, 500, "cpu", "CPU", 1234, "LSTM 16", "tokens"))
+    try:
+        window.files.open(other)
+        qtbot.waitUntil(lambda: window.files.path == other, timeout=10_000)
+        assert not window.remote.active and window.editor.isEnabled() and not window.elsewhere_label.isVisible()
+        assert window.train_action.isEnabled() and held_by_a_writer(path)  # the terminal's run goes on
+    finally:
+        lock.release()
+
+
+def test_an_unreadable_event_file_is_said_once_when_the_run_lets_go(window, qtbot, tmp_path, warnings):
+    path = make_project(write_text_corpus(tmp_path), hidden=16).save(tmp_path / "p.h5")
+    lock = watched(window, qtbot, path, RunStarted("run-001", 0, 500, "cpu", "CPU", 1234, "LSTM 16", "tokens"))
+    with open(LivePaths.of(path).events, "ab") as file:
+        file.write(b"\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00{garbage")
+    qtbot.wait(600)  # several polls: the window goes on watching, saying nothing yet
+    assert window.remote.active and warnings == []
+    lock.release()
+    qtbot.waitUntil(lambda: bool(warnings), timeout=10_000)
+    qtbot.waitUntil(lambda: held_by_a_writer(path), timeout=10_000)  # opened as the window's own again
+    assert len(warnings) == 1 and "could not be read" in warnings[0][1] and "not JSON" in warnings[0][1]

@@ -72,10 +72,16 @@ def launch_processes(args, ranks: Ranks) -> int:
         project.close()
     handed_on = without_option(args.argv, "--processes")
     launcher = [sys.executable, "-m", "torch.distributed.run", "--standalone", f"--nproc-per-node={args.processes}"]
+    job = subprocess.Popen([*launcher, "-m", "workbench", *handed_on])
+    # SIGTERM (the window closing, a job scheduler) goes on to torchrun, which passes it to every process.
+    previous = signal.signal(signal.SIGTERM, lambda *_: job.send_signal(signal.SIGTERM))
     try:
-        return subprocess.run([*launcher, "-m", "workbench", *handed_on]).returncode
-    except KeyboardInterrupt:  # Ctrl-C reached every process too; torchrun has ended them
+        return job.wait()
+    except KeyboardInterrupt:  # Ctrl-C reached every process too; torchrun ends them
+        job.wait()
         return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def without_option(argv: list[str], name: str) -> list[str]:

@@ -8,6 +8,8 @@ views' questions for the model (samples, results, handwriting) in ``ViewRequests
 from __future__ import annotations
 
 import sys
+import time
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 
@@ -15,6 +17,7 @@ from PySide6.QtCore import QProcess, QSettings, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QInputDialog, QLabel, QMainWindow, QMessageBox, QSpinBox, QTabWidget
 
+from ..engine.common.errors import WorkbenchError
 from ..engine.data import DEFAULT_DEMO, DEMOS
 from ..engine.events import RunFailed, RunFinished, RunPaused, RunStarted, StepMetrics
 from ..engine.project.snapshot import ProjectSnapshot
@@ -44,7 +47,7 @@ from .training_settings import TrainingSettingsDialog
 from .view_requests import ViewRequests
 
 APP_NAME = "Sequence Workbench"
-JOB_STOP_TIMEOUT_MS = 120_000  # closing the window waits this long for a torchrun job to stop and save
+JOB_STOP_TIMEOUT_S = 120  # closing the window waits this long for a torchrun job to stop and save
 # How the status bar tells a run's end ("Finished at step 1,200 after 30 s"); a stop asked for is "Stopped".
 RUN_END_WORDS = {
     "completed": "Finished",
@@ -264,9 +267,10 @@ class MainWindow(QMainWindow):
             self.results.score_after_run()
 
     def _on_pause_changed(self, event: RunPaused) -> None:
+        self.pause_action.setChecked(event.paused)  # a run found paused elsewhere shows so (no trigger)
         if event.paused:
             self.statusBar().showMessage(f"Paused at step {event.step:,} — press F6 to go on")
-        else:
+        elif self.statusBar().currentMessage().startswith("Paused"):  # not "Stopping…"
             self.statusBar().clearMessage()
 
     def _on_run_failed(self, event: RunFailed) -> None:
@@ -360,19 +364,30 @@ class MainWindow(QMainWindow):
 
     def toggle_pause(self, paused: bool) -> None:
         run = self.remote if self.remote.active else self.bridge
+        try:
+            if paused:
+                run.pause()
+            else:
+                run.resume()
+        except OSError as error:  # the control file beside the project cannot be written
+            self.pause_action.setChecked(not paused)
+            self.show_error(WorkbenchError(f"cannot ask the other processes: {error}"))
+            return
         if paused:
-            run.pause()
             self.statusBar().showMessage("Pausing…" if self.remote.active else "Paused — press F6 to go on")
         else:
-            run.resume()
             self.statusBar().clearMessage()
 
     def stop_training(self) -> None:
-        if self.remote.active:
-            self.remote.stop()
-            self.statusBar().showMessage("Stopping the run in the other processes…")
-        else:
+        if not self.remote.active:
             self.bridge.stop()
+            return
+        try:
+            self.remote.stop()
+        except OSError as error:
+            self.show_error(WorkbenchError(f"cannot ask the other processes: {error}"))
+            return
+        self.statusBar().showMessage("Stopping the run in the other processes…")
 
     # -- training in other processes ----------------------------------------------------------
 
@@ -428,11 +443,20 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentWidget(self.dashboard)  # the run is what there is to see; the model is locked
         self._update_actions()
 
-    def _on_remote_run_ended(self, message: str) -> None:
-        """The processes have let the file go: it is the window's again, with the run's last save."""
+    def stop_watching(self) -> None:
+        """Leave a run elsewhere to itself (another project opens); a terminal's run goes on."""
+        self.remote.detach()
+        self._hide_run_elsewhere()
+
+    def _hide_run_elsewhere(self) -> None:
         self.elsewhere_label.hide()
         self.editor.setEnabled(True)
         self.pause_action.setChecked(False)
+        self._update_actions()
+
+    def _on_remote_run_ended(self, message: str) -> None:
+        """The processes have let the file go: it is the window's again, with the run's last save."""
+        self._hide_run_elsewhere()
         path = self.files.path
         if path is not None:
             opened = partial(tasks.open_project, self.bridge.worker, path)
@@ -533,13 +557,19 @@ class MainWindow(QMainWindow):
         event.accept()
 
     def _let_run_elsewhere_go(self) -> None:
-        """Closing: a job this window started stops at its next step and saves (waited for); a
+        """Closing: a job this window started stops at its next step and saves (waited for, its
+        events still read, so a stop asked before its run began is asked again when it does); a
         terminal's run goes on unwatched."""
         job = self.remote.job
+        self.remote.blockSignals(True)  # nothing is shown now, nor the file opened again
         if job is not None and job.state() != QProcess.ProcessState.NotRunning:
-            self.remote.stop()
+            with suppress(OSError):
+                self.remote.stop()
             self.statusBar().showMessage("Stopping the run in the other processes…")
-            if not job.waitForFinished(JOB_STOP_TIMEOUT_MS):
-                job.terminate()  # torchrun passes SIGTERM on: every process stops at its next step
-                job.waitForFinished(JOB_STOP_TIMEOUT_MS)
+            deadline = time.monotonic() + JOB_STOP_TIMEOUT_S
+            while not job.waitForFinished(200) and time.monotonic() < deadline:
+                self.remote.poll()
+            if job.state() != QProcess.ProcessState.NotRunning:
+                job.terminate()  # `train --processes` passes SIGTERM on to torchrun, torchrun to every process
+                job.waitForFinished(JOB_STOP_TIMEOUT_S * 1000)
         self.remote.detach()

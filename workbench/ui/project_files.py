@@ -171,7 +171,7 @@ class ProjectFiles(QObject):
         if self.bridge.training or remote.started_here:
             QMessageBox.information(self.window, "Training", "Stop training before opening another project.")
             return
-        remote.detach()  # a terminal's run goes on, unwatched
+        self.window.stop_watching()  # a terminal's run goes on, unwatched
         self.window.statusBar().showMessage("Loading…")
 
         def loaded(snapshot: ProjectSnapshot) -> None:

@@ -112,6 +112,8 @@ def open_project(worker: EngineWorker, path: Path) -> ProjectSnapshot:
         project = Project.open(path, lock=True)
     except ProjectNotWritable:  # a read-only folder: shown all the same; Save As puts it elsewhere
         project = Project.open(path)
+    else:  # only a writer keeps live files: an event file here is a killed run's
+        LivePaths.of(path).events.unlink(missing_ok=True)
     return install(worker, project)
 
 

@@ -110,7 +110,8 @@ class ProjectLock:
 
 def held_by_a_writer(path: str | os.PathLike) -> bool:
     """Whether a writer holds ``path``'s lock now (another process, or another open here): asked
-    without taking it, so no writer is refused for the asking."""
+    with a shared lock held for an instant, written nothing and removing nothing (a writer that
+    tries to lock the file in that very instant is refused, as by any other writer)."""
     path = Path(path)
     side_file = path.with_name(f".{path.name}.lock")
     if os.name == "nt":
@@ -121,11 +122,13 @@ def held_by_a_writer(path: str | os.PathLike) -> bool:
         except ProjectNotWritable:
             return False
         return False
-    try:
-        descriptor = os.open(side_file, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:  # never blocking on a planted FIFO, never through a link
+        descriptor = os.open(side_file, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     except OSError:  # no side file: nobody has it
         return False
     try:
+        if not stat.S_ISREG(os.fstat(descriptor).st_mode):
+            return False  # no writer locks anything but a plain file
         fcntl.flock(descriptor, fcntl.LOCK_SH | fcntl.LOCK_NB)  # refused while a writer holds it
     except OSError:
         return True
