@@ -170,3 +170,6 @@ def test_scores_name_the_best_baseline_and_each_columns_errors_once(view):
     assert "the best baseline, the linear autoregression (48 steps), does 0.20×: the model does worse than it" in text
     assert text.endswith("(temperature MAE 1.06 (naive 3.07, linear autoregression 0.500))")
     assert text.count("MAE") == 1
+    assert view.minimumSizeHint().width() < 700  # the long verdict wraps: it never widens the window
+    view.resize(700, 600)
+    assert view.scores_label.width() <= 700 and view.scores_label.height() > view.fontMetrics().height()

@@ -342,3 +342,30 @@ def test_a_diverged_run_shows_the_step_it_went_back_to_and_its_curve_cut_back(ma
     assert title == "Training failed" and "back to those after step 0" in text
     qtbot.waitUntil(lambda: len(window.dashboard.current_run.run.loss) == 0, timeout=10_000)
     assert window.status.step.text() == "step 0"
+
+
+def open_demo(window, qtbot, name: str) -> None:
+    """File ▸ New from demo, the open project's changes let go."""
+    window.files.changed = False
+    window.document.undo_stack.setClean()
+    window.files.new_from_demo(name)
+    qtbot.waitUntil(lambda: window.data_panel.demo_choice.currentData() == name, timeout=30_000)
+
+
+def test_the_samples_dock_follows_the_model_until_the_user_chooses(make_window, qtbot, corpus):
+    window = make_window()
+    load_tiny(window, qtbot, corpus)
+    assert window.samples_dock.isVisible()  # a language model writes text
+    canvas_with_dock = window.editor.view.width()
+    open_demo(window, qtbot, "dates")
+    assert not window.samples_dock.isVisible()  # a translator writes none: its room goes to the views
+    qtbot.waitUntil(lambda: window.editor.view.width() > canvas_with_dock + 100, timeout=5_000)
+    window.samples_dock.toggleViewAction().trigger()  # View ▸ Samples: the user's choice from now on
+    assert window.samples_dock.isVisible()
+    window.files.changed = False
+    load_tiny(window, qtbot, corpus)
+    window.samples_dock.toggleViewAction().trigger()
+    open_demo(window, qtbot, "dates")
+    window.files.changed = False
+    load_tiny(window, qtbot, corpus)
+    assert not window.samples_dock.isVisible()  # hidden by hand: a text model does not bring it back

@@ -95,6 +95,10 @@ class MainWindow(QMainWindow):
         self.samples = SamplesPanel()
         self.data_dock = self._dock("Data", self.data_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.samples_dock = self._dock("Samples", self.samples, Qt.DockWidgetArea.RightDockWidgetArea)
+        # The Samples dock follows the model (shown for one that writes text, else its room goes to
+        # the views: a translator's diagram is wide) until the user shows or hides it by hand.
+        self._samples_dock_by_hand = self.settings.value("window/samples_dock_by_hand", False, type=bool)
+        self.samples_dock.toggleViewAction().triggered.connect(self._samples_dock_chosen)
         self.status = TrainingStatus(self.statusBar())
         self.elsewhere_label = QLabel()
         self.elsewhere_label.setStyleSheet(f"color: {theme.PROBLEM}; padding-right: 8px;")
@@ -104,6 +108,10 @@ class MainWindow(QMainWindow):
         self.document.undo_stack.cleanChanged.connect(lambda _: self._update_title())
         self.data_panel.demo_requested.connect(self.files.new_from_demo)
         self.data_panel.file_requested.connect(self.files.new_from_file)
+
+    def _samples_dock_chosen(self) -> None:
+        self._samples_dock_by_hand = True
+        self.settings.setValue("window/samples_dock_by_hand", True)
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -316,6 +324,8 @@ class MainWindow(QMainWindow):
         self.handwriting.set_model_kind(HANDWRITING_KINDS.get(snapshot.spec.template))
         kind = results_kind(snapshot.spec, snapshot.data_description.get("kind"))
         self.samples.set_model_writes(snapshot.spec.generates_text, elsewhere(kind, snapshot.spec))
+        if not self._samples_dock_by_hand:
+            self.samples_dock.setVisible(snapshot.spec.generates_text)
         self.results.clear()  # a new project, model or run: what was shown was another model's
         self.results.set_task(
             kind, tuple(snapshot.data_description.get("label_names", ())), snapshot.data_stats.get("majority_share")
