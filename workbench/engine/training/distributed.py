@@ -177,6 +177,9 @@ class DataParallel(Place):
         """The state to carry into the next batch, detached, for every row of the global batch."""
         return detach_state(state)
 
+    def start_run(self) -> None:
+        """A run begins: nothing the group agreed in an earlier one holds."""
+
     def hold_while_paused(self, control: TrainerControl, told: Callable[[bool], None]) -> None:
         """Between steps, wait while the run is paused, answering requests; ``told(True)`` as
         the pause begins and ``told(False)`` as it ends."""
@@ -248,6 +251,9 @@ class GroupJob(DataParallel):
         spans = [row_span(total, rank, self.size) for rank in range(self.size)]
         return torch.cat([rows[:, : stop - start] for rows, (start, stop) in zip(gathered, spans)], dim=1)
 
+    def start_run(self) -> None:
+        self._paused = self._stopped = False
+
     def hold_while_paused(self, control: TrainerControl, told: Callable[[bool], None]) -> None:
         if not self._paused:
             return
@@ -263,8 +269,7 @@ class GroupJob(DataParallel):
         told(False)
 
     def stop_asked(self, control: TrainerControl) -> bool:
-        stopped, self._stopped = self._stopped, False  # told once: a later run starts afresh
-        return stopped  # a rank alone never stops: all stop where the group agreed
+        return self._stopped  # a rank alone never stops: all stop where the group agreed
 
     def agree_after_step(self, control: TrainerControl, early: str | None) -> tuple[bool, str | None]:
         code = EARLY_STOPS.index(early) + 1 if early and self.leads else 0

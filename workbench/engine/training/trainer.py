@@ -150,6 +150,7 @@ class Trainer:
         started_step, target = self.step, self.step + steps
         self._target = target
         self.control.clear_stop()
+        self.job.start_run()
         self.best_keeper.start_run()
         early = EarlyStop(self.clock)
         started = time.perf_counter()
