@@ -12,7 +12,7 @@ from functools import partial
 import numpy as np
 import pytest
 from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
-from PySide6.QtWidgets import QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 from test_canvas import center_of, drop
 from tiny import PROSE, make_project
 
@@ -297,6 +297,7 @@ def test_the_pad_shows_the_next_point_and_adds_the_users_line_to_the_data(make_w
     install(window, qtbot, partial(new_project, corpus, hidden=8, layers=1, batch_size=2, seq_len=40), 100)
     panel = window.handwriting
     window.tabs.setCurrentWidget(panel)
+    QApplication.processEvents()  # laid out anew for a model without text samples (no Samples dock)
     assert panel.predict_check.isVisibleTo(window) and panel.add_button.isVisibleTo(window)
     wave = np.column_stack([np.linspace(100, 300, 60), 200 + 25 * np.sin(np.linspace(0, 8, 60))])
     panel.pad.set_strokes((wave.astype(np.float32),))
