@@ -40,6 +40,10 @@ def warnings(monkeypatch):
     return shown
 
 
+def started(device_name: str = "CPU", processes: int = 1) -> RunStarted:
+    return RunStarted("run-001", 0, 500, "cpu", device_name, 1234, "LSTM 16", "tokens", processes=processes)
+
+
 def metrics(step: int, loss: float) -> StepMetrics:
     return StepMetrics(step, loss, 1e-3, 900.0, 0.5, ("inputs", "encoder.l0", "head"), np.ones(3, np.float32))
 
@@ -49,7 +53,7 @@ def test_a_file_a_terminal_trains_is_watched_live_and_taken_back_when_free(windo
     live = LivePaths.of(path)
     lock = ProjectLock.acquire(path, holder="workbench train p.h5")  # the terminal's run
     writer = EventWriter(live.events)
-    writer(RunStarted("run-001", 0, 500, "cpu", "CPU (1 thread)", 1234, "LSTM 16", "tokens", processes=2))
+    writer(started("CPU (1 thread)", processes=2))
     writer(metrics(1, 3.5))
     try:
         window.files.open(path)
@@ -88,7 +92,7 @@ def test_a_terminal_run_that_dies_untold_is_said_so(window, qtbot, tmp_path, war
     path = make_project(write_text_corpus(tmp_path), hidden=16).save(tmp_path / "p.h5")
     lock = ProjectLock.acquire(path, holder="workbench train p.h5")
     with EventWriter(LivePaths.of(path).events) as writer:
-        writer(RunStarted("run-001", 0, 500, "cpu", "CPU", 1234, "LSTM 16", "tokens"))
+        writer(started())
     window.files.open(path)
     qtbot.waitUntil(lambda: window.remote.active, timeout=10_000)
     lock.release()  # as the OS does for a process killed with -9
@@ -144,7 +148,7 @@ def test_closing_the_window_stops_its_job_and_keeps_the_last_save(qtbot, tmp_pat
 def test_an_event_file_a_killed_run_left_is_not_taken_for_a_live_run(window, qtbot, tmp_path, warnings):
     path = make_project(write_text_corpus(tmp_path), hidden=16).save(tmp_path / "p.h5")
     with EventWriter(LivePaths.of(path).events) as writer:  # kill -9: the file stays, the lock goes
-        writer(RunStarted("run-001", 0, 500, "cpu", "CPU", 1234, "LSTM 16", "tokens"))
+        writer(started())
     window.files.open(path)
     qtbot.waitUntil(lambda: window.files.has_project, timeout=10_000)
     assert not window.remote.active and not LivePaths.of(path).events.exists()  # the writer cleared it
@@ -163,8 +167,7 @@ def watched(window, qtbot, path, *events):
 
 def test_a_run_found_paused_shows_paused_and_f6_resumes_it(window, qtbot, tmp_path, warnings):
     path = make_project(write_text_corpus(tmp_path), hidden=16).save(tmp_path / "p.h5")
-    started = RunStarted("run-001", 0, 500, "cpu", "CPU", 1234, "LSTM 16", "tokens")
-    lock = watched(window, qtbot, path, started, metrics(1, 3.0), RunPaused(1, True))
+    lock = watched(window, qtbot, path, started(), metrics(1, 3.0), RunPaused(1, True))
     try:
         qtbot.waitUntil(lambda: window.pause_action.isChecked(), timeout=10_000)
         window.pause_action.trigger()  # one press: go on
@@ -177,7 +180,7 @@ def test_opening_another_project_leaves_the_run_and_unlocks_the_window(window, q
     path = make_project(write_text_corpus(tmp_path), hidden=16).save(tmp_path / "p.h5")
     (tmp_path / "other").mkdir()
     other = make_project(write_text_corpus(tmp_path / "other"), hidden=8).save(tmp_path / "other.h5")
-    lock = watched(window, qtbot, path, RunStarted("run-001", 0, 500, "cpu", "CPU", 1234, "LSTM 16", "tokens"))
+    lock = watched(window, qtbot, path, started())
     try:
         window.files.open(other)
         qtbot.waitUntil(lambda: window.files.path == other, timeout=10_000)
@@ -189,7 +192,7 @@ def test_opening_another_project_leaves_the_run_and_unlocks_the_window(window, q
 
 def test_an_unreadable_event_file_is_said_once_when_the_run_lets_go(window, qtbot, tmp_path, warnings):
     path = make_project(write_text_corpus(tmp_path), hidden=16).save(tmp_path / "p.h5")
-    lock = watched(window, qtbot, path, RunStarted("run-001", 0, 500, "cpu", "CPU", 1234, "LSTM 16", "tokens"))
+    lock = watched(window, qtbot, path, started())
     with open(LivePaths.of(path).events, "ab") as file:
         file.write(b"\x08\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00{garbage")
     qtbot.wait(600)  # several polls: the window goes on watching, saying nothing yet
